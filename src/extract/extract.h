@@ -1,0 +1,135 @@
+// extract: per-site selector configs (selectors/<site>.yaml) compiled into a SelectorProgram that turns a
+// parsed page into canonical records (article, disease, answer_card, question, answer, doctor) plus the
+// links to follow, all from the one Gumbo tree.
+//
+// Errors: a broken config is a Status (kConfigError, message "file:line:column: what is wrong"); a page
+// that lacks a required field is not a Status but an ExtractedPage with failures, so one bad page never
+// stops a crawl.
+//
+// Thread-safety: a SelectorProgram is immutable after loading; Extract may run on many threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "core/url.h"
+#include "html/html.h"
+
+namespace hc::extract {
+
+using Json = nlohmann::ordered_json;  // records keep the vocabulary's field order
+
+struct Politeness {
+  double delay_seconds = 1.0;   // between two requests to one host
+  int concurrency = 2;          // transfers in flight to one host
+};
+
+struct RevisitPolicy {
+  std::chrono::seconds interval{0};  // 0: never revisit
+  std::chrono::seconds min{0};       // adaptive bounds (0: same as interval)
+  std::chrono::seconds max{0};
+};
+
+struct PageTypeInfo {
+  std::string name;          // "article", "question", "listing", ...
+  std::string url_pattern;   // ECMAScript regex searched in the URL
+  int priority = 0;          // higher is fetched first
+  std::string record;        // record kind it yields ("article", ...), or "" for a links-only page
+  RevisitPolicy revisit;
+};
+
+// The site-level part of a config, which the crawler and scheduler read.
+struct SiteConfig {
+  std::string file;   // the file it was loaded from
+  std::string key;    // "mfk"
+  std::string name;   // "民福康"
+  std::vector<std::string> allowed_domains;  // a host matches a domain or any subdomain of it
+  std::vector<std::string> start_urls;
+  std::vector<std::string> sitemaps;
+  std::vector<std::string> follow_allow;  // regex sources; a link must match one (all when empty)
+  std::vector<std::string> follow_deny;   // and none of these
+  Politeness politeness;
+  std::string user_agent = "healthcrawl/0.1 (+https://example.invalid/healthcrawl)";
+  std::string time_zone = "Asia/Shanghai";  // for dates printed without an offset and relative dates
+  bool cookies = false;
+  bool allow_private_addresses = false;  // loopback/private targets; tests turn it on
+  int max_depth = 0;   // 0: unlimited
+  int max_pages = 0;   // 0: unlimited
+  NormalizeOptions url_normalization;
+  std::vector<PageTypeInfo> page_types;  // in config order; the first whose pattern matches wins
+};
+
+struct PageInput {
+  std::string url;         // the page's final URL (after redirects)
+  TimePoint fetched_at{};  // "3天前" and "昨天 08:10" are resolved against this
+};
+
+struct FieldFailure {
+  std::string path;    // "title", "answers[3].doctor_name"
+  std::string reason;  // "required field is missing", "\"abc\" is not a count"
+};
+
+struct ExtractedPage {
+  std::string url;
+  std::string site;
+  std::string page_type;  // "" when no page type matched the URL
+  Json records = Json::array();
+  std::vector<FieldFailure> failures;  // required fields that are missing: the page failed
+  std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null)
+  std::vector<std::string> links;      // absolute hrefs to follow: resolved, filtered, deduped, in order
+  bool ok() const { return failures.empty(); }
+};
+
+// {"url","site","page_type","fetched_at","records","failures","links"} — the format of the golden
+// fixtures (fixtures/sites/<site>/<page>.expected.json) and of `healthcrawl extract`.
+Json ToJson(const ExtractedPage& page, const PageInput& input);
+
+class SelectorProgram {
+ public:
+  static Result<SelectorProgram> Load(const std::filesystem::path& yaml_file);
+  static Result<SelectorProgram> FromYaml(std::string_view yaml, std::string_view file_name);
+
+  const SiteConfig& config() const;
+  // The first page type whose url pattern matches, or nullptr.
+  const PageTypeInfo* MatchPageType(std::string_view url) const;
+  // True when the link passes allowed_domains and the follow rules.
+  bool ShouldFollow(std::string_view absolute_url) const;
+  ExtractedPage Extract(const html::Document& doc, const PageInput& input) const;
+
+  struct Rep;
+  SelectorProgram(SelectorProgram&&) noexcept;
+  SelectorProgram& operator=(SelectorProgram&&) noexcept;
+  ~SelectorProgram();
+
+ private:
+  explicit SelectorProgram(std::unique_ptr<const Rep> rep);
+  std::unique_ptr<const Rep> rep_;
+};
+
+// Loads selectors/<key>.yaml from `dir`, or every *.yaml there (sorted by file name).
+Result<SelectorProgram> LoadSite(const std::filesystem::path& dir, std::string_view key);
+Result<std::vector<SelectorProgram>> LoadAllSites(const std::filesystem::path& dir);
+
+// --- value parsing (exposed for tests and the store) ------------------------------------------------
+// "9039次浏览" -> 9039, "1.2万" -> 12000, "3亿" -> 300000000, "10w+" -> 100000, "2.5k" -> 2500,
+// "1,234" -> 1234. nullopt when the text holds no number.
+std::optional<int64_t> ParseCount(std::string_view text);
+std::optional<int64_t> ParseInt(std::string_view text);
+// Chinese-portal dates: "发布于 2026-02-28", "2026年2月28日", "2026/02/28 14:30", "02-28", "3天前",
+// "5分钟前", "昨天 08:10", "前天", "刚刚". Relative and year-less ones are resolved against `now` in
+// `time_zone`. Returns "YYYY-MM-DD" when !with_time, else "YYYY-MM-DDTHH:MM:SS+08:00" (the zone's
+// offset). nullopt when no date is found or it is impossible (2026-02-30).
+std::optional<std::string> ParseDate(std::string_view text, TimePoint now, std::string_view time_zone,
+                                     bool with_time);
+
+}  // namespace hc::extract

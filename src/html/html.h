@@ -1,0 +1,131 @@
+// html: the parsed page. A Document owns the page's UTF-8 bytes and Gumbo's tree (one parse per page);
+// Selector is a compiled CSS selector (Gumbo has none) with parsel's ::text and ::attr(name)
+// pseudo-elements; Text() is the whitespace-normalized, block-aware text a data team wants in a column.
+// DecodeToUtf8 turns fetched bytes in any charset into the UTF-8 a Document is parsed from.
+//
+// Thread-safety: a Document is immutable after Parse and may be read from many threads; Selector is an
+// immutable, cheaply copyable value. Nodes are valid only while their Document lives.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+struct GumboInternalNode;  // Gumbo's GumboNode; only html/*.cc sees its definition
+
+namespace hc::html {
+
+// A non-owning handle to an element, text or document node in a Document.
+class Node {
+ public:
+  Node() = default;
+  explicit Node(const GumboInternalNode* n) : n_(n) {}
+
+  bool valid() const { return n_ != nullptr; }
+  bool is_element() const;
+  bool is_text() const;          // text, CDATA or whitespace node
+  std::string_view tag() const;  // lowercase tag name of an element; "" otherwise
+  std::optional<std::string_view> attr(std::string_view name) const;  // name matched case-insensitively
+  std::string_view text() const;  // the character data of a text node; "" otherwise
+  Node parent() const;            // invalid at the document node
+  std::vector<Node> children() const;  // elements and text nodes, in document order
+  const GumboInternalNode* raw() const { return n_; }
+  friend bool operator==(Node a, Node b) { return a.n_ == b.n_; }
+
+ private:
+  const GumboInternalNode* n_ = nullptr;
+};
+
+struct ParseOptions {
+  // Pages larger than this are refused with TooLarge rather than parsed (Gumbo's tree costs ~10x the
+  // bytes).
+  std::size_t max_bytes = 64u << 20;
+  // Elements nested deeper than this are flattened before parsing, so a hostile page of 100,000
+  // nested tags cannot exhaust the stack in Gumbo's recursive teardown or in our tree walks.
+  std::size_t max_depth = 512;
+};
+
+class Document {
+ public:
+  // Parses UTF-8 HTML. Malformed markup is repaired as browsers do (Gumbo implements the HTML5 tree
+  // builder); invalid UTF-8 is replaced with U+FFFD. Fails only on the limits in ParseOptions.
+  static Result<Document> Parse(std::string utf8, const ParseOptions& options = {});
+
+  Document(Document&&) noexcept;
+  Document& operator=(Document&&) noexcept;
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+  ~Document();
+
+  Node document() const;  // the document node (parent of <html>)
+  Node root() const;      // the <html> element
+  const std::string& source() const;  // the bytes the tree was built from
+
+ private:
+  struct Rep;
+  explicit Document(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+// A compiled CSS selector list (Selectors Level 4 subset, see docs/selectors.md), optionally ending in
+// a pseudo-element as in Scrapy's parsel:
+//   ::text        each direct text child of the matched elements
+//   ::attr(name)  the attribute's value on each matched element that has it
+class Selector {
+ public:
+  enum class Output { kElement, kText, kAttr };
+
+  // On a syntax error returns InvalidArgument with "column N: expected X, found Y" (1-based column).
+  static Result<Selector> Compile(std::string_view css);
+
+  Output output() const;
+  const std::string& attr_name() const;  // for kAttr
+  const std::string& source() const;     // the text it was compiled from
+
+  struct Program;  // the compiled form; defined in html/selector_internal.h
+
+  explicit Selector(std::shared_ptr<const Program> p) : p_(std::move(p)) {}
+  const Program& program() const { return *p_; }
+
+ private:
+  std::shared_ptr<const Program> p_;
+};
+
+// The elements under `scope` (its descendants, not `scope` itself, as querySelectorAll) that match,
+// in document order, each once. The pseudo-element, if any, is ignored here.
+std::vector<Node> Select(Node scope, const Selector& selector);
+std::optional<Node> SelectFirst(Node scope, const Selector& selector);
+bool Matches(Node element, const Selector& selector);
+
+// What a selector yields as strings: for kElement the Text() of each match, for kText each direct
+// text child (whitespace-normalized, empty ones skipped), for kAttr each attribute value.
+std::vector<std::string> SelectStrings(Node scope, const Selector& selector);
+
+// The element's text as a reader sees it: script/style/noscript/template dropped, runs of whitespace
+// (including U+00A0 and the ideographic space U+3000) collapsed to one space, a paragraph break "\n\n"
+// between block elements (p, div, li, h1-h6, tr, ...) and "\n" for <br>, trimmed.
+std::string Text(Node node);
+// The node serialized back to HTML (attributes in source order, text escaped).
+std::string OuterHtml(Node node);
+// Collapses whitespace runs (ASCII, U+00A0, U+3000 and other Unicode spaces) to one ASCII space, trims.
+std::string NormalizeWhitespace(std::string_view text);
+
+// --- charsets --------------------------------------------------------------------------------------
+struct DecodedText {
+  std::string utf8;     // the page as valid UTF-8; invalid sequences replaced by U+FFFD
+  std::string charset;  // the charset actually used, canonical name ("UTF-8", "GB18030", "Big5", ...)
+  std::string source;   // what decided it: "bom", "header", "meta", "detected" or "default"
+};
+
+// Decodes fetched bytes to UTF-8. Order: BOM, the Content-Type header's charset, <meta charset> or
+// http-equiv near the top of the page, then detection (uchardet) when none is declared or the declared
+// one does not decode cleanly. gb2312 and gbk are decoded as GB18030, their superset (portals declare
+// gb2312 and serve GBK). Never fails.
+DecodedText DecodeToUtf8(std::string_view bytes, std::string_view content_type_header = {});
+
+}  // namespace hc::html
