@@ -1,0 +1,194 @@
+// schedule: when crawl jobs run. Three parts, all pure (no threads, no I/O except reading a jobs file):
+//   * CronSchedule — a standard 5-field cron expression (the crontab(5) syntax of Vixie cron and cronie,
+//     with the @hourly... macros) and the next fire time after an instant, computed in a named IANA time
+//     zone with the DST rules documented in docs/scheduling.md.
+//   * JobSpec / JobsFile — the jobs.yaml model and its loader; a broken file is a kConfigError whose
+//     message starts with "file:line:column:".
+//   * PlanRuns — the decision the scheduler daemon makes for a job at each wake-up: which fire time (if
+//     any) to run now, applying the job's missed-run policy. The clock is a parameter, so tests drive it
+//     with a FakeClock.
+//
+// Thread-safety: every type here is an immutable value after construction; all functions are reentrant
+// and may run on many threads at once (the tz database behind date::time_zone is immutable once loaded).
+#pragma once
+
+#include <date/tz.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace hc::schedule {
+
+// Returned by NextAfter when there is no fire time that a TimePoint can hold (after 2262-04-11, the end
+// of std::chrono::system_clock's nanosecond range). Parse rejects expressions that can never fire, so a
+// parsed schedule only returns this near the end of that range.
+inline constexpr TimePoint kNever = TimePoint::max();
+
+// The zone named `name` ("Asia/Shanghai", "America/New_York", "UTC") from the system tz database, or the
+// machine's own zone (date::current_zone()) when `name` is empty. NotFound for an unknown name.
+Result<const date::time_zone*> LocateTimeZone(std::string_view name);
+
+// A parsed cron expression: "minute hour day-of-month month day-of-week" (crontab(5)).
+//   minute 0-59, hour 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-7 or SUN-SAT
+//   (0 and 7 are Sunday). Each field is `*` or a comma list of `N`, `A-B`, `*/S`, `A-B/S`, `A/S`
+//   (= A-max/S). Names are case-insensitive. Macros: @yearly @annually @monthly @weekly @daily
+//   @midnight @hourly.
+// Day rule (Vixie cron): when neither day field starts with `*`, a day matches if EITHER matches
+// ("0 0 13 * FRI" is every 13th and every Friday); otherwise both must match.
+class CronSchedule {
+ public:
+  // Parses `expr`. On failure InvalidArgument whose message names the column (1-based) and the field:
+  //   column 3: field 2 (hour) "25": value out of range 0-23
+  // The quoted text is what starts at that column. An expression that can never fire ("0 0 30 2 *",
+  // "0 0 31 4,6 *") is rejected too, so NextAfter on a parsed schedule always finds a time.
+  static Result<CronSchedule> Parse(std::string_view expr);
+
+  // A schedule that never fires (NextAfter returns kNever); real ones come from Parse.
+  CronSchedule() = default;
+
+  // The first fire time strictly after `t`, with the expression read as wall-clock time in `zone`
+  // (nullptr: the machine's zone, or UTC if that cannot be determined). DST:
+  //   * a local time that does not exist (spring-forward gap) fires at the end of the gap, the first
+  //     instant after the jump; several fire times inside one gap collapse into that one run;
+  //   * a local time that occurs twice (fall-back) fires once, at its first occurrence.
+  // The search walks the calendar field by field (month, day, hour, minute), so sparse expressions
+  // such as "0 0 29 2 *" cost a handful of steps per year. Returns kNever only past the TimePoint range.
+  TimePoint NextAfter(TimePoint t, const date::time_zone* zone) const;
+
+  // The expression as given to Parse (trimmed), e.g. "*/7 * * * *" or "@daily".
+  const std::string& text() const { return text_; }
+
+ private:
+  uint64_t minutes_ = 0;           // bit m: minute m (0-59)
+  uint32_t hours_ = 0;             // bit h: hour h (0-23)
+  uint32_t days_ = 0;              // bit d: day-of-month d (1-31)
+  uint16_t months_ = 0;            // bit m: month m (1-12)
+  uint8_t weekdays_ = 0;           // bit w: day-of-week w (0 = Sunday ... 6)
+  bool day_of_month_star_ = true;  // the field started with `*` (Vixie's DOM_STAR)
+  bool day_of_week_star_ = true;   // the field started with `*` (Vixie's DOW_STAR)
+  std::string text_;
+
+  friend class CronParser;
+};
+
+// --- jobs.yaml --------------------------------------------------------------------------------------
+
+enum class MissedRunPolicy {
+  kSkip,     // fire times missed while the daemon was down or busy are dropped; wait for the next one
+  kRunOnce,  // if one or more fire times were missed, run once as soon as possible to catch up
+};
+enum class RecrawlPolicy {
+  kDue,  // revisit only pages whose revisit interval has passed (the site's `revisit` rules)
+  kAll,  // refetch every known page
+};
+enum class ExportFormat { kJsonl, kCsv };
+
+struct ExportSpec {
+  ExportFormat format = ExportFormat::kJsonl;
+  // The output path as written, relative ones resolved against the jobs file's folder. May hold the
+  // placeholders {job} {site} {date} {time}; see ExpandExportPath.
+  std::filesystem::path out;
+};
+
+struct JobOptions {
+  std::optional<int> max_pages;  // absent: the site config's limit; 0: unlimited
+  RecrawlPolicy recrawl = RecrawlPolicy::kDue;
+  std::optional<ExportSpec> export_to;  // absent: no export after the run
+};
+
+// Where something was written in the jobs file (1-based), for messages about it later.
+struct SourceMark {
+  int line = 0;
+  int column = 0;
+};
+
+struct JobSpec {
+  std::string name;  // unique in the file: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64 chars
+  std::string site;  // a selector config key: [a-z0-9_-]+
+  CronSchedule schedule;
+  std::string time_zone;                  // as written; "" = the machine's zone
+  const date::time_zone* zone = nullptr;  // resolved time_zone (never null after loading)
+  MissedRunPolicy missed = MissedRunPolicy::kSkip;
+  JobOptions options;
+  bool paused = false;   // a paused job never runs; its fire times pass silently
+  SourceMark mark;       // the job's entry
+  SourceMark site_mark;  // its `site:` value, for CheckSites
+
+  // schedule.NextAfter(t, zone).
+  TimePoint NextAfter(TimePoint t) const { return schedule.NextAfter(t, zone); }
+};
+
+struct JobsFile {
+  std::string file;           // the file name used in messages
+  std::vector<JobSpec> jobs;  // in file order
+
+  const JobSpec* Find(std::string_view name) const;  // nullptr when absent
+};
+
+// jobs.yaml:
+//   jobs:
+//     - name: mfk-nightly
+//       site: mfk
+//       schedule: "0 3 * * *"
+//       time_zone: Asia/Shanghai          # optional, default the machine's zone
+//       missed: run_once                  # optional: skip (default) | run_once
+//       paused: false                     # optional
+//       options:                          # optional
+//         max_pages: 500
+//         recrawl: due                    # due (default) | all
+//         export: {format: jsonl, out: 'exports/{job}-{date}.jsonl'}
+// Unknown keys, duplicate keys or job names, a bad cron expression or zone: kConfigError
+// "jobs.yaml:LINE:COLUMN: what is wrong" (for a cron error the column is the bad field's).
+Result<JobsFile> LoadJobsFile(const std::filesystem::path& path);
+Result<JobsFile> ParseJobsFile(std::string_view yaml, std::string_view file_name);
+
+// kConfigError at the `site:` of the first job whose site is not in `known_sites` (the keys of the
+// loaded selector configs). Kept apart from loading so the jobs file parses without the selectors.
+Status CheckSites(const JobsFile& jobs, const std::vector<std::string>& known_sites);
+
+// The export path for a run of `job` scheduled for `scheduled_for`: {job} -> name, {site} -> site,
+// {date} -> YYYY-MM-DD and {time} -> HHMMSS of scheduled_for in the job's zone. Returns the spec's path
+// unchanged when it has no placeholders, and "" when the job has no export.
+std::filesystem::path ExpandExportPath(const JobSpec& job, TimePoint scheduled_for);
+
+// --- the daemon's decision ------------------------------------------------------------------------
+
+struct PlanOptions {
+  // A fire time the daemon notices within this long is on time; later, it was missed (the daemon was
+  // down, the machine slept, or the job's previous run was still going).
+  std::chrono::seconds grace{60};
+  // Counting skipped fire times stops here (a `* * * * *` job after months of downtime).
+  int64_t max_counted = 10000;
+};
+
+struct RunPlan {
+  std::optional<TimePoint> run_for;     // start one run now, recorded as scheduled for this fire time
+  bool catch_up = false;                // run_for was missed and runs late (policy run_once)
+  int64_t skipped = 0;                  // fire times in the window that will never run
+  bool skipped_is_lower_bound = false;  // counting stopped at PlanOptions::max_counted
+  TimePoint next = kNever;              // the first fire time after the window: when to look again
+};
+
+// What to do for `job` at `now`, given that every fire time up to and including `checked_through`
+// has already been dealt with (run or skipped). The daemon stores checked_through per job: the moment
+// the job was first seen, then max(checked_through, now) after every call. The window is
+// (checked_through, now]; let `latest` be its last fire time:
+//   * no fire time in the window, or the job is paused: no run (a paused job's fire times are skipped);
+//   * skip:     run `latest` if it is on time (now - latest <= grace); every other fire time is skipped;
+//   * run_once: run `latest` (catch_up when it is late or earlier ones were missed); the rest skipped.
+// A clock that moved backwards (now < checked_through) re-runs nothing.
+RunPlan PlanRuns(const JobSpec& job, TimePoint checked_through, TimePoint now, const PlanOptions& options = {});
+
+std::string_view ToString(MissedRunPolicy policy);  // "skip", "run_once"
+std::string_view ToString(RecrawlPolicy policy);    // "due", "all"
+std::string_view ToString(ExportFormat format);     // "jsonl", "csv"
+
+}  // namespace hc::schedule
