@@ -38,14 +38,19 @@ class Url {
   bool is_http() const;               // scheme is http or https
 
  private:
-  friend class UrlBuilder;  // the parser (url.cc) fills the components below
+  friend class UrlBuilder;  // the parser (url.cc) serializes a URL record into the fields below
   std::string href_;
-  // Offsets into href_: [begin, end) of each component, as the parser records them.
+  // Offsets into href_: [begin, end) of each component, as the serializer writes them. A component
+  // that is absent is an empty range.
   uint32_t scheme_end_ = 0, username_begin_ = 0, username_end_ = 0, password_begin_ = 0,
            password_end_ = 0, host_begin_ = 0, host_end_ = 0, path_begin_ = 0, path_end_ = 0,
            query_begin_ = 0, query_end_ = 0, fragment_begin_ = 0;
   int32_t port_ = -1;
   bool has_query_ = false, has_fragment_ = false;
+  // The standard tells a null host from an empty one ("file:///x" has an empty host, "foo:/x" none),
+  // and a path that is a list of segments from an opaque one ("mailto:x"); resolving against this URL
+  // as a base needs both.
+  bool has_host_ = false, has_opaque_path_ = false;
 };
 
 struct NormalizeOptions {
