@@ -47,6 +47,8 @@ struct ParseOptions {
   std::size_t max_bytes = 64u << 20;
   // Elements nested deeper than this are flattened before parsing, so a hostile page of 100,000
   // nested tags cannot exhaust the stack in Gumbo's recursive teardown or in our tree walks.
+  // Flattened elements keep their attributes and content; what follows them becomes their siblings
+  // instead of their children. Values below 4 are taken as 4 (<html> and <body> take two levels).
   std::size_t max_depth = 512;
 };
 
@@ -64,7 +66,7 @@ class Document {
 
   Node document() const;  // the document node (parent of <html>)
   Node root() const;      // the <html> element
-  const std::string& source() const;  // the bytes the tree was built from
+  const std::string& source() const;  // the bytes given to Parse (before any flattening)
 
  private:
   struct Rep;
@@ -76,6 +78,15 @@ class Document {
 // a pseudo-element as in Scrapy's parsel:
 //   ::text        each direct text child of the matched elements
 //   ::attr(name)  the attribute's value on each matched element that has it
+// Supported: type (ASCII case-insensitive), *, #id, .class, [a] [a=v] [a~=v] [a|=v] [a^=v] [a$=v]
+// [a*=v] with the i/s flags, quoted or unquoted values and CSS escapes; combinators (space) > + ~;
+// lists; :first-child :last-child :only-child :nth-child(An+B [of S]) :nth-last-child(An+B [of S])
+// :nth-of-type :nth-last-of-type :first-of-type :last-of-type :only-of-type :not(list) :is(list)
+// :where(list) :has(relative list) :empty :root :scope :contains("text") (the element's text content
+// contains it, as parsel/jQuery). Two extensions for scoped extraction: a selector that starts with a
+// combinator ("> li", "+ p") is relative to the scope of Select, and a selector that is only a
+// pseudo-element ("::attr(href)", "::text") applies to the scope element itself. In a list every
+// selector must end in the same pseudo-element (or none).
 class Selector {
  public:
   enum class Output { kElement, kText, kAttr };
@@ -96,8 +107,9 @@ class Selector {
   std::shared_ptr<const Program> p_;
 };
 
-// The elements under `scope` (its descendants, not `scope` itself, as querySelectorAll) that match,
-// in document order, each once. The pseudo-element, if any, is ignored here.
+// The elements under `scope` (its descendants, not `scope` itself, as querySelectorAll: combinators
+// may look at ancestors outside the scope) that match, in document order, each once. The
+// pseudo-element, if any, is ignored here, except that a lone pseudo-element selects `scope`.
 std::vector<Node> Select(Node scope, const Selector& selector);
 std::optional<Node> SelectFirst(Node scope, const Selector& selector);
 bool Matches(Node element, const Selector& selector);
@@ -108,7 +120,9 @@ std::vector<std::string> SelectStrings(Node scope, const Selector& selector);
 
 // The element's text as a reader sees it: script/style/noscript/template dropped, runs of whitespace
 // (including U+00A0 and the ideographic space U+3000) collapsed to one space, a paragraph break "\n\n"
-// between block elements (p, div, li, h1-h6, tr, ...) and "\n" for <br>, trimmed.
+// between block elements (p, div, li, h1-h6, tr, ...) and "\n" for <br>, trimmed; never more than
+// one blank line; table cells apart by a space; line breaks inside <pre> kept. The dropping applies
+// inside `node`: Text() of a <script> itself is its (normalized) text, e.g. for JSON-LD.
 std::string Text(Node node);
 // The node serialized back to HTML (attributes in source order, text escaped).
 std::string OuterHtml(Node node);

@@ -1,0 +1,233 @@
+// Document: parsing with Gumbo under the ParseOptions limits, and the Node accessors.
+#include <gumbo.h>
+
+#include <cstdlib>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "html/gumbo_node_internal.h"
+#include "html/html.h"
+#include "html/nesting_limit_internal.h"
+
+namespace hc::html {
+
+using internal::AsciiLower;
+using internal::ChildCount;
+using internal::ChildVector;
+using internal::IsElement;
+
+// --- Node ------------------------------------------------------------------------------------------
+
+bool Node::is_element() const { return n_ && IsElement(n_); }
+bool Node::is_text() const { return n_ && internal::IsText(n_); }
+std::string_view Node::tag() const { return n_ ? internal::TagName(n_) : std::string_view{}; }
+
+std::optional<std::string_view> Node::attr(std::string_view name) const {
+  if (!n_) return std::nullopt;
+  const GumboAttribute* a = internal::FindAttribute(n_, name);
+  if (!a) return std::nullopt;
+  return std::string_view(a->value);
+}
+
+std::string_view Node::text() const { return is_text() ? std::string_view(n_->v.text.text) : std::string_view{}; }
+
+Node Node::parent() const {
+  if (!n_ || !n_->parent) return Node();
+  return Node(n_->parent);
+}
+
+std::vector<Node> Node::children() const {
+  std::vector<Node> out;
+  if (!n_) return out;
+  std::size_t count = ChildCount(n_);
+  out.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const GumboNode* c = internal::Child(n_, i);
+    if (IsElement(c) || internal::IsText(c)) out.emplace_back(c);
+  }
+  return out;
+}
+
+// --- Document --------------------------------------------------------------------------------------
+
+namespace {
+
+// Gumbo allocates through these so that Parse can rebuild child vectors of a too-deep tree with the
+// same allocator gumbo_destroy_output frees them with.
+void* GumboAllocate(void*, std::size_t size) { return std::malloc(size); }
+void GumboFree(void*, void* p) { std::free(p); }
+
+GumboOptions MakeGumboOptions() {
+  GumboOptions o = kGumboDefaultOptions;
+  o.allocator = &GumboAllocate;
+  o.deallocator = &GumboFree;
+  // Parse errors are not reported to anyone; recording them only costs memory.
+  o.max_errors = 0;
+  return o;
+}
+
+const GumboOptions& GumboParseOptions() {
+  static const GumboOptions options = MakeGumboOptions();
+  return options;
+}
+
+struct GumboOutputDeleter {
+  void operator()(GumboOutput* o) const { gumbo_destroy_output(&GumboParseOptions(), o); }
+};
+
+// Collects the descendants of `top` in document order, without recursion.
+std::vector<GumboNode*> Descendants(GumboNode* top) {
+  std::vector<GumboNode*> out;
+  std::vector<std::pair<GumboNode*, std::size_t>> stack{{top, 0}};
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    const GumboVector* kids = ChildVector(node);
+    if (!kids || next >= kids->length) {
+      stack.pop_back();
+      continue;
+    }
+    auto* child = static_cast<GumboNode*>(kids->data[next++]);
+    out.push_back(child);
+    stack.emplace_back(child, 0);
+  }
+  return out;
+}
+
+// Makes every descendant of `top` a direct child of it, in document order, so that the tree is no
+// deeper than `top`'s depth + 1. Each moved node keeps its own child array allocated but empty, so
+// gumbo_destroy_output still frees everything exactly once.
+void Flatten(GumboNode* top) {
+  std::vector<GumboNode*> all = Descendants(top);
+  auto** data = static_cast<void**>(std::malloc(sizeof(void*) * (all.empty() ? 1 : all.size())));
+  if (!data) return;  // out of memory: keep the deep tree rather than lose it
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    GumboNode* n = all[i];
+    if (GumboVector* kids = const_cast<GumboVector*>(ChildVector(n))) kids->length = 0;
+    n->parent = top;
+    n->index_within_parent = i;
+    data[i] = n;
+  }
+  GumboVector& v = top->v.element.children;
+  std::free(v.data);
+  v.data = data;
+  v.length = static_cast<unsigned>(all.size());
+  v.capacity = static_cast<unsigned>(all.size() ? all.size() : 1);
+}
+
+// Enforces max_depth on the tree (the document node is depth 0, <html> depth 1): elements at the
+// limit get their whole subtree flattened into them.
+void LimitTreeDepth(GumboNode* document, std::size_t max_depth) {
+  std::vector<std::pair<GumboNode*, std::size_t>> stack{{document, 0}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (IsElement(node) && depth >= max_depth) {
+      Flatten(node);
+      continue;
+    }
+    std::size_t count = ChildCount(node);
+    for (std::size_t i = 0; i < count; ++i) {
+      auto* child = const_cast<GumboNode*>(internal::Child(node, i));
+      if (ChildCount(child) > 0) stack.emplace_back(child, depth + 1);
+    }
+  }
+}
+
+// ASCII-lowercased, with invalid UTF-8 replaced by U+FFFD: Gumbo sanitizes the text it decodes but
+// original_tag points at the raw bytes.
+std::string LowercaseValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += AsciiLower(s[i++]);
+      continue;
+    }
+    std::size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 3) {
+      auto d = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0);  // overlong, surrogate
+    } else if (ok && len == 4) {
+      auto d = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xF0 && d < 0x90) && !(c == 0xF4 && d >= 0x90);  // overlong, above U+10FFFF
+    }
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Document::Rep {
+  std::string source;
+  std::string parsed;             // the page after LimitNesting, when it removed tags; else empty
+  std::deque<std::string> names;  // lowercase names of elements Gumbo does not know
+  std::unique_ptr<GumboOutput, GumboOutputDeleter> output;  // last: destroyed first
+};
+
+Document::Document(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Document::Document(Document&&) noexcept = default;
+Document& Document::operator=(Document&&) noexcept = default;
+Document::~Document() = default;
+
+Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) {
+  if (utf8.size() > options.max_bytes) {
+    return Status::TooLarge("page is " + std::to_string(utf8.size()) + " bytes, over the limit of " +
+                            std::to_string(options.max_bytes));
+  }
+  // <html> and <body> take two levels on every page; a smaller limit would flatten the page away.
+  const std::size_t max_depth = options.max_depth < 4 ? 4 : options.max_depth;
+
+  auto rep = std::make_unique<Rep>();
+  rep->source = std::move(utf8);
+  if (auto limited = internal::LimitNesting(rep->source, max_depth)) rep->parsed = std::move(*limited);
+  const std::string& input = rep->parsed.empty() ? rep->source : rep->parsed;
+
+  GumboOutput* out = gumbo_parse_with_options(&GumboParseOptions(), input.data(), input.size());
+  if (!out) return Status::Internal("the HTML parser returned no document");
+  rep->output.reset(out);
+
+  // One iterative pass: enforce the depth limit exactly and give unknown elements a lowercase name
+  // that Node::tag() can return as a view.
+  LimitTreeDepth(out->document, max_depth);
+  std::vector<GumboNode*> stack{out->document};
+  while (!stack.empty()) {
+    GumboNode* n = stack.back();
+    stack.pop_back();
+    if (IsElement(n) && n->v.element.tag == GUMBO_TAG_UNKNOWN) {
+      // "<my-Tag a=b>" -> "my-tag". Done by hand: gumbo_tag_from_original_text asserts on a tag
+      // cut off by the end of the page.
+      std::string_view original(n->v.element.original_tag.data ? n->v.element.original_tag.data : "",
+                                n->v.element.original_tag.length);
+      if (!original.empty() && original.front() == '<') original.remove_prefix(1);
+      std::size_t len = 0;
+      while (len < original.size() && !internal::IsAsciiWhitespace(original[len]) &&
+             original[len] != '/' && original[len] != '>') {
+        ++len;
+      }
+      std::string& name = rep->names.emplace_back(LowercaseValidUtf8(original.substr(0, len)));
+      n->v.element.original_tag = {name.data(), name.size()};
+    }
+    std::size_t count = ChildCount(n);
+    for (std::size_t i = count; i-- > 0;) stack.push_back(const_cast<GumboNode*>(internal::Child(n, i)));
+  }
+  return Document(std::move(rep));
+}
+
+Node Document::document() const { return Node(rep_->output->document); }
+Node Document::root() const { return Node(rep_->output->root); }
+const std::string& Document::source() const { return rep_->source; }
+
+}  // namespace hc::html
