@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# End-to-end crawl benchmark (issue 4): healthcrawl against Scrapy 2.8 on the same generated mfk-like
+# site, served by nginx on 127.0.0.1 with politeness off; pages/s, CPU per page and peak RSS, median of
+# several runs, for a small and a large site (peak RSS should not grow with the site).
+#
+#   bench/crawl_bench.sh [--sizes "5000 50000"] [--runs 3] [--only scrapy|healthcrawl]
+#                        [--hc PATH] [--sites-dir DIR] [--timeout SECONDS] [--results FILE]
+#
+#   --sizes      site sizes in pages (default "5000 50000")
+#   --runs       runs per crawler and size; the median is reported (default 3)
+#   --only       run one crawler only
+#   --hc         the healthcrawl binary (default: build-release/healthcrawl, else build/healthcrawl)
+#   --sites-dir  keep generated sites here and reuse them across invocations (default: a temp folder,
+#                removed at exit; generating 50,000 pages takes a few minutes and about 4 GB)
+#   --timeout    per-run limit in seconds (default 3600); a run that hits it is reported as such
+#   --results    also append one JSON line per run to FILE
+#
+# Each size: bench/gen_site.py writes the site, scripts/serve-site serves it (nginx, gzip, per-page
+# charset headers), then Scrapy (bench/scrapy_mfk/mfk_spider.py via Debian's /usr/bin/python3) and
+# healthcrawl (`healthcrawl crawl`, skipped with a message until the binary has it) each crawl it from
+# /list/zixun.html. Both reach www.mfk.com only through 127.0.0.1:PORT (Scrapy as an HTTP proxy client,
+# healthcrawl with --connect-to). Measured with /usr/bin/time -v: wall time (pages/s = pages served with
+# 200 by nginx during the run / wall seconds), user+sys CPU, maximum RSS. Prints a Markdown table.
+# nginx and the temp files are cleaned up at exit, however the script ends.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+sizes="5000 50000" runs=3 only="" hc="" sites_dir="" run_timeout=3600 results=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sizes) sizes=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --hc) hc=$2; shift 2 ;;
+    --sites-dir) sites_dir=$2; shift 2 ;;
+    --timeout) run_timeout=$2; shift 2 ;;
+    --results) results=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "crawl_bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+PY=/usr/bin/python3  # Debian's Python: python3-scrapy 2.8 is installed for it, not for other pythons
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in the source tree
+log() { echo "crawl_bench: $*" >&2; }
+
+# --- prerequisites -----------------------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+  log "installing the time package (/usr/bin/time -v)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >&2
+fi
+scrapy_version=$($PY -c 'import scrapy; print(scrapy.__version__)' 2>/dev/null || true)
+if [ "$only" != healthcrawl ] && [ -z "$scrapy_version" ]; then
+  log "installing python3-scrapy (Debian's Scrapy, for $PY)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-scrapy >&2
+  scrapy_version=$($PY -c 'import scrapy; print(scrapy.__version__)')
+fi
+if [ -z "$hc" ]; then
+  for c in "$repo/build-release/healthcrawl" "$repo/build/healthcrawl"; do
+    if [ -x "$c" ]; then hc=$c; break; fi
+  done
+fi
+hc_ok=0
+if [ "$only" != scrapy ]; then
+  # CLI11 prints the top-level help (exit 0) for an unknown subcommand with --help: look for the
+  # subcommand's own usage line.
+  if [ -n "$hc" ] && "$hc" crawl --help 2>&1 | grep -Eq '^Usage: .*healthcrawl crawl( |$)'; then
+    hc_ok=1
+  else
+    log "SKIP healthcrawl: ${hc:-no healthcrawl binary} has no 'crawl' subcommand yet (build the crawl engine, or pass --hc)"
+  fi
+fi
+
+# --- work folder, cleanup ----------------------------------------------------------------------------
+work=$(mktemp -d /tmp/crawl-bench.XXXXXX)
+chmod 755 "$work"  # nginx runs as nobody and must read the sites
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+cleanup() { stop_server; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ -n "$sites_dir" ]; then mkdir -p "$sites_dir"; chmod 755 "$sites_dir"; sites_dir=$(cd "$sites_dir" && pwd); fi
+
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Pages served with 200 (HTML only: robots.txt and anything else excluded) in nginx's access log.
+served_pages() {
+  local n
+  n=$(grep -c '\.html[^"]* HTTP/1\.[01]" 200 ' "$1" 2>/dev/null || true)
+  echo "${n:-0}"
+}
+
+# Runs one measured crawl; appends "tool size run wall_s cpu_s maxrss_kb pages status" to $work/rows.
+measure() {
+  local tool=$1 size=$2 run=$3 access=$4; shift 4
+  local t="$work/time-$tool-$size-$run.txt" out="$work/out-$tool-$size-$run.log" before after status=ok
+  sleep 1.2; before=$(served_pages "$access")
+  /usr/bin/time -v -o "$t" timeout --signal=INT --kill-after=30 "$run_timeout" "$@" >"$out" 2>&1 || status="exit$?"
+  sleep 1.2; after=$(served_pages "$access")  # the access log is flushed every second
+  $PY - "$t" "$tool" "$size" "$run" "$((after - before))" "$status" >>"$work/rows" <<'EOF'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+def field(name):
+    m = re.search(re.escape(name) + r":\s*(\S+)", text)
+    return m.group(1) if m else "0"
+wall = 0.0
+for part in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
+    wall = wall * 60 + float(part)
+cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+tool, size, run, pages, status = sys.argv[2:7]
+if status == "ok" and int(pages) < int(size):
+    status = "partial"  # the crawler stopped (or was stopped) before it had fetched the whole site
+print(tool, size, run, f"{wall:.2f}", f"{cpu:.2f}", field("Maximum resident set size (kbytes)"), pages, status)
+EOF
+  log "$(tail -n 1 "$work/rows")"
+  if [ "$status" != ok ]; then log "$tool run $run on $size pages ended with $status; its log: $(tail -n 5 "$out")"; fi
+  if [ -n "$results" ]; then
+    tail -n 1 "$work/rows" | $PY -c 'import json,sys; k="tool size run wall_s cpu_s maxrss_kb pages status".split(); print(json.dumps(dict(zip(k, sys.stdin.read().split()))))' >>"$results"
+  fi
+}
+
+: >"$work/rows"
+for size in $sizes; do
+  site="${sites_dir:-$work}/mfk-$size"
+  if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $size or m['seed'] != 1)"; then
+    log "reusing $site"
+  else
+    rm -rf "$site"
+    log "generating $size pages into $site"
+    $PY "$repo/bench/gen_site.py" --pages "$size" --out "$site" --quiet
+  fi
+  port=$(free_port)
+  mkdir -p "$work/nginx-$size"
+  "$repo/scripts/serve-site" "$site" --port "$port" --prefix "$work/nginx-$size" 2>"$work/serve-$size.log" &
+  server_pid=$!
+  for _ in $(seq 50); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --connect-to "www.mfk.com:80:127.0.0.1:$port" http://www.mfk.com/robots.txt || true)
+    [ "$code" = 200 ] && break
+    sleep 0.2
+  done
+  [ "$code" = 200 ] || { log "nginx did not come up: $(cat "$work/serve-$size.log")"; exit 1; }
+  access="$work/nginx-$size/access.log"
+
+  for run in $(seq "$runs"); do
+    if [ "$only" != healthcrawl ]; then
+      rm -f "$work/items.jsonl"
+      measure scrapy "$size" "$run" "$access" \
+        $PY -m scrapy runspider "$repo/bench/scrapy_mfk/mfk_spider.py" -a "port=$port" \
+          -a "stats_out=$work/scrapy-stats-$size-$run.json" -o "$work/items.jsonl" -s "CLOSESPIDER_TIMEOUT=$run_timeout"
+    fi
+    if [ "$hc_ok" = 1 ]; then
+      rm -f "$work"/hc.db*
+      measure healthcrawl "$size" "$run" "$access" \
+        "$hc" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench --db "$work/hc.db" \
+          --connect-to "www.mfk.com:80:127.0.0.1:$port"
+    fi
+  done
+  # Anything not from the crawlers' loopback connections would show here; the log lists every request.
+  if grep -qv '^127\.0\.0\.1 ' "$access"; then log "WARNING: requests from other addresses in $access"; fi
+  stop_server
+  if [ -z "$sites_dir" ]; then rm -rf "$site"; fi
+done
+
+# --- Gumbo alone, the parse ceiling (issue 2's bench), if built ----------------------------------------
+gumbo=""
+if [ -x "$repo/build-bench/bench/extract_bench" ]; then
+  gumbo=$("$repo/build-bench/bench/extract_bench" --benchmark_filter=BM_GumboParseOnly --benchmark_format=json 2>/dev/null |
+          $PY -c 'import json,sys; print(round(json.load(sys.stdin)["benchmarks"][0]["items_per_second"]))' || true)
+else
+  log "no build-bench/bench/extract_bench: Gumbo ceiling skipped (cmake -DHC_BUILD_BENCH=ON, target extract_bench)"
+fi
+
+# --- the table ---------------------------------------------------------------------------------------
+$PY - "$work/rows" "${scrapy_version:-?}" "$runs" "$gumbo" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+scrapy_version, runs, gumbo = sys.argv[2], sys.argv[3], sys.argv[4]
+names = {"scrapy": f"Scrapy {scrapy_version} (python3-scrapy)", "healthcrawl": "healthcrawl"}
+print()
+print("| crawler | site pages | runs | pages fetched | wall s | pages/s | CPU s per 1,000 pages | peak RSS MB |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for tool in ("healthcrawl", "scrapy"):
+    sizes = sorted({int(r[1]) for r in rows if r[0] == tool})
+    for size in sizes:
+        rs = [r for r in rows if r[0] == tool and int(r[1]) == size]
+        ok = [r for r in rs if r[7] == "ok"] or rs
+        incomplete = sorted({r[7] for r in ok if r[7] != "ok"})
+        wall = statistics.median(float(r[3]) for r in ok)
+        pages = statistics.median(int(r[6]) for r in ok)
+        pps = statistics.median(int(r[6]) / float(r[3]) for r in ok if float(r[3]) > 0)
+        cpu = statistics.median(float(r[4]) / max(1, int(r[6])) * 1000 for r in ok)
+        rss = statistics.median(int(r[5]) / 1024 for r in ok)
+        note = "" if len(ok) == len(rs) else f" ({len(rs) - len(ok)} failed)"
+        if incomplete:
+            note += " (" + ", ".join(incomplete) + ": did not fetch the whole site)"
+        print(f"| {names[tool]} | {size:,} | {len(ok)}{note} | {pages:,.0f} | {wall:.1f} | {pps:.1f} | {cpu:.1f} | {rss:.0f} |")
+if gumbo:
+    print(f"\nGumbo parse alone (extract_bench BM_GumboParseOnly, the bundled fixtures): {int(gumbo):,} pages/s on one core.")
+print("\nMedians over the runs; pages fetched = HTML pages nginx served with 200 during the run.")
+EOF
