@@ -1,0 +1,98 @@
+// Extraction throughput over the bundled mfk fixtures, beside Gumbo's parse alone on the same bytes
+// (issue 2): the selectors and record assembly should add under 25% to the parse.
+//   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHC_BUILD_BENCH=ON
+//   cmake --build build-bench --target extract_bench && build-bench/bench/extract_bench
+#include <benchmark/benchmark.h>
+#include <gumbo.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "extract/extract.h"
+#include "html/html.h"
+
+namespace {
+
+struct Page {
+  std::string url;
+  std::string utf8;
+};
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::vector<Page>& MfkPages() {
+  static const std::vector<Page> pages = [] {
+    std::vector<Page> out;
+    auto dir = std::filesystem::path(HC_SOURCE_DIR) / "fixtures/sites/mfk";
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".html") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      auto expected = f;
+      expected.replace_extension(".expected.json");
+      auto json = nlohmann::json::parse(Slurp(expected), nullptr, false);
+      if (json.is_discarded()) continue;
+      out.push_back({json.value("url", ""), hc::html::DecodeToUtf8(Slurp(f)).utf8});
+    }
+    return out;
+  }();
+  return pages;
+}
+
+int64_t TotalBytes() {
+  int64_t n = 0;
+  for (const auto& p : MfkPages()) n += static_cast<int64_t>(p.utf8.size());
+  return n;
+}
+
+// Gumbo alone, the ceiling: parse and free.
+void BM_GumboParseOnly(benchmark::State& state) {
+  const auto& pages = MfkPages();
+  for (auto _ : state) {
+    for (const auto& p : pages) {
+      GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, p.utf8.data(), p.utf8.size());
+      benchmark::DoNotOptimize(out->root);
+      gumbo_destroy_output(&kGumboDefaultOptions, out);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages.size()));
+  state.SetBytesProcessed(state.iterations() * TotalBytes());
+}
+BENCHMARK(BM_GumboParseOnly)->Unit(benchmark::kMillisecond);
+
+// What the crawler does per page: Document::Parse (Gumbo) + the site's SelectorProgram (fields, lists,
+// links) + JSON assembly.
+void BM_ParseAndExtract(benchmark::State& state) {
+  const auto& pages = MfkPages();
+  auto program = hc::extract::LoadSite(std::filesystem::path(HC_SOURCE_DIR) / "selectors", "mfk");
+  if (!program.ok()) {
+    state.SkipWithError(program.status().ToString().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    for (const auto& p : pages) {
+      auto doc = hc::html::Document::Parse(p.utf8);
+      hc::extract::PageInput in{p.url, {}};
+      auto page = program->Extract(*doc, in);
+      auto json = hc::extract::ToJson(page, in);
+      benchmark::DoNotOptimize(json);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages.size()));
+  state.SetBytesProcessed(state.iterations() * TotalBytes());
+}
+BENCHMARK(BM_ParseAndExtract)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
