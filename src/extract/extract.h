@@ -94,8 +94,16 @@ struct ExtractedPage {
 // fixtures (fixtures/sites/<site>/<page>.expected.json) and of `healthcrawl extract`.
 Json ToJson(const ExtractedPage& page, const PageInput& input);
 
+struct FillRate;
+class SelectorProgram;
+std::vector<FillRate> ComputeFillRates(const SelectorProgram& program, const std::vector<ExtractedPage>& pages);
+
 class SelectorProgram {
  public:
+  // Compiles a config (docs/selectors.md). Every problem is a ConfigError "file:line:column: message"
+  // (1-based; columns count bytes) at the offending node. `file_name` names the config in messages; when
+  // it ends in .yaml/.yml its stem must equal the config's `site`. Load fails with IoError when the file
+  // cannot be read.
   static Result<SelectorProgram> Load(const std::filesystem::path& yaml_file);
   static Result<SelectorProgram> FromYaml(std::string_view yaml, std::string_view file_name);
 
@@ -104,6 +112,7 @@ class SelectorProgram {
   const PageTypeInfo* MatchPageType(std::string_view url) const;
   // True when the link passes allowed_domains and the follow rules.
   bool ShouldFollow(std::string_view absolute_url) const;
+  // Never fails: missing required values become failures, missing optional ones nulls and notes.
   ExtractedPage Extract(const html::Document& doc, const PageInput& input) const;
 
   struct Rep;
@@ -112,11 +121,13 @@ class SelectorProgram {
   ~SelectorProgram();
 
  private:
+  friend std::vector<FillRate> ComputeFillRates(const SelectorProgram&, const std::vector<ExtractedPage>&);
   explicit SelectorProgram(std::unique_ptr<const Rep> rep);
   std::unique_ptr<const Rep> rep_;
 };
 
-// Loads selectors/<key>.yaml from `dir`, or every *.yaml there (sorted by file name).
+// Loads <dir>/<key>.yaml (NotFound when absent, InvalidArgument when key is not [a-z0-9_-]+), or every
+// *.yaml in `dir`, sorted by file name (the first broken one is the error).
 Result<SelectorProgram> LoadSite(const std::filesystem::path& dir, std::string_view key);
 Result<std::vector<SelectorProgram>> LoadAllSites(const std::filesystem::path& dir);
 
@@ -131,5 +142,42 @@ std::optional<int64_t> ParseInt(std::string_view text);
 // offset). nullopt when no date is found or it is impossible (2026-02-30).
 std::optional<std::string> ParseDate(std::string_view text, TimePoint now, std::string_view time_zone,
                                      bool with_time);
+
+// --- golden fixtures and fill rates (the golden test and `healthcrawl selectors check`) -------------
+// A fixture is fixtures/sites/<site>/<page>.html with its <page>.expected.json beside it; the expected
+// JSON is what ToJson must print, and its "url" and "fetched_at" are the PageInput.
+struct FixturePage {
+  std::string site;                // the folder name, which is the site key
+  std::string name;                // "<site>/<page>"
+  std::filesystem::path html;      // the page bytes as fetched (any charset)
+  std::filesystem::path expected;  // <page>.expected.json
+};
+// Every fixture of `site` (or of every site when `site` is empty), sorted by name. An .html without an
+// .expected.json is not a fixture. A missing folder yields none.
+std::vector<FixturePage> FindFixtures(const std::filesystem::path& fixtures_dir, std::string_view site = {});
+
+struct FixtureRun {
+  PageInput input;
+  ExtractedPage page;
+  Json actual;                           // ToJson(page, input)
+  Json expected;                         // the parsed .expected.json
+  std::vector<std::string> differences;  // readable, one per JSON-patch operation; empty when equal
+};
+// Reads, decodes, parses and extracts one fixture and compares the JSON (object key order is ignored).
+// Fails (InvalidArgument/IoError) when a file is unreadable, the expected JSON is malformed or lacks
+// "url"/"fetched_at", or the page cannot be parsed.
+Result<FixtureRun> RunFixture(const SelectorProgram& program, const FixturePage& fixture);
+// One line per difference: "/records/0/title: expected \"a\", got \"b\"", "/links/3: unexpected ...".
+std::vector<std::string> DescribeDifferences(const Json& expected, const Json& actual);
+
+struct FillRate {
+  std::string page_type;
+  std::string field;  // "article.title", "article.extra.category", "answers[].doctor_name"
+  int filled = 0;     // values that are not null, "" or []
+  int total = 0;      // records (or list items) that could hold one
+};
+// For every field that the page types configure (canonical and extra, top level and in lists), how
+// often the pages' records carry a value. Ordered by page type (config order), then field order.
+std::vector<FillRate> ComputeFillRates(const SelectorProgram& program, const std::vector<ExtractedPage>& pages);
 
 }  // namespace hc::extract

@@ -1,0 +1,403 @@
+// Running a compiled config over one parsed page: page type by URL, fields by rule, child lists scoped
+// per item, links resolved against <base href> and filtered. Everything here reads the one Gumbo tree
+// and the precompiled selectors and regexes in the Rep; nothing is compiled or re-parsed per page.
+#include <date/tz.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <unordered_set>
+
+#include "extract/extract_internal.h"
+
+namespace hc::extract {
+namespace {
+
+// Trims ASCII whitespace, U+00A0 and U+3000, which regex captures from page source often carry.
+std::string Trim(std::string_view s) {
+  auto is_space_at = [&](size_t i, size_t* len) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      *len = 1;
+      return true;
+    }
+    if (s.compare(i, 2, "\xC2\xA0") == 0) {
+      *len = 2;
+      return true;
+    }
+    if (s.compare(i, 3, "\xE3\x80\x80") == 0) {
+      *len = 3;
+      return true;
+    }
+    return false;
+  };
+  size_t begin = 0, len = 0;
+  while (begin < s.size() && is_space_at(begin, &len)) begin += len;
+  size_t end = s.size();
+  while (end > begin) {
+    // Step back over one UTF-8 character and test it.
+    size_t start = end - 1;
+    while (start > begin && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+    if (!is_space_at(start, &len) || start + len != end) break;
+    end = start;
+  }
+  return std::string(s.substr(begin, end - begin));
+}
+
+bool HostMatches(std::string_view host, std::string_view domain) {
+  if (host == domain) return true;
+  return host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.';
+}
+
+std::string Quote(std::string_view s) {
+  constexpr size_t kMax = 80;
+  std::string out = "\"";
+  if (s.size() <= kMax) {
+    out += s;
+  } else {
+    size_t cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+    out += s.substr(0, cut);
+    out += "...";
+  }
+  return out + "\"";
+}
+
+// Everything one Extract call shares while it walks the records.
+class PageExtraction {
+ public:
+  PageExtraction(const SelectorProgram::Rep& rep, const html::Document& doc, const PageInput& input,
+                 ExtractedPage* page)
+      : rep_(rep), doc_(doc), input_(input), page_(page) {
+    auto url = Url::Parse(input.url);
+    if (url.ok()) {
+      page_url_ = std::move(*url);
+      base_ = page_url_;
+      // <base href> changes what relative links resolve against (HTML Standard, "document base URL").
+      if (auto base = html::SelectFirst(doc.document(), rep.base_selector)) {
+        if (auto href = base->attr("href")) {
+          auto resolved = Url::Parse(*href, &*page_url_);
+          if (resolved.ok()) base_ = std::move(*resolved);
+        }
+      }
+    } else {
+      page_->notes.push_back("page URL " + Quote(input.url) + " does not parse (" + url.status().message() +
+                             "): relative URLs cannot be resolved");
+    }
+  }
+
+  Json Record(const RecordRule& rule, html::Node scope, bool scope_is_document, const std::string& path) {
+    Json record = Json::object();
+    record["type"] = std::string(rule.kind->name);
+    for (size_t i = 0; i < rule.kind->fields.size(); ++i) {
+      const auto& field = rule.fields[i];
+      record[std::string(rule.kind->fields[i].name)] =
+          field ? Field(*field, scope, scope_is_document, path + field->name) : Json(nullptr);
+    }
+    Json extra = Json::object();
+    for (const FieldRule& field : rule.extra) {
+      extra[field.name] = Field(field, scope, scope_is_document, path + "extra." + field.name);
+    }
+    record["extra"] = std::move(extra);
+    for (const ListSpec& spec : rule.kind->lists) {
+      Json items = Json::array();
+      auto configured = std::find_if(rule.lists.begin(), rule.lists.end(),
+                                     [&](const ListRule& l) { return l.spec == &spec; });
+      if (configured != rule.lists.end()) {
+        std::vector<html::Node> nodes = html::Select(scope, configured->css);
+        for (size_t i = 0; i < nodes.size(); ++i) {
+          std::string item_path = path + std::string(spec.name) + "[" + std::to_string(i) + "].";
+          items.push_back(Record(configured->record, nodes[i], false, item_path));
+        }
+        if (nodes.empty()) {
+          std::string list_path = path + std::string(spec.name);
+          if (configured->required) {
+            page_->failures.push_back({list_path, "required list is empty"});
+          } else {
+            page_->notes.push_back(list_path + ": no items");
+          }
+        }
+      }
+      record[std::string(spec.name)] = std::move(items);
+    }
+    return record;
+  }
+
+  std::vector<std::string> Links() {
+    std::vector<std::string> links;
+    if (!base_) return links;
+    std::unordered_set<std::string> seen;
+    for (html::Node a : html::Select(doc_.document(), rep_.link_selector)) {
+      auto href = a.attr("href");
+      if (!href) continue;
+      auto url = Url::Parse(*href, &*base_);
+      if (!url.ok() || !url->is_http()) continue;  // javascript:, mailto:, tel:, broken hrefs
+      auto key = NormalizeUrl(*url, rep_.config.url_normalization);
+      if (!key.ok() || !seen.insert(*key).second) continue;
+      if (!ShouldFollow(rep_, *url, *key)) continue;
+      links.push_back(std::move(*key));
+    }
+    return links;
+  }
+
+  static bool ShouldFollow(const SelectorProgram::Rep& rep, const Url& url, std::string_view key) {
+    if (!url.is_http()) return false;
+    const auto& domains = rep.config.allowed_domains;
+    if (!domains.empty()) {
+      std::string_view host = url.host();
+      if (std::none_of(domains.begin(), domains.end(), [&](const std::string& d) { return HostMatches(host, d); })) {
+        return false;
+      }
+    }
+    if (!rep.follow_allow.empty() &&
+        std::none_of(rep.follow_allow.begin(), rep.follow_allow.end(),
+                     [&](const UrlPattern& p) { return p.Search(key); })) {
+      return false;
+    }
+    return std::none_of(rep.follow_deny.begin(), rep.follow_deny.end(),
+                        [&](const UrlPattern& p) { return p.Search(key); });
+  }
+
+ private:
+  // The field's value: a JSON scalar, array or null. Records a failure (required) or a note.
+  Json Field(const FieldRule& rule, html::Node scope, bool scope_is_document, const std::string& path) {
+    std::vector<std::string> raw = RawStrings(rule, scope, scope_is_document);
+    if (rule.regex) raw = ApplyRegex(*rule.regex, raw, rule.all);
+    std::erase_if(raw, [](const std::string& s) { return s.empty(); });
+    if (!rule.all && raw.size() > 1) raw.resize(1);
+
+    bool from_default = false;
+    if (raw.empty() && rule.default_values) {
+      raw = *rule.default_values;
+      from_default = true;
+    }
+    if (raw.empty()) return Missing(rule, path, "not found");
+
+    if (rule.join) {
+      std::string joined;
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (i) joined += *rule.join;
+        joined += raw[i];
+      }
+      raw = {std::move(joined)};
+    }
+    Json values = Json::array();
+    std::string first_problem;
+    for (const std::string& s : raw) {
+      std::string problem;
+      Json v = Convert(rule.type, s, &problem);
+      if (v.is_null()) {
+        if (first_problem.empty()) first_problem = problem;
+        page_->notes.push_back(path + ": " + problem + (from_default ? " (default)" : ""));
+        continue;
+      }
+      values.push_back(std::move(v));
+    }
+    if (values.empty()) return Missing(rule, path, first_problem);
+    if (rule.all && !rule.join) return values;
+    return std::move(values[0]);
+  }
+
+  Json Missing(const FieldRule& rule, const std::string& path, const std::string& why) {
+    if (rule.required) {
+      page_->failures.push_back({path, why == "not found" ? "required field is missing" : why});
+    } else {
+      page_->notes.push_back(path + ": " + why);
+    }
+    return nullptr;
+  }
+
+  std::vector<std::string> RawStrings(const FieldRule& rule, html::Node scope, bool scope_is_document) {
+    if (rule.css) {
+      if (rule.type == ValueType::kHtml) {
+        std::vector<std::string> out;
+        for (html::Node n : html::Select(scope, *rule.css)) out.push_back(html::OuterHtml(n));
+        return out;
+      }
+      return html::SelectStrings(scope, *rule.css);
+    }
+    if (rule.regex) {  // no css: the regex reads the markup of the scope (the page source at top level)
+      return {scope_is_document ? doc_.source() : html::OuterHtml(scope)};
+    }
+    return {};
+  }
+
+  std::vector<std::string> ApplyRegex(const TextRegex& rx, const std::vector<std::string>& inputs, bool all) {
+    std::vector<std::string> out;
+    for (const std::string& input : inputs) {
+      if (!PassesLiterals(rx.plan, input)) continue;
+      std::wstring wide = Utf8ToWide(input);
+      try {
+        if (all) {
+          for (std::wsregex_iterator it(wide.begin(), wide.end(), rx.re), end; it != end; ++it) {
+            out.push_back(Trim(WideToUtf8((*it)[rx.group].str())));
+          }
+        } else {
+          std::wsmatch m;
+          if (std::regex_search(wide, m, rx.re)) {
+            out.push_back(Trim(WideToUtf8(m[rx.group].str())));
+            return out;  // the first string that matches is the value
+          }
+        }
+      } catch (const std::regex_error& e) {
+        // libstdc++'s backtracking matcher gives up (error_complexity / error_stack) on some input.
+        page_->notes.push_back("regex '" + rx.source + "' failed on the input: " + e.what());
+      }
+    }
+    return out;
+  }
+
+  // Text the regex cannot match without is looked for first: a page-source regex then costs a
+  // substring search on the pages that lack it.
+  static bool PassesLiterals(const LiteralPlan& plan, std::string_view input) {
+    if (!plan.usable) return true;
+    return std::all_of(plan.required.begin(), plan.required.end(),
+                       [&](const std::string& r) { return input.find(r) != std::string_view::npos; });
+  }
+
+  // A null Json with *problem set when the string does not convert.
+  Json Convert(ValueType type, const std::string& s, std::string* problem) {
+    switch (type) {
+      case ValueType::kText:
+      case ValueType::kHtml:
+        return s;
+      case ValueType::kInt:
+      case ValueType::kCount: {
+        auto v = type == ValueType::kInt ? ParseInt(s) : ParseCount(s);
+        if (v) return *v;
+        *problem = Quote(s) + " is not " + (type == ValueType::kInt ? "an integer" : "a count");
+        return nullptr;
+      }
+      case ValueType::kDate:
+      case ValueType::kDateTime: {
+        std::optional<std::string> v;
+        try {
+          v = ParseDateInZone(s, input_.fetched_at, rep_.zone, type == ValueType::kDateTime);
+        } catch (const std::exception&) {
+        }
+        if (v) return *v;
+        *problem = Quote(s) + " is not a date";
+        return nullptr;
+      }
+      case ValueType::kUrl: {
+        auto url = Url::Parse(s, base_ ? &*base_ : nullptr);
+        if (url.ok()) return url->href();
+        *problem = Quote(s) + " is not a URL (" + url.status().message() + ")";
+        return nullptr;
+      }
+    }
+    return nullptr;
+  }
+
+  const SelectorProgram::Rep& rep_;
+  const html::Document& doc_;
+  const PageInput& input_;
+  ExtractedPage* page_;
+  std::optional<Url> page_url_;
+  std::optional<Url> base_;
+};
+
+}  // namespace
+
+SelectorProgram::SelectorProgram(std::unique_ptr<const Rep> rep) : rep_(std::move(rep)) {}
+SelectorProgram::SelectorProgram(SelectorProgram&&) noexcept = default;
+SelectorProgram& SelectorProgram::operator=(SelectorProgram&&) noexcept = default;
+SelectorProgram::~SelectorProgram() = default;
+
+Result<SelectorProgram> SelectorProgram::FromYaml(std::string_view yaml, std::string_view file_name) {
+  auto rep = CompileConfig(yaml, file_name);
+  if (!rep.ok()) return rep.status();
+  return SelectorProgram(std::move(*rep));
+}
+
+Result<SelectorProgram> SelectorProgram::Load(const std::filesystem::path& yaml_file) {
+  std::ifstream in(yaml_file, std::ios::binary);
+  if (!in) return Status::IoError("cannot read " + yaml_file.string());
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) return Status::IoError("cannot read " + yaml_file.string());
+  return FromYaml(bytes.str(), yaml_file.string());
+}
+
+const SiteConfig& SelectorProgram::config() const { return rep_->config; }
+
+const PageTypeInfo* SelectorProgram::MatchPageType(std::string_view url) const {
+  for (const PageTypeRule& pt : rep_->page_types) {
+    if (pt.url.Search(url)) return &pt.info;
+  }
+  return nullptr;
+}
+
+bool SelectorProgram::ShouldFollow(std::string_view absolute_url) const {
+  auto url = Url::Parse(absolute_url);
+  if (!url.ok()) return false;
+  auto key = NormalizeUrl(*url, rep_->config.url_normalization);
+  if (!key.ok()) return false;
+  return PageExtraction::ShouldFollow(*rep_, *url, *key);
+}
+
+ExtractedPage SelectorProgram::Extract(const html::Document& doc, const PageInput& input) const {
+  ExtractedPage page;
+  page.url = input.url;
+  page.site = rep_->config.key;
+  PageExtraction run(*rep_, doc, input, &page);
+  const PageTypeRule* matched = nullptr;
+  for (const PageTypeRule& pt : rep_->page_types) {
+    if (pt.url.Search(input.url)) {
+      matched = &pt;
+      break;
+    }
+  }
+  if (matched) {
+    page.page_type = matched->info.name;
+    if (matched->record) page.records.push_back(run.Record(*matched->record, doc.document(), true, ""));
+  }
+  page.links = run.Links();
+  return page;
+}
+
+Json ToJson(const ExtractedPage& page, const PageInput& input) {
+  Json out = Json::object();
+  out["url"] = page.url;
+  out["site"] = page.site;
+  out["page_type"] = page.page_type;
+  out["fetched_at"] = FormatUtc(input.fetched_at);
+  out["records"] = page.records;
+  Json failures = Json::array();
+  for (const FieldFailure& f : page.failures) failures.push_back(Json{{"path", f.path}, {"reason", f.reason}});
+  out["failures"] = std::move(failures);
+  out["links"] = page.links;
+  return out;
+}
+
+Result<SelectorProgram> LoadSite(const std::filesystem::path& dir, std::string_view key) {
+  const bool is_key = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (!is_key) return Status::InvalidArgument("'" + std::string(key) + "' is not a site key ([a-z0-9_-]+)");
+  std::filesystem::path file = dir / (std::string(key) + ".yaml");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return Status::NotFound("no selector config for site '" + std::string(key) + "' (" + file.string() + ")");
+  }
+  return SelectorProgram::Load(file);
+}
+
+Result<std::vector<SelectorProgram>> LoadAllSites(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".yaml" && it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  if (ec) return Status::IoError("cannot list " + dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  std::vector<SelectorProgram> programs;
+  for (const auto& f : files) {
+    auto program = SelectorProgram::Load(f);
+    if (!program.ok()) return program.status();
+    programs.push_back(std::move(*program));
+  }
+  return programs;
+}
+
+}  // namespace hc::extract

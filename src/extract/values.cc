@@ -1,0 +1,454 @@
+// Value parsing for the numbers and dates Chinese health portals print: "1.2万次浏览", "10w+",
+// "发布于 2026年2月28日", "3天前", "昨天 08:10". Hand-written scanners for numbers (they run for every
+// count on every page); static std::regex for the date forms, which are compiled once and read best as
+// patterns.
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <regex>
+
+#include "extract/extract_internal.h"
+
+namespace hc::extract {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Full-width digits and punctuation (U+FF01..U+FF5E are ASCII shifted by 0xFEE0) become ASCII, and
+// the ideographic and no-break spaces become ' ', so every scanner below sees one form.
+std::string NormalizeForValues(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0xEF && i + 2 < text.size()) {
+      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+      unsigned char c2 = static_cast<unsigned char>(text[i + 2]);
+      // U+FF01..U+FF3F is EF BC 81..BF; U+FF40..U+FF5E is EF BD 80..9E.
+      uint32_t cp = 0;
+      if (c1 == 0xBC && c2 >= 0x81 && c2 <= 0xBF) cp = 0xFF00 + (c2 - 0x80);
+      if (c1 == 0xBD && c2 >= 0x80 && c2 <= 0x9E) cp = 0xFF40 + (c2 - 0x80);
+      if (cp != 0) {
+        out.push_back(static_cast<char>(cp - 0xFEE0));
+        i += 2;
+        continue;
+      }
+    }
+    if (c == 0xE3 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(text[i + 2]) == 0x80) {  // U+3000
+      out.push_back(' ');
+      i += 2;
+      continue;
+    }
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {  // U+00A0
+      out.push_back(' ');
+      i += 1;
+      continue;
+    }
+    out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+// The digits of a number starting at `pos`, with "1,234,567" thousands groups (a comma counts only
+// when exactly three digits follow it). Returns false on overflow.
+struct ScannedNumber {
+  uint64_t integer = 0;
+  uint64_t fraction = 0;      // the digits after '.', as an integer
+  uint64_t fraction_scale = 1;  // 10^(number of fraction digits)
+  size_t end = 0;
+};
+
+bool AccumulateDigit(uint64_t* value, char c) {
+  return !__builtin_mul_overflow(*value, 10u, value) && !__builtin_add_overflow(*value, uint64_t(c - '0'), value);
+}
+
+std::optional<ScannedNumber> ScanNumber(std::string_view s, size_t pos, bool allow_fraction) {
+  ScannedNumber n;
+  size_t i = pos;
+  while (i < s.size()) {
+    if (IsDigit(s[i])) {
+      if (!AccumulateDigit(&n.integer, s[i])) return std::nullopt;
+      ++i;
+    } else if (s[i] == ',' && i + 3 < s.size() && IsDigit(s[i + 1]) &&
+               IsDigit(s[i + 2]) && IsDigit(s[i + 3]) && (i + 4 >= s.size() || !IsDigit(s[i + 4]))) {
+      ++i;  // a thousands separator
+    } else {
+      break;
+    }
+  }
+  if (allow_fraction && i + 1 < s.size() && s[i] == '.' && IsDigit(s[i + 1])) {
+    ++i;
+    while (i < s.size() && IsDigit(s[i])) {
+      // Digits beyond 18 cannot change a count; dropping them keeps the scale in range.
+      if (n.fraction_scale < 1'000'000'000'000'000'000ull) {
+        n.fraction = n.fraction * 10 + uint64_t(s[i] - '0');
+        n.fraction_scale *= 10;
+      }
+      ++i;
+    }
+  }
+  n.end = i;
+  return n;
+}
+
+// The multiplier words that follow a count. Chinese ones combine ("百万", "千万", "万亿").
+struct Unit {
+  std::string_view text;
+  uint64_t factor;
+};
+constexpr std::array<Unit, 4> kChineseUnits = {{{"万", 10'000}, {"亿", 100'000'000}, {"千", 1'000}, {"百", 100}}};
+
+}  // namespace
+
+std::optional<int64_t> ParseCount(std::string_view raw) {
+  std::string s = NormalizeForValues(raw);
+  size_t pos = 0;
+  while (pos < s.size() && !IsDigit(s[pos])) ++pos;
+  if (pos == s.size()) return std::nullopt;
+  if (pos > 0 && s[pos - 1] == '-') return std::nullopt;  // a count is never negative
+  auto number = ScanNumber(s, pos, /*allow_fraction=*/true);
+  if (!number) return std::nullopt;
+
+  size_t i = number->end;
+  while (i < s.size() && s[i] == ' ') ++i;
+  uint64_t factor = 1;
+  bool matched_unit = true;
+  while (matched_unit) {
+    matched_unit = false;
+    for (const Unit& u : kChineseUnits) {
+      if (s.compare(i, u.text.size(), u.text) == 0) {
+        if (__builtin_mul_overflow(factor, u.factor, &factor)) return std::nullopt;
+        i += u.text.size();
+        matched_unit = true;
+        break;
+      }
+    }
+  }
+  if (factor == 1 && i < s.size() && (i + 1 >= s.size() || !IsAsciiLetter(s[i + 1]))) {
+    // "10w+", "2.5k": a lone ASCII unit letter, not the start of a word such as "km".
+    if (s[i] == 'w' || s[i] == 'W') factor = 10'000;
+    if (s[i] == 'k' || s[i] == 'K') factor = 1'000;
+  }
+  if (factor == 1 && number->fraction != 0) return std::nullopt;  // "4.5" is a score, not a count
+
+  uint64_t whole = 0;
+  if (__builtin_mul_overflow(number->integer, factor, &whole)) return std::nullopt;
+  // fraction * factor / scale, rounded to nearest; the product fits because both are < 10^18 ... but
+  // check anyway so a hostile "0.999999999999999999亿亿" cannot wrap.
+  unsigned __int128 part = static_cast<unsigned __int128>(number->fraction) * factor;
+  part = (part + number->fraction_scale / 2) / number->fraction_scale;
+  unsigned __int128 total = static_cast<unsigned __int128>(whole) + part;
+  if (total > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return static_cast<int64_t>(total);
+}
+
+std::optional<int64_t> ParseInt(std::string_view raw) {
+  std::string s = NormalizeForValues(raw);
+  size_t pos = 0;
+  while (pos < s.size() && !IsDigit(s[pos])) ++pos;
+  if (pos == s.size()) return std::nullopt;
+  bool negative = pos > 0 && s[pos - 1] == '-';
+  auto number = ScanNumber(s, pos, /*allow_fraction=*/false);
+  if (!number) return std::nullopt;
+  if (number->end + 1 < s.size() && s[number->end] == '.' && IsDigit(s[number->end + 1])) {
+    return std::nullopt;  // "4.5" is not an integer
+  }
+  if (number->integer > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  int64_t v = static_cast<int64_t>(number->integer);
+  return negative ? -v : v;
+}
+
+// --- dates -------------------------------------------------------------------------------------------
+
+const date::time_zone* LocateZone(std::string_view name) {
+  try {
+    return date::locate_zone(std::string(name));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+namespace {
+
+using LocalSeconds = date::local_time<std::chrono::seconds>;
+
+struct TimeOfDay {
+  int hour = 0, minute = 0, second = 0;
+};
+
+bool ValidTime(const TimeOfDay& t) {
+  return t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 && t.second >= 0 && t.second <= 59;
+}
+
+std::optional<date::year_month_day> MakeDate(int y, int m, int d) {
+  date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
+                           date::day{static_cast<unsigned>(d)}};
+  if (m < 1 || m > 12 || d < 1 || d > 31 || !ymd.ok()) return std::nullopt;
+  return ymd;
+}
+
+LocalSeconds At(date::local_days day, const TimeOfDay& t) {
+  return day + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute} + std::chrono::seconds{t.second};
+}
+
+std::string Format(LocalSeconds local, const date::time_zone* zone, bool with_time) {
+  if (!with_time) return date::format("%F", date::floor<date::days>(local));
+  // choose::earliest: a wall time repeated by a DST fall-back takes the first; one skipped by a
+  // spring-forward maps to the transition. China has had no DST since 1991.
+  auto sys = zone->to_sys(local, date::choose::earliest);
+  date::zoned_time<std::chrono::seconds> zoned(zone, sys);
+  return date::format("%FT%T%Ez", zoned);
+}
+
+int ToInt(const std::string& digits) {
+  int v = 0;
+  for (char c : digits) {
+    if (v > 100'000) return -1;  // far out of any field's range; keeps the arithmetic safe
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::optional<TimeOfDay> TimeFrom(const std::smatch& m, size_t first_group) {
+  TimeOfDay t;
+  if (!m[first_group].matched) return TimeOfDay{};
+  t.hour = ToInt(m[first_group].str());
+  t.minute = ToInt(m[first_group + 1].str());
+  t.second = m[first_group + 2].matched ? ToInt(m[first_group + 2].str()) : 0;
+  if (!ValidTime(t)) return std::nullopt;
+  return t;
+}
+
+// "十二" -> 12, "两" -> 2, "3" -> 3; 0 when not a number we read.
+int SmallNumber(const std::string& s) {
+  if (!s.empty() && IsDigit(s[0])) return ToInt(s);
+  static const std::array<std::string_view, 11> kDigits = {"零", "一", "二", "三", "四", "五",
+                                                          "六", "七", "八", "九", "十"};
+  auto digit_at = [&](size_t pos, size_t* len) -> int {
+    if (s.compare(pos, 3, "两") == 0) {
+      *len = 3;
+      return 2;
+    }
+    for (size_t d = 0; d < 10; ++d) {
+      if (s.compare(pos, kDigits[d].size(), kDigits[d]) == 0) {
+        *len = kDigits[d].size();
+        return static_cast<int>(d);
+      }
+    }
+    return -1;
+  };
+  int tens = 0, units = 0;
+  size_t pos = 0, len = 0;
+  int first = digit_at(pos, &len);
+  if (first >= 0) pos += len;
+  if (s.compare(pos, 3, "十") == 0) {
+    tens = first >= 0 ? first : 1;
+    pos += 3;
+    int second = pos < s.size() ? digit_at(pos, &len) : 0;
+    if (second < 0) return 0;
+    units = second;
+    if (pos < s.size()) pos += len;
+  } else {
+    units = first;
+  }
+  if (pos != s.size() || units < 0) return 0;
+  return tens * 10 + units;
+}
+
+// Patterns over the normalized text (ASCII digits). They match bytes, so a quantifier after a Chinese
+// character must wrap it in a group: `日?` would make only its last UTF-8 byte optional.
+// Y-M-D with a 4-digit year, separators - / . or 年月日, optional time and ISO offset.
+const std::regex& FullDatePattern() {
+  static const std::regex re(
+      R"((?:^|[^0-9])([0-9]{4})\s*(?:-|/|\.|年)\s*([0-9]{1,2})\s*(?:-|/|\.|月)\s*([0-9]{1,2})(?![0-9])\s*(?:日)?)"
+      R"((?:(?:\s*|T)([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?:\.[0-9]+)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})?)?)");
+  return re;
+}
+// "3天前", "半小时前", "两个月前", "5 分钟前".
+const std::regex& AgoPattern() {
+  static const std::regex re(
+      R"(([0-9]+|半|(?:一|二|两|三|四|五|六|七|八|九|十)+)\s*(秒钟|秒|分钟|分|个小时|个钟头|小时|天|日|周|星期|个星期|个月|月|年)\s*(?:以前|之前|前))");
+  return re;
+}
+const std::regex& DayWordPattern() {
+  static const std::regex re(R"((今天|今日|昨天|昨日|前天)\s*(?:([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)");
+  return re;
+}
+// YY-MM-DD: only the - / . forms, exactly two digits in the year.
+const std::regex& ShortYearPattern() {
+  static const std::regex re(
+      R"((?:^|[^0-9\-/.])([0-9]{2})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?![0-9\-/.]))"
+      R"((?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)");
+  return re;
+}
+// M-D or M月D日 without a year, optional time.
+const std::regex& MonthDayPattern() {
+  static const std::regex re(
+      R"((?:^|[^0-9\-/.:])([0-9]{1,2})\s*(?:-|/|月)\s*([0-9]{1,2})(?![0-9\-/.])\s*(?:日)?)"
+      R"((?:\s*([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)");
+  return re;
+}
+const std::regex& TimeOnlyPattern() {
+  static const std::regex re(R"((?:^|[^0-9:])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9:]))");
+  return re;
+}
+
+}  // namespace
+
+std::optional<std::string> ParseDateInZone(std::string_view raw, TimePoint now, const date::time_zone* zone,
+                                           bool with_time) {
+  using namespace std::chrono;
+  if (zone == nullptr) return std::nullopt;
+  const std::string s = NormalizeForValues(raw);
+  const auto now_sys = floor<seconds>(now);
+  const LocalSeconds local_now = zone->to_local(now_sys);
+  const date::local_days today = date::floor<date::days>(local_now);
+  std::smatch m;
+
+  if (std::regex_search(s, m, FullDatePattern())) {
+    auto ymd = MakeDate(ToInt(m[1].str()), ToInt(m[2].str()), ToInt(m[3].str()));
+    int year = ToInt(m[1].str());
+    if (!ymd || year < 1900 || year > 2199) return std::nullopt;
+    auto tod = TimeFrom(m, 4);
+    if (!tod) return std::nullopt;
+    LocalSeconds local = At(date::local_days{*ymd}, *tod);
+    if (m[7].matched) {  // an explicit offset: the wall time is in that offset, not in the site's zone
+      std::string off = m[7].str();
+      seconds offset{0};
+      if (off != "Z") {
+        std::string digits;
+        for (char c : off) {
+          if (IsDigit(c)) digits.push_back(c);
+        }
+        int hh = ToInt(digits.substr(0, 2)), mm = ToInt(digits.substr(2, 2));
+        if (hh > 14 || mm > 59) return std::nullopt;
+        offset = hours{hh} + minutes{mm};
+        if (off[0] == '-') offset = -offset;
+      }
+      date::sys_seconds sys{local.time_since_epoch() - offset};
+      local = zone->to_local(sys);
+    }
+    return Format(local, zone, with_time);
+  }
+
+  if (s.find("刚刚") != std::string::npos || s.find("刚才") != std::string::npos) {
+    return Format(local_now, zone, with_time);
+  }
+  if (std::regex_search(s, m, AgoPattern())) {
+    const std::string amount = m[1].str();
+    const std::string unit = m[2].str();
+    const bool half = amount == "半";
+    const int n = half ? 0 : SmallNumber(amount);
+    if (!half && n <= 0 && amount != "0") return std::nullopt;
+    auto span_of = [&](seconds one) { return half ? one / 2 : one * n; };
+    if (unit == "个月" || unit == "月" || unit == "年") {
+      // Calendar arithmetic on the local date: "1个月前" on 03-31 is 02-28 (clamped), not 03-03.
+      int months = unit == "年" ? (half ? 6 : 12 * n) : (half ? 0 : n);
+      if (months > 12 * 200) return std::nullopt;  // no page is two centuries old; keeps year arithmetic in range
+      date::year_month_day ymd{today};
+      auto shifted = date::year_month{ymd.year(), ymd.month()} - date::months{months};
+      date::day d = std::min(ymd.day(), date::year_month_day_last{shifted.year(),
+                                                                 date::month_day_last{shifted.month()}}.day());
+      date::local_days day{shifted.year() / shifted.month() / d};
+      if (half && unit != "年") day -= date::days{15};
+      return Format(day + (local_now - today), zone, with_time);
+    }
+    seconds span{0};
+    if (unit == "秒" || unit == "秒钟") span = span_of(seconds{1});
+    else if (unit == "分" || unit == "分钟") span = span_of(minutes{1});
+    else if (unit == "小时" || unit == "个小时" || unit == "个钟头") span = span_of(hours{1});
+    else if (unit == "天" || unit == "日") span = span_of(hours{24});
+    else span = span_of(hours{24 * 7});  // 周, 星期, 个星期
+    return Format(zone->to_local(now_sys - span), zone, with_time);
+  }
+  if (std::regex_search(s, m, DayWordPattern())) {
+    const std::string word = m[1].str();
+    int back = (word == "今天" || word == "今日") ? 0 : (word == "前天" ? 2 : 1);
+    auto tod = TimeFrom(m, 2);
+    if (!tod) return std::nullopt;
+    return Format(At(today - date::days{back}, *tod), zone, with_time);
+  }
+  if (std::regex_search(s, m, ShortYearPattern())) {
+    // Two-digit years are read as 20YY and only when that is not in the future; anything else is
+    // too ambiguous ("12-02-28" from 1912? a US month-first date?) to guess.
+    auto ymd = MakeDate(2000 + ToInt(m[1].str()), ToInt(m[3].str()), ToInt(m[4].str()));
+    if (!ymd) return std::nullopt;
+    auto tod = TimeFrom(m, 5);
+    if (!tod) return std::nullopt;
+    LocalSeconds local = At(date::local_days{*ymd}, *tod);
+    if (local > local_now) return std::nullopt;
+    return Format(local, zone, with_time);
+  }
+  if (std::regex_search(s, m, MonthDayPattern())) {
+    const int month = ToInt(m[1].str()), day = ToInt(m[2].str());
+    auto tod = TimeFrom(m, 3);
+    if (!tod || !MakeDate(2000, month, day)) return std::nullopt;  // 2000 is a leap year: 02-29 is possible
+    // The most recent such date not after now (a listing shows "02-28" for this year's or, in January,
+    // last year's). Feb 29 walks back to the last leap year.
+    int year = static_cast<int>(date::year_month_day{today}.year());
+    for (int back = 0; back < 9; ++back, --year) {
+      auto ymd = MakeDate(year, month, day);
+      if (!ymd) continue;
+      LocalSeconds local = At(date::local_days{*ymd}, *tod);
+      bool after_now = m[3].matched ? local > local_now : date::local_days{*ymd} > today;
+      if (!after_now) return Format(local, zone, with_time);
+    }
+    return std::nullopt;
+  }
+  if (std::regex_search(s, m, TimeOnlyPattern())) {
+    auto tod = TimeFrom(m, 1);
+    if (!tod) return std::nullopt;
+    LocalSeconds local = At(today, *tod);
+    if (local > local_now) local -= date::days{1};  // "23:50" seen at 00:10 is yesterday's
+    return Format(local, zone, with_time);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ParseDate(std::string_view text, TimePoint now, std::string_view time_zone,
+                                     bool with_time) {
+  const date::time_zone* zone = LocateZone(time_zone);
+  if (zone == nullptr) return std::nullopt;
+  try {
+    return ParseDateInZone(text, now, zone, with_time);
+  } catch (const std::exception&) {  // std::regex can throw error_complexity/error_stack on huge input
+    return std::nullopt;
+  }
+}
+
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
+  std::chrono::seconds total{0};
+  size_t i = 0;
+  if (text.empty()) return std::nullopt;
+  while (i < text.size()) {
+    int64_t n = 0;
+    size_t start = i;
+    while (i < text.size() && IsDigit(text[i])) {
+      n = n * 10 + (text[i] - '0');
+      if (n > 100'000'000) return std::nullopt;
+      ++i;
+    }
+    if (i == start || i == text.size()) return std::nullopt;
+    int64_t unit = 0;
+    switch (text[i]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      case 'w': unit = 7 * 86400; break;
+      default: return std::nullopt;
+    }
+    ++i;
+    total += std::chrono::seconds{n * unit};
+    if (total > std::chrono::hours{24 * 366 * 100}) return std::nullopt;  // a century is not a revisit interval
+  }
+  if (total.count() == 0) return std::nullopt;
+  return total;
+}
+
+}  // namespace hc::extract

@@ -1,0 +1,171 @@
+// `healthcrawl extract` and `healthcrawl selectors check` end to end, on a scratch selectors/ + fixtures/
+// layout (so the expected output is known here) and on the project's own configs and fixtures.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "support/test_env.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using hc::testing::CliPath;
+using hc::testing::RunCommand;
+using hc::testing::TempDir;
+using hc::testing::WriteFile;
+
+std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+const char* kConfig = R"(site: demo
+allowed_domains: [demo.com]
+page_types:
+  - name: article
+    url: '^https://www\.demo\.com/a/'
+    record: article
+    fields:
+      title: {css: h1, required: true}
+      views: .views
+    lists:
+      answers:
+        css: .answer
+        fields:
+          doctor_name: .doctor
+)";
+
+const char* kPage = R"(<h1>感冒</h1><span class=views>1.2万</span>
+<div class=answer><b class=doctor>王医生</b></div><div class=answer><b class=doctor>李医生</b></div>
+<a href="/a/2.html">next</a>)";
+
+nlohmann::ordered_json ExpectedJson(const std::string& title) {
+  auto answer = [](const char* name) {
+    return nlohmann::ordered_json{{"type", "answer_card"},  {"question_title", nullptr}, {"question_url", nullptr},
+                                  {"doctor_name", name},    {"doctor_title", nullptr},   {"department", nullptr},
+                                  {"hospital", nullptr},    {"hospital_grade", nullptr}, {"answer_text", nullptr},
+                                  {"answered_at", nullptr}, {"extra", nlohmann::ordered_json::object()}};
+  };
+  nlohmann::ordered_json record = {{"type", "article"},   {"title", title},      {"body", nullptr},
+                                   {"published_at", nullptr}, {"views", 12000},  {"author", nullptr},
+                                   {"tags", nullptr},     {"source", nullptr},   {"extra", nlohmann::ordered_json::object()},
+                                   {"diseases", nlohmann::ordered_json::array()},
+                                   {"answers", {answer("王医生"), answer("李医生")}}};
+  return {{"url", "https://www.demo.com/a/1.html"},
+          {"site", "demo"},
+          {"page_type", "article"},
+          {"fetched_at", "2026-03-01T02:00:00Z"},
+          {"records", {record}},
+          {"failures", nlohmann::ordered_json::array()},
+          {"links", {"https://www.demo.com/a/2.html"}}};
+}
+
+class ExtractCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteFile(dir_ / "selectors/demo.yaml", kConfig);
+    WriteFile(dir_ / "fixtures/sites/demo/page.html", kPage);
+    WriteFile(dir_ / "fixtures/sites/demo/page.expected.json", ExpectedJson("感冒").dump(2));
+  }
+  std::string Cli(const std::string& args) const {
+    return Quote(CliPath()) + " --selectors " + Quote(dir_ / "selectors") + " " + args;
+  }
+  fs::path page() const { return dir_ / "fixtures/sites/demo/page.html"; }
+  TempDir dir_;
+};
+
+TEST_F(ExtractCliTest, TakesUrlAndFetchTimeFromTheExpectedJson) {
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("extract --site demo " + Quote(page())), &out), 0) << out;
+  EXPECT_EQ(out, ExpectedJson("感冒").dump(2) + "\n");  // pretty, 2-space, vocabulary order
+}
+
+TEST_F(ExtractCliTest, ExplicitUrlAndFetchTime) {
+  WriteFile(dir_ / "elsewhere/p.html", kPage);
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("extract --site demo --url https://www.demo.com/a/1.html --fetched-at "
+                           "2026-03-01T02:00:00Z " + Quote(dir_ / "elsewhere/p.html")),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::ordered_json::parse(out), ExpectedJson("感冒"));
+}
+
+TEST_F(ExtractCliTest, MissingRequiredFieldExitsOneAndStillPrints) {
+  WriteFile(dir_ / "elsewhere/p.html", "<p>no title</p>");
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli("extract --site demo --url https://www.demo.com/a/9.html " +
+                           Quote(dir_ / "elsewhere/p.html")),
+                       &out),
+            1);
+  auto json = nlohmann::json::parse(out);
+  EXPECT_EQ(json["failures"], nlohmann::json::parse(R"([{"path": "title", "reason": "required field is missing"}])"));
+}
+
+TEST_F(ExtractCliTest, UsageErrorsExitTwo) {
+  WriteFile(dir_ / "elsewhere/p.html", kPage);
+  struct UsageCase {
+    const char* name;
+    std::string args;
+    const char* says;
+  };
+  const UsageCase cases[] = {
+      {"no URL anywhere", "extract --site demo " + Quote(dir_ / "elsewhere/p.html"), "no page URL"},
+      {"unknown site", "extract --site nosuch " + Quote(page()), "no selector config for site 'nosuch'"},
+      {"bad fetch time", "extract --site demo --fetched-at yesterday " + Quote(page()), "is not an ISO 8601 time"},
+      {"missing page", "extract --site demo " + Quote(dir_ / "nope.html"), "nope.html"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string out;
+    EXPECT_EQ(RunCommand(Cli(c.args), &out, /*merge_stderr=*/true), 2);
+    EXPECT_NE(out.find(c.says), std::string::npos) << out;
+  }
+}
+
+TEST_F(ExtractCliTest, SelectorsCheckPrintsFillRates) {
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("selectors check demo"), &out), 0) << out;
+  EXPECT_NE(out.find("  ok       demo/page [article]"), std::string::npos) << out;
+  EXPECT_NE(out.find("  page type article: 1 page, 1 links"), std::string::npos) << out;
+  EXPECT_NE(out.find("    article.title 100% (1/1)"), std::string::npos) << out;
+  EXPECT_NE(out.find("    article.views 100% (1/1)"), std::string::npos) << out;
+  EXPECT_NE(out.find("    answers[].doctor_name 100% (2/2)"), std::string::npos) << out;
+  // Fixtures default to fixtures/sites beside the selectors folder; --fixtures points elsewhere.
+  fs::rename(dir_ / "fixtures", dir_ / "golden");
+  ASSERT_EQ(RunCommand(Cli("selectors check --fixtures " + Quote(dir_ / "golden/sites")), &out), 0) << out;
+  EXPECT_NE(out.find("site demo (" + (dir_ / "selectors/demo.yaml").string() + "): 1 fixture"), std::string::npos)
+      << out;
+}
+
+TEST_F(ExtractCliTest, SelectorsCheckReportsMismatchesWithExitOne) {
+  WriteFile(dir_ / "fixtures/sites/demo/page.expected.json", ExpectedJson("发烧").dump(2));
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli("selectors check"), &out), 1);
+  EXPECT_NE(out.find("  MISMATCH demo/page [article]: 1 difference"), std::string::npos) << out;
+  EXPECT_NE(out.find("    /records/0/title: expected \"发烧\", got \"感冒\""), std::string::npos) << out;
+}
+
+TEST_F(ExtractCliTest, BrokenConfigExitsTwoWithItsLocation) {
+  WriteFile(dir_ / "selectors/demo.yaml", "site: demo\npage_types:\n  - name: a\n    url: /\n    prority: 1\n");
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli("selectors check demo"), &out, /*merge_stderr=*/true), 2);
+  EXPECT_NE(out.find("demo.yaml:5:5: unknown key 'prority' in a page type (did you mean 'priority'?)"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(RunCommand(Cli("extract --site demo " + Quote(page())), &out, true), 2);
+  EXPECT_NE(out.find("demo.yaml:5:5: "), std::string::npos) << out;
+}
+
+// The project's own configs and fixtures pass, found the default way (fixtures/sites beside selectors/).
+TEST(SelectorsCheckProjectTest, ProjectFixturesMatch) {
+  if (!fs::is_directory(hc::testing::FixturesDir() / "sites")) GTEST_SKIP() << "no fixtures";
+  std::string out;
+  EXPECT_EQ(RunCommand(Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " selectors check",
+                       &out, true),
+            0)
+      << out;
+  EXPECT_EQ(out.find("MISMATCH"), std::string::npos) << out;
+}
+
+}  // namespace
