@@ -1,0 +1,51 @@
+// `healthcrawl stats [--db PATH] [--json]`: what a crawl has produced: rows per site and table, each
+// canonical field's fill rate per site (how often a selector actually found it), failures by reason,
+// and the oldest and newest fetch. Opens the database read-only, so it runs beside a crawl.
+//
+// Exit codes: 0 printed; 3 the database could not be used.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/command.h"
+#include "store/store.h"
+
+namespace hc::cli {
+namespace {
+
+struct StatsArgs {
+  std::string db = "healthcrawl.db";
+  bool json = false;
+};
+
+int RunStats(const StatsArgs& args) {
+  auto store = store::SqliteStore::Open(args.db, {.read_only = true});
+  if (!store.ok()) {
+    spdlog::error("{}", store.status().ToString());
+    return kExitStorage;
+  }
+  auto report = (*store)->ComputeStats();
+  if (!report.ok()) {
+    spdlog::error("{}", report.status().ToString());
+    return kExitStorage;
+  }
+  const std::string text = args.json ? store::StatsToJson(*report).dump(2) + "\n" : store::FormatStats(*report);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+void RegisterStats(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<StatsArgs>();
+  CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates and failures of a database");
+  cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print JSON instead of a text report");
+  cmd->footer("Exit codes: 0 ok; 3 database unusable.");
+  cmd->callback([args, &ctx] { ctx.exit_code = RunStats(*args); });
+}
+
+static CommandRegistration reg(85, &RegisterStats);
+
+}  // namespace
+}  // namespace hc::cli

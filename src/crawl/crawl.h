@@ -1,0 +1,195 @@
+// crawl: the orchestration stage. It turns responses into stored pages by running the pipeline
+// html::DecodeToUtf8 -> html::Document::Parse -> extract::SelectorProgram::Extract -> store::PutPage,
+// for pages fetched live (the crawl engine) and for pages already on disk or in the raw archive
+// (ingest and reextract). The store never sees HTML; html and extract never see the store.
+//
+// Thread-safety: the functions below take a PageWriter, which is single-writer: call them from one
+// thread at a time per writer. ObservePage is reentrant (a SelectorProgram may be shared).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "extract/extract.h"
+#include "net/fetcher.h"
+#include "net/robots.h"
+#include "store/frontier.h"
+#include "store/store.h"
+
+namespace hc::crawl {
+
+// ===================================================================================================
+// Ingest and re-extraction (src/crawl/ingest.cc)
+// ===================================================================================================
+
+// One response through decode, parse and extract, as the observation PutPage stores. Never fails:
+// a status other than 2xx becomes failure_reason "http <status>" (no extraction), a page that does not
+// parse "parse: <why>", a missing required field "extract: <path>: <reason>". url_key and url_key_of
+// use hc::NormalizeUrl with the site's url_normalization (the URL itself when it does not parse).
+// With `archive`, the response goes to the raw archive with the page.
+store::PageObservation ObservePage(const extract::SelectorProgram& program, const store::RawResponse& response,
+                                   bool archive);
+
+// file name -> URL, from a TSV file of "<path>\t<url>" lines (a path relative to the TSV's folder, or
+// absolute; '#' starts a comment line). InvalidArgument names the bad line.
+using UrlMap = std::map<std::filesystem::path, std::string>;
+Result<UrlMap> LoadUrlMap(const std::filesystem::path& tsv);
+
+struct IngestOptions {
+  std::string url;                          // the URL of the only file (ingesting one file)
+  const UrlMap* url_map = nullptr;          // or URLs by file
+  std::optional<TimePoint> fetched_at;      // default: the sibling .expected.json's, else now
+  bool archive = true;                      // keep the bytes in the raw archive
+  const Clock* clock = nullptr;             // "now"; the system clock when null
+};
+
+struct IngestReport {
+  int64_t files = 0;
+  int64_t stored = 0;    // pages stored (including stored failures)
+  int64_t failed = 0;    // pages stored as failures (their reason is in the store)
+  int64_t skipped = 0;   // files not stored at all: unreadable, no URL, store refused (see `problems`)
+  int64_t bytes = 0;
+  std::vector<std::string> problems;  // one line per skipped file
+};
+
+// Stores saved pages as if fetched with status 200. A file's URL comes from options.url (one file
+// only), else the URL map, else the "url" member of <stem>.expected.json beside it (how the bundled
+// fixtures carry their URLs). Each is also written to `warc` when given. The run is recorded in `runs`
+// when given. Returns a non-OK Status only for storage errors (which stop the ingest); per-file
+// problems are counted and listed in the report.
+Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
+                                 const std::vector<std::filesystem::path>& files, const IngestOptions& options,
+                                 store::PageWriter& writer, store::WarcWriter* warc, store::RunLog* runs);
+
+struct ReextractReport {
+  int64_t responses = 0;  // archived responses read
+  int64_t stored = 0;
+  int64_t failed = 0;
+  int64_t skipped = 0;    // responses of sites without a loaded config
+};
+
+// Re-runs the current selector configs over the archived responses that `query` selects (the newest
+// version of each page by default) and stores the results, without fetching. A page whose records
+// come out the same is left unchanged (view observations are not duplicated).
+Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgram*>& programs,
+                                  store::RawArchive& archive, store::PageWriter& writer,
+                                  const store::RawQuery& query, store::RunLog* runs, const Clock* clock = nullptr);
+
+// ===================================================================================================
+// Crawl engine (src/crawl/engine.cc, politeness.cc, sitemap.cc, observe.cc, progress.cc)
+// ===================================================================================================
+//
+// RunCrawl crawls one site into a Frontier (the crawl database) with three kinds of threads joined by
+// bounded queues, so memory stays flat however large the crawl:
+//
+//   fetch loop (the caller's thread; one net::Fetcher Perform loop, refilled from leases on the
+//   frontier under per-origin politeness) -> parse workers (decode, parse once, extract records and
+//   links from the same tree) -> one store writer (Frontier::Complete: page + URL state + discovered
+//   links in one unit; commits at least every commit_interval and by batch size).
+//
+// When the queues are full the fetch loop stops leasing (back-pressure). robots.txt is fetched once per
+// origin before anything else there, and sitemaps (robots.txt `Sitemap:` lines and the config's) are
+// read into the frontier. Redirects are followed by the engine itself, one frontier URL per hop.
+// docs/crawling.md describes the behaviour, the options and every failure reason.
+//
+// Thread-safety: RunCrawl may be called from one thread per Frontier; it starts and joins its own
+// threads. It serializes every call to `frontier` and `runs` itself (they may be one object).
+
+struct CrawlOptions {
+  std::vector<std::string> start_urls{};  // replace the config's start_urls when not empty
+  int max_pages = -1;       // URLs completed (done or failed) in the frontier; -1: config, 0: unlimited
+  int max_depth = -1;       // links from a start URL; -1: config, 0: unlimited
+  int workers = 0;          // parse/extract threads; 0: one per core
+  int concurrency = 0;      // transfers in flight per origin; 0: config politeness.concurrency
+  std::optional<double> delay_seconds{};  // between requests to one origin; unset: config politeness.delay
+  int max_attempts = 3;     // tries per URL for network errors, timeouts, 5xx and 429
+  std::chrono::milliseconds retry_base_delay{2000};  // backoff: base * 2^(attempt-1), plus 0-50% jitter
+  std::chrono::milliseconds retry_max_delay{300'000};
+  std::chrono::seconds max_retry_after{3600};         // Retry-After values above this are capped
+  std::chrono::milliseconds max_crawl_delay{120'000}; // robots.txt Crawl-delay values above are capped
+  // How long an unreachable robots.txt (5xx, network error) blocks its origin before the next try;
+  // unset: net::RobotsCacheLifetime (1 hour). The origin's URLs wait in the queue meanwhile.
+  std::optional<std::chrono::milliseconds> robots_unreachable_wait{};
+  net::FetcherOptions fetcher{};     // user_agent, cookies and allow_private_addresses are OR-ed/taken
+                                     // from the config; connect_to, ca_file, timeouts from here
+  bool archive = true;               // keep each response in the raw archive
+  store::WarcWriter* warc = nullptr; // also write responses as WARC records (by the writer thread)
+  store::RunLog* runs = nullptr;     // record the run (BeginRun/FinishRun)
+  std::size_t queue_capacity = 64;   // pages waiting between stages, per queue
+  std::chrono::milliseconds commit_interval{1000};  // commit the open batch at least this often
+  std::chrono::milliseconds stop_grace{5000};       // on stop, wait this long for transfers in flight
+  std::size_t max_sitemap_bytes = 50 * 1024 * 1024; // per sitemap, decompressed (sitemaps.org limit)
+  int max_sitemaps = 1000;                          // sitemap files read per run (indexes included)
+  bool read_sitemaps = true;
+  enum class Progress { kOff, kLines, kTerminal, kAuto };  // kAuto: kTerminal when stderr is a tty
+  Progress progress = Progress::kOff;
+  std::chrono::milliseconds progress_interval{10'000};      // kLines; kTerminal refreshes 4 times a second
+  std::string lease_owner{};         // default "<hostname>:<pid>"
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by a signal handler) to stop gracefully
+  const Clock* clock = nullptr;      // wall time for fetched_at and eligibility; the system clock if null
+};
+
+struct CrawlReport {
+  int64_t run_id = 0;        // 0 without a RunLog
+  int64_t requests = 0;      // HTTP requests made (robots.txt and sitemaps included)
+  int64_t fetched = 0;       // page responses received (any status)
+  int64_t stored = 0;        // pages stored and extracted without failure
+  int64_t failed = 0;        // URLs recorded as failed
+  int64_t redirected = 0;    // URLs recorded as redirected
+  int64_t retries = 0;       // attempts put back for a retry
+  int64_t discovered = 0;    // URLs new to the frontier (links, sitemaps, redirect targets)
+  int64_t bytes = 0;         // decoded body bytes received
+  int64_t sitemaps = 0;      // sitemap files read
+  std::map<std::string, int64_t> failures{};  // by reason category (FailureCategory)
+  store::FrontierCounts frontier{};           // at the end
+  std::chrono::duration<double> elapsed{};
+  bool interrupted = false;  // stopped through CrawlOptions::stop
+  double pages_per_second() const;
+};
+
+// Crawls the program's site. Returns a non-OK Status only when the crawl could not proceed (the fetcher
+// could not start, storage failed); failed pages are data, recorded in the frontier and the store.
+Result<CrawlReport> RunCrawl(const extract::SelectorProgram& program, store::Frontier& frontier,
+                             const CrawlOptions& options);
+
+// The part of a failure reason a summary groups by: "http 404", "network: timeout", "robots: disallowed",
+// "redirect: off-site", "redirect: too many", "too large", "extract: title", "content type", ...
+std::string FailureCategory(std::string_view reason);
+
+// The wait before retry number `attempt` (1 = the first retry): base * 2^(attempt-1), capped at `max`,
+// then stretched by `jitter` in [0, 1) times 50%.
+std::chrono::milliseconds RetryBackoff(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds max,
+                                       double jitter);
+
+// A sitemap (https://www.sitemaps.org/protocol.html): a <urlset> of <url><loc> entries or a
+// <sitemapindex> of <sitemap><loc> entries. Tolerant: entities and CDATA are decoded, anything else
+// is skipped; at most `max_urls` locations are kept.
+struct Sitemap {
+  bool is_index = false;
+  std::vector<std::string> locations{};
+  bool truncated = false;  // more than max_urls entries
+};
+Sitemap ParseSitemap(std::string_view xml, std::size_t max_urls = 50'000);
+// Gunzips `data` (a .xml.gz sitemap); TooLarge past `max_bytes` of output, Corruption when broken.
+Result<std::string> Gunzip(std::string_view data, std::size_t max_bytes);
+
+// One response through decode, parse and extract (as ObservePage), and the links to follow from the
+// same parsed tree (ExtractedPage::links: NormalizeUrl keys that pass the follow rules).
+struct ObservedPage {
+  store::PageObservation page;
+  std::vector<std::string> links;
+};
+ObservedPage ObserveResponse(const extract::SelectorProgram& program, const store::RawResponse& response,
+                             bool archive);
+
+}  // namespace hc::crawl

@@ -1,0 +1,288 @@
+#include <string>
+
+#include "store/schema_internal.h"
+#include "store/store.h"
+
+namespace hc::store {
+namespace internal {
+namespace {
+
+// Version 1: the normalized dataset. Timestamps are ISO 8601 UTC text ("2026-03-01T02:00:00Z"), which
+// sorts in time order; JSON columns hold JSON text.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE sites (
+  id            INTEGER PRIMARY KEY,
+  key           TEXT NOT NULL UNIQUE,
+  first_seen_at TEXT NOT NULL
+);
+CREATE TABLE pages (
+  id               INTEGER PRIMARY KEY,
+  site_id          INTEGER NOT NULL REFERENCES sites(id),
+  url              TEXT NOT NULL UNIQUE,
+  fetched_url      TEXT NOT NULL,
+  page_type        TEXT,
+  http_status      INTEGER,
+  content_type     TEXT,
+  charset          TEXT,
+  etag             TEXT,
+  last_modified    TEXT,
+  content_hash     TEXT,
+  first_fetched_at TEXT NOT NULL,
+  last_fetched_at  TEXT NOT NULL,
+  last_changed_at  TEXT,
+  failure_reason   TEXT,
+  fetch_count      INTEGER NOT NULL DEFAULT 0,
+  updated_at       TEXT NOT NULL
+);
+CREATE INDEX pages_site ON pages(site_id, page_type);
+CREATE INDEX pages_last_fetched ON pages(last_fetched_at);
+CREATE INDEX pages_failing ON pages(site_id, failure_reason) WHERE failure_reason IS NOT NULL;
+
+CREATE TABLE articles (
+  id           INTEGER PRIMARY KEY,
+  page_id      INTEGER NOT NULL UNIQUE REFERENCES pages(id) ON DELETE CASCADE,
+  site_id      INTEGER NOT NULL REFERENCES sites(id),
+  title        TEXT,
+  body         TEXT,
+  published_at TEXT,
+  author       TEXT,
+  tags         TEXT,
+  source       TEXT,
+  extra        TEXT NOT NULL DEFAULT '{}',
+  updated_at   TEXT NOT NULL
+);
+CREATE INDEX articles_site ON articles(site_id, updated_at);
+CREATE INDEX articles_updated ON articles(updated_at);
+
+CREATE TABLE article_views (
+  article_id  INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+  observed_at TEXT NOT NULL,
+  views       INTEGER NOT NULL,
+  PRIMARY KEY (article_id, observed_at)
+) WITHOUT ROWID;
+CREATE INDEX article_views_observed ON article_views(observed_at);
+
+CREATE TABLE diseases (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  summary    TEXT,
+  url        TEXT,
+  page_id    INTEGER REFERENCES pages(id) ON DELETE SET NULL,
+  extra      TEXT NOT NULL DEFAULT '{}',
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE article_diseases (
+  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  disease_id INTEGER NOT NULL REFERENCES diseases(id),
+  PRIMARY KEY (article_id, position)
+) WITHOUT ROWID;
+CREATE INDEX article_diseases_disease ON article_diseases(disease_id);
+
+CREATE TABLE hospitals (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  grade      TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE doctors (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL,
+  hospital_id     INTEGER REFERENCES hospitals(id),
+  title           TEXT,
+  department      TEXT,
+  specialties     TEXT,
+  profile_page_id INTEGER REFERENCES pages(id) ON DELETE SET NULL,
+  extra           TEXT NOT NULL DEFAULT '{}',
+  updated_at      TEXT NOT NULL
+);
+CREATE UNIQUE INDEX doctors_identity ON doctors(name, ifnull(hospital_id, 0));
+CREATE INDEX doctors_hospital ON doctors(hospital_id);
+
+CREATE TABLE questions (
+  id          INTEGER PRIMARY KEY,
+  site_id     INTEGER NOT NULL REFERENCES sites(id),
+  url         TEXT NOT NULL UNIQUE,
+  title       TEXT,
+  description TEXT,
+  asked_at    TEXT,
+  page_id     INTEGER REFERENCES pages(id) ON DELETE SET NULL,
+  extra       TEXT NOT NULL DEFAULT '{}',
+  updated_at  TEXT NOT NULL
+);
+CREATE INDEX questions_site ON questions(site_id, updated_at);
+
+CREATE TABLE answers (
+  id           INTEGER PRIMARY KEY,
+  question_id  INTEGER REFERENCES questions(id),
+  doctor_id    INTEGER REFERENCES doctors(id),
+  anon_ordinal INTEGER NOT NULL DEFAULT 0,
+  text         TEXT,
+  answered_at  TEXT,
+  source       TEXT NOT NULL CHECK (source IN ('card', 'page')),
+  extra        TEXT NOT NULL DEFAULT '{}',
+  updated_at   TEXT NOT NULL
+);
+CREATE UNIQUE INDEX answers_identity ON answers(question_id, ifnull(doctor_id, 0), anon_ordinal);
+CREATE INDEX answers_doctor ON answers(doctor_id);
+
+CREATE TABLE article_questions (
+  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  answer_id  INTEGER NOT NULL REFERENCES answers(id),
+  PRIMARY KEY (article_id, position)
+) WITHOUT ROWID;
+CREATE INDEX article_questions_answer ON article_questions(answer_id);
+
+CREATE TABLE crawl_runs (
+  id            INTEGER PRIMARY KEY,
+  command       TEXT NOT NULL,
+  sites         TEXT NOT NULL,
+  started_at    TEXT NOT NULL,
+  finished_at   TEXT,
+  outcome       TEXT,
+  pages_fetched INTEGER NOT NULL DEFAULT 0,
+  pages_stored  INTEGER NOT NULL DEFAULT 0,
+  pages_failed  INTEGER NOT NULL DEFAULT 0,
+  bytes_fetched INTEGER NOT NULL DEFAULT 0,
+  extra         TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE raw_responses (
+  id          INTEGER PRIMARY KEY,
+  page_id     INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+  url         TEXT NOT NULL,
+  fetched_at  TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  headers     TEXT NOT NULL DEFAULT '[]',
+  body        BLOB NOT NULL,
+  body_size   INTEGER NOT NULL,
+  body_sha1   TEXT NOT NULL
+);
+CREATE INDEX raw_responses_page ON raw_responses(page_id, fetched_at);
+CREATE INDEX raw_responses_fetched ON raw_responses(fetched_at);
+)sql";
+
+// Version 2: a failure history. Version 1 kept only the latest failure in pages.failure_reason; the
+// history lets `stats` count failures by reason over time. Backfilled from the pages that fail now.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE failures (
+  id          INTEGER PRIMARY KEY,
+  page_id     INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+  failed_at   TEXT NOT NULL,
+  http_status INTEGER,
+  reason      TEXT NOT NULL,
+  detail      TEXT NOT NULL DEFAULT '[]',
+  UNIQUE (page_id, failed_at, reason)
+);
+CREATE INDEX failures_reason ON failures(reason);
+CREATE INDEX failures_failed_at ON failures(failed_at);
+INSERT INTO failures (page_id, failed_at, http_status, reason)
+  SELECT id, last_fetched_at, http_status, failure_reason FROM pages WHERE failure_reason IS NOT NULL;
+)sql";
+
+// Version 3: incremental exports (`export --since-last`). Every exported row carries the change
+// sequence number of the write that last changed it; exports records what each export covered.
+// Rows that existed before the upgrade get sequence 1, so the first incremental export includes them.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE change_seq (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO change_seq (id, value) VALUES (1, 1);
+ALTER TABLE sites ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE pages ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE articles ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE article_views ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE diseases ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE hospitals ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE doctors ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE questions ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE answers ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE failures ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE crawl_runs ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX pages_seq ON pages(updated_seq);
+CREATE INDEX articles_seq ON articles(updated_seq);
+CREATE INDEX article_views_seq ON article_views(updated_seq);
+CREATE INDEX questions_seq ON questions(updated_seq);
+CREATE INDEX answers_seq ON answers(updated_seq);
+CREATE INDEX doctors_seq ON doctors(updated_seq);
+CREATE TABLE exports (
+  id          INTEGER PRIMARY KEY,
+  target      TEXT NOT NULL,
+  format      TEXT NOT NULL,
+  table_name  TEXT NOT NULL,
+  site        TEXT,
+  path        TEXT NOT NULL,
+  exported_at TEXT NOT NULL,
+  upto_seq    INTEGER NOT NULL,
+  rows        INTEGER NOT NULL
+);
+CREATE INDEX exports_target ON exports(target, upto_seq);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "normalized dataset: sites, pages, articles, views, diseases, hospitals, doctors, questions, "
+          "answers, crawl runs, raw archive",
+       kV1},
+      {2, "failure history (failures), backfilled from pages.failure_reason", kV2},
+      {3, "incremental exports: updated_seq columns, change_seq, exports", kV3},
+  };
+  return migrations;
+}
+
+Result<int> InspectSchema(Db& db) {
+  // The first read of the file: a file that is not a database fails here with SQLITE_NOTADB.
+  auto app_id = db.QueryInt("PRAGMA application_id");
+  if (!app_id.ok()) return app_id.status();
+  auto version = db.QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  auto tables = db.QueryInt("SELECT count(*) FROM sqlite_schema");
+  if (!tables.ok()) return tables.status();
+  const bool fresh = *app_id == 0 && *version == 0 && *tables == 0;
+  if (!fresh && *app_id != kApplicationId) {
+    return Status::Corruption("not a healthcrawl database (PRAGMA application_id is " +
+                              std::to_string(*app_id) + ")");
+  }
+  const int latest = Migrations().back().version;
+  if (*version > latest) {
+    return Status::Corruption("database schema version " + std::to_string(*version) +
+                              " is newer than this healthcrawl understands (" + std::to_string(latest) +
+                              "); use a newer healthcrawl");
+  }
+  return static_cast<int>(*version);
+}
+
+Status Migrate(Db& db, int target_version) {
+  const int latest = Migrations().back().version;
+  if (target_version < 0) target_version = latest;
+  // IMMEDIATE takes the write lock now, so a database locked by another writer fails here (after
+  // the busy timeout) with Busy, before anything changed.
+  Status s = db.Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  auto version = InspectSchema(db);  // again, under the lock: another process may have migrated
+  if (!version.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return version.status();
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= *version || m.version > target_version) continue;
+    s = db.Exec(m.sql);
+    if (!s.ok()) break;
+    s = db.Exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (!s.ok()) break;
+  }
+  if (s.ok() && *version == 0) s = db.Exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) (void)db.Exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace internal
+
+int CurrentSchemaVersion() { return internal::Migrations().back().version; }
+
+}  // namespace hc::store

@@ -1,0 +1,819 @@
+// SqliteStore: opening and migrating the database, storing pages (PutPage) and their records, the raw
+// archive and crawl runs. How records map to rows is documented table by table in docs/schema.md.
+#include <spdlog/spdlog.h>
+#include <zstd.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "store/schema_internal.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+#include "store/store_rep_internal.h"
+
+namespace hc::store {
+
+using internal::Blob;
+using internal::Db;
+using internal::Execute;
+using internal::Query;
+
+namespace {
+
+// A record field as text: strings as they are, numbers and other JSON values as JSON text, null and
+// missing as nullopt.
+std::optional<std::string> FieldText(const Json& record, const char* name) {
+  auto it = record.find(name);
+  if (it == record.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  return internal::DumpJson(*it);
+}
+
+// A JSON-valued field (tags, specialties) as JSON text, or nullopt.
+std::optional<std::string> FieldJson(const Json& record, const char* name) {
+  auto it = record.find(name);
+  if (it == record.end() || it->is_null()) return std::nullopt;
+  return internal::DumpJson(*it);
+}
+
+std::optional<int64_t> FieldInt(const Json& record, const char* name) {
+  auto it = record.find(name);
+  if (it == record.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+std::string ExtraText(const Json& record) {
+  auto it = record.find("extra");
+  if (it == record.end() || !it->is_object()) return "{}";
+  return internal::DumpJson(*it);
+}
+
+const Json& List(const Json& record, const char* name) {
+  static const Json kEmpty = Json::array();
+  auto it = record.find(name);
+  return it != record.end() && it->is_array() ? *it : kEmpty;
+}
+
+// The content hash of a page: SHA-1 over its records with the article's view count left out, so
+// that a page whose only change is its view counter is unchanged (its views become an observation).
+std::string ContentHash(const Json& records) {
+  Json copy = records;
+  for (auto& record : copy) {
+    if (record.is_object() && record.contains("views")) record.erase("views");
+  }
+  return HexLower(Sha1(internal::DumpJson(copy)));
+}
+
+Status ValidateObservation(const PageObservation& page) {
+  if (page.site.empty()) return Status::InvalidArgument("page has no site");
+  if (page.url.empty()) return Status::InvalidArgument("page has no url");
+  if (!page.records.is_array()) return Status::InvalidArgument(page.url + ": records is not an array");
+  if (page.records.size() > 1) {
+    return Status::InvalidArgument(page.url + ": a page yields at most one record, got " +
+                                   std::to_string(page.records.size()));
+  }
+  for (const auto& record : page.records) {
+    if (!record.is_object() || !record.contains("type") || !record["type"].is_string()) {
+      return Status::InvalidArgument(page.url + ": a record without a \"type\"");
+    }
+    const std::string type = record["type"].get<std::string>();
+    if (type != "article" && type != "question" && type != "doctor" && type != "disease") {
+      return Status::InvalidArgument(page.url + ": record kind \"" + type +
+                                     "\" cannot be a page's record");
+    }
+  }
+  return Status::Ok();
+}
+
+// Everything one PutPage call writes, with the values every statement shares.
+class PageWrite {
+ public:
+  PageWrite(Db& db, const PageObservation& page, std::string now, int64_t seq)
+      : db_(db), page_(page), now_(std::move(now)), seq_(seq) {}
+
+  Status Run(int raw_versions, int zstd_level);
+
+ private:
+  Status UpsertSite();
+  Status WriteRecords();
+  Status WriteArticle(const Json& record);
+  Status WriteQuestion(const Json& record);
+  Status WriteDoctor(const Json& record);
+  Result<std::optional<int64_t>> UpsertDisease(const Json& record, std::optional<int64_t> page_id);
+  Result<std::optional<int64_t>> UpsertHospital(const Json& record);
+  Result<std::optional<int64_t>> UpsertDoctor(const Json& record, std::optional<int64_t> hospital_id,
+                                              std::optional<int64_t> profile_page_id);
+  Result<int64_t> UpsertQuestionFromCard(const std::string& key, const std::optional<std::string>& title);
+  Result<int64_t> UpsertAnswer(std::optional<int64_t> question_id, std::optional<int64_t> doctor_id,
+                               int64_t anon_ordinal, const Json& record, const char* text_field,
+                               bool from_page);
+  Status RecordViews();
+  Status ArchiveRaw(int raw_versions, int zstd_level);
+  std::string KeyOf(const std::string& url) const {
+    return page_.url_key_of ? page_.url_key_of(url) : url;
+  }
+
+  Db& db_;
+  const PageObservation& page_;
+  std::string now_;
+  int64_t seq_;
+  int64_t site_id_ = 0;
+  int64_t page_id_ = 0;
+  std::string fetched_;
+};
+
+Status PageWrite::Run(int raw_versions, int zstd_level) {
+  fetched_ = FormatUtc(page_.fetched_at);
+  HC_RETURN_IF_ERROR(UpsertSite());
+  const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
+  const bool ok = page_.failure_reason.empty();
+  const std::string hash = ok ? ContentHash(page_.records) : std::string();
+
+  bool changed = false;
+  {
+    auto q = db_.Prepare(
+        "SELECT id, content_hash, last_fetched_at, failure_reason FROM pages WHERE url = ?1");
+    if (!q.ok()) return q.status();
+    q->Bind(1, key);
+    bool exists = q->Step();
+    HC_RETURN_IF_ERROR(q->status());
+    if (!exists) {
+      auto ins = db_.Prepare(
+          "INSERT INTO pages (site_id, url, fetched_url, page_type, http_status, content_type, charset,"
+          " etag, last_modified, content_hash, first_fetched_at, last_fetched_at, last_changed_at,"
+          " failure_reason, updated_at, updated_seq)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15) RETURNING id");
+      if (!ins.ok()) return ins.status();
+      ins->Bind(1, site_id_).Bind(2, key).Bind(3, page_.url).BindOrNull(4, page_.page_type);
+      if (page_.http_status > 0) ins->Bind(5, page_.http_status);
+      ins->BindOrNull(6, page_.content_type).BindOrNull(7, page_.charset).BindOrNull(8, page_.etag);
+      ins->BindOrNull(9, page_.last_modified).BindOrNull(10, hash).Bind(11, fetched_);
+      if (ok) ins->Bind(12, fetched_);
+      ins->BindOrNull(13, page_.failure_reason).Bind(14, now_).Bind(15, seq_);
+      if (!ins->Step()) return ins->status().ok() ? Status::Internal("no id from INSERT") : ins->status();
+      page_id_ = ins->Int(0);
+      changed = ok;
+    } else {
+      page_id_ = q->Int(0);
+      const auto old_hash = q->OptText(1);
+      const std::string last_fetched = q->Text(2);
+      const auto old_failure = q->OptText(3);
+      const bool latest = fetched_ >= last_fetched;
+      const std::optional<std::string> new_failure =
+          ok ? std::nullopt : std::optional<std::string>(page_.failure_reason);
+      changed = ok && latest && old_hash != hash;
+      const bool failure_changed = latest && old_failure != new_failure;
+      if (latest) {
+        auto up = db_.Prepare(
+            "UPDATE pages SET site_id = ?2, fetched_url = ?3, page_type = ?4, http_status = ?5,"
+            " content_type = ?6, charset = ?7, etag = ?8, last_modified = ?9,"
+            " content_hash = coalesce(?10, content_hash), last_fetched_at = ?11,"
+            " last_changed_at = CASE WHEN ?12 THEN ?11 ELSE last_changed_at END,"
+            " failure_reason = ?13,"
+            " updated_at = CASE WHEN ?12 OR ?14 THEN ?15 ELSE updated_at END,"
+            " updated_seq = CASE WHEN ?12 OR ?14 THEN ?16 ELSE updated_seq END"
+            " WHERE id = ?1");
+        if (!up.ok()) return up.status();
+        up->Bind(1, page_id_).Bind(2, site_id_).Bind(3, page_.url).BindOrNull(4, page_.page_type);
+        if (page_.http_status > 0) up->Bind(5, page_.http_status);
+        up->BindOrNull(6, page_.content_type).BindOrNull(7, page_.charset).BindOrNull(8, page_.etag);
+        up->BindOrNull(9, page_.last_modified).BindOrNull(10, hash).Bind(11, fetched_);
+        up->Bind(12, changed ? 1 : 0).Bind(13, new_failure).Bind(14, failure_changed ? 1 : 0);
+        up->Bind(15, now_).Bind(16, seq_);
+        HC_RETURN_IF_ERROR(up->Run());
+      } else {
+        HC_RETURN_IF_ERROR(Execute(
+            db_, "UPDATE pages SET first_fetched_at = ?2 WHERE id = ?1 AND first_fetched_at > ?2",
+            page_id_, fetched_));
+      }
+    }
+  }
+
+  if (!ok) {
+    const std::string detail =
+        page_.field_failures.is_array() ? internal::DumpJson(page_.field_failures) : std::string("[]");
+    auto q = db_.Prepare(
+        "INSERT INTO failures (page_id, failed_at, http_status, reason, detail, updated_seq)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (page_id, failed_at, reason) DO NOTHING");
+    if (!q.ok()) return q.status();
+    q->Bind(1, page_id_).Bind(2, fetched_).Bind(4, page_.failure_reason).Bind(5, detail).Bind(6, seq_);
+    if (page_.http_status > 0) q->Bind(3, page_.http_status);
+    HC_RETURN_IF_ERROR(q->Run());
+  }
+  if (changed) HC_RETURN_IF_ERROR(WriteRecords());
+  if (ok) HC_RETURN_IF_ERROR(RecordViews());
+  if (page_.raw && raw_versions > 0) HC_RETURN_IF_ERROR(ArchiveRaw(raw_versions, zstd_level));
+  return Status::Ok();
+}
+
+Status PageWrite::UpsertSite() {
+  HC_RETURN_IF_ERROR(Execute(db_,
+                             "INSERT INTO sites (key, first_seen_at, updated_seq) VALUES (?1, ?2, ?3)"
+                             " ON CONFLICT (key) DO NOTHING",
+                             page_.site, now_, seq_));
+  auto id = db_.Prepare("SELECT id FROM sites WHERE key = ?1");
+  if (!id.ok()) return id.status();
+  id->Bind(1, page_.site);
+  if (!id->Step()) return id->status().ok() ? Status::Internal("site row vanished") : id->status();
+  site_id_ = id->Int(0);
+  return Status::Ok();
+}
+
+Status PageWrite::WriteRecords() {
+  for (const auto& record : page_.records) {
+    const std::string type = record["type"].get<std::string>();
+    if (type == "article") {
+      HC_RETURN_IF_ERROR(WriteArticle(record));
+    } else if (type == "question") {
+      HC_RETURN_IF_ERROR(WriteQuestion(record));
+    } else if (type == "doctor") {
+      HC_RETURN_IF_ERROR(WriteDoctor(record));
+    } else if (type == "disease") {
+      auto id = UpsertDisease(record, page_id_);
+      if (!id.ok()) return id.status();
+    }
+  }
+  return Status::Ok();
+}
+
+Status PageWrite::WriteArticle(const Json& record) {
+  int64_t article_id = 0;
+  {
+    auto q = db_.Prepare(
+        "INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, extra,"
+        " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT (page_id) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
+        " body = excluded.body, published_at = excluded.published_at, author = excluded.author,"
+        " tags = excluded.tags, source = excluded.source, extra = excluded.extra,"
+        " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq RETURNING id");
+    if (!q.ok()) return q.status();
+    q->Bind(1, page_id_).Bind(2, site_id_).Bind(3, FieldText(record, "title"));
+    q->Bind(4, FieldText(record, "body")).Bind(5, FieldText(record, "published_at"));
+    q->Bind(6, FieldText(record, "author")).Bind(7, FieldJson(record, "tags"));
+    q->Bind(8, FieldText(record, "source")).Bind(9, ExtraText(record)).Bind(10, now_).Bind(11, seq_);
+    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from article upsert") : q->status();
+    article_id = q->Int(0);
+  }
+
+  HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM article_diseases WHERE article_id = ?1", article_id));
+  int64_t position = 0;
+  for (const auto& disease : List(record, "diseases")) {
+    auto id = UpsertDisease(disease, std::nullopt);
+    if (!id.ok()) return id.status();
+    if (!*id) continue;  // a disease without a name cannot be keyed
+    HC_RETURN_IF_ERROR(Execute(
+        db_, "INSERT INTO article_diseases (article_id, position, disease_id) VALUES (?1, ?2, ?3)",
+        article_id, position++, **id));
+  }
+
+  // Cards without a question URL have answers of their own (nothing else can find them); they are
+  // replaced with the article's cards. Cards with one are keyed by (question, doctor) and survive.
+  std::vector<int64_t> own_answers;
+  {
+    auto q = db_.Prepare(
+        "SELECT aq.answer_id FROM article_questions aq JOIN answers a ON a.id = aq.answer_id"
+        " WHERE aq.article_id = ?1 AND a.question_id IS NULL");
+    if (!q.ok()) return q.status();
+    q->Bind(1, article_id);
+    while (q->Step()) own_answers.push_back(q->Int(0));
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM article_questions WHERE article_id = ?1", article_id));
+  for (int64_t id : own_answers) HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM answers WHERE id = ?1", id));
+
+  position = 0;
+  for (const auto& card : List(record, "answers")) {
+    if (!card.is_object()) continue;
+    auto hospital = UpsertHospital(card);
+    if (!hospital.ok()) return hospital.status();
+    auto doctor = UpsertDoctor(card, *hospital, std::nullopt);
+    if (!doctor.ok()) return doctor.status();
+    std::optional<int64_t> question_id;
+    if (auto url = FieldText(card, "question_url")) {
+      auto q = UpsertQuestionFromCard(KeyOf(*url), FieldText(card, "question_title"));
+      if (!q.ok()) return q.status();
+      question_id = *q;
+    }
+    auto answer = UpsertAnswer(question_id, *doctor, 0, card, "answer_text", /*from_page=*/false);
+    if (!answer.ok()) return answer.status();
+    HC_RETURN_IF_ERROR(Execute(
+        db_, "INSERT INTO article_questions (article_id, position, answer_id) VALUES (?1, ?2, ?3)",
+        article_id, position++, *answer));
+  }
+  return Status::Ok();
+}
+
+Status PageWrite::WriteQuestion(const Json& record) {
+  const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
+  HC_RETURN_IF_ERROR(Execute(
+      db_,
+      "INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, updated_at,"
+      " updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+      " ON CONFLICT (url) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
+      " description = excluded.description, asked_at = excluded.asked_at, page_id = excluded.page_id,"
+      " extra = excluded.extra, updated_at = excluded.updated_at, updated_seq = excluded.updated_seq",
+      site_id_, key, FieldText(record, "title"), FieldText(record, "description"),
+      FieldText(record, "asked_at"), page_id_, ExtraText(record), now_, seq_));
+  auto q = db_.Prepare("SELECT id FROM questions WHERE url = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, key);
+  if (!q->Step()) return q->status().ok() ? Status::Internal("question row vanished") : q->status();
+  const int64_t question_id = q->Int(0);
+
+  int64_t anonymous = 0;
+  for (const auto& answer : List(record, "answers")) {
+    if (!answer.is_object()) continue;
+    auto hospital = UpsertHospital(answer);
+    if (!hospital.ok()) return hospital.status();
+    auto doctor = UpsertDoctor(answer, *hospital, std::nullopt);
+    if (!doctor.ok()) return doctor.status();
+    const int64_t ordinal = *doctor ? 0 : anonymous++;
+    auto id = UpsertAnswer(question_id, *doctor, ordinal, answer, "answer_text", /*from_page=*/true);
+    if (!id.ok()) return id.status();
+  }
+  return Status::Ok();
+}
+
+Status PageWrite::WriteDoctor(const Json& record) {
+  auto hospital = UpsertHospital(record);
+  if (!hospital.ok()) return hospital.status();
+  auto doctor = UpsertDoctor(record, *hospital, page_id_);
+  return doctor.status();
+}
+
+Result<std::optional<int64_t>> PageWrite::UpsertDisease(const Json& record,
+                                                        std::optional<int64_t> page_id) {
+  if (!record.is_object()) return std::optional<int64_t>();
+  auto name = FieldText(record, "name");
+  if (!name || name->empty()) return std::optional<int64_t>();
+  // Shared by every article that names it: a new value fills or replaces a field, a null never
+  // erases one, and an unchanged row keeps its updated_seq.
+  HC_RETURN_IF_ERROR(Execute(
+      db_,
+      "INSERT INTO diseases (name, summary, url, page_id, extra, updated_at, updated_seq)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+      " ON CONFLICT (name) DO UPDATE SET summary = coalesce(excluded.summary, summary),"
+      " url = coalesce(excluded.url, url), page_id = coalesce(excluded.page_id, page_id),"
+      " extra = json_patch(extra, excluded.extra), updated_at = excluded.updated_at,"
+      " updated_seq = excluded.updated_seq"
+      " WHERE summary IS NOT coalesce(excluded.summary, summary)"
+      " OR url IS NOT coalesce(excluded.url, url) OR page_id IS NOT coalesce(excluded.page_id, page_id)"
+      " OR extra IS NOT json_patch(extra, excluded.extra)",
+      *name, FieldText(record, "summary"), FieldText(record, "url"), page_id, ExtraText(record), now_,
+      seq_));
+  auto q = db_.Prepare("SELECT id FROM diseases WHERE name = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, *name);
+  if (!q->Step()) return q->status().ok() ? Status::Internal("disease row vanished") : q->status();
+  return std::optional<int64_t>(q->Int(0));
+}
+
+Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Json& record) {
+  auto name = FieldText(record, "hospital");
+  if (!name || name->empty()) return std::optional<int64_t>();
+  HC_RETURN_IF_ERROR(Execute(
+      db_,
+      "INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4)"
+      " ON CONFLICT (name) DO UPDATE SET grade = excluded.grade, updated_at = excluded.updated_at,"
+      " updated_seq = excluded.updated_seq"
+      " WHERE excluded.grade IS NOT NULL AND grade IS NOT excluded.grade",
+      *name, FieldText(record, "hospital_grade"), now_, seq_));
+  auto q = db_.Prepare("SELECT id FROM hospitals WHERE name = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, *name);
+  if (!q->Step()) return q->status().ok() ? Status::Internal("hospital row vanished") : q->status();
+  return std::optional<int64_t>(q->Int(0));
+}
+
+Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const Json& record,
+                                                       std::optional<int64_t> hospital_id,
+                                                       std::optional<int64_t> profile_page_id) {
+  // A doctor record names the doctor "name"; answers and cards name them "doctor_name" and the
+  // title "doctor_title".
+  const bool profile = profile_page_id.has_value();
+  auto name = FieldText(record, profile ? "name" : "doctor_name");
+  if (!name || name->empty()) return std::optional<int64_t>();
+  auto title = FieldText(record, profile ? "title" : "doctor_title");
+  auto department = FieldText(record, "department");
+  auto specialties = profile ? FieldJson(record, "specialties") : std::nullopt;
+  const std::string extra = profile ? ExtraText(record) : std::string("{}");
+
+  std::optional<int64_t> id;
+  {
+    auto q = db_.Prepare("SELECT id FROM doctors WHERE name = ?1 AND hospital_id IS ?2");
+    if (!q.ok()) return q.status();
+    q->Bind(1, *name).Bind(2, hospital_id);
+    if (q->Step()) id = q->Int(0);
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  if (!id) {
+    auto q = db_.Prepare(
+        "INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
+        " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+    if (!q.ok()) return q.status();
+    q->Bind(1, *name).Bind(2, hospital_id).Bind(3, title).Bind(4, department).Bind(5, specialties);
+    q->Bind(6, profile_page_id).Bind(7, extra).Bind(8, now_).Bind(9, seq_);
+    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from doctor insert") : q->status();
+    return std::optional<int64_t>(q->Int(0));
+  }
+  HC_RETURN_IF_ERROR(Execute(
+      db_,
+      "UPDATE doctors SET title = coalesce(?2, title), department = coalesce(?3, department),"
+      " specialties = coalesce(?4, specialties), profile_page_id = coalesce(?5, profile_page_id),"
+      " extra = json_patch(extra, ?6), updated_at = ?7, updated_seq = ?8"
+      " WHERE id = ?1 AND (title IS NOT coalesce(?2, title) OR department IS NOT coalesce(?3, department)"
+      " OR specialties IS NOT coalesce(?4, specialties)"
+      " OR profile_page_id IS NOT coalesce(?5, profile_page_id) OR extra IS NOT json_patch(extra, ?6))",
+      *id, title, department, specialties, profile_page_id, extra, now_, seq_));
+  return id;
+}
+
+Result<int64_t> PageWrite::UpsertQuestionFromCard(const std::string& key,
+                                                  const std::optional<std::string>& title) {
+  // The card's title stands in until the question page itself is stored (page_id set).
+  HC_RETURN_IF_ERROR(Execute(
+      db_,
+      "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)"
+      " ON CONFLICT (url) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at,"
+      " updated_seq = excluded.updated_seq"
+      " WHERE page_id IS NULL AND excluded.title IS NOT NULL AND title IS NOT excluded.title",
+      site_id_, key, title, now_, seq_));
+  auto q = db_.Prepare("SELECT id FROM questions WHERE url = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, key);
+  if (!q->Step()) return q->status().ok() ? Status::Internal("question row vanished") : q->status();
+  return q->Int(0);
+}
+
+Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
+                                        std::optional<int64_t> doctor_id, int64_t anon_ordinal,
+                                        const Json& record, const char* text_field, bool from_page) {
+  auto text = FieldText(record, text_field);
+  auto answered_at = FieldText(record, "answered_at");
+  Json extra = record.contains("extra") && record["extra"].is_object() ? record["extra"] : Json::object();
+  const char* source = from_page ? "page" : "card";
+
+  std::optional<int64_t> id;
+  std::optional<std::string> old_text, old_answered_at;
+  std::string old_source, old_extra;
+  if (question_id) {
+    auto q = db_.Prepare(
+        "SELECT id, text, answered_at, source, extra FROM answers"
+        " WHERE question_id = ?1 AND doctor_id IS ?2 AND anon_ordinal = ?3");
+    if (!q.ok()) return q.status();
+    q->Bind(1, *question_id).Bind(2, doctor_id).Bind(3, anon_ordinal);
+    if (q->Step()) {
+      id = q->Int(0);
+      old_text = q->OptText(1);
+      old_answered_at = q->OptText(2);
+      old_source = q->Text(3);
+      old_extra = q->Text(4);
+    }
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  if (!id) {
+    auto q = db_.Prepare(
+        "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
+        " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+    if (!q.ok()) return q.status();
+    q->Bind(1, question_id).Bind(2, doctor_id).Bind(3, anon_ordinal).Bind(4, text);
+    q->Bind(5, answered_at).Bind(6, source).Bind(7, internal::DumpJson(extra)).Bind(8, now_).Bind(9, seq_);
+    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from answer insert") : q->status();
+    return q->Int(0);
+  }
+
+  // The merge: the question page's full text wins; between two cards the longer text wins (cards
+  // are often cut short with "..."); a known answered_at is never erased.
+  std::optional<std::string> new_text = old_text;
+  std::string new_source = old_source;
+  if (from_page) {
+    if (text) new_text = text;
+    new_source = "page";
+  } else if (old_source != "page" && text && (!old_text || text->size() > old_text->size())) {
+    new_text = text;
+  }
+  std::optional<std::string> new_answered_at = old_answered_at;
+  if (answered_at && (from_page || !old_answered_at)) new_answered_at = answered_at;
+  Json merged = Json::parse(old_extra, nullptr, /*allow_exceptions=*/false);
+  if (!merged.is_object()) merged = Json::object();
+  merged.merge_patch(extra);
+  const std::string new_extra = internal::DumpJson(merged);
+  if (new_text == old_text && new_answered_at == old_answered_at && new_source == old_source &&
+      new_extra == old_extra) {
+    return *id;
+  }
+  HC_RETURN_IF_ERROR(Execute(db_,
+                             "UPDATE answers SET text = ?2, answered_at = ?3, source = ?4, extra = ?5,"
+                             " updated_at = ?6, updated_seq = ?7 WHERE id = ?1",
+                             *id, new_text, new_answered_at, new_source, new_extra, now_, seq_));
+  return *id;
+}
+
+Status PageWrite::RecordViews() {
+  for (const auto& record : page_.records) {
+    if (record["type"] != "article") continue;
+    auto views = FieldInt(record, "views");
+    if (!views) continue;
+    HC_RETURN_IF_ERROR(Execute(
+        db_,
+        "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
+        " SELECT id, ?2, ?3, ?4 FROM articles WHERE page_id = ?1"
+        " ON CONFLICT (article_id, observed_at) DO NOTHING",
+        page_id_, fetched_, *views, seq_));
+  }
+  return Status::Ok();
+}
+
+Status PageWrite::ArchiveRaw(int raw_versions, int zstd_level) {
+  const RawResponse& raw = *page_.raw;
+  const std::string fetched = FormatUtc(raw.fetched_at);
+  const std::string sha = HexLower(Sha1(raw.body));
+  Json headers = Json::array();
+  for (const auto& [name, value] : raw.headers) headers.push_back({name, value});
+
+  {
+    // The same body seen again is one version, last seen at the newer fetch time.
+    auto q = db_.Prepare(
+        "SELECT id, fetched_at, body_sha1, http_status FROM raw_responses WHERE page_id = ?1"
+        " ORDER BY fetched_at DESC, id DESC LIMIT 1");
+    if (!q.ok()) return q.status();
+    q->Bind(1, page_id_);
+    if (q->Step() && q->Text(2) == sha && q->Int(3) == raw.status) {
+      const int64_t id = q->Int(0);
+      const std::string latest = q->Text(1);
+      if (fetched <= latest) return Status::Ok();
+      // A different statement: updating while this one is open is allowed in SQLite.
+      return Execute(db_, "UPDATE raw_responses SET fetched_at = ?2, url = ?3, headers = ?4 WHERE id = ?1",
+                     id, fetched, raw.url, internal::DumpJson(headers));
+    }
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  {
+    auto q = db_.Prepare("SELECT 1 FROM raw_responses WHERE page_id = ?1 AND fetched_at = ?2");
+    if (!q.ok()) return q.status();
+    q->Bind(1, page_id_).Bind(2, fetched);
+    bool duplicate = q->Step();
+    HC_RETURN_IF_ERROR(q->status());
+    if (duplicate) return Status::Ok();
+  }
+  std::string compressed(ZSTD_compressBound(raw.body.size()), '\0');
+  size_t n = ZSTD_compress(compressed.data(), compressed.size(), raw.body.data(), raw.body.size(),
+                           zstd_level);
+  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  compressed.resize(n);
+  HC_RETURN_IF_ERROR(Execute(
+      db_,
+      "INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
+      " body_sha1) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      page_id_, raw.url, fetched, raw.status, internal::DumpJson(headers), Blob{compressed},
+      static_cast<int64_t>(raw.body.size()), sha));
+  return Execute(db_,
+                 "DELETE FROM raw_responses WHERE page_id = ?1 AND id NOT IN (SELECT id FROM raw_responses"
+                 " WHERE page_id = ?1 ORDER BY fetched_at DESC, id DESC LIMIT ?2)",
+                 page_id_, static_cast<int64_t>(raw_versions));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+
+Result<PageObservation> ObservationFromPageJson(const Json& page) {
+  if (!page.is_object()) return Status::InvalidArgument("page JSON is not an object");
+  auto text = [&](const char* name) -> Result<std::string> {
+    auto it = page.find(name);
+    if (it == page.end() || !it->is_string()) {
+      return Status::InvalidArgument(std::string("page JSON: \"") + name + "\" is missing or not a string");
+    }
+    return it->get<std::string>();
+  };
+  PageObservation obs;
+  auto url = text("url");
+  if (!url.ok()) return url.status();
+  auto site = text("site");
+  if (!site.ok()) return site.status();
+  obs.url = *url;
+  obs.site = *site;
+  if (page.contains("page_type") && page["page_type"].is_string()) obs.page_type = page["page_type"];
+  if (page.contains("fetched_at")) {
+    auto fetched = text("fetched_at");
+    if (!fetched.ok()) return fetched.status();
+    if (!ParseIso8601(*fetched, &obs.fetched_at)) {
+      return Status::InvalidArgument("page JSON: fetched_at \"" + *fetched + "\" is not ISO 8601");
+    }
+  }
+  if (page.contains("records")) {
+    if (!page["records"].is_array()) return Status::InvalidArgument("page JSON: records is not an array");
+    obs.records = page["records"];
+  }
+  if (page.contains("failures")) {
+    if (!page["failures"].is_array()) return Status::InvalidArgument("page JSON: failures is not an array");
+    obs.field_failures = page["failures"];
+    if (!obs.field_failures.empty()) {
+      const Json& first = obs.field_failures.front();
+      obs.failure_reason = "extract: " + first.value("path", std::string("?")) + ": " +
+                           first.value("reason", std::string("failed"));
+    }
+  }
+  obs.http_status = 200;
+  return obs;
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+SqliteStore::~SqliteStore() {
+  if (rep_ && rep_->in_batch) {
+    Status s = Flush();
+    if (!s.ok()) spdlog::error("store: closing {}: {}", rep_->path, s.ToString());
+  }
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
+                                                       const StoreOptions& options) {
+  std::error_code ec;
+  if ((options.read_only || !options.create) && !std::filesystem::exists(path, ec)) {
+    return Status::NotFound("no database at " + path.string());
+  }
+  auto db = Db::Open(path.string(), options.read_only, options.create);
+  if (!db.ok()) return db.status();
+  sqlite3_busy_timeout((*db)->raw(), static_cast<int>(options.busy_timeout.count()));
+
+  const std::string where = path.string();
+  // Checked before the first read: a writer must not half-work on a file it cannot change.
+  if (!options.read_only && sqlite3_db_readonly((*db)->raw(), "main") == 1) {
+    return Status::IoError(where + ": the database file is read-only");
+  }
+  auto version = internal::InspectSchema(**db);
+  if (!version.ok()) return internal::WithMessage(version.status(), where + ": " + version.status().message());
+  if (options.read_only) {
+    if (*version < CurrentSchemaVersion()) {
+      return Status::Unsupported(where + ": schema version " + std::to_string(*version) +
+                                 " needs an upgrade to " + std::to_string(CurrentSchemaVersion()) +
+                                 "; open it once with a command that writes (e.g. ingest)");
+    }
+  } else {
+    // WAL: readers (export, stats) run beside the writer; a killed writer leaves a consistent file.
+    Status s = (*db)->Exec("PRAGMA journal_mode = WAL");
+    if (s.ok()) s = (*db)->Exec("PRAGMA synchronous = NORMAL");
+    if (s.ok()) s = internal::Migrate(**db);
+    if (!s.ok()) return internal::WithMessage(s, where + ": " + s.message());
+  }
+  HC_RETURN_IF_ERROR((*db)->Exec("PRAGMA foreign_keys = ON"));
+
+  auto rep = std::make_unique<Rep>();
+  rep->db = std::move(*db);
+  rep->options = options;
+  rep->clock = options.clock ? options.clock : &rep->system_clock;
+  rep->path = path.string();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(rep)));
+}
+
+Status SqliteStore::PutPage(const PageObservation& page) {
+  if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
+  HC_RETURN_IF_ERROR(ValidateObservation(page));
+  Db& db = *rep_->db;
+  if (!rep_->in_batch) {
+    HC_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    rep_->in_batch = true;
+    rep_->pages_in_batch = 0;
+    rep_->batch_started = std::chrono::steady_clock::now();
+  }
+  HC_RETURN_IF_ERROR(db.Exec("SAVEPOINT page"));
+  Status s;
+  auto seq = db.QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
+  if (!seq.ok()) {
+    s = seq.status();
+  } else {
+    PageWrite write(db, page, FormatUtc(rep_->clock->Now()), *seq);
+    s = write.Run(rep_->options.raw_versions, rep_->options.zstd_level);
+  }
+  if (!s.ok()) {
+    if (sqlite3_get_autocommit(db.raw())) {
+      // SQLite rolled the whole transaction back (disk full, I/O error): the batch is gone.
+      rep_->in_batch = false;
+      return internal::WithMessage(s, s.message() + " (the open batch of " +
+                                          std::to_string(rep_->pages_in_batch) + " pages was rolled back)");
+    }
+    (void)db.Exec("ROLLBACK TO page");
+    (void)db.Exec("RELEASE page");
+    return s;
+  }
+  HC_RETURN_IF_ERROR(db.Exec("RELEASE page"));
+  if (++rep_->pages_in_batch >= rep_->options.batch_pages ||
+      std::chrono::steady_clock::now() - rep_->batch_started >= rep_->options.batch_max_age) {
+    return Flush();
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::Flush() {
+  if (!rep_->in_batch) return Status::Ok();
+  Status s = rep_->db->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)rep_->db->Exec("ROLLBACK");
+    rep_->in_batch = false;
+    return internal::WithMessage(
+        s, s.message() + " (" + std::to_string(rep_->pages_in_batch) + " pages were not stored)");
+  }
+  rep_->in_batch = false;
+  rep_->pages_in_batch = 0;
+  return Status::Ok();
+}
+
+Result<std::vector<int64_t>> SqliteStore::ListRawResponses(const RawQuery& query) {
+  auto q = rep_->db->Prepare(
+      "SELECT r.id FROM raw_responses r JOIN pages p ON p.id = r.page_id JOIN sites s ON s.id = p.site_id"
+      " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR r.fetched_at >= ?2)"
+      " AND (?3 = 0 OR r.id = (SELECT r2.id FROM raw_responses r2 WHERE r2.page_id = r.page_id"
+      " ORDER BY r2.fetched_at DESC, r2.id DESC LIMIT 1))"
+      " ORDER BY r.fetched_at, r.id");
+  if (!q.ok()) return q.status();
+  q->Bind(1, query.site).Bind(3, query.latest_only ? 1 : 0);
+  if (query.since) q->Bind(2, FormatUtc(*query.since));
+  std::vector<int64_t> ids;
+  while (q->Step()) ids.push_back(q->Int(0));
+  if (!q->status().ok()) return q->status();
+  return ids;
+}
+
+Result<ArchivedResponse> SqliteStore::GetRawResponse(int64_t id) {
+  auto q = rep_->db->Prepare(
+      "SELECT s.key, r.url, r.fetched_at, r.http_status, r.headers, r.body, r.body_size"
+      " FROM raw_responses r JOIN pages p ON p.id = r.page_id JOIN sites s ON s.id = p.site_id"
+      " WHERE r.id = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, id);
+  if (!q->Step()) {
+    if (!q->status().ok()) return q->status();
+    return Status::NotFound("no archived response " + std::to_string(id));
+  }
+  ArchivedResponse out;
+  out.id = id;
+  out.site = q->Text(0);
+  out.response.url = q->Text(1);
+  if (!ParseIso8601(q->Text(2), &out.response.fetched_at)) {
+    return Status::Corruption("archived response " + std::to_string(id) + ": bad fetched_at");
+  }
+  out.response.status = static_cast<int>(q->Int(3));
+  Json headers = Json::parse(q->Text(4), nullptr, /*allow_exceptions=*/false);
+  if (headers.is_array()) {
+    for (const auto& h : headers) {
+      if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string()) {
+        out.response.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
+      }
+    }
+  }
+  const std::string compressed = q->Text(5);
+  const int64_t size = q->Int(6);
+  out.response.body.resize(static_cast<size_t>(size));
+  size_t n = ZSTD_decompress(out.response.body.data(), out.response.body.size(), compressed.data(),
+                             compressed.size());
+  if (ZSTD_isError(n) || static_cast<int64_t>(n) != size) {
+    return Status::Corruption("archived response " + std::to_string(id) + " does not decompress");
+  }
+  return out;
+}
+
+Result<int64_t> SqliteStore::BeginRun(const RunInfo& run) {
+  if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
+  auto seq = rep_->db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
+  if (!seq.ok()) return seq.status();
+  auto q = rep_->db->Prepare(
+      "INSERT INTO crawl_runs (command, sites, started_at, updated_seq) VALUES (?1, ?2, ?3, ?4)"
+      " RETURNING id");
+  if (!q.ok()) return q.status();
+  q->Bind(1, run.command).Bind(2, run.sites).Bind(3, FormatUtc(run.started_at)).Bind(4, *seq);
+  if (!q->Step()) return q->status().ok() ? Status::Internal("no id from run insert") : q->status();
+  return q->Int(0);
+}
+
+Status SqliteStore::FinishRun(int64_t run_id, const RunStats& stats) {
+  if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
+  auto seq = rep_->db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
+  if (!seq.ok()) return seq.status();
+  return Execute(*rep_->db,
+                 "UPDATE crawl_runs SET finished_at = ?2, outcome = ?3, pages_fetched = ?4,"
+                 " pages_stored = ?5, pages_failed = ?6, bytes_fetched = ?7, extra = ?8, updated_seq = ?9"
+                 " WHERE id = ?1",
+                 run_id, FormatUtc(stats.finished_at), stats.outcome, stats.pages_fetched,
+                 stats.pages_stored, stats.pages_failed, stats.bytes_fetched, internal::DumpJson(stats.extra), *seq);
+}
+
+Status SqliteStore::CheckIntegrity() {
+  {
+    auto q = rep_->db->Prepare("PRAGMA integrity_check");
+    if (!q.ok()) return q.status();
+    if (q->Step() && q->Text(0) != "ok") return Status::Corruption("integrity_check: " + q->Text(0));
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  auto q = rep_->db->Prepare("PRAGMA foreign_key_check");
+  if (!q.ok()) return q.status();
+  if (q->Step()) {
+    return Status::Corruption("foreign_key_check: row " + std::to_string(q->Int(1)) + " of " +
+                              q->Text(0) + " points to a missing " + q->Text(2));
+  }
+  return q->status();
+}
+
+}  // namespace hc::store

@@ -1,0 +1,391 @@
+// store: the normalized dataset. Every fetched page (and what extraction made of it) goes in through
+// PageWriter::PutPage and comes out as tables (sites, pages, articles, article_views, diseases,
+// hospitals, doctors, questions, answers, ...; docs/schema.md describes each column), as CSV/JSONL
+// exports, as fill-rate statistics, and as a raw archive of responses that `reextract` re-runs the
+// selector configs over without fetching.
+//
+// The API is a set of narrow interfaces, one per concern (PageWriter, RawArchive, RunLog,
+// ExportSource, StatsSource), so that a second backend (PostgreSQL, for many crawler processes sharing
+// one crawl) implements the same interfaces and the crawler, exporter and CLI never change. SqliteStore
+// is the SQLite implementation; every SQL string and every sqlite3 call lives inside src/store/.
+// RunExport, WarcWriter and FormatStats are backend-independent and work through the interfaces.
+//
+// Thread-safety: a SqliteStore is a single-writer object: use it from one thread at a time (the
+// crawler gives it to one writer thread and queues pages to it). Several processes may open the same
+// database file: SQLite's WAL mode lets readers run beside the one writer, and a writer that finds the
+// lock taken waits up to StoreOptions::busy_timeout, then fails with StatusCode::kBusy.
+// WarcWriter is likewise single-threaded. Free functions are reentrant.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace hc::store {
+
+using Json = nlohmann::ordered_json;  // the page JSON's records keep their field order
+using Headers = std::vector<std::pair<std::string, std::string>>;  // in received order
+
+// ---------------------------------------------------------------------------------------------------
+// Writing pages
+// ---------------------------------------------------------------------------------------------------
+
+// One HTTP response as received: what the raw archive and a WARC file keep.
+struct RawResponse {
+  std::string url{};         // the final URL (after redirects)
+  int status = 0;          // HTTP status; 0 when no response arrived
+  Headers headers{};
+  std::string body{};        // the bytes as received (after Content-Encoding was undone)
+  TimePoint fetched_at{};
+};
+
+// One fetch of one page and what extraction made of it: the unit that PutPage stores atomically.
+struct PageObservation {
+  std::string site{};          // site key ("mfk")
+  std::string url{};           // the page URL as fetched
+  std::string url_key{};       // its dedupe key (hc::NormalizeUrl); `url` is used when empty
+  std::string page_type{};     // "" when no page type matched
+  int http_status = 0;       // 0: no response (network failure)
+  std::string content_type{};  // the Content-Type header
+  std::string charset{};       // the charset the body was decoded from ("GB18030")
+  std::string etag{};
+  std::string last_modified{};
+  TimePoint fetched_at{};
+  // "" for a page that was fetched and extracted; otherwise why it failed, for example "http 404",
+  // "network: timed out", "extract: required field is missing". A failed page keeps the rows of its
+  // last good version; the failure goes to pages.failure_reason and the failures history.
+  std::string failure_reason{};
+  Json records = Json::array();         // the page JSON's "records" (at most one record)
+  Json field_failures = Json::array();  // the page JSON's "failures" ({"path","reason"} objects)
+  std::optional<RawResponse> raw{};       // archived (zstd) when present and archiving is on
+  // The dedupe key of a URL found inside a record (an answer card's question_url), so that a card
+  // and the question page it links to meet in one questions row. Identity when empty.
+  std::function<std::string(std::string_view)> url_key_of;
+};
+
+// Builds an observation from a page JSON document (the extract output and golden-fixture format:
+// {"url","site","page_type","fetched_at","records","failures"}). A page with failures gets
+// failure_reason "extract: <first path>: <first reason>". InvalidArgument when a member is missing or
+// of the wrong type.
+Result<PageObservation> ObservationFromPageJson(const Json& page);
+
+class PageWriter {
+ public:
+  virtual ~PageWriter() = default;
+  // Stores one observation: all of its rows or none of them. Idempotent: storing the same observation
+  // again changes nothing; an unchanged page observed again only adds a view observation (and moves
+  // pages.last_fetched_at); a changed page replaces its rows, keeping view history and failure
+  // history. An observation older than the page's last fetch never overwrites newer data.
+  // Writes are grouped into batches (transactions); a page is durable after Flush, or once its batch
+  // is full. On error the page is not stored and the rest of the batch is unaffected.
+  virtual Status PutPage(const PageObservation& page) = 0;
+  // Commits the open batch.
+  virtual Status Flush() = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Raw archive
+// ---------------------------------------------------------------------------------------------------
+
+struct RawQuery {
+  std::string site{};                // "" for every site
+  std::optional<TimePoint> since{};  // only responses fetched at or after
+  bool latest_only = true;         // only the newest kept version of each page
+};
+
+struct ArchivedResponse {
+  int64_t id = 0;
+  std::string site{};
+  RawResponse response{};
+};
+
+class RawArchive {
+ public:
+  virtual ~RawArchive() = default;
+  // Ids of the archived responses that match, oldest fetch first.
+  virtual Result<std::vector<int64_t>> ListRawResponses(const RawQuery& query) = 0;
+  // One archived response, its body decompressed. NotFound for an unknown id; Corruption when the
+  // stored body does not decompress.
+  virtual Result<ArchivedResponse> GetRawResponse(int64_t id) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Crawl runs
+// ---------------------------------------------------------------------------------------------------
+
+struct RunInfo {
+  std::string command{};  // "crawl", "ingest", "reextract"
+  std::string sites{};    // comma-separated site keys
+  TimePoint started_at{};
+};
+
+struct RunStats {
+  TimePoint finished_at{};
+  std::string outcome = "ok";  // "ok", "failed", "interrupted"
+  int64_t pages_fetched = 0;
+  int64_t pages_stored = 0;
+  int64_t pages_failed = 0;
+  int64_t bytes_fetched = 0;
+  Json extra = Json::object();  // anything else the caller counted
+};
+
+class RunLog {
+ public:
+  virtual ~RunLog() = default;
+  virtual Result<int64_t> BeginRun(const RunInfo& run) = 0;
+  virtual Status FinishRun(int64_t run_id, const RunStats& stats) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Export
+// ---------------------------------------------------------------------------------------------------
+
+enum class ColumnKind { kInteger, kReal, kText, kJson };  // kJson: a JSON document stored as text
+
+struct ExportColumn {
+  std::string name{};
+  ColumnKind kind{};
+};
+
+struct ExportTable {
+  std::string name{};                  // "articles"
+  std::vector<ExportColumn> columns{}; // in the documented, stable order (docs/schema.md)
+};
+
+// The exportable tables, in the order `--all` writes them.
+const std::vector<ExportTable>& ExportTables();
+const ExportTable* FindExportTable(std::string_view name);
+
+using Cell = std::variant<std::nullptr_t, int64_t, double, std::string>;
+using Row = std::vector<Cell>;  // one cell per ExportColumn, same order
+
+struct ExportFilter {
+  std::string site{};                  // "" for every site
+  std::optional<TimePoint> since{};    // rows updated (views: observed) at or after
+  int64_t after_seq = 0;             // rows whose change sequence is > after_seq ...
+  int64_t upto_seq = INT64_MAX;      // ... and <= upto_seq
+};
+
+struct ExportRecord {
+  std::string target{};       // what --since-last keys on (RunExport builds it)
+  std::string format{};       // "csv", "jsonl"
+  std::string table{};        // table name, or "articles_nested"
+  std::string site{};
+  std::string path{};
+  TimePoint exported_at{};
+  int64_t upto_seq = 0;     // the change sequence the export covered
+  int64_t rows = 0;
+};
+
+class ExportSource {
+ public:
+  virtual ~ExportSource() = default;
+  // Calls `row` for each row of `table` that passes the filter, streaming (constant memory).
+  // A non-OK Status from `row` stops the scan and is returned.
+  virtual Status ScanTable(const ExportTable& table, const ExportFilter& filter,
+                           const std::function<Status(const Row&)>& row) = 0;
+  // One document per article: the article's columns plus "diseases" and "answers" (each answer with
+  // its question and its doctor and hospital) nested, in page order. Streaming.
+  virtual Status ScanArticleDocuments(const ExportFilter& filter,
+                                      const std::function<Status(const Json&)>& doc) = 0;
+  // The newest change sequence number: every row written later gets a larger one.
+  virtual Result<int64_t> CurrentChangeSeq() = 0;
+  // upto_seq of the newest recorded export of `target`; 0 when there is none.
+  virtual Result<int64_t> LastExportSeq(std::string_view target) = 0;
+  virtual Status RecordExport(const ExportRecord& record) = 0;
+};
+
+enum class ExportFormat { kJsonl, kCsv };
+
+struct ExportOptions {
+  ExportFormat format = ExportFormat::kJsonl;
+  std::filesystem::path out{};    // a file; with `all`, a folder (created when missing)
+  std::string table{};            // one table (ignored with `all` or `nested`)
+  bool all = false;             // every table, one file each: <out>/<table>.<csv|jsonl>
+  bool nested = false;          // JSONL, one document per article (ignores `table`)
+  std::string site{};
+  std::optional<TimePoint> since{};
+  bool bom = false;             // CSV: start with a UTF-8 BOM (Excel then reads the file as UTF-8)
+  bool force = false;           // replace existing files
+  bool since_last = false;      // only rows changed since the last export of the same target
+  TimePoint now{};              // recorded as the export time
+  bool record = true;           // record the export in the source (since_last needs it)
+};
+
+struct ExportSummary {
+  std::vector<std::pair<std::filesystem::path, int64_t>> files{};  // each file written, with its rows
+  int64_t bytes = 0;
+};
+
+// Writes an export. CSV follows RFC 4180 (CRLF line ends, a header line, fields quoted when they hold
+// a comma, quote, CR or LF, quotes doubled); JSON columns appear as JSON text in CSV and as JSON values
+// in JSONL. Each file is written to a temporary file in the target folder and renamed into place when
+// complete, so a reader never sees half a file, an existing file is replaced only with `force`
+// (otherwise IoError), and a symlink at the target is replaced, never followed. A target is
+// (format, table, site, absolute path); each export is recorded, and `since_last` exports only the rows
+// changed after the target's previous export.
+Result<ExportSummary> RunExport(ExportSource& source, const ExportOptions& options);
+
+// RFC 4180 field quoting (exposed for tests).
+std::string CsvField(std::string_view value);
+
+// ---------------------------------------------------------------------------------------------------
+// Statistics
+// ---------------------------------------------------------------------------------------------------
+
+struct StatsReport {
+  struct TableCount {
+    std::string site{};   // "*" for tables shared by all sites (hospitals, doctors, diseases)
+    std::string table{};
+    int64_t rows = 0;
+  };
+  struct FillRate {
+    std::string site{};
+    std::string table{};
+    std::string field{};
+    int64_t filled = 0;  // rows where the field is neither null nor empty
+    int64_t total = 0;
+  };
+  struct FailureCount {
+    std::string site{};
+    std::string reason{};
+    int64_t pages = 0;   // pages whose latest fetch failed for this reason
+    int64_t events = 0;  // failures recorded in the history
+  };
+  std::vector<TableCount> tables{};
+  std::vector<FillRate> fill_rates{};
+  std::vector<FailureCount> failures{};
+  std::optional<std::string> oldest_fetch{};  // ISO 8601 UTC
+  std::optional<std::string> newest_fetch{};
+};
+
+class StatsSource {
+ public:
+  virtual ~StatsSource() = default;
+  virtual Result<StatsReport> ComputeStats() = 0;
+};
+
+// A plain-text report for a terminal (what `healthcrawl stats` prints).
+std::string FormatStats(const StatsReport& report);
+Json StatsToJson(const StatsReport& report);
+
+// ---------------------------------------------------------------------------------------------------
+// The SQLite backend
+// ---------------------------------------------------------------------------------------------------
+
+struct StoreOptions {
+  bool read_only = false;     // open for reading only (stats); writes then fail
+  bool create = true;         // create the file when missing (with read_only: never)
+  std::chrono::milliseconds busy_timeout{5000};  // wait this long for another process's lock
+  int batch_pages = 200;      // pages per write transaction
+  // A batch is also committed by the first PutPage after it is this old, so a slow crawl does not hold
+  // the write lock for long; a writer that goes idle should call Flush.
+  std::chrono::milliseconds batch_max_age{2000};
+  int raw_versions = 1;       // archived responses kept per page; 0 archives nothing
+  int zstd_level = 3;
+  const Clock* clock = nullptr;  // for updated_at; the system clock when null
+};
+
+// The schema version this build writes (PRAGMA user_version).
+int CurrentSchemaVersion();
+
+class SqliteStore final : public PageWriter,
+                          public RawArchive,
+                          public RunLog,
+                          public ExportSource,
+                          public StatsSource {
+ public:
+  // Opens (creating if allowed) the database and migrates it to CurrentSchemaVersion() in one
+  // transaction. Errors, each leaving the file untouched: Busy when another process holds the lock
+  // past the busy timeout; IoError when the file cannot be opened or is read-only for a writer;
+  // Corruption when it is not a database, not a healthcrawl database, or from a newer schema version.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path,
+                                                   const StoreOptions& options = {});
+  ~SqliteStore() override;  // commits the open batch (errors are logged)
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Status PutPage(const PageObservation& page) override;
+  Status Flush() override;
+
+  Result<std::vector<int64_t>> ListRawResponses(const RawQuery& query) override;
+  Result<ArchivedResponse> GetRawResponse(int64_t id) override;
+
+  Result<int64_t> BeginRun(const RunInfo& run) override;
+  Status FinishRun(int64_t run_id, const RunStats& stats) override;
+
+  Status ScanTable(const ExportTable& table, const ExportFilter& filter,
+                   const std::function<Status(const Row&)>& row) override;
+  Status ScanArticleDocuments(const ExportFilter& filter,
+                              const std::function<Status(const Json&)>& doc) override;
+  Result<int64_t> CurrentChangeSeq() override;
+  Result<int64_t> LastExportSeq(std::string_view target) override;
+  Status RecordExport(const ExportRecord& record) override;
+
+  Result<StatsReport> ComputeStats() override;
+
+  // PRAGMA integrity_check and foreign_key_check; Corruption with the first problem found.
+  Status CheckIntegrity();
+
+  struct Rep;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_{};
+};
+
+// ---------------------------------------------------------------------------------------------------
+// WARC output
+// ---------------------------------------------------------------------------------------------------
+
+struct WarcOptions {
+  std::filesystem::path dir{};            // created when missing
+  std::string prefix = "healthcrawl";   // file names: <prefix>-<UTC time>-<pid>-<n>.warc.gz
+  bool gzip = true;                     // one gzip member per record (.warc.gz), else plain .warc
+  uint64_t max_file_bytes = 1ull << 30; // start a new file past this size
+  std::string software = "healthcrawl/0.1";
+};
+
+// Writes responses as WARC 1.1 `response` records (ISO 28500:2017; the WARC 1.1 specification):
+// WARC-Target-URI, WARC-Date, WARC-Record-ID (a random UUID URN), Content-Type
+// application/http;msgtype=response, Content-Length, WARC-Payload-Digest and WARC-Block-Digest
+// (sha1 in RFC 4648 base32, computed by our own SHA-1). Each file opens with a `warcinfo` record. The
+// HTTP header block is rebuilt from the stored headers; Content-Encoding and Transfer-Encoding are
+// dropped and Content-Length set, because the stored body is already decoded.
+class WarcWriter {
+ public:
+  static Result<std::unique_ptr<WarcWriter>> Create(const WarcOptions& options);
+  ~WarcWriter();
+  WarcWriter(const WarcWriter&) = delete;
+  WarcWriter& operator=(const WarcWriter&) = delete;
+
+  Status WriteResponse(const RawResponse& response);
+  Status Close();
+  const std::filesystem::path& current_file() const;
+
+  struct Rep;
+
+ private:
+  explicit WarcWriter(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_{};
+};
+
+// SHA-1 (FIPS 180-4) of `data` as 20 raw bytes, and helpers for digests (exposed for tests).
+std::string Sha1(std::string_view data);
+std::string Base32(std::string_view bytes);  // RFC 4648 section 6, with padding
+std::string HexLower(std::string_view bytes);
+
+}  // namespace hc::store
