@@ -195,7 +195,14 @@ class CurlFetcher final : public Fetcher {
       : options_(std::move(options)),
         filter_(std::move(filter)),
         share_(std::move(share)),
-        multi_(std::move(multi)) {}
+        multi_(std::move(multi)) {
+    for (const auto& entry : options_.connect_to) {
+      curl_slist* grown = curl_slist_append(connect_to_.get(), entry.c_str());
+      if (grown == nullptr) continue;  // out of memory: the entry is dropped, as libcurl would
+      (void)connect_to_.release();
+      connect_to_.reset(grown);
+    }
+  }
 
   ~CurlFetcher() override {
     // Easy handles leave the multi handle before either is cleaned up (libcurl requires that order),
@@ -355,6 +362,8 @@ class CurlFetcher final : public Fetcher {
     check(curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes_per_second));
     check(curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count())));
     if (options_.proxy) check(curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy->c_str()));
+    if (connect_to_) check(curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to_.get()));
+    if (!options_.ca_file.empty()) check(curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str()));
     if (share_) {
       // The shared jar is what carries cookies from one transfer (easy handle) to the next.
       check(curl_easy_setopt(h, CURLOPT_SHARE, share_.get()));
@@ -444,6 +453,7 @@ class CurlFetcher final : public Fetcher {
 
   const FetcherOptions options_;
   const AddressFilter filter_;
+  SlistPtr connect_to_;  // FetcherOptions::connect_to for CURLOPT_CONNECT_TO; outlives every easy handle
   SharePtr share_;  // the cookie jar when cookies are on; declared first so it is destroyed last
   MultiPtr multi_;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> running_;  // the Perform() thread's only

@@ -155,6 +155,12 @@ struct FetcherOptions {
   bool cookies = false;                  // keep cookies servers set and send them back (an in-memory jar)
   bool allow_private_addresses = false;  // tests and intranet crawls only
   bool http2 = true;                     // offer HTTP/2 over TLS (ALPN); plain http stays HTTP/1.1
+  // Connect somewhere else than the URL says, keeping the URL's host name for Host, SNI and
+  // certificates: libcurl's CURLOPT_CONNECT_TO entries "HOST:PORT:CONNECT_HOST:CONNECT_PORT" (an empty
+  // field matches or keeps anything). For offline copies of a site and tests; the address filter still
+  // applies to the address actually connected to.
+  std::vector<std::string> connect_to{};
+  std::string ca_file{};  // CA bundle (PEM) to verify servers with (CURLOPT_CAINFO); "" = system default
 };
 
 class Fetcher {

@@ -783,3 +783,43 @@ TEST(FetcherInternalTest, ErrorNamesAreStable) {
 
 }  // namespace
 }  // namespace hc::net
+
+// FetcherOptions::connect_to (added for the crawl engine): the URL's host name is kept (Host header),
+// the connection goes where the entry says, and the address filter judges that address.
+namespace hc::net {
+namespace {
+
+TEST(FetcherTest, ConnectToSendsAHostNameToAnotherAddress) {
+  hc::testing::HttpServer server;
+  server.Route("/page", hc::testing::HttpResponse::Text("offline copy"));
+  struct Case {
+    const char* name;
+    bool allow_private;
+    bool reaches_server;
+  };
+  const Case cases[] = {{"allowed", true, true}, {"filtered", false, false}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FetcherOptions options;
+    options.allow_private_addresses = c.allow_private;
+    options.connect_timeout = std::chrono::milliseconds(1000);
+    options.connect_to = {"www.crawl-target.invalid:80:127.0.0.1:" + std::to_string(server.port())};
+    auto fetcher = NewCurlFetcher(options);
+    ASSERT_TRUE(fetcher.ok());
+    (*fetcher)->Submit({.url = "http://www.crawl-target.invalid/page", .context_id = 1});
+    std::vector<FetchResult> results;
+    while (results.empty()) results = (*fetcher)->Perform(std::chrono::milliseconds(200));
+    if (c.reaches_server) {
+      ASSERT_TRUE(results[0].ok()) << results[0].error_message;
+      EXPECT_EQ(results[0].body, "offline copy");
+      ASSERT_FALSE(server.Requests().empty());
+      EXPECT_EQ(server.Requests().back().Header("host"), "www.crawl-target.invalid");
+    } else {
+      EXPECT_EQ(results[0].error, FetchError::kRefusedAddress) << results[0].error_message;
+    }
+  }
+  EXPECT_EQ(server.Requests().size(), 1u);
+}
+
+}  // namespace
+}  // namespace hc::net

@@ -1,0 +1,940 @@
+// The crawl engine: one fetch loop (this thread), a pool of parse workers and one store writer, joined
+// by bounded queues. See crawl.h for the shape and docs/crawling.md for the behaviour.
+//
+// Every leased URL ends in exactly one of: a WriteItem (done, failed or redirected: the writer records
+// it with Frontier::Complete), Frontier::Retry (a transient failure with attempts left) or
+// Frontier::Release (the crawl stopped first, or its origin's robots.txt is unreachable). The frontier
+// is touched under `store_mu_` only, by this thread (leases, retries, releases, sitemap URLs) and by the
+// writer (completions, commits).
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/url.h"
+#include "crawl/crawl.h"
+#include "crawl/crawl_internal.h"
+
+namespace hc::crawl {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int kMaxRedirects = 5;  // hops followed from one URL (robots.txt: RFC 9309 §2.3.1.2 says 5)
+
+// fetch loop -> parse workers
+struct FetchedPage {
+  store::LeasedUrl url;
+  store::RawResponse response;
+  int attempts = 1;
+};
+
+// parse workers (or the fetch loop) -> the writer
+struct WriteItem {
+  store::UrlOutcome outcome;
+  std::optional<store::PageObservation> page;
+  std::optional<store::RawResponse> warc;
+};
+
+std::string DefaultOwner() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host[0] ? host : "localhost") + ":" + std::to_string(getpid());
+}
+
+// "https://www.mfk.com" or "http://127.0.0.1:8080": where politeness and robots.txt apply.
+std::string OriginOf(const Url& url) {
+  std::string origin = std::string(url.scheme()) + "://" + std::string(url.host());
+  if (url.port()) origin += ":" + std::to_string(*url.port());
+  return origin;
+}
+
+std::string PathAndQuery(const Url& url) {
+  std::string out(url.path());
+  if (url.has_query()) out += "?" + std::string(url.query());
+  return out;
+}
+
+bool HostAllowed(const extract::SiteConfig& config, std::string_view host) {
+  if (config.allowed_domains.empty()) return true;
+  for (const auto& domain : config.allowed_domains) {
+    if (host == domain) return true;
+    if (host.size() > domain.size() && host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+class Engine {
+ public:
+  Engine(const extract::SelectorProgram& program, store::Frontier& frontier, const CrawlOptions& options)
+      : program_(program),
+        config_(program.config()),
+        frontier_(frontier),
+        options_(options),
+        clock_(options.clock ? *options.clock : system_clock_),
+        robots_(clock_),
+        parse_queue_(options.queue_capacity),
+        write_queue_(options.queue_capacity),
+        rng_(std::random_device{}()) {}
+
+  Result<CrawlReport> Run();
+
+ private:
+  struct OriginState {
+    enum class Robots { kUnknown, kFetching, kReady, kBlocked };
+    Robots robots = Robots::kUnknown;
+    std::shared_ptr<const net::RobotsPolicy> policy;
+    Steady::time_point blocked_until{};  // robots.txt unreachable: wait until then
+    Steady::time_point next_request{};   // politeness: no request starts before
+    double delay_seconds = 0;
+    int in_flight = 0;
+    std::deque<store::LeasedUrl> waiting;
+    std::deque<std::string> sitemaps;    // to fetch
+  };
+  enum class Kind { kPage, kRobots, kSitemap };
+  struct Transfer {
+    Kind kind = Kind::kPage;
+    std::string origin;                 // the OriginState it counts against
+    store::LeasedUrl url;               // kPage
+    std::string target;                 // kRobots, kSitemap: the URL requested
+    int hops = 0;                       // kRobots: redirects followed
+    Steady::time_point started = Steady::now();
+  };
+
+  // --- setup -------------------------------------------------------------------------------------
+  Status Seed();
+  store::NewUrl MakeNewUrl(const std::string& url, const std::string& key, const Url& parsed, int depth,
+                           int redirects, const std::string& from) const;
+
+  // --- the fetch loop ----------------------------------------------------------------------------
+  void FetchLoop();
+  bool LeaseMore();
+  void Dispatch();
+  void DispatchOrigin(const std::string& name, OriginState& o);
+  void SubmitRobots(const std::string& name, OriginState& o, const std::string& url, int hops);
+  void HandleResult(net::FetchResult& result);
+  void HandlePage(Transfer& t, net::FetchResult& result);
+  void HandleRobots(Transfer& t, net::FetchResult& result);
+  void HandleSitemap(Transfer& t, net::FetchResult& result);
+  void RetryOrFail(const store::LeasedUrl& url, const std::string& reason, int status, milliseconds at_least);
+  void Fail(const store::LeasedUrl& url, const std::string& reason, int status, int attempts);
+  void Redirect(const store::LeasedUrl& url, const net::FetchResult& result);
+  void ReleaseAll(std::deque<store::LeasedUrl>& urls, TimePoint not_before);
+  void QueueSitemap(const std::string& url);
+  bool PipelineHasRoom() const;
+  bool Stopping() const;
+  void SetFatal(Status s);
+  void ShowProgress(bool final);
+  OriginState& Origin(const std::string& name);
+
+  // --- workers and writer ------------------------------------------------------------------------
+  void ParseWorker();
+  void Writer();
+  void PushWrite(WriteItem item);
+
+  const extract::SelectorProgram& program_;
+  const extract::SiteConfig& config_;
+  store::Frontier& frontier_;
+  const CrawlOptions& options_;
+  SystemClock system_clock_;
+  const Clock& clock_;
+  net::RobotsCache robots_;
+
+  // settings resolved from options and config
+  std::string owner_;
+  int max_pages_ = 0;
+  int max_depth_ = 0;
+  int concurrency_ = 1;
+  double delay_seconds_ = 1.0;
+  int64_t budget_ = -1;  // final outcomes this run may produce; -1 = unbounded
+  int64_t total_before_ = 0;  // URLs in the frontier before this run
+
+  std::unique_ptr<net::Fetcher> fetcher_;
+  std::mutex store_mu_;
+  internal::BoundedQueue<FetchedPage> parse_queue_;
+  internal::BoundedQueue<WriteItem> write_queue_;
+  std::atomic<int64_t> pipeline_pending_{0};   // pushed to a queue, not yet recorded by the writer
+  std::atomic<bool> frontier_changed_{false};  // the writer added URLs since the last lease
+  std::atomic<bool> internal_stop_{false};     // a fatal error
+  std::mutex fatal_mu_;
+  Status fatal_;
+
+  // fetch-loop state
+  std::map<std::string, OriginState> origins_;
+  std::unordered_map<uint64_t, Transfer> transfers_;
+  uint64_t next_context_ = 1;
+  int64_t held_ = 0;          // leased URLs held by the fetch loop (waiting or in flight)
+  int64_t final_ = 0;         // final outcomes decided this run (max_pages)
+  Steady::time_point next_lease_{};
+  std::set<std::string> sitemaps_seen_;
+  bool stopping_ = false;
+  std::mt19937_64 rng_;
+  Steady::time_point started_{};
+  Steady::time_point last_progress_{};
+  int64_t queued_cache_ = 0;
+  Steady::time_point queued_checked_{};
+  bool progress_terminal_ = false;
+
+  // counters (the writer and workers update some)
+  std::atomic<int64_t> requests_{0}, fetched_{0}, stored_{0}, failed_{0}, redirected_{0}, retries_{0}, bytes_{0},
+      sitemaps_read_{0};
+  std::mutex failures_mu_;
+  std::map<std::string, int64_t> failures_;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+Engine::OriginState& Engine::Origin(const std::string& name) {
+  auto [it, inserted] = origins_.try_emplace(name);
+  if (inserted) it->second.delay_seconds = delay_seconds_;
+  return it->second;
+}
+
+bool Engine::Stopping() const {
+  return stopping_ || internal_stop_.load() || (options_.stop && options_.stop->load());
+}
+
+void Engine::SetFatal(Status s) {
+  {
+    std::lock_guard lock(fatal_mu_);
+    if (fatal_.ok()) fatal_ = std::move(s);
+  }
+  internal_stop_ = true;
+  if (fetcher_) fetcher_->Wakeup();
+}
+
+store::NewUrl Engine::MakeNewUrl(const std::string& url, const std::string& key, const Url& parsed, int depth,
+                                 int redirects, const std::string& from) const {
+  store::NewUrl n;
+  n.site = config_.key;
+  n.url = url;
+  n.url_key = key;
+  n.origin = OriginOf(parsed);
+  n.depth = depth;
+  n.redirects = redirects;
+  n.discovered_from = from;
+  if (const auto* type = program_.MatchPageType(url)) n.priority = type->priority;
+  n.not_before = clock_.Now();
+  return n;
+}
+
+Status Engine::Seed() {
+  const auto& starts = options_.start_urls.empty() ? config_.start_urls : options_.start_urls;
+  std::vector<store::NewUrl> seeds;
+  for (const auto& start : starts) {
+    auto parsed = Url::Parse(start);
+    if (!parsed.ok() || !parsed->is_http()) {
+      return Status::InvalidArgument("start URL '" + start + "' is not an http(s) URL");
+    }
+    auto key = NormalizeUrl(*parsed, config_.url_normalization);
+    if (!key.ok()) return Status::InvalidArgument("start URL '" + start + "': " + key.status().message());
+    seeds.push_back(MakeNewUrl(parsed->href(), *key, *parsed, 0, 0, ""));
+  }
+  std::lock_guard lock(store_mu_);
+  auto before = frontier_.CountUrls(config_.key);
+  if (!before.ok()) return before.status();
+  total_before_ = before->total();
+  auto added = frontier_.AddUrls(seeds);
+  if (!added.ok()) return added.status();
+  auto recovered = frontier_.RecoverLeases(config_.key, clock_.Now(), /*all=*/true);
+  if (!recovered.ok()) return recovered.status();
+  if (*recovered > 0) {
+    spdlog::info("crawl {}: {} URLs in flight when the last crawl stopped went back to the queue", config_.key,
+                 *recovered);
+  }
+  auto counts = frontier_.CountUrls(config_.key);
+  if (!counts.ok()) return counts.status();
+  if (max_pages_ > 0) {
+    const int64_t completed = counts->done + counts->failed;
+    budget_ = std::max<int64_t>(0, max_pages_ - completed);
+    if (budget_ == 0) spdlog::info("crawl {}: the page limit ({}) is already reached", config_.key, max_pages_);
+  }
+  return frontier_.Flush();
+}
+
+// --- fetch loop --------------------------------------------------------------------------------------
+
+bool Engine::PipelineHasRoom() const {
+  const std::size_t busy = parse_queue_.size() + write_queue_.size() + fetcher_->Outstanding();
+  return busy < options_.queue_capacity;
+}
+
+// Leases URLs when the loop holds few, up to a small buffer per origin. True when some came.
+bool Engine::LeaseMore() {
+  if (Stopping()) return false;
+  const auto now = Steady::now();
+  const bool changed = frontier_changed_.exchange(false);
+  if (!changed && now < next_lease_) return false;
+  int64_t want = 4 * concurrency_ + 4;
+  const int64_t per_origin_cap = 2 * concurrency_ + 2;
+  std::vector<std::string> skip;
+  int64_t waiting = 0;
+  for (const auto& [name, o] : origins_) {
+    waiting += static_cast<int64_t>(o.waiting.size());
+    if (static_cast<int64_t>(o.waiting.size()) >= per_origin_cap || o.robots == OriginState::Robots::kBlocked) {
+      skip.push_back(name);
+    }
+  }
+  want -= waiting;
+  if (budget_ >= 0) want = std::min(want, budget_ - final_ - held_);
+  if (want <= 0 || !PipelineHasRoom()) {
+    next_lease_ = now + milliseconds(50);
+    return false;
+  }
+  store::LeaseRequest request;
+  request.site = config_.key;
+  request.owner = owner_;
+  request.max_urls = static_cast<int>(want);
+  request.now = clock_.Now();
+  request.skip_origins = std::move(skip);
+  Result<std::vector<store::LeasedUrl>> leased = [&] {
+    std::lock_guard lock(store_mu_);
+    return frontier_.Lease(request);
+  }();
+  if (!leased.ok()) {
+    SetFatal(leased.status());
+    return false;
+  }
+  if (leased->empty()) {
+    next_lease_ = now + milliseconds(200);
+    return false;
+  }
+  for (auto& url : *leased) {
+    ++held_;
+    Origin(url.origin).waiting.push_back(std::move(url));
+  }
+  next_lease_ = now;
+  return true;
+}
+
+void Engine::SubmitRobots(const std::string& name, OriginState& o, const std::string& url, int hops) {
+  o.robots = OriginState::Robots::kFetching;
+  const uint64_t id = next_context_++;
+  transfers_[id] = Transfer{.kind = Kind::kRobots, .origin = name, .url = {}, .target = url, .hops = hops};
+  net::FetchRequest request;
+  request.url = url;
+  request.context_id = id;
+  request.headers = {{"Accept", "text/plain,*/*;q=0.5"}};
+  // A little more than the parse limit, so that the policy sees every byte it may use.
+  request.max_body_bytes = net::kRobotsParseLimit + 64 * 1024;
+  ++requests_;
+  fetcher_->Submit(std::move(request));
+}
+
+void Engine::Dispatch() {
+  for (auto& [name, o] : origins_) DispatchOrigin(name, o);
+}
+
+void Engine::DispatchOrigin(const std::string& name, OriginState& o) {
+  const auto now = Steady::now();
+  if (o.robots == OriginState::Robots::kBlocked) {
+    if (now < o.blocked_until) return;
+    o.robots = OriginState::Robots::kUnknown;
+  }
+  if (o.robots == OriginState::Robots::kReady) {
+    auto cached = robots_.Get(name);
+    if (!cached) {
+      o.robots = OriginState::Robots::kUnknown;  // expired: fetch it again before anything else
+    } else {
+      o.policy = std::move(cached);
+    }
+  }
+  if (o.robots == OriginState::Robots::kUnknown) {
+    if ((o.waiting.empty() && o.sitemaps.empty()) || Stopping()) return;
+    if (now < o.next_request) return;
+    SubmitRobots(name, o, name + "/robots.txt", 0);
+    o.next_request = now + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.delay_seconds));
+    return;
+  }
+  if (o.robots != OriginState::Robots::kReady) return;
+
+  while (!Stopping() && o.in_flight < concurrency_ && (!o.waiting.empty() || !o.sitemaps.empty())) {
+    if (Steady::now() < o.next_request || !PipelineHasRoom()) return;
+    const uint64_t id = next_context_++;
+    net::FetchRequest request;
+    request.context_id = id;
+    if (!o.sitemaps.empty()) {
+      request.url = o.sitemaps.front();
+      o.sitemaps.pop_front();
+      request.max_body_bytes = options_.max_sitemap_bytes;
+      request.headers = {{"Accept", "application/xml,text/xml;q=0.9,*/*;q=0.5"}};
+      transfers_[id] = Transfer{.kind = Kind::kSitemap, .origin = name, .url = {}, .target = request.url, .hops = 0};
+    } else {
+      store::LeasedUrl url = std::move(o.waiting.front());
+      o.waiting.pop_front();
+      auto parsed = Url::Parse(url.url);
+      if (!parsed.ok()) {
+        --held_;
+        Fail(url, "bad url: " + parsed.status().message(), 0, url.attempts);
+        continue;
+      }
+      const net::RobotsDecision decision = o.policy->Allowed(config_.user_agent, PathAndQuery(*parsed));
+      if (!decision.allowed) {
+        --held_;
+        Fail(url, "robots: disallowed by " + decision.Explain(), 0, url.attempts);
+        continue;
+      }
+      request.url = url.url;
+      transfers_[id] = Transfer{.kind = Kind::kPage, .origin = name, .url = std::move(url), .target = {}, .hops = 0};
+    }
+    ++o.in_flight;
+    ++requests_;
+    o.next_request =
+        Steady::now() + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.delay_seconds));
+    fetcher_->Submit(std::move(request));
+  }
+}
+
+void Engine::HandleResult(net::FetchResult& result) {
+  auto it = transfers_.find(result.context_id);
+  if (it == transfers_.end()) return;
+  Transfer t = std::move(it->second);
+  transfers_.erase(it);
+  bytes_ += static_cast<int64_t>(result.body.size());
+  switch (t.kind) {
+    case Kind::kRobots: HandleRobots(t, result); break;
+    case Kind::kSitemap: HandleSitemap(t, result); break;
+    case Kind::kPage: HandlePage(t, result); break;
+  }
+}
+
+void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
+  OriginState& o = Origin(t.origin);
+  const int status = result.ok() || result.error == net::FetchError::kTooLarge ? result.status : 0;
+  if (status >= 300 && status < 400 && !result.location.empty() && t.hops < kMaxRedirects) {
+    SubmitRobots(t.origin, o, result.location, t.hops + 1);
+    return;
+  }
+  const bool unreachable = status == 0 || status == 429 || status >= 500 || status < 200;
+  if (unreachable) {
+    const milliseconds wait =
+        options_.robots_unreachable_wait.value_or(std::chrono::duration_cast<milliseconds>(net::RobotsCacheLifetime(status)));
+    spdlog::warn("crawl {}: {}/robots.txt is unreachable ({}); its URLs wait {} before another try", config_.key,
+                 t.origin, status ? "http " + std::to_string(status) : std::string(net::FetchErrorName(result.error)),
+                 internal::FormatDuration(std::chrono::duration<double>(wait).count()));
+    o.robots = OriginState::Robots::kBlocked;
+    o.blocked_until = Steady::now() + wait;
+    ReleaseAll(o.waiting, clock_.Now() + wait);
+    // Sitemaps are not worth holding the crawl open for; the next run reads them again.
+    for (const auto& sitemap : o.sitemaps) spdlog::warn("crawl {}: sitemap {} skipped", config_.key, sitemap);
+    o.sitemaps.clear();
+    return;
+  }
+  net::RobotsPolicy policy = net::PolicyForRobotsResponse(status, result.body);
+  if (auto crawl_delay = policy.CrawlDelay(config_.user_agent)) {
+    const double capped = std::min(*crawl_delay, std::chrono::duration<double>(options_.max_crawl_delay).count());
+    o.delay_seconds = std::max(delay_seconds_, capped);
+    // The robots.txt request itself counts: the next one waits the (possibly longer) crawl-delay.
+    o.next_request = std::max(o.next_request, t.started + std::chrono::duration_cast<Steady::duration>(
+                                                              std::chrono::duration<double>(o.delay_seconds)));
+  } else {
+    o.delay_seconds = delay_seconds_;
+  }
+  if (options_.read_sitemaps) {
+    for (const auto& sitemap : policy.sitemaps()) QueueSitemap(sitemap);
+  }
+  robots_.Put(t.origin, std::move(policy), net::RobotsCacheLifetime(status));
+  o.policy = robots_.Get(t.origin);
+  o.robots = OriginState::Robots::kReady;
+}
+
+void Engine::QueueSitemap(const std::string& url) {
+  if (static_cast<int>(sitemaps_seen_.size()) >= options_.max_sitemaps) return;
+  auto parsed = Url::Parse(url);
+  if (!parsed.ok() || !parsed->is_http()) {
+    spdlog::warn("crawl {}: sitemap '{}' is not an http(s) URL", config_.key, url);
+    return;
+  }
+  if (!sitemaps_seen_.insert(parsed->href()).second) return;
+  Origin(OriginOf(*parsed)).sitemaps.push_back(parsed->href());
+}
+
+void Engine::HandleSitemap(Transfer& t, net::FetchResult& result) {
+  OriginState& o = Origin(t.origin);
+  --o.in_flight;
+  if (!result.ok() || result.status != 200) {
+    spdlog::warn("crawl {}: sitemap {}: {}", config_.key, t.target,
+                 result.ok() ? "http " + std::to_string(result.status)
+                             : std::string(net::FetchErrorName(result.error)) + ": " + result.error_message);
+    return;
+  }
+  std::string body = std::move(result.body);
+  if (body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b) {
+    auto inflated = Gunzip(body, options_.max_sitemap_bytes);
+    if (!inflated.ok()) {
+      spdlog::warn("crawl {}: sitemap {}: {}", config_.key, t.target, inflated.status().message());
+      return;
+    }
+    body = std::move(*inflated);
+  }
+  ++sitemaps_read_;
+  Sitemap sitemap = ParseSitemap(body);
+  if (sitemap.truncated) spdlog::warn("crawl {}: sitemap {} has more than 50000 entries; the rest are ignored", config_.key, t.target);
+  if (sitemap.is_index) {
+    for (const auto& loc : sitemap.locations) QueueSitemap(loc);
+    return;
+  }
+  std::vector<store::NewUrl> urls;
+  for (const auto& loc : sitemap.locations) {
+    auto parsed = Url::Parse(loc);
+    if (!parsed.ok() || !parsed->is_http()) continue;
+    auto key = NormalizeUrl(*parsed, config_.url_normalization);
+    if (!key.ok() || !program_.ShouldFollow(*key)) continue;
+    urls.push_back(MakeNewUrl(*key, *key, *parsed, 0, 0, t.target));
+  }
+  if (urls.empty()) return;
+  std::lock_guard lock(store_mu_);
+  auto added = frontier_.AddUrls(urls);
+  if (!added.ok()) {
+    SetFatal(added.status());
+    return;
+  }
+  if (*added > 0) frontier_changed_ = true;
+}
+
+void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
+  OriginState& o = Origin(t.origin);
+  --o.in_flight;
+  --held_;
+  const store::LeasedUrl& url = t.url;
+  if (!result.ok()) {
+    const std::string detail = std::string(net::FetchErrorName(result.error)) +
+                               (result.error_message.empty() ? "" : ": " + result.error_message);
+    if (result.error == net::FetchError::kTooLarge) {
+      Fail(url, "too large", result.status, url.attempts + 1);
+    } else if (net::IsTransient(result.error)) {
+      RetryOrFail(url, "network: " + detail, 0, milliseconds(0));
+    } else {
+      Fail(url, "network: " + detail, 0, url.attempts + 1);
+    }
+    return;
+  }
+  ++fetched_;
+  const int status = result.status;
+  if (status == 429 || status >= 500) {
+    milliseconds wait(0);
+    if (auto header = result.Header("retry-after")) {
+      if (auto after = net::ParseRetryAfter(*header, clock_.Now())) {
+        wait = std::min(std::chrono::duration_cast<milliseconds>(*after),
+                        std::chrono::duration_cast<milliseconds>(options_.max_retry_after));
+      }
+    }
+    // Slow down: nothing more goes to this origin before the server's wait is over.
+    if (wait.count() > 0) o.next_request = std::max(o.next_request, Steady::now() + wait);
+    RetryOrFail(url, "http " + std::to_string(status), status, wait);
+    return;
+  }
+  if (status >= 300 && status < 400 && status != 304) {
+    Redirect(url, result);
+    return;
+  }
+  // 2xx and the other statuses: the workers build the observation (a 404 is stored as a failure).
+  FetchedPage page;
+  page.url = url;
+  page.attempts = url.attempts + 1;
+  page.response.url = url.url;
+  page.response.status = status;
+  page.response.headers = std::move(result.headers);
+  page.response.body = std::move(result.body);
+  page.response.fetched_at = clock_.Now();
+  ++final_;
+  ++pipeline_pending_;
+  parse_queue_.Push(std::move(page));
+}
+
+void Engine::Redirect(const store::LeasedUrl& url, const net::FetchResult& result) {
+  const std::string status = "http " + std::to_string(result.status);
+  if (result.location.empty()) {
+    Fail(url, status + " without Location", result.status, url.attempts + 1);
+    return;
+  }
+  auto target = Url::Parse(result.location);
+  if (!target.ok() || !target->is_http()) {
+    Fail(url, "redirect: not an http(s) URL: " + result.location, result.status, url.attempts + 1);
+    return;
+  }
+  if (url.redirects + 1 > kMaxRedirects) {
+    Fail(url, "redirect: too many (more than " + std::to_string(kMaxRedirects) + ")", result.status, url.attempts + 1);
+    return;
+  }
+  if (!HostAllowed(config_, target->host())) {
+    Fail(url, "redirect: off-site " + target->href(), result.status, url.attempts + 1);
+    return;
+  }
+  auto key = NormalizeUrl(*target, config_.url_normalization);
+  if (!key.ok() || *key == url.url_key) {
+    Fail(url, "redirect: to itself", result.status, url.attempts + 1);
+    return;
+  }
+  WriteItem item;
+  item.outcome.id = url.id;
+  item.outcome.owner = owner_;
+  item.outcome.state = store::UrlState::kRedirected;
+  item.outcome.detail = target->href();
+  item.outcome.attempts = url.attempts + 1;
+  item.outcome.http_status = result.status;
+  item.outcome.finished_at = clock_.Now();
+  item.outcome.discovered.push_back(
+      MakeNewUrl(target->href(), *key, *target, url.depth, url.redirects + 1, url.url_key));
+  item.outcome.discovered.back().priority = std::max(item.outcome.discovered.back().priority, url.priority);
+  ++pipeline_pending_;
+  PushWrite(std::move(item));
+}
+
+void Engine::RetryOrFail(const store::LeasedUrl& url, const std::string& reason, int status, milliseconds at_least) {
+  const int attempts = url.attempts + 1;
+  if (attempts >= options_.max_attempts) {
+    Fail(url, reason, status, attempts);
+    return;
+  }
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  const milliseconds wait = std::max(
+      at_least, RetryBackoff(attempts, options_.retry_base_delay, options_.retry_max_delay, jitter(rng_)));
+  Status s;
+  {
+    std::lock_guard lock(store_mu_);
+    s = frontier_.Retry(url.id, owner_, attempts, clock_.Now() + wait, reason);
+  }
+  if (!s.ok() && s.code() != StatusCode::kBusy) {
+    SetFatal(s);
+    return;
+  }
+  ++retries_;
+  spdlog::debug("crawl {}: {}: {}; retry {} in {} ms", config_.key, url.url, reason, attempts, wait.count());
+}
+
+void Engine::Fail(const store::LeasedUrl& url, const std::string& reason, int status, int attempts) {
+  WriteItem item;
+  item.outcome.id = url.id;
+  item.outcome.owner = owner_;
+  item.outcome.state = store::UrlState::kFailed;
+  item.outcome.detail = reason;
+  item.outcome.attempts = std::max(attempts, 1);
+  item.outcome.http_status = status;
+  item.outcome.finished_at = clock_.Now();
+  store::PageObservation page;
+  page.site = config_.key;
+  page.url = url.url;
+  page.url_key = url.url_key;
+  page.http_status = status;
+  page.fetched_at = item.outcome.finished_at;
+  page.failure_reason = reason;
+  if (const auto* type = program_.MatchPageType(url.url)) page.page_type = type->name;
+  item.page = std::move(page);
+  ++final_;
+  ++pipeline_pending_;
+  PushWrite(std::move(item));
+}
+
+void Engine::PushWrite(WriteItem item) {
+  if (!write_queue_.Push(std::move(item))) --pipeline_pending_;
+}
+
+void Engine::ReleaseAll(std::deque<store::LeasedUrl>& urls, TimePoint not_before) {
+  std::lock_guard lock(store_mu_);
+  for (const auto& url : urls) {
+    Status s = frontier_.Release(url.id, owner_, not_before);
+    if (!s.ok() && s.code() != StatusCode::kBusy) {
+      spdlog::error("crawl {}: releasing {}: {}", config_.key, url.url, s.ToString());
+    }
+    --held_;
+  }
+  urls.clear();
+}
+
+void Engine::ShowProgress(bool final) {
+  if (options_.progress == CrawlOptions::Progress::kOff) return;
+  const auto now = Steady::now();
+  const milliseconds interval = progress_terminal_ ? milliseconds(250) : options_.progress_interval;
+  if (!final && now - last_progress_ < interval) return;
+  last_progress_ = now;
+  if (now - queued_checked_ > std::chrono::seconds(2) || final) {
+    queued_checked_ = now;
+    std::lock_guard lock(store_mu_);
+    auto counts = frontier_.CountUrls(config_.key);
+    if (counts.ok()) queued_cache_ = counts->queued;
+  }
+  internal::ProgressSnapshot s;
+  s.done = stored_ + failed_;
+  s.failed = failed_;
+  s.queued = queued_cache_;
+  s.in_flight = static_cast<int64_t>(fetcher_->InFlight());
+  s.bytes = bytes_;
+  s.target = std::max<int64_t>(budget_, 0);
+  s.seconds = std::chrono::duration<double>(now - started_).count();
+  const std::string line = "crawl " + config_.key + ": " + internal::FormatProgress(s);
+  if (progress_terminal_) {
+    std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+    std::fflush(stderr);
+  } else if (!final) {
+    spdlog::info("{}", line);
+  }
+}
+
+void Engine::FetchLoop() {
+  bool stop_seen = false;
+  Steady::time_point stop_deadline{};
+  while (true) {
+    if (Stopping() && !stop_seen) {
+      stop_seen = true;
+      stop_deadline = Steady::now() + options_.stop_grace;
+      spdlog::info("crawl {}: stopping: finishing {} transfers in flight", config_.key, fetcher_->InFlight());
+      for (auto& [name, o] : origins_) {
+        ReleaseAll(o.waiting, clock_.Now());
+        o.sitemaps.clear();
+      }
+    }
+    if (stop_seen) {
+      if (fetcher_->Outstanding() == 0 || Steady::now() >= stop_deadline) break;
+    } else {
+      while (LeaseMore()) {
+      }
+      Dispatch();
+      const bool idle = held_ == 0 && fetcher_->Outstanding() == 0 && pipeline_pending_ == 0;
+      bool sitemaps_pending = false;
+      for (const auto& [name, o] : origins_) sitemaps_pending = sitemaps_pending || !o.sitemaps.empty();
+      if (idle && !sitemaps_pending) {
+        // Everything this loop started is recorded: look once more, then decide whether to wait.
+        frontier_changed_ = true;
+        if (LeaseMore()) continue;
+        if (budget_ >= 0 && final_ >= budget_) break;
+        Result<store::FrontierCounts> counts = [&] {
+          std::lock_guard lock(store_mu_);
+          return frontier_.CountUrls(config_.key);
+        }();
+        if (!counts.ok()) {
+          SetFatal(counts.status());
+          continue;
+        }
+        if (counts->queued == 0 && counts->in_flight == 0) break;
+        next_lease_ = Steady::now() + milliseconds(100);  // queued but not yet eligible (backoff)
+      }
+    }
+    ShowProgress(false);
+    for (net::FetchResult& result : fetcher_->Perform(milliseconds(100))) HandleResult(result);
+  }
+  // Whatever is still in flight after the grace period goes back to the queue.
+  std::deque<store::LeasedUrl> abandoned;
+  for (auto& [id, t] : transfers_) {
+    if (t.kind == Kind::kPage) abandoned.push_back(std::move(t.url));
+  }
+  transfers_.clear();
+  if (!abandoned.empty()) {
+    spdlog::info("crawl {}: {} URLs in flight went back to the queue", config_.key, abandoned.size());
+    ReleaseAll(abandoned, clock_.Now());
+  }
+  for (auto& [name, o] : origins_) ReleaseAll(o.waiting, clock_.Now());
+}
+
+// --- workers and writer ------------------------------------------------------------------------------
+
+void Engine::ParseWorker() {
+  while (true) {
+    std::optional<FetchedPage> fetched = parse_queue_.Pop(milliseconds(200));
+    if (!fetched) {
+      if (parse_queue_.closed_and_drained()) return;
+      continue;
+    }
+    const bool ok = fetched->response.status >= 200 && fetched->response.status <= 299;
+    ObservedPage observed = ObserveResponse(program_, fetched->response, options_.archive && ok);
+    WriteItem item;
+    const store::LeasedUrl& url = fetched->url;
+    item.outcome.id = url.id;
+    item.outcome.owner = owner_;
+    item.outcome.state = observed.page.failure_reason.empty() ? store::UrlState::kDone : store::UrlState::kFailed;
+    item.outcome.detail = observed.page.failure_reason;
+    item.outcome.attempts = fetched->attempts;
+    item.outcome.http_status = fetched->response.status;
+    item.outcome.finished_at = fetched->response.fetched_at;
+    // The page is stored under the URL it was fetched as; the frontier knows it by the same key.
+    observed.page.url_key = url.url_key;
+    const int depth = url.depth + 1;
+    if (max_depth_ == 0 || depth <= max_depth_) {
+      for (const auto& link : observed.links) {
+        auto parsed = Url::Parse(link);
+        if (!parsed.ok()) continue;
+        item.outcome.discovered.push_back(MakeNewUrl(link, link, *parsed, depth, 0, url.url_key));
+      }
+    }
+    if (options_.warc) item.warc = std::move(fetched->response);
+    item.page = std::move(observed.page);
+    PushWrite(std::move(item));
+  }
+}
+
+void Engine::Writer() {
+  auto last_commit = Steady::now();
+  auto commit = [&] {
+    Status s;
+    {
+      std::lock_guard lock(store_mu_);
+      s = frontier_.Flush();
+    }
+    if (!s.ok()) SetFatal(s);
+    last_commit = Steady::now();
+  };
+  while (true) {
+    std::optional<WriteItem> item = write_queue_.Pop(milliseconds(100));
+    if (item) {
+      Status s;
+      {
+        std::lock_guard lock(store_mu_);
+        s = frontier_.Complete(item->outcome, item->page ? &*item->page : nullptr);
+        if (s.code() == StatusCode::kInvalidArgument && item->page) {
+          // The store refused the page (a record it cannot hold): the URL still gets its final state.
+          spdlog::error("crawl {}: {}: the store refused the page: {}", config_.key, item->page->url, s.message());
+          item->outcome.state = store::UrlState::kFailed;
+          item->outcome.detail = "store: " + s.message();
+          store::PageObservation failed_page = *item->page;
+          failed_page.records = store::Json::array();
+          failed_page.failure_reason = item->outcome.detail;
+          s = frontier_.Complete(item->outcome, &failed_page);
+        }
+      }
+      if (s.code() == StatusCode::kBusy) {
+        spdlog::warn("crawl {}: {}", config_.key, s.message());
+      } else if (!s.ok()) {
+        SetFatal(s);
+      } else {
+        switch (item->outcome.state) {
+          case store::UrlState::kDone: ++stored_; break;
+          case store::UrlState::kRedirected: ++redirected_; break;
+          default: {
+            ++failed_;
+            std::lock_guard lock(failures_mu_);
+            ++failures_[FailureCategory(item->outcome.detail)];
+          }
+        }
+        if (item->warc && options_.warc) {
+          Status w = options_.warc->WriteResponse(*item->warc);
+          if (!w.ok()) SetFatal(w);
+        }
+      }
+      frontier_changed_ = true;
+      --pipeline_pending_;
+      if (fetcher_) fetcher_->Wakeup();
+    } else if (write_queue_.closed_and_drained()) {
+      break;
+    }
+    if (Steady::now() - last_commit >= options_.commit_interval) commit();
+  }
+  commit();
+}
+
+Result<CrawlReport> Engine::Run() {
+  started_ = Steady::now();
+  owner_ = options_.lease_owner.empty() ? DefaultOwner() : options_.lease_owner;
+  max_pages_ = options_.max_pages >= 0 ? options_.max_pages : config_.max_pages;
+  max_depth_ = options_.max_depth >= 0 ? options_.max_depth : config_.max_depth;
+  concurrency_ = std::max(1, options_.concurrency > 0 ? options_.concurrency : config_.politeness.concurrency);
+  delay_seconds_ = std::max(0.0, options_.delay_seconds.value_or(config_.politeness.delay_seconds));
+  if (options_.max_attempts < 1) return Status::InvalidArgument("max_attempts must be at least 1");
+  progress_terminal_ = options_.progress == CrawlOptions::Progress::kTerminal ||
+                       (options_.progress == CrawlOptions::Progress::kAuto && isatty(STDERR_FILENO));
+
+  net::FetcherOptions fetcher_options = options_.fetcher;
+  fetcher_options.user_agent = config_.user_agent;
+  fetcher_options.cookies = fetcher_options.cookies || config_.cookies;
+  fetcher_options.allow_private_addresses = fetcher_options.allow_private_addresses || config_.allow_private_addresses;
+  fetcher_options.max_per_host = static_cast<std::size_t>(concurrency_);
+  fetcher_options.max_transfers = std::max<std::size_t>(fetcher_options.max_transfers, concurrency_);
+  auto fetcher = net::NewCurlFetcher(std::move(fetcher_options));
+  if (!fetcher.ok()) return fetcher.status();
+  fetcher_ = std::move(*fetcher);
+
+  CrawlReport report;
+  if (options_.runs) {
+    std::lock_guard lock(store_mu_);
+    auto id = options_.runs->BeginRun({"crawl", config_.key, clock_.Now()});
+    if (!id.ok()) return id.status();
+    report.run_id = *id;
+  }
+  Status seeded = Seed();
+  if (!seeded.ok()) return seeded;
+  if (options_.read_sitemaps) {
+    for (const auto& sitemap : config_.sitemaps) QueueSitemap(sitemap);
+  }
+
+  const int workers = options_.workers > 0 ? options_.workers
+                                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 0; i < workers; ++i) pool.emplace_back([this] { ParseWorker(); });
+  std::thread writer([this] { Writer(); });
+
+  FetchLoop();
+
+  parse_queue_.Close();
+  for (auto& t : pool) t.join();
+  write_queue_.Close();
+  writer.join();
+  ShowProgress(true);
+
+  report.requests = requests_;
+  report.fetched = fetched_;
+  report.stored = stored_;
+  report.failed = failed_;
+  report.redirected = redirected_;
+  report.retries = retries_;
+  report.bytes = bytes_;
+  report.sitemaps = sitemaps_read_;
+  report.failures = failures_;
+  report.interrupted = options_.stop && options_.stop->load();
+  report.elapsed = Steady::now() - started_;
+  Status fatal;
+  {
+    std::lock_guard lock(fatal_mu_);
+    fatal = fatal_;
+  }
+  {
+    std::lock_guard lock(store_mu_);
+    auto counts = frontier_.CountUrls(config_.key);
+    if (counts.ok()) report.frontier = *counts;
+    report.discovered = report.frontier.total() - total_before_;
+    if (options_.runs) {
+      store::RunStats stats;
+      stats.finished_at = clock_.Now();
+      stats.outcome = !fatal.ok() ? "failed" : report.interrupted ? "interrupted" : "ok";
+      stats.pages_fetched = report.fetched;
+      stats.pages_stored = report.stored;
+      stats.pages_failed = report.failed;
+      stats.bytes_fetched = report.bytes;
+      stats.extra = {{"requests", report.requests},   {"redirected", report.redirected},
+                     {"retries", report.retries},     {"sitemaps", report.sitemaps},
+                     {"queued", report.frontier.queued}, {"failures", report.failures}};
+      if (!fatal.ok()) stats.extra["error"] = fatal.ToString();
+      Status s = options_.runs->FinishRun(report.run_id, stats);
+      if (s.ok()) s = frontier_.Flush();
+      if (!s.ok() && fatal.ok()) fatal = s;
+    }
+  }
+  fetcher_.reset();
+  if (!fatal.ok()) return fatal;
+  return report;
+}
+
+}  // namespace
+
+Result<CrawlReport> RunCrawl(const extract::SelectorProgram& program, store::Frontier& frontier,
+                             const CrawlOptions& options) {
+  Engine engine(program, frontier, options);
+  return engine.Run();
+}
+
+}  // namespace hc::crawl

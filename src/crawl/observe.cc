@@ -1,0 +1,91 @@
+// ObserveResponse: the one decode -> parse -> extract pass a fetched page goes through. The records and
+// the links to follow come from the same parsed tree, so each page is parsed exactly once.
+#include <cctype>
+#include <string>
+#include <utility>
+
+#include "core/url.h"
+#include "crawl/crawl.h"
+#include "html/html.h"
+
+namespace hc::crawl {
+namespace {
+
+std::string HeaderValue(const store::Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < k.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (same) return v;
+  }
+  return std::string();
+}
+
+std::string UrlKey(std::string_view url, const NormalizeOptions& options) {
+  auto parsed = Url::Parse(url);
+  if (!parsed.ok()) return std::string(url);
+  auto key = NormalizeUrl(*parsed, options);
+  return key.ok() ? *key : std::string(url);
+}
+
+// Pages are HTML; a body that is plainly something else (an image, a PDF linked from an article) is
+// recorded, not parsed. No Content-Type at all is given the benefit of the doubt.
+bool LooksLikeHtml(std::string_view content_type) {
+  std::string type;
+  for (char c : content_type) {
+    if (c == ';') break;
+    if (!std::isspace(static_cast<unsigned char>(c))) type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return type.empty() || type == "text/html" || type == "application/xhtml+xml" || type == "text/plain" ||
+         type == "application/octet-stream";
+}
+
+}  // namespace
+
+ObservedPage ObserveResponse(const extract::SelectorProgram& program, const store::RawResponse& response,
+                             bool archive) {
+  const extract::SiteConfig& config = program.config();
+  ObservedPage out;
+  store::PageObservation& page = out.page;
+  page.site = config.key;
+  page.url = response.url;
+  page.url_key = UrlKey(response.url, config.url_normalization);
+  NormalizeOptions normalization = config.url_normalization;
+  page.url_key_of = [normalization](std::string_view url) { return UrlKey(url, normalization); };
+  page.http_status = response.status;
+  page.content_type = HeaderValue(response.headers, "Content-Type");
+  page.etag = HeaderValue(response.headers, "ETag");
+  page.last_modified = HeaderValue(response.headers, "Last-Modified");
+  page.fetched_at = response.fetched_at;
+  if (const auto* type = program.MatchPageType(response.url)) page.page_type = type->name;
+  if (archive) page.raw = response;
+
+  if (response.status < 200 || response.status > 299) {
+    page.failure_reason = response.status == 0 ? "network: no response" : "http " + std::to_string(response.status);
+    return out;
+  }
+  if (!LooksLikeHtml(page.content_type)) {
+    page.failure_reason = "content type: " + page.content_type;
+    return out;
+  }
+  html::DecodedText decoded = html::DecodeToUtf8(response.body, page.content_type);
+  page.charset = decoded.charset;
+  auto doc = html::Document::Parse(std::move(decoded.utf8));
+  if (!doc.ok()) {
+    page.failure_reason = "parse: " + doc.status().message();
+    return out;
+  }
+  extract::ExtractedPage extracted = program.Extract(*doc, {response.url, response.fetched_at});
+  page.page_type = extracted.page_type;
+  page.records = std::move(extracted.records);
+  for (const auto& f : extracted.failures) page.field_failures.push_back({{"path", f.path}, {"reason", f.reason}});
+  if (!extracted.failures.empty()) {
+    page.failure_reason = "extract: " + extracted.failures.front().path + ": " + extracted.failures.front().reason;
+  }
+  out.links = std::move(extracted.links);
+  return out;
+}
+
+}  // namespace hc::crawl

@@ -1,0 +1,190 @@
+// `healthcrawl crawl --site SITE [--db PATH] [--max-pages N] [--max-depth N] [--workers N]
+// [--concurrency N] [--delay SECONDS] [--retries N] [--connect-to H:P:H2:P2 ...] [--cacert FILE]
+// [--allow-private-addresses] [--start-url URL ...] [--warc DIR] [--no-progress]`: crawls one site into
+// the crawl database (docs/crawling.md). The frontier lives in the same database, so running the
+// command again after an interruption (Ctrl-C, kill -9, a crash) resumes the crawl.
+//
+// Progress goes to stderr (a line refreshed in place on a terminal, periodic log lines otherwise); the
+// summary goes to stdout. Exit codes: 0 the crawl ran (pages that failed are recorded in the database,
+// they are data, not an error); 1 the crawl could not proceed (the fetcher could not start); 2 bad
+// arguments or a broken config; 3 the database or WARC folder could not be used; 130 stopped by
+// SIGINT/SIGTERM after a clean shutdown (in-flight URLs back in the queue, everything committed).
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "crawl/crawl.h"
+#include "extract/extract.h"
+#include "store/store.h"
+
+namespace hc::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnStopSignal(int) {
+  g_stop.store(true);
+  // A second signal ends the process the default way (a user who means it).
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+// Installs the graceful-stop handlers for the life of one crawl and restores the old ones after.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = &OnStopSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+struct CrawlArgs {
+  std::string site;
+  std::string db = "healthcrawl.db";
+  int max_pages = -1;
+  int max_depth = -1;
+  int workers = 0;
+  int concurrency = 0;
+  double delay = -1;
+  int retries = 2;
+  std::vector<std::string> connect_to;
+  std::string cacert;
+  bool allow_private = false;
+  std::vector<std::string> start_urls;
+  std::string warc_dir;
+  bool no_progress = false;
+};
+
+int StorageExit(const Status& s) {
+  spdlog::error("{}", s.ToString());
+  return kExitStorage;
+}
+
+void PrintSummary(const std::string& site, const crawl::CrawlReport& r) {
+  std::printf("crawl %s: %lld pages in %.1f s (%.1f pages/s): %lld stored, %lld failed, %lld redirected, "
+              "%lld retries; %lld requests, %.1f MiB; frontier %lld queued, %lld done, %lld failed%s\n",
+              site.c_str(), static_cast<long long>(r.stored + r.failed), r.elapsed.count(), r.pages_per_second(),
+              static_cast<long long>(r.stored), static_cast<long long>(r.failed),
+              static_cast<long long>(r.redirected), static_cast<long long>(r.retries),
+              static_cast<long long>(r.requests), static_cast<double>(r.bytes) / (1024.0 * 1024.0),
+              static_cast<long long>(r.frontier.queued), static_cast<long long>(r.frontier.done),
+              static_cast<long long>(r.frontier.failed), r.interrupted ? " (interrupted)" : "");
+  for (const auto& [reason, count] : r.failures) {
+    std::printf("  failed: %-40s %lld\n", reason.c_str(), static_cast<long long>(count));
+  }
+  std::fflush(stdout);
+}
+
+int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
+  auto program = extract::LoadSite(ctx.selectors_dir, args.site);
+  if (!program.ok()) {
+    spdlog::error("{}", program.status().message());
+    return kExitUsage;
+  }
+  crawl::CrawlOptions options;
+  options.start_urls = args.start_urls;
+  options.max_pages = args.max_pages;
+  options.max_depth = args.max_depth;
+  options.workers = args.workers;
+  options.concurrency = args.concurrency;
+  if (args.delay >= 0) options.delay_seconds = args.delay;
+  options.max_attempts = args.retries + 1;
+  options.fetcher.connect_to = args.connect_to;
+  options.fetcher.ca_file = args.cacert;
+  options.fetcher.allow_private_addresses = args.allow_private;
+  options.progress = args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
+
+  auto store = store::SqliteStore::Open(args.db);
+  if (!store.ok()) return StorageExit(store.status());
+  std::unique_ptr<store::WarcWriter> warc;
+  if (!args.warc_dir.empty()) {
+    auto writer = store::WarcWriter::Create({.dir = args.warc_dir});
+    if (!writer.ok()) return StorageExit(writer.status());
+    warc = std::move(*writer);
+    options.warc = warc.get();
+  }
+  options.runs = store->get();
+
+  g_stop = false;
+  options.stop = &g_stop;
+  Result<crawl::CrawlReport> report = [&] {
+    StopSignals signals;
+    return crawl::RunCrawl(*program, **store, options);
+  }();
+  if (warc) {
+    Status closed = warc->Close();
+    if (!closed.ok() && report.ok()) return StorageExit(closed);
+    spdlog::info("WARC written to {}", warc->current_file().string());
+  }
+  if (!report.ok()) {
+    const Status& s = report.status();
+    spdlog::error("crawl {}: {}", args.site, s.ToString());
+    switch (s.code()) {
+      case StatusCode::kInvalidArgument:
+      case StatusCode::kConfigError: return kExitUsage;
+      case StatusCode::kIoError:
+      case StatusCode::kCorruption:
+      case StatusCode::kBusy:
+      case StatusCode::kTooLarge: return kExitStorage;
+      default: return kExitFailure;
+    }
+  }
+  PrintSummary(args.site, *report);
+  return report->interrupted ? kExitInterrupted : kExitOk;
+}
+
+void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<CrawlArgs>();
+  CLI::App* cmd = app.add_subcommand("crawl", "Crawl a site into the database (resumable)");
+  cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
+  cmd->add_option("--db", args->db, "SQLite database (pages and the crawl frontier)")->capture_default_str();
+  cmd->add_option("--max-pages", args->max_pages, "Stop after N pages done or failed in all (default: config; 0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-depth", args->max_depth, "Follow links at most N deep (default: config; 0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--workers", args->workers, "Parse/extract threads (default: one per core)")->check(CLI::Range(1, 256));
+  cmd->add_option("--concurrency", args->concurrency, "Requests in flight per host (default: config)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--delay", args->delay, "Seconds between requests to a host (default: config; robots.txt "
+                                          "Crawl-delay wins when larger)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--retries", args->retries, "Retries of network errors, timeouts, 5xx and 429")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 20));
+  cmd->add_option("--connect-to", args->connect_to,
+                  "HOST:PORT:CONNECT_HOST:CONNECT_PORT: connect there instead (an offline copy of a site)");
+  cmd->add_option("--cacert", args->cacert, "CA bundle (PEM) to verify servers with")->check(CLI::ExistingFile);
+  cmd->add_flag("--allow-private-addresses", args->allow_private,
+                "Allow loopback and private addresses (intranet copies, tests)");
+  cmd->add_option("--start-url", args->start_urls, "Start here instead of the config's start_urls");
+  cmd->add_option("--warc", args->warc_dir, "Also write every page response as WARC 1.1 into this folder");
+  cmd->add_flag("--no-progress", args->no_progress, "No progress output on stderr");
+  cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database); 1 the crawl could not\n"
+              "proceed; 2 bad arguments or config; 3 database or WARC folder unusable; 130 interrupted by\n"
+              "SIGINT/SIGTERM (run the same command again to resume).");
+  cmd->callback([args, &ctx] { ctx.exit_code = RunCrawlCommand(*args, ctx); });
+}
+
+static CommandRegistration reg(10, &RegisterCrawl);
+
+}  // namespace
+}  // namespace hc::cli
