@@ -15,25 +15,6 @@
 namespace hc::crawl {
 namespace {
 
-std::string HeaderValue(const store::Headers& headers, std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < k.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return v;
-  }
-  return std::string();
-}
-
-std::string UrlKey(std::string_view url, const NormalizeOptions& options) {
-  auto parsed = Url::Parse(url);
-  if (!parsed.ok()) return std::string(url);
-  auto key = NormalizeUrl(*parsed, options);
-  return key.ok() ? *key : std::string(url);
-}
-
 bool ReadBytes(const std::filesystem::path& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -65,40 +46,8 @@ std::string Trim(std::string s) {
 
 store::PageObservation ObservePage(const extract::SelectorProgram& program, const store::RawResponse& response,
                                    bool archive) {
-  const extract::SiteConfig& config = program.config();
-  store::PageObservation page;
-  page.site = config.key;
-  page.url = response.url;
-  page.url_key = UrlKey(response.url, config.url_normalization);
-  NormalizeOptions normalization = config.url_normalization;
-  page.url_key_of = [normalization](std::string_view url) { return UrlKey(url, normalization); };
-  page.http_status = response.status;
-  page.content_type = HeaderValue(response.headers, "Content-Type");
-  page.etag = HeaderValue(response.headers, "ETag");
-  page.last_modified = HeaderValue(response.headers, "Last-Modified");
-  page.fetched_at = response.fetched_at;
-  if (const auto* type = program.MatchPageType(response.url)) page.page_type = type->name;
-  if (archive) page.raw = response;
-
-  if (response.status < 200 || response.status > 299) {
-    page.failure_reason = response.status == 0 ? "network: no response" : "http " + std::to_string(response.status);
-    return page;
-  }
-  html::DecodedText decoded = html::DecodeToUtf8(response.body, page.content_type);
-  page.charset = decoded.charset;
-  auto doc = html::Document::Parse(std::move(decoded.utf8));
-  if (!doc.ok()) {
-    page.failure_reason = "parse: " + doc.status().message();
-    return page;
-  }
-  extract::ExtractedPage extracted = program.Extract(*doc, {response.url, response.fetched_at});
-  page.page_type = extracted.page_type;
-  page.records = extracted.records;
-  for (const auto& f : extracted.failures) page.field_failures.push_back({{"path", f.path}, {"reason", f.reason}});
-  if (!extracted.failures.empty()) {
-    page.failure_reason = "extract: " + extracted.failures.front().path + ": " + extracted.failures.front().reason;
-  }
-  return page;
+  // One pipeline for live pages and stored ones: the crawl's ObserveResponse, minus the links.
+  return ObserveResponse(program, response, archive).page;
 }
 
 Result<UrlMap> LoadUrlMap(const std::filesystem::path& tsv) {
