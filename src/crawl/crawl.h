@@ -23,7 +23,6 @@
 #include "extract/extract.h"
 #include "net/fetcher.h"
 #include "net/robots.h"
-#include "store/frontier.h"
 #include "store/store.h"
 
 namespace hc::crawl {
@@ -135,6 +134,13 @@ struct CrawlOptions {
   Progress progress = Progress::kOff;
   std::chrono::milliseconds progress_interval{10'000};      // kLines; kTerminal refreshes 4 times a second
   std::string lease_owner{};         // default "<hostname>:<pid>"
+  // Revisits (docs/scheduling.md): at the start, done URLs whose revisit interval has passed go back to
+  // the queue (kAll: every done URL); their fetch is a conditional GET, and a 304 or an unchanged body
+  // is recorded as a visit without re-extraction. The next interval adapts within the page type's
+  // revisit {min, max}.
+  enum class Recrawl { kDue, kAll };
+  Recrawl recrawl = Recrawl::kDue;
+  std::string job{};                 // the scheduled job running this crawl (recorded with the run)
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by a signal handler) to stop gracefully
   const Clock* clock = nullptr;      // wall time for fetched_at and eligibility; the system clock if null
 };
@@ -150,6 +156,13 @@ struct CrawlReport {
   int64_t discovered = 0;    // URLs new to the frontier (links, sitemaps, redirect targets)
   int64_t bytes = 0;         // decoded body bytes received
   int64_t sitemaps = 0;      // sitemap files read
+  int64_t requeued = 0;      // done URLs put back in the queue at the start because they were due
+  // Page visits by what they found (store::PageChange): first fetch, changed, unchanged (304 or the
+  // same body), gone (404/410 on a revisit).
+  int64_t pages_new = 0;
+  int64_t pages_changed = 0;
+  int64_t pages_unchanged = 0;
+  int64_t pages_gone = 0;
   std::map<std::string, int64_t> failures{};  // by reason category (FailureCategory)
   store::FrontierCounts frontier{};           // at the end
   std::chrono::duration<double> elapsed{};

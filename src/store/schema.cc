@@ -221,6 +221,51 @@ CREATE TABLE exports (
 CREATE INDEX exports_target ON exports(target, upto_seq);
 )sql";
 
+// Version 4: the crawl frontier (docs/crawling.md). One row per URL of a site, unique on its dedupe
+// key; a lease (owner, expiry) instead of a flag so several crawler processes could share it. Times
+// that are compared (not_before, lease_expires, next_visit) are milliseconds since the Unix epoch.
+// The revisit columns (validators, body hash, adaptive interval, next visit) serve incremental
+// recrawls (docs/scheduling.md); crawl runs gain the job that started them and their change counts.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE frontier (
+  id              INTEGER PRIMARY KEY,
+  site            TEXT NOT NULL,
+  url_key         TEXT NOT NULL,
+  url             TEXT NOT NULL,
+  origin          TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (state IN ('queued', 'in_flight', 'done', 'failed', 'redirected')),
+  depth           INTEGER NOT NULL DEFAULT 0,
+  priority        INTEGER NOT NULL DEFAULT 0,
+  redirects       INTEGER NOT NULL DEFAULT 0,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  not_before      INTEGER NOT NULL DEFAULT 0,
+  discovered_from TEXT,
+  lease_owner     TEXT,
+  lease_expires   INTEGER,
+  detail          TEXT,
+  http_status     INTEGER,
+  added_at        TEXT NOT NULL,
+  finished_at     TEXT,
+  etag            TEXT,
+  last_modified   TEXT,
+  body_sha1       TEXT,
+  revisit_ms      INTEGER,
+  next_visit      INTEGER,
+  visits          INTEGER NOT NULL DEFAULT 0,
+  changes         INTEGER NOT NULL DEFAULT 0,
+  last_change     TEXT CHECK (last_change IN ('new', 'changed', 'unchanged', 'gone')),
+  UNIQUE (site, url_key)
+);
+CREATE INDEX frontier_lease ON frontier(site, state, priority DESC, depth, id);
+CREATE INDEX frontier_due ON frontier(site, state, next_visit);
+ALTER TABLE crawl_runs ADD COLUMN job TEXT;
+ALTER TABLE crawl_runs ADD COLUMN pages_new INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crawl_runs ADD COLUMN pages_changed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crawl_runs ADD COLUMN pages_unchanged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE crawl_runs ADD COLUMN pages_gone INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -230,6 +275,7 @@ const std::vector<Migration>& Migrations() {
        kV1},
       {2, "failure history (failures), backfilled from pages.failure_reason", kV2},
       {3, "incremental exports: updated_seq columns, change_seq, exports", kV3},
+      {4, "crawl frontier with revisit state; crawl_runs: job and change counts", kV4},
   };
   return migrations;
 }

@@ -143,8 +143,8 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
       auto ins = db_.Prepare(
           "INSERT INTO pages (site_id, url, fetched_url, page_type, http_status, content_type, charset,"
           " etag, last_modified, content_hash, first_fetched_at, last_fetched_at, last_changed_at,"
-          " failure_reason, updated_at, updated_seq)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15) RETURNING id");
+          " failure_reason, updated_at, updated_seq, fetch_count)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, 1) RETURNING id");
       if (!ins.ok()) return ins.status();
       ins->Bind(1, site_id_).Bind(2, key).Bind(3, page_.url).BindOrNull(4, page_.page_type);
       if (page_.http_status > 0) ins->Bind(5, page_.http_status);
@@ -171,7 +171,7 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
             " content_type = ?6, charset = ?7, etag = ?8, last_modified = ?9,"
             " content_hash = coalesce(?10, content_hash), last_fetched_at = ?11,"
             " last_changed_at = CASE WHEN ?12 THEN ?11 ELSE last_changed_at END,"
-            " failure_reason = ?13,"
+            " failure_reason = ?13, fetch_count = fetch_count + (?11 > last_fetched_at),"
             " updated_at = CASE WHEN ?12 OR ?14 THEN ?15 ELSE updated_at END,"
             " updated_seq = CASE WHEN ?12 OR ?14 THEN ?16 ELSE updated_seq END"
             " WHERE id = ?1");
@@ -185,7 +185,10 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
         HC_RETURN_IF_ERROR(up->Run());
       } else {
         HC_RETURN_IF_ERROR(Execute(
-            db_, "UPDATE pages SET first_fetched_at = ?2 WHERE id = ?1 AND first_fetched_at > ?2",
+            db_, // An observation older than every one seen is a fetch not counted yet; one between the
+            // first and the last cannot be told from a repeat, and a repeat must change nothing.
+            "UPDATE pages SET fetch_count = fetch_count + (?2 < first_fetched_at),"
+            " first_fetched_at = min(first_fetched_at, ?2) WHERE id = ?1",
             page_id_, fetched_));
       }
     }
@@ -669,41 +672,58 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(rep)));
 }
 
+namespace internal {
+
+Status ValidatePage(const PageObservation& page) { return ValidateObservation(page); }
+
+Status BeginBatch(SqliteStore::Rep& rep) {
+  if (rep.in_batch) return Status::Ok();
+  HC_RETURN_IF_ERROR(rep.db->Exec("BEGIN IMMEDIATE"));
+  rep.in_batch = true;
+  rep.pages_in_batch = 0;
+  rep.batch_started = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+Status WritePage(SqliteStore::Rep& rep, const PageObservation& page) {
+  auto seq = rep.db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
+  if (!seq.ok()) return seq.status();
+  PageWrite write(*rep.db, page, FormatUtc(rep.clock->Now()), *seq);
+  return write.Run(rep.options.raw_versions, rep.options.zstd_level);
+}
+
+Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s) {
+  Db& db = *rep.db;
+  if (sqlite3_get_autocommit(db.raw())) {
+    // SQLite rolled the whole transaction back (disk full, I/O error): the batch is gone.
+    const int lost = rep.pages_in_batch;
+    rep.in_batch = false;
+    rep.pages_in_batch = 0;
+    return WithMessage(s, s.message() + " (the open batch of " + std::to_string(lost) + " pages was rolled back)");
+  }
+  (void)db.Exec(std::string("ROLLBACK TO ") + name);
+  (void)db.Exec(std::string("RELEASE ") + name);
+  return s;
+}
+
+bool BatchIsFull(const SqliteStore::Rep& rep) {
+  return rep.pages_in_batch >= rep.options.batch_pages ||
+         std::chrono::steady_clock::now() - rep.batch_started >= rep.options.batch_max_age;
+}
+
+}  // namespace internal
+
 Status SqliteStore::PutPage(const PageObservation& page) {
   if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
   HC_RETURN_IF_ERROR(ValidateObservation(page));
+  HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   Db& db = *rep_->db;
-  if (!rep_->in_batch) {
-    HC_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    rep_->in_batch = true;
-    rep_->pages_in_batch = 0;
-    rep_->batch_started = std::chrono::steady_clock::now();
-  }
   HC_RETURN_IF_ERROR(db.Exec("SAVEPOINT page"));
-  Status s;
-  auto seq = db.QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
-  if (!seq.ok()) {
-    s = seq.status();
-  } else {
-    PageWrite write(db, page, FormatUtc(rep_->clock->Now()), *seq);
-    s = write.Run(rep_->options.raw_versions, rep_->options.zstd_level);
-  }
-  if (!s.ok()) {
-    if (sqlite3_get_autocommit(db.raw())) {
-      // SQLite rolled the whole transaction back (disk full, I/O error): the batch is gone.
-      rep_->in_batch = false;
-      return internal::WithMessage(s, s.message() + " (the open batch of " +
-                                          std::to_string(rep_->pages_in_batch) + " pages was rolled back)");
-    }
-    (void)db.Exec("ROLLBACK TO page");
-    (void)db.Exec("RELEASE page");
-    return s;
-  }
+  Status s = internal::WritePage(*rep_, page);
+  if (!s.ok()) return internal::AbandonSavepoint(*rep_, "page", s);
   HC_RETURN_IF_ERROR(db.Exec("RELEASE page"));
-  if (++rep_->pages_in_batch >= rep_->options.batch_pages ||
-      std::chrono::steady_clock::now() - rep_->batch_started >= rep_->options.batch_max_age) {
-    return Flush();
-  }
+  ++rep_->pages_in_batch;
+  if (internal::BatchIsFull(*rep_)) return Flush();
   return Status::Ok();
 }
 
@@ -780,10 +800,11 @@ Result<int64_t> SqliteStore::BeginRun(const RunInfo& run) {
   auto seq = rep_->db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
   if (!seq.ok()) return seq.status();
   auto q = rep_->db->Prepare(
-      "INSERT INTO crawl_runs (command, sites, started_at, updated_seq) VALUES (?1, ?2, ?3, ?4)"
+      "INSERT INTO crawl_runs (command, sites, started_at, updated_seq, job) VALUES (?1, ?2, ?3, ?4, ?5)"
       " RETURNING id");
   if (!q.ok()) return q.status();
   q->Bind(1, run.command).Bind(2, run.sites).Bind(3, FormatUtc(run.started_at)).Bind(4, *seq);
+  q->BindOrNull(5, run.job);
   if (!q->Step()) return q->status().ok() ? Status::Internal("no id from run insert") : q->status();
   return q->Int(0);
 }
@@ -794,10 +815,12 @@ Status SqliteStore::FinishRun(int64_t run_id, const RunStats& stats) {
   if (!seq.ok()) return seq.status();
   return Execute(*rep_->db,
                  "UPDATE crawl_runs SET finished_at = ?2, outcome = ?3, pages_fetched = ?4,"
-                 " pages_stored = ?5, pages_failed = ?6, bytes_fetched = ?7, extra = ?8, updated_seq = ?9"
+                 " pages_stored = ?5, pages_failed = ?6, bytes_fetched = ?7, extra = ?8, updated_seq = ?9,"
+                 " pages_new = ?10, pages_changed = ?11, pages_unchanged = ?12, pages_gone = ?13"
                  " WHERE id = ?1",
                  run_id, FormatUtc(stats.finished_at), stats.outcome, stats.pages_fetched,
-                 stats.pages_stored, stats.pages_failed, stats.bytes_fetched, internal::DumpJson(stats.extra), *seq);
+                 stats.pages_stored, stats.pages_failed, stats.bytes_fetched, internal::DumpJson(stats.extra), *seq,
+                 stats.pages_new, stats.pages_changed, stats.pages_unchanged, stats.pages_gone);
 }
 
 Status SqliteStore::CheckIntegrity() {

@@ -4,7 +4,7 @@
 // exports, as fill-rate statistics, and as a raw archive of responses that `reextract` re-runs the
 // selector configs over without fetching.
 //
-// The API is a set of narrow interfaces, one per concern (PageWriter, RawArchive, RunLog,
+// The API is a set of narrow interfaces, one per concern (PageWriter, Frontier, RawArchive, RunLog,
 // ExportSource, StatsSource), so that a second backend (PostgreSQL, for many crawler processes sharing
 // one crawl) implements the same interfaces and the crawler, exporter and CLI never change. SqliteStore
 // is the SQLite implementation; every SQL string and every sqlite3 call lives inside src/store/.
@@ -130,6 +130,7 @@ struct RunInfo {
   std::string command{};  // "crawl", "ingest", "reextract"
   std::string sites{};    // comma-separated site keys
   TimePoint started_at{};
+  std::string job{};      // the scheduled job that started the run; "" when run by hand
 };
 
 struct RunStats {
@@ -139,6 +140,12 @@ struct RunStats {
   int64_t pages_stored = 0;
   int64_t pages_failed = 0;
   int64_t bytes_fetched = 0;
+  // What the fetched pages were: first seen, changed since the last visit, unchanged (304, the same
+  // body or the same records), gone (404/410 on a revisit).
+  int64_t pages_new = 0;
+  int64_t pages_changed = 0;
+  int64_t pages_unchanged = 0;
+  int64_t pages_gone = 0;
   Json extra = Json::object();  // anything else the caller counted
 };
 
@@ -283,6 +290,157 @@ std::string FormatStats(const StatsReport& report);
 Json StatsToJson(const StatsReport& report);
 
 // ---------------------------------------------------------------------------------------------------
+// Frontier
+// ---------------------------------------------------------------------------------------------------
+//
+// One row per URL of a site, keyed by its dedupe key (hc::NormalizeUrl with the site's
+// url_normalization): adding a URL that is already known, in any state, changes nothing. A row moves
+//
+//   queued --Lease--> in_flight --Complete--> done | failed | redirected
+//                         |--Retry--> queued (attempts + 1, not before a later time)
+//                         |--Release--> queued (as it was: the crawl stopped before finishing it)
+//
+// A lease carries an owner and an expiry rather than a plain flag, so that a backend shared by many
+// crawler processes (PostgreSQL) hands each URL to one of them and takes back the URLs of a process
+// that died (RecoverLeases). Complete, Retry and Release name the owner; a lease that is no longer the
+// caller's (it expired and was handed to someone else) is refused with StatusCode::kBusy and nothing is
+// written.
+//
+// Revisits: a done URL with a revisit interval becomes due again (RequeueDue); its lease then carries
+// the validators and body hash of the last visit, so the crawler can send a conditional GET and skip
+// re-extraction of an unchanged page. Complete without a page but with PageChange::kUnchanged records
+// the visit on the stored page (last_fetched_at, fetch_count) without touching its records.
+//
+// Atomicity: Complete stores the page (as PageWriter::PutPage does), sets the URL's final state and
+// adds the URLs discovered on it in one unit: all of it or none of it becomes durable. Frontier writes
+// join the backend's open write batch, which Flush commits (in SqliteStore, the same transaction as
+// PutPage's batches), so a crash never leaves a stored page whose URL is still queued, nor a done URL
+// without its page.
+//
+// Thread-safety: as the backend (SqliteStore: one thread at a time).
+
+enum class UrlState { kQueued, kInFlight, kDone, kFailed, kRedirected };
+
+// "queued", "in_flight", "done", "failed", "redirected": the values stored in the database.
+std::string_view UrlStateName(UrlState state);
+
+// A URL to add.
+struct NewUrl {
+  std::string site{};
+  std::string url{};              // absolute URL to fetch
+  std::string url_key{};          // dedupe key; `url` when empty
+  std::string origin{};           // "https://www.mfk.com": what politeness and Lease's skip list key on
+  int depth = 0;                  // links followed from a start URL (start and sitemap URLs: 0)
+  int priority = 0;               // higher is leased first (the page type's priority)
+  int redirects = 0;              // redirect hops that led here (0 for a link)
+  std::string discovered_from{};  // url_key of the page (or the sitemap URL) it was found on; "" for a seed
+  TimePoint not_before{};         // not leased before this time
+};
+
+// A leased URL.
+struct LeasedUrl {
+  int64_t id = 0;
+  std::string site{};
+  std::string url{};
+  std::string url_key{};
+  std::string origin{};
+  int depth = 0;
+  int priority = 0;
+  int redirects = 0;
+  int attempts = 0;               // failed attempts so far (Retry counts them)
+  std::string discovered_from{};
+  std::string last_error{};       // the reason given to the last Retry, "" if none
+  // Revisit state of a URL visited before (all empty/0 for a URL never fetched).
+  int visits = 0;                 // completed visits
+  std::string etag{};             // validators of the last full response, for a conditional GET
+  std::string last_modified{};
+  std::string body_sha1{};        // hex SHA-1 of the last decoded body
+  std::chrono::milliseconds revisit{0};  // the interval that scheduled this visit; 0 if none
+};
+
+struct LeaseRequest {
+  std::string site{};
+  std::string owner{};                    // who holds the leases, e.g. "host:pid"
+  int max_urls = 1;
+  TimePoint now{};                        // rows with not_before <= now are eligible
+  std::chrono::seconds lease_for{600};    // the lease expires at now + lease_for
+  std::vector<std::string> skip_origins{};  // do not lease URLs of these origins (busy hosts)
+};
+
+// What a visit found, compared with the previous one.
+enum class PageChange {
+  kNone,       // not a page visit (a redirect, a failure that is not "gone")
+  kNew,        // first successful visit
+  kChanged,    // the body or its records differ from the last visit
+  kUnchanged,  // 304 Not Modified, or the same body: nothing re-extracted
+  kGone,       // 404 or 410 for a URL that was fetched before
+};
+std::string_view PageChangeName(PageChange change);  // "new", "changed", "unchanged", "gone", ""
+
+// The final outcome of a leased URL.
+struct UrlOutcome {
+  int64_t id = 0;
+  std::string owner{};
+  UrlState state = UrlState::kDone;  // kDone, kFailed or kRedirected
+  std::string detail{};              // kFailed: the failure reason; kRedirected: the target URL
+  int attempts = 1;                  // attempts made in all (the successful one included)
+  int http_status = 0;               // of the last response; 0 when none arrived
+  TimePoint finished_at{};
+  std::vector<NewUrl> discovered{};  // added as AddUrls does, in the same unit
+  // Revisits: the change found, the validators and body hash to keep for the next conditional GET
+  // (empty keeps the stored ones, as after a 304), and the interval until the next visit (0: none;
+  // the URL becomes due at finished_at + revisit and RequeueDue puts it back in the queue).
+  PageChange change = PageChange::kNone;
+  std::string etag{};
+  std::string last_modified{};
+  std::string body_sha1{};
+  std::chrono::milliseconds revisit{0};
+};
+
+struct FrontierCounts {
+  int64_t queued = 0;
+  int64_t in_flight = 0;
+  int64_t done = 0;
+  int64_t failed = 0;
+  int64_t redirected = 0;
+  int64_t total() const { return queued + in_flight + done + failed + redirected; }
+};
+
+class Frontier {
+ public:
+  virtual ~Frontier() = default;
+  // Adds the URLs that are not known yet (by url_key, within their site). Returns how many were new.
+  virtual Result<int64_t> AddUrls(const std::vector<NewUrl>& urls) = 0;
+  // Leases up to max_urls queued, eligible URLs of the site: highest priority first, then lowest
+  // depth, then oldest. Expired leases of other owners are eligible again.
+  virtual Result<std::vector<LeasedUrl>> Lease(const LeaseRequest& request) = 0;
+  // Records the final outcome of a leased URL and, when `page` is given, stores the page (see
+  // PageWriter::PutPage), as one unit. InvalidArgument when the outcome state is not final or the page
+  // is invalid (then nothing is written); Busy when the lease is not the owner's.
+  virtual Status Complete(const UrlOutcome& outcome, const PageObservation* page) = 0;
+  // Puts a leased URL back to the queue after a failed attempt: attempts becomes `attempts`, it is not
+  // leased again before `not_before`, and `error` is kept as its last error.
+  virtual Status Retry(int64_t id, std::string_view owner, int attempts, TimePoint not_before,
+                       std::string_view error) = 0;
+  // Puts a leased URL back to the queue unchanged (eligible from `not_before`): the crawl stopped, or
+  // its host cannot be visited yet.
+  virtual Status Release(int64_t id, std::string_view owner, TimePoint not_before) = 0;
+  // Puts back to the queue the site's in-flight URLs whose lease expired before `now`, or, with `all`,
+  // every in-flight URL of the site (a single-process crawl starting after a crash: nobody else holds
+  // a lease). Returns how many.
+  virtual Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) = 0;
+  virtual Result<FrontierCounts> CountUrls(std::string_view site) = 0;
+  // The earliest not_before of the site's queued URLs; nullopt when none is queued.
+  virtual Result<std::optional<TimePoint>> NextEligible(std::string_view site) = 0;
+  // Puts the site's done URLs whose next visit is due at `now` (with `all`: every done URL) back in the
+  // queue, eligible at once (attempts reset, the revisit state kept for the conditional GET). Returns
+  // how many.
+  virtual Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) = 0;
+  // Commits the open batch (the same batch as PageWriter::Flush in a backend that is both).
+  virtual Status Flush() = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------
 // The SQLite backend
 // ---------------------------------------------------------------------------------------------------
 
@@ -303,6 +461,7 @@ struct StoreOptions {
 int CurrentSchemaVersion();
 
 class SqliteStore final : public PageWriter,
+                          public Frontier,
                           public RawArchive,
                           public RunLog,
                           public ExportSource,
@@ -319,7 +478,22 @@ class SqliteStore final : public PageWriter,
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Status PutPage(const PageObservation& page) override;
+  // Commits the open batch: the pages of PutPage and Complete and every frontier change since the last
+  // commit (PageWriter::Flush and Frontier::Flush are the same).
   Status Flush() override;
+
+  // The frontier lives in the same database (table `frontier`, docs/schema.md), and its writes join
+  // the same open batch, so a committed page always has its URL's final state and vice versa.
+  Result<int64_t> AddUrls(const std::vector<NewUrl>& urls) override;
+  Result<std::vector<LeasedUrl>> Lease(const LeaseRequest& request) override;
+  Status Complete(const UrlOutcome& outcome, const PageObservation* page) override;
+  Status Retry(int64_t id, std::string_view owner, int attempts, TimePoint not_before,
+               std::string_view error) override;
+  Status Release(int64_t id, std::string_view owner, TimePoint not_before) override;
+  Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) override;
+  Result<FrontierCounts> CountUrls(std::string_view site) override;
+  Result<std::optional<TimePoint>> NextEligible(std::string_view site) override;
+  Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) override;
 
   Result<std::vector<int64_t>> ListRawResponses(const RawQuery& query) override;
   Result<ArchivedResponse> GetRawResponse(int64_t id) override;

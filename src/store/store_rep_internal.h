@@ -1,5 +1,6 @@
 // Internal to src/store: the state behind a SqliteStore, shared by the files that implement it
-// (sqlite_store.cc: open, pages, raw archive, runs; sqlite_export.cc: export scans; sqlite_stats.cc).
+// (sqlite_store.cc: open, pages, raw archive, runs; sqlite_frontier.cc: the crawl frontier;
+// sqlite_export.cc: export scans; sqlite_stats.cc).
 //
 // Thread-safety: as SqliteStore, one thread at a time.
 #pragma once
@@ -24,5 +25,24 @@ struct SqliteStore::Rep {
   int pages_in_batch = 0;
   std::chrono::steady_clock::time_point batch_started{};
 };
+
+// The write path shared by PutPage (sqlite_store.cc) and Frontier::Complete (sqlite_frontier.cc), so
+// that a page stored by either goes through the same validation and the same statements.
+namespace internal {
+
+// InvalidArgument when the observation cannot be stored (no site or url, more than one record, a
+// record kind that is not a page's).
+Status ValidatePage(const PageObservation& page);
+// Opens the write batch (BEGIN IMMEDIATE) unless one is open.
+Status BeginBatch(SqliteStore::Rep& rep);
+// Writes one validated page and its records inside the open batch; the caller holds a savepoint.
+Status WritePage(SqliteStore::Rep& rep, const PageObservation& page);
+// After a failed write inside savepoint `name`: rolls back to it, or, when SQLite already rolled the
+// whole transaction back, marks the batch gone and says so in the returned Status.
+Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s);
+// The open batch has reached StoreOptions::batch_pages pages or batch_max_age: time to Flush.
+bool BatchIsFull(const SqliteStore::Rep& rep);
+
+}  // namespace internal
 
 }  // namespace hc::store

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -12,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "store/frontier.h"
+#include "store/store.h"
 
 namespace hc::testing {
 
@@ -27,6 +28,11 @@ class MemoryFrontier final : public store::Frontier {
     TimePoint lease_expires{};
     std::string detail;  // failure reason, redirect target, or the last retry's error
     int http_status = 0;
+    // Revisit state, as the SQL backend keeps it.
+    int visits = 0;
+    std::string etag, last_modified, body_sha1, last_change;
+    std::chrono::milliseconds revisit{0};
+    std::optional<TimePoint> next_visit;
   };
 
   Result<int64_t> AddUrls(const std::vector<store::NewUrl>& urls) override {
@@ -81,6 +87,11 @@ class MemoryFrontier final : public store::Frontier {
       l.attempts = row->attempts;
       l.discovered_from = row->url.discovered_from;
       l.last_error = row->detail;
+      l.visits = row->visits;
+      l.etag = row->etag;
+      l.last_modified = row->last_modified;
+      l.body_sha1 = row->body_sha1;
+      l.revisit = row->revisit;
       out.push_back(l);
       lease_order.push_back(l.url);
     }
@@ -100,6 +111,17 @@ class MemoryFrontier final : public store::Frontier {
       row->attempts = outcome.attempts;
       row->detail = outcome.detail;
       row->http_status = outcome.http_status;
+      if (outcome.change != store::PageChange::kNone) {
+        ++row->visits;
+        row->last_change = std::string(store::PageChangeName(outcome.change));
+      }
+      if (!outcome.etag.empty()) row->etag = outcome.etag;
+      if (!outcome.last_modified.empty()) row->last_modified = outcome.last_modified;
+      if (!outcome.body_sha1.empty()) row->body_sha1 = outcome.body_sha1;
+      row->revisit = outcome.revisit;
+      row->next_visit.reset();
+      if (outcome.revisit.count() > 0) row->next_visit = outcome.finished_at + outcome.revisit;
+      outcomes.push_back(outcome);
       if (page) {
         store::PageObservation copy = *page;
         copy.url_key_of = nullptr;
@@ -131,6 +153,21 @@ class MemoryFrontier final : public store::Frontier {
     row->url.not_before = not_before;
     ++releases;
     return Status::Ok();
+  }
+
+  Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) override {
+    std::lock_guard lock(mu_);
+    int64_t n = 0;
+    for (auto& row : rows_) {
+      if (row.url.site == site && row.state == store::UrlState::kDone && (all || (row.next_visit && *row.next_visit <= now))) {
+        row.state = store::UrlState::kQueued;
+        row.attempts = 0;
+        row.url.not_before = now;
+        row.next_visit.reset();
+        ++n;
+      }
+    }
+    return n;
   }
 
   Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) override {
@@ -192,6 +229,7 @@ class MemoryFrontier final : public store::Frontier {
 
   // What the engine did, for assertions (read after RunCrawl returned).
   std::vector<store::PageObservation> pages;
+  std::vector<store::UrlOutcome> outcomes;
   std::vector<std::string> lease_order;
   int retries = 0;
   int releases = 0;

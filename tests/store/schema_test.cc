@@ -41,10 +41,15 @@ std::string SeedSql(int version) {
         INSERT INTO failures (page_id, failed_at, http_status, reason)
           VALUES (2, '2025-01-02T00:00:00Z', 404, 'http 404');
       )sql";
+  // Version 3 added change sequence numbers (their defaults) and the export log.
+  const std::string v3 = v2 + R"sql(
+        INSERT INTO exports (target, format, table_name, path, exported_at, upto_seq, rows)
+          VALUES ('out/articles.jsonl', 'jsonl', 'articles', 'out/articles.jsonl', '2025-01-03T00:00:00Z', 1, 1);
+      )sql";
   switch (version) {
     case 1: return v1;
     case 2: return v2;
-    default: return "";
+    default: return v3;  // later versions added tables of their own (frontier), empty at first
   }
 }
 
@@ -81,6 +86,8 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     EXPECT_EQ(peek.Text("SELECT reason || ' ' || failed_at FROM failures"), "http 404 2025-01-02T00:00:00Z");
     // Version 3: old rows are inside the first incremental export.
     EXPECT_EQ(peek.Int("SELECT min(updated_seq) FROM articles"), 1);
+    // Version 4: an empty crawl frontier.
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier"), 0);
 
     // The upgraded database takes new writes and exports them with the old rows.
     auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z",

@@ -47,8 +47,6 @@ void ServeSlowSite(hc::testing::HttpServer& server) {
 }
 
 CrawlOptions SiteOptions(uint16_t port) {
-  hc::testing::HttpServer* none = nullptr;
-  (void)none;
   CrawlOptions options;
   options.fetcher.connect_to = {"www.mfk.com:80:127.0.0.1:" + std::to_string(port), "::127.0.0.1:" + std::to_string(port)};
   options.fetcher.allow_private_addresses = true;
@@ -85,8 +83,9 @@ std::map<std::string, int> Snapshot(const std::string& db_path) {
       "SELECT 'frontier: ' || url_key || ' ' || state || ' ' || coalesce(detail, '') FROM frontier",
       "SELECT 'page: ' || url || ' ' || coalesce(failure_reason, 'ok') || ' ' || coalesce(page_type, '') FROM pages",
       "SELECT 'failure: ' || p.url || ' ' || f.reason FROM failures f JOIN pages p ON p.id = f.page_id",
-      "SELECT 'article: ' || title || ' ' || coalesce(views, '') FROM articles",
-      "SELECT 'view: ' || article_id FROM article_views",
+      "SELECT 'article: ' || p.url || ' ' || a.title FROM articles a JOIN pages p ON p.id = a.page_id",
+      "SELECT 'view: ' || p.url || ' ' || v.views FROM article_views v JOIN articles a ON a.id = v.article_id"
+      " JOIN pages p ON p.id = a.page_id",
       "SELECT 'answer: ' || count(*) FROM answers",
       "SELECT 'question: ' || count(*) FROM questions",
       "SELECT 'raw: ' || url FROM raw_responses",

@@ -1,0 +1,314 @@
+// SqliteStore as the crawl Frontier: dedupe, lease order and ownership, retries, recovery after a
+// crash, the atomic Complete (page + URL state + discovered links), and revisit scheduling.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/page_builders.h"
+#include "store/store.h"
+#include "support/test_env.h"
+
+namespace hc::store {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::Article;
+using testing::At;
+using testing::Page;
+using testing::Peek;
+
+NewUrl Url(const std::string& path, int priority = 0, int depth = 0, const std::string& origin = "https://www.mfk.com") {
+  NewUrl u;
+  u.site = "mfk";
+  u.url = origin + path;
+  u.origin = origin;
+  u.priority = priority;
+  u.depth = depth;
+  return u;
+}
+
+LeaseRequest Request(int max_urls, TimePoint now, const std::string& owner = "a") {
+  LeaseRequest r;
+  r.site = "mfk";
+  r.owner = owner;
+  r.max_urls = max_urls;
+  r.now = now;
+  r.lease_for = seconds(60);
+  return r;
+}
+
+std::vector<std::string> Urls(const std::vector<LeasedUrl>& leased) {
+  std::vector<std::string> out;
+  for (const auto& l : leased) out.push_back(l.url);
+  return out;
+}
+
+UrlOutcome Done(const LeasedUrl& l, const std::string& owner, TimePoint when) {
+  UrlOutcome o;
+  o.id = l.id;
+  o.owner = owner;
+  o.state = UrlState::kDone;
+  o.http_status = 200;
+  o.finished_at = when;
+  return o;
+}
+
+class FrontierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (dir_ / "crawl.db").string();
+    StoreOptions options;
+    options.clock = &clock_;
+    auto store = SqliteStore::Open(path_, options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+  }
+
+  hc::testing::TempDir dir_;
+  std::string path_;
+  FakeClock clock_{At("2026-03-01T00:00:00Z")};
+  std::unique_ptr<SqliteStore> store_;
+  TimePoint t0_ = At("2026-03-01T00:00:00Z");
+};
+
+TEST_F(FrontierTest, AddsEachUrlKeyOncePerSite) {
+  auto added = store_->AddUrls({Url("/a"), Url("/b"), Url("/a")});
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(*added, 2);
+  NewUrl same_key = Url("/a?utm_source=x");
+  same_key.url_key = "https://www.mfk.com/a";
+  NewUrl other_site = Url("/a");
+  other_site.site = "xywy";
+  added = store_->AddUrls({same_key, other_site});
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(*added, 1);  // only the other site's
+  auto counts = store_->CountUrls("mfk");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->queued, 2);
+  EXPECT_EQ(counts->total(), 2);
+  // A URL without a site is refused and nothing of its batch is added.
+  NewUrl bad = Url("/c");
+  bad.site.clear();
+  EXPECT_EQ(store_->AddUrls({Url("/d"), bad}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CountUrls("mfk")->queued, 2);
+}
+
+TEST_F(FrontierTest, LeasesByPriorityThenDepthThenAgeAndSkipsBusyOrigins) {
+  ASSERT_TRUE(store_->AddUrls({Url("/list", 0, 0), Url("/q1", 5, 1), Url("/a2", 10, 2), Url("/a1", 10, 1),
+                               Url("/other", 10, 0, "https://m.mfk.com")})
+                  .ok());
+  LeaseRequest request = Request(10, t0_);
+  request.skip_origins = {"https://m.mfk.com"};
+  auto leased = store_->Lease(request);
+  ASSERT_TRUE(leased.ok()) << leased.status().ToString();
+  EXPECT_EQ(Urls(*leased), (std::vector<std::string>{"https://www.mfk.com/a1", "https://www.mfk.com/a2",
+                                                     "https://www.mfk.com/q1", "https://www.mfk.com/list"}));
+  // Leased URLs are not leased again while the lease holds.
+  auto again = store_->Lease(Request(10, t0_, "b"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Urls(*again), (std::vector<std::string>{"https://m.mfk.com/other"}));
+  EXPECT_EQ(store_->CountUrls("mfk")->in_flight, 5);
+}
+
+TEST_F(FrontierTest, NotBeforeDelaysALeaseAndNextEligibleSaysWhen) {
+  NewUrl later = Url("/later");
+  later.not_before = t0_ + seconds(30);
+  ASSERT_TRUE(store_->AddUrls({later}).ok());
+  EXPECT_TRUE(store_->Lease(Request(5, t0_))->empty());
+  auto next = store_->NextEligible("mfk");
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ(**next, t0_ + seconds(30));
+  EXPECT_EQ(store_->Lease(Request(5, t0_ + seconds(30)))->size(), 1u);
+  EXPECT_FALSE(store_->NextEligible("mfk")->has_value());
+}
+
+TEST_F(FrontierTest, OnlyTheLeaseOwnerCanFinishAUrlAndExpiredLeasesGoToOthers) {
+  ASSERT_TRUE(store_->AddUrls({Url("/a")}).ok());
+  auto mine = store_->Lease(Request(1, t0_, "a"));
+  ASSERT_EQ(mine->size(), 1u);
+  const LeasedUrl leased = (*mine)[0];
+  EXPECT_EQ(store_->Complete(Done(leased, "b", t0_), nullptr).code(), StatusCode::kBusy);
+  EXPECT_EQ(store_->Retry(leased.id, "b", 1, t0_, "x").code(), StatusCode::kBusy);
+  EXPECT_EQ(store_->Release(leased.id, "b", t0_).code(), StatusCode::kBusy);
+
+  // The lease runs out: another owner takes the URL, and the first one's late answer is refused.
+  auto theirs = store_->Lease(Request(1, t0_ + seconds(61), "b"));
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ((*theirs)[0].id, leased.id);
+  EXPECT_EQ(store_->Complete(Done(leased, "a", t0_), nullptr).code(), StatusCode::kBusy);
+  EXPECT_TRUE(store_->Complete(Done((*theirs)[0], "b", t0_ + seconds(62)), nullptr).ok());
+  EXPECT_EQ(store_->CountUrls("mfk")->done, 1);
+}
+
+TEST_F(FrontierTest, RetryCountsAttemptsKeepsTheErrorAndWaits) {
+  ASSERT_TRUE(store_->AddUrls({Url("/flaky")}).ok());
+  auto leased = store_->Lease(Request(1, t0_));
+  ASSERT_EQ(leased->size(), 1u);
+  ASSERT_TRUE(store_->Retry((*leased)[0].id, "a", 1, t0_ + seconds(2), "http 503").ok());
+  EXPECT_TRUE(store_->Lease(Request(1, t0_ + seconds(1)))->empty());
+  auto again = store_->Lease(Request(1, t0_ + seconds(2)));
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempts, 1);
+  EXPECT_EQ((*again)[0].last_error, "http 503");
+  // Release puts it back as it was (no attempt counted).
+  ASSERT_TRUE(store_->Release((*again)[0].id, "a", t0_ + seconds(2)).ok());
+  auto third = store_->Lease(Request(1, t0_ + seconds(2)));
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ((*third)[0].attempts, 1);
+}
+
+TEST_F(FrontierTest, RecoverLeasesAfterACrash) {
+  ASSERT_TRUE(store_->AddUrls({Url("/a"), Url("/b")}).ok());
+  ASSERT_EQ(store_->Lease(Request(2, t0_))->size(), 2u);
+  ASSERT_TRUE(store_->Flush().ok());
+  store_.reset();  // the crawler dies with two URLs in flight
+
+  auto reopened = SqliteStore::Open(path_);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->CountUrls("mfk")->in_flight, 2);
+  auto expired = (*reopened)->RecoverLeases("mfk", t0_ + seconds(10), /*all=*/false);
+  ASSERT_TRUE(expired.ok());
+  EXPECT_EQ(*expired, 0);  // still within their lease: another process may hold them
+  auto all = (*reopened)->RecoverLeases("mfk", t0_ + seconds(10), /*all=*/true);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 2);
+  EXPECT_EQ((*reopened)->CountUrls("mfk")->queued, 2);
+}
+
+TEST_F(FrontierTest, CompleteStoresThePageTheStateAndTheLinksTogether) {
+  ASSERT_TRUE(store_->AddUrls({Url("/article/1.html", 10)}).ok());
+  auto leased = store_->Lease(Request(1, t0_));
+  ASSERT_EQ(leased->size(), 1u);
+  UrlOutcome outcome = Done((*leased)[0], "a", t0_ + seconds(1));
+  outcome.discovered = {Url("/question/1.html", 5, 1), Url("/article/1.html", 10, 1)};
+  outcome.change = PageChange::kNew;
+  outcome.etag = "\"v1\"";
+  outcome.body_sha1 = "abc";
+  auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:01Z", Article("标题", 9039));
+  ASSERT_TRUE(store_->Complete(outcome, &page).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+
+  Peek peek(path_);
+  EXPECT_EQ(peek.Text("SELECT title FROM articles"), "标题");
+  EXPECT_EQ(peek.All("SELECT url_key, state, http_status, visits, last_change, etag, body_sha1 FROM frontier ORDER BY id"),
+            "https://www.mfk.com/article/1.html|done|200|1|new|\"v1\"|abc\n"
+            "https://www.mfk.com/question/1.html|queued|NULL|0|NULL|NULL|NULL\n");
+  EXPECT_EQ(peek.Text("SELECT discovered_from FROM frontier WHERE url_key LIKE '%question%'"), "");
+}
+
+TEST_F(FrontierTest, ARefusedPageLeavesNoTraceOfTheOutcome) {
+  ASSERT_TRUE(store_->AddUrls({Url("/article/1.html")}).ok());
+  auto leased = store_->Lease(Request(1, t0_));
+  ASSERT_EQ(leased->size(), 1u);
+  UrlOutcome outcome = Done((*leased)[0], "a", t0_);
+  outcome.discovered = {Url("/question/9.html")};
+  auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z", Article("标题", 1));
+  page.records.push_back(page.records[0]);  // two records: invalid
+  EXPECT_EQ(store_->Complete(outcome, &page).code(), StatusCode::kInvalidArgument);
+  UrlOutcome not_final = outcome;
+  not_final.state = UrlState::kQueued;
+  EXPECT_EQ(store_->Complete(not_final, nullptr).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->Flush().ok());
+  Peek peek(path_);
+  EXPECT_EQ(peek.All("SELECT state FROM frontier"), "in_flight\n");
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 0);
+}
+
+TEST_F(FrontierTest, UncommittedWorkIsLostAsAWholeWhenTheProcessDies) {
+  ASSERT_TRUE(store_->AddUrls({Url("/article/1.html")}).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  auto leased = store_->Lease(Request(1, t0_));
+  ASSERT_EQ(leased->size(), 1u);
+  UrlOutcome outcome = Done((*leased)[0], "a", t0_);
+  outcome.discovered = {Url("/question/1.html")};
+  auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z", Article("标题", 1));
+  ASSERT_TRUE(store_->Complete(outcome, &page).ok());
+  // A second connection sees nothing of it until the batch commits: a kill -9 now loses the page,
+  // its URL state and its links together, and the URL is fetched again after the restart.
+  {
+    Peek peek(path_);
+    EXPECT_EQ(peek.All("SELECT state FROM frontier"), "queued\n");
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 0);
+  }
+  ASSERT_TRUE(store_->Flush().ok());
+  Peek peek(path_);
+  EXPECT_EQ(peek.All("SELECT state FROM frontier ORDER BY id"), "done\nqueued\n");
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 1);
+}
+
+TEST_F(FrontierTest, DueUrlsAreRequeuedWithTheirValidators) {
+  ASSERT_TRUE(store_->AddUrls({Url("/article/1.html"), Url("/list")}).ok());
+  auto leased = store_->Lease(Request(2, t0_));
+  ASSERT_EQ(leased->size(), 2u);
+  for (const auto& l : *leased) {
+    UrlOutcome o = Done(l, "a", t0_);
+    o.change = PageChange::kNew;
+    if (l.url.find("article") != std::string::npos) {
+      o.revisit = hours(24);
+      o.etag = "\"e1\"";
+      o.last_modified = "Sun, 01 Mar 2026 00:00:00 GMT";
+      o.body_sha1 = "sha";
+    }
+    ASSERT_TRUE(store_->Complete(o, nullptr).ok());
+  }
+  auto early = store_->RequeueDue("mfk", t0_ + hours(23), /*all=*/false);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(*early, 0);
+  auto due = store_->RequeueDue("mfk", t0_ + hours(24), /*all=*/false);
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(*due, 1);  // the listing has no revisit interval
+  auto again = store_->Lease(Request(5, t0_ + hours(24)));
+  ASSERT_EQ(again->size(), 1u);
+  const LeasedUrl& l = (*again)[0];
+  EXPECT_EQ(l.url, "https://www.mfk.com/article/1.html");
+  EXPECT_EQ(l.visits, 1);
+  EXPECT_EQ(l.etag, "\"e1\"");
+  EXPECT_EQ(l.last_modified, "Sun, 01 Mar 2026 00:00:00 GMT");
+  EXPECT_EQ(l.body_sha1, "sha");
+  EXPECT_EQ(l.revisit, hours(24));
+
+  // A 304: the visit is recorded, the validators stay, the next one is scheduled further out.
+  UrlOutcome unchanged = Done(l, "a", t0_ + hours(24));
+  unchanged.http_status = 304;
+  unchanged.change = PageChange::kUnchanged;
+  unchanged.revisit = hours(36);
+  ASSERT_TRUE(store_->Complete(unchanged, nullptr).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  Peek peek(path_);
+  EXPECT_EQ(peek.All("SELECT visits, changes, last_change, etag, revisit_ms FROM frontier WHERE url LIKE '%article%'"),
+            "2|1|unchanged|\"e1\"|129600000\n");
+}
+
+TEST_F(FrontierTest, AnUnchangedVisitUpdatesTheStoredPageButNotItsRecords) {
+  auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z", Article("标题", 5));
+  ASSERT_TRUE(store_->PutPage(page).ok());
+  ASSERT_TRUE(store_->AddUrls({Url("/article/1.html")}).ok());
+  auto leased = store_->Lease(Request(1, t0_));
+  ASSERT_EQ(leased->size(), 1u);
+  UrlOutcome o = Done((*leased)[0], "a", At("2026-03-08T00:00:00Z"));
+  o.http_status = 304;
+  o.change = PageChange::kUnchanged;
+  ASSERT_TRUE(store_->Complete(o, nullptr).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  Peek peek(path_);
+  EXPECT_EQ(peek.All("SELECT last_fetched_at, fetch_count FROM pages"), "2026-03-08T00:00:00Z|2\n");
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM article_views"), 1);
+}
+
+TEST(PageChangeTest, NamesAreTheStoredValues) {
+  EXPECT_EQ(PageChangeName(PageChange::kNew), "new");
+  EXPECT_EQ(PageChangeName(PageChange::kChanged), "changed");
+  EXPECT_EQ(PageChangeName(PageChange::kUnchanged), "unchanged");
+  EXPECT_EQ(PageChangeName(PageChange::kGone), "gone");
+  EXPECT_EQ(PageChangeName(PageChange::kNone), "");
+  EXPECT_EQ(UrlStateName(UrlState::kInFlight), "in_flight");
+}
+
+}  // namespace
+}  // namespace hc::store
