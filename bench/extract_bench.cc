@@ -1,7 +1,8 @@
 // Extraction throughput over the bundled mfk fixtures, beside Gumbo's parse alone on the same bytes
 // (issue 2): the selectors and record assembly should add under 25% to the parse.
 //   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHC_BUILD_BENCH=ON
-//   cmake --build build-bench --target extract_bench && build-bench/bench/extract_bench
+//   cmake --build build-bench --target extract_bench
+//   build-bench/bench/extract_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 #include <gumbo.h>
 

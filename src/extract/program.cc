@@ -4,9 +4,10 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <functional>
 #include <sstream>
-#include <unordered_set>
 
 #include "extract/extract_internal.h"
 
@@ -68,13 +69,13 @@ class PageExtraction {
  public:
   PageExtraction(const SelectorProgram::Rep& rep, const html::Document& doc, const PageInput& input,
                  ExtractedPage* page)
-      : rep_(rep), doc_(doc), input_(input), page_(page) {
+      : rep_(rep), doc_(doc), input_(input), page_(page), index_(doc) {
     auto url = Url::Parse(input.url);
     if (url.ok()) {
       page_url_ = std::move(*url);
       base_ = page_url_;
       // <base href> changes what relative links resolve against (HTML Standard, "document base URL").
-      if (auto base = html::SelectFirst(doc.document(), rep.base_selector)) {
+      if (auto base = html::SelectFirst(doc.document(), rep.base_selector, index_)) {
         if (auto href = base->attr("href")) {
           auto resolved = Url::Parse(*href, &*page_url_);
           if (resolved.ok()) base_ = std::move(*resolved);
@@ -104,7 +105,7 @@ class PageExtraction {
       auto configured = std::find_if(rule.lists.begin(), rule.lists.end(),
                                      [&](const ListRule& l) { return l.spec == &spec; });
       if (configured != rule.lists.end()) {
-        std::vector<html::Node> nodes = html::Select(scope, configured->css);
+        std::vector<html::Node> nodes = html::Select(scope, configured->css, index_);
         for (size_t i = 0; i < nodes.size(); ++i) {
           std::string item_path = path + std::string(spec.name) + "[" + std::to_string(i) + "].";
           items.push_back(Record(configured->record, nodes[i], false, item_path));
@@ -126,29 +127,69 @@ class PageExtraction {
   std::vector<std::string> Links() {
     std::vector<std::string> links;
     if (!base_) return links;
-    std::unordered_set<std::string> seen;
-    for (html::Node a : html::Select(doc_.document(), rep_.link_selector)) {
-      auto href = a.attr("href");
-      if (!href) continue;
-      auto url = Url::Parse(*href, &*base_);
+    // Pages repeat hrefs (navigation, "more" links), and an href seen before resolves to a key seen
+    // before: only first occurrences are parsed. The views point into the Document.
+    std::vector<std::string_view> hrefs;
+    for (html::Node a : html::Select(doc_.document(), rep_.link_selector, index_)) {
+      if (auto href = a.attr("href")) hrefs.push_back(*href);
+    }
+    const std::vector<bool> first_href = FirstOccurrences(hrefs);
+    struct Candidate {
+      Url url;
+      std::string key;
+    };
+    std::vector<Candidate> candidates;
+    candidates.reserve(hrefs.size());
+    for (size_t i = 0; i < hrefs.size(); ++i) {
+      if (!first_href[i]) continue;
+      auto url = Url::Parse(hrefs[i], &*base_);
       if (!url.ok() || !url->is_http()) continue;  // javascript:, mailto:, tel:, broken hrefs
+      // Off-site links are dropped before their key is computed (ShouldFollow would drop them).
+      if (!InAllowedDomains(rep_, *url)) continue;
       auto key = NormalizeUrl(*url, rep_.config.url_normalization);
-      if (!key.ok() || !seen.insert(*key).second) continue;
-      if (!ShouldFollow(rep_, *url, *key)) continue;
-      links.push_back(std::move(*key));
+      if (!key.ok()) continue;
+      candidates.push_back({std::move(*url), std::move(*key)});
+    }
+    std::vector<std::string_view> keys;
+    keys.reserve(candidates.size());
+    for (const Candidate& c : candidates) keys.push_back(c.key);
+    const std::vector<bool> first_key = FirstOccurrences(keys);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (first_key[i] && ShouldFollow(rep_, candidates[i].url, candidates[i].key)) {
+        links.push_back(std::move(candidates[i].key));
+      }
     }
     return links;
   }
 
-  static bool ShouldFollow(const SelectorProgram::Rep& rep, const Url& url, std::string_view key) {
-    if (!url.is_http()) return false;
-    const auto& domains = rep.config.allowed_domains;
-    if (!domains.empty()) {
-      std::string_view host = url.host();
-      if (std::none_of(domains.begin(), domains.end(), [&](const std::string& d) { return HostMatches(host, d); })) {
-        return false;
+  // Whether each value is the first of its equals in `values`: a flat open-addressing set of
+  // positions, so no allocation per entry as in a node-based hash set.
+  static std::vector<bool> FirstOccurrences(const std::vector<std::string_view>& values) {
+    std::vector<bool> first(values.size(), false);
+    size_t capacity = 16;
+    while (capacity < 2 * values.size()) capacity *= 2;
+    std::vector<uint32_t> slots(capacity, 0);  // position + 1; 0 is empty
+    const std::hash<std::string_view> hash;
+    for (uint32_t i = 0; i < values.size(); ++i) {
+      size_t slot = hash(values[i]) & (capacity - 1);
+      while (slots[slot] != 0 && values[slots[slot] - 1] != values[i]) slot = (slot + 1) & (capacity - 1);
+      if (slots[slot] == 0) {
+        slots[slot] = i + 1;
+        first[i] = true;
       }
     }
+    return first;
+  }
+
+  static bool InAllowedDomains(const SelectorProgram::Rep& rep, const Url& url) {
+    const auto& domains = rep.config.allowed_domains;
+    if (domains.empty()) return true;
+    std::string_view host = url.host();
+    return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return HostMatches(host, d); });
+  }
+
+  static bool ShouldFollow(const SelectorProgram::Rep& rep, const Url& url, std::string_view key) {
+    if (!url.is_http() || !InAllowedDomains(rep, url)) return false;
     if (!rep.follow_allow.empty() &&
         std::none_of(rep.follow_allow.begin(), rep.follow_allow.end(),
                      [&](const UrlPattern& p) { return p.Search(key); })) {
@@ -183,9 +224,9 @@ class PageExtraction {
     }
     Json values = Json::array();
     std::string first_problem;
-    for (const std::string& s : raw) {
+    for (std::string& s : raw) {
       std::string problem;
-      Json v = Convert(rule.type, s, &problem);
+      Json v = Convert(rule.type, s, &problem);  // may take s's bytes
       if (v.is_null()) {
         if (first_problem.empty()) first_problem = problem;
         page_->notes.push_back(path + ": " + problem + (from_default ? " (default)" : ""));
@@ -211,10 +252,10 @@ class PageExtraction {
     if (rule.css) {
       if (rule.type == ValueType::kHtml) {
         std::vector<std::string> out;
-        for (html::Node n : html::Select(scope, *rule.css)) out.push_back(html::OuterHtml(n));
+        for (html::Node n : html::Select(scope, *rule.css, index_)) out.push_back(html::OuterHtml(n));
         return out;
       }
-      return html::SelectStrings(scope, *rule.css);
+      return html::SelectStrings(scope, *rule.css, index_);
     }
     if (rule.regex) {  // no css: the regex reads the markup of the scope (the page source at top level)
       return {scope_is_document ? doc_.source() : html::OuterHtml(scope)};
@@ -255,12 +296,12 @@ class PageExtraction {
                        [&](const std::string& r) { return input.find(r) != std::string_view::npos; });
   }
 
-  // A null Json with *problem set when the string does not convert.
-  Json Convert(ValueType type, const std::string& s, std::string* problem) {
+  // A null Json with *problem set when the string does not convert. Text is moved out of `s`.
+  Json Convert(ValueType type, std::string& s, std::string* problem) {
     switch (type) {
       case ValueType::kText:
       case ValueType::kHtml:
-        return s;
+        return std::move(s);
       case ValueType::kInt:
       case ValueType::kCount: {
         auto v = type == ValueType::kInt ? ParseInt(s) : ParseCount(s);
@@ -293,6 +334,8 @@ class PageExtraction {
   const html::Document& doc_;
   const PageInput& input_;
   ExtractedPage* page_;
+  // Every selector of the page runs through it: one walk of the tree per page, not one per selector.
+  html::ElementIndex index_;
   std::optional<Url> page_url_;
   std::optional<Url> base_;
 };

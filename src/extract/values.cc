@@ -196,13 +196,65 @@ LocalSeconds At(date::local_days day, const TimeOfDay& t) {
   return day + std::chrono::hours{t.hour} + std::chrono::minutes{t.minute} + std::chrono::seconds{t.second};
 }
 
+// Appends `value` as exactly `width` decimal digits (value < 10^width).
+void AppendDigits(std::string& out, long value, int width) {
+  char digits[8];
+  for (int i = width - 1; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(digits, static_cast<std::size_t>(width));
+}
+
+// "YYYY-MM-DD", as date::format("%F") writes it; nullopt outside years 1000-9999, where that format
+// writes another width.
+std::optional<std::string> FormatDay(date::local_days day) {
+  date::year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 1000 || year > 9999) return std::nullopt;
+  std::string out;
+  out.reserve(25);
+  AppendDigits(out, year, 4);
+  out += '-';
+  AppendDigits(out, static_cast<unsigned>(ymd.month()), 2);
+  out += '-';
+  AppendDigits(out, static_cast<unsigned>(ymd.day()), 2);
+  return out;
+}
+
+// Written by hand rather than with date::format, which builds an ostringstream (and looks up its
+// locale facets) for every value: "YYYY-MM-DD", or "YYYY-MM-DDTHH:MM:SS+hh:mm" in the zone's offset
+// at that time (the offset's seconds dropped, as %Ez does). Years outside 1000-9999 take date::format.
 std::string Format(LocalSeconds local, const date::time_zone* zone, bool with_time) {
-  if (!with_time) return date::format("%F", date::floor<date::days>(local));
+  if (!with_time) {
+    if (auto day = FormatDay(date::floor<date::days>(local))) return *day;
+    return date::format("%F", date::floor<date::days>(local));
+  }
   // choose::earliest: a wall time repeated by a DST fall-back takes the first; one skipped by a
   // spring-forward maps to the transition. China has had no DST since 1991.
   auto sys = zone->to_sys(local, date::choose::earliest);
-  date::zoned_time<std::chrono::seconds> zoned(zone, sys);
-  return date::format("%FT%T%Ez", zoned);
+  const auto offset = zone->get_info(sys).offset;
+  const LocalSeconds wall{sys.time_since_epoch() + offset};
+  const auto day = date::floor<date::days>(wall);
+  auto out = FormatDay(day);
+  if (!out) {
+    date::zoned_time<std::chrono::seconds> zoned(zone, sys);
+    return date::format("%FT%T%Ez", zoned);
+  }
+  const date::hh_mm_ss<std::chrono::seconds> time{wall - day};
+  *out += 'T';
+  AppendDigits(*out, time.hours().count(), 2);
+  *out += ':';
+  AppendDigits(*out, time.minutes().count(), 2);
+  *out += ':';
+  AppendDigits(*out, time.seconds().count(), 2);
+  auto minutes = std::chrono::duration_cast<std::chrono::minutes>(offset);  // truncates, as %Ez
+  *out += minutes < std::chrono::minutes{0} ? '-' : '+';
+  minutes = minutes < std::chrono::minutes{0} ? -minutes : minutes;
+  AppendDigits(*out, minutes.count() / 60, 2);
+  *out += ':';
+  AppendDigits(*out, minutes.count() % 60, 2);
+  return *out;
 }
 
 int ToInt(const std::string& digits) {

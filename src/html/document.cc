@@ -116,25 +116,6 @@ void Flatten(GumboNode* top) {
   v.capacity = static_cast<unsigned>(all.size() ? all.size() : 1);
 }
 
-// Enforces max_depth on the tree (the document node is depth 0, <html> depth 1): elements at the
-// limit get their whole subtree flattened into them.
-void LimitTreeDepth(GumboNode* document, std::size_t max_depth) {
-  std::vector<std::pair<GumboNode*, std::size_t>> stack{{document, 0}};
-  while (!stack.empty()) {
-    auto [node, depth] = stack.back();
-    stack.pop_back();
-    if (IsElement(node) && depth >= max_depth) {
-      Flatten(node);
-      continue;
-    }
-    std::size_t count = ChildCount(node);
-    for (std::size_t i = 0; i < count; ++i) {
-      auto* child = const_cast<GumboNode*>(internal::Child(node, i));
-      if (ChildCount(child) > 0) stack.emplace_back(child, depth + 1);
-    }
-  }
-}
-
 // ASCII-lowercased, with invalid UTF-8 replaced by U+FFFD: Gumbo sanitizes the text it decodes but
 // original_tag points at the raw bytes.
 std::string LowercaseValidUtf8(std::string_view s) {
@@ -199,13 +180,15 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
   if (!out) return Status::Internal("the HTML parser returned no document");
   rep->output.reset(out);
 
-  // One iterative pass: enforce the depth limit exactly and give unknown elements a lowercase name
-  // that Node::tag() can return as a view.
-  LimitTreeDepth(out->document, max_depth);
-  std::vector<GumboNode*> stack{out->document};
+  // One iterative pass over the tree: enforce the depth limit exactly (the document node is depth 0,
+  // <html> depth 1: an element at the limit gets its whole subtree flattened into it) and give
+  // unknown elements a lowercase name that Node::tag() can return as a view.
+  std::vector<std::pair<GumboNode*, std::size_t>> stack{{out->document, 0}};
+  stack.reserve(64);
   while (!stack.empty()) {
-    GumboNode* n = stack.back();
+    auto [n, depth] = stack.back();
     stack.pop_back();
+    if (IsElement(n) && depth >= max_depth && ChildCount(n) > 0) Flatten(n);
     if (IsElement(n) && n->v.element.tag == GUMBO_TAG_UNKNOWN) {
       // "<my-Tag a=b>" -> "my-tag". Done by hand: gumbo_tag_from_original_text asserts on a tag
       // cut off by the end of the page.
@@ -221,7 +204,9 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
       n->v.element.original_tag = {name.data(), name.size()};
     }
     std::size_t count = ChildCount(n);
-    for (std::size_t i = count; i-- > 0;) stack.push_back(const_cast<GumboNode*>(internal::Child(n, i)));
+    for (std::size_t i = count; i-- > 0;) {
+      stack.emplace_back(const_cast<GumboNode*>(internal::Child(n, i)), depth + 1);
+    }
   }
   return Document(std::move(rep));
 }

@@ -118,6 +118,40 @@ bool Matches(Node element, const Selector& selector);
 // text child (whitespace-normalized, empty ones skipped), for kAttr each attribute value.
 std::vector<std::string> SelectStrings(Node scope, const Selector& selector);
 
+// An index of one Document's elements by tag, id and class word, built in one walk of the tree.
+// Selecting through it visits only the elements that carry the key of each selector's rightmost
+// compound (its #id, else a .class, else its type) instead of every element under the scope; the
+// matches are the same, in the same order. A selector whose rightmost compound has none of these
+// ("*", "[href]", ":not(p)") scans the scope's elements in a flat array. Worth it when several
+// selectors run over one page, as a SelectorProgram does (dozens per page): building costs about
+// what one Select over the whole document does.
+//
+// Thread-safety: immutable once built; many threads may select through one index. It points into
+// the Document's tree, so it is valid only while that Document lives. A scope that is not a node of
+// the indexed Document (or is a text node) is served by the plain walk.
+class ElementIndex {
+ public:
+  explicit ElementIndex(const Document& doc);
+  ElementIndex(ElementIndex&&) noexcept;
+  ElementIndex& operator=(ElementIndex&&) noexcept;
+  ElementIndex(const ElementIndex&) = delete;
+  ElementIndex& operator=(const ElementIndex&) = delete;
+  ~ElementIndex();
+
+  std::size_t element_count() const;  // elements under the document node
+
+  struct Rep;  // defined in html/element_index_internal.h
+  const Rep& rep() const { return *rep_; }
+
+ private:
+  std::unique_ptr<const Rep> rep_;
+};
+
+// Select, SelectFirst and SelectStrings through an index of the scope's Document: same results.
+std::vector<Node> Select(Node scope, const Selector& selector, const ElementIndex& index);
+std::optional<Node> SelectFirst(Node scope, const Selector& selector, const ElementIndex& index);
+std::vector<std::string> SelectStrings(Node scope, const Selector& selector, const ElementIndex& index);
+
 // The element's text as a reader sees it: script/style/noscript/template dropped, runs of whitespace
 // (including U+00A0 and the ideographic space U+3000) collapsed to one space, a paragraph break "\n\n"
 // between block elements (p, div, li, h1-h6, tr, ...) and "\n" for <br>, trimmed; never more than

@@ -66,6 +66,15 @@ const TagSet kTableScope = {"html", "table", "template"};
 // The list-item steps of the in-body insertion mode stop at a special element except these.
 const TagSet kListItemPassThrough = {"address", "div", "p"};
 
+// Byte classes for the scan's inner loops, one table lookup a byte.
+constexpr std::array<bool, 256> ByteSet(std::string_view bytes) {
+  std::array<bool, 256> set{};
+  for (char c : bytes) set[static_cast<unsigned char>(c)] = true;
+  return set;
+}
+constexpr std::array<bool, 256> kEndsName = ByteSet(" \t\n\r\f/>");         // a tag name
+constexpr std::array<bool, 256> kEndsAttributeRun = ByteSet("\"'>");  // unquoted attribute text
+
 struct OpenElement {
   GumboTag tag;
   std::string_view name;  // as written; compared ignoring ASCII case when the tag is unknown
@@ -118,15 +127,19 @@ class NestingScanner {
     return p == std::string_view::npos ? s_.size() : p + terminator.size();
   }
 
-  OpenElement NameAt(std::size_t from) const {
+  // The tag name at `from`. When it is `likely`'s name (ignoring ASCII case, as Gumbo's lookup does)
+  // it has `likely`'s tag, and Gumbo's tag lookup is skipped.
+  OpenElement NameAt(std::size_t from, const OpenElement* likely = nullptr) const {
     std::size_t p = from;
-    while (p < s_.size() && !IsAsciiWhitespace(s_[p]) && s_[p] != '/' && s_[p] != '>') ++p;
+    while (p < s_.size() && !kEndsName[static_cast<unsigned char>(s_[p])]) ++p;
     std::string_view name = s_.substr(from, p - from);
+    if (likely && EqualsIgnoreAsciiCase(likely->name, name)) return {likely->tag, name};
     return {gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size())), name};
   }
 
   std::size_t ScanEndTag(std::size_t lt) {
-    OpenElement e = NameAt(lt + 2);
+    // Most end tags close the innermost open element.
+    OpenElement e = NameAt(lt + 2, open_.empty() ? nullptr : &open_.back());
     std::size_t end = SkipPast(lt + 2 + e.name.size(), ">");
     if (!suppressed_.empty()) {
       auto it = suppressed_.find(Lower(e.name));
@@ -154,8 +167,12 @@ class NestingScanner {
         self_closing = false;
         continue;
       }
-      self_closing = (c == '/');
-      ++p;
+      // Up to the next quote or '>' (this runs over every byte of every tag): only the last byte
+      // before it can make the tag self-closing.
+      std::size_t stop = p + 1;
+      while (stop < s_.size() && !kEndsAttributeRun[static_cast<unsigned char>(s_[stop])]) ++stop;
+      self_closing = (s_[stop - 1] == '/');
+      p = stop;
     }
     std::size_t end = p < s_.size() ? p + 1 : s_.size();
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "html/element_index_internal.h"
 #include "html/gumbo_node_internal.h"
 #include "html/selector_internal.h"
 
@@ -74,6 +75,7 @@ class SelectorParser {
     p_->source = std::string(s_);
     p_->lists.emplace_back();
     if (!ParseTopLevel()) return Status::InvalidArgument(error_);
+    if (auto keys = internal::IndexKeysOf(*p_)) p_->index_keys = std::move(*keys);
     return Selector(std::move(program));
   }
 

@@ -92,6 +92,10 @@ struct Selector::Program {
   // The selector is only a pseudo-element ("::text", "::attr(href)"): it applies to the scope node
   // itself, as in parsel.
   bool scope_only = false;
+  // What an ElementIndex looks a match up by: one key per complex selector of lists[0] (the id, a
+  // class or the type its rightmost compound requires; see element_index_internal.h). Empty when
+  // some complex selector requires none of them: an indexed select then scans the scope.
+  std::vector<std::uint32_t> index_keys;
 };
 
 namespace internal {

@@ -1,7 +1,11 @@
 // Selector matching: right to left over Gumbo nodes, iterative over the tree (only the compounds of
-// a selector recurse), no allocation per node. Select/SelectFirst/Matches/SelectStrings live here.
+// a selector recurse), no allocation per node. Select/SelectFirst/Matches/SelectStrings live here,
+// with and without an ElementIndex.
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "html/element_index_internal.h"
 #include "html/gumbo_node_internal.h"
 #include "html/selector_internal.h"
 
@@ -299,9 +303,11 @@ bool MatchesList(const Program& p, int list, const GumboNode* element, const Gum
 namespace {
 
 // Calls `visit` on each matching element under `scope` in document order; stops when it returns
-// false.
+// false. With an index that covers `scope`, only the elements filed under the selector's index keys
+// are matched (or, without keys, the scope's elements from the flat array); the matcher decides as
+// in the plain walk, so the result is the same.
 template <typename Visit>
-void ForEachMatch(Node scope, const Selector& selector, Visit visit) {
+void ForEachMatch(Node scope, const Selector& selector, const ElementIndex* index, Visit visit) {
   const GumboNode* root = scope.raw();
   if (!root) return;
   const Selector::Program& p = selector.program();
@@ -309,29 +315,102 @@ void ForEachMatch(Node scope, const Selector& selector, Visit visit) {
     if (internal::IsElement(root)) visit(root);
     return;
   }
+  if (index) {
+    const ElementIndex::Rep& rep = index->rep();
+    if (auto range = internal::ScopeRange(rep, root)) {
+      auto [begin, end] = *range;
+      auto try_position = [&](std::uint32_t i) {
+        const GumboNode* n = rep.elements[i];
+        return !internal::MatchesList(p, 0, n, root) || visit(n);
+      };
+      if (p.index_keys.empty()) {
+        for (std::uint32_t i = begin; i < end; ++i) {
+          if (!try_position(i)) return;
+        }
+      } else if (p.index_keys.size() == 1) {
+        internal::ForEachPosting(rep, p.index_keys[0], begin, end, try_position);
+      } else {
+        // A selector list: the union of its keys' elements, in document order, each once.
+        std::vector<std::uint32_t> positions;
+        for (std::uint32_t key : p.index_keys) {
+          internal::ForEachPosting(rep, key, begin, end, [&](std::uint32_t i) {
+            positions.push_back(i);
+            return true;
+          });
+        }
+        std::sort(positions.begin(), positions.end());
+        positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+        for (std::uint32_t i : positions) {
+          if (!try_position(i)) return;
+        }
+      }
+      return;
+    }
+  }
   for (const GumboNode* n = internal::NextInSubtree(root, root); n; n = internal::NextInSubtree(n, root)) {
     if (internal::IsElement(n) && internal::MatchesList(p, 0, n, root) && !visit(n)) return;
   }
 }
 
-}  // namespace
+// What SelectStrings appends for one matched element.
+void AppendStrings(const GumboNode* n, const Selector& selector, std::vector<std::string>& out) {
+  switch (selector.output()) {
+    case Selector::Output::kElement:
+      out.push_back(Text(Node(n)));
+      break;
+    case Selector::Output::kText:
+      for (std::size_t i = 0, count = internal::ChildCount(n); i < count; ++i) {
+        const GumboNode* c = internal::Child(n, i);
+        if (!internal::IsText(c)) continue;
+        std::string text = NormalizeWhitespace(c->v.text.text);
+        if (!text.empty()) out.push_back(std::move(text));
+      }
+      break;
+    case Selector::Output::kAttr:
+      if (const GumboAttribute* a = internal::FindAttribute(n, selector.attr_name())) out.emplace_back(a->value);
+      break;
+  }
+}
 
-std::vector<Node> Select(Node scope, const Selector& selector) {
+std::vector<Node> SelectWith(Node scope, const Selector& selector, const ElementIndex* index) {
   std::vector<Node> out;
-  ForEachMatch(scope, selector, [&](const GumboNode* n) {
+  ForEachMatch(scope, selector, index, [&](const GumboNode* n) {
     out.emplace_back(n);
     return true;
   });
   return out;
 }
 
-std::optional<Node> SelectFirst(Node scope, const Selector& selector) {
+std::optional<Node> SelectFirstWith(Node scope, const Selector& selector, const ElementIndex* index) {
   std::optional<Node> out;
-  ForEachMatch(scope, selector, [&](const GumboNode* n) {
+  ForEachMatch(scope, selector, index, [&](const GumboNode* n) {
     out = Node(n);
     return false;
   });
   return out;
+}
+
+std::vector<std::string> SelectStringsWith(Node scope, const Selector& selector, const ElementIndex* index) {
+  std::vector<std::string> out;
+  ForEachMatch(scope, selector, index, [&](const GumboNode* n) {
+    AppendStrings(n, selector, out);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<Node> Select(Node scope, const Selector& selector) { return SelectWith(scope, selector, nullptr); }
+std::vector<Node> Select(Node scope, const Selector& selector, const ElementIndex& index) {
+  return SelectWith(scope, selector, &index);
+}
+
+std::optional<Node> SelectFirst(Node scope, const Selector& selector) {
+  return SelectFirstWith(scope, selector, nullptr);
+}
+std::optional<Node> SelectFirst(Node scope, const Selector& selector, const ElementIndex& index) {
+  return SelectFirstWith(scope, selector, &index);
 }
 
 bool Matches(Node element, const Selector& selector) {
@@ -342,28 +421,10 @@ bool Matches(Node element, const Selector& selector) {
 }
 
 std::vector<std::string> SelectStrings(Node scope, const Selector& selector) {
-  std::vector<std::string> out;
-  ForEachMatch(scope, selector, [&](const GumboNode* n) {
-    Node node(n);
-    switch (selector.output()) {
-      case Selector::Output::kElement:
-        out.push_back(Text(node));
-        break;
-      case Selector::Output::kText:
-        for (std::size_t i = 0, count = internal::ChildCount(n); i < count; ++i) {
-          const GumboNode* c = internal::Child(n, i);
-          if (!internal::IsText(c)) continue;
-          std::string text = NormalizeWhitespace(c->v.text.text);
-          if (!text.empty()) out.push_back(std::move(text));
-        }
-        break;
-      case Selector::Output::kAttr:
-        if (auto v = node.attr(selector.attr_name())) out.emplace_back(*v);
-        break;
-    }
-    return true;
-  });
-  return out;
+  return SelectStringsWith(scope, selector, nullptr);
+}
+std::vector<std::string> SelectStrings(Node scope, const Selector& selector, const ElementIndex& index) {
+  return SelectStringsWith(scope, selector, &index);
 }
 
 }  // namespace hc::html

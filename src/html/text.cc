@@ -1,6 +1,7 @@
 // Text(), NormalizeWhitespace() and OuterHtml(): turning a subtree back into strings. All walks are
 // iterative (a Document's depth is capped, but nothing here relies on that).
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,20 @@ std::size_t WhitespaceLength(std::string_view s, std::size_t i) {
   if (c == 0xE2 && byte(i + 1) == 0x81 && byte(i + 2) == 0x9F) return 3;
   if (c == 0xE3 && byte(i + 1) == 0x80 && byte(i + 2) == 0x80) return 3;
   return 0;
+}
+
+// Bytes that can begin a whitespace character (see WhitespaceLength): any other byte is text, which
+// lets the scan over a run of text skip the full test for almost every byte.
+constexpr std::array<bool, 256> MayStartWhitespaceTable() {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] = true;
+  for (unsigned c : {0xC2u, 0xE1u, 0xE2u, 0xE3u}) t[c] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kMayStartWhitespace = MayStartWhitespaceTable();
+
+bool IsWhitespaceAt(std::string_view s, std::size_t i) {
+  return kMayStartWhitespace[static_cast<unsigned char>(s[i])] && WhitespaceLength(s, i) != 0;
 }
 
 // Elements whose content is not text a reader sees.
@@ -85,7 +100,7 @@ class TextBuilder {
         continue;
       }
       std::size_t start = i;
-      while (i < s.size() && WhitespaceLength(s, i) == 0) ++i;
+      while (i < s.size() && !IsWhitespaceAt(s, i)) ++i;
       Flush();
       out_.append(s.substr(start, i - start));
     }

@@ -2,6 +2,9 @@
 // them, and the garbage they print instead.
 #include <gtest/gtest.h>
 
+#include <date/tz.h>
+
+#include <cstdio>
 #include <regex>
 
 #include "core/clock.h"
@@ -188,6 +191,46 @@ TEST(ParseDateTest, OtherZones) {
   }
 }
 
+// Dates are formatted by hand (not with date::format, which is slow); the output must be what
+// date::format("%F") and date::format("%FT%T%Ez") write for the same wall time, in zones with negative,
+// half- and quarter-hour offsets, across DST changes (a skipped and a repeated hour), at midnight, and
+// in 1900 when Shanghai's offset (LMT +08:05:43) had seconds, which %Ez drops.
+TEST(ParseDateTest, FormatsAsDateFormatDoes) {
+  const TimePoint now = At("2026-07-15T12:00:00Z");
+  struct FormatCase {
+    const char* zone;
+    int y, m, d, hh, mm, ss;
+  };
+  const FormatCase cases[] = {
+      {"Asia/Shanghai", 2026, 2, 28, 14, 30, 5},  {"Asia/Shanghai", 2026, 1, 1, 0, 0, 0},
+      {"Asia/Shanghai", 1900, 6, 1, 12, 0, 0},    {"Asia/Shanghai", 1988, 4, 10, 2, 30, 0},
+      {"America/New_York", 2026, 3, 8, 2, 30, 0},  // skipped by spring-forward
+      {"America/New_York", 2026, 11, 1, 1, 30, 0},  // repeated by fall-back
+      {"America/New_York", 2025, 12, 31, 23, 59, 59}, {"Asia/Kolkata", 2026, 6, 30, 8, 15, 0},
+      {"Asia/Kathmandu", 2026, 6, 30, 8, 15, 0},    {"Pacific/Chatham", 2026, 4, 5, 3, 30, 0},
+      {"America/St_Johns", 2026, 1, 15, 9, 0, 0},   {"UTC", 2199, 12, 31, 23, 59, 59},
+  };
+  for (const FormatCase& c : cases) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d", c.y, c.m, c.d, c.hh, c.mm, c.ss);
+    SCOPED_TRACE(std::string(c.zone) + " " + text);
+    const date::time_zone* zone = date::locate_zone(c.zone);
+    const date::local_days day{date::year{c.y} / c.m / c.d};
+    const auto local = day + std::chrono::hours{c.hh} + std::chrono::minutes{c.mm} + std::chrono::seconds{c.ss};
+    const date::zoned_time<std::chrono::seconds> zoned(zone, zone->to_sys(local, date::choose::earliest));
+    EXPECT_EQ(ParseDate(text, now, c.zone, false), date::format("%F", day));
+    EXPECT_EQ(ParseDate(text, now, c.zone, true), date::format("%FT%T%Ez", zoned));
+  }
+  // The earliest date a relative text can reach: 200 years before the earliest TimePoint (1677).
+  const TimePoint long_ago = At("1700-06-15T12:00:00Z");
+  const date::local_days expected_day{date::year{1500} / 6 / 15};
+  EXPECT_EQ(ParseDate("200年前", long_ago, "UTC", false), date::format("%F", expected_day));
+  EXPECT_EQ(ParseDate("200年前", long_ago, "UTC", true),
+            date::format("%FT%T%Ez", date::zoned_time<std::chrono::seconds>(
+                                          date::locate_zone("UTC"),
+                                          date::sys_days{expected_day.time_since_epoch()} + std::chrono::hours{12})));
+}
+
 TEST(ParseDurationTest, Table) {
   struct DurationCase {
     const char* text;
@@ -273,6 +316,125 @@ TEST(UrlPatternTest, AgreesWithStdRegex) {
       EXPECT_EQ(compiled.Search(u), std::regex_search(u, plain));
     }
   }
+}
+
+TEST(SimplePatternTest, CompilesOnlyTheSubset) {
+  struct SubsetCase {
+    const char* pattern;
+    bool simple;
+  };
+  const SubsetCase cases[] = {
+      {R"(^https?://www\.mfk\.com/article/\d+\.html)", true},
+      {R"(^https?://www\.mfk\.com/list/[a-z]+(_\d+)?\.html)", true},
+      {R"(^https?://club\.xywy\.com/static/\d{8}/\d+\.htm)", true},
+      {R"([?&]print=1)", true},
+      {R"(^https://a\.com/$)", true},
+      {R"((?:ab){2,3}c[^/?#]*$)", true},
+      {R"(\D+x{0,2}?)", true},
+      {"/列表/", true},
+      {R"(^https?://club\.xywy\.com/doc_card/\d+/?(?:\?|$))", false},  // alternation
+      {"(foo|bar)", false},
+      {"a.b", false},
+      {R"(\w+)", false},
+      {R"(\s)", false},
+      {R"(\bword)", false},
+      {R"((a)\1)", false},
+      {R"(a(?=b))", false},
+      {R"([\d-])", false},
+      {"[[:alpha:]]", false},
+      {"((a)b)", false},      // nested groups
+      {"(ab)*", false},       // an unbounded group
+      {"(ab){1,17}", false},  // a group repeated too often
+      {"a$b", false},
+      {"a^", false},
+      {"[z-a]", false},
+      {"[]", false},
+  };
+  for (const SubsetCase& c : cases) {
+    SCOPED_TRACE(c.pattern);
+    EXPECT_EQ(SimplePattern::Compile(c.pattern).has_value(), c.simple);
+  }
+}
+
+// Every pattern of the subset against fixed and generated inputs: the same answer as std::regex.
+TEST(SimplePatternTest, AgreesWithStdRegex) {
+  const char* patterns[] = {R"(^https?://www\.mfk\.com/article/\d+\.html)",
+                            R"(^https?://www\.mfk\.com/list/[a-z]+(_\d+)?\.html)",
+                            R"(^https?://club\.xywy\.com/static/\d{8}/\d+\.htm)",
+                            R"(^https?://club\.xywy\.com/list_[a-z]+_\d+\.htm)",
+                            R"([?&]print=1)",
+                            R"(^https://a\.com/$)",
+                            "x$",
+                            R"(a+b)",
+                            R"((?:ab){2,3}c)",
+                            R"((ab)?(cd)?$)",
+                            R"((a?){3}a{3})",
+                            R"([^/]+/[^/]+$)",
+                            R"(\D\d{2,}\D)",
+                            "b*?c+?",
+                            "^$",
+                            "^",
+                            "(?:x*)?y",
+                            "/列表/"};
+  std::vector<std::string> inputs = {"https://www.mfk.com/article/123.html",
+                                     "http://www.mfk.com/article/1.html?x=1",
+                                     "https://www.mfk.com/article/.html",
+                                     "https://www.mfk.com/list/guke.html",
+                                     "https://www.mfk.com/list/guke_2.html",
+                                     "https://www.mfk.com/list/guke_.html",
+                                     "https://www.mfk.com/list/GUKE.html",
+                                     "http://club.xywy.com/static/20260301/123.htm",
+                                     "http://club.xywy.com/static/2026031/123.htm",
+                                     "https://a.com/x?print=1",
+                                     "https://a.com/",
+                                     "https://a.com/x",
+                                     "ababc",
+                                     "abababababc",
+                                     "abcd",
+                                     "aaa",
+                                     "aaaaa",
+                                     "a/b",
+                                     "a12b",
+                                     "x1y",
+                                     "bbbc",
+                                     "xxy",
+                                     "/列表/1",
+                                     ""};
+  // Generated inputs over the bytes the patterns use, so that near-misses are common.
+  const std::string alphabet = "abcdxyz_/.:?&=$-0123456789htpsw";
+  std::uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1103515245u + 12345u;
+    return state >> 8;
+  };
+  for (int n = 0; n < 300; ++n) {
+    std::string s;
+    for (std::uint32_t len = next() % 14; len > 0; --len) s += alphabet[next() % alphabet.size()];
+    inputs.push_back(s);
+  }
+  for (const char* p : patterns) {
+    auto simple = SimplePattern::Compile(p);
+    ASSERT_TRUE(simple.has_value()) << p;
+    std::regex plain(p, std::regex::ECMAScript);
+    UrlPattern url_pattern(p);
+    for (const std::string& input : inputs) {
+      SCOPED_TRACE(std::string(p) + " on \"" + input + "\"");
+      const bool expected = std::regex_search(input, plain);
+      EXPECT_EQ(simple->Search(input), std::optional<bool>(expected));
+      EXPECT_EQ(url_pattern.Search(input), expected);
+    }
+  }
+}
+
+TEST(SimplePatternTest, AnExhaustedBudgetDefersToStdRegex) {
+  // 16 optional a's and then 16 a's, on 31 a's: the backtracking tries about 2^16 splits.
+  const std::string pattern = "(a?){16}a{16}b";
+  const std::string input(31, 'a');
+  auto simple = SimplePattern::Compile(pattern);
+  ASSERT_TRUE(simple.has_value());
+  auto answer = simple->Search(input);
+  EXPECT_TRUE(!answer.has_value() || *answer == false);
+  EXPECT_FALSE(UrlPattern(pattern).Search(input));
 }
 
 TEST(Utf8WideTest, RoundTripAndRepair) {
