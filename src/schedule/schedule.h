@@ -1,4 +1,4 @@
-// schedule: when crawl jobs run. Three parts, all pure (no threads, no I/O except reading a jobs file):
+// schedule: when crawl jobs run.
 //   * CronSchedule — a standard 5-field cron expression (the crontab(5) syntax of Vixie cron and cronie,
 //     with the @hourly... macros) and the next fire time after an instant, computed in a named IANA time
 //     zone with the DST rules documented in docs/scheduling.md.
@@ -7,16 +7,29 @@
 //   * PlanRuns — the decision the scheduler daemon makes for a job at each wake-up: which fire time (if
 //     any) to run now, applying the job's missed-run policy. The clock is a parameter, so tests drive it
 //     with a FakeClock.
+//   * Jobs in the database — JobSpec <-> store::JobRecord, and SyncJobsFile, which loads a jobs file
+//     into the database (the scheduler's state lives there, store::JobStore).
+//   * Scheduler — the daemon loop (`healthcrawl scheduler run`): one lock per job in the database, a
+//     heartbeat, takeover of a crashed holder's lock, runs on their own threads through an injected
+//     JobRunner; CrawlJobRunner is the real runner (crawl, then export).
 //
-// Thread-safety: every type here is an immutable value after construction; all functions are reentrant
-// and may run on many threads at once (the tz database behind date::time_zone is immutable once loaded).
+// Thread-safety: the values and free functions are immutable/reentrant (the tz database behind
+// date::time_zone is immutable once loaded). A Scheduler is used from one thread (its Step/Run/Drain
+// caller); it starts one thread per running job and joins them itself. A JobRunner is called on those
+// threads, one call per run, possibly several at once for different jobs.
 #pragma once
 
 #include <date/tz.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +37,8 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "crawl/crawl.h"
+#include "store/store.h"
 
 namespace hc::schedule {
 
@@ -190,5 +205,142 @@ RunPlan PlanRuns(const JobSpec& job, TimePoint checked_through, TimePoint now, c
 std::string_view ToString(MissedRunPolicy policy);  // "skip", "run_once"
 std::string_view ToString(RecrawlPolicy policy);    // "due", "all"
 std::string_view ToString(ExportFormat format);     // "jsonl", "csv"
+
+
+// --- jobs in the database -------------------------------------------------------------------------
+
+// A valid job name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64 characters (as in the jobs file).
+bool IsValidJobName(std::string_view name);
+
+// InvalidArgument when an export path holds an unknown or unbalanced placeholder (see ExportSpec).
+Status CheckExportPath(std::string_view path);
+
+// The job as a database row: options become {"max_pages", "recrawl", "export": {"format", "out"}}, the
+// file's `paused` becomes paused_in_file for source "file" and `paused` for "cli". The export path is
+// made absolute (against the current directory).
+store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const std::filesystem::path& source_file);
+
+// A row back as a JobSpec (paused when either pause flag is set). InvalidArgument naming the job when
+// the stored cron expression, zone or options no longer parse (say, a zone removed from tzdata).
+Result<JobSpec> FromJobRecord(const store::JobRecord& record);
+
+struct SyncReport {
+  int added = 0;
+  int updated = 0;    // already in the database: definition replaced (paused by command kept)
+  int removed = 0;    // loaded from this file before, no longer in it
+};
+
+// Loads the jobs of `file` (read from `path`) into the database, source "file": new jobs are added,
+// known ones updated, and jobs loaded from the same file earlier but no longer in it removed. A job
+// name already used by a `schedule add` job or by another jobs file is a ConfigError and nothing is
+// written. `path` is made absolute to identify the file.
+Result<SyncReport> SyncJobsFile(const JobsFile& file, const std::filesystem::path& path, store::JobStore& jobs,
+                                TimePoint now);
+
+// --- the daemon -----------------------------------------------------------------------------------
+
+// One run of a job, as the Scheduler hands it to the JobRunner.
+struct JobRun {
+  JobSpec job;
+  TimePoint scheduled_for{};   // the fire time it serves
+  bool catch_up = false;       // a missed fire time run late (policy run_once)
+  int64_t run_id = 0;          // its crawl_runs row (the Scheduler records start and end)
+  const std::atomic<bool>* stop = nullptr;  // set when the scheduler stops or lost the job's lock
+};
+
+// Runs one job to its end and says how it went: outcome ("ok", "interrupted", "failed") and counts.
+// finished_at is filled in by the Scheduler. An error Status is recorded as outcome "failed" with the
+// message in extra.error. Called on a thread of its own.
+using JobRunner = std::function<Result<store::RunStats>(const JobRun& run)>;
+
+struct SchedulerOptions {
+  const Clock* clock = nullptr;  // the system clock when null
+  // Who holds the locks: "<host>:<pid>" by default. Two Schedulers in one process (tests) need
+  // different owners.
+  std::string owner{};
+  std::string host{};            // default gethostname()
+  int64_t pid = 0;               // default getpid()
+  // Whether process `pid` on this host still exists (default: kill(pid, 0) does not fail with ESRCH).
+  std::function<bool(int64_t pid)> pid_alive{};
+  PlanOptions plan{};
+  // A held lock is renewed every `heartbeat` to expire `lock_ttl` later; a lock past its expiry (a
+  // holder on another host that died, or hung) is taken over.
+  std::chrono::milliseconds heartbeat{15'000};
+  std::chrono::milliseconds lock_ttl{120'000};
+  // Run's loop makes a pass at least this often (steady time), which picks up jobs added with
+  // `schedule add` while it runs.
+  std::chrono::milliseconds reload_interval{5'000};
+  // Run's loop notices the stop flag (set by a signal handler) within this long.
+  std::chrono::milliseconds poll{200};
+};
+
+// The scheduler daemon. Each Step, at clock->Now():
+//   1. runs that ended are recorded (RunLog::FinishRun) and their locks released;
+//   2. locks of running jobs are renewed when their heartbeat is due (a lock found lost stops its run);
+//   3. locks held by a dead holder (expired, or a pid on this host that no longer exists) are taken
+//      over: the holder's unfinished runs are recorded as "crashed" and, for a run_once job, the fire
+//      time the crashed run served becomes due again;
+//   4. for every job not running anywhere: PlanRuns from the job's checked_through; a due fire time
+//      is claimed (lock, then compare-and-swap of checked_through, so two schedulers never both run
+//      it), recorded (RunLog::BeginRun, command "crawl", job set) and started on a thread of its own.
+//      A job whose lock is held (its previous run still going) is left alone: its fire times count as
+//      missed when the lock comes free.
+class Scheduler {
+ public:
+  // `jobs` and `runs` (usually one SqliteStore) are used only by the thread that calls Step, Run and
+  // Drain; the runner gets its own resources.
+  Scheduler(store::JobStore& jobs, store::RunLog& runs, JobRunner runner, SchedulerOptions options = {});
+  ~Scheduler();  // stops running jobs, waits for them and records them
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // One pass (above). Returns when the next pass is needed: the earliest next fire time or heartbeat.
+  // Storage errors are returned, after the pass did what it could.
+  Result<TimePoint> Step();
+  // Steps until `stop` is set; then sets every running job's stop flag, waits for the runs (renewing
+  // their locks meanwhile), records them and releases the locks.
+  Status Run(const std::atomic<bool>& stop);
+  // Waits until every started run has ended, then records them (step 1), renewing their locks
+  // meanwhile. When `stop` is given and becomes set, the runs are told to stop.
+  Status Drain(const std::atomic<bool>* stop = nullptr);
+  // The names of the jobs this scheduler is running.
+  std::vector<std::string> Running() const;
+  const std::string& owner() const { return options_.owner; }
+
+ private:
+  struct ActiveRun;
+  Status Reap(bool wait);
+  Status RenewLocks(TimePoint now);
+  Status RecoverStaleLocks(TimePoint now, const std::vector<store::JobRecord>& jobs);
+  Status StartRun(const JobSpec& job, const RunPlan& plan, std::optional<TimePoint> checked_through, TimePoint now);
+  bool IsAlive(int64_t pid) const;
+
+  store::JobStore& jobs_;
+  store::RunLog& runs_;
+  JobRunner runner_;
+  SchedulerOptions options_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+  std::map<std::string, std::unique_ptr<ActiveRun>> active_;
+  std::map<std::string, std::string> reported_;  // job -> last problem logged for it (logged once)
+  mutable std::mutex mu_;                        // guards the `ended` flags the run threads set
+  std::condition_variable ended_;
+};
+
+// The real runner: for each run, loads selectors/<site>.yaml, opens the database, crawls the site
+// (crawl::RunCrawl with the job's max_pages and recrawl policy, options.job set, the run's stop flag)
+// and, when the crawl finished (not interrupted), writes the job's export: `out` ending in .jsonl or
+// .csv is one file (JSONL: nested article documents; CSV: the articles table), anything else a folder
+// with every table; rows of the job's site, replacing an existing file.
+struct CrawlRunnerOptions {
+  std::filesystem::path db{};
+  std::filesystem::path selectors_dir = "selectors";
+  // Settings for every job's crawl: fetcher (connect_to, ca_file, allow_private_addresses), delay,
+  // workers, progress... max_pages, recrawl, job, stop and runs are set per run (runs: the Scheduler
+  // records the run itself).
+  crawl::CrawlOptions crawl{};
+  const Clock* clock = nullptr;  // export time; the system clock when null
+};
+JobRunner CrawlJobRunner(CrawlRunnerOptions options);
 
 }  // namespace hc::schedule

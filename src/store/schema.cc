@@ -266,6 +266,43 @@ ALTER TABLE crawl_runs ADD COLUMN pages_unchanged INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE crawl_runs ADD COLUMN pages_gone INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 5: the scheduler's state (docs/scheduling.md). `jobs` holds the job definitions, from jobs
+// files (source 'file') and from `schedule add` (source 'cli'), and, per job, the moment up to which its
+// fire times were dealt with (checked_through). `job_locks` is the one-run-per-job lock: an owner
+// ("host:pid"), its host and pid (so a scheduler on the same host can tell that the holder died) and an
+// expiry that the holder's heartbeat keeps moving. Times that are compared are milliseconds since the
+// Unix epoch. crawl_runs gains an index for `schedule history`.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE jobs (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL UNIQUE,
+  site            TEXT NOT NULL,
+  cron            TEXT NOT NULL,
+  time_zone       TEXT NOT NULL DEFAULT '',
+  missed          TEXT NOT NULL DEFAULT 'skip' CHECK (missed IN ('skip', 'run_once')),
+  paused          INTEGER NOT NULL DEFAULT 0,
+  paused_in_file  INTEGER NOT NULL DEFAULT 0,
+  options         TEXT NOT NULL DEFAULT '{}',
+  source          TEXT NOT NULL CHECK (source IN ('file', 'cli')),
+  source_file     TEXT,
+  checked_through INTEGER,
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL
+);
+CREATE TABLE job_locks (
+  job           TEXT PRIMARY KEY,
+  owner         TEXT NOT NULL,
+  host          TEXT NOT NULL,
+  pid           INTEGER NOT NULL,
+  acquired_at   INTEGER NOT NULL,
+  heartbeat_at  INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  run_id        INTEGER,
+  scheduled_for INTEGER
+);
+CREATE INDEX crawl_runs_job ON crawl_runs(job, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -276,6 +313,7 @@ const std::vector<Migration>& Migrations() {
       {2, "failure history (failures), backfilled from pages.failure_reason", kV2},
       {3, "incremental exports: updated_seq columns, change_seq, exports", kV3},
       {4, "crawl frontier with revisit state; crawl_runs: job and change counts", kV4},
+      {5, "scheduler: jobs, job_locks; crawl_runs indexed by job", kV5},
   };
   return migrations;
 }

@@ -88,6 +88,10 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     EXPECT_EQ(peek.Int("SELECT min(updated_seq) FROM articles"), 1);
     // Version 4: an empty crawl frontier.
     EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier"), 0);
+    // Version 5: no scheduled jobs or locks yet; the old runs are not any job's.
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM jobs"), 0);
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM job_locks"), 0);
+    EXPECT_TRUE((*store)->ListRuns("", false, 10)->empty());
 
     // The upgraded database takes new writes and exports them with the old rows.
     auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z",

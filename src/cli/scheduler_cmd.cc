@@ -1,0 +1,165 @@
+// `healthcrawl scheduler run [--db PATH] [--jobs FILE] [--once] [--connect-to H:P:H2:P2 ...] [--cacert FILE]
+// [--allow-private-addresses] [--delay SECONDS] [--workers N]`: the scheduler daemon (docs/scheduling.md).
+// It starts each job of the database when due, one run per job at a time (a lock per job in the
+// database, renewed by a heartbeat and taken over when its holder died), applies the missed-run
+// policies after downtime, and records every run in crawl_runs. With --jobs, the file's jobs are loaded
+// into the database first (as `schedule load` does). With --once, it makes one pass (runs what is due
+// now, catch-ups included), waits for those runs and exits.
+//
+// SIGTERM/SIGINT stop it gracefully: no new run starts, running crawls get the stop flag (in-flight
+// URLs go back to the queue, everything is committed), their runs are recorded as "interrupted" and
+// the locks released. A second signal ends it at once. Logs go to stderr.
+//
+// Exit codes: 130 stopped by SIGTERM/SIGINT after a clean shutdown (systemd: SuccessExitStatus=130);
+// 0 --once and every run ended ok; 1 --once and a run did not; 2 bad arguments or a broken jobs file;
+// 3 the database could not be used.
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "schedule/schedule.h"
+#include "store/store.h"
+
+namespace hc::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnSchedulerStopSignal(int) {
+  g_stop.store(true);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+struct SchedulerArgs {
+  std::string db = "healthcrawl.db";
+  std::string jobs_file;
+  bool once = false;
+  std::vector<std::string> connect_to;
+  std::string cacert;
+  bool allow_private = false;
+  double delay = -1;
+  int workers = 0;
+};
+
+std::vector<std::string> KnownSites(const std::string& selectors_dir) {
+  std::vector<std::string> sites;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(selectors_dir, ec)) {
+    if (entry.path().extension() == ".yaml") sites.push_back(entry.path().stem().string());
+  }
+  return sites;
+}
+
+int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
+  auto store = store::SqliteStore::Open(args.db);
+  if (!store.ok()) {
+    spdlog::error("{}", store.status().ToString());
+    return kExitStorage;
+  }
+  if (!args.jobs_file.empty()) {
+    auto file = schedule::LoadJobsFile(args.jobs_file);
+    if (!file.ok()) {
+      spdlog::error("{}", file.status().message());
+      return kExitUsage;
+    }
+    Status sites = schedule::CheckSites(*file, KnownSites(ctx.selectors_dir));
+    if (!sites.ok()) {
+      spdlog::error("{}", sites.message());
+      return kExitUsage;
+    }
+    auto synced = schedule::SyncJobsFile(*file, args.jobs_file, **store, SystemClock().Now());
+    if (!synced.ok()) {
+      spdlog::error("{}", synced.status().message());
+      return synced.status().code() == StatusCode::kConfigError ? kExitUsage : kExitStorage;
+    }
+    spdlog::info("scheduler: {}: {} jobs added, {} updated, {} removed", args.jobs_file, synced->added,
+                 synced->updated, synced->removed);
+  }
+
+  schedule::CrawlRunnerOptions runner;
+  runner.db = args.db;
+  runner.selectors_dir = ctx.selectors_dir;
+  runner.crawl.fetcher.connect_to = args.connect_to;
+  runner.crawl.fetcher.ca_file = args.cacert;
+  runner.crawl.fetcher.allow_private_addresses = args.allow_private;
+  if (args.delay >= 0) runner.crawl.delay_seconds = args.delay;
+  runner.crawl.workers = args.workers;
+  runner.crawl.progress = crawl::CrawlOptions::Progress::kOff;
+  schedule::JobRunner crawl_runner = schedule::CrawlJobRunner(std::move(runner));
+  // Counts the runs that did not end ok, for --once's exit status.
+  auto not_ok = std::make_shared<std::atomic<int>>(0);
+  schedule::JobRunner counted = [crawl_runner, not_ok](const schedule::JobRun& run) {
+    auto result = crawl_runner(run);
+    if (!result.ok() || result->outcome != "ok") ++*not_ok;
+    return result;
+  };
+
+  g_stop = false;
+  struct sigaction action {};
+  action.sa_handler = &OnSchedulerStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {};
+  struct sigaction old_term {};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+
+  Status status;
+  {
+    schedule::Scheduler scheduler(**store, **store, counted);
+    spdlog::info("scheduler: running as {} on {}", scheduler.owner(), args.db);
+    if (args.once) {
+      auto next = scheduler.Step();
+      if (!next.ok()) status = next.status();
+      Status drained = scheduler.Drain(&g_stop);
+      if (status.ok()) status = drained;
+    } else {
+      status = scheduler.Run(g_stop);
+    }
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (!status.ok()) {
+    spdlog::error("scheduler: {}", status.ToString());
+    return kExitStorage;
+  }
+  if (g_stop.load()) {
+    spdlog::info("scheduler: stopped");
+    return kExitInterrupted;
+  }
+  return not_ok->load() == 0 ? kExitOk : kExitFailure;
+}
+
+void RegisterScheduler(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<SchedulerArgs>();
+  CLI::App* scheduler = app.add_subcommand("scheduler", "The scheduler daemon: runs the scheduled jobs when due");
+  scheduler->require_subcommand(1);
+  CLI::App* run = scheduler->add_subcommand("run", "Run the scheduler until SIGTERM/SIGINT");
+  run->add_option("--db", args->db, "SQLite database (jobs, locks, run history, pages)")->capture_default_str();
+  run->add_option("--jobs", args->jobs_file, "Load this jobs file into the database first")->check(CLI::ExistingFile);
+  run->add_flag("--once", args->once, "One pass: run what is due now, wait for it, exit");
+  run->add_option("--connect-to", args->connect_to,
+                  "HOST:PORT:CONNECT_HOST:CONNECT_PORT: connect there instead (an offline copy of a site)");
+  run->add_option("--cacert", args->cacert, "CA bundle (PEM) to verify servers with")->check(CLI::ExistingFile);
+  run->add_flag("--allow-private-addresses", args->allow_private,
+                "Allow loopback and private addresses (intranet copies, tests)");
+  run->add_option("--delay", args->delay, "Seconds between requests to a host, for every job (default: config)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--workers", args->workers, "Parse/extract threads per run (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  run->footer("Exit codes: 130 stopped by SIGTERM/SIGINT (clean shutdown); with --once: 0 every run ok, 1 a run\n"
+              "was not; 2 bad arguments or jobs file; 3 database unusable.");
+  run->callback([args, &ctx] { ctx.exit_code = RunScheduler(*args, ctx); });
+}
+
+static CommandRegistration reg(95, &RegisterScheduler);
+
+}  // namespace
+}  // namespace hc::cli

@@ -1,0 +1,94 @@
+// The Scheduler's real JobRunner: one scheduled run = crawl the job's site, then export. Each run opens
+// its own connection to the database (the scheduler's own connection belongs to the scheduler's
+// thread), and records nothing itself: the Scheduler writes the crawl_runs row from what it returns.
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <utility>
+
+#include "extract/extract.h"
+#include "schedule/schedule.h"
+
+namespace hc::schedule {
+namespace {
+
+// What the job's export writes (see CrawlRunnerOptions).
+store::ExportOptions ExportFor(const JobSpec& job, const std::filesystem::path& out, TimePoint now) {
+  store::ExportOptions options;
+  options.format = job.options.export_to->format == ExportFormat::kCsv ? store::ExportFormat::kCsv
+                                                                       : store::ExportFormat::kJsonl;
+  options.out = out;
+  options.site = job.site;
+  options.force = true;  // a path without {date}/{time} is rewritten by every run
+  options.now = now;
+  const std::string ext = out.extension().string();
+  if (ext == ".jsonl" && options.format == store::ExportFormat::kJsonl) {
+    options.nested = true;
+  } else if (ext == ".csv" && options.format == store::ExportFormat::kCsv) {
+    options.table = "articles";
+  } else {
+    options.all = true;
+  }
+  return options;
+}
+
+Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun& run) {
+  const JobSpec& job = run.job;
+  auto program = extract::LoadSite(options.selectors_dir, job.site);
+  if (!program.ok()) return program.status();
+  auto store = store::SqliteStore::Open(options.db);
+  if (!store.ok()) return store.status();
+
+  crawl::CrawlOptions crawl = options.crawl;
+  crawl.max_pages = job.options.max_pages.value_or(-1);
+  crawl.recrawl = job.options.recrawl == RecrawlPolicy::kAll ? crawl::CrawlOptions::Recrawl::kAll
+                                                              : crawl::CrawlOptions::Recrawl::kDue;
+  crawl.job = job.name;
+  crawl.stop = run.stop;
+  crawl.runs = nullptr;  // the Scheduler records the run (one row, also when the crawl cannot start)
+  auto report = crawl::RunCrawl(*program, **store, crawl);
+  if (!report.ok()) return report.status();
+
+  store::RunStats stats;
+  stats.outcome = report->interrupted ? "interrupted" : "ok";
+  stats.pages_fetched = report->fetched;
+  stats.pages_stored = report->stored;
+  stats.pages_failed = report->failed;
+  stats.bytes_fetched = report->bytes;
+  stats.pages_new = report->pages_new;
+  stats.pages_changed = report->pages_changed;
+  stats.pages_unchanged = report->pages_unchanged;
+  stats.pages_gone = report->pages_gone;
+  stats.extra = {{"requests", report->requests},     {"redirected", report->redirected},
+                 {"retries", report->retries},       {"sitemaps", report->sitemaps},
+                 {"requeued", report->requeued},     {"queued", report->frontier.queued},
+                 {"recrawl", std::string(ToString(job.options.recrawl))},
+                 {"failures", report->failures}};
+
+  if (job.options.export_to && !report->interrupted) {
+    const SystemClock system_clock;
+    const Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
+    const std::filesystem::path out = ExpandExportPath(job, run.scheduled_for);
+    std::error_code ec;
+    const bool as_folder = out.extension() != ".jsonl" && out.extension() != ".csv";
+    std::filesystem::create_directories(as_folder ? out : out.parent_path(), ec);
+    auto exported = store::RunExport(**store, ExportFor(job, out, clock.Now()));
+    if (!exported.ok()) {
+      stats.outcome = "failed";
+      stats.extra["error"] = "export to " + out.string() + ": " + exported.status().ToString();
+      return stats;
+    }
+    int64_t rows = 0;
+    for (const auto& [file, count] : exported->files) rows += count;
+    stats.extra["export"] = {{"path", out.string()}, {"files", exported->files.size()}, {"rows", rows}};
+  }
+  return stats;
+}
+
+}  // namespace
+
+JobRunner CrawlJobRunner(CrawlRunnerOptions options) {
+  return [options = std::move(options)](const JobRun& run) { return RunOnce(options, run); };
+}
+
+}  // namespace hc::schedule

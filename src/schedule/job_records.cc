@@ -1,0 +1,165 @@
+// Jobs in the database: the mapping between a JobSpec (what the jobs file and `schedule add` define)
+// and a store::JobRecord (a row of the `jobs` table), and the loading of a jobs file into the table.
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "schedule/schedule.h"
+
+namespace hc::schedule {
+namespace {
+
+std::filesystem::path Absolute(const std::filesystem::path& path) {
+  if (path.empty()) return path;
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal();
+}
+
+}  // namespace
+
+bool IsValidJobName(std::string_view name) {
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  return std::regex_match(name.begin(), name.end(), pattern);
+}
+
+Status CheckExportPath(std::string_view path) {
+  if (path.empty()) return Status::InvalidArgument("export path is empty");
+  size_t pos = 0;
+  while ((pos = path.find_first_of("{}", pos)) != std::string_view::npos) {
+    const size_t close = path.find('}', pos);
+    if (path[pos] == '}' || close == std::string_view::npos) {
+      return Status::InvalidArgument("column " + std::to_string(pos + 1) + ": unbalanced brace in export path '" +
+                                     std::string(path) + "'");
+    }
+    const std::string_view name = path.substr(pos + 1, close - pos - 1);
+    if (name != "job" && name != "site" && name != "date" && name != "time") {
+      return Status::InvalidArgument("column " + std::to_string(pos + 1) + ": unknown placeholder {" +
+                                     std::string(name) + "} in export path (known: {job} {site} {date} {time})");
+    }
+    pos = close + 1;
+  }
+  return Status::Ok();
+}
+
+store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const std::filesystem::path& source_file) {
+  store::JobRecord record;
+  record.name = job.name;
+  record.site = job.site;
+  record.cron = job.schedule.text();
+  record.time_zone = job.time_zone;
+  record.missed = std::string(ToString(job.missed));
+  record.source = std::string(source);
+  if (source == "file") {
+    record.paused_in_file = job.paused;
+    record.source_file = Absolute(source_file).string();
+  } else {
+    record.paused = job.paused;
+  }
+  store::Json options = store::Json::object();
+  if (job.options.max_pages) options["max_pages"] = *job.options.max_pages;
+  options["recrawl"] = std::string(ToString(job.options.recrawl));
+  if (job.options.export_to) {
+    options["export"] = {{"format", std::string(ToString(job.options.export_to->format))},
+                         {"out", Absolute(job.options.export_to->out).string()}};
+  }
+  record.options = std::move(options);
+  return record;
+}
+
+Result<JobSpec> FromJobRecord(const store::JobRecord& record) {
+  const std::string where = "job '" + record.name + "': ";
+  JobSpec job;
+  job.name = record.name;
+  job.site = record.site;
+  auto schedule = CronSchedule::Parse(record.cron);
+  if (!schedule.ok()) return Status::InvalidArgument(where + "cron: " + schedule.status().message());
+  job.schedule = std::move(*schedule);
+  job.time_zone = record.time_zone;
+  auto zone = LocateTimeZone(record.time_zone);
+  if (!zone.ok()) return Status::InvalidArgument(where + zone.status().message());
+  job.zone = *zone;
+  if (record.missed == "skip") {
+    job.missed = MissedRunPolicy::kSkip;
+  } else if (record.missed == "run_once") {
+    job.missed = MissedRunPolicy::kRunOnce;
+  } else {
+    return Status::InvalidArgument(where + "missed must be skip or run_once, not '" + record.missed + "'");
+  }
+  job.paused = record.paused || record.paused_in_file;
+  const store::Json& options = record.options;
+  if (auto it = options.find("max_pages"); it != options.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > INT32_MAX) {
+      return Status::InvalidArgument(where + "max_pages must be a whole number >= 0");
+    }
+    job.options.max_pages = it->get<int>();
+  }
+  const std::string recrawl = options.value("recrawl", std::string("due"));
+  if (recrawl == "due") {
+    job.options.recrawl = RecrawlPolicy::kDue;
+  } else if (recrawl == "all") {
+    job.options.recrawl = RecrawlPolicy::kAll;
+  } else {
+    return Status::InvalidArgument(where + "recrawl must be due or all, not '" + recrawl + "'");
+  }
+  if (auto it = options.find("export"); it != options.end() && it->is_object()) {
+    ExportSpec spec;
+    const std::string format = it->value("format", std::string("jsonl"));
+    if (format == "jsonl") {
+      spec.format = ExportFormat::kJsonl;
+    } else if (format == "csv") {
+      spec.format = ExportFormat::kCsv;
+    } else {
+      return Status::InvalidArgument(where + "export format must be jsonl or csv, not '" + format + "'");
+    }
+    spec.out = it->value("out", std::string());
+    Status path_ok = CheckExportPath(spec.out.string());
+    if (!path_ok.ok()) return Status::InvalidArgument(where + path_ok.message());
+    job.options.export_to = std::move(spec);
+  }
+  return job;
+}
+
+Result<SyncReport> SyncJobsFile(const JobsFile& file, const std::filesystem::path& path, store::JobStore& jobs,
+                                TimePoint now) {
+  const std::string source_file = Absolute(path).string();
+  auto existing = jobs.ListJobs();
+  if (!existing.ok()) return existing.status();
+  // Every conflict is found before anything is written.
+  std::set<std::string> known;
+  for (const JobSpec& job : file.jobs) {
+    auto it = std::find_if(existing->begin(), existing->end(),
+                           [&](const store::JobRecord& r) { return r.name == job.name; });
+    if (it == existing->end()) continue;
+    known.insert(job.name);
+    if (it->source == "file" && it->source_file == source_file) continue;
+    const std::string owner = it->source == "cli" ? "added with `healthcrawl schedule add`"
+                                                  : "loaded from " + it->source_file;
+    return Status::ConfigError(file.file + ":" + std::to_string(job.mark.line) + ":" + std::to_string(job.mark.column) +
+                               ": job '" + job.name + "' already exists in the database (" + owner +
+                               "); remove it with `healthcrawl schedule remove " + job.name + "` or rename it");
+  }
+  SyncReport report;
+  for (const JobSpec& job : file.jobs) {
+    Status put = jobs.PutJob(ToJobRecord(job, "file", path), now);
+    if (!put.ok()) return put;
+    if (known.count(job.name)) {
+      ++report.updated;
+    } else {
+      ++report.added;
+    }
+  }
+  for (const store::JobRecord& record : *existing) {
+    if (record.source != "file" || record.source_file != source_file) continue;
+    if (file.Find(record.name) != nullptr) continue;
+    auto removed = jobs.RemoveJob(record.name);
+    if (!removed.ok()) return removed.status();
+    if (*removed) ++report.removed;
+  }
+  return report;
+}
+
+}  // namespace hc::schedule
