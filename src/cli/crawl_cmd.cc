@@ -1,6 +1,8 @@
 // `healthcrawl crawl --site SITE [--db PATH] [--max-pages N] [--max-depth N] [--workers N]
 // [--concurrency N] [--delay SECONDS] [--retries N] [--connect-to H:P:H2:P2 ...] [--cacert FILE]
-// [--allow-private-addresses] [--start-url URL ...] [--warc DIR] [--no-progress]`: crawls one site into
+// [--allow-private-addresses] [--start-url URL ...] [--warc DIR] [--recrawl due|all] [--no-sitemaps]
+// [--no-progress]`:
+// crawls one site into
 // the crawl database (docs/crawling.md). The frontier lives in the same database, so running the
 // command again after an interruption (Ctrl-C, kill -9, a crash) resumes the crawl.
 //
@@ -13,7 +15,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,12 +31,24 @@ namespace hc::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int64_t> g_first_signal_ms{0};
 
-extern "C" void OnStopSignal(int) {
-  g_stop.store(true);
-  // A second signal ends the process the default way (a user who means it).
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+// The first SIGINT/SIGTERM asks for a graceful stop. A second one a second or more later ends the
+// process the default way (a user who means it); copies arriving together are one request, because
+// `timeout`, shells and service managers often signal both the process and its group.
+extern "C" void OnStopSignal(int sig) {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe (POSIX.1-2008 2.4.3)
+  const int64_t now = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000 + 1;
+  int64_t first = 0;
+  if (g_first_signal_ms.compare_exchange_strong(first, now)) {
+    g_stop.store(true);
+    return;
+  }
+  if (now - first >= 1000) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
 }
 
 // Installs the graceful-stop handlers for the life of one crawl and restores the old ones after.
@@ -72,6 +88,8 @@ struct CrawlArgs {
   std::vector<std::string> start_urls;
   std::string warc_dir;
   bool no_progress = false;
+  std::string recrawl = "due";
+  bool no_sitemaps = false;
 };
 
 int StorageExit(const Status& s) {
@@ -80,14 +98,20 @@ int StorageExit(const Status& s) {
 }
 
 void PrintSummary(const std::string& site, const crawl::CrawlReport& r) {
-  std::printf("crawl %s: %lld pages in %.1f s (%.1f pages/s): %lld stored, %lld failed, %lld redirected, "
-              "%lld retries; %lld requests, %.1f MiB; frontier %lld queued, %lld done, %lld failed%s\n",
-              site.c_str(), static_cast<long long>(r.stored + r.failed), r.elapsed.count(), r.pages_per_second(),
-              static_cast<long long>(r.stored), static_cast<long long>(r.failed),
+  std::printf("crawl %s: %lld pages in %.1f s (%.1f pages/s): %lld stored, %lld unchanged, %lld failed, "
+              "%lld redirected, %lld retries; %lld requests, %.1f MiB; frontier %lld queued, %lld done, "
+              "%lld failed%s\n",
+              site.c_str(), static_cast<long long>(r.stored + r.pages_unchanged + r.failed), r.elapsed.count(),
+              r.pages_per_second(), static_cast<long long>(r.stored), static_cast<long long>(r.pages_unchanged),
+              static_cast<long long>(r.failed),
               static_cast<long long>(r.redirected), static_cast<long long>(r.retries),
               static_cast<long long>(r.requests), static_cast<double>(r.bytes) / (1024.0 * 1024.0),
               static_cast<long long>(r.frontier.queued), static_cast<long long>(r.frontier.done),
               static_cast<long long>(r.frontier.failed), r.interrupted ? " (interrupted)" : "");
+  std::printf("  visits: %lld new, %lld changed, %lld unchanged, %lld gone; %lld due for a revisit at the start\n",
+              static_cast<long long>(r.pages_new), static_cast<long long>(r.pages_changed),
+              static_cast<long long>(r.pages_unchanged), static_cast<long long>(r.pages_gone),
+              static_cast<long long>(r.requeued));
   for (const auto& [reason, count] : r.failures) {
     std::printf("  failed: %-40s %lld\n", reason.c_str(), static_cast<long long>(count));
   }
@@ -111,6 +135,8 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   options.fetcher.connect_to = args.connect_to;
   options.fetcher.ca_file = args.cacert;
   options.fetcher.allow_private_addresses = args.allow_private;
+  options.read_sitemaps = !args.no_sitemaps;
+  options.recrawl = args.recrawl == "all" ? crawl::CrawlOptions::Recrawl::kAll : crawl::CrawlOptions::Recrawl::kDue;
   options.progress = args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
 
   auto store = store::SqliteStore::Open(args.db);
@@ -125,6 +151,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   options.runs = store->get();
 
   g_stop = false;
+  g_first_signal_ms = 0;
   options.stop = &g_stop;
   Result<crawl::CrawlReport> report = [&] {
     StopSignals signals;
@@ -177,6 +204,12 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
                 "Allow loopback and private addresses (intranet copies, tests)");
   cmd->add_option("--start-url", args->start_urls, "Start here instead of the config's start_urls");
   cmd->add_option("--warc", args->warc_dir, "Also write every page response as WARC 1.1 into this folder");
+  cmd->add_option("--recrawl", args->recrawl,
+                  "Known pages to fetch again: due (their page type's revisit interval has passed) or all")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"due", "all"}));
+  cmd->add_flag("--no-sitemaps", args->no_sitemaps,
+                "Do not read sitemaps (the config's, or robots.txt Sitemap: lines); follow links only");
   cmd->add_flag("--no-progress", args->no_progress, "No progress output on stderr");
   cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database); 1 the crawl could not\n"
               "proceed; 2 bad arguments or config; 3 database or WARC folder unusable; 130 interrupted by\n"

@@ -119,6 +119,10 @@ struct CrawlOptions {
   // How long an unreachable robots.txt (5xx, network error) blocks its origin before the next try;
   // unset: net::RobotsCacheLifetime (1 hour). The origin's URLs wait in the queue meanwhile.
   std::optional<std::chrono::milliseconds> robots_unreachable_wait{};
+  // When nothing is in flight and every queued URL waits (retry backoff, Retry-After, an unreachable
+  // robots.txt), the run waits for the earliest one only if it is due within this; otherwise it ends
+  // and the URLs stay queued for the next run.
+  std::chrono::milliseconds max_idle_wait{300'000};
   net::FetcherOptions fetcher{};     // user_agent, cookies and allow_private_addresses are OR-ed/taken
                                      // from the config; connect_to, ca_file, timeouts from here
   bool archive = true;               // keep each response in the raw archive
@@ -174,6 +178,14 @@ struct CrawlReport {
 // could not start, storage failed); failed pages are data, recorded in the frontier and the store.
 Result<CrawlReport> RunCrawl(const extract::SelectorProgram& program, store::Frontier& frontier,
                              const CrawlOptions& options);
+
+// The interval until the next visit of a page whose page type has `policy`, after a visit that found
+// `change`, when the previous interval was `previous` (0 for a first visit). Adaptive as Nutch's
+// AdaptiveFetchSchedule: unchanged x1.4, changed x0.8, a new page the policy's interval, all clamped
+// to [min, max] (an unset min or max is the interval). 0 (no revisit) when the policy has no interval
+// or the page is gone.
+std::chrono::milliseconds NextRevisit(const extract::RevisitPolicy& policy, std::chrono::milliseconds previous,
+                                      store::PageChange change);
 
 // The part of a failure reason a summary groups by: "http 404", "network: timeout", "robots: disallowed",
 // "redirect: off-site", "redirect: too many", "too large", "extract: title", "content type", ...

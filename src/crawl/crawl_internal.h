@@ -13,7 +13,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+
+#include "store/store.h"
 
 namespace hc::crawl::internal {
 
@@ -88,5 +91,8 @@ struct ProgressSnapshot {
 std::string FormatProgress(const ProgressSnapshot& s);
 // "1h02m", "3m05s", "42s"
 std::string FormatDuration(double seconds);
+
+// The value of the first header named `name` (ASCII case-insensitive), "" when absent.
+std::string HeaderValue(const store::Headers& headers, std::string_view name);
 
 }  // namespace hc::crawl::internal

@@ -32,6 +32,7 @@
 namespace hc::crawl {
 namespace {
 
+using internal::HeaderValue;
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -98,10 +99,13 @@ class Engine {
 
  private:
   struct OriginState {
-    enum class Robots { kUnknown, kFetching, kReady, kBlocked };
+    // kRefused: the origin cannot be visited at all under this configuration (its address is refused by
+    // the address filter): its URLs fail at once instead of waiting.
+    enum class Robots { kUnknown, kFetching, kReady, kBlocked, kRefused };
     Robots robots = Robots::kUnknown;
     std::shared_ptr<const net::RobotsPolicy> policy;
     Steady::time_point blocked_until{};  // robots.txt unreachable: wait until then
+    std::string refused;                 // kRefused: the failure reason given to its URLs
     Steady::time_point next_request{};   // politeness: no request starts before
     double delay_seconds = 0;
     int in_flight = 0;
@@ -136,6 +140,12 @@ class Engine {
   void RetryOrFail(const store::LeasedUrl& url, const std::string& reason, int status, milliseconds at_least);
   void Fail(const store::LeasedUrl& url, const std::string& reason, int status, int attempts);
   void Redirect(const store::LeasedUrl& url, const net::FetchResult& result);
+  // A revisit that found the page as it was (304, or the same body): recorded, not re-extracted.
+  void Unchanged(const store::LeasedUrl& url, int status, const store::Headers& headers, const std::string& body_sha1);
+  const extract::RevisitPolicy& RevisitOf(const std::string& url) const;
+  // A done outcome for a visit that found `change`, with the validators to keep and the next revisit.
+  store::UrlOutcome VisitOutcome(const store::LeasedUrl& url, int status, const store::Headers& headers,
+                                 std::string body_sha1, store::PageChange change) const;
   void ReleaseAll(std::deque<store::LeasedUrl>& urls, TimePoint not_before);
   void QueueSitemap(const std::string& url);
   bool PipelineHasRoom() const;
@@ -194,7 +204,8 @@ class Engine {
 
   // counters (the writer and workers update some)
   std::atomic<int64_t> requests_{0}, fetched_{0}, stored_{0}, failed_{0}, redirected_{0}, retries_{0}, bytes_{0},
-      sitemaps_read_{0};
+      sitemaps_read_{0}, pages_new_{0}, pages_changed_{0}, pages_unchanged_{0}, pages_gone_{0};
+  int64_t requeued_ = 0;
   std::mutex failures_mu_;
   std::map<std::string, int64_t> failures_;
 };
@@ -259,6 +270,11 @@ Status Engine::Seed() {
     spdlog::info("crawl {}: {} URLs in flight when the last crawl stopped went back to the queue", config_.key,
                  *recovered);
   }
+  // Revisits come before the page limit is worked out: a page due again is no longer "done".
+  auto due = frontier_.RequeueDue(config_.key, clock_.Now(), options_.recrawl == CrawlOptions::Recrawl::kAll);
+  if (!due.ok()) return due.status();
+  requeued_ = *due;
+  if (*due > 0) spdlog::info("crawl {}: {} known pages are due for a revisit", config_.key, *due);
   auto counts = frontier_.CountUrls(config_.key);
   if (!counts.ok()) return counts.status();
   if (max_pages_ > 0) {
@@ -344,6 +360,15 @@ void Engine::Dispatch() {
 
 void Engine::DispatchOrigin(const std::string& name, OriginState& o) {
   const auto now = Steady::now();
+  if (o.robots == OriginState::Robots::kRefused) {
+    while (!o.waiting.empty()) {
+      store::LeasedUrl url = std::move(o.waiting.front());
+      o.waiting.pop_front();
+      --held_;
+      Fail(url, o.refused, 0, url.attempts + 1);
+    }
+    return;
+  }
   if (o.robots == OriginState::Robots::kBlocked) {
     if (now < o.blocked_until) return;
     o.robots = OriginState::Robots::kUnknown;
@@ -392,6 +417,11 @@ void Engine::DispatchOrigin(const std::string& name, OriginState& o) {
         continue;
       }
       request.url = url.url;
+      if (url.visits > 0) {
+        // A revisit: the server may answer 304 Not Modified instead of the body (RFC 9110 §13.1).
+        request.if_none_match = url.etag;
+        request.if_modified_since = url.last_modified;
+      }
       transfers_[id] = Transfer{.kind = Kind::kPage, .origin = name, .url = std::move(url), .target = {}, .hops = 0};
     }
     ++o.in_flight;
@@ -420,6 +450,14 @@ void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
   const int status = result.ok() || result.error == net::FetchError::kTooLarge ? result.status : 0;
   if (status >= 300 && status < 400 && !result.location.empty() && t.hops < kMaxRedirects) {
     SubmitRobots(t.origin, o, result.location, t.hops + 1);
+    return;
+  }
+  if (!result.ok() && (result.error == net::FetchError::kRefusedAddress || result.error == net::FetchError::kBadUrl)) {
+    o.robots = OriginState::Robots::kRefused;
+    o.refused = "network: " + std::string(net::FetchErrorName(result.error)) +
+                (result.error_message.empty() ? "" : ": " + result.error_message);
+    spdlog::warn("crawl {}: {} cannot be visited ({}); its URLs fail", config_.key, t.origin, o.refused);
+    o.sitemaps.clear();
     return;
   }
   const bool unreachable = status == 0 || status == 429 || status >= 500 || status < 200;
@@ -541,6 +579,10 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
     RetryOrFail(url, "http " + std::to_string(status), status, wait);
     return;
   }
+  if (status == 304 && url.visits > 0) {
+    Unchanged(url, 304, result.headers, url.body_sha1);
+    return;
+  }
   if (status >= 300 && status < 400 && status != 304) {
     Redirect(url, result);
     return;
@@ -557,6 +599,38 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
   ++final_;
   ++pipeline_pending_;
   parse_queue_.Push(std::move(page));
+}
+
+const extract::RevisitPolicy& Engine::RevisitOf(const std::string& url) const {
+  static const extract::RevisitPolicy kNone{};
+  const auto* type = program_.MatchPageType(url);
+  return type ? type->revisit : kNone;
+}
+
+store::UrlOutcome Engine::VisitOutcome(const store::LeasedUrl& url, int status, const store::Headers& headers,
+                                       std::string body_sha1, store::PageChange change) const {
+  store::UrlOutcome o;
+  o.id = url.id;
+  o.owner = owner_;
+  o.state = store::UrlState::kDone;
+  o.attempts = url.attempts + 1;
+  o.http_status = status;
+  o.finished_at = clock_.Now();
+  o.change = change;
+  o.etag = HeaderValue(headers, "ETag");
+  o.last_modified = HeaderValue(headers, "Last-Modified");
+  o.body_sha1 = std::move(body_sha1);
+  o.revisit = NextRevisit(RevisitOf(url.url), url.revisit, change);
+  return o;
+}
+
+void Engine::Unchanged(const store::LeasedUrl& url, int status, const store::Headers& headers,
+                       const std::string& body_sha1) {
+  WriteItem item;
+  item.outcome = VisitOutcome(url, status, headers, body_sha1, store::PageChange::kUnchanged);
+  ++final_;
+  ++pipeline_pending_;
+  PushWrite(std::move(item));
 }
 
 void Engine::Redirect(const store::LeasedUrl& url, const net::FetchResult& result) {
@@ -724,6 +798,17 @@ void Engine::FetchLoop() {
           continue;
         }
         if (counts->queued == 0 && counts->in_flight == 0) break;
+        // What is left waits for a backoff, a Retry-After or an unreachable robots.txt: wait for it only
+        // if it comes soon; otherwise end the run (the URLs stay queued for the next one).
+        Result<std::optional<TimePoint>> next = [&] {
+          std::lock_guard lock(store_mu_);
+          return frontier_.NextEligible(config_.key);
+        }();
+        if (next.ok() && next->has_value() && **next - clock_.Now() > options_.max_idle_wait) {
+          spdlog::info("crawl {}: the {} queued URLs are not due before {}; ending this run (run it again then)",
+                       config_.key, counts->queued, FormatUtc(**next));
+          break;
+        }
         next_lease_ = Steady::now() + milliseconds(100);  // queued but not yet eligible (backoff)
       }
     }
@@ -753,6 +838,17 @@ void Engine::ParseWorker() {
       continue;
     }
     const bool ok = fetched->response.status >= 200 && fetched->response.status <= 299;
+    const std::string body_sha1 = ok ? store::HexLower(store::Sha1(fetched->response.body)) : std::string();
+    if (ok && fetched->url.visits > 0 && body_sha1 == fetched->url.body_sha1) {
+      // The same bytes as last time: the same records, so nothing to parse (the visit is still recorded).
+      WriteItem item;
+      item.outcome = VisitOutcome(fetched->url, fetched->response.status, fetched->response.headers, body_sha1,
+                                  store::PageChange::kUnchanged);
+      item.outcome.attempts = fetched->attempts;
+      item.outcome.finished_at = fetched->response.fetched_at;
+      PushWrite(std::move(item));
+      continue;
+    }
     ObservedPage observed = ObserveResponse(program_, fetched->response, options_.archive && ok);
     WriteItem item;
     const store::LeasedUrl& url = fetched->url;
@@ -763,6 +859,18 @@ void Engine::ParseWorker() {
     item.outcome.attempts = fetched->attempts;
     item.outcome.http_status = fetched->response.status;
     item.outcome.finished_at = fetched->response.fetched_at;
+    if (item.outcome.state == store::UrlState::kDone) {
+      const auto change = url.visits > 0 ? store::PageChange::kChanged : store::PageChange::kNew;
+      store::UrlOutcome visit =
+          VisitOutcome(url, fetched->response.status, fetched->response.headers, body_sha1, change);
+      item.outcome.change = change;
+      item.outcome.etag = std::move(visit.etag);
+      item.outcome.last_modified = std::move(visit.last_modified);
+      item.outcome.body_sha1 = std::move(visit.body_sha1);
+      item.outcome.revisit = visit.revisit;
+    } else if (url.visits > 0 && (fetched->response.status == 404 || fetched->response.status == 410)) {
+      item.outcome.change = store::PageChange::kGone;
+    }
     // The page is stored under the URL it was fetched as; the frontier knows it by the same key.
     observed.page.url_key = url.url_key;
     const int depth = url.depth + 1;
@@ -813,8 +921,17 @@ void Engine::Writer() {
       } else if (!s.ok()) {
         SetFatal(s);
       } else {
+        switch (item->outcome.change) {
+          case store::PageChange::kNew: ++pages_new_; break;
+          case store::PageChange::kChanged: ++pages_changed_; break;
+          case store::PageChange::kUnchanged: ++pages_unchanged_; break;
+          case store::PageChange::kGone: ++pages_gone_; break;
+          case store::PageChange::kNone: break;
+        }
         switch (item->outcome.state) {
-          case store::UrlState::kDone: ++stored_; break;
+          case store::UrlState::kDone:
+            if (item->page) ++stored_;
+            break;
           case store::UrlState::kRedirected: ++redirected_; break;
           default: {
             ++failed_;
@@ -862,7 +979,7 @@ Result<CrawlReport> Engine::Run() {
   CrawlReport report;
   if (options_.runs) {
     std::lock_guard lock(store_mu_);
-    auto id = options_.runs->BeginRun({"crawl", config_.key, clock_.Now()});
+    auto id = options_.runs->BeginRun({"crawl", config_.key, clock_.Now(), options_.job});
     if (!id.ok()) return id.status();
     report.run_id = *id;
   }
@@ -894,6 +1011,11 @@ Result<CrawlReport> Engine::Run() {
   report.retries = retries_;
   report.bytes = bytes_;
   report.sitemaps = sitemaps_read_;
+  report.requeued = requeued_;
+  report.pages_new = pages_new_;
+  report.pages_changed = pages_changed_;
+  report.pages_unchanged = pages_unchanged_;
+  report.pages_gone = pages_gone_;
   report.failures = failures_;
   report.interrupted = options_.stop && options_.stop->load();
   report.elapsed = Steady::now() - started_;
@@ -915,9 +1037,14 @@ Result<CrawlReport> Engine::Run() {
       stats.pages_stored = report.stored;
       stats.pages_failed = report.failed;
       stats.bytes_fetched = report.bytes;
+      stats.pages_new = report.pages_new;
+      stats.pages_changed = report.pages_changed;
+      stats.pages_unchanged = report.pages_unchanged;
+      stats.pages_gone = report.pages_gone;
       stats.extra = {{"requests", report.requests},   {"redirected", report.redirected},
                      {"retries", report.retries},     {"sitemaps", report.sitemaps},
-                     {"queued", report.frontier.queued}, {"failures", report.failures}};
+                     {"queued", report.frontier.queued}, {"failures", report.failures},
+                     {"requeued", report.requeued}};
       if (!fatal.ok()) stats.extra["error"] = fatal.ToString();
       Status s = options_.runs->FinishRun(report.run_id, stats);
       if (s.ok()) s = frontier_.Flush();

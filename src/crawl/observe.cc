@@ -9,7 +9,8 @@
 #include "html/html.h"
 
 namespace hc::crawl {
-namespace {
+
+namespace internal {
 
 std::string HeaderValue(const store::Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
@@ -22,6 +23,13 @@ std::string HeaderValue(const store::Headers& headers, std::string_view name) {
   }
   return std::string();
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::HeaderValue;
+
 
 std::string UrlKey(std::string_view url, const NormalizeOptions& options) {
   auto parsed = Url::Parse(url);

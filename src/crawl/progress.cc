@@ -72,7 +72,7 @@ std::string FailureCategory(std::string_view reason) {
 
 double CrawlReport::pages_per_second() const {
   const double s = elapsed.count();
-  return s > 0 ? static_cast<double>(stored + failed) / s : 0.0;
+  return s > 0 ? static_cast<double>(stored + pages_unchanged + failed) / s : 0.0;
 }
 
 }  // namespace hc::crawl
