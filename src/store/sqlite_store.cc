@@ -405,7 +405,8 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const Json& record,
 
   std::optional<int64_t> id;
   {
-    auto q = db_.Prepare("SELECT id FROM doctors WHERE name = ?1 AND hospital_id IS ?2");
+    // doctors_identity's expression (see UpsertAnswer): one index probe, not a scan of the hospital.
+    auto q = db_.Prepare("SELECT id FROM doctors WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
     if (!q.ok()) return q.status();
     q->Bind(1, *name).Bind(2, hospital_id);
     if (q->Step()) id = q->Int(0);
@@ -464,7 +465,9 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (question_id) {
     auto q = db_.Prepare(
         "SELECT id, text, answered_at, source, extra FROM answers"
-        " WHERE question_id = ?1 AND doctor_id IS ?2 AND anon_ordinal = ?3");
+        // Spelled as answers_identity's expression, so the lookup is one probe of that index: with
+        // `doctor_id IS ?2` the planner picked answers_doctor and read every answer of a busy doctor.
+        " WHERE question_id = ?1 AND ifnull(doctor_id, 0) = ifnull(?2, 0) AND anon_ordinal = ?3");
     if (!q.ok()) return q.status();
     q->Bind(1, *question_id).Bind(2, doctor_id).Bind(3, anon_ordinal);
     if (q->Step()) {
