@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -107,6 +108,7 @@ class Engine {
     Steady::time_point blocked_until{};  // robots.txt unreachable: wait until then
     std::string refused;                 // kRefused: the failure reason given to its URLs
     Steady::time_point next_request{};   // politeness: no request starts before
+    Steady::time_point held_until{};     // the server's Retry-After: no request starts before
     double delay_seconds = 0;
     int in_flight = 0;
     std::deque<store::LeasedUrl> waiting;
@@ -149,6 +151,12 @@ class Engine {
   void ReleaseAll(std::deque<store::LeasedUrl>& urls, TimePoint not_before);
   void QueueSitemap(const std::string& url);
   bool PipelineHasRoom() const;
+  // An origin nothing may be sent to for longer than max_idle_wait (an unreachable robots.txt, a long
+  // Retry-After): when that hold ends, or nullopt when it is not held that long.
+  std::optional<Steady::time_point> LongHold(const OriginState& o, Steady::time_point now) const;
+  // With nothing in flight, URLs waiting behind a long hold go back to the queue (eligible when it ends),
+  // so that the idle rule can end the run instead of idling through the hold.
+  void ReleaseLongHolds();
   bool Stopping() const;
   void SetFatal(Status s);
   void ShowProgress(bool final);
@@ -292,6 +300,24 @@ bool Engine::PipelineHasRoom() const {
   return busy < options_.queue_capacity;
 }
 
+std::optional<Steady::time_point> Engine::LongHold(const OriginState& o, Steady::time_point now) const {
+  // Only the server's holds count: a long politeness delay of the config's own is waited through.
+  const Steady::time_point until =
+      o.robots == OriginState::Robots::kBlocked ? std::max(o.blocked_until, o.held_until) : o.held_until;
+  if (until - now > options_.max_idle_wait) return until;
+  return std::nullopt;
+}
+
+void Engine::ReleaseLongHolds() {
+  const auto now = Steady::now();
+  for (auto& [name, o] : origins_) {
+    if (o.waiting.empty() || o.in_flight > 0) continue;
+    if (auto until = LongHold(o, now)) {
+      ReleaseAll(o.waiting, clock_.Now() + std::chrono::duration_cast<milliseconds>(*until - now));
+    }
+  }
+}
+
 // Leases URLs when the loop holds few, up to a small buffer per origin. True when some came.
 bool Engine::LeaseMore() {
   if (Stopping()) return false;
@@ -304,7 +330,8 @@ bool Engine::LeaseMore() {
   int64_t waiting = 0;
   for (const auto& [name, o] : origins_) {
     waiting += static_cast<int64_t>(o.waiting.size());
-    if (static_cast<int64_t>(o.waiting.size()) >= per_origin_cap || o.robots == OriginState::Robots::kBlocked) {
+    if (static_cast<int64_t>(o.waiting.size()) >= per_origin_cap || o.robots == OriginState::Robots::kBlocked ||
+        LongHold(o, now)) {
       skip.push_back(name);
     }
   }
@@ -575,7 +602,10 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
       }
     }
     // Slow down: nothing more goes to this origin before the server's wait is over.
-    if (wait.count() > 0) o.next_request = std::max(o.next_request, Steady::now() + wait);
+    if (wait.count() > 0) {
+      o.next_request = std::max(o.next_request, Steady::now() + wait);
+      o.held_until = std::max(o.held_until, Steady::now() + wait);
+    }
     RetryOrFail(url, "http " + std::to_string(status), status, wait);
     return;
   }
@@ -781,6 +811,7 @@ void Engine::FetchLoop() {
       while (LeaseMore()) {
       }
       Dispatch();
+      if (fetcher_->Outstanding() == 0 && pipeline_pending_ == 0) ReleaseLongHolds();
       const bool idle = held_ == 0 && fetcher_->Outstanding() == 0 && pipeline_pending_ == 0;
       bool sitemaps_pending = false;
       for (const auto& [name, o] : origins_) sitemaps_pending = sitemaps_pending || !o.sitemaps.empty();
@@ -804,10 +835,23 @@ void Engine::FetchLoop() {
           std::lock_guard lock(store_mu_);
           return frontier_.NextEligible(config_.key);
         }();
-        if (next.ok() && next->has_value() && **next - clock_.Now() > options_.max_idle_wait) {
-          spdlog::info("crawl {}: the {} queued URLs are not due before {}; ending this run (run it again then)",
-                       config_.key, counts->queued, FormatUtc(**next));
-          break;
+        if (next.ok() && next->has_value()) {
+          TimePoint due = **next;
+          if (due <= clock_.Now()) {
+            // Due URLs that LeaseMore skips: their origins are held. The earliest hold end is when the
+            // run could go on.
+            const auto now = Steady::now();
+            std::optional<Steady::time_point> earliest;
+            for (const auto& [name, o] : origins_) {
+              if (auto until = LongHold(o, now); until && (!earliest || *until < *earliest)) earliest = until;
+            }
+            if (earliest) due = clock_.Now() + std::chrono::duration_cast<milliseconds>(*earliest - now);
+          }
+          if (due - clock_.Now() > options_.max_idle_wait) {
+            spdlog::info("crawl {}: the {} queued URLs are not due before {}; ending this run (run it again then)",
+                         config_.key, counts->queued, FormatUtc(due));
+            break;
+          }
         }
         next_lease_ = Steady::now() + milliseconds(100);  // queued but not yet eligible (backoff)
       }

@@ -65,6 +65,7 @@ std::string FailureCategory(std::string_view reason) {
   if (reason.starts_with("robots: disallowed")) return "robots: disallowed";
   if (reason.starts_with("redirect: off-site")) return "redirect: off-site";
   if (reason.starts_with("redirect: too many")) return "redirect: too many";
+  if (reason.starts_with("redirect: not an http(s) URL")) return "redirect: not an http(s) URL";
   if (reason.starts_with("content type: ")) return "content type";
   if (reason.starts_with("parse: ")) return "parse";
   return std::string(reason);

@@ -177,6 +177,33 @@ TEST_F(ExportTest, RefusesToOverwriteWithoutForceAndNeverFollowsSymlinks) {
   }
 }
 
+// --all writes one file per table into a folder: a symlink planted at one of those names is refused
+// without force and replaced (never written through) with it, and a folder that is itself a symlink is
+// refused, so the export cannot be steered out of the folder it was given.
+TEST_F(ExportTest, AllFolderNeverWritesThroughSymlinks) {
+  hc::testing::TempDir outside;
+  hc::testing::WriteFile(outside / "precious", "secret");
+  const auto folder = dir_ / "all";
+  std::filesystem::create_directories(folder);
+  std::filesystem::create_symlink(outside / "precious", folder / "articles.jsonl");
+  auto refused = Export({.out = folder, .all = true});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--force"), std::string::npos) << refused.status().ToString();
+  EXPECT_EQ(hc::testing::ReadFile(outside / "precious"), "secret");
+  ASSERT_TRUE(Export({.out = folder, .all = true, .force = true}).ok());
+  EXPECT_EQ(hc::testing::ReadFile(outside / "precious"), "secret");
+  EXPECT_FALSE(std::filesystem::is_symlink(folder / "articles.jsonl"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(folder / "articles.jsonl"));
+
+  std::filesystem::create_symlink(outside.path(), dir_ / "linked-folder");
+  auto via_link = Export({.out = dir_ / "linked-folder", .all = true, .force = true});
+  ASSERT_FALSE(via_link.ok());
+  EXPECT_EQ(via_link.status().code(), StatusCode::kIoError);
+  for (const auto& e : std::filesystem::directory_iterator(outside.path())) {
+    EXPECT_EQ(e.path().filename(), "precious") << "written through the folder link: " << e.path();
+  }
+}
+
 TEST_F(ExportTest, BadRequestsAreInvalidArguments) {
   struct Case {
     std::string name;

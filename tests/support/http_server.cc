@@ -291,6 +291,43 @@ HttpResponse HttpResponse::Redirect(int status, std::string location) {
 std::string GzipCompress(std::string_view data) { return Compress(data, 15 + 16); }
 std::string ZlibCompress(std::string_view data) { return Compress(data, 15); }
 
+std::string GzipBombOfZeros(std::size_t expanded_bytes) {
+  constexpr std::size_t kBlock = std::size_t{1} << 20;
+  const std::size_t blocks = std::max<std::size_t>(1, (expanded_bytes + kBlock - 1) / kBlock);
+  const std::string zeros(kBlock, '\0');
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, /*raw deflate*/ -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    ADD_FAILURE() << "deflateInit2 failed";
+    return {};
+  }
+  // Z_SYNC_FLUSH ends the data on a byte boundary with no final block, so the bytes can be repeated.
+  std::string block(deflateBound(&zs, kBlock) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+  zs.avail_in = static_cast<uInt>(kBlock);
+  zs.next_out = reinterpret_cast<Bytef*>(block.data());
+  zs.avail_out = static_cast<uInt>(block.size());
+  const int rc = deflate(&zs, Z_SYNC_FLUSH);
+  if (rc != Z_OK || zs.avail_in != 0) ADD_FAILURE() << "deflate of the bomb block failed: " << rc;
+  block.resize(zs.total_out);
+  deflateEnd(&zs);
+
+  uLong crc = 0;
+  const uLong block_crc = crc32(0, reinterpret_cast<const Bytef*>(zeros.data()), static_cast<uInt>(kBlock));
+  for (std::size_t i = 0; i < blocks; ++i) crc = crc32_combine(crc, block_crc, static_cast<z_off_t>(kBlock));
+  const std::uint64_t size = static_cast<std::uint64_t>(blocks) * kBlock;
+
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03", 10);  // RFC 1952 2.3, XFL 2: best
+  out.reserve(10 + blocks * block.size() + 10);
+  for (std::size_t i = 0; i < blocks; ++i) out += block;
+  out += std::string("\x03\x00", 2);  // a final, empty block with fixed codes (RFC 1951 3.2.6)
+  auto put32 = [&out](std::uint64_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put32(crc);
+  put32(size & 0xffffffffu);  // ISIZE: the size modulo 2^32
+  return out;
+}
+
 struct HttpServer::State {
   int listen_fd = -1;
   int wake_fd = -1;

@@ -165,4 +165,12 @@ class RefusingPort {
 std::string GzipCompress(std::string_view data);
 std::string ZlibCompress(std::string_view data);
 
+// A gzip member (RFC 1952) that inflates to `expanded_bytes` zero bytes, rounded up to a whole MiB: a
+// "gzip bomb" of about 1 KB per MiB expanded (1 GiB -> about 1 MB), built without ever holding the
+// expanded data. One MiB of zeros is deflated once and its byte-aligned, non-final blocks repeated
+// (each copy refers back only into zeros), then a final empty block and the trailer (the CRC-32 is
+// combined arithmetically). Serve it with HttpResponse::headers {"Content-Encoding", "gzip"} and the
+// default identity `coding`, so the server sends the bytes as they are.
+std::string GzipBombOfZeros(std::size_t expanded_bytes);
+
 }  // namespace hc::testing
