@@ -162,7 +162,7 @@ struct ParseScratch {
 class UrlBuilder {
  public:
   UrlBuilder(std::string_view input, const Url* base, ParseScratch& scratch)
-      : base_(base), url_(scratch.record), segment_(scratch.segment), host_(scratch.host) {
+      : base_(base), url_(scratch.record), segment_(scratch.segment) {
     url_.Clear();
     segment_.clear();
     input_ = Preprocess(input, scratch);
@@ -243,7 +243,6 @@ class UrlBuilder {
   const Url* base_;
   UrlRecord& url_;
   std::string& segment_;
-  std::string& host_;
   std::string_view input_;
   State state_ = State::kSchemeStart;
   ptrdiff_t buffer_begin_ = 0;

@@ -83,8 +83,6 @@ size_t Utf8SequenceLength(std::string_view bytes, size_t i, size_t* consumed) {
   return 0;
 }
 
-constexpr uint32_t kNoNumber = UINT32_MAX;
-
 // https://url.spec.whatwg.org/#ipv4-number-parser. Values above 2^32 - 1 are clamped to 2^32, which
 // every caller rejects, so the arithmetic cannot overflow. Returns false on failure.
 bool ParseIpv4Number(std::string_view input, uint64_t* value) {

@@ -386,7 +386,7 @@ TEST(CrawlEngine, GzipBodiesAndGbkPagesAreDecoded) {
   EXPECT_EQ(page->failure_reason, "");
   EXPECT_EQ(page->charset, "GB18030");
   ASSERT_EQ(page->records.size(), 1u);
-  const auto expected = nlohmann::json::parse(
+  const auto expected = nlohmann::ordered_json::parse(
       hc::testing::ReadFile(hc::testing::FixturesDir() / "sites/xywy/question-158843210.expected.json"));
   EXPECT_EQ(page->records[0]["title"], expected["records"][0]["title"]);
 }

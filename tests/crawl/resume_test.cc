@@ -84,8 +84,8 @@ std::map<std::string, int> Snapshot(const std::string& db_path) {
       "SELECT 'page: ' || url || ' ' || coalesce(failure_reason, 'ok') || ' ' || coalesce(page_type, '') FROM pages",
       "SELECT 'failure: ' || p.url || ' ' || f.reason FROM failures f JOIN pages p ON p.id = f.page_id",
       "SELECT 'article: ' || p.url || ' ' || a.title FROM articles a JOIN pages p ON p.id = a.page_id",
-      "SELECT 'view: ' || p.url || ' ' || v.views FROM article_views v JOIN articles a ON a.id = v.article_id"
-      " JOIN pages p ON p.id = a.page_id",
+      ("SELECT 'view: ' || p.url || ' ' || v.views FROM article_views v JOIN articles a ON a.id = v.article_id"
+       " JOIN pages p ON p.id = a.page_id"),
       "SELECT 'answer: ' || count(*) FROM answers",
       "SELECT 'question: ' || count(*) FROM questions",
       "SELECT 'raw: ' || url FROM raw_responses",
