@@ -14,7 +14,6 @@
 // replayed).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
@@ -97,10 +97,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
 
 // Every row that must come out the same, as "table: row" text with its count.
 std::map<std::string, int> Snapshot(const std::string& db_path) {
-  std::map<std::string, int> rows;
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  const char* queries[] = {
+  return hc::testing::RowMultiset(db_path, {
       "SELECT 'frontier: ' || url_key || ' ' || url || ' ' || state || ' ' || coalesce(detail, '') || ' depth ' ||"
       " depth || ' from ' || coalesce(discovered_from, '') || ' status ' || coalesce(http_status, '') FROM frontier",
       "SELECT 'page: ' || url || ' ' || coalesce(failure_reason, 'ok') || ' ' || coalesce(page_type, '') || ' ' ||"
@@ -112,34 +109,7 @@ std::map<std::string, int> Snapshot(const std::string& db_path) {
       "SELECT 'view: ' || p.url || ' ' || v.views FROM article_views v JOIN articles a ON a.id = v.article_id"
       " JOIN pages p ON p.id = a.page_id",
       "SELECT 'raw: ' || url || ' ' || http_status || ' ' || body_size || ' ' || body_sha1 FROM raw_responses",
-  };
-  for (const char* sql : queries) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-      ++rows[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))];
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return rows;
-}
-
-int64_t CountFinished(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 1000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed')", -1, &stmt,
-                           nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      n = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return n;
+  });
 }
 
 // The child's side: crawl until killed.
@@ -152,14 +122,7 @@ TEST(CrashChild, Crawl) {
 }
 
 pid_t StartChild(const std::string& db, uint16_t port) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("HC_CRASH_DB", db.c_str(), 1);
-    setenv("HC_CRASH_PORT", std::to_string(port).c_str(), 1);
-    execl("/proc/self/exe", "crawl_test", "--gtest_filter=CrashChild.Crawl", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
+  return hc::testing::StartTestChild("CrashChild.Crawl", {{"HC_CRASH_DB", db}, {"HC_CRASH_PORT", std::to_string(port)}});
 }
 
 TEST(CrawlCrash, SigkillAtRandomMomentsThenResume) {
@@ -199,7 +162,7 @@ TEST(CrawlCrash, SigkillAtRandomMomentsThenResume) {
     pid_t child = StartChild(resumed, server.port());
     ASSERT_GT(child, 0);
     const auto deadline = Steady::now() + std::chrono::seconds(60);
-    while (Steady::now() < deadline && CountFinished(resumed) < at) {
+    while (Steady::now() < deadline && hc::testing::CountFinished(resumed) < at) {
       int status = 0;
       if (waitpid(child, &status, WNOHANG) == child) {
         child = 0;  // it finished before the kill

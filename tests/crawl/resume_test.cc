@@ -7,7 +7,6 @@
 // process, which fork alone would not in a program that has threads).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/store.h"
@@ -76,10 +76,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
 
 // Rows that must come out the same, as "table: row" strings with a count each.
 std::map<std::string, int> Snapshot(const std::string& db_path) {
-  std::map<std::string, int> rows;
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  const char* queries[] = {
+  return hc::testing::RowMultiset(db_path, {
       "SELECT 'frontier: ' || url_key || ' ' || state || ' ' || coalesce(detail, '') FROM frontier",
       "SELECT 'page: ' || url || ' ' || coalesce(failure_reason, 'ok') || ' ' || coalesce(page_type, '') FROM pages",
       "SELECT 'failure: ' || p.url || ' ' || f.reason FROM failures f JOIN pages p ON p.id = f.page_id",
@@ -89,34 +86,7 @@ std::map<std::string, int> Snapshot(const std::string& db_path) {
       "SELECT 'answer: ' || count(*) FROM answers",
       "SELECT 'question: ' || count(*) FROM questions",
       "SELECT 'raw: ' || url FROM raw_responses",
-  };
-  for (const char* sql : queries) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-      ++rows[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))];
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return rows;
-}
-
-int64_t CountDone(const std::string& db_path) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 1000);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed')", -1, &stmt,
-                           nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      n = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return n;
+  });
 }
 
 // The child's side: crawl until killed.
@@ -129,14 +99,8 @@ TEST(ResumeChild, Crawl) {
 }
 
 pid_t StartChild(const std::string& db, uint16_t port) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("HC_RESUME_DB", db.c_str(), 1);
-    setenv("HC_RESUME_PORT", std::to_string(port).c_str(), 1);
-    execl("/proc/self/exe", "crawl_test", "--gtest_filter=ResumeChild.Crawl", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
+  return hc::testing::StartTestChild("ResumeChild.Crawl",
+                                     {{"HC_RESUME_DB", db}, {"HC_RESUME_PORT", std::to_string(port)}});
 }
 
 TEST(CrawlResume, KillNineAnyTimeThenResume) {
@@ -163,7 +127,7 @@ TEST(CrawlResume, KillNineAnyTimeThenResume) {
         std::this_thread::sleep_for(milliseconds(150));
         break;
       }
-      if (CountDone(resumed) >= pages) break;
+      if (hc::testing::CountFinished(resumed) >= pages) break;
       int status = 0;
       if (waitpid(child, &status, WNOHANG) == child) {
         child = 0;  // it finished before the kill

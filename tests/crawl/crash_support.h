@@ -1,0 +1,69 @@
+// Shared by the kill -9 tests (resume_test.cc, crash_test.cc): reading a crawl database with a plain
+// read-only connection while a crawler may be writing it, and re-executing this test binary as the
+// crawler child that gets killed (exec gives the child a clean process, which fork alone would not in a
+// program that has threads).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace hc::testing {
+
+// The rows of `queries` (each selecting one text column), with a count each: what two databases must
+// share, compared as multisets.
+inline std::map<std::string, int> RowMultiset(const std::string& db_path, std::initializer_list<const char*> queries) {
+  std::map<std::string, int> rows;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  for (const char* sql : queries) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+      ++rows[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))];
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+// URLs done or failed in the frontier so far (-1 when the database cannot be read yet).
+inline int64_t CountFinished(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed')", -1, &stmt,
+                           nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+// Starts this test binary again with `--gtest_filter=<filter>` and `env` set: the child's pid.
+inline pid_t StartTestChild(const std::string& filter,
+                            std::initializer_list<std::pair<const char*, std::string>> env) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    for (const auto& [name, value] : env) setenv(name, value.c_str(), 1);
+    const std::string arg = "--gtest_filter=" + filter;
+    execl("/proc/self/exe", "crawl_test", arg.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace hc::testing
