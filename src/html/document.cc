@@ -1,7 +1,6 @@
 // Document: parsing with Gumbo under the ParseOptions limits, and the Node accessors.
 #include <gumbo.h>
 
-#include <cstdlib>
 #include <deque>
 #include <string>
 #include <utility>
@@ -10,6 +9,7 @@
 #include "html/gumbo_node_internal.h"
 #include "html/html.h"
 #include "html/nesting_limit_internal.h"
+#include "html/parse_arena_internal.h"
 
 namespace hc::html {
 
@@ -54,15 +54,11 @@ std::vector<Node> Node::children() const {
 
 namespace {
 
-// Gumbo allocates through these so that Parse can rebuild child vectors of a too-deep tree with the
-// same allocator gumbo_destroy_output frees them with.
-void* GumboAllocate(void*, std::size_t size) { return std::malloc(size); }
-void GumboFree(void*, void* p) { std::free(p); }
-
 GumboOptions MakeGumboOptions() {
   GumboOptions o = kGumboDefaultOptions;
-  o.allocator = &GumboAllocate;
-  o.deallocator = &GumboFree;
+  // Every byte of the tree comes from the Document's ParseArena (userdata is set per parse).
+  o.allocator = &internal::ParseArena::GumboAllocate;
+  o.deallocator = &internal::ParseArena::GumboFree;
   // Parse errors are not reported to anyone; recording them only costs memory.
   o.max_errors = 0;
   return o;
@@ -72,10 +68,6 @@ const GumboOptions& GumboParseOptions() {
   static const GumboOptions options = MakeGumboOptions();
   return options;
 }
-
-struct GumboOutputDeleter {
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(&GumboParseOptions(), o); }
-};
 
 // Collects the descendants of `top` in document order, without recursion.
 std::vector<GumboNode*> Descendants(GumboNode* top) {
@@ -96,11 +88,11 @@ std::vector<GumboNode*> Descendants(GumboNode* top) {
 }
 
 // Makes every descendant of `top` a direct child of it, in document order, so that the tree is no
-// deeper than `top`'s depth + 1. Each moved node keeps its own child array allocated but empty, so
-// gumbo_destroy_output still frees everything exactly once.
-void Flatten(GumboNode* top) {
+// deeper than `top`'s depth + 1. Each moved node keeps its own child array, empty; the new array comes
+// from the arena that holds the rest of the tree.
+void Flatten(GumboNode* top, internal::ParseArena& arena) {
   std::vector<GumboNode*> all = Descendants(top);
-  auto** data = static_cast<void**>(std::malloc(sizeof(void*) * (all.empty() ? 1 : all.size())));
+  auto** data = static_cast<void**>(arena.Allocate(sizeof(void*) * (all.empty() ? 1 : all.size())));
   if (!data) return;  // out of memory: keep the deep tree rather than lose it
   for (std::size_t i = 0; i < all.size(); ++i) {
     GumboNode* n = all[i];
@@ -110,7 +102,6 @@ void Flatten(GumboNode* top) {
     data[i] = n;
   }
   GumboVector& v = top->v.element.children;
-  std::free(v.data);
   v.data = data;
   v.length = static_cast<unsigned>(all.size());
   v.capacity = static_cast<unsigned>(all.size() ? all.size() : 1);
@@ -155,7 +146,10 @@ struct Document::Rep {
   std::string source;
   std::string parsed;             // the page after LimitNesting, when it removed tags; else empty
   std::deque<std::string> names;  // lowercase names of elements Gumbo does not know
-  std::unique_ptr<GumboOutput, GumboOutputDeleter> output;  // last: destroyed first
+  // Owns all of Gumbo's memory, `output` included: the tree is released with the arena, so
+  // gumbo_destroy_output is never called.
+  internal::ParseArena arena;
+  GumboOutput* output = nullptr;
 };
 
 Document::Document(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -176,9 +170,11 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
   if (auto limited = internal::LimitNesting(rep->source, max_depth)) rep->parsed = std::move(*limited);
   const std::string& input = rep->parsed.empty() ? rep->source : rep->parsed;
 
-  GumboOutput* out = gumbo_parse_with_options(&GumboParseOptions(), input.data(), input.size());
+  GumboOptions gumbo_options = GumboParseOptions();
+  gumbo_options.userdata = &rep->arena;
+  GumboOutput* out = gumbo_parse_with_options(&gumbo_options, input.data(), input.size());
   if (!out) return Status::Internal("the HTML parser returned no document");
-  rep->output.reset(out);
+  rep->output = out;
 
   // One iterative pass over the tree: enforce the depth limit exactly (the document node is depth 0,
   // <html> depth 1: an element at the limit gets its whole subtree flattened into it) and give
@@ -188,7 +184,7 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
   while (!stack.empty()) {
     auto [n, depth] = stack.back();
     stack.pop_back();
-    if (IsElement(n) && depth >= max_depth && ChildCount(n) > 0) Flatten(n);
+    if (IsElement(n) && depth >= max_depth && ChildCount(n) > 0) Flatten(n, rep->arena);
     if (IsElement(n) && n->v.element.tag == GUMBO_TAG_UNKNOWN) {
       // "<my-Tag a=b>" -> "my-tag". Done by hand: gumbo_tag_from_original_text asserts on a tag
       // cut off by the end of the page.
