@@ -5,6 +5,7 @@
 #
 #   bench/crawl_bench.sh [--sizes "5000 50000"] [--runs 3] [--only scrapy|healthcrawl]
 #                        [--hc PATH] [--sites-dir DIR] [--timeout SECONDS] [--results FILE]
+#                        [--extract-bench PATH]
 #
 #   --sizes      site sizes in pages (default "5000 50000")
 #   --runs       runs per crawler and size; the median is reported (default 3)
@@ -14,18 +15,21 @@
 #                removed at exit; generating 50,000 pages takes a few minutes and about 4 GB)
 #   --timeout    per-run limit in seconds (default 3600); a run that hits it is reported as such
 #   --results    also append one JSON line per run to FILE
+#   --extract-bench  the extract_bench binary for the Gumbo ceiling (default: build-bench/bench/extract_bench;
+#                skipped with a message when there is none)
 #
 # Each size: bench/gen_site.py writes the site, scripts/serve-site serves it (nginx, gzip, per-page
 # charset headers), then Scrapy (bench/scrapy_mfk/mfk_spider.py via Debian's /usr/bin/python3) and
 # healthcrawl (`healthcrawl crawl`, skipped with a message until the binary has it) each crawl it from
 # /list/zixun.html. Both reach www.mfk.com only through 127.0.0.1:PORT (Scrapy as an HTTP proxy client,
 # healthcrawl with --connect-to). Measured with /usr/bin/time -v: wall time (pages/s = pages served with
-# 200 by nginx during the run / wall seconds), user+sys CPU, maximum RSS. Prints a Markdown table.
+# 200 by nginx during the run / wall seconds), user+sys CPU, maximum RSS. Prints a Markdown table, then
+# the Gumbo ceiling: extract_bench's *_SitePages rows on a sample of each site's own pages, one core.
 # nginx and the temp files are cleaned up at exit, however the script ends.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-sizes="5000 50000" runs=3 only="" hc="" sites_dir="" run_timeout=3600 results=""
+sizes="5000 50000" runs=3 only="" hc="" sites_dir="" run_timeout=3600 results="" extract_bench=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=$2; shift 2 ;;
@@ -35,7 +39,8 @@ while [ $# -gt 0 ]; do
     --sites-dir) sites_dir=$2; shift 2 ;;
     --timeout) run_timeout=$2; shift 2 ;;
     --results) results=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --extract-bench) extract_bench=$2; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "crawl_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -124,7 +129,25 @@ EOF
   fi
 }
 
+# --- Gumbo alone, the parse ceiling ------------------------------------------------------------------
+if [ -z "$extract_bench" ] && [ -x "$repo/build-bench/bench/extract_bench" ]; then extract_bench=$repo/build-bench/bench/extract_bench; fi
+if [ -z "$extract_bench" ]; then
+  log "no build-bench/bench/extract_bench: Gumbo ceiling skipped (cmake -DHC_BUILD_BENCH=ON, target extract_bench)"
+fi
+# Gumbo's parse alone and parse + extract on one core, over a sample of the site's own pages.
+ceiling() {
+  [ -n "$extract_bench" ] || return 0
+  HC_BENCH_SITE="$1/www" "$extract_bench" --benchmark_filter=SitePages --benchmark_repetitions=3 \
+      --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null |
+    $PY -c '
+import json, sys
+rows = {b["run_name"]: b["items_per_second"] for b in json.load(sys.stdin)["benchmarks"] if b.get("aggregate_name") == "median"}
+print(sys.argv[1], round(rows["BM_GumboParseOnly_SitePages"]), round(rows["BM_ParseAndExtract_SitePages"]))' "$2" >>"$work/ceiling" ||
+    log "extract_bench on $1 failed: Gumbo ceiling skipped"
+}
+
 : >"$work/rows"
+: >"$work/ceiling"
 for size in $sizes; do
   site="${sites_dir:-$work}/mfk-$size"
   if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $size or m['seed'] != 1)"; then
@@ -163,23 +186,16 @@ for size in $sizes; do
   # Anything not from the crawlers' loopback connections would show here; the log lists every request.
   if grep -qv '^127\.0\.0\.1 ' "$access"; then log "WARNING: requests from other addresses in $access"; fi
   stop_server
+  ceiling "$site" "$size"
   if [ -z "$sites_dir" ]; then rm -rf "$site"; fi
 done
 
-# --- Gumbo alone, the parse ceiling (issue 2's bench), if built ----------------------------------------
-gumbo=""
-if [ -x "$repo/build-bench/bench/extract_bench" ]; then
-  gumbo=$("$repo/build-bench/bench/extract_bench" --benchmark_filter=BM_GumboParseOnly --benchmark_format=json 2>/dev/null |
-          $PY -c 'import json,sys; print(round(json.load(sys.stdin)["benchmarks"][0]["items_per_second"]))' || true)
-else
-  log "no build-bench/bench/extract_bench: Gumbo ceiling skipped (cmake -DHC_BUILD_BENCH=ON, target extract_bench)"
-fi
-
 # --- the table ---------------------------------------------------------------------------------------
-$PY - "$work/rows" "${scrapy_version:-?}" "$runs" "$gumbo" <<'EOF'
+$PY - "$work/rows" "${scrapy_version:-?}" "$runs" "$work/ceiling" "$(nproc)" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-scrapy_version, runs, gumbo = sys.argv[2], sys.argv[3], sys.argv[4]
+scrapy_version, runs, cores = sys.argv[2], sys.argv[3], int(sys.argv[5])
+ceilings = {int(l.split()[0]): (int(l.split()[1]), int(l.split()[2])) for l in open(sys.argv[4]) if l.strip()}
 names = {"scrapy": f"Scrapy {scrapy_version} (python3-scrapy)", "healthcrawl": "healthcrawl"}
 print()
 print("| crawler | site pages | runs | pages fetched | wall s | pages/s | CPU s per 1,000 pages | peak RSS MB |")
@@ -199,7 +215,17 @@ for tool in ("healthcrawl", "scrapy"):
         if incomplete:
             note += " (" + ", ".join(incomplete) + ": did not fetch the whole site)"
         print(f"| {names[tool]} | {size:,} | {len(ok)}{note} | {pages:,.0f} | {wall:.1f} | {pps:.1f} | {cpu:.1f} | {rss:.0f} |")
-if gumbo:
-    print(f"\nGumbo parse alone (extract_bench BM_GumboParseOnly, the bundled fixtures): {int(gumbo):,} pages/s on one core.")
+hc_pps = {}
+for size in sorted({int(r[1]) for r in rows if r[0] == "healthcrawl"}):
+    ok = [r for r in rows if r[0] == "healthcrawl" and int(r[1]) == size and r[7] == "ok"]
+    if ok:
+        hc_pps[size] = statistics.median(int(r[6]) / float(r[3]) for r in ok if float(r[3]) > 0)
+for size, (gumbo, extract) in sorted(ceilings.items()):
+    line = (f"\n{size:,}-page site, one core, a sample of its pages (extract_bench *_SitePages, median of 3): "
+            f"Gumbo's parse alone {gumbo:,} pages/s, parse + extract {extract:,} pages/s; "
+            f"the {cores}-core Gumbo ceiling is {cores * gumbo:,} pages/s")
+    if size in hc_pps:
+        line += f", healthcrawl's crawl reached {100 * hc_pps[size] / (cores * gumbo):.0f}% of it"
+    print(line + ".")
 print("\nMedians over the runs; pages fetched = HTML pages nginx served with 200 during the run.")
 EOF
