@@ -13,8 +13,6 @@
 // SIGINT/SIGTERM after a clean shutdown (in-flight URLs back in the queue, everything committed).
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -23,55 +21,13 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
 #include "store/store.h"
 
 namespace hc::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-std::atomic<int64_t> g_first_signal_ms{0};
-
-// The first SIGINT/SIGTERM asks for a graceful stop. A second one a second or more later ends the
-// process the default way (a user who means it); copies arriving together are one request, because
-// `timeout`, shells and service managers often signal both the process and its group.
-extern "C" void OnStopSignal(int sig) {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe (POSIX.1-2008 2.4.3)
-  const int64_t now = static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000 + 1;
-  int64_t first = 0;
-  if (g_first_signal_ms.compare_exchange_strong(first, now)) {
-    g_stop.store(true);
-    return;
-  }
-  if (now - first >= 1000) {
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-  }
-}
-
-// Installs the graceful-stop handlers for the life of one crawl and restores the old ones after.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = &OnStopSignal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 struct CrawlArgs {
   std::string site;
@@ -150,11 +106,9 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   }
   options.runs = store->get();
 
-  g_stop = false;
-  g_first_signal_ms = 0;
-  options.stop = &g_stop;
   Result<crawl::CrawlReport> report = [&] {
     StopSignals signals;
+    options.stop = &StopSignals::flag();
     return crawl::RunCrawl(*program, **store, options);
   }();
   if (warc) {

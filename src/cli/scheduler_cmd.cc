@@ -8,7 +8,8 @@
 //
 // SIGTERM/SIGINT stop it gracefully: no new run starts, running crawls get the stop flag (in-flight
 // URLs go back to the queue, everything is committed), their runs are recorded as "interrupted" and
-// the locks released. A second signal ends it at once. Logs go to stderr.
+// the locks released. A second signal a second or more later ends it at once; copies arriving
+// together (process and group) count once (cli/stop_signals.h). Logs go to stderr.
 //
 // Exit codes: 130 stopped by SIGTERM/SIGINT after a clean shutdown (systemd: SuccessExitStatus=130);
 // 0 --once and every run ended ok; 1 --once and a run did not; 2 bad arguments or a broken jobs file;
@@ -16,12 +17,12 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
 
@@ -29,14 +30,6 @@ namespace hc::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void OnSchedulerStopSignal(int) {
-  g_stop.store(true);
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-}
 
 struct SchedulerArgs {
   std::string db = "healthcrawl.db";
@@ -102,35 +95,28 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
     return result;
   };
 
-  g_stop = false;
-  struct sigaction action {};
-  action.sa_handler = &OnSchedulerStopSignal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {};
-  struct sigaction old_term {};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-
   Status status;
+  bool stopped = false;
   {
+    StopSignals signals;
+    std::atomic<bool>& stop = StopSignals::flag();
     schedule::Scheduler scheduler(**store, **store, counted);
     spdlog::info("scheduler: running as {} on {}", scheduler.owner(), args.db);
     if (args.once) {
       auto next = scheduler.Step();
       if (!next.ok()) status = next.status();
-      Status drained = scheduler.Drain(&g_stop);
+      Status drained = scheduler.Drain(&stop);
       if (status.ok()) status = drained;
     } else {
-      status = scheduler.Run(g_stop);
+      status = scheduler.Run(stop);
     }
+    stopped = stop.load();
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
   if (!status.ok()) {
     spdlog::error("scheduler: {}", status.ToString());
     return kExitStorage;
   }
-  if (g_stop.load()) {
+  if (stopped) {
     spdlog::info("scheduler: stopped");
     return kExitInterrupted;
   }

@@ -335,4 +335,35 @@ TEST_F(ScheduleCliTest, SigtermStopsTheDaemonGracefully) {
   EXPECT_TRUE(Locks().empty());
 }
 
+// systemd (KillMode=control-group), `timeout` and shells signal the process and its group: the daemon
+// gets SIGTERM twice at once, which must still be one graceful stop, not a kill.
+TEST_F(ScheduleCliTest, TwoSigtermsAtOnceAreOneGracefulStop) {
+  hc::testing::HttpServer server;
+  ServeSlowMfk(server, milliseconds(700));
+  std::string out;
+  ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0) << out;
+  BackdateJob("nightly");
+  const pid_t daemon = Spawn(DaemonArgs(server, /*once=*/false), dir_ / "daemon.log");
+  ASSERT_GT(daemon, 0);
+  const bool mid_run = WaitFor([&] {
+    auto runs = History("nightly");
+    return !runs.empty() && !runs[0].finished && !server.Requests().empty();
+  });
+  kill(daemon, SIGTERM);
+  // Apart enough that the first has been handled (two pending SIGTERMs would merge into one), well
+  // within the second in which a repeat counts as the same request.
+  std::this_thread::sleep_for(milliseconds(100));
+  kill(daemon, SIGTERM);
+  int status = 0;
+  waitpid(daemon, &status, 0);
+  ASSERT_TRUE(mid_run) << hc::testing::ReadFile(dir_ / "daemon.log");
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << "\n"
+                                 << hc::testing::ReadFile(dir_ / "daemon.log");
+  EXPECT_EQ(WEXITSTATUS(status), 130) << hc::testing::ReadFile(dir_ / "daemon.log");
+  auto runs = History("nightly");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].stats.outcome, "interrupted");
+  EXPECT_TRUE(Locks().empty());
+}
+
 }  // namespace

@@ -424,6 +424,41 @@ TEST(CrawlEngine, SitemapsFromRobotsTxtIncludingIndexesAndGzip) {
   EXPECT_FALSE(frontier.Find(MfkUrl("/about/contact.html")).has_value());  // not followable
 }
 
+// A sitemap's URLs are added in chunks of 1,000 (to keep a 50,000-URL sitemap from raising peak
+// memory): every followable one of a 2,500-URL sitemap arrives, across the chunk boundaries.
+TEST(CrawlEngine, ALargeSitemapIsAddedWhole) {
+  HttpServer server;
+  hc::testing::ServeMfk(server);
+  server.RobotsTxt("User-agent: *\nAllow: /\nSitemap: http://www.mfk.com/sitemap.xml\n");
+  std::string xml = "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">";
+  for (int i = 1; i <= 2500; ++i) {
+    xml += "<url><loc>http://www.mfk.com/question/" + std::to_string(900000 + i) + ".html</loc></url>";
+    xml += "<url><loc>http://www.mfk.com/about/" + std::to_string(i) + ".html</loc></url>";  // not followable
+  }
+  xml += "</urlset>";
+  server.Route("/sitemap.xml", HttpResponse::Text(xml, "application/xml"));
+  server.Route("/none.html", HttpResponse{.status = 404});
+  auto program = hc::testing::LoadProgramWithSitemaps("mfk", "[]");
+  MemoryFrontier frontier;
+  CrawlOptions options = FastOptions(server);
+  options.read_sitemaps = true;
+  options.start_urls = {MfkUrl("/none.html")};
+  options.max_depth = 0;
+  auto report = RunCrawl(program, frontier, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->sitemaps, 1);
+  auto counts = frontier.CountUrls("mfk");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->total(), 2501);  // the start URL and every question page
+  for (int i : {1, 999, 1000, 1001, 2000, 2001, 2500}) {
+    auto row = frontier.Find(MfkUrl("/question/" + std::to_string(900000 + i) + ".html"));
+    ASSERT_TRUE(row.has_value()) << i;
+    EXPECT_EQ(row->url.discovered_from, "http://www.mfk.com/sitemap.xml") << i;
+    EXPECT_EQ(row->state, UrlState::kFailed) << i;  // fetched: the test server has no such page
+  }
+  EXPECT_FALSE(frontier.Find(MfkUrl("/about/1.html")).has_value());
+}
+
 TEST(CrawlEngine, StopsGracefullyAndLeavesNothingInFlight) {
   HttpServer server;
   hc::testing::ServeMfk(server);
