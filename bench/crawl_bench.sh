@@ -180,7 +180,7 @@ for size in $sizes; do
       rm -f "$work"/hc.db*
       measure healthcrawl "$size" "$run" "$access" \
         "$hc" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench --db "$work/hc.db" \
-          --connect-to "www.mfk.com:80:127.0.0.1:$port"
+          --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps
     fi
   done
   # Anything not from the crawlers' loopback connections would show here; the log lists every request.

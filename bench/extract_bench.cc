@@ -53,15 +53,14 @@ const std::vector<Page>& MfkPages() {
   return pages;
 }
 
-int64_t TotalBytes() {
+int64_t TotalBytes(const std::vector<Page>& pages) {
   int64_t n = 0;
-  for (const auto& p : MfkPages()) n += static_cast<int64_t>(p.utf8.size());
+  for (const auto& p : pages) n += static_cast<int64_t>(p.utf8.size());
   return n;
 }
 
 // Gumbo alone, the ceiling: parse and free.
-void BM_GumboParseOnly(benchmark::State& state) {
-  const auto& pages = MfkPages();
+void GumboParseOnly(benchmark::State& state, const std::vector<Page>& pages) {
   for (auto _ : state) {
     for (const auto& p : pages) {
       GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, p.utf8.data(), p.utf8.size());
@@ -70,15 +69,14 @@ void BM_GumboParseOnly(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages.size()));
-  state.SetBytesProcessed(state.iterations() * TotalBytes());
+  state.SetBytesProcessed(state.iterations() * TotalBytes(pages));
 }
-BENCHMARK(BM_GumboParseOnly)->Unit(benchmark::kMillisecond);
 
 // What the crawler does per page: Document::Parse (Gumbo) + the site's SelectorProgram (fields, lists,
 // links) + JSON assembly.
-void BM_ParseAndExtract(benchmark::State& state) {
-  const auto& pages = MfkPages();
-  auto program = hc::extract::LoadSite(std::filesystem::path(HC_SOURCE_DIR) / "selectors", "mfk");
+void ParseAndExtract(benchmark::State& state, const std::vector<Page>& pages, const std::filesystem::path& dir,
+                     const std::string& site) {
+  auto program = hc::extract::LoadSite(dir, site);
   if (!program.ok()) {
     state.SkipWithError(program.status().ToString().c_str());
     return;
@@ -93,7 +91,14 @@ void BM_ParseAndExtract(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages.size()));
-  state.SetBytesProcessed(state.iterations() * TotalBytes());
+  state.SetBytesProcessed(state.iterations() * TotalBytes(pages));
+}
+
+void BM_GumboParseOnly(benchmark::State& state) { GumboParseOnly(state, MfkPages()); }
+BENCHMARK(BM_GumboParseOnly)->Unit(benchmark::kMillisecond);
+
+void BM_ParseAndExtract(benchmark::State& state) {
+  ParseAndExtract(state, MfkPages(), std::filesystem::path(HC_SOURCE_DIR) / "selectors", "mfk");
 }
 BENCHMARK(BM_ParseAndExtract)->Unit(benchmark::kMillisecond);
 
@@ -119,36 +124,11 @@ std::vector<Page> SitePages(const std::filesystem::path& www) {
 void RegisterSiteBenchmarks(const char* www) {
   static const std::vector<Page> pages = SitePages(www);
   if (pages.empty()) return;
-  int64_t bytes = 0;
-  for (const auto& p : pages) bytes += static_cast<int64_t>(p.utf8.size());
-  benchmark::RegisterBenchmark("BM_GumboParseOnly_SitePages", [bytes](benchmark::State& state) {
-    for (auto _ : state) {
-      for (const auto& p : pages) {
-        GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, p.utf8.data(), p.utf8.size());
-        benchmark::DoNotOptimize(out->root);
-        gumbo_destroy_output(&kGumboDefaultOptions, out);
-      }
-    }
-    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages.size()));
-    state.SetBytesProcessed(state.iterations() * bytes);
+  benchmark::RegisterBenchmark("BM_GumboParseOnly_SitePages", [](benchmark::State& state) {
+    GumboParseOnly(state, pages);
   })->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("BM_ParseAndExtract_SitePages", [bytes](benchmark::State& state) {
-    auto program = hc::extract::LoadSite(std::filesystem::path(HC_SOURCE_DIR) / "bench", "mfk-bench");
-    if (!program.ok()) {
-      state.SkipWithError(program.status().ToString().c_str());
-      return;
-    }
-    for (auto _ : state) {
-      for (const auto& p : pages) {
-        auto doc = hc::html::Document::Parse(p.utf8);
-        hc::extract::PageInput in{p.url, {}};
-        auto page = program->Extract(*doc, in);
-        auto json = hc::extract::ToJson(page, in);
-        benchmark::DoNotOptimize(json);
-      }
-    }
-    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages.size()));
-    state.SetBytesProcessed(state.iterations() * bytes);
+  benchmark::RegisterBenchmark("BM_ParseAndExtract_SitePages", [](benchmark::State& state) {
+    ParseAndExtract(state, pages, std::filesystem::path(HC_SOURCE_DIR) / "bench", "mfk-bench");
   })->Unit(benchmark::kMillisecond);
 }
 

@@ -91,6 +91,12 @@ class ScheduleCliTest : public ::testing::Test {
     return *(*store)->ListJobLocks();
   }
 
+  // Starts the daemon on a due job whose pages answer slowly, waits until its run is under way, sends
+  // SIGTERM `signals` times and returns waitpid's status. Repeats come 100 ms apart: enough for the
+  // first to have been handled (two pending SIGTERMs would merge into one), well within the second in
+  // which a repeat counts as the same request.
+  int SigtermMidRun(int signals);
+
   hc::testing::TempDir dir_;
   fs::path selectors_ = dir_ / "selectors";
   fs::path db_ = dir_ / "crawl.db";
@@ -310,22 +316,30 @@ TEST_F(ScheduleCliTest, ADaemonKilledMidRunLeavesNoStuckLockAndTheNextRunHappens
   EXPECT_NE(out.find("crashed"), std::string::npos) << out;
 }
 
-TEST_F(ScheduleCliTest, SigtermStopsTheDaemonGracefully) {
+int ScheduleCliTest::SigtermMidRun(int signals) {
   hc::testing::HttpServer server;
   ServeSlowMfk(server, milliseconds(700));
   std::string out;
-  ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0) << out;
+  EXPECT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0) << out;
   BackdateJob("nightly");
   const pid_t daemon = Spawn(DaemonArgs(server, /*once=*/false), dir_ / "daemon.log");
-  ASSERT_GT(daemon, 0);
+  EXPECT_GT(daemon, 0);
   const bool mid_run = WaitFor([&] {
     auto runs = History("nightly");
     return !runs.empty() && !runs[0].finished && !server.Requests().empty();
   });
-  kill(daemon, SIGTERM);
+  for (int i = 0; i < signals; ++i) {
+    if (i > 0) std::this_thread::sleep_for(milliseconds(100));
+    kill(daemon, SIGTERM);
+  }
   int status = 0;
   waitpid(daemon, &status, 0);
-  ASSERT_TRUE(mid_run) << hc::testing::ReadFile(dir_ / "daemon.log");
+  EXPECT_TRUE(mid_run) << hc::testing::ReadFile(dir_ / "daemon.log");
+  return status;
+}
+
+TEST_F(ScheduleCliTest, SigtermStopsTheDaemonGracefully) {
+  const int status = SigtermMidRun(1);
   ASSERT_TRUE(WIFEXITED(status)) << hc::testing::ReadFile(dir_ / "daemon.log");
   EXPECT_EQ(WEXITSTATUS(status), 130) << hc::testing::ReadFile(dir_ / "daemon.log");
   auto runs = History("nightly");
@@ -338,25 +352,7 @@ TEST_F(ScheduleCliTest, SigtermStopsTheDaemonGracefully) {
 // systemd (KillMode=control-group), `timeout` and shells signal the process and its group: the daemon
 // gets SIGTERM twice at once, which must still be one graceful stop, not a kill.
 TEST_F(ScheduleCliTest, TwoSigtermsAtOnceAreOneGracefulStop) {
-  hc::testing::HttpServer server;
-  ServeSlowMfk(server, milliseconds(700));
-  std::string out;
-  ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0) << out;
-  BackdateJob("nightly");
-  const pid_t daemon = Spawn(DaemonArgs(server, /*once=*/false), dir_ / "daemon.log");
-  ASSERT_GT(daemon, 0);
-  const bool mid_run = WaitFor([&] {
-    auto runs = History("nightly");
-    return !runs.empty() && !runs[0].finished && !server.Requests().empty();
-  });
-  kill(daemon, SIGTERM);
-  // Apart enough that the first has been handled (two pending SIGTERMs would merge into one), well
-  // within the second in which a repeat counts as the same request.
-  std::this_thread::sleep_for(milliseconds(100));
-  kill(daemon, SIGTERM);
-  int status = 0;
-  waitpid(daemon, &status, 0);
-  ASSERT_TRUE(mid_run) << hc::testing::ReadFile(dir_ / "daemon.log");
+  const int status = SigtermMidRun(2);
   ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << "\n"
                                  << hc::testing::ReadFile(dir_ / "daemon.log");
   EXPECT_EQ(WEXITSTATUS(status), 130) << hc::testing::ReadFile(dir_ / "daemon.log");

@@ -391,6 +391,18 @@ TEST(CrawlEngine, GzipBodiesAndGbkPagesAreDecoded) {
   EXPECT_EQ(page->records[0]["title"], expected["records"][0]["title"]);
 }
 
+// Crawls from a start page that does not exist, with sitemaps read and links not followed: what gets
+// fetched came from the sitemaps that robots.txt names.
+Result<CrawlReport> CrawlSitemapsOnly(HttpServer& server, MemoryFrontier& frontier) {
+  server.Route("/none.html", HttpResponse{.status = 404});
+  auto program = hc::testing::LoadProgramWithSitemaps("mfk", "[]");
+  CrawlOptions options = FastOptions(server);
+  options.read_sitemaps = true;
+  options.start_urls = {MfkUrl("/none.html")};
+  options.max_depth = 0;
+  return RunCrawl(program, frontier, options);
+}
+
 TEST(CrawlEngine, SitemapsFromRobotsTxtIncludingIndexesAndGzip) {
   HttpServer server;
   hc::testing::ServeMfk(server);
@@ -407,14 +419,8 @@ TEST(CrawlEngine, SitemapsFromRobotsTxtIncludingIndexesAndGzip) {
   server.Route("/sitemap-1.xml.gz", HttpResponse{.status = 200,
                                                  .headers = {{"Content-Type", "application/gzip"}},
                                                  .body = hc::testing::GzipCompress(urlset)});
-  server.Route("/none.html", HttpResponse{.status = 404});
-  auto program = hc::testing::LoadProgramWithSitemaps("mfk", "[]");
   MemoryFrontier frontier;
-  CrawlOptions options = FastOptions(server);
-  options.read_sitemaps = true;
-  options.start_urls = {MfkUrl("/none.html")};
-  options.max_depth = 0;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlSitemapsOnly(server, frontier);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->sitemaps, 2);
   EXPECT_EQ(State(frontier, MfkUrl(hc::testing::kArticlePath)), UrlState::kDone);
@@ -437,14 +443,8 @@ TEST(CrawlEngine, ALargeSitemapIsAddedWhole) {
   }
   xml += "</urlset>";
   server.Route("/sitemap.xml", HttpResponse::Text(xml, "application/xml"));
-  server.Route("/none.html", HttpResponse{.status = 404});
-  auto program = hc::testing::LoadProgramWithSitemaps("mfk", "[]");
   MemoryFrontier frontier;
-  CrawlOptions options = FastOptions(server);
-  options.read_sitemaps = true;
-  options.start_urls = {MfkUrl("/none.html")};
-  options.max_depth = 0;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlSitemapsOnly(server, frontier);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->sitemaps, 1);
   auto counts = frontier.CountUrls("mfk");
