@@ -131,7 +131,7 @@ class Engine {
 
   // --- the fetch loop ----------------------------------------------------------------------------
   void FetchLoop();
-  bool LeaseMore();
+  bool LeaseMore(bool idle = false);
   void Dispatch();
   void DispatchOrigin(const std::string& name, OriginState& o);
   void SubmitRobots(const std::string& name, OriginState& o, const std::string& url, int hops);
@@ -201,6 +201,7 @@ class Engine {
   int64_t held_ = 0;          // leased URLs held by the fetch loop (waiting or in flight)
   int64_t final_ = 0;         // final outcomes decided this run (max_pages)
   Steady::time_point next_lease_{};
+  Steady::time_point next_probe_{};  // when every known origin is full: next look for unseen ones
   std::set<std::string> sitemaps_seen_;
   bool stopping_ = false;
   std::mt19937_64 rng_;
@@ -318,26 +319,37 @@ void Engine::ReleaseLongHolds() {
   }
 }
 
-// Leases URLs when the loop holds few, up to a small buffer per origin. True when some came.
-bool Engine::LeaseMore() {
+// Leases URLs in batches: up to about 4 x concurrency URLs for the origins that can take more. An
+// origin holding 2 x concurrency or more is full and skipped, so one busy or slow origin cannot use up
+// the buffer of the others (what one origin holds is bounded by its cap plus one lease). True when
+// some came.
+bool Engine::LeaseMore(bool idle) {
   if (Stopping()) return false;
   const auto now = Steady::now();
   int64_t want = 4 * concurrency_ + 4;
   const int64_t per_origin_cap = 2 * concurrency_ + 2;
   std::vector<std::string> skip;
-  int64_t waiting = 0;  // URLs held for origins that can take requests now
+  int64_t waiting = 0;  // held for the origins this lease may serve; full and paused ones are skipped
+  bool hungry = false;  // an origin that can take requests holds less than half its share
   for (const auto& [name, o] : origins_) {
-    if (static_cast<int64_t>(o.waiting.size()) >= per_origin_cap || o.robots == OriginState::Robots::kBlocked ||
-        LongHold(o, now)) {
+    const auto held = static_cast<int64_t>(o.waiting.size());
+    const bool paused = o.robots == OriginState::Robots::kBlocked || LongHold(o, now).has_value();
+    if (held >= per_origin_cap || paused) {
       skip.push_back(name);
+      continue;
     }
-    if (o.robots != OriginState::Robots::kBlocked && !LongHold(o, now)) {
-      waiting += static_cast<int64_t>(o.waiting.size());
-    }
+    waiting += held;
+    if (2 * held < per_origin_cap) hungry = true;
   }
-  // Lease in batches: only once the buffer is half empty. Topping it up after every finished page
-  // cost one lease query per page (7% of a crawl's CPU).
-  if (2 * waiting >= want) return false;
+  // Lease when an origin runs low. Topping the buffer up after every finished page cost one lease
+  // query per page (7% of a crawl's CPU).
+  if (!hungry) {
+    if (skip.size() < origins_.size()) return false;
+    // Every known origin is full or paused: the frontier may hold URLs of origins not seen yet. Look
+    // for them; after a look that found none, again only a second later or when the loop is idle, not
+    // after every finished page (the query walks past the skipped origins' queued URLs).
+    if (!idle && now < next_probe_) return false;
+  }
   const bool changed = frontier_changed_.exchange(false);
   if (!changed && now < next_lease_) return false;
   want -= waiting;
@@ -362,6 +374,7 @@ bool Engine::LeaseMore() {
   }
   if (leased->empty()) {
     next_lease_ = now + milliseconds(200);
+    if (!hungry) next_probe_ = now + std::chrono::seconds(1);  // no other origin has URLs now
     return false;
   }
   for (auto& url : *leased) {
@@ -835,7 +848,7 @@ void Engine::FetchLoop() {
       if (idle && !sitemaps_pending) {
         // Everything this loop started is recorded: look once more, then decide whether to wait.
         frontier_changed_ = true;
-        if (LeaseMore()) continue;
+        if (LeaseMore(/*idle=*/true)) continue;
         if (budget_ >= 0 && final_ >= budget_) break;
         Result<store::FrontierCounts> counts = [&] {
           std::lock_guard lock(store_mu_);

@@ -5,15 +5,24 @@
 
 #include "html/parse_arena_internal.h"
 
+namespace hc::html::internal {
+namespace {
+
+// Under AddressSanitizer every allocation is a malloc of its own, so that a read or write past the
+// end of one of Gumbo's buffers is still caught (a bump allocator would hide it inside the block).
 #if defined(__SANITIZE_ADDRESS__)
-#define HC_ARENA_PER_ALLOCATION 1
+constexpr bool kMallocEach = true;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define HC_ARENA_PER_ALLOCATION 1
+constexpr bool kMallocEach = true;
+#else
+constexpr bool kMallocEach = false;
 #endif
+#else
+constexpr bool kMallocEach = false;
 #endif
 
-namespace hc::html::internal {
+}  // namespace
 
 void ParseArena::FreeDeleter::operator()(char* p) const { std::free(p); }
 
@@ -29,14 +38,9 @@ void* ParseArena::Allocate(std::size_t size) {
   constexpr std::size_t kAlign = alignof(std::max_align_t);
   size = (size + kAlign - 1) & ~(kAlign - 1);
   if (size == 0) size = kAlign;
-#ifdef HC_ARENA_PER_ALLOCATION
-  // Under AddressSanitizer every allocation is a malloc of its own, so that a read or write past the
-  // end of one of Gumbo's buffers is still caught (a bump allocator would hide it inside the block).
-  return NewBlock(size);
-#else
-  if (size > kBlockBytes / 4) {
-    // A large buffer (the text of a long paragraph, a big child vector) gets a block of its own, so
-    // that the current block's free space is not thrown away for it.
+  if (kMallocEach || size > kBlockBytes / 4) {
+    // Every allocation under ASan; otherwise a large buffer (the text of a long paragraph, a big child
+    // vector), so that the current block's free space is not thrown away for it.
     return NewBlock(size);
   }
   if (size > left_) {
@@ -51,7 +55,6 @@ void* ParseArena::Allocate(std::size_t size) {
   next_ += size;
   left_ -= size;
   return out;
-#endif
 }
 
 void* ParseArena::GumboAllocate(void* arena, std::size_t size) {
