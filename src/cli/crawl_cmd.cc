@@ -13,9 +13,7 @@
 // SIGINT/SIGTERM after a clean shutdown (in-flight URLs back in the queue, everything committed).
 #include <spdlog/spdlog.h>
 
-#include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>

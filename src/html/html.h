@@ -46,7 +46,8 @@ struct ParseOptions {
   // bytes).
   std::size_t max_bytes = 64u << 20;
   // Elements nested deeper than this are flattened before parsing, so a hostile page of 100,000
-  // nested tags cannot exhaust the stack in Gumbo's recursive teardown or in our tree walks.
+  // nested tags cannot make Gumbo's tree builder take minutes and gigabytes (it is quadratic in the
+  // depth) or make our tree walks deep.
   // Flattened elements keep their attributes and content; what follows them becomes their siblings
   // instead of their children. Values below 4 are taken as 4 (<html> and <body> take two levels).
   std::size_t max_depth = 512;
