@@ -303,6 +303,17 @@ CREATE TABLE job_locks (
 CREATE INDEX crawl_runs_job ON crawl_runs(job, id);
 )sql";
 
+// Version 6: limits and poison pages (docs/RELIABILITY.md). `pages.notes` is a JSON array of the
+// limits a page hit when it was last parsed (nesting depth, links per page, URL length), so a limit is
+// visible on the page it cut short; `pages.links_dropped` counts the links it lost to them.
+// `frontier.parse_deaths` counts the consecutive crawler deaths during which the URL's page was being
+// parsed or extracted: at the limit the URL is failed instead of being fetched and parsed again.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE pages ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE pages ADD COLUMN links_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE frontier ADD COLUMN parse_deaths INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -314,6 +325,7 @@ const std::vector<Migration>& Migrations() {
       {3, "incremental exports: updated_seq columns, change_seq, exports", kV3},
       {4, "crawl frontier with revisit state; crawl_runs: job and change counts", kV4},
       {5, "scheduler: jobs, job_locks; crawl_runs indexed by job", kV5},
+      {6, "limits and poison pages: pages.notes, pages.links_dropped, frontier.parse_deaths", kV6},
   };
   return migrations;
 }

@@ -92,6 +92,10 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     EXPECT_EQ(peek.Int("SELECT count(*) FROM jobs"), 0);
     EXPECT_EQ(peek.Int("SELECT count(*) FROM job_locks"), 0);
     EXPECT_TRUE((*store)->ListRuns("", false, 10)->empty());
+    // Version 6: old pages hit no limit; no URL has killed a crawler.
+    EXPECT_EQ(peek.Text("SELECT group_concat(DISTINCT notes) FROM pages"), "[]");
+    EXPECT_EQ(peek.Int("SELECT sum(links_dropped) FROM pages"), 0);
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier WHERE parse_deaths > 0"), 0);
 
     // The upgraded database takes new writes and exports them with the old rows.
     auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z",
