@@ -89,6 +89,8 @@ ObservedPage ObserveResponse(const extract::SelectorProgram& program, const stor
   page.page_type = extracted.page_type;
   page.records = std::move(extracted.records);
   for (const auto& f : extracted.failures) page.field_failures.push_back({{"path", f.path}, {"reason", f.reason}});
+  page.limits = std::move(extracted.limits);
+  page.links_dropped = extracted.links_dropped;
   if (!extracted.failures.empty()) {
     page.failure_reason = "extract: " + extracted.failures.front().path + ": " + extracted.failures.front().reason;
   }

@@ -87,6 +87,10 @@ struct ExtractedPage {
   std::vector<FieldFailure> failures;  // required fields that are missing: the page failed
   std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null)
   std::vector<std::string> links;      // absolute hrefs to follow: resolved, filtered, deduped, in order
+  // Limits the page hit (nesting depth, links per page, URL length), one sentence each, stored in
+  // pages.notes; a page that hit one is extracted as far as the limit allowed, never failed for it.
+  std::vector<std::string> limits;
+  int64_t links_dropped = 0;           // links not followed because of a limit
   bool ok() const { return failures.empty(); }
 };
 

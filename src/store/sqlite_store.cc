@@ -130,6 +130,7 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
   const std::string hash = ok ? ContentHash(page_.records) : std::string();
+  const std::string notes = internal::DumpJson(Json(page_.limits));
 
   bool changed = false;
   {
@@ -143,8 +144,9 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
       auto ins = db_.Prepare(
           "INSERT INTO pages (site_id, url, fetched_url, page_type, http_status, content_type, charset,"
           " etag, last_modified, content_hash, first_fetched_at, last_fetched_at, last_changed_at,"
-          " failure_reason, updated_at, updated_seq, fetch_count)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, 1) RETURNING id");
+          " failure_reason, updated_at, updated_seq, fetch_count, notes, links_dropped)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17)"
+          " RETURNING id");
       if (!ins.ok()) return ins.status();
       ins->Bind(1, site_id_).Bind(2, key).Bind(3, page_.url).BindOrNull(4, page_.page_type);
       if (page_.http_status > 0) ins->Bind(5, page_.http_status);
@@ -152,6 +154,7 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
       ins->BindOrNull(9, page_.last_modified).BindOrNull(10, hash).Bind(11, fetched_);
       if (ok) ins->Bind(12, fetched_);
       ins->BindOrNull(13, page_.failure_reason).Bind(14, now_).Bind(15, seq_);
+      ins->Bind(16, notes).Bind(17, page_.links_dropped);
       if (!ins->Step()) return ins->status().ok() ? Status::Internal("no id from INSERT") : ins->status();
       page_id_ = ins->Int(0);
       changed = ok;
@@ -173,7 +176,8 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
             " last_changed_at = CASE WHEN ?12 THEN ?11 ELSE last_changed_at END,"
             " failure_reason = ?13, fetch_count = fetch_count + (?11 > last_fetched_at),"
             " updated_at = CASE WHEN ?12 OR ?14 THEN ?15 ELSE updated_at END,"
-            " updated_seq = CASE WHEN ?12 OR ?14 THEN ?16 ELSE updated_seq END"
+            " updated_seq = CASE WHEN ?12 OR ?14 THEN ?16 ELSE updated_seq END,"
+            " notes = ?17, links_dropped = ?18"
             " WHERE id = ?1");
         if (!up.ok()) return up.status();
         up->Bind(1, page_id_).Bind(2, site_id_).Bind(3, page_.url).BindOrNull(4, page_.page_type);
@@ -181,7 +185,7 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
         up->BindOrNull(6, page_.content_type).BindOrNull(7, page_.charset).BindOrNull(8, page_.etag);
         up->BindOrNull(9, page_.last_modified).BindOrNull(10, hash).Bind(11, fetched_);
         up->Bind(12, changed ? 1 : 0).Bind(13, new_failure).Bind(14, failure_changed ? 1 : 0);
-        up->Bind(15, now_).Bind(16, seq_);
+        up->Bind(15, now_).Bind(16, seq_).Bind(17, notes).Bind(18, page_.links_dropped);
         HC_RETURN_IF_ERROR(up->Run());
       } else {
         HC_RETURN_IF_ERROR(Execute(

@@ -71,6 +71,8 @@ struct PageObservation {
   std::string failure_reason{};
   Json records = Json::array();         // the page JSON's "records" (at most one record)
   Json field_failures = Json::array();  // the page JSON's "failures" ({"path","reason"} objects)
+  std::vector<std::string> limits{};    // limits the page hit at this parse (pages.notes)
+  int64_t links_dropped = 0;            // links lost to a limit (pages.links_dropped)
   std::optional<RawResponse> raw{};       // archived (zstd) when present and archiving is on
   // The dedupe key of a URL found inside a record (an answer card's question_url), so that a card
   // and the question page it links to meet in one questions row. Identity when empty.

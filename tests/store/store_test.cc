@@ -93,6 +93,23 @@ TEST_F(StoreTest, StoringTheSameObservationTwiceChangesNothing) {
   EXPECT_EQ(Dump(), before);
 }
 
+TEST_F(StoreTest, LimitsAPageHitAreItsNotesAndTheLatestParseSaysWhich) {
+  auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T02:00:00Z", Article("标题", 5));
+  page.limits = {"links: 190000 links over the limit of 10000 per page were not followed"};
+  page.links_dropped = 190000;
+  Put(page);
+  Peek peek(path());
+  EXPECT_EQ(peek.Text("SELECT notes FROM pages"),
+            R"(["links: 190000 links over the limit of 10000 per page were not followed"])");
+  EXPECT_EQ(peek.Int("SELECT links_dropped FROM pages"), 190000);
+  // A later parse that hit no limit clears them; the content did not change, so neither do the rows.
+  auto later = Page("https://www.mfk.com/article/1.html", "2026-03-02T02:00:00Z", Article("标题", 5));
+  Put(later);
+  EXPECT_EQ(peek.Text("SELECT notes FROM pages"), "[]");
+  EXPECT_EQ(peek.Int("SELECT links_dropped FROM pages"), 0);
+  EXPECT_EQ(peek.Text("SELECT last_changed_at FROM pages"), "2026-03-01T02:00:00Z");
+}
+
 TEST_F(StoreTest, AnUnchangedPageObservedAgainOnlyAddsAViewObservation) {
   auto first = Page("https://www.mfk.com/article/1.html", "2026-03-01T02:00:00Z", Article("标题", 5));
   Put(first);
