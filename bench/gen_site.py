@@ -52,7 +52,7 @@ CATEGORIES = [("neike", "内科"), ("waike", "外科"), ("guke", "骨科"), ("fu
               ("erke", "儿科"), ("zhongyi", "中医"), ("yingyang", "营养")]
 LIST_PAGE_SIZE = 40  # articles per listing page
 CARDS_PER_ARTICLE = 16
-SNIPPET_CHARS = 150  # an answer card shows this much of the answer (the real page cuts at about 150)
+SNIPPET_CHARS = 150  # an answer card shows this much of the answer, as the real page does
 GBK_SHARE = 0.10
 # Of the GBK pages: share served with no charset in Content-Type, share served with a lying charset=utf-8.
 GBK_NO_HEADER_SHARE = 0.05
