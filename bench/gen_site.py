@@ -15,9 +15,12 @@ selectors/mfk.yaml extracts the same fields from them, plus robots.txt and sitem
     OUT/urls.txt              the N page URLs (what a complete crawl fetches)
     OUT/manifest.json         counts, sizes, encodings, the start URL
 
-Every page is 40-80 KB as served (listings about 40-50 KB); about 10% are GBK-encoded and declare it in a
-meta tag. Of the GBK pages most are served with `charset=gbk`, a few with no charset in the header and a
-few with a header that lies (`charset=utf-8`), as real Chinese portals do. Links use the forms the real
+Articles are laid out as the real article page of the fixture (lead and four labelled paragraphs, the
+disease card and tabs, 16 answer cards cut at 150 characters, no author/tags/reviewer/sidebar), about
+30-34 KB as served; question pages are padded with further answers to 40-80 KB and listings with hot
+questions to 40-50 KB. About 10% of the pages are GBK-encoded and declare it in a meta tag. Of the GBK
+pages most are served with `charset=gbk`, a few with no charset in the header and a few with a header
+that lies (`charset=utf-8`), as real Chinese portals do. Links use the forms the real
 site uses (site-relative, `../`, `./`, protocol-relative, absolute, upper-case scheme and host, tracking
 parameters, fragments, a denied print view), and every followable link points at a page that exists.
 Listing pagination plus the answer cards reach every page from the start URL /list/zixun.html.
@@ -49,6 +52,7 @@ CATEGORIES = [("neike", "内科"), ("waike", "外科"), ("guke", "骨科"), ("fu
               ("erke", "儿科"), ("zhongyi", "中医"), ("yingyang", "营养")]
 LIST_PAGE_SIZE = 40  # articles per listing page
 CARDS_PER_ARTICLE = 16
+SNIPPET_CHARS = 150  # an answer card shows this much of the answer, as the real page does
 GBK_SHARE = 0.10
 # Of the GBK pages: share served with no charset in Content-Type, share served with a lying charset=utf-8.
 GBK_NO_HEADER_SHARE = 0.05
@@ -69,8 +73,10 @@ QUESTION_TITLES = ["{}是怎么回事？", "{}需要做什么检查？", "{}吃�
                    "孩子{}要紧吗？", "{}可以运动吗？", "{}复发了怎么办？", "怀孕期间{}怎么办？",
                    "{}和饮食有关系吗？"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = ["俊秋", "立新", "春梅", "志强", "海燕", "文斌", "建国", "丽华", "志明", "晓东", "淑芬", "晓雯",
-         "静", "伟", "敏", "磊", "洁", "军", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂兰",
+# Given names that, with SURNAMES, never spell a doctor of the fixtures (the real article's 12 or the names
+# the fixtures once invented), so a generated doctor is never mistaken for one of them.
+GIVEN = ["玉梅", "国强", "秀兰", "文华", "建平", "丽君", "建新", "丽华", "志明", "晓峰", "淑华", "晓燕",
+         "静", "伟", "敏", "磊", "洁", "军", "斌", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂兰",
          "国平", "红梅", "永刚", "玉兰", "建华", "晓明", "雪梅", "卫东", "振华"]
 DOCTOR_TITLES = ["主任医师", "副主任医师", "主治医师"]
 DEPARTMENTS = ["骨科", "神经内科", "内分泌科", "康复医学科", "针灸推拿科", "血管外科", "妇产科",
@@ -131,11 +137,19 @@ class Fixtures:
         body = _between(article, '<div class="article-body">', '<p class="disclaimer">')
         self.article_paragraphs = [p.strip() for p in re.findall(r"<p(?: class=\"lead\")?>(.*?)</p>", body, re.S)]
         self.disclaimer = _between(article, '<p class="disclaimer">', "</p>", include_start=False)
+        # Answer text: the article's 16 real cards (a card the page cuts short is cut back to its last
+        # full sentence), then any question-page paragraph not among them.
         self.answer_paragraphs = []
+        for card in re.findall(r'<p class="answer-text">(.*?)</p>',
+                               _between(article, '<div class="answer-list">', '<a class="btn-consult"'), re.S):
+            card = card.strip()
+            end = card.rfind("。")
+            self.answer_paragraphs.append(card[:end + 1] if end > 0 else card)
         self.desc_paragraphs = []
         for q in questions:
             for block in re.findall(r'<div class="answer-content">(.*?)</div>', q, re.S):
-                self.answer_paragraphs += [p.strip() for p in re.findall(r"<p>(.*?)</p>", block, re.S)]
+                self.answer_paragraphs += [p.strip() for p in re.findall(r"<p>(.*?)</p>", block, re.S)
+                                           if p.strip() not in self.answer_paragraphs]
             desc = _between(q, '<div class="ask-desc">', "</div>")
             self.desc_paragraphs += [p.strip() for p in re.findall(r"<p>(.*?)</p>", desc, re.S)]
         self.list_summaries = [s for s in re.findall(r'<div class="txt">\s*<h3>.*?</h3>\s*<p>(.*?)</p>', listing, re.S)
@@ -376,115 +390,97 @@ class PageWriter:
                 + "".join(qs) + '      </ul>\n    </div>\n')
 
     # --- article ----------------------------------------------------------------------------------
+    def card_doctor(self, d):
+        """The doctor lines of an answer card as the real article page shows them: name and title, then
+        hospital and grade (no department)."""
+        doc = self.site.doctors[d]
+        return (f'<div class="doc-bar">\n'
+                f'              <a class="doc-avatar" href="/doctor/{doc["id"]}.html" target="_blank"><img src="//img.mfk.com/doctor/{doc["id"]}.jpg" alt="{doc["name"]}"></a>\n'
+                f'              <div class="doc-info">\n'
+                f'                <p><a class="doc-name" href="/doctor/{doc["id"]}.html" target="_blank">{doc["name"]}</a> <span class="doc-title">{doc["title"]}</span></p>\n'
+                f'                <p><span class="doc-hosp">{doc["hosp"]}</span> <i class="doc-grade">{doc["grade"]}</i></p>\n'
+                f'              </div>\n'
+                f'            </div>\n')
+
     def article(self, i):
+        """An article laid out as the real page of the fixture (fixtures/sites/mfk/README.md): title,
+        date and views, the lead and four labelled paragraphs, the disclaimer, the disease card and its
+        tabs, the slogan, 16 answer cards and the consult button, inside the site's chrome. No author,
+        tags, reviewer, answer dates, related articles or sidebar: the real page shows none."""
         s, fx = self.site, self.fx
         r = s.rng("article", i)
         encoding, header = s.encoding_of("a", i)
         path, aid = s.article_path(i), s.article_ids[i]
-        cat = i % len(CATEGORIES)
-        slug, cat_name = CATEGORIES[cat]
+        slug, cat_name = CATEGORIES[i % len(CATEGORIES)]
         title = s.article_title(i)
         published = s.article_date(i)
         topic = s.article_topic(i)
-        author = SURNAMES[r.randrange(len(SURNAMES))] + r.choice(GIVEN)
-        reviewer = r.randrange(len(s.doctors))
-        rev = s.doctors[reviewer]
         lead = shuffle_sentences(r, fx.article_paragraphs[0])
         e = html.escape
-        head = self.head(fx.article, encoding, f"{title}_{cat_name}_民福康", f"{topic},{cat_name},健康资讯",
-                         _strip_tags(lead)[:90], "article", path,
-                         f"{published.isoformat()}T08:30:00+08:00", "article", aid, slug)
+        head = self.head(fx.article, encoding, f"{title}_民福康", f"{topic},{cat_name},健康资讯",
+                         _strip_tags(lead)[:90], "article", path, published.isoformat(), "article", aid, slug)
         _, _, top, bottom = fx.article
         crumbs = (f'<div class="crumbs w1200">\n  <a href="{s.base}/">首页</a> &gt; <a href="/list/zixun.html">健康资讯</a> &gt; '
-                  f'<a href="/list/{slug}.html">{cat_name}</a> &gt; <span>正文</span>\n</div>\n')
-        tags = r.sample(TOPICS, 4)
-        tag_links = "".join(f'<a href="/tag/t{TOPICS.index(t)}/" target="_blank">{t}</a>' for t in tags)
-        main_head = (
-            f'<div class="main w1200 clearfix">\n  <div class="main-left">\n'
-            f'    <div class="article" id="article" data-id="{aid}">\n'
-            f'      <h1 class="article-title">{e(title)}</h1>\n'
-            f'      <div class="article-meta">\n'
-            f'        <span class="time">发布于 {published.isoformat()}</span>\n'
-            f'        <span class="views">{views_text(r, "次浏览")}</span>\n'
-            f'        <span class="source">来源：民福康</span>\n'
-            f'        <a class="print" href="{path}?print=1" target="_blank" rel="nofollow">打印</a>\n'
-            f'        <a class="share js-share" href="javascript:void(0);" data-title="{e(title)}">分享</a>\n'
-            f'      </div>\n'
-            f'      <div class="article-author clearfix">\n'
-            f'        <img class="avatar" src="//img.mfk.com/doctor/{rev["id"]}_s.jpg" alt="" width="40" height="40">\n'
-            f'        <span class="author">撰稿：{author}</span>\n'
-            f'        <span class="reviewer">审核专家：<a href="/doctor/{rev["id"]}.html" target="_blank">{rev["name"]}</a>&nbsp;{rev["title"]}&nbsp;{rev["hosp"]}&nbsp;{rev["dept"]}</span>\n'
-            f'      </div>\n'
-            f'      <div class="article-body">\n'
-            f'        <p class="lead">{lead}</p>\n'
-            f'        <div class="img-box"><img src="//img.mfk.com/article/{published:%Y/%m/%d}/{aid}_1.jpg" alt="{e(title)}" width="600" height="400"><span class="img-desc">图片来源：民福康</span></div>\n')
-        ad = (f'        <div class="ad-slot ad-inarticle" id="ad_u6543210"><script>(window.slotbydup = window.slotbydup || []).push({{id: "u6543210", container: "ad_u6543210", async: true}}); '
-              f'document.write(\'<script src="//cpro.baidustatic.com/cpro/ui/cm.js" async="async"><\\/script>\');</script>'
-              f'<a href="https://e.mfk-union.cn/click?c={r.randint(1000, 9999)}&amp;p=article" target="_blank" rel="nofollow"><img src="//static.mfk.com/ad/8812.jpg" alt="广告" width="640" height="90"></a></div>\n')
-        after_body = [f'        <p class="disclaimer">{fx.disclaimer}</p>\n      </div>\n',
-                      f'      <div class="article-tags">标签：{tag_links}</div>\n']
+                  f'<span>正文</span>\n</div>\n')
+        parts = [head, top, crumbs,
+                 f'<div class="main w1200 clearfix">\n  <div class="main-left">\n'
+                 f'    <div class="article" id="article" data-id="{aid}">\n'
+                 f'      <h1 class="article-title">{e(title)}</h1>\n'
+                 f'      <div class="article-meta">\n'
+                 f'        <span class="time">发布于&nbsp; {published.isoformat()}</span>\n'
+                 f'        <span class="views">{views_text(r, "次浏览")}</span>\n'
+                 f'      </div>\n'
+                 f'      <div class="article-body">\n'
+                 f'        <p class="lead">{lead}</p>\n']
+        # The four labelled paragraphs, in turn from the fixture's, sentences shuffled behind the label.
+        labelled = fx.article_paragraphs[1:]
+        for k in range(4):
+            parts.append("        <p>" + shuffle_sentences(r, labelled[(i + k) % len(labelled)]) + "</p>\n")
         disease = r.choice(TOPICS)
-        after_body.append(
-            f'      <div class="disease-card">\n'
-            f'        <div class="disease-hd"><span class="disease-name">{disease}</span><span class="disease-alias">别名：无</span></div>\n'
-            f'        <p class="disease-summary">{disease}{fx.disease_summary[4:]}</p>\n'
-            f'        <div class="disease-ft"><span class="disease-dept">就诊科室：{cat_name}</span><a class="more" href="/disease/d{TOPICS.index(disease)}.html" target="_blank">了解详情</a></div>\n'
-            f'      </div>\n')
-        after_body.append(f'      <div class="answers-box">\n        <div class="box-hd"><h2>医生回答</h2><span class="sub">{CARDS_PER_ARTICLE}位医生回答了相关问题</span></div>\n        <div class="answer-list">\n')
-        q_forms = ["", "dotdot", "", "", "", "", "abs", "", "", "", "", "proto", "", "", "", ""]
+        parts.append(
+            f'        <p class="disclaimer">{fx.disclaimer}</p>\n      </div>\n'
+            f'      <div class="disease-box">\n'
+            f'        <div class="disease-card">\n'
+            f'          <div class="disease-hd"><h3>了解疾病</h3></div>\n'
+            f'          <p class="disease-name">{disease}</p>\n'
+            f'          <p class="disease-summary">{disease}{fx.disease_summary[4:]}</p>\n'
+            f'          <a class="more" href="/disease/d{TOPICS.index(disease)}.html" target="_blank">了解详情</a>\n'
+            f'        </div>\n'
+            f'        <ul class="disease-tabs">\n'
+            f'          <li class="on"><a href="javascript:;" data-tab="know">了解疾病</a></li>\n'
+            f'          <li><a href="javascript:;" data-tab="test">自测工具</a></li>\n'
+            f'          <li><a href="javascript:;" data-tab="guide">行动指南</a></li>\n'
+            f'          <li><a href="javascript:;" data-tab="read">延展阅读</a></li>\n'
+            f'        </ul>\n      </div>\n'
+            f'      <div class="answers-box">\n'
+            f'        <div class="slogan"><span class="brand">民福康</span> | 为用户打造的实用医典</div>\n'
+            f'        <div class="answer-list">\n')
+        # The fixture's href forms at the fixture's card positions (1-based 2 and 11 `../`, 7 absolute,
+        # 13 protocol-relative, 15 upper-case scheme and host).
+        q_forms = {1: "dotdot", 6: "abs", 10: "dotdot", 12: "proto", 14: "upper"}
         for j in range(CARDS_PER_ARTICLE):
             q = s.question_of_card(i, j)
             meta = s.question_meta(q)
             qpath = s.question_path(q)
-            form = q_forms[j]
+            form = q_forms.get(j, "")
             href = "../" + qpath.lstrip("/") if form == "dotdot" else self.link(qpath, form)
-            snippet = _strip_tags(shuffle_sentences(s.rng("answer", f"{q}:0"), fx.answer_paragraphs[(q + 0) % len(fx.answer_paragraphs)]))
-            snippet = e(snippet[:48]) + "..."
-            after_body.append(
+            # The card shows the start of the question page's first answer, cut at SNIPPET_CHARS with no
+            # ellipsis, or all of it when it is shorter, as the real page does.
+            answer = _strip_tags(shuffle_sentences(s.rng("answer", f"{q}:0"), fx.answer_paragraphs[q % len(fx.answer_paragraphs)]))
+            parts.append(
                 f'          <div class="answer-card">\n'
                 f'            <a class="q-title" href="{href}" target="_blank">{e(meta["title"])}</a>\n'
-                f'            {self.doctor_bar(meta["doctors"][0])}'
-                f'            <p class="answer-text">{snippet}</p>\n'
-                f'            <div class="answer-ft"><span class="answer-time">回答于 {meta["times"][0]:%Y-%m-%d}</span><a class="read-all" href="{href}" target="_blank">查看全文</a></div>\n'
+                f'            {self.card_doctor(meta["doctors"][0])}'
+                f'            <p class="answer-text">{e(answer[:SNIPPET_CHARS])}</p>\n'
                 f'          </div>\n')
-        prev_i, next_i = (i - len(CATEGORIES)) % s.n_articles, (i + len(CATEGORIES)) % s.n_articles
-        related = r.sample(range(s.n_articles), 5)
-        rel_forms = [("./" + s.article_path(related[0]).rsplit("/", 1)[1]),
-                     self.link(s.article_path(related[1]), "upper"),
-                     s.article_path(related[2]) + "?from=related",
-                     s.article_path(related[3]), s.article_path(related[4])]
-        after_body.append(
-            f'        </div>\n        <a class="load-more js-load-more" href="javascript:;" data-page="2" data-aid="{aid}">查看更多医生回答</a>\n      </div>\n'
-            f'      <div class="article-pn">\n'
-            f'        <p class="prev">上一篇：<a href="{s.article_path(prev_i)}">{e(s.article_title(prev_i))}</a></p>\n'
-            f'        <p class="next">下一篇：<a href="{s.article_path(next_i)}">{e(s.article_title(next_i))}</a></p>\n'
-            f'      </div>\n      <div class="related">\n        <div class="box-hd"><h2>相关文章</h2></div>\n        <ul>\n'
-            + "".join(f'          <li><a href="{h}" target="_blank">{e(s.article_title(k))}</a><span>{s.article_date(k).isoformat()}</span></li>\n'
-                      for h, k in zip(rel_forms, related))
-            + f'        </ul>\n      </div>\n'
+        parts.append(
+            f'        </div>\n'
+            f'        <a class="btn-consult" href="https://ask.mfk.com/ask?from=article&amp;aid={aid}" target="_blank" rel="nofollow">免费咨询</a>\n'
+            f'      </div>\n'
             f'      <!-- 旧版推荐位，已下线 <a href="/article/{aid - 400000}.html">旧版推荐</a> -->\n'
             f'      <script>document.write(\'<div class="js-rec"><a href="/article/{aid - 300000}.html">猜你喜欢<\\/a><\\/div>\');</script>\n'
-            f'    </div>\n  </div>\n  <div class="main-right">\n'
-            f'    <div class="side-box side-doc">\n      <div class="box-hd"><h3>审核专家</h3></div>\n'
-            f'      <a class="doc-avatar" href="/doctor/{rev["id"]}.html" target="_blank"><img src="//img.mfk.com/doctor/{rev["id"]}.jpg" alt="{rev["name"]}"></a>\n'
-            f'      <p><a href="/doctor/{rev["id"]}.html" target="_blank">{rev["name"]}</a> {rev["title"]}</p>\n'
-            f'      <p>{rev["hosp"]} {rev["dept"]}</p>\n'
-            f'      <a class="btn-ask" href="https://ask.mfk.com/doctor/{rev["id"]}?source=article" target="_blank" rel="nofollow">向TA提问</a>\n    </div>\n'
-            + self.side_hot(r, 6, 3) + '  </div>\n</div>\n')
-        fixed = [head, top, crumbs, main_head, ad] + after_body + [bottom]
-        # Body paragraphs until the page reaches its target size.
-        target = r.randint(41_000, 79_000)
-        size = sized(fixed, encoding)
-        body = []
-        pool = fx.article_paragraphs[1:] + fx.answer_paragraphs
-        k = 0
-        while size < target or len(body) < 2:
-            p = "        <p>" + shuffle_sentences(r, pool[(i + k) % len(pool)]) + "</p>\n"
-            body.append(p)
-            size += len(p.encode(encoding, "xmlcharrefreplace"))
-            k += 1
-        # The ad sits after the first body paragraph, as in the fixture.
-        parts = [head, top, crumbs, main_head, body[0], ad] + body[1:] + after_body + [bottom]
+            f'    </div>\n  </div>\n</div>\n')
+        parts.append(bottom)
         self.write(path, "article", parts, encoding, header)
 
     # --- question ---------------------------------------------------------------------------------
@@ -516,7 +512,8 @@ class PageWriter:
                f'      </div>\n'
                f'      <div class="ask-desc">\n        <h3>病情描述</h3>\n        <p>{desc[0]}</p>\n'
                f'        <h3>想得到怎样的帮助</h3>\n        <p>{desc[1]}</p>\n      </div>\n'
-               f'      <div class="ask-tags"><a href="/tag/t{r.randrange(len(TOPICS))}/">{r.choice(TOPICS)}</a></div>\n    </div>\n'
+               f'      <div class="ask-tags"><a href="/tag/t{r.randrange(len(TOPICS))}/">{r.choice(TOPICS)}</a>'
+               f'<a class="print" href="{path}?print=1" target="_blank" rel="nofollow">打印</a></div>\n    </div>\n'
                f'    <div class="ad-slot ad-banner"><a href="https://e.mfk-union.cn/click?c=9031&amp;p=question" target="_blank" rel="nofollow"><img src="//static.mfk.com/ad/9031.jpg" alt="广告" width="820" height="90"></a></div>\n'
                f'    <div class="answer-wrap">\n      <div class="box-hd"><h2>{n}位医生回答</h2></div>\n      <div class="answer-list">\n')
 
@@ -535,7 +532,7 @@ class PageWriter:
 
         rel_q = r.sample(range(s.n_questions), 3)
         tail = ('      </div>\n    </div>\n    <div class="related-q">\n      <div class="box-hd"><h2>相关问题</h2></div>\n      <ul>\n'
-                + "".join(f'        <li><a href="{s.question_path(x)}{"?from=related" if k == 1 else ""}">{e(s.question_meta(x)["title"])}</a></li>\n'
+                + "".join(f'        <li><a href="{"./" + s.question_path(x).rsplit("/", 1)[1] if k == 0 else s.question_path(x)}{"?from=related" if k == 1 else ""}">{e(s.question_meta(x)["title"])}</a></li>\n'
                           for k, x in enumerate(rel_q))
                 + '      </ul>\n    </div>\n    <div class="related-a">\n      <div class="box-hd"><h2>相关文章</h2></div>\n      <ul>\n'
                 + "".join(f'        <li><a href="{s.article_path(a)}">{e(s.article_title(a))}</a></li>\n' for a in citing)
@@ -581,7 +578,7 @@ class PageWriter:
                 f'        <div class="txt">\n          <h3><a href="{s.article_path(i)}" target="_blank">{t}</a></h3>\n'
                 f'          <p>{summary}</p>\n'
                 f'          <div class="info"><span class="time">{d.isoformat()}</span><span class="views">{views_text(r, "次浏览")}</span>'
-                f'<span class="doc">审核：{s.doctors[i % len(s.doctors)]["name"]} {s.doctors[i % len(s.doctors)]["title"]}</span></div>\n'
+                f'</div>\n'
                 f'        </div>\n      </li>\n')
             if n == 5:
                 items.append('      <li class="news-item clearfix ad-item">\n'

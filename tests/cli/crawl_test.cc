@@ -81,6 +81,37 @@ TEST(CrawlCli, CrawlsTheFixtureSiteAndASecondRunResumesWithoutRefetching) {
   for (size_t i = requests; i < log.size(); ++i) EXPECT_EQ(log[i].path, "/robots.txt");
 }
 
+// Issue 14, point 1: crawled two deep (listing, the article, the question pages behind its cards), the
+// mfk site's rows hold the real article page's 12 doctors at 11 hospitals, one row each, and 杜俊秋's row
+// carries his three answers (fixtures/sites/mfk/README.md).
+TEST(CrawlCli, CrawledMfkHoldsTheRealPagesDoctorsOnceEach) {
+  hc::testing::HttpServer server;
+  hc::testing::ServeMfk(server);
+  hc::testing::TempDir dir;
+  const fs::path db = dir / "crawl.db";
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("crawl --site mfk --db " + Quote(db) + " --allow-private-addresses --max-depth 2" +
+                           SiteArgs(server)),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 5);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM questions WHERE page_id IS NOT NULL"), 3);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM doctors"), 12);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM hospitals"), 11);
+  EXPECT_EQ(Count(db, "SELECT count(DISTINCT name) FROM doctors"), 12);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM answers an JOIN doctors d ON d.id = an.doctor_id JOIN hospitals h"
+                      " ON h.id = d.hospital_id WHERE d.name = '杜俊秋' AND d.title = '副主任医师'"
+                      " AND h.name = '淮安市第二人民医院'"),
+            3);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM doctors d JOIN hospitals h ON h.id = d.hospital_id"
+                      " WHERE h.name = '淮安市中医院' AND d.name IN ('胡勇', '杨道海')"),
+            2);
+  // Each of the three question pages met its card in one answer row: 16 answers, 3 with the page's text.
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM answers"), 16);
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM answers WHERE source = 'page'"), 3);
+}
+
 TEST(CrawlCli, LoopbackAddressesAreRefusedUnlessAllowed) {
   hc::testing::HttpServer server;
   hc::testing::ServeMfk(server);

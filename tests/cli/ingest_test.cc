@@ -77,7 +77,9 @@ TEST(IngestCliTest, FixturesGoInOnceAndReextractRebuildsThem) {
   EXPECT_EQ(Rows(first, "mfk", "pages"), static_cast<int64_t>(pages.size()));
   EXPECT_EQ(Rows(first, "mfk", "articles"), 1);
   EXPECT_EQ(Rows(first, "mfk", "raw_responses"), static_cast<int64_t>(pages.size()));
-  EXPECT_GT(Rows(first, "*", "doctors"), 0);
+  // The real article page's 12 doctors at 11 hospitals, one row each (fixtures/sites/mfk/README.md).
+  EXPECT_EQ(Rows(first, "*", "doctors"), 12);
+  EXPECT_EQ(Rows(first, "*", "hospitals"), 11);
   EXPECT_TRUE(first["failures"].empty());
   EXPECT_EQ(first["newest_fetch"], "2026-03-01T02:00:00Z");  // from the fixtures' expected.json
 

@@ -464,5 +464,59 @@ TEST(GoldenStoreTest, MfkFixturesMergeCardsWithTheirQuestionPages) {
   EXPECT_TRUE((*store)->CheckIntegrity().ok());
 }
 
+// Issue 14, point 1: stored, the mfk fixtures hold the doctors and hospitals of the real article page
+// (../shared/seeds/mfk-article-1620381.txt) and nobody else, one row each, each doctor with the answers
+// the page shows under their name. The expected rows are the seed's, typed in from it, not read back
+// from the golden files.
+TEST(GoldenStoreTest, MfkFixturesHoldTheSeedPagesDoctorsOnceEach) {
+  const auto dir = hc::testing::FixturesDir() / "sites" / "mfk";
+  if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no mfk fixtures";
+  hc::testing::TempDir tmp;
+  auto store = SqliteStore::Open(tmp / "golden.db");
+  ASSERT_TRUE(store.ok());
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 14 || name.substr(name.size() - 14) != ".expected.json") continue;
+    SCOPED_TRACE(name);
+    auto obs = ObservationFromPageJson(Json::parse(hc::testing::ReadFile(entry.path())));
+    ASSERT_TRUE(obs.ok()) << obs.status().ToString();
+    ASSERT_TRUE((*store)->PutPage(*obs).ok());
+  }
+  ASSERT_TRUE((*store)->Flush().ok());
+  Peek peek((tmp / "golden.db").string());
+  // name|title|hospital|answers, ordered by name (byte order, as SQLite sorts TEXT).
+  const std::map<std::string, std::string> want = {
+      {"刘健", "主任医师|天津医科大学第二医院|1"},
+      {"刘建国", "主任医师|朝阳市第二医院|1"},
+      {"孙淑建", "副主任医师|马鞍山市人民医院|1"},
+      {"张红萍", "主任医师|山东大学第二医院|1"},
+      {"杜俊秋", "副主任医师|淮安市第二人民医院|3"},
+      {"杨道海", "副主任医师|淮安市中医院|2"},
+      {"毕连涌", "主任医师|北京中医药大学东直门医院|2"},
+      {"潘俊博", "副主任医师|扬州大学附属医院|1"},
+      {"牛玥", "副主任医师|吉林市人民医院|1"},
+      {"石亭亭", "副主任医师|宿迁市第一人民医院|1"},
+      {"胡勇", "主任医师|淮安市中医院|1"},
+      {"许光仓", "主任医师|镇江市中医院|1"},
+  };
+  std::string rows;
+  for (const auto& [doctor, rest] : want) rows += doctor + "|" + rest + "\n";
+  EXPECT_EQ(peek.All("SELECT d.name, d.title, h.name, count(an.id) FROM doctors d"
+                     " JOIN hospitals h ON h.id = d.hospital_id LEFT JOIN answers an ON an.doctor_id = d.id"
+                     " GROUP BY d.id ORDER BY d.name"),
+            rows);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors"), 12);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM hospitals"), 11);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM hospitals WHERE grade = '三甲'"), 11);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors WHERE hospital_id = (SELECT id FROM hospitals"
+                     " WHERE name = '淮安市中医院')"),
+            2);
+  // 杜俊秋's row carries his three answers, to the three questions his cards name.
+  EXPECT_EQ(peek.All("SELECT q.title FROM answers an JOIN questions q ON q.id = an.question_id"
+                     " JOIN doctors d ON d.id = an.doctor_id WHERE d.name = '杜俊秋' ORDER BY q.title"),
+            "肌肉痉挛怎么缓解?\n肌肉痉挛是什么意思?\n肌肉痉挛的主要原因?\n");
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM answers"), 16);
+}
+
 }  // namespace
 }  // namespace hc::store
