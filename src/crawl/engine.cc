@@ -144,8 +144,12 @@ class Engine {
   void HandleResult(net::FetchResult& result);
   void HandlePage(Transfer& t, net::FetchResult& result);
   void HandleRobots(Transfer& t, net::FetchResult& result);
-  // robots.txt could not be had (`why`): try again after the retry backoff, or hold the origin.
-  void RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why, bool retriable);
+  // robots.txt could not be had (`why`): try again after the retry backoff (or the server's Retry-After,
+  // `at_least`, when longer), or hold the origin.
+  void RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why, bool retriable,
+                         milliseconds at_least);
+  // A 429 or 5xx's Retry-After as a wait, capped at max_retry_after; 0 without one.
+  milliseconds RetryAfterOf(const net::FetchResult& result) const;
   void HandleSitemap(Transfer& t, net::FetchResult& result);
   void RetryOrFail(const store::LeasedUrl& url, const std::string& reason, int status, milliseconds at_least);
   void Fail(const store::LeasedUrl& url, const std::string& reason, int status, int attempts);
@@ -523,7 +527,7 @@ void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
                                    : std::string(net::FetchErrorName(result.error)) +
                                          (result.error_message.empty() ? "" : ": " + result.error_message);
     // As for a page: network errors that may pass, 429 and 5xx are tried again; the rest hold at once.
-    RobotsUnreachable(t.origin, o, why, status != 0 || net::IsTransient(result.error));
+    RobotsUnreachable(t.origin, o, why, status != 0 || net::IsTransient(result.error), RetryAfterOf(result));
     return;
   }
   origin_answered_ = true;
@@ -547,21 +551,33 @@ void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
   o.robots = OriginState::Robots::kReady;
 }
 
-void Engine::RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why, bool retriable) {
+milliseconds Engine::RetryAfterOf(const net::FetchResult& result) const {
+  if (auto header = result.Header("retry-after")) {
+    if (auto after = net::ParseRetryAfter(*header, clock_.Now())) {
+      return std::min(std::chrono::duration_cast<milliseconds>(*after),
+                      std::chrono::duration_cast<milliseconds>(options_.max_retry_after));
+    }
+  }
+  return milliseconds(0);
+}
+
+void Engine::RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why, bool retriable,
+                               milliseconds at_least) {
   o.robots = OriginState::Robots::kBlocked;
   ++o.robots_tries;
   if (retriable && o.robots_tries < options_.max_attempts) {
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
-    const milliseconds wait =
-        RetryBackoff(o.robots_tries, options_.retry_base_delay, options_.retry_max_delay, jitter(rng_));
+    const milliseconds wait = std::max(
+        at_least, RetryBackoff(o.robots_tries, options_.retry_base_delay, options_.retry_max_delay, jitter(rng_)));
     spdlog::info("crawl {}: {}/robots.txt: {}; try {} of {} in {} ms", config_.key, name, why, o.robots_tries + 1,
                  options_.max_attempts, wait.count());
     o.blocked_until = Steady::now() + wait;  // the origin's URLs wait in the fetch loop meanwhile
     return;
   }
-  const milliseconds wait =
+  const milliseconds wait = std::max(
+      at_least,
       RobotsHoldWait(o.robots_holds, options_.robots_unreachable_wait,
-                     std::max(options_.robots_unreachable_max_wait, options_.max_idle_wait + std::chrono::seconds(1)));
+                     std::max(options_.robots_unreachable_max_wait, options_.max_idle_wait + std::chrono::seconds(1))));
   ++o.robots_holds;
   o.robots_tries = 0;
   origin_held_ = true;
@@ -668,13 +684,7 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
   ++fetched_;
   const int status = result.status;
   if (status == 429 || status >= 500) {
-    milliseconds wait(0);
-    if (auto header = result.Header("retry-after")) {
-      if (auto after = net::ParseRetryAfter(*header, clock_.Now())) {
-        wait = std::min(std::chrono::duration_cast<milliseconds>(*after),
-                        std::chrono::duration_cast<milliseconds>(options_.max_retry_after));
-      }
-    }
+    const milliseconds wait = RetryAfterOf(result);
     // Slow down: nothing more goes to this origin before the server's wait is over.
     if (wait.count() > 0) {
       o.next_request = std::max(o.next_request, Steady::now() + wait);

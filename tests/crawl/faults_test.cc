@@ -478,6 +478,30 @@ TEST(CrawlFaults, RobotsTxtThatAlwaysFailsIsHeldWithAGrowingWaitAndTheRunIsUnrea
   }
 }
 
+// A 503 on robots.txt with Retry-After is retried no sooner than the server asked, as a page is.
+TEST(CrawlFaults, RobotsTxtRetryAfterIsHonoured) {
+  HttpServer server;
+  std::atomic<int> calls{0};
+  server.Route("/robots.txt", [&calls](const HttpRequest&) {
+    if (++calls == 1) return HttpResponse{.status = 503, .headers = {{"Retry-After", "1"}}};
+    return HttpResponse::Text("User-agent: *\nAllow: /\n");
+  });
+  server.Route(FaultPath(), hc::testing::GeneratedArticle(kFaultId));
+  const extract::SelectorProgram program = hc::testing::LoadProgram("mfk");
+  hc::testing::TempDir dir;
+  auto store = store::SqliteStore::Open((dir / "crawl.db").string());
+  ASSERT_TRUE(store.ok());
+  CrawlOptions options = Common(server);
+  options.start_urls = {MfkArticleUrl(kFaultId)};
+  Result<CrawlReport> report = RunCrawl(program, **store, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const auto robots = server.RequestsFor("/robots.txt");
+  ASSERT_EQ(robots.size(), 2u);
+  EXPECT_GE(robots[1].arrived - robots[0].arrived, milliseconds(990));
+  EXPECT_EQ(report->stored, 1);
+  EXPECT_EQ(RunOutcome(*report), "ok");
+}
+
 TEST(CrawlFaults, RobotsHoldWaitDoublesFromAMinuteUpToAnHour) {
   const CrawlOptions defaults;
   const int minutes[] = {1, 2, 4, 8, 16, 32, 60, 60, 60};
