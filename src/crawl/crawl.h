@@ -116,9 +116,14 @@ struct CrawlOptions {
   std::chrono::milliseconds retry_max_delay{300'000};
   std::chrono::seconds max_retry_after{3600};         // Retry-After values above this are capped
   std::chrono::milliseconds max_crawl_delay{120'000}; // robots.txt Crawl-delay values above are capped
-  // How long an unreachable robots.txt (5xx, network error) blocks its origin before the next try;
-  // unset: net::RobotsCacheLifetime (1 hour). The origin's URLs wait in the queue meanwhile.
-  std::optional<std::chrono::milliseconds> robots_unreachable_wait{};
+  // A robots.txt that cannot be had (a network error, 429, 5xx) is tried like a page: up to max_attempts
+  // tries with the retry backoff (network errors that cannot pass, such as protocol or tls, skip the
+  // retries). Then its origin is held: nothing goes there for robots_unreachable_wait, then robots.txt
+  // is tried again; each further hold in the same run doubles (RobotsHoldWait), up to
+  // robots_unreachable_max_wait (at least max_idle_wait + 1 s, so a run never waits forever). The
+  // origin's URLs wait in the queue meanwhile.
+  std::chrono::milliseconds robots_unreachable_wait{60'000};
+  std::chrono::milliseconds robots_unreachable_max_wait{3'600'000};
   // When nothing is in flight and every queued URL waits (retry backoff, Retry-After, an unreachable
   // robots.txt), the run waits for the earliest one only if it is due within this; otherwise it ends
   // and the URLs stay queued for the next run.
@@ -171,8 +176,15 @@ struct CrawlReport {
   store::FrontierCounts frontier{};           // at the end
   std::chrono::duration<double> elapsed{};
   bool interrupted = false;  // stopped through CrawlOptions::stop
+  // No origin could be reached: an origin was held for an unreachable robots.txt, no robots.txt was
+  // answered and no page response came.
+  bool unreachable = false;
   double pages_per_second() const;
 };
+
+// crawl_runs.outcome of a crawl that returned `report`: "interrupted", "unreachable" or "ok" (a crawl
+// that returned a Status instead is "failed"). docs/RELIABILITY.md, "Exit statuses and failure reasons".
+std::string_view RunOutcome(const CrawlReport& report);
 
 // Crawls the program's site. Returns a non-OK Status only when the crawl could not proceed (the fetcher
 // could not start, storage failed); failed pages are data, recorded in the frontier and the store.
@@ -187,9 +199,29 @@ Result<CrawlReport> RunCrawl(const extract::SelectorProgram& program, store::Fro
 std::chrono::milliseconds NextRevisit(const extract::RevisitPolicy& policy, std::chrono::milliseconds previous,
                                       store::PageChange change);
 
+// One kind of failure reason the crawl records (frontier.detail of a failed URL, pages.failure_reason,
+// failures.reason). This list is the one source of truth: FailureCategory groups reasons by it, and
+// tests/crawl/failure_reasons_test.cc checks that every kind has its row in docs/RELIABILITY.md
+// ("Exit statuses and failure reasons") and that every reason text in src/ starts with a kind's prefix.
+// A new reason is one entry in failure_reasons.cc and one row in that table.
+struct FailureReasonKind {
+  std::string_view form;    // as documented: "network: <error>: <detail>", "too large"
+  std::string_view prefix;  // every reason of the kind starts with it
+  // What FailureCategory returns: this text; or, when empty, the reason up to its second colon
+  // ("network: reset", "extract: title") if `by_second_part`, else the whole reason ("http 404").
+  std::string_view category;
+  bool by_second_part = false;
+};
+// In matching order: the first kind whose prefix starts a reason is its kind.
+const std::vector<FailureReasonKind>& FailureReasonKinds();
+
 // The part of a failure reason a summary groups by: "http 404", "network: timeout", "robots: disallowed",
 // "redirect: off-site", "redirect: too many", "too large", "extract: title", "content type", ...
 std::string FailureCategory(std::string_view reason);
+
+// The hold of an origin whose robots.txt was unreachable, the `hold`-th time in a run (0 = the first):
+// first * 2^hold, at most `max`. With the defaults: 1, 2, 4, 8, 16, 32 minutes, then 1 hour.
+std::chrono::milliseconds RobotsHoldWait(int hold, std::chrono::milliseconds first, std::chrono::milliseconds max);
 
 // The wait before retry number `attempt` (1 = the first retry): base * 2^(attempt-1), capped at `max`,
 // then stretched by `jitter` in [0, 1) times 50%.

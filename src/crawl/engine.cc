@@ -72,6 +72,10 @@ std::string PathAndQuery(const Url& url) {
   return out;
 }
 
+// "http://user:pass@host/" or "http://evil.example.com@host/": credentials (or a host name made to look
+// like one) in a URL from the web. Such URLs are dropped wherever they come from; nothing is sent.
+bool HasUserinfo(const Url& url) { return !url.username().empty() || !url.password().empty(); }
+
 bool HostAllowed(const extract::SiteConfig& config, std::string_view host) {
   if (config.allowed_domains.empty()) return true;
   for (const auto& domain : config.allowed_domains) {
@@ -106,6 +110,8 @@ class Engine {
     Robots robots = Robots::kUnknown;
     std::shared_ptr<const net::RobotsPolicy> policy;
     Steady::time_point blocked_until{};  // robots.txt unreachable: wait until then
+    int robots_tries = 0;                // failed tries of robots.txt since the last hold (or the start)
+    int robots_holds = 0;                // holds this run: each one doubles the next
     std::string refused;                 // kRefused: the failure reason given to its URLs
     Steady::time_point next_request{};   // politeness: no request starts before
     Steady::time_point held_until{};     // the server's Retry-After: no request starts before
@@ -138,6 +144,12 @@ class Engine {
   void HandleResult(net::FetchResult& result);
   void HandlePage(Transfer& t, net::FetchResult& result);
   void HandleRobots(Transfer& t, net::FetchResult& result);
+  // robots.txt could not be had (`why`): try again after the retry backoff (or the server's Retry-After,
+  // `at_least`, when longer), or hold the origin.
+  void RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why, bool retriable,
+                         milliseconds at_least);
+  // A 429 or 5xx's Retry-After as a wait, capped at max_retry_after; 0 without one.
+  milliseconds RetryAfterOf(const net::FetchResult& result) const;
   void HandleSitemap(Transfer& t, net::FetchResult& result);
   void RetryOrFail(const store::LeasedUrl& url, const std::string& reason, int status, milliseconds at_least);
   void Fail(const store::LeasedUrl& url, const std::string& reason, int status, int attempts);
@@ -215,6 +227,8 @@ class Engine {
   std::atomic<int64_t> requests_{0}, fetched_{0}, stored_{0}, failed_{0}, redirected_{0}, retries_{0}, bytes_{0},
       sitemaps_read_{0}, pages_new_{0}, pages_changed_{0}, pages_unchanged_{0}, pages_gone_{0};
   int64_t requeued_ = 0;
+  bool origin_answered_ = false;  // some robots.txt got an answer (the run reached a server)
+  bool origin_held_ = false;      // some origin was held for an unreachable robots.txt
   std::mutex failures_mu_;
   std::map<std::string, int64_t> failures_;
 };
@@ -262,6 +276,9 @@ Status Engine::Seed() {
     auto parsed = Url::Parse(start);
     if (!parsed.ok() || !parsed->is_http()) {
       return Status::InvalidArgument("start URL '" + start + "' is not an http(s) URL");
+    }
+    if (HasUserinfo(*parsed)) {
+      return Status::InvalidArgument("start URL '" + start + "' carries credentials (user:pass@), which are never sent");
     }
     auto key = NormalizeUrl(*parsed, config_.url_normalization);
     if (!key.ok()) return Status::InvalidArgument("start URL '" + start + "': " + key.status().message());
@@ -505,21 +522,17 @@ void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
     o.sitemaps.clear();
     return;
   }
-  const bool unreachable = status == 0 || status == 429 || status >= 500 || status < 200;
-  if (unreachable) {
-    const milliseconds wait =
-        options_.robots_unreachable_wait.value_or(std::chrono::duration_cast<milliseconds>(net::RobotsCacheLifetime(status)));
-    spdlog::warn("crawl {}: {}/robots.txt is unreachable ({}); its URLs wait {} before another try", config_.key,
-                 t.origin, status ? "http " + std::to_string(status) : std::string(net::FetchErrorName(result.error)),
-                 internal::FormatDuration(std::chrono::duration<double>(wait).count()));
-    o.robots = OriginState::Robots::kBlocked;
-    o.blocked_until = Steady::now() + wait;
-    ReleaseAll(o.waiting, clock_.Now() + wait);
-    // Sitemaps are not worth holding the crawl open for; the next run reads them again.
-    for (const auto& sitemap : o.sitemaps) spdlog::warn("crawl {}: sitemap {} skipped", config_.key, sitemap);
-    o.sitemaps.clear();
+  if (status == 0 || status == 429 || status >= 500 || status < 200) {
+    const std::string why = status ? "http " + std::to_string(status)
+                                   : std::string(net::FetchErrorName(result.error)) +
+                                         (result.error_message.empty() ? "" : ": " + result.error_message);
+    // As for a page: network errors that may pass, 429 and 5xx are tried again; the rest hold at once.
+    RobotsUnreachable(t.origin, o, why, status != 0 || net::IsTransient(result.error), RetryAfterOf(result));
     return;
   }
+  origin_answered_ = true;
+  o.robots_tries = 0;
+  o.robots_holds = 0;
   net::RobotsPolicy policy = net::PolicyForRobotsResponse(status, result.body);
   if (auto crawl_delay = policy.CrawlDelay(config_.user_agent)) {
     const double capped = std::min(*crawl_delay, std::chrono::duration<double>(options_.max_crawl_delay).count());
@@ -538,11 +551,50 @@ void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
   o.robots = OriginState::Robots::kReady;
 }
 
+milliseconds Engine::RetryAfterOf(const net::FetchResult& result) const {
+  if (auto header = result.Header("retry-after")) {
+    if (auto after = net::ParseRetryAfter(*header, clock_.Now())) {
+      return std::min(std::chrono::duration_cast<milliseconds>(*after),
+                      std::chrono::duration_cast<milliseconds>(options_.max_retry_after));
+    }
+  }
+  return milliseconds(0);
+}
+
+void Engine::RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why, bool retriable,
+                               milliseconds at_least) {
+  o.robots = OriginState::Robots::kBlocked;
+  ++o.robots_tries;
+  if (retriable && o.robots_tries < options_.max_attempts) {
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    const milliseconds wait = std::max(
+        at_least, RetryBackoff(o.robots_tries, options_.retry_base_delay, options_.retry_max_delay, jitter(rng_)));
+    spdlog::info("crawl {}: {}/robots.txt: {}; try {} of {} in {} ms", config_.key, name, why, o.robots_tries + 1,
+                 options_.max_attempts, wait.count());
+    o.blocked_until = Steady::now() + wait;  // the origin's URLs wait in the fetch loop meanwhile
+    return;
+  }
+  const milliseconds wait = std::max(
+      at_least,
+      RobotsHoldWait(o.robots_holds, options_.robots_unreachable_wait,
+                     std::max(options_.robots_unreachable_max_wait, options_.max_idle_wait + std::chrono::seconds(1))));
+  ++o.robots_holds;
+  o.robots_tries = 0;
+  origin_held_ = true;
+  spdlog::warn("crawl {}: {}/robots.txt is unreachable ({}); its URLs wait {} before another try", config_.key, name,
+               why, internal::FormatDuration(std::chrono::duration<double>(wait).count()));
+  o.blocked_until = Steady::now() + wait;
+  ReleaseAll(o.waiting, clock_.Now() + wait);
+  // Sitemaps are not worth holding the crawl open for; the next run reads them again.
+  for (const auto& sitemap : o.sitemaps) spdlog::warn("crawl {}: sitemap {} skipped", config_.key, sitemap);
+  o.sitemaps.clear();
+}
+
 void Engine::QueueSitemap(const std::string& url) {
   if (static_cast<int>(sitemaps_seen_.size()) >= options_.max_sitemaps) return;
   auto parsed = Url::Parse(url);
-  if (!parsed.ok() || !parsed->is_http()) {
-    spdlog::warn("crawl {}: sitemap '{}' is not an http(s) URL", config_.key, url);
+  if (!parsed.ok() || !parsed->is_http() || HasUserinfo(*parsed)) {
+    spdlog::warn("crawl {}: sitemap '{}' is not an http(s) URL without user:pass@; skipped", config_.key, url);
     return;
   }
   if (!sitemaps_seen_.insert(parsed->href()).second) return;
@@ -592,14 +644,22 @@ void Engine::HandleSitemap(Transfer& t, net::FetchResult& result) {
     if (*added > 0) frontier_changed_ = true;
     return true;
   };
+  int64_t with_userinfo = 0;
   for (std::string& loc : sitemap.locations) {
     auto parsed = Url::Parse(loc);
     std::string().swap(loc);
     if (!parsed.ok() || !parsed->is_http()) continue;
+    if (HasUserinfo(*parsed)) {
+      ++with_userinfo;
+      continue;
+    }
     auto key = NormalizeUrl(*parsed, config_.url_normalization);
     if (!key.ok() || !program_.ShouldFollow(*key)) continue;
     urls.push_back(MakeNewUrl(*key, *key, *parsed, 0, 0, t.target));
     if (urls.size() == kChunk && !add()) return;
+  }
+  if (with_userinfo > 0) {
+    spdlog::warn("crawl {}: sitemap {}: {} URLs with user:pass@ dropped", config_.key, t.target, with_userinfo);
   }
   add();
 }
@@ -624,13 +684,7 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
   ++fetched_;
   const int status = result.status;
   if (status == 429 || status >= 500) {
-    milliseconds wait(0);
-    if (auto header = result.Header("retry-after")) {
-      if (auto after = net::ParseRetryAfter(*header, clock_.Now())) {
-        wait = std::min(std::chrono::duration_cast<milliseconds>(*after),
-                        std::chrono::duration_cast<milliseconds>(options_.max_retry_after));
-      }
-    }
+    const milliseconds wait = RetryAfterOf(result);
     // Slow down: nothing more goes to this origin before the server's wait is over.
     if (wait.count() > 0) {
       o.next_request = std::max(o.next_request, Steady::now() + wait);
@@ -702,6 +756,10 @@ void Engine::Redirect(const store::LeasedUrl& url, const net::FetchResult& resul
   auto target = Url::Parse(result.location);
   if (!target.ok() || !target->is_http()) {
     Fail(url, "redirect: not an http(s) URL: " + result.location, result.status, url.attempts + 1);
+    return;
+  }
+  if (HasUserinfo(*target)) {
+    Fail(url, "redirect: userinfo in the target", result.status, url.attempts + 1);
     return;
   }
   if (url.redirects + 1 > kMaxRedirects) {
@@ -949,10 +1007,19 @@ void Engine::ParseWorker() {
     observed.page.url_key = url.url_key;
     const int depth = url.depth + 1;
     if (max_depth_ == 0 || depth <= max_depth_) {
+      int64_t with_userinfo = 0;
       for (const auto& link : observed.links) {
         auto parsed = Url::Parse(link);
         if (!parsed.ok()) continue;
+        if (HasUserinfo(*parsed)) {
+          ++with_userinfo;
+          continue;
+        }
         item.outcome.discovered.push_back(MakeNewUrl(link, link, *parsed, depth, 0, url.url_key));
+      }
+      if (with_userinfo > 0) {
+        observed.page.links_dropped += with_userinfo;
+        observed.page.limits.push_back("links: " + std::to_string(with_userinfo) + " with user:pass@ dropped");
       }
     }
     if (options_.warc) item.warc = std::move(fetched->response);
@@ -1092,6 +1159,7 @@ Result<CrawlReport> Engine::Run() {
   report.pages_gone = pages_gone_;
   report.failures = failures_;
   report.interrupted = options_.stop && options_.stop->load();
+  report.unreachable = origin_held_ && !origin_answered_ && report.fetched == 0;
   report.elapsed = Steady::now() - started_;
   Status fatal;
   {
@@ -1106,7 +1174,7 @@ Result<CrawlReport> Engine::Run() {
     if (options_.runs) {
       store::RunStats stats;
       stats.finished_at = clock_.Now();
-      stats.outcome = !fatal.ok() ? "failed" : report.interrupted ? "interrupted" : "ok";
+      stats.outcome = !fatal.ok() ? "failed" : std::string(RunOutcome(report));
       stats.pages_fetched = report.fetched;
       stats.pages_stored = report.stored;
       stats.pages_failed = report.failed;

@@ -1,4 +1,5 @@
 // The crawl's progress line and the summary helpers: retry backoff and failure categories.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -51,24 +52,15 @@ std::chrono::milliseconds RetryBackoff(int attempt, std::chrono::milliseconds ba
   return std::chrono::milliseconds(static_cast<int64_t>(ms));
 }
 
-std::string FailureCategory(std::string_view reason) {
-  auto upto = [&](size_t colons) {
-    size_t pos = 0;
-    for (size_t i = 0; i < colons; ++i) {
-      pos = reason.find(':', pos);
-      if (pos == std::string_view::npos) return std::string(reason);
-      ++pos;
-    }
-    return std::string(reason.substr(0, pos - 1));
-  };
-  if (reason.starts_with("network: ") || reason.starts_with("extract: ")) return upto(2);
-  if (reason.starts_with("robots: disallowed")) return "robots: disallowed";
-  if (reason.starts_with("redirect: off-site")) return "redirect: off-site";
-  if (reason.starts_with("redirect: too many")) return "redirect: too many";
-  if (reason.starts_with("redirect: not an http(s) URL")) return "redirect: not an http(s) URL";
-  if (reason.starts_with("content type: ")) return "content type";
-  if (reason.starts_with("parse: ")) return "parse";
-  return std::string(reason);
+std::chrono::milliseconds RobotsHoldWait(int hold, std::chrono::milliseconds first, std::chrono::milliseconds max) {
+  const double ms = static_cast<double>(first.count()) * std::pow(2.0, std::clamp(hold, 0, 30));
+  return std::chrono::milliseconds(static_cast<int64_t>(std::min(ms, static_cast<double>(max.count()))));
+}
+
+std::string_view RunOutcome(const CrawlReport& report) {
+  if (report.interrupted) return "interrupted";
+  if (report.unreachable) return "unreachable";
+  return "ok";
 }
 
 double CrawlReport::pages_per_second() const {

@@ -79,6 +79,7 @@ struct Transfer {
   std::size_t max_header = 0;
   std::size_t header_bytes = 0;
   bool too_large = false;
+  bool body_started = false;  // OnBody ran: the header block was complete
   std::string too_large_message;
   std::string refused_address;  // the first address the filter refused
   const AddressFilter* filter = nullptr;
@@ -90,6 +91,7 @@ struct Transfer {
 std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::size_t n = size * count;
+  t->body_started = true;
   if (t->result.body.size() + n > t->max_body) {
     t->too_large = true;
     t->too_large_message = "body larger than " + std::to_string(t->max_body) + " bytes (after decoding)";
@@ -185,6 +187,15 @@ bool ParseTarget(const std::string& url, std::string* host, std::string* problem
     return false;
   }
   CurlString host_name(raw);
+  for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD}) {
+    raw = nullptr;
+    const bool present = curl_url_get(handle.get(), part, &raw, 0) == CURLUE_OK && raw != nullptr;
+    CurlString value(raw);
+    if (present) {
+      *problem = "the URL carries credentials (user:pass@), which are never sent";
+      return false;
+    }
+  }
   *host = ToLower(host_name.get());
   return true;
 }
@@ -346,6 +357,9 @@ class CurlFetcher final : public Fetcher {
     check(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
     check(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
     check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
+    // Credentials in a URL (user:pass@) are never sent: Submit refuses such URLs, and libcurl would
+    // refuse them too (CURLE_LOGIN_DENIED) should one get past it.
+    check(curl_easy_setopt(h, CURLOPT_DISALLOW_USERNAME_IN_URL, 1L));
     check(curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
                            options_.http2 ? long{CURL_HTTP_VERSION_2TLS} : long{CURL_HTTP_VERSION_1_1}));
     // "" = offer every content coding this libcurl can decode (gzip, deflate, br, zstd on Debian 12).
@@ -433,9 +447,13 @@ class CurlFetcher final : public Fetcher {
     failure.curl_message = t.error_buffer;
     failure.refused_address = !t.refused_address.empty();
     failure.too_large = t.too_large;
+    failure.connected = !r.remote_ip.empty();
+    failure.body_started = t.body_started;
     r.error = fetcher_internal::ClassifyCurlError(failure);
     if (r.error == FetchError::kTooLarge && !t.too_large_message.empty()) {
       r.error_message = t.too_large_message;
+    } else if (r.error == FetchError::kTooLarge) {
+      r.error_message = "a response header line longer than libcurl accepts (100 KiB)";
     } else if (r.error == FetchError::kRefusedAddress) {
       r.error_message = "refused to connect to non-public address " + t.refused_address +
                         " (allow_private_addresses is off)";

@@ -7,7 +7,8 @@
 //  * Redirects are never followed. A 3xx comes back as a result with its status and `location` (the
 //    Location header resolved against the request URL), so the crawler re-checks allowed domains and
 //    robots.txt before it submits the target like any other URL.
-//  * Only http and https URLs are fetched; anything else is answered with FetchError::kBadUrl.
+//  * Only http and https URLs are fetched; anything else is answered with FetchError::kBadUrl, and so
+//    is a URL with userinfo (user:pass@): credentials found in a URL are never sent.
 //  * Unless FetcherOptions::allow_private_addresses, connections to loopback, private, link-local,
 //    carrier-grade NAT, multicast and other special-purpose addresses (RFC 6890) are refused before
 //    any packet is sent (checked on every resolved address, so DNS answers cannot smuggle them in).
@@ -56,7 +57,7 @@ namespace hc::net {
 // it is a response, reported in FetchResult::status with FetchError::kNone.
 enum class FetchError {
   kNone,
-  kBadUrl,          // malformed URL, or a scheme other than http/https
+  kBadUrl,          // malformed URL, a scheme other than http/https, or userinfo (user:pass@)
   kRefusedAddress,  // the host resolved only to addresses the address filter refuses
   kDns,             // the host (or proxy) name did not resolve
   kConnect,         // TCP connect failed: refused, unreachable
@@ -64,8 +65,10 @@ enum class FetchError {
   kTimeout,         // connect timeout, total timeout, or below the low-speed limit for too long
   kReset,           // the connection broke: reset by peer, or closed before any response
   kTruncated,       // the body ended before the announced length (or before the last chunk)
-  kProtocol,        // not valid HTTP: bad chunked framing, undecodable content coding, HTTP/2 error
-  kTooLarge,        // the decoded body or the header block exceeded its limit
+  kProtocol,        // not valid HTTP: a garbage status line, an HTTP/0.9 reply (no status line), bad
+                    // chunked framing, undecodable content coding, HTTP/2 error
+  kTooLarge,        // the decoded body or the header block exceeded its limit, or one header line
+                    // exceeded libcurl's (100 KiB)
   kOther,           // anything else libcurl reports (out of memory, internal errors)
 };
 

@@ -56,6 +56,8 @@ struct TransferFailure {
   std::string_view curl_message;  // CURLOPT_ERRORBUFFER, may be empty
   bool refused_address = false;   // the address filter refused at least one address
   bool too_large = false;         // the body or header callback stopped the transfer over a limit
+  bool connected = false;         // a connection was made (libcurl knows the address it reached)
+  bool body_started = false;      // the response's header block was complete (a body byte arrived)
 };
 FetchError ClassifyCurlError(const TransferFailure& failure);
 

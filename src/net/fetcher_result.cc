@@ -94,9 +94,21 @@ FetchError ClassifyCurlError(const TransferFailure& failure) {
   switch (failure.code) {
     case CURLE_OK: return FetchError::kNone;
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT: return FetchError::kBadUrl;
+      // Submit refuses every scheme but http(s) before libcurl sees the URL, so once connected this
+      // is the server's reply: "Received HTTP/0.9 when not allowed", "Unsupported HTTP version in
+      // response" (a garbage status line).
+      return failure.connected ? FetchError::kProtocol : FetchError::kBadUrl;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_LOGIN_DENIED: return FetchError::kBadUrl;  // CURLOPT_DISALLOW_USERNAME_IN_URL: userinfo
+    case CURLE_OUT_OF_MEMORY:
+      // libcurl 7.88 refuses a single header line over CURL_MAX_HTTP_HEADER (100 KiB) with this code
+      // and no message (lib/dynbuf.c), before the header callback sees the line.
+      return failure.connected && !failure.body_started ? FetchError::kTooLarge : FetchError::kOther;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY: return FetchError::kDns;
+    case CURLE_PROXY:  // the proxy refused or failed the CONNECT (a handshake, not the site)
+    case CURLE_QUIC_CONNECT_ERROR: return FetchError::kConnect;
     case CURLE_COULDNT_CONNECT:
       // The filter makes libcurl's socket opening fail, which libcurl reports as a failed connect.
       return failure.refused_address ? FetchError::kRefusedAddress : FetchError::kConnect;
@@ -113,7 +125,8 @@ FetchError ClassifyCurlError(const TransferFailure& failure) {
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_SHUTDOWN_FAILED: return FetchError::kTls;
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CLIENTCERT: return FetchError::kTls;
     case CURLE_WRITE_ERROR: return failure.too_large ? FetchError::kTooLarge : FetchError::kOther;
     case CURLE_FILESIZE_EXCEEDED: return FetchError::kTooLarge;
     case CURLE_PARTIAL_FILE: return FetchError::kTruncated;

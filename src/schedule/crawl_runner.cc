@@ -50,7 +50,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   if (!report.ok()) return report.status();
 
   store::RunStats stats;
-  stats.outcome = report->interrupted ? "interrupted" : "ok";
+  stats.outcome = std::string(crawl::RunOutcome(*report));
   stats.pages_fetched = report->fetched;
   stats.pages_stored = report->stored;
   stats.pages_failed = report->failed;

@@ -248,7 +248,7 @@ struct JobRun {
   const std::atomic<bool>* stop = nullptr;  // set when the scheduler stops or lost the job's lock
 };
 
-// Runs one job to its end and says how it went: outcome ("ok", "interrupted", "failed") and counts.
+// Runs one job to its end and says how it went: outcome ("ok", "interrupted", "unreachable", "failed") and counts.
 // finished_at is filled in by the Scheduler. An error Status is recorded as outcome "failed" with the
 // message in extra.error. Called on a thread of its own.
 using JobRunner = std::function<Result<store::RunStats>(const JobRun& run)>;

@@ -165,12 +165,14 @@ TEST(CrawlEngine, RobotsDisallowIsHonouredAndRecorded) {
   EXPECT_EQ(report->failures.at("robots: disallowed"), 3);
 }
 
-TEST(CrawlEngine, UnreachableRobotsTxtHoldsTheOriginThenRetries) {
+// robots.txt is tried like a page (max_attempts, 3 here, with the retry backoff) before its origin is
+// held; after the hold it is tried again, and the origin is crawled in the same run.
+TEST(CrawlEngine, UnreachableRobotsTxtIsRetriedThenHoldsTheOriginThenRetries) {
   HttpServer server;
   hc::testing::ServeMfk(server);
   std::atomic<int> robots_calls{0};
   server.Route("/robots.txt", [&robots_calls](const hc::testing::HttpRequest&) {
-    return ++robots_calls == 1 ? HttpResponse{.status = 503} : HttpResponse::Text("User-agent: *\nAllow: /\n");
+    return ++robots_calls <= 3 ? HttpResponse{.status = 503} : HttpResponse::Text("User-agent: *\nAllow: /\n");
   });
   auto program = hc::testing::LoadProgram("mfk");
   MemoryFrontier frontier;
@@ -181,12 +183,16 @@ TEST(CrawlEngine, UnreachableRobotsTxtHoldsTheOriginThenRetries) {
   options.robots_unreachable_wait = milliseconds(300);
   auto report = RunCrawl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_EQ(robots_calls.load(), 2);
+  EXPECT_EQ(robots_calls.load(), 4);
   EXPECT_EQ(State(frontier, MfkUrl(hc::testing::kArticlePath)), UrlState::kDone);
   auto requests = server.Requests();
-  ASSERT_EQ(requests.size(), 3u);
-  EXPECT_GE(requests[1].arrived - requests[0].arrived, milliseconds(290));
-  EXPECT_EQ(requests[2].path, hc::testing::kArticlePath);
+  ASSERT_EQ(requests.size(), 5u);
+  EXPECT_LT(requests[1].arrived - requests[0].arrived, milliseconds(250));  // backoff 20-30 ms
+  EXPECT_LT(requests[2].arrived - requests[1].arrived, milliseconds(250));  // backoff 40-60 ms
+  EXPECT_GE(requests[3].arrived - requests[2].arrived, milliseconds(290));  // the hold
+  EXPECT_EQ(requests[4].path, hc::testing::kArticlePath);
+  EXPECT_FALSE(report->unreachable);
+  EXPECT_EQ(RunOutcome(*report), "ok");
 }
 
 TEST(CrawlEngine, RetriesTransientFailuresButNotClientErrors) {

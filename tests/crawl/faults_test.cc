@@ -20,10 +20,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -275,12 +277,55 @@ std::vector<FaultCase> Cases() {
                      s.Route(FaultPath(), HttpResponse{.status = 429, .headers = {{"Retry-After", "1"}}, .body = "slow down"});
                    },
                    fault_url, "", {}, "failed", "http 429", "http 429", seconds(2 * 1 + 8), 2, ""});
+  // An unreachable robots.txt is tried max_attempts times, then its origin is held for a minute (more
+  // than these rows' max_idle_wait, so the run ends and the URL stays queued for the next run).
+  const auto short_idle = [](CrawlOptions& o) { o.max_idle_wait = seconds(2); };
   cases.push_back({"robots.txt that never answers",
                    [](HttpServer& s) { RobotsPerHost(s, HttpResponse{.never_answer = true}); },
-                   BadHostUrl(kFaultId), "", {}, "queued", "", "", seconds(3 + 8), 0, ""});
+                   BadHostUrl(kFaultId), "", short_idle, "queued", "", "", seconds(2 * 3 + 8), 0, ""});
   cases.push_back({"robots.txt that returns 500",
                    [](HttpServer& s) { RobotsPerHost(s, HttpResponse{.status = 500, .body = "oops"}); },
-                   BadHostUrl(kFaultId), "", {}, "queued", "", "", seconds(10), 0, ""});
+                   BadHostUrl(kFaultId), "", short_idle, "queued", "", "", seconds(10), 0, ""});
+  cases.push_back({"robots.txt whose connection is refused",
+                   [](HttpServer& s) { RobotsPerHost(s, HttpResponse::Text("User-agent: *\nAllow: /\n")); },
+                   BadHostUrl(kFaultId), "",
+                   [short_idle](CrawlOptions& o) {
+                     static const hc::testing::RefusingPort refusing;  // outlives every row's crawl
+                     o.fetcher.connect_to.insert(o.fetcher.connect_to.begin(),
+                                                 "bad.mfk.com:80:127.0.0.1:" + std::to_string(refusing.port()));
+                     short_idle(o);
+                   },
+                   "queued", "", "", seconds(10), 0, ""});
+  cases.push_back({"robots.txt reset once, then answers (the origin is crawled in the same run)",
+                   [=](HttpServer& s) {
+                     auto calls = std::make_shared<std::atomic<int>>(0);
+                     s.Route("/robots.txt", [calls](const HttpRequest&) {
+                       const HttpResponse allow = HttpResponse::Text("User-agent: *\nAllow: /\n");
+                       if (++*calls > 1) return allow;
+                       return HttpResponse{.headers = allow.headers, .body = allow.body, .reset_after = 0};
+                     });
+                     s.Route(FaultPath(), HttpResponse::Html(fault_html));
+                   },
+                   fault_url, "", {}, "done", "", "", seconds(10), 1, hc::testing::GeneratedTitle(kFaultId)});
+  cases.push_back({"garbage status line",
+                   [=](HttpServer& s) { s.Route(FaultPath(), HttpResponse{.raw = "GARBAGE STATUS LINE\r\n\r\n" + fault_html}); },
+                   fault_url, "", {}, "failed", "network: protocol: ", "network: protocol", seconds(10), 1, ""});
+  cases.push_back({"HTTP/0.9 reply (a body without a status line)",
+                   [=](HttpServer& s) { s.Route(FaultPath(), HttpResponse{.raw = fault_html}); },
+                   fault_url, "", {}, "failed", "network: protocol: ", "network: protocol", seconds(10), 1, ""});
+  cases.push_back({"one header line of 1 MB",
+                   [=](HttpServer& s) {
+                     s.Route(FaultPath(), HttpResponse{.raw = "HTTP/1.1 200 OK\r\nX-Big: " + std::string(kMiB, 'h') +
+                                                              "\r\nContent-Length: 2\r\n\r\nhi"});
+                   },
+                   fault_url, "", {}, "failed", "too large", "too large", seconds(10), 1, ""});
+  cases.push_back({"redirect to the same site with user:pass@",
+                   [](HttpServer& s) {
+                     s.Route(FaultPath(), HttpResponse::Redirect(302, "http://evil.example.com@www.mfk.com" +
+                                                                          hc::testing::GeneratedArticlePath(kGoodId)));
+                   },
+                   fault_url, "", {}, "failed", "redirect: userinfo in the target", "redirect: userinfo in the target",
+                   seconds(10), 1, ""});
   cases.push_back({"robots.txt of 2 MB (only the first 500 KiB count)",
                    [](HttpServer& s) {
                      std::string robots = "User-agent: *\nDisallow: /article/9\n";
@@ -373,10 +418,172 @@ TEST(CrawlFaults, EachFaultIsBoundedRecordedAndTheCrawlGoesOn) {
                                Quoted(MfkArticleUrl(kGoodId))),
               hc::testing::GeneratedTitle(kGoodId));
     EXPECT_EQ(report->frontier.in_flight, 0);
+    // Some origin answered (the good article's): the run is ok whatever happened to the fault.
+    EXPECT_EQ(QueryOne(db, "SELECT outcome FROM crawl_runs"), "ok");
     auto store = store::SqliteStore::Open(db);
     ASSERT_TRUE(store.ok());
     EXPECT_TRUE((*store)->CheckIntegrity().ok());
   }
+}
+
+// A robots.txt that always fails: tried max_attempts times with the retry backoff, then the origin is
+// held, and tried again after a wait that doubles each time, until the wait is longer than
+// max_idle_wait and the run ends. Nothing reached any origin, so the run's outcome is "unreachable".
+TEST(CrawlFaults, RobotsTxtThatAlwaysFailsIsHeldWithAGrowingWaitAndTheRunIsUnreachable) {
+  struct Case {
+    const char* name;
+    HttpResponse robots;
+  };
+  const Case cases[] = {
+      {"503 every time", HttpResponse{.status = 503, .body = "down"}},
+      {"reset every time", HttpResponse{.body = "User-agent: *\nAllow: /\n", .reset_after = 0}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    HttpServer server;
+    server.Route("/robots.txt", c.robots);
+    server.Route(FaultPath(), hc::testing::GeneratedArticle(kFaultId));
+    const extract::SelectorProgram program = hc::testing::LoadProgram("mfk");
+    hc::testing::TempDir dir;
+    const std::string db = (dir / "crawl.db").string();
+    CrawlOptions options = Common(server);  // 2 attempts, 20 ms backoff
+    options.robots_unreachable_wait = milliseconds(400);
+    options.max_idle_wait = milliseconds(1000);
+    options.start_urls = {MfkArticleUrl(kFaultId)};
+    Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
+      auto store = store::SqliteStore::Open(db);
+      if (!store.ok()) return store.status();
+      options.runs = store->get();
+      return RunCrawl(program, **store, options);
+    }();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    // Holds of 400 ms and 800 ms are waited through; the third (1.6 s) is longer than max_idle_wait.
+    const auto robots = server.RequestsFor("/robots.txt");
+    ASSERT_EQ(robots.size(), 6u);
+    const milliseconds holds[] = {milliseconds(0), milliseconds(400), milliseconds(800)};
+    for (int round = 0; round < 3; ++round) {
+      SCOPED_TRACE("round " + std::to_string(round));
+      // The backoff (20-30 ms; the fetch loop looks every 100 ms when idle), well short of a hold.
+      EXPECT_LT(robots[2 * round + 1].arrived - robots[2 * round].arrived, milliseconds(300)) << "the backoff";
+      if (round > 0) {
+        EXPECT_GE(robots[2 * round].arrived - robots[2 * round - 1].arrived, holds[round] - milliseconds(10));
+      }
+    }
+    EXPECT_TRUE(server.RequestsFor(FaultPath()).empty());
+    EXPECT_TRUE(report->unreachable);
+    EXPECT_EQ(RunOutcome(*report), "unreachable");
+    EXPECT_EQ(QueryOne(db, "SELECT outcome FROM crawl_runs"), "unreachable");
+    EXPECT_EQ(QueryOne(db, "SELECT state FROM frontier WHERE url = " + Quoted(MfkArticleUrl(kFaultId))), "queued");
+    EXPECT_EQ(report->frontier.in_flight, 0);
+  }
+}
+
+// A 503 on robots.txt with Retry-After is retried no sooner than the server asked, as a page is.
+TEST(CrawlFaults, RobotsTxtRetryAfterIsHonoured) {
+  HttpServer server;
+  std::atomic<int> calls{0};
+  server.Route("/robots.txt", [&calls](const HttpRequest&) {
+    if (++calls == 1) return HttpResponse{.status = 503, .headers = {{"Retry-After", "1"}}};
+    return HttpResponse::Text("User-agent: *\nAllow: /\n");
+  });
+  server.Route(FaultPath(), hc::testing::GeneratedArticle(kFaultId));
+  const extract::SelectorProgram program = hc::testing::LoadProgram("mfk");
+  hc::testing::TempDir dir;
+  auto store = store::SqliteStore::Open((dir / "crawl.db").string());
+  ASSERT_TRUE(store.ok());
+  CrawlOptions options = Common(server);
+  options.start_urls = {MfkArticleUrl(kFaultId)};
+  Result<CrawlReport> report = RunCrawl(program, **store, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const auto robots = server.RequestsFor("/robots.txt");
+  ASSERT_EQ(robots.size(), 2u);
+  EXPECT_GE(robots[1].arrived - robots[0].arrived, milliseconds(990));
+  EXPECT_EQ(report->stored, 1);
+  EXPECT_EQ(RunOutcome(*report), "ok");
+}
+
+TEST(CrawlFaults, RobotsHoldWaitDoublesFromAMinuteUpToAnHour) {
+  const CrawlOptions defaults;
+  const int minutes[] = {1, 2, 4, 8, 16, 32, 60, 60, 60};
+  for (int hold = 0; hold < static_cast<int>(std::size(minutes)); ++hold) {
+    SCOPED_TRACE(hold);
+    EXPECT_EQ(RobotsHoldWait(hold, defaults.robots_unreachable_wait, defaults.robots_unreachable_max_wait),
+              std::chrono::minutes(minutes[hold]));
+  }
+  EXPECT_EQ(RobotsHoldWait(1000, milliseconds(150), milliseconds(600)), milliseconds(600));
+}
+
+// Credentials in URLs (issue 11): links, redirects and sitemap entries with user:pass@ (or a host name
+// dressed as one, "http://evil.example.com@www.mfk.com/...") are dropped, counted and recorded; start
+// URLs with them are refused; nothing is ever sent with credentials.
+TEST(CrawlFaults, UrlsWithUserinfoAreDroppedAndCredentialsNeverSent) {
+  HttpServer server;
+  server.RobotsTxt(
+      "User-agent: *\nAllow: /\nSitemap: http://www.mfk.com/sitemap.xml\n"
+      "Sitemap: http://user:pass@www.mfk.com/secret-sitemap.xml\n");
+  server.Route("/sitemap.xml",
+               HttpResponse::Text("<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+                                  "<url><loc>http://user:pass@www.mfk.com/article/1005.html</loc></url>"
+                                  "<url><loc>http://www.mfk.com/article/1006.html</loc></url></urlset>",
+                                  "application/xml"));
+  server.Route("/list/zixun.html",
+               HttpResponse::Html(hc::testing::GeneratedListingHtml(
+                   {"http://evil.example.com@www.mfk.com/article/1001.html",
+                    "http://user:pass@www.mfk.com/article/1002.html", "/article/1000.html", "/article/1003.html"})));
+  server.Route("/article/1003.html", HttpResponse::Redirect(302, "http://user:pass@www.mfk.com/article/1004.html"));
+  for (int id : {1000, 1001, 1002, 1004, 1005, 1006}) {
+    server.Route(hc::testing::GeneratedArticlePath(id), hc::testing::GeneratedArticle(id));
+  }
+  // Follow rules that match by path (as some configs do), so that the userinfo links pass them and only
+  // the userinfo rule stands between them and the frontier.
+  std::string yaml = hc::testing::ReadFile(hc::testing::SelectorsDir() / "mfk.yaml");
+  yaml = hc::testing::ReplaceAll(yaml, "'^https?://www\\.mfk\\.com/article/\\d+\\.html'\n    - '^https?://www\\.mfk\\.com/question",
+                                 "'/article/\\d+\\.html'\n    - '^https?://www\\.mfk\\.com/question");
+  yaml = hc::testing::ReplaceAll(yaml, "\nsitemaps: ['https://www.mfk.com/sitemap.xml']", "\nsitemaps: []");
+  ASSERT_THAT(yaml, ::testing::HasSubstr("    - '/article/\\d+\\.html'\n"));
+  auto loaded = extract::SelectorProgram::FromYaml(yaml, "mfk.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const extract::SelectorProgram& program = *loaded;
+  hc::testing::TempDir dir;
+  const std::string db = (dir / "crawl.db").string();
+  CrawlOptions options = Common(server);
+  options.read_sitemaps = true;
+  options.start_urls = {"http://www.mfk.com/list/zixun.html"};
+  Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
+    auto store = store::SqliteStore::Open(db);
+    if (!store.ok()) return store.status();
+    return RunCrawl(program, **store, options);
+  }();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM frontier WHERE url LIKE '%@%' OR url_key LIKE '%@%'"), "0");
+  EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM pages WHERE url LIKE '%@%'"), "0");
+  for (const char* path : {"/article/1001.html", "/article/1002.html", "/article/1004.html", "/article/1005.html",
+                           "/secret-sitemap.xml"}) {
+    EXPECT_TRUE(server.RequestsFor(path).empty()) << path << " was requested";
+  }
+  for (const HttpRequest& request : server.Requests()) {
+    EXPECT_EQ(request.Header("authorization"), "") << request.target;
+  }
+  EXPECT_EQ(QueryOne(db, "SELECT links_dropped FROM pages WHERE url = 'http://www.mfk.com/list/zixun.html'"), "2");
+  EXPECT_THAT(QueryOne(db, "SELECT notes FROM pages WHERE url = 'http://www.mfk.com/list/zixun.html'"),
+              ::testing::HasSubstr("links: 2 with user:pass@ dropped"));
+  EXPECT_EQ(QueryOne(db, "SELECT state || ' ' || detail FROM frontier WHERE url = " + Quoted(MfkArticleUrl(1003))),
+            "failed redirect: userinfo in the target");
+  EXPECT_EQ(QueryOne(db, "SELECT state FROM frontier WHERE url = " + Quoted(MfkArticleUrl(1000))), "done");
+  EXPECT_EQ(QueryOne(db, "SELECT state FROM frontier WHERE url = " + Quoted(MfkArticleUrl(1006))), "done");
+  EXPECT_EQ(report->failures.count("redirect: userinfo in the target"), 1u);
+
+  // A start URL with credentials is refused before anything is requested.
+  const std::size_t before = server.Requests().size();
+  auto store = store::SqliteStore::Open(db);
+  ASSERT_TRUE(store.ok());
+  options.start_urls = {"http://user:pass@www.mfk.com/article/1000.html"};
+  Result<CrawlReport> refused = RunCrawl(program, **store, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("credentials"));
+  EXPECT_EQ(server.Requests().size(), before);
 }
 
 // A Retry-After far in the future (capped at max_retry_after, 1 h by default) holds the whole origin;

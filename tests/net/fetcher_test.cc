@@ -358,6 +358,16 @@ TEST(FetcherTest, BrokenResponsesAreErrors) {
       {"reset mid-body", HttpResponse{.body = body, .reset_after = 1000}, FetchError::kReset},
       {"undecodable gzip", HttpResponse{.body = body, .coding = ContentCoding::kBrokenGzip},
        FetchError::kProtocol},
+      // Issue 11: these were kBadUrl (libcurl says CURLE_UNSUPPORTED_PROTOCOL) and kOther ("Out of memory").
+      {"garbage status line", HttpResponse{.raw = "GARBAGE STATUS LINE\r\n\r\n" + body}, FetchError::kProtocol},
+      {"status code not a number", HttpResponse{.raw = "HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\nhi"},
+       FetchError::kProtocol},
+      {"HTTP/0.9 reply (a body, no status line)", HttpResponse{.raw = "<html>" + body + "</html>"},
+       FetchError::kProtocol},
+      {"one 1 MB header line",
+       HttpResponse{.raw = "HTTP/1.1 200 OK\r\nX-Big: " + std::string(1024 * 1024, 'h') +
+                           "\r\nContent-Length: 2\r\n\r\nhi"},
+       FetchError::kTooLarge},
   };
   HttpServer server;
   auto fetcher = MakeFetcher();
@@ -486,6 +496,29 @@ TEST(FetcherTest, OnlyHttpAndHttpsUrlsAreFetched) {
     EXPECT_EQ(r.url, urls[r.context_id]);
   }
   EXPECT_THAT(results[0].error_message, HasSubstr("unsupported scheme 'ftp'"));
+}
+
+// Credentials in a URL (a link to http://evil.example.com@host/ or user:pass@) are refused before any
+// connection: nothing is sent, so no Authorization header either.
+TEST(FetcherTest, UrlsWithUserinfoAreRefusedAndNothingIsSent) {
+  HttpServer server;
+  server.Route("/good/1.html", HttpResponse::Text("good"));
+  const std::string authority = "127.0.0.1:" + std::to_string(server.port());
+  const std::string urls[] = {"http://evil.example.com@" + authority + "/good/1.html",
+                              "http://user:pass@" + authority + "/good/1.html",
+                              "http://:pass@" + authority + "/good/1.html"};
+  auto fetcher = MakeFetcher();
+  std::vector<FetchRequest> requests;
+  for (std::uint64_t i = 0; i < std::size(urls); ++i) requests.push_back(Get(urls[i], i));
+  auto results = RunAll(*fetcher, std::move(requests), seconds(2));
+  ASSERT_EQ(results.size(), std::size(urls));
+  for (const auto& r : results) {
+    SCOPED_TRACE(r.url);
+    EXPECT_EQ(r.error, FetchError::kBadUrl) << Describe(r);
+    EXPECT_THAT(r.error_message, HasSubstr("credentials"));
+  }
+  EXPECT_EQ(server.ConnectionsAccepted(), 0);
+  EXPECT_TRUE(server.Requests().empty());
 }
 
 TEST(FetcherTest, ConditionalGetGets304) {
@@ -767,6 +800,20 @@ TEST(FetcherInternalTest, ClassifyCurlError) {
       {"tls", {CURLE_PEER_FAILED_VERIFICATION, "", false, false}, FetchError::kTls},
       {"bad encoding", {CURLE_BAD_CONTENT_ENCODING, "", false, false}, FetchError::kProtocol},
       {"scheme", {CURLE_UNSUPPORTED_PROTOCOL, "", false, false}, FetchError::kBadUrl},
+      {"not HTTP once connected", {CURLE_UNSUPPORTED_PROTOCOL, "Received HTTP/0.9 when not allowed", false, false, true},
+       FetchError::kProtocol},
+      {"weird server reply", {CURLE_WEIRD_SERVER_REPLY, "", false, false, true}, FetchError::kProtocol},
+      {"header line over libcurl's limit", {CURLE_OUT_OF_MEMORY, "", false, false, true, false}, FetchError::kTooLarge},
+      {"out of memory in the body", {CURLE_OUT_OF_MEMORY, "", false, false, true, true}, FetchError::kOther},
+      {"out of memory before connecting", {CURLE_OUT_OF_MEMORY, "", false, false, false, false}, FetchError::kOther},
+      {"malformed", {CURLE_URL_MALFORMAT, "", false, false}, FetchError::kBadUrl},
+      {"credentials refused", {CURLE_LOGIN_DENIED, "", false, false}, FetchError::kBadUrl},
+      {"got nothing", {CURLE_GOT_NOTHING, "", false, false, true}, FetchError::kReset},
+      {"send error", {CURLE_SEND_ERROR, "", false, false, true}, FetchError::kReset},
+      {"proxy handshake", {CURLE_PROXY, "", false, false}, FetchError::kConnect},
+      {"client certificate", {CURLE_SSL_CLIENTCERT, "", false, false}, FetchError::kTls},
+      {"size exceeded", {CURLE_FILESIZE_EXCEEDED, "", false, false, true}, FetchError::kTooLarge},
+      {"http2", {CURLE_HTTP2, "", false, false, true}, FetchError::kProtocol},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

@@ -574,6 +574,18 @@ void HttpServer::State::Plan(Connection& c, const HttpRequest& request, SteadyCl
     c.phase = Connection::Phase::kHolding;
     return;
   }
+  if (r.raw) {
+    c.out = *std::move(r.raw);
+    c.body_start = c.stop_at = c.out.size();
+    c.sent = 0;
+    c.trickle = 0;
+    c.close_at_end = true;
+    c.reset_at_end = false;
+    c.wake = now;
+    c.phase = Connection::Phase::kWriting;
+    WriteSome(c, now);
+    return;
+  }
   if (NotModified(request, r)) {
     r.status = 304;
     r.body.clear();

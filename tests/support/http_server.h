@@ -85,6 +85,10 @@ struct HttpResponse {
   std::size_t trickle_bytes_per_second = 0;  // pace the body at this rate; 0 = send at once
   bool never_answer = false;  // read the request, then say nothing until the client or Stop() closes
   bool close = false;         // close the connection after this response ("Connection: close")
+  // Send exactly these bytes instead of a response built from the fields above (no status line,
+  // headers or framing of the server's own), then close: for replies that are not HTTP/1.1 at all
+  // (a garbage status line, an HTTP/0.9 body, a header line of a megabyte).
+  std::optional<std::string> raw{};
   // Validators. Each is sent as a header when set; a GET whose If-None-Match lists `etag` (or "*"), or
   // (without If-None-Match) whose If-Modified-Since is not before `last_modified`, gets 304 Not
   // Modified instead (RFC 9110 sections 13.1.1, 13.1.3, 15.4.5).
