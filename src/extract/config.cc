@@ -1,7 +1,8 @@
 // Compiles selectors/<site>.yaml into a SelectorProgram::Rep: every regex and CSS selector compiled once,
 // every key checked. A config author sees each mistake as "file:line:column: what is wrong", pointing
 // at the offending node (yaml-cpp marks are 0-based; we print 1-based, as editors and compilers do).
-// yaml-cpp and std::regex report with exceptions; they are caught here and never leave the module.
+// yaml-cpp reports with exceptions; they are caught here and never leave the module. Regexes are RE2
+// (patterns.cc), which returns its errors.
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
@@ -255,11 +256,9 @@ Status ConfigCompiler::ReadDuration(const YAML::Node& n, const std::string& what
 
 Status ConfigCompiler::CompileUrlPattern(const YAML::Node& n, const std::string& source,
                                          std::vector<UrlPattern>* out) const {
-  try {
-    out->emplace_back(source);
-  } catch (const std::regex_error& e) {
-    return Error(n, "bad regex '" + source + "': " + e.what());
-  }
+  auto pattern = UrlPattern::Compile(source);
+  if (!pattern.ok()) return Error(n, pattern.status().message());
+  out->push_back(std::move(*pattern));
   return Status::Ok();
 }
 
@@ -587,13 +586,11 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   if (const Entry* r = e.Find("regex")) {
     TextRegex tr;
     if (Status s = ReadString(r->value, "regex", &tr.source); !s.ok()) return s;
-    try {
-      tr.re = std::wregex(Utf8ToWide(tr.source), std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& ex) {
-      return Error(r->value, "bad regex '" + tr.source + "': " + ex.what());
-    }
+    auto re = CompilePattern(tr.source);
+    if (!re.ok()) return Error(r->value, re.status().message());
+    tr.re = std::move(*re);
     tr.plan = AnalyzeLiterals(tr.source);
-    const int groups = static_cast<int>(tr.re.mark_count());
+    const int groups = tr.re->NumberOfCapturingGroups();
     tr.group = groups > 0 ? 1 : 0;
     if (const Entry* g = e.Find("group")) {
       if (Status s = ReadInt(g->value, "group", 0, &tr.group); !s.ok()) return s;

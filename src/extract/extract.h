@@ -42,7 +42,7 @@ struct RevisitPolicy {
 
 struct PageTypeInfo {
   std::string name;          // "article", "question", "listing", ...
-  std::string url_pattern;   // ECMAScript regex searched in the URL
+  std::string url_pattern;   // RE2 regex searched in the URL
   int priority = 0;          // higher is fetched first
   std::string record;        // record kind it yields ("article", ...), or "" for a links-only page
   RevisitPolicy revisit;

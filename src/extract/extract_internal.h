@@ -8,11 +8,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <re2/re2.h>
 
 #include "extract/extract.h"
 
@@ -44,11 +45,21 @@ std::span<const RecordKind> RecordKinds();
 const RecordKind* FindRecordKind(std::string_view name);
 std::string_view FieldShapeName(FieldShape shape);
 
-// --- regexes ----------------------------------------------------------------------------------------
-// A URL pattern (page type `url`, follow allow/deny) compiled once, with a literal pre-check: most
-// URLs a crawler tests do not contain the pattern's required literal text ("www.mfk.com/article/"),
-// and a substring search rejects them far faster than std::regex. A pattern that is all literal text
-// never runs std::regex at all.
+// --- regexes (patterns.cc) --------------------------------------------------------------------------
+// Every pattern a config holds is RE2 syntax (https://github.com/google/re2/wiki/Syntax), compiled
+// once at load with PatternOptions(): UTF-8 (a Chinese character is one character to '.', classes
+// and quantifiers), a bounded max_mem, errors returned rather than logged.
+RE2::Options PatternOptions();
+
+// Shown with a load error for syntax RE2 lacks.
+inline constexpr std::string_view kSyntaxHint =
+    "RE2 syntax: no backreferences or lookaround; see docs/selectors.md";
+
+// The compiled pattern, or a ConfigError "bad regex '<source>': <RE2's reason>" (with kSyntaxHint
+// when the reason is syntax RE2 does not have) that the caller prefixes with the pattern's place.
+Result<std::shared_ptr<const RE2>> CompilePattern(const std::string& source);
+
+// A literal pre-check for a pattern: the text every match must contain.
 struct LiteralPlan {
   bool usable = false;          // false when the pattern has a top-level '|' (no literal is required)
   bool pure = false;            // the whole pattern is literal text (plus ^/$ anchors)
@@ -57,58 +68,39 @@ struct LiteralPlan {
   std::string prefix;           // literal text the input must start with (anchored patterns)
   std::vector<std::string> required;  // literal runs the input must contain
 };
-// Reads an ECMAScript pattern's top level conservatively: a run is recorded only when every match
-// must contain it. Exposed for tests.
+// Reads a pattern's top level conservatively: a run is recorded only when every match must contain
+// it; flag groups such as (?i) and \Q...\E make the plan unusable. Exposed for tests.
 LiteralPlan AnalyzeLiterals(std::string_view pattern);
 
-// A backtracking matcher for the regex subset URL patterns are written in, which spares std::regex
-// (over a thousand instructions a call) on every link of every page. Compile accepts only patterns whose
-// meaning is plain bytes: literal bytes and escaped punctuation, \d and \D, bracket classes of
-// literal bytes and ASCII ranges (optionally negated), groups ( ) and (?: ) without alternation, the
-// quantifiers ? * + {n} {n,} {n,m} (lazy or not: a yes/no search does not care), '^' first and '$'
-// last. Anything else ('|', '.', \w, \s, \b, lookarounds, back-references, escapes inside classes)
-// is left to std::regex.
-class SimplePattern {
- public:
-  static std::optional<SimplePattern> Compile(std::string_view pattern);
-  // What std::regex_search (ECMAScript) would answer; nullopt when the backtracking budget runs
-  // out (a pathological pattern), and then the caller asks std::regex.
-  std::optional<bool> Search(std::string_view text) const;
-
-  struct Node;
-  using Sequence = std::vector<Node>;
-
- private:
-  std::shared_ptr<const Sequence> root_;
-  bool anchored_start_ = false;
-  bool anchored_end_ = false;
-};
-
+// A URL pattern (page type `url`, follow allow/deny): the literal pre-check, then RE2.
 class UrlPattern {
  public:
-  // Throws std::regex_error on a bad pattern (config.cc turns it into a ConfigError).
-  explicit UrlPattern(std::string source);
+  // A ConfigError from CompilePattern on a bad pattern.
+  static Result<UrlPattern> Compile(std::string source);
   const std::string& source() const { return source_; }
+  // Whether the pattern matches anywhere in `text` (RE2::PartialMatch).
   bool Search(std::string_view text) const;
 
  private:
+  UrlPattern() = default;
   std::string source_;
   LiteralPlan plan_;
-  std::optional<SimplePattern> simple_;
-  std::regex re_;
+  std::shared_ptr<const RE2> re_;  // immutable; RE2's const methods may be called from any thread
 };
 
-// A field regex. It runs over UTF-32 (std::wregex; wchar_t is 32 bits on Linux) so that '.', classes
-// such as [年月] and quantifiers see a Chinese character as one character, not three bytes.
+// A field regex: its value is capture `group` (0: the whole match) of the first match, or of every
+// match with `all`.
 struct TextRegex {
   std::string source;
-  std::wregex re;
+  std::shared_ptr<const RE2> re;
   int group = 0;  // the capture that is the value
   LiteralPlan plan;  // pre-check for page-source searches
-};
 
-std::wstring Utf8ToWide(std::string_view utf8);
-std::string WideToUtf8(std::wstring_view wide);
+  // The value of each match in `input`, left to right: the first match only unless `all`; matches do
+  // not overlap, and after an empty match the search resumes one character later. A capture that
+  // did not take part in the match gives "".
+  std::vector<std::string_view> Values(std::string_view input, bool all) const;
+};
 
 // --- the compiled config ----------------------------------------------------------------------------
 enum class ValueType { kText, kInt, kCount, kDate, kDateTime, kUrl, kHtml };

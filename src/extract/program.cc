@@ -267,23 +267,8 @@ class PageExtraction {
     std::vector<std::string> out;
     for (const std::string& input : inputs) {
       if (!PassesLiterals(rx.plan, input)) continue;
-      std::wstring wide = Utf8ToWide(input);
-      try {
-        if (all) {
-          for (std::wsregex_iterator it(wide.begin(), wide.end(), rx.re), end; it != end; ++it) {
-            out.push_back(Trim(WideToUtf8((*it)[rx.group].str())));
-          }
-        } else {
-          std::wsmatch m;
-          if (std::regex_search(wide, m, rx.re)) {
-            out.push_back(Trim(WideToUtf8(m[rx.group].str())));
-            return out;  // the first string that matches is the value
-          }
-        }
-      } catch (const std::regex_error& e) {
-        // libstdc++'s backtracking matcher gives up (error_complexity / error_stack) on some input.
-        page_->notes.push_back("regex '" + rx.source + "' failed on the input: " + e.what());
-      }
+      for (std::string_view value : rx.Values(input, all)) out.push_back(Trim(value));
+      if (!all && !out.empty()) return out;  // the first string that matches is the value
     }
     return out;
   }

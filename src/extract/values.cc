@@ -1,14 +1,17 @@
 // Value parsing for the numbers and dates Chinese health portals print: "1.2万次浏览", "10w+",
 // "发布于 2026年2月28日", "3天前", "昨天 08:10". Hand-written scanners for numbers (they run for every
-// count on every page); static std::regex for the date forms, which are compiled once and read best as
-// patterns.
+// count on every page); RE2 patterns for the date forms, which are compiled once and read best as
+// patterns (DateMatcher below: how the lookahead and the back-reference they once had are checked).
 #include <date/date.h>
 #include <date/tz.h>
 
 #include <array>
 #include <cstdint>
 #include <limits>
-#include <regex>
+#include <memory>
+#include <utility>
+
+#include <re2/re2.h>
 
 #include "extract/extract_internal.h"
 
@@ -266,12 +269,23 @@ int ToInt(const std::string& digits) {
   return v;
 }
 
-std::optional<TimeOfDay> TimeFrom(const std::smatch& m, size_t first_group) {
+// One match of a built-in date pattern: its captures (an unset one did not take part).
+class DateMatch {
+ public:
+  bool matched(size_t group) const { return groups_[group].data() != nullptr; }
+  std::string str(size_t group) const { return std::string(groups_[group].data(), groups_[group].size()); }
+  re2::StringPiece* data() { return groups_.data(); }
+
+ private:
+  std::array<re2::StringPiece, 10> groups_;  // the whole match and up to 9 captures
+};
+
+std::optional<TimeOfDay> TimeFrom(const DateMatch& m, size_t first_group) {
   TimeOfDay t;
-  if (!m[first_group].matched) return TimeOfDay{};
-  t.hour = ToInt(m[first_group].str());
-  t.minute = ToInt(m[first_group + 1].str());
-  t.second = m[first_group + 2].matched ? ToInt(m[first_group + 2].str()) : 0;
+  if (!m.matched(first_group)) return TimeOfDay{};
+  t.hour = ToInt(m.str(first_group));
+  t.minute = ToInt(m.str(first_group + 1));
+  t.second = m.matched(first_group + 2) ? ToInt(m.str(first_group + 2)) : 0;
   if (!ValidTime(t)) return std::nullopt;
   return t;
 }
@@ -312,41 +326,105 @@ int SmallNumber(const std::string& s) {
   return tens * 10 + units;
 }
 
-// Patterns over the normalized text (ASCII digits). They match bytes, so a quantifier after a Chinese
-// character must wrap it in a group: `日?` would make only its last UTF-8 byte optional.
+// Patterns over the normalized text (ASCII digits). They match bytes (RE2's Latin-1 mode, as std::regex
+// over char did before), so a quantifier after a Chinese character must wrap it in a group: `日?` would
+// make only its last UTF-8 byte optional. `\s` is widened to std::regex's set (RE2's lacks \v).
+//
+// Where the old patterns said "not followed by" ((?![0-9])) they now capture the next character
+// (`([0-9]?)`, the check group) and a match counts only when that capture is empty; a back-reference
+// (\2) became a second capture that must equal the first. A match that fails its check is not the
+// answer, and the search goes on from the next start, as std::regex's did. This keeps the old answers
+// because a checked digit run can only end where the run of digits ends: when the greedy parse from a
+// start fails its check, every parse from that start does.
+class DateMatcher {
+ public:
+  // `groups`: the pattern's capture count; `check_group`: a capture that must be empty (0: none);
+  // `same_as`: two captures that must be equal ({0, 0}: none).
+  DateMatcher(std::string_view pattern, int groups, int check_group, std::pair<int, int> same_as = {0, 0})
+      : re_(std::make_unique<const RE2>(WidenSpaces(pattern), Options())),
+        groups_(groups),
+        check_group_(check_group),
+        same_as_(same_as) {}
+
+  // The first match (leftmost start) that passes the checks.
+  bool Search(std::string_view s, DateMatch* m) const {
+    const re2::StringPiece text(s.data(), s.size());
+    size_t pos = 0;
+    while (pos <= s.size() && re_->Match(text, pos, s.size(), RE2::UNANCHORED, m->data(), groups_ + 1)) {
+      const bool next_ok = check_group_ == 0 || m->str(check_group_).empty();
+      const bool same_ok = same_as_.first == 0 || m->str(same_as_.first) == m->str(same_as_.second);
+      if (next_ok && same_ok) return true;
+      pos = static_cast<size_t>(m->data()[0].data() - text.data()) + 1;
+    }
+    return false;
+  }
+
+ private:
+  static RE2::Options Options() {
+    RE2::Options o;
+    o.set_encoding(RE2::Options::EncodingLatin1);
+    o.set_log_errors(false);
+    return o;
+  }
+  static std::string WidenSpaces(std::string_view pattern) {
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      if (pattern.substr(i, 2) == "\\s") {
+        out += "[\\t\\n\\v\\f\\r ]";
+        ++i;
+      } else {
+        out += pattern[i];
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<const RE2> re_;
+  int groups_;
+  int check_group_;
+  std::pair<int, int> same_as_;
+};
+
 // Y-M-D with a 4-digit year, separators - / . or 年月日, optional time and ISO offset.
-const std::regex& FullDatePattern() {
-  static const std::regex re(
-      R"((?:^|[^0-9])([0-9]{4})\s*(?:-|/|\.|年)\s*([0-9]{1,2})\s*(?:-|/|\.|月)\s*([0-9]{1,2})(?![0-9])\s*(?:日)?)"
-      R"((?:(?:\s*|T)([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?:\.[0-9]+)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})?)?)");
+// 1 year, 2 month, 3 day, 4 the character after the day (check), 5-7 time, 8 offset.
+const DateMatcher& FullDatePattern() {
+  static const DateMatcher re(
+      R"((?:^|[^0-9])([0-9]{4})\s*(?:-|/|\.|年)\s*([0-9]{1,2})\s*(?:-|/|\.|月)\s*([0-9]{1,2})([0-9]?)\s*(?:日)?)"
+      R"((?:(?:\s*|T)([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?:\.[0-9]+)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})?)?)",
+      8, 4);
   return re;
 }
 // "3天前", "半小时前", "两个月前", "5 分钟前".
-const std::regex& AgoPattern() {
-  static const std::regex re(
-      R"(([0-9]+|半|(?:一|二|两|三|四|五|六|七|八|九|十)+)\s*(秒钟|秒|分钟|分|个小时|个钟头|小时|天|日|周|星期|个星期|个月|月|年)\s*(?:以前|之前|前))");
+const DateMatcher& AgoPattern() {
+  static const DateMatcher re(
+      R"(([0-9]+|半|(?:一|二|两|三|四|五|六|七|八|九|十)+)\s*(秒钟|秒|分钟|分|个小时|个钟头|小时|天|日|周|星期|个星期|个月|月|年)\s*(?:以前|之前|前))",
+      2, 0);
   return re;
 }
-const std::regex& DayWordPattern() {
-  static const std::regex re(R"((今天|今日|昨天|昨日|前天)\s*(?:([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)");
+const DateMatcher& DayWordPattern() {
+  static const DateMatcher re(R"((今天|今日|昨天|昨日|前天)\s*(?:([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)", 4, 0);
   return re;
 }
-// YY-MM-DD: only the - / . forms, exactly two digits in the year.
-const std::regex& ShortYearPattern() {
-  static const std::regex re(
-      R"((?:^|[^0-9\-/.])([0-9]{2})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?![0-9\-/.]))"
-      R"((?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)");
+// YY-MM-DD: only the - / . forms, exactly two digits in the year, one separator twice.
+// 1 year, 2 separator, 3 month, 4 separator (same as 2), 5 day, 6 the character after (check), 7-9 time.
+const DateMatcher& ShortYearPattern() {
+  static const DateMatcher re(
+      R"((?:^|[^0-9\-/.])([0-9]{2})([-/.])([0-9]{1,2})([-/.])([0-9]{1,2})([0-9\-/.]?))"
+      R"((?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)",
+      9, 6, {2, 4});
   return re;
 }
-// M-D or M月D日 without a year, optional time.
-const std::regex& MonthDayPattern() {
-  static const std::regex re(
-      R"((?:^|[^0-9\-/.:])([0-9]{1,2})\s*(?:-|/|月)\s*([0-9]{1,2})(?![0-9\-/.])\s*(?:日)?)"
-      R"((?:\s*([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)");
+// M-D or M月D日 without a year, optional time. 1 month, 2 day, 3 the character after (check), 4-6 time.
+const DateMatcher& MonthDayPattern() {
+  static const DateMatcher re(
+      R"((?:^|[^0-9\-/.:])([0-9]{1,2})\s*(?:-|/|月)\s*([0-9]{1,2})([0-9\-/.]?)\s*(?:日)?)"
+      R"((?:\s*([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?)",
+      6, 3);
   return re;
 }
-const std::regex& TimeOnlyPattern() {
-  static const std::regex re(R"((?:^|[^0-9:])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9:]))");
+// 1-3 time, 4 the character after (check).
+const DateMatcher& TimeOnlyPattern() {
+  static const DateMatcher re(R"((?:^|[^0-9:])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?([0-9:]?))", 4, 4);
   return re;
 }
 
@@ -360,17 +438,17 @@ std::optional<std::string> ParseDateInZone(std::string_view raw, TimePoint now, 
   const auto now_sys = floor<seconds>(now);
   const LocalSeconds local_now = zone->to_local(now_sys);
   const date::local_days today = date::floor<date::days>(local_now);
-  std::smatch m;
+  DateMatch m;
 
-  if (std::regex_search(s, m, FullDatePattern())) {
-    auto ymd = MakeDate(ToInt(m[1].str()), ToInt(m[2].str()), ToInt(m[3].str()));
-    int year = ToInt(m[1].str());
+  if (FullDatePattern().Search(s, &m)) {
+    auto ymd = MakeDate(ToInt(m.str(1)), ToInt(m.str(2)), ToInt(m.str(3)));
+    int year = ToInt(m.str(1));
     if (!ymd || year < 1900 || year > 2199) return std::nullopt;
-    auto tod = TimeFrom(m, 4);
+    auto tod = TimeFrom(m, 5);
     if (!tod) return std::nullopt;
     LocalSeconds local = At(date::local_days{*ymd}, *tod);
-    if (m[7].matched) {  // an explicit offset: the wall time is in that offset, not in the site's zone
-      std::string off = m[7].str();
+    if (m.matched(8)) {  // an explicit offset: the wall time is in that offset, not in the site's zone
+      std::string off = m.str(8);
       seconds offset{0};
       if (off != "Z") {
         std::string digits;
@@ -391,9 +469,9 @@ std::optional<std::string> ParseDateInZone(std::string_view raw, TimePoint now, 
   if (s.find("刚刚") != std::string::npos || s.find("刚才") != std::string::npos) {
     return Format(local_now, zone, with_time);
   }
-  if (std::regex_search(s, m, AgoPattern())) {
-    const std::string amount = m[1].str();
-    const std::string unit = m[2].str();
+  if (AgoPattern().Search(s, &m)) {
+    const std::string amount = m.str(1);
+    const std::string unit = m.str(2);
     const bool half = amount == "半";
     const int n = half ? 0 : SmallNumber(amount);
     if (!half && n <= 0 && amount != "0") return std::nullopt;
@@ -418,27 +496,27 @@ std::optional<std::string> ParseDateInZone(std::string_view raw, TimePoint now, 
     else span = span_of(hours{24 * 7});  // 周, 星期, 个星期
     return Format(zone->to_local(now_sys - span), zone, with_time);
   }
-  if (std::regex_search(s, m, DayWordPattern())) {
-    const std::string word = m[1].str();
+  if (DayWordPattern().Search(s, &m)) {
+    const std::string word = m.str(1);
     int back = (word == "今天" || word == "今日") ? 0 : (word == "前天" ? 2 : 1);
     auto tod = TimeFrom(m, 2);
     if (!tod) return std::nullopt;
     return Format(At(today - date::days{back}, *tod), zone, with_time);
   }
-  if (std::regex_search(s, m, ShortYearPattern())) {
+  if (ShortYearPattern().Search(s, &m)) {
     // Two-digit years are read as 20YY and only when that is not in the future; anything else is
     // too ambiguous ("12-02-28" from 1912? a US month-first date?) to guess.
-    auto ymd = MakeDate(2000 + ToInt(m[1].str()), ToInt(m[3].str()), ToInt(m[4].str()));
+    auto ymd = MakeDate(2000 + ToInt(m.str(1)), ToInt(m.str(3)), ToInt(m.str(5)));
     if (!ymd) return std::nullopt;
-    auto tod = TimeFrom(m, 5);
+    auto tod = TimeFrom(m, 7);
     if (!tod) return std::nullopt;
     LocalSeconds local = At(date::local_days{*ymd}, *tod);
     if (local > local_now) return std::nullopt;
     return Format(local, zone, with_time);
   }
-  if (std::regex_search(s, m, MonthDayPattern())) {
-    const int month = ToInt(m[1].str()), day = ToInt(m[2].str());
-    auto tod = TimeFrom(m, 3);
+  if (MonthDayPattern().Search(s, &m)) {
+    const int month = ToInt(m.str(1)), day = ToInt(m.str(2));
+    auto tod = TimeFrom(m, 4);
     if (!tod || !MakeDate(2000, month, day)) return std::nullopt;  // 2000 is a leap year: 02-29 is possible
     // The most recent such date not after now (a listing shows "02-28" for this year's or, in January,
     // last year's). Feb 29 walks back to the last leap year.
@@ -447,12 +525,12 @@ std::optional<std::string> ParseDateInZone(std::string_view raw, TimePoint now, 
       auto ymd = MakeDate(year, month, day);
       if (!ymd) continue;
       LocalSeconds local = At(date::local_days{*ymd}, *tod);
-      bool after_now = m[3].matched ? local > local_now : date::local_days{*ymd} > today;
+      bool after_now = m.matched(4) ? local > local_now : date::local_days{*ymd} > today;
       if (!after_now) return Format(local, zone, with_time);
     }
     return std::nullopt;
   }
-  if (std::regex_search(s, m, TimeOnlyPattern())) {
+  if (TimeOnlyPattern().Search(s, &m)) {
     auto tod = TimeFrom(m, 1);
     if (!tod) return std::nullopt;
     LocalSeconds local = At(today, *tod);
@@ -468,7 +546,7 @@ std::optional<std::string> ParseDate(std::string_view text, TimePoint now, std::
   if (zone == nullptr) return std::nullopt;
   try {
     return ParseDateInZone(text, now, zone, with_time);
-  } catch (const std::exception&) {  // std::regex can throw error_complexity/error_stack on huge input
+  } catch (const std::exception&) {  // date arithmetic out of the library's range
     return std::nullopt;
   }
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -21,9 +20,11 @@ std::filesystem::path Absolute(const std::filesystem::path& path) {
 
 }  // namespace
 
+// [A-Za-z0-9][A-Za-z0-9._-]{0,63}, checked by hand: no regex engine for a 64-character name.
 bool IsValidJobName(std::string_view name) {
-  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-  return std::regex_match(name.begin(), name.end(), pattern);
+  auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (name.empty() || name.size() > 64 || !alnum(name[0])) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 Status CheckExportPath(std::string_view path) {

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -118,8 +117,7 @@ class JobsLoader {
 
     YAML::Node name = required("name");
     job.name = ScalarOf(name, "name");
-    static const std::regex kNamePattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    if (!std::regex_match(job.name, kNamePattern)) {
+    if (!IsValidJobName(job.name)) {
       Fail(name, "job name '" + job.name +
                      "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
@@ -127,8 +125,10 @@ class JobsLoader {
     YAML::Node site = required("site");
     job.site = ScalarOf(site, "site");
     job.site_mark = MarkOf(site);
-    static const std::regex kSitePattern("[a-z0-9_-]+");
-    if (!std::regex_match(job.site, kSitePattern)) {
+    const bool site_key = !job.site.empty() && std::all_of(job.site.begin(), job.site.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!site_key) {
       Fail(site, "site '" + job.site + "' is not a selector config key ([a-z0-9_-]+)");
     }
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -166,6 +167,33 @@ TEST(SelectorsCheckProjectTest, ProjectFixturesMatch) {
             0)
       << out;
   EXPECT_EQ(out.find("MISMATCH"), std::string::npos) << out;
+}
+
+
+// Issue 11: a xywy listing with a doc_card link of 100,000 digits (40,000 crashed std::regex's
+// recursive matcher with SIGSEGV) goes through `healthcrawl extract --site xywy` with the shipped
+// config: exit 0, and the link is followed like any other doctor card.
+TEST(ExtractProjectTest, HundredThousandDigitDoctorLinkExitsNormally) {
+  TempDir dir;
+  const std::string doctor = "https://club.xywy.com/doc_card/" + std::string(100000, '1');
+  std::string html = hc::testing::ReadFile(hc::testing::FixturesDir() / "sites/xywy/list-guke.html");
+  const size_t body_end = html.rfind("</body>");
+  ASSERT_NE(body_end, std::string::npos);
+  html.insert(body_end, "<a href=\"" + doctor + "\">1</a><a href=\"" + doctor + "x\">2</a>");
+  const fs::path page = dir / "list-guke.html";
+  WriteFile(page, html);
+  std::string out;
+  ASSERT_EQ(RunCommand(Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) +
+                           " extract --site xywy --url https://club.xywy.com/list_guke_1.htm " + Quote(page),
+                       &out),
+            0)
+      << out.substr(0, 2000);
+  auto json = nlohmann::ordered_json::parse(out, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << out.substr(0, 2000);
+  EXPECT_EQ(json["page_type"], "listing");
+  const auto& links = json["links"];
+  EXPECT_NE(std::find(links.begin(), links.end(), doctor), links.end());
+  EXPECT_EQ(std::find(links.begin(), links.end(), doctor + "x"), links.end());
 }
 
 }  // namespace
