@@ -103,6 +103,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     options.warc = warc.get();
   }
   options.runs = store->get();
+  options.parse_marks = crawl::ParseMarksPath(args.db, args.site);
 
   Result<crawl::CrawlReport> report = [&] {
     StopSignals signals;

@@ -150,6 +150,11 @@ struct CrawlOptions {
   enum class Recrawl { kDue, kAll };
   Recrawl recrawl = Recrawl::kDue;
   std::string job{};                 // the scheduled job running this crawl (recorded with the run)
+  // Poison pages (docs/RELIABILITY.md): the file where each parse worker marks the page it is parsing,
+  // so that the next run knows which page a dead crawl was parsing and fails a page that killed
+  // internal::kParseDeathLimit (3) crawls in a row. Usually ParseMarksPath(db, site). Empty: no marks
+  // (such a page is fetched and parsed again by every run).
+  std::filesystem::path parse_marks{};
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by a signal handler) to stop gracefully
   const Clock* clock = nullptr;      // wall time for fetched_at and eligibility; the system clock if null
 };
@@ -187,9 +192,16 @@ struct CrawlReport {
 std::string_view RunOutcome(const CrawlReport& report);
 
 // Crawls the program's site. Returns a non-OK Status only when the crawl could not proceed (the fetcher
-// could not start, storage failed); failed pages are data, recorded in the frontier and the store.
+// could not start, storage failed); failed pages are data, recorded in the frontier and the store. A
+// storage failure stops the crawl at once: transfers in flight are abandoned and pages not yet stored
+// are dropped (their URLs stay in flight, and the next run's start puts them back in the queue); a full
+// disk is IoError "storage: disk full (...)".
 Result<CrawlReport> RunCrawl(const extract::SelectorProgram& program, store::Frontier& frontier,
                              const CrawlOptions& options);
+
+// The parse marks file of a crawl of `site` into the database `db`: "<db>.parsing-<site>" (characters
+// other than letters, digits, '-' and '_' in the site key become '_').
+std::filesystem::path ParseMarksPath(const std::filesystem::path& db, std::string_view site);
 
 // The interval until the next visit of a page whose page type has `policy`, after a visit that found
 // `change`, when the previous interval was `previous` (0 for a first visit). Adaptive as Nutch's

@@ -20,6 +20,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -29,6 +30,7 @@
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
+#include "crawl/poison_internal.h"
 
 namespace hc::crawl {
 namespace {
@@ -175,9 +177,13 @@ class Engine {
   OriginState& Origin(const std::string& name);
 
   // --- workers and writer ------------------------------------------------------------------------
-  void ParseWorker();
+  void ParseWorker(int slot);
   void Writer();
   void PushWrite(WriteItem item);
+  // With parse marks: the URL's frontier row must be committed before its page is marked, or a death
+  // would take the row back and the mark would count against nothing (or against the next URL given
+  // the same id). A page parsed within the same batch that discovered it commits that batch early.
+  void CommitBeforeParse(int64_t id);
 
   const extract::SelectorProgram& program_;
   const extract::SiteConfig& config_;
@@ -195,6 +201,11 @@ class Engine {
   double delay_seconds_ = 1.0;
   int64_t budget_ = -1;  // final outcomes this run may produce; -1 = unbounded
   int64_t total_before_ = 0;  // URLs in the frontier before this run
+  int workers_ = 1;
+  std::unique_ptr<internal::ParseMarks> parse_marks_;  // null without CrawlOptions::parse_marks
+  std::shared_mutex parse_gate_;                       // internal::MarkedParse
+  std::atomic<int64_t> committed_id_{0};               // URLs with ids up to this are committed
+  std::vector<store::LeasedUrl> poisoned_;             // to fail once the writer runs
 
   std::unique_ptr<net::Fetcher> fetcher_;
   std::mutex store_mu_;
@@ -295,6 +306,12 @@ Status Engine::Seed() {
   if (*recovered > 0) {
     spdlog::info("crawl {}: {} URLs in flight when the last crawl stopped went back to the queue", config_.key,
                  *recovered);
+  }
+  if (!options_.parse_marks.empty()) {
+    auto poisoned = internal::StartParseMarks(options_.parse_marks, workers_, frontier_, config_.key, owner_,
+                                              clock_.Now(), &parse_marks_);
+    if (!poisoned.ok()) return poisoned.status();
+    poisoned_ = std::move(*poisoned);
   }
   // Revisits come before the page limit is worked out: a page due again is no longer "done".
   auto due = frontier_.RequeueDue(config_.key, clock_.Now(), options_.recrawl == CrawlOptions::Recrawl::kAll);
@@ -886,7 +903,8 @@ void Engine::FetchLoop() {
   while (true) {
     if (Stopping() && !stop_seen) {
       stop_seen = true;
-      stop_deadline = Steady::now() + options_.stop_grace;
+      // A storage failure waits for nothing: what is in flight could not be stored anyway.
+      stop_deadline = Steady::now() + (internal_stop_ ? milliseconds(0) : options_.stop_grace);
       spdlog::info("crawl {}: stopping: finishing {} transfers in flight", config_.key, fetcher_->InFlight());
       for (auto& [name, o] : origins_) {
         ReleaseAll(o.waiting, clock_.Now());
@@ -962,7 +980,7 @@ void Engine::FetchLoop() {
 
 // --- workers and writer ------------------------------------------------------------------------------
 
-void Engine::ParseWorker() {
+void Engine::ParseWorker(int slot) {
   while (true) {
     std::optional<FetchedPage> fetched = parse_queue_.Pop(milliseconds(200));
     if (!fetched) {
@@ -981,7 +999,15 @@ void Engine::ParseWorker() {
       PushWrite(std::move(item));
       continue;
     }
-    ObservedPage observed = ObserveResponse(program_, fetched->response, options_.archive && ok);
+    ObservedPage observed;
+    {
+      // Marked for the parse and extraction only: a death while fetching, waiting or writing is no
+      // fault of the page's.
+      CommitBeforeParse(fetched->url.id);
+      internal::MarkedParse marked(parse_marks_.get(), parse_gate_, slot, fetched->url);
+      internal::CrashHookForTests(fetched->url.url);
+      observed = ObserveResponse(program_, fetched->response, options_.archive && ok);
+    }
     WriteItem item;
     const store::LeasedUrl& url = fetched->url;
     item.outcome.id = url.id;
@@ -1028,6 +1054,16 @@ void Engine::ParseWorker() {
   }
 }
 
+void Engine::CommitBeforeParse(int64_t id) {
+  if (!parse_marks_ || id <= committed_id_) return;
+  std::lock_guard lock(store_mu_);
+  if (!frontier_.UrlIsCommitted(id)) {
+    Status s = frontier_.Flush();
+    if (!s.ok()) SetFatal(s);
+  }
+  if (committed_id_ < id) committed_id_ = id;  // ids grow with insertion: every lower id is committed too
+}
+
 void Engine::Writer() {
   auto last_commit = Steady::now();
   auto commit = [&] {
@@ -1041,6 +1077,12 @@ void Engine::Writer() {
   };
   while (true) {
     std::optional<WriteItem> item = write_queue_.Pop(milliseconds(100));
+    if (item && internal_stop_) {
+      // Storage failed (a full disk): nothing more can be stored. The URL stays in flight in the
+      // frontier, and the next run's start queues it again.
+      --pipeline_pending_;
+      continue;
+    }
     if (item) {
       Status s;
       {
@@ -1124,17 +1166,17 @@ Result<CrawlReport> Engine::Run() {
     if (!id.ok()) return id.status();
     report.run_id = *id;
   }
+  workers_ = options_.workers > 0 ? options_.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   Status seeded = Seed();
   if (!seeded.ok()) return seeded;
   if (options_.read_sitemaps) {
     for (const auto& sitemap : config_.sitemaps) QueueSitemap(sitemap);
   }
 
-  const int workers = options_.workers > 0 ? options_.workers
-                                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
-  for (int i = 0; i < workers; ++i) pool.emplace_back([this] { ParseWorker(); });
+  for (int i = 0; i < workers_; ++i) pool.emplace_back([this, i] { ParseWorker(i); });
   std::thread writer([this] { Writer(); });
+  for (const auto& url : poisoned_) Fail(url, internal::PoisonReason(), 0, url.attempts + 1);
 
   FetchLoop();
 

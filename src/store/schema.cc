@@ -312,6 +312,7 @@ constexpr std::string_view kV6 = R"sql(
 ALTER TABLE pages ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE pages ADD COLUMN links_dropped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE frontier ADD COLUMN parse_deaths INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX frontier_parse_deaths ON frontier(site) WHERE parse_deaths > 0;
 )sql";
 
 }  // namespace

@@ -36,8 +36,11 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_MISMATCH:
     case SQLITE_RANGE:
       return Status::InvalidArgument(msg);
-    case SQLITE_TOOBIG:
     case SQLITE_FULL:
+      // Not a page's fault (it is no "too large" failure): the store cannot take anything more, and
+      // the crawl stops on it (docs/RELIABILITY.md, the fault table).
+      return Status::IoError("storage: disk full (" + msg + ")");
+    case SQLITE_TOOBIG:
       return Status::TooLarge(msg);
     case SQLITE_NOMEM:
     case SQLITE_MISUSE:

@@ -66,6 +66,33 @@ Status InsertUrls(Db& db, const std::vector<NewUrl>& urls, const std::string& no
   return Status::Ok();
 }
 
+// The columns a LeasedUrl is read from (LeasedFromRow), in RETURNING clauses.
+constexpr const char* kLeasedColumns =
+    " RETURNING id, site, url, url_key, origin, depth, priority, redirects, attempts, discovered_from, detail,"
+    "   visits, etag, last_modified, body_sha1, revisit_ms, parse_deaths";
+
+LeasedUrl LeasedFromRow(internal::Query& q) {
+  LeasedUrl l;
+  l.id = q.Int(0);
+  l.site = q.Text(1);
+  l.url = q.Text(2);
+  l.url_key = q.Text(3);
+  l.origin = q.Text(4);
+  l.depth = static_cast<int>(q.Int(5));
+  l.priority = static_cast<int>(q.Int(6));
+  l.redirects = static_cast<int>(q.Int(7));
+  l.attempts = static_cast<int>(q.Int(8));
+  l.discovered_from = q.OptText(9).value_or("");
+  l.last_error = q.OptText(10).value_or("");
+  l.visits = static_cast<int>(q.Int(11));
+  l.etag = q.OptText(12).value_or("");
+  l.last_modified = q.OptText(13).value_or("");
+  l.body_sha1 = q.OptText(14).value_or("");
+  l.revisit = std::chrono::milliseconds(q.OptInt(15).value_or(0));
+  l.parse_deaths = static_cast<int>(q.Int(16));
+  return l;
+}
+
 }  // namespace
 
 Result<int64_t> SqliteStore::AddUrls(const std::vector<NewUrl>& urls) {
@@ -96,33 +123,13 @@ Result<std::vector<LeasedUrl>> SqliteStore::Lease(const LeaseRequest& request) {
       "UPDATE frontier SET state = 'in_flight', lease_owner = ?2, lease_expires = ?3"
       " WHERE id IN (SELECT id FROM frontier WHERE site = ?1 AND state = 'queued' AND not_before <= ?4"
       "   AND origin NOT IN (SELECT value FROM json_each(?5))"
-      "   ORDER BY priority DESC, depth, id LIMIT ?6)"
-      " RETURNING id, site, url, url_key, origin, depth, priority, redirects, attempts, discovered_from, detail,"
-      "   visits, etag, last_modified, body_sha1, revisit_ms");
+      "   ORDER BY priority DESC, depth, id LIMIT ?6)" +
+      std::string(kLeasedColumns));
   if (!q.ok()) return q.status();
   q->Bind(1, request.site).Bind(2, request.owner).Bind(3, now + std::chrono::duration_cast<std::chrono::milliseconds>(request.lease_for).count());
   q->Bind(4, now).Bind(5, internal::DumpJson(skip)).Bind(6, std::max(0, request.max_urls));
   std::vector<LeasedUrl> out;
-  while (q->Step()) {
-    LeasedUrl l;
-    l.id = q->Int(0);
-    l.site = q->Text(1);
-    l.url = q->Text(2);
-    l.url_key = q->Text(3);
-    l.origin = q->Text(4);
-    l.depth = static_cast<int>(q->Int(5));
-    l.priority = static_cast<int>(q->Int(6));
-    l.redirects = static_cast<int>(q->Int(7));
-    l.attempts = static_cast<int>(q->Int(8));
-    l.discovered_from = q->OptText(9).value_or("");
-    l.last_error = q->OptText(10).value_or("");
-    l.visits = static_cast<int>(q->Int(11));
-    l.etag = q->OptText(12).value_or("");
-    l.last_modified = q->OptText(13).value_or("");
-    l.body_sha1 = q->OptText(14).value_or("");
-    l.revisit = std::chrono::milliseconds(q->OptInt(15).value_or(0));
-    out.push_back(std::move(l));
-  }
+  while (q->Step()) out.push_back(LeasedFromRow(*q));
   HC_RETURN_IF_ERROR(q->status());
   // RETURNING comes in no particular order.
   std::sort(out.begin(), out.end(), [](const LeasedUrl& a, const LeasedUrl& b) {
@@ -238,11 +245,46 @@ Result<int64_t> SqliteStore::RequeueDue(std::string_view site, TimePoint now, bo
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   HC_RETURN_IF_ERROR(Execute(*rep_->db,
                              "UPDATE frontier SET state = 'queued', attempts = 0, not_before = ?2,"
-                             " next_visit = NULL, detail = NULL"
+                             " next_visit = NULL, detail = NULL, parse_deaths = 0"
                              " WHERE site = ?1 AND state = 'done' AND (?3 OR next_visit <= ?2)",
                              site, Millis(now), all ? 1 : 0));
   return static_cast<int64_t>(sqlite3_changes(rep_->db->raw()));
 }
+
+Result<std::vector<LeasedUrl>> SqliteStore::RecordParseDeath(std::string_view site,
+                                                             const std::vector<int64_t>& being_parsed, int limit,
+                                                             std::string_view owner, TimePoint now,
+                                                             std::chrono::milliseconds lease_for) {
+  if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
+  HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
+  Db& db = *rep_->db;
+  Json ids = Json::array();
+  for (int64_t id : being_parsed) ids.push_back(id);
+  const std::string ids_json = internal::DumpJson(ids);
+  // `parse_deaths > 0` in each statement lets SQLite use the partial index frontier_parse_deaths, so a
+  // frontier of millions of URLs is not scanned at every start after a death.
+  HC_RETURN_IF_ERROR(Execute(db,
+                             "UPDATE frontier SET parse_deaths = 0 WHERE site = ?1 AND parse_deaths > 0"
+                             " AND id NOT IN (SELECT value FROM json_each(?2))",
+                             site, ids_json));
+  HC_RETURN_IF_ERROR(Execute(db,
+                             "UPDATE frontier SET parse_deaths = parse_deaths + 1 WHERE site = ?1"
+                             " AND state = 'queued' AND id IN (SELECT value FROM json_each(?2))",
+                             site, ids_json));
+  auto q = db.Prepare(
+      "UPDATE frontier SET state = 'in_flight', lease_owner = ?2, lease_expires = ?3"
+      " WHERE site = ?1 AND state = 'queued' AND parse_deaths > 0 AND parse_deaths >= ?4" +
+      std::string(kLeasedColumns));
+  if (!q.ok()) return q.status();
+  q->Bind(1, site).Bind(2, owner).Bind(3, Millis(now) + lease_for.count()).Bind(4, std::max(1, limit));
+  std::vector<LeasedUrl> out;
+  while (q->Step()) out.push_back(LeasedFromRow(*q));
+  HC_RETURN_IF_ERROR(q->status());
+  std::sort(out.begin(), out.end(), [](const LeasedUrl& a, const LeasedUrl& b) { return a.id < b.id; });
+  return out;
+}
+
+bool SqliteStore::UrlIsCommitted(int64_t id) { return !rep_->in_batch || id <= rep_->frontier_max_id_at_begin; }
 
 Result<FrontierCounts> SqliteStore::CountUrls(std::string_view site) {
   auto q = rep_->db->Prepare("SELECT state, count(*) FROM frontier WHERE site = ?1 GROUP BY state");

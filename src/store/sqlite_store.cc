@@ -670,6 +670,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     if (!s.ok()) return internal::WithMessage(s, where + ": " + s.message());
   }
   HC_RETURN_IF_ERROR((*db)->Exec("PRAGMA foreign_keys = ON"));
+  if (options.max_page_count > 0) {
+    HC_RETURN_IF_ERROR((*db)->Exec("PRAGMA max_page_count = " + std::to_string(options.max_page_count)));
+  }
 
   auto rep = std::make_unique<Rep>();
   rep->db = std::move(*db);
@@ -686,6 +689,13 @@ Status ValidatePage(const PageObservation& page) { return ValidateObservation(pa
 Status BeginBatch(SqliteStore::Rep& rep) {
   if (rep.in_batch) return Status::Ok();
   HC_RETURN_IF_ERROR(rep.db->Exec("BEGIN IMMEDIATE"));
+  // For Frontier::UrlIsCommitted: frontier ids only grow, so the rows this batch adds are above it.
+  auto max_id = rep.db->QueryInt("SELECT coalesce(max(id), 0) FROM frontier");
+  if (!max_id.ok()) {
+    (void)rep.db->Exec("ROLLBACK");
+    return max_id.status();
+  }
+  rep.frontier_max_id_at_begin = *max_id;
   rep.in_batch = true;
   rep.pages_in_batch = 0;
   rep.batch_started = std::chrono::steady_clock::now();

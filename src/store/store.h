@@ -454,6 +454,7 @@ struct LeasedUrl {
   std::string last_modified{};
   std::string body_sha1{};        // hex SHA-1 of the last decoded body
   std::chrono::milliseconds revisit{0};  // the interval that scheduled this visit; 0 if none
+  int parse_deaths = 0;           // consecutive crawler deaths while its page was being parsed
 };
 
 struct LeaseRequest {
@@ -534,6 +535,18 @@ class Frontier {
   // queue, eligible at once (attempts reset, the revisit state kept for the conditional GET). Returns
   // how many.
   virtual Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) = 0;
+  // After a crawler of `site` died (docs/RELIABILITY.md, "Poison pages"): the queued URLs in
+  // `being_parsed` (their page was being parsed or extracted at the death) count one more consecutive
+  // death, and every other URL of the site starts again from none (this death broke their chain).
+  // Call after RecoverLeases. The URLs that reach `limit` are leased to `owner` for `lease_for` and
+  // returned, for the caller to fail; the others stay queued.
+  virtual Result<std::vector<LeasedUrl>> RecordParseDeath(std::string_view site,
+                                                          const std::vector<int64_t>& being_parsed, int limit,
+                                                          std::string_view owner, TimePoint now,
+                                                          std::chrono::milliseconds lease_for) = 0;
+  // True when the URL `id` was added by a committed transaction (false for one added since the last
+  // Flush, which a crash would take back, and whose id a later insert may then reuse).
+  virtual bool UrlIsCommitted(int64_t id) = 0;
   // Commits the open batch (the same batch as PageWriter::Flush in a backend that is both).
   virtual Status Flush() = 0;
 };
@@ -553,6 +566,10 @@ struct StoreOptions {
   int raw_versions = 1;       // archived responses kept per page; 0 archives nothing
   int zstd_level = 3;
   const Clock* clock = nullptr;  // for updated_at; the system clock when null
+  // PRAGMA max_page_count when above 0: the file grows to at most this many pages (4 KiB each), and a
+  // write past it fails as a full disk does ("storage: disk full"). A size cap, and how the tests
+  // fill the disk.
+  int64_t max_page_count = 0;
 };
 
 // The schema version this build writes (PRAGMA user_version).
@@ -593,6 +610,10 @@ class SqliteStore final : public PageWriter,
   Result<FrontierCounts> CountUrls(std::string_view site) override;
   Result<std::optional<TimePoint>> NextEligible(std::string_view site) override;
   Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) override;
+  Result<std::vector<LeasedUrl>> RecordParseDeath(std::string_view site, const std::vector<int64_t>& being_parsed,
+                                                  int limit, std::string_view owner, TimePoint now,
+                                                  std::chrono::milliseconds lease_for) override;
+  bool UrlIsCommitted(int64_t id) override;
 
   Result<std::vector<int64_t>> ListRawResponses(const RawQuery& query) override;
   Result<ArchivedResponse> GetRawResponse(int64_t id) override;

@@ -24,6 +24,7 @@ struct SqliteStore::Rep {
   bool in_batch = false;
   int pages_in_batch = 0;
   std::chrono::steady_clock::time_point batch_started{};
+  int64_t frontier_max_id_at_begin = 0;  // the open batch's frontier rows have higher ids
 };
 
 // The write path shared by PutPage (sqlite_store.cc) and Frontier::Complete (sqlite_frontier.cc), so

@@ -92,6 +92,9 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   options.start_urls = {"http://www.mfk.com/list/guke.html"};
   options.lease_owner = "crash-test:" + std::to_string(getpid());
   options.runs = store->get();
+  // With the poison-page marks, as `healthcrawl crawl` runs: random kills land in parses too, and must
+  // not fail a healthy page (docs/RELIABILITY.md, "Poison pages").
+  options.parse_marks = ParseMarksPath(db, "mfk");
   return RunCrawl(program, **store, options);
 }
 

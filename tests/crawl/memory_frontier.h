@@ -33,6 +33,7 @@ class MemoryFrontier final : public store::Frontier {
     std::string etag, last_modified, body_sha1, last_change;
     std::chrono::milliseconds revisit{0};
     std::optional<TimePoint> next_visit;
+    int parse_deaths = 0;
   };
 
   Result<int64_t> AddUrls(const std::vector<store::NewUrl>& urls) override {
@@ -75,23 +76,7 @@ class MemoryFrontier final : public store::Frontier {
       row->state = store::UrlState::kInFlight;
       row->owner = request.owner;
       row->lease_expires = request.now + request.lease_for;
-      store::LeasedUrl l;
-      l.id = row->id;
-      l.site = row->url.site;
-      l.url = row->url.url;
-      l.url_key = row->url.url_key;
-      l.origin = row->url.origin;
-      l.depth = row->url.depth;
-      l.priority = row->url.priority;
-      l.redirects = row->url.redirects;
-      l.attempts = row->attempts;
-      l.discovered_from = row->url.discovered_from;
-      l.last_error = row->detail;
-      l.visits = row->visits;
-      l.etag = row->etag;
-      l.last_modified = row->last_modified;
-      l.body_sha1 = row->body_sha1;
-      l.revisit = row->revisit;
+      store::LeasedUrl l = ToLeased(*row);
       out.push_back(l);
       lease_order.push_back(l.url);
     }
@@ -164,10 +149,33 @@ class MemoryFrontier final : public store::Frontier {
         row.attempts = 0;
         row.url.not_before = now;
         row.next_visit.reset();
+        row.parse_deaths = 0;
         ++n;
       }
     }
     return n;
+  }
+
+  Result<std::vector<store::LeasedUrl>> RecordParseDeath(std::string_view site,
+                                                         const std::vector<int64_t>& being_parsed, int limit,
+                                                         std::string_view owner, TimePoint now,
+                                                         std::chrono::milliseconds lease_for) override {
+    std::lock_guard lock(mu_);
+    std::vector<store::LeasedUrl> out;
+    for (auto& row : rows_) {
+      if (row.url.site != site) continue;
+      const bool parsing = std::find(being_parsed.begin(), being_parsed.end(), row.id) != being_parsed.end();
+      if (!parsing) {
+        row.parse_deaths = 0;
+        continue;
+      }
+      if (row.state != store::UrlState::kQueued || ++row.parse_deaths < std::max(1, limit)) continue;
+      row.state = store::UrlState::kInFlight;
+      row.owner = std::string(owner);
+      row.lease_expires = now + lease_for;
+      out.push_back(ToLeased(row));
+    }
+    return out;
   }
 
   Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) override {
@@ -209,6 +217,8 @@ class MemoryFrontier final : public store::Frontier {
     return next;
   }
 
+  bool UrlIsCommitted(int64_t) override { return true; }  // nothing to lose: no crash in memory
+
   Status Flush() override {
     ++flushes;
     return Status::Ok();
@@ -236,6 +246,28 @@ class MemoryFrontier final : public store::Frontier {
   int flushes = 0;
 
  private:
+  static store::LeasedUrl ToLeased(const Row& row) {
+    store::LeasedUrl l;
+    l.id = row.id;
+    l.site = row.url.site;
+    l.url = row.url.url;
+    l.url_key = row.url.url_key;
+    l.origin = row.url.origin;
+    l.depth = row.url.depth;
+    l.priority = row.url.priority;
+    l.redirects = row.url.redirects;
+    l.attempts = row.attempts;
+    l.discovered_from = row.url.discovered_from;
+    l.last_error = row.detail;
+    l.visits = row.visits;
+    l.etag = row.etag;
+    l.last_modified = row.last_modified;
+    l.body_sha1 = row.body_sha1;
+    l.revisit = row.revisit;
+    l.parse_deaths = row.parse_deaths;
+    return l;
+  }
+
   Row* Leased(int64_t id, std::string_view owner) {
     if (id < 1 || id > static_cast<int64_t>(rows_.size())) return nullptr;
     Row& row = rows_[static_cast<size_t>(id - 1)];
