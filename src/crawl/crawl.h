@@ -134,8 +134,21 @@ struct CrawlOptions {
   store::WarcWriter* warc = nullptr; // also write responses as WARC records (by the writer thread)
   store::RunLog* runs = nullptr;     // record the run (BeginRun/FinishRun)
   std::size_t queue_capacity = 64;   // pages waiting between stages, per queue
+  // Byte budgets of the two queues (docs/RELIABILITY.md, "Limits"): fetched bodies waiting for a parse
+  // worker, and parsed pages (body-sized estimate plus their discovered links) waiting for the writer.
+  std::size_t parse_queue_bytes = 16 * 1024 * 1024;
+  std::size_t write_queue_bytes = 16 * 1024 * 1024;
+  // Bodies the parse workers parse at once, together. A parsed tree takes 10-25 times its body (a 6 MB
+  // page of 200,000 links: about 150 MB of tree, index and links), so this, not the worker count,
+  // bounds the workers' memory; ordinary pages (30-300 KB) never wait for it. A body larger than the
+  // budget is parsed alone.
+  std::size_t parse_bytes = 4 * 1024 * 1024;
+  // Slots of the table of links already sent to the writer this run (8 bytes each; SentLinks).
+  std::size_t sent_link_slots = std::size_t{1} << 20;
   std::chrono::milliseconds commit_interval{1000};  // commit the open batch at least this often
-  std::chrono::milliseconds stop_grace{5000};       // on stop, wait this long for transfers in flight
+  // On stop, transfers in flight and fetched pages waiting for a parse worker get this long to finish;
+  // after it the transfers are abandoned and the waiting pages released unparsed (both back to the queue).
+  std::chrono::milliseconds stop_grace{3000};
   std::size_t max_sitemap_bytes = 50 * 1024 * 1024; // per sitemap, decompressed (sitemaps.org limit)
   int max_sitemaps = 1000;                          // sitemap files read per run (indexes included)
   bool read_sitemaps = true;

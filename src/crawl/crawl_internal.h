@@ -1,10 +1,12 @@
-// Internal to src/crawl: the bounded queue that joins the crawl engine's stages, and the progress
-// display.
+// Internal to src/crawl: the bounded queue that joins the crawl engine's stages, the table of links
+// already sent to the writer, and the progress display.
 //
-// Thread-safety: BoundedQueue is internally synchronized (many producers, many consumers).
+// Thread-safety: BoundedQueue is internally synchronized (many producers, many consumers); SentLinks
+// may be used from any thread.
 // ProgressDisplay is used by the fetch loop's thread only.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -15,26 +17,33 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "store/store.h"
 
 namespace hc::crawl::internal {
 
-// A FIFO with a capacity. Push blocks while the queue is full, which is how a slow stage holds back
-// the one before it; Close wakes everyone and makes Pop return nullopt once the queue is drained.
+// A FIFO with a capacity in items and in bytes (each item's size is given by its producer). Push
+// blocks while the queue is full, which is how a slow stage holds back the one before it; Close wakes
+// everyone and makes Pop return nullopt once the queue is drained. The byte budget is what bounds
+// memory: one page of 300,000 links weighs as much as thousands of ordinary ones. An item larger than
+// the whole budget still enters an empty queue, so nothing waits forever.
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  // capacity_bytes 0: no byte budget.
+  explicit BoundedQueue(std::size_t capacity, std::size_t capacity_bytes = 0)
+      : capacity_(capacity == 0 ? 1 : capacity), capacity_bytes_(capacity_bytes) {}
   BoundedQueue(const BoundedQueue&) = delete;
   BoundedQueue& operator=(const BoundedQueue&) = delete;
 
   // False when the queue was closed (the item is dropped).
-  bool Push(T item) {
+  bool Push(T item, std::size_t bytes = 0) {
     std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    not_full_.wait(lock, [&] { return closed_ || HasRoom(bytes); });
     if (closed_) return false;
-    items_.push_back(std::move(item));
+    items_.emplace_back(std::move(item), bytes);
+    bytes_ += bytes;
     not_empty_.notify_one();
     return true;
   }
@@ -44,9 +53,10 @@ class BoundedQueue {
     std::unique_lock lock(mu_);
     if (!not_empty_.wait_for(lock, wait, [&] { return closed_ || !items_.empty(); })) return std::nullopt;
     if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
+    T item = std::move(items_.front().first);
+    bytes_ -= items_.front().second;
     items_.pop_front();
-    not_full_.notify_one();
+    not_full_.notify_all();  // a freed byte budget may admit several small items
     return item;
   }
 
@@ -66,14 +76,73 @@ class BoundedQueue {
     std::lock_guard lock(mu_);
     return items_.size();
   }
+  std::size_t bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
   std::size_t capacity() const { return capacity_; }
+  std::size_t capacity_bytes() const { return capacity_bytes_; }
 
  private:
+  bool HasRoom(std::size_t bytes) const {
+    if (items_.empty()) return true;
+    if (items_.size() >= capacity_) return false;
+    return capacity_bytes_ == 0 || bytes_ + bytes <= capacity_bytes_;
+  }
+
   const std::size_t capacity_;
+  const std::size_t capacity_bytes_;
   mutable std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
-  std::deque<T> items_;
+  std::deque<std::pair<T, std::size_t>> items_;
+  std::size_t bytes_ = 0;
   bool closed_ = false;
+};
+
+// Bytes of work in progress shared by threads: Acquire(n) waits until n more fit in the budget (or
+// nothing is in progress, so that one item larger than the budget still goes through alone).
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::size_t budget) : budget_(budget) {}
+  ByteBudget(const ByteBudget&) = delete;
+  ByteBudget& operator=(const ByteBudget&) = delete;
+
+  void Acquire(std::size_t bytes) {
+    std::unique_lock lock(mu_);
+    freed_.wait(lock, [&] { return budget_ == 0 || in_use_ == 0 || in_use_ + bytes <= budget_; });
+    in_use_ += bytes;
+  }
+  void Release(std::size_t bytes) {
+    std::lock_guard lock(mu_);
+    in_use_ -= bytes;
+    freed_.notify_all();
+  }
+
+ private:
+  const std::size_t budget_;  // 0: unbounded
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::size_t in_use_ = 0;
+};
+
+// The links this run already sent to the writer, remembered as 64-bit hashes in a fixed table of
+// `slots` entries (direct-mapped: a new key takes its slot's place). A link found on thousands of pages
+// (navigation, "hot" lists) then costs the writer one insert instead of thousands, and the table's
+// memory is fixed (8 bytes a slot) however many links the run finds. Forgetting a key is harmless (the
+// frontier's unique (site, url_key) drops the repeat); a key wrongly taken as seen needs two keys with
+// the same 64-bit hash. Thread-safe without a lock (relaxed atomics: a race costs at most a repeat).
+class SentLinks {
+ public:
+  explicit SentLinks(std::size_t slots);
+  SentLinks(const SentLinks&) = delete;
+  SentLinks& operator=(const SentLinks&) = delete;
+
+  // True unless `key` was offered before and is still remembered; remembers it.
+  bool FirstTime(std::string_view key);
+
+ private:
+  std::vector<std::atomic<uint64_t>> slots_;
+  const uint64_t mask_;
 };
 
 // What the progress display shows.

@@ -6,6 +6,7 @@
 // Frontier::Release (the crawl stopped first, or its origin's robots.txt is unreachable). The frontier
 // is touched under `store_mu_` only, by this thread (leases, retries, releases, sitemap URLs) and by the
 // writer (completions, commits).
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -39,7 +40,8 @@ using internal::HeaderValue;
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int kMaxRedirects = 5;  // hops followed from one URL (robots.txt: RFC 9309 §2.3.1.2 says 5)
+constexpr int kMaxRedirects = 5;
+constexpr std::size_t kTrimAfterBytes = 1024 * 1024;  // give freed memory back after a body this large  // hops followed from one URL (robots.txt: RFC 9309 §2.3.1.2 says 5)
 
 // fetch loop -> parse workers
 struct FetchedPage {
@@ -54,6 +56,17 @@ struct WriteItem {
   std::optional<store::PageObservation> page;
   std::optional<store::RawResponse> warc;
 };
+
+// What an item holds in memory, near enough for the write queue's byte budget.
+std::size_t WriteItemBytes(const WriteItem& item) {
+  std::size_t bytes = sizeof(WriteItem) + item.outcome.detail.size();
+  for (const store::NewUrl& n : item.outcome.discovered) {
+    bytes += sizeof(n) + n.site.size() + n.url.size() + n.url_key.size() + n.origin.size() + n.discovered_from.size();
+  }
+  if (item.page && item.page->raw) bytes += item.page->raw->body.size();
+  if (item.warc) bytes += item.warc->body.size();
+  return bytes;
+}
 
 std::string DefaultOwner() {
   char host[256] = {};
@@ -98,8 +111,10 @@ class Engine {
         options_(options),
         clock_(options.clock ? *options.clock : system_clock_),
         robots_(clock_),
-        parse_queue_(options.queue_capacity),
-        write_queue_(options.queue_capacity),
+        parse_queue_(options.queue_capacity, options.parse_queue_bytes),
+        write_queue_(options.queue_capacity, options.write_queue_bytes),
+        sent_links_(options.sent_link_slots),
+        parse_budget_(options.parse_bytes),
         rng_(std::random_device{}()) {}
 
   Result<CrawlReport> Run();
@@ -179,7 +194,11 @@ class Engine {
   // --- workers and writer ------------------------------------------------------------------------
   void ParseWorker(int slot);
   void Writer();
-  void PushWrite(WriteItem item);
+  // `extra_bytes`: memory the item holds beyond what WriteItemBytes sees (a parsed page's records).
+  void PushWrite(WriteItem item, std::size_t extra_bytes = 0);
+  // A parse worker releases its page instead of parsing it: after a fatal error, or once the stop's
+  // grace period is over (a page of 300,000 links takes a worker a second or more).
+  bool PastStopDeadline() const;
   // With parse marks: the URL's frontier row must be committed before its page is marked, or a death
   // would take the row back and the mark would count against nothing (or against the next URL given
   // the same id). A page parsed within the same batch that discovered it commits that batch early.
@@ -211,9 +230,12 @@ class Engine {
   std::mutex store_mu_;
   internal::BoundedQueue<FetchedPage> parse_queue_;
   internal::BoundedQueue<WriteItem> write_queue_;
+  internal::SentLinks sent_links_;  // parse workers: links already handed to the writer this run
+  internal::ByteBudget parse_budget_;  // bodies being parsed at once
   std::atomic<int64_t> pipeline_pending_{0};   // pushed to a queue, not yet recorded by the writer
   std::atomic<bool> frontier_changed_{false};  // the writer added URLs since the last lease
   std::atomic<bool> internal_stop_{false};     // a fatal error
+  std::atomic<int64_t> stop_deadline_{0};      // steady-clock nanoseconds; 0 until a stop is seen
   std::mutex fatal_mu_;
   Status fatal_;
 
@@ -252,6 +274,12 @@ Engine::OriginState& Engine::Origin(const std::string& name) {
   return it->second;
 }
 
+bool Engine::PastStopDeadline() const {
+  if (internal_stop_.load()) return true;
+  const int64_t deadline = stop_deadline_.load();
+  return deadline != 0 && Steady::now().time_since_epoch().count() >= deadline;
+}
+
 bool Engine::Stopping() const {
   return stopping_ || internal_stop_.load() || (options_.stop && options_.stop->load());
 }
@@ -285,6 +313,11 @@ Status Engine::Seed() {
   std::vector<store::NewUrl> seeds;
   for (const auto& start : starts) {
     auto parsed = Url::Parse(start);
+    if (start.size() > static_cast<std::size_t>(config_.max_url_length)) {
+      return Status::InvalidArgument("a start URL of " + std::to_string(start.size()) +
+                                     " bytes is longer than max_url_length (" +
+                                     std::to_string(config_.max_url_length) + ")");
+    }
     if (!parsed.ok() || !parsed->is_http()) {
       return Status::InvalidArgument("start URL '" + start + "' is not an http(s) URL");
     }
@@ -332,7 +365,9 @@ Status Engine::Seed() {
 
 bool Engine::PipelineHasRoom() const {
   const std::size_t busy = parse_queue_.size() + write_queue_.size() + fetcher_->Outstanding();
-  return busy < options_.queue_capacity;
+  if (busy >= options_.queue_capacity) return false;
+  // The byte budget: a few huge pages waiting for a worker hold back new requests as many small ones do.
+  return parse_queue_.capacity_bytes() == 0 || parse_queue_.bytes() < parse_queue_.capacity_bytes();
 }
 
 std::optional<Steady::time_point> Engine::LongHold(const OriginState& o, Steady::time_point now) const {
@@ -609,6 +644,10 @@ void Engine::RobotsUnreachable(const std::string& name, OriginState& o, const st
 
 void Engine::QueueSitemap(const std::string& url) {
   if (static_cast<int>(sitemaps_seen_.size()) >= options_.max_sitemaps) return;
+  if (url.size() > static_cast<std::size_t>(config_.max_url_length)) {
+    spdlog::warn("crawl {}: a sitemap URL of {} bytes (longer than max_url_length) skipped", config_.key, url.size());
+    return;
+  }
   auto parsed = Url::Parse(url);
   if (!parsed.ok() || !parsed->is_http() || HasUserinfo(*parsed)) {
     spdlog::warn("crawl {}: sitemap '{}' is not an http(s) URL without user:pass@; skipped", config_.key, url);
@@ -662,7 +701,13 @@ void Engine::HandleSitemap(Transfer& t, net::FetchResult& result) {
     return true;
   };
   int64_t with_userinfo = 0;
+  int64_t too_long = 0;
   for (std::string& loc : sitemap.locations) {
+    if (loc.size() > static_cast<std::size_t>(config_.max_url_length)) {
+      ++too_long;
+      std::string().swap(loc);
+      continue;
+    }
     auto parsed = Url::Parse(loc);
     std::string().swap(loc);
     if (!parsed.ok() || !parsed->is_http()) continue;
@@ -677,6 +722,10 @@ void Engine::HandleSitemap(Transfer& t, net::FetchResult& result) {
   }
   if (with_userinfo > 0) {
     spdlog::warn("crawl {}: sitemap {}: {} URLs with user:pass@ dropped", config_.key, t.target, with_userinfo);
+  }
+  if (too_long > 0) {
+    spdlog::warn("crawl {}: sitemap {}: {} URLs longer than max_url_length ({} bytes) skipped", config_.key, t.target,
+                 too_long, config_.max_url_length);
   }
   add();
 }
@@ -729,7 +778,8 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
   page.response.fetched_at = clock_.Now();
   ++final_;
   ++pipeline_pending_;
-  parse_queue_.Push(std::move(page));
+  const std::size_t bytes = page.response.body.size();
+  parse_queue_.Push(std::move(page), bytes);
 }
 
 const extract::RevisitPolicy& Engine::RevisitOf(const std::string& url) const {
@@ -768,6 +818,11 @@ void Engine::Redirect(const store::LeasedUrl& url, const net::FetchResult& resul
   const std::string status = "http " + std::to_string(result.status);
   if (result.location.empty()) {
     Fail(url, status + " without Location", result.status, url.attempts + 1);
+    return;
+  }
+  if (result.location.size() > static_cast<std::size_t>(config_.max_url_length)) {
+    Fail(url, "redirect: target longer than max_url_length (" + std::to_string(result.location.size()) + " bytes)",
+         result.status, url.attempts + 1);
     return;
   }
   auto target = Url::Parse(result.location);
@@ -852,8 +907,9 @@ void Engine::Fail(const store::LeasedUrl& url, const std::string& reason, int st
   PushWrite(std::move(item));
 }
 
-void Engine::PushWrite(WriteItem item) {
-  if (!write_queue_.Push(std::move(item))) --pipeline_pending_;
+void Engine::PushWrite(WriteItem item, std::size_t extra_bytes) {
+  const std::size_t bytes = WriteItemBytes(item) + extra_bytes;
+  if (!write_queue_.Push(std::move(item), bytes)) --pipeline_pending_;
 }
 
 void Engine::ReleaseAll(std::deque<store::LeasedUrl>& urls, TimePoint not_before) {
@@ -905,6 +961,7 @@ void Engine::FetchLoop() {
       stop_seen = true;
       // A storage failure waits for nothing: what is in flight could not be stored anyway.
       stop_deadline = Steady::now() + (internal_stop_ ? milliseconds(0) : options_.stop_grace);
+      stop_deadline_ = stop_deadline.time_since_epoch().count();
       spdlog::info("crawl {}: stopping: finishing {} transfers in flight", config_.key, fetcher_->InFlight());
       for (auto& [name, o] : origins_) {
         ReleaseAll(o.waiting, clock_.Now());
@@ -987,6 +1044,15 @@ void Engine::ParseWorker(int slot) {
       if (parse_queue_.closed_and_drained()) return;
       continue;
     }
+    if (PastStopDeadline()) {
+      // Parsing what is still queued could take long: the URL goes back to the queue instead, and the
+      // next run fetches it again.
+      std::lock_guard lock(store_mu_);
+      Status s = frontier_.Release(fetched->url.id, owner_, clock_.Now());
+      if (!s.ok() && s.code() != StatusCode::kBusy) spdlog::error("crawl {}: releasing {}: {}", config_.key, fetched->url.url, s.ToString());
+      --pipeline_pending_;
+      continue;
+    }
     const bool ok = fetched->response.status >= 200 && fetched->response.status <= 299;
     const std::string body_sha1 = ok ? store::HexLower(store::Sha1(fetched->response.body)) : std::string();
     if (ok && fetched->url.visits > 0 && body_sha1 == fetched->url.body_sha1) {
@@ -999,6 +1065,8 @@ void Engine::ParseWorker(int slot) {
       PushWrite(std::move(item));
       continue;
     }
+    const std::size_t body_bytes = fetched->response.body.size();
+    parse_budget_.Acquire(body_bytes);
     ObservedPage observed;
     {
       // Marked for the parse and extraction only: a death while fetching, waiting or writing is no
@@ -1008,6 +1076,12 @@ void Engine::ParseWorker(int slot) {
       internal::CrashHookForTests(fetched->url.url);
       observed = ObserveResponse(program_, fetched->response, options_.archive && ok);
     }
+    // The tree of a large page is freed by now, but glibc keeps the free memory in this thread's arena
+    // (and raises its mmap threshold), so each worker would hold the peak of the largest page it ever
+    // parsed: with two workers and pages of 300,000 links, 580 MB instead of 360. Large pages are rare
+    // and take far longer to parse than the trim.
+    if (body_bytes >= kTrimAfterBytes) malloc_trim(0);
+    parse_budget_.Release(body_bytes);
     WriteItem item;
     const store::LeasedUrl& url = fetched->url;
     item.outcome.id = url.id;
@@ -1035,22 +1109,28 @@ void Engine::ParseWorker(int slot) {
     if (max_depth_ == 0 || depth <= max_depth_) {
       int64_t with_userinfo = 0;
       for (const auto& link : observed.links) {
+        // A link sent before (on this page's neighbours, in the navigation) would cost the writer an
+        // insert that does nothing.
+        if (!sent_links_.FirstTime(link)) continue;
         auto parsed = Url::Parse(link);
         if (!parsed.ok()) continue;
         if (HasUserinfo(*parsed)) {
           ++with_userinfo;
           continue;
         }
-        item.outcome.discovered.push_back(MakeNewUrl(link, link, *parsed, depth, 0, url.url_key));
+        // The link is its own key: the store takes url for an empty url_key, and the copy is not kept.
+        item.outcome.discovered.push_back(MakeNewUrl(link, std::string(), *parsed, depth, 0, url.url_key));
       }
       if (with_userinfo > 0) {
         observed.page.links_dropped += with_userinfo;
-        observed.page.limits.push_back("links: " + std::to_string(with_userinfo) + " with user:pass@ dropped");
+        observed.page.limits.push_back(std::to_string(with_userinfo) + " links with user:pass@ dropped");
       }
     }
+    // The records and the rest of the observation are estimated at the body's size.
+    const std::size_t page_bytes = fetched->response.body.size();
     if (options_.warc) item.warc = std::move(fetched->response);
     item.page = std::move(observed.page);
-    PushWrite(std::move(item));
+    PushWrite(std::move(item), page_bytes);
   }
 }
 

@@ -28,7 +28,7 @@ const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "star
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
 const Keys kFieldKeys = {"css", "regex", "group", "all", "join", "required", "default", "type"};
 const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
-const Keys kLimitsKeys = {"max_depth", "max_pages"};
+const Keys kLimitsKeys = {"max_depth", "max_pages", "max_links_per_page", "max_url_length"};
 const Keys kPolitenessKeys = {"delay", "concurrency"};
 const Keys kNormalizationKeys = {"strip_params", "sort_query"};
 const Keys kFollowKeys = {"allow", "deny"};
@@ -365,6 +365,13 @@ Status ConfigCompiler::CompileSite(const Entries& top, SiteConfig* config, const
       s = ReadEntries(v, "limits", kLimitsKeys, &limits);
       if (const Entry* x = limits.Find("max_depth"); s.ok() && x) s = ReadInt(x->value, "max_depth", 0, &config->max_depth);
       if (const Entry* x = limits.Find("max_pages"); s.ok() && x) s = ReadInt(x->value, "max_pages", 0, &config->max_pages);
+      if (const Entry* x = limits.Find("max_links_per_page"); s.ok() && x) {
+        s = ReadInt(x->value, "max_links_per_page", 0, &config->max_links_per_page);
+      }
+      // Below 64 bytes not even a start URL fits; the limit is there against hostile pages, not to filter.
+      if (const Entry* x = limits.Find("max_url_length"); s.ok() && x) {
+        s = ReadInt(x->value, "max_url_length", 64, &config->max_url_length);
+      }
     } else if (e.key == "politeness") {
       Entries p({});
       s = ReadEntries(v, "politeness", kPolitenessKeys, &p);
@@ -398,6 +405,18 @@ Status ConfigCompiler::CompileSite(const Entries& top, SiteConfig* config, const
       }
     }
     if (!s.ok()) return s;
+  }
+  // Checked after the loop: `limits` may come after the lists in the file.
+  for (std::string_view key : {"start_urls", "sitemaps"}) {
+    const Entry* e = top.Find(key);
+    if (!e || !e->value.IsSequence()) continue;
+    for (const YAML::Node& n : e->value) {
+      if (n.IsScalar() && n.Scalar().size() > static_cast<std::size_t>(config->max_url_length)) {
+        return Error(n, std::string(key) + " holds a URL of " + std::to_string(n.Scalar().size()) +
+                            " bytes, longer than limits.max_url_length (" + std::to_string(config->max_url_length) +
+                            ")");
+      }
+    }
   }
   return Status::Ok();
 }

@@ -65,6 +65,12 @@ struct SiteConfig {
   bool allow_private_addresses = false;  // loopback/private targets; tests turn it on
   int max_depth = 0;   // 0: unlimited
   int max_pages = 0;   // 0: unlimited
+  // Links taken from one page (after filtering); the rest are dropped and counted on the page. A page of
+  // 300,000 links otherwise costs the writer 300,000 inserts and the frontier 300,000 rows.
+  int max_links_per_page = 10000;
+  // Bytes of a URL (an href, a resolved link, a redirect target, a sitemap entry, a start URL); longer
+  // ones are dropped and counted, never requested or stored. 8 KiB is what common servers accept.
+  int max_url_length = 8192;
   NormalizeOptions url_normalization;
   std::vector<PageTypeInfo> page_types;  // in config order; the first whose pattern matches wins
 };

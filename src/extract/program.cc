@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <unordered_set>
 
 #include "extract/extract_internal.h"
 
@@ -129,17 +130,28 @@ class PageExtraction {
     if (!base_) return links;
     // Pages repeat hrefs (navigation, "more" links), and an href seen before resolves to a key seen
     // before: only first occurrences are parsed. The views point into the Document.
+    const std::size_t max_url = static_cast<std::size_t>(rep_.config.max_url_length);
+    const std::size_t max_links = static_cast<std::size_t>(rep_.config.max_links_per_page);
+    int64_t too_long = 0;  // hrefs or resolved links over max_url_length
+    int64_t over_cap = 0;  // links to follow past max_links_per_page
     std::vector<std::string_view> hrefs;
     for (html::Node a : html::Select(doc_.document(), rep_.link_selector, index_)) {
-      if (auto href = a.attr("href")) hrefs.push_back(*href);
+      auto href = a.attr("href");
+      if (!href) continue;
+      // Not even parsed: a 10 MB href would be copied into a Url, its key and every table it reached.
+      if (href->size() > max_url) {
+        ++too_long;
+        continue;
+      }
+      hrefs.push_back(*href);
     }
     const std::vector<bool> first_href = FirstOccurrences(hrefs);
-    struct Candidate {
-      Url url;
-      std::string key;
-    };
-    std::vector<Candidate> candidates;
-    candidates.reserve(hrefs.size());
+    // One pass, keeping only what is taken: a page of 300,000 links held a parsed Url and a key for each
+    // at once (about 40 MB) before the cap could apply. Views into `links` stay valid: it never grows
+    // past its reserve.
+    links.reserve(std::min(hrefs.size(), max_links));
+    std::unordered_set<std::string_view> taken;
+    std::unordered_set<std::uint64_t> past_cap;  // hashes of the keys past the cap, only to count them
     for (size_t i = 0; i < hrefs.size(); ++i) {
       if (!first_href[i]) continue;
       auto url = Url::Parse(hrefs[i], &*base_);
@@ -148,16 +160,27 @@ class PageExtraction {
       if (!InAllowedDomains(rep_, *url)) continue;
       auto key = NormalizeUrl(*url, rep_.config.url_normalization);
       if (!key.ok()) continue;
-      candidates.push_back({std::move(*url), std::move(*key)});
-    }
-    std::vector<std::string_view> keys;
-    keys.reserve(candidates.size());
-    for (const Candidate& c : candidates) keys.push_back(c.key);
-    const std::vector<bool> first_key = FirstOccurrences(keys);
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      if (first_key[i] && ShouldFollow(rep_, candidates[i].url, candidates[i].key)) {
-        links.push_back(std::move(candidates[i].key));
+      if (key->size() > max_url) {  // a short relative href against a long base
+        ++too_long;
+        continue;
       }
+      if (taken.contains(*key) || !ShouldFollow(rep_, *url, *key)) continue;
+      if (links.size() < max_links) {
+        links.push_back(std::move(*key));
+        taken.insert(links.back());
+      } else if (past_cap.insert(std::hash<std::string>{}(*key)).second) {
+        ++over_cap;
+      }
+    }
+    if (too_long > 0) {
+      page_->links_dropped += too_long;
+      page_->limits.push_back(std::to_string(too_long) + " links longer than max_url_length (" +
+                              std::to_string(max_url) + " bytes) dropped");
+    }
+    if (over_cap > 0) {
+      page_->links_dropped += over_cap;
+      page_->limits.push_back(std::to_string(over_cap) + " links past max_links_per_page (" +
+                              std::to_string(max_links) + ") dropped");
     }
     return links;
   }

@@ -567,7 +567,7 @@ TEST(CrawlFaults, UrlsWithUserinfoAreDroppedAndCredentialsNeverSent) {
   }
   EXPECT_EQ(QueryOne(db, "SELECT links_dropped FROM pages WHERE url = 'http://www.mfk.com/list/zixun.html'"), "2");
   EXPECT_THAT(QueryOne(db, "SELECT notes FROM pages WHERE url = 'http://www.mfk.com/list/zixun.html'"),
-              ::testing::HasSubstr("links: 2 with user:pass@ dropped"));
+              ::testing::HasSubstr("2 links with user:pass@ dropped"));
   EXPECT_EQ(QueryOne(db, "SELECT state || ' ' || detail FROM frontier WHERE url = " + Quoted(MfkArticleUrl(1003))),
             "failed redirect: userinfo in the target");
   EXPECT_EQ(QueryOne(db, "SELECT state FROM frontier WHERE url = " + Quoted(MfkArticleUrl(1000))), "done");
