@@ -1,6 +1,7 @@
 // The nesting pre-scan; see nesting_limit_internal.h for why it exists and what it approximates.
 #include <gumbo.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <utility>
@@ -89,14 +90,16 @@ class NestingScanner {
  public:
   NestingScanner(std::string_view html, std::size_t max_depth) : s_(html), max_depth_(max_depth) {}
 
-  std::optional<std::string> Run() {
+  NestingScan Run() {
     std::size_t i = 0;
     while (i < s_.size()) {
       std::size_t lt = s_.find('<', i);
       if (lt == std::string_view::npos) break;
       i = ScanMarkup(lt);
     }
-    if (edits_.empty()) return std::nullopt;
+    NestingScan scan;
+    scan.depth = deepest_;
+    if (edits_.empty()) return scan;
     std::string out;
     out.reserve(s_.size() + s_.size() / 8);
     std::size_t from = 0;
@@ -106,7 +109,8 @@ class NestingScanner {
       from = e.end;
     }
     out.append(s_.substr(from));
-    return out;
+    scan.flattened = std::move(out);
+    return scan;
   }
 
  private:
@@ -146,6 +150,7 @@ class NestingScanner {
       if (it != suppressed_.end() && it->second > 0) {
         // Elements removed for depth are inside every open one, so their end tags come first.
         --it->second;
+        --suppressed_open_;
         edits_.push_back({lt, end, {}});
         return end;
       }
@@ -186,10 +191,13 @@ class NestingScanner {
       // Flatten: the element is closed at once (keeping its attributes), its content follows it as
       // siblings, and its own end tag is dropped later.
       ++suppressed_[Lower(e.name)];
+      ++suppressed_open_;
+      deepest_ = std::max(deepest_, open_.size() + suppressed_open_);
       edits_.push_back({end, end, "</" + std::string(e.name) + ">"});
       return end;
     }
     open_.push_back(e);
+    deepest_ = std::max(deepest_, open_.size() + suppressed_open_);
     if (IsForeignRoot(e.tag)) ++foreign_depth_;
     return end;
   }
@@ -291,6 +299,11 @@ class NestingScanner {
   std::vector<OpenElement> open_;
   std::size_t foreign_depth_ = 0;
   std::map<std::string, std::size_t> suppressed_;  // removed start tags awaiting their end tags
+  // How many of them there are, and the deepest nesting seen (open plus suppressed): how deep the
+  // page would have gone. A suppressed element whose end tag never comes (implied, or left out)
+  // keeps counting, so past the limit this can overstate the depth; below it, it is exact.
+  std::size_t suppressed_open_ = 0;
+  std::size_t deepest_ = 0;
   // Replace s_[begin, end) by `insert`; ascending and disjoint.
   struct Edit {
     std::size_t begin, end;
@@ -301,7 +314,7 @@ class NestingScanner {
 
 }  // namespace
 
-std::optional<std::string> LimitNesting(std::string_view html, std::size_t max_depth) {
+NestingScan LimitNesting(std::string_view html, std::size_t max_depth) {
   return NestingScanner(html, max_depth).Run();
 }
 

@@ -22,8 +22,17 @@
 
 namespace hc::html::internal {
 
-// The page with the elements nested deeper than `max_depth` flattened, or nullopt when nothing had
-// to change (the common case: no copy is made).
-std::optional<std::string> LimitNesting(std::string_view html, std::size_t max_depth);
+struct NestingScan {
+  // The page with the elements nested deeper than `max_depth` flattened, or nullopt when nothing had
+  // to change (the common case: no copy is made).
+  std::optional<std::string> flattened;
+  // The deepest nesting of elements as written (an <html> or <body> the page leaves out is not
+  // counted), flattened ones included. Exact up to `max_depth` as far as the scan follows the tree
+  // builder; beyond it an estimate that can run high (a flattened element whose end tag never comes
+  // is counted as open to the end).
+  std::size_t depth = 0;
+};
+
+NestingScan LimitNesting(std::string_view html, std::size_t max_depth);
 
 }  // namespace hc::html::internal
