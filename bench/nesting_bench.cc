@@ -22,6 +22,8 @@
 // same size and only their depth differs (the limit is chosen from this series: it shows the cost of
 // depth alone, without the fixed cost of a page):
 //   build/bench/nesting_bench --total 100000 64 128 256 512 1024 2048 4096 8192
+// And how deep real pages go (the deepest element of each, <html> being 1):
+//   build/bench/nesting_bench --depth-of fixtures/sites/*/*.html
 #include <gumbo.h>
 #include <pthread.h>
 
@@ -172,7 +174,30 @@ void* BenchThread(void* p) {
 
 }  // namespace
 
+// --depth-of FILE...: how deep real pages nest (Document::nesting()), to set the limit against.
+int PrintDepths(int argc, char** argv, int first) {
+  for (int i = first; i < argc; ++i) {
+    std::FILE* f = std::fopen(argv[i], "rb");
+    if (!f) {
+      std::perror(argv[i]);
+      return 1;
+    }
+    std::string bytes;
+    char buf[65536];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.append(buf, n);
+    std::fclose(f);
+    auto doc = hc::html::Document::Parse(hc::html::DecodeToUtf8(bytes).utf8);
+    if (!doc.ok()) {
+      std::fprintf(stderr, "%s: %s\n", argv[i], doc.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("%6zu  %s\n", doc->nesting().depth, argv[i]);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--depth-of") return PrintDepths(argc, argv, 2);
   Settings settings;
   std::vector<std::size_t> depths;
   for (int i = 1; i < argc; ++i) {

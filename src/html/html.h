@@ -49,9 +49,10 @@ struct ParseOptions {
   // Gumbo's tree builder does work proportional to the depth for every start tag (scope checks walk
   // the stack of open elements), so parse time is quadratic in the depth: bench/nesting_bench puts
   // 50,000 nested <div> at 6 s. Up to about 1,000 levels the depth adds at most as much again as a
-  // shallow page of the same size costs; from there the cost per element grows in proportion to the
-  // depth (docs/BENCHMARKS.md, "Nesting depth"). So 1,024: parse time stays linear in the page's
-  // size, at most about twice that of a shallow page, whatever the page.
+  // shallow page of the same size costs (1.4x at 512, 2x at 1,024); from about 1,500 the cost per
+  // element grows in proportion to the depth (3x at 2,048, 6x at 4,096; docs/BENCHMARKS.md, "Nesting
+  // depth"). So 1,024: parse time stays linear in the page's size, at most about twice that of a
+  // shallow page, whatever the page.
   // Deeper content is kept but flattened: everything inside an element at depth max_depth becomes
   // its direct children, in document order (elements keep their attributes; their content follows
   // them instead of being inside them). Selectors that rely on the lost nesting may then miss;

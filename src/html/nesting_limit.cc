@@ -98,7 +98,8 @@ class NestingScanner {
       i = ScanMarkup(lt);
     }
     NestingScan scan;
-    scan.depth = deepest_;
+    // The tree builder adds the <html> and <body> a page leaves out, and they count as levels.
+    scan.depth = deepest_ + (wrote_html_ ? 0 : 1) + (wrote_body_ ? 0 : 1);
     if (edits_.empty()) return scan;
     std::string out;
     out.reserve(s_.size() + s_.size() / 8);
@@ -181,6 +182,8 @@ class NestingScanner {
     }
     std::size_t end = p < s_.size() ? p + 1 : s_.size();
 
+    if (e.tag == GUMBO_TAG_HTML) wrote_html_ = true;
+    if (e.tag == GUMBO_TAG_BODY) wrote_body_ = true;
     if (e.tag == GUMBO_TAG_PLAINTEXT) return s_.size();  // everything after it is text
     if (kRawText.contains(e.tag)) return SkipRawText(end, e.name);
     if (kVoid.contains(e.tag)) return end;
@@ -221,6 +224,7 @@ class NestingScanner {
 
   void ApplyImpliedEndTags(GumboTag tag) {
     if (open_.empty()) return;
+    if (tag == GUMBO_TAG_BODY) CloseHead();  // a <head> left open ends where <body> starts
     if (kClosesParagraph.contains(tag) && open_.back().tag == GUMBO_TAG_P) open_.pop_back();
     auto stops_list_item = [](GumboTag t) {
       return kSpecial.contains(t) && !kListItemPassThrough.contains(t);
@@ -253,9 +257,14 @@ class NestingScanner {
 
   // An end tag pops through its open element as the tree builder would: a special element's end
   // tag looks through the default scope, any other end tag stops at the first special element. End
-  // tags of html, body and head close nothing (the tree builder keeps those open).
+  // tags of html and body close nothing (the tree builder keeps those open); </head> closes an open
+  // <head>, which is otherwise counted as an extra level around everything after it.
   void CloseElement(const OpenElement& e) {
-    if (e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_HEAD) return;
+    if (e.tag == GUMBO_TAG_HEAD) {
+      CloseHead();
+      return;
+    }
+    if (e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_BODY) return;
     bool special = kSpecial.contains(e.tag);
     for (std::size_t k = open_.size(); k-- > 0;) {
       if (SameElement(open_[k], e)) {
@@ -265,6 +274,10 @@ class NestingScanner {
       GumboTag t = open_[k].tag;
       if (special ? kDefaultScope.contains(t) : kSpecial.contains(t)) return;
     }
+  }
+
+  void CloseHead() {
+    if (!open_.empty() && open_.back().tag == GUMBO_TAG_HEAD) open_.pop_back();
   }
 
   // Pops through the innermost open element tagged `a` or `b`, unless one for which `stop` holds
@@ -304,6 +317,7 @@ class NestingScanner {
   // keeps counting, so past the limit this can overstate the depth; below it, it is exact.
   std::size_t suppressed_open_ = 0;
   std::size_t deepest_ = 0;
+  bool wrote_html_ = false, wrote_body_ = false;
   // Replace s_[begin, end) by `insert`; ascending and disjoint.
   struct Edit {
     std::size_t begin, end;

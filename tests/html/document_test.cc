@@ -261,7 +261,7 @@ TEST(NestingLimit, ClosesElementsBeyondTheLimitAtOnce) {
   auto scan = internal::LimitNesting("<div><div><div class=a><i>x</i></div></div></div><p>y</p>", 2);
   ASSERT_TRUE(scan.flattened.has_value());
   EXPECT_EQ(*scan.flattened, "<div><div><div class=a></div><i></i>x</div></div><p>y</p>");
-  EXPECT_EQ(scan.depth, 4u);  // as written, the flattened <div class=a> and <i> included
+  EXPECT_EQ(scan.depth, 6u);  // <html>, <body>, the flattened <div class=a> and <i> included
 }
 
 TEST(NestingLimit, MeasuresTheDepthAsWritten) {
@@ -271,12 +271,16 @@ TEST(NestingLimit, MeasuresTheDepthAsWritten) {
     std::size_t depth;
   };
   const Case cases[] = {
-      {"no elements", "just text", 0},
-      {"closed nest", Nested("<div>", "x", "</div>", 300), 300},
-      {"siblings do not add up", Nested("<div>", "x", "</div>", 5) + Nested("<div>", "x", "</div>", 7), 7},
-      {"void elements do not nest", Nested("<br><img src=x>", "", "", 100), 0},
-      {"implied end tags", "<ul>" + Nested("<li>x", "", "", 100) + "</ul>", 2},
-      {"beyond the limit, flattened ones count", Nested("<div>", "x", "</div>", 5000), 5000},
+      // <html> and <body> count whether written or not.
+      {"no elements", "just text", 2},
+      {"closed nest", Nested("<div>", "x", "</div>", 300), 302},
+      {"siblings do not add up", Nested("<div>", "x", "</div>", 5) + Nested("<div>", "x", "</div>", 7), 9},
+      {"void elements do not nest", Nested("<br><img src=x>", "", "", 100), 2},
+      {"implied end tags", "<ul>" + Nested("<li>x", "", "", 100) + "</ul>", 4},
+      {"head closed by its end tag", "<html><head><title>t</title></head><body><div><p>x</div></body></html>", 4},
+      {"head closed by <body>", "<html><head><meta charset=utf-8><body><div><p>x</div></body></html>", 4},
+      {"body written, html not", "<body><div>x</div></body>", 3},
+      {"beyond the limit, flattened ones count", Nested("<div>", "x", "</div>", 5000), 5002},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -285,42 +289,41 @@ TEST(NestingLimit, MeasuresTheDepthAsWritten) {
 }
 
 // The page's deepest element against the limit, as Document::nesting() reports it: <html> is depth 1,
-// <body> 2, so a <b> inside `divs` nested divs in <body> is at depth divs + 3. With <html><body>
-// written out the pre-scan counts as the tree does; without them a page just over the limit is cut
-// by the tree pass alone, and one far over by the pre-scan, whose count then misses those two.
+// <body> 2, so a <b> inside `divs` nested divs in <body> is at depth divs + 3, whether <html> and
+// <body> are written or not. Without them a page just over the limit is cut by the tree pass alone
+// (the pre-scan counts only what is written when it decides); one far over by the pre-scan.
 TEST(Document, NestingReportsTheDepthAndWhetherTheLimitWasHit) {
   const std::size_t limit = ParseOptions{}.max_depth;
   struct Case {
     const char* name;
     std::size_t divs;
-    bool written_root;          // <html><body> in the source
+    bool written_root;          // <html><head>...</head><body> in the source
     std::size_t options_limit;  // 0: the shipped ParseOptions
     bool limited;
-    bool exact;  // depth == divs + 3; else divs + 1 (the pre-scan's count, <html><body> left out)
   };
   const Case cases[] = {
-      {"shallow page", 1, true, 0, false, true},
-      {"just under the limit", limit - 4, true, 0, false, true},
-      {"at the limit", limit - 3, true, 0, false, true},
-      {"one level over the limit", limit - 2, true, 0, true, true},
-      {"one level over, tree pass only", limit - 2, false, 0, true, true},
-      {"two levels over, tree pass only", limit - 1, false, 0, true, true},
-      {"far over (the pre-scan flattens)", 100000, true, 0, true, true},
-      {"far over, no <html><body> written", 100000, false, 0, true, false},
-      {"small limit: at it", 17, true, 20, false, true},
-      {"small limit: over it", 18, true, 20, true, true},
+      {"shallow page", 1, true, 0, false},
+      {"just under the limit", limit - 4, true, 0, false},
+      {"at the limit", limit - 3, true, 0, false},
+      {"one level over the limit", limit - 2, true, 0, true},
+      {"one level over, tree pass only", limit - 2, false, 0, true},
+      {"two levels over, tree pass only", limit - 1, false, 0, true},
+      {"far over (the pre-scan flattens)", 100000, true, 0, true},
+      {"far over, no <html><body> written", 100000, false, 0, true},
+      {"small limit: at it", 17, true, 20, false},
+      {"small limit: over it", 18, true, 20, true},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     ParseOptions options;
     if (c.options_limit) options.max_depth = c.options_limit;
     std::string page = Nested("<div class=d>", "<b>deep</b>", "</div>", static_cast<int>(c.divs)) + "<p>after</p>";
-    if (c.written_root) page = "<html><body>" + page + "</body></html>";
+    if (c.written_root) page = "<html><head><meta charset=utf-8></head><body>" + page + "</body></html>";
     auto doc = Document::Parse(page, options);
     ASSERT_TRUE(doc.ok()) << doc.status().ToString();
     EXPECT_EQ(doc->nesting().limit, options.max_depth);
     EXPECT_EQ(doc->nesting().limited(), c.limited);
-    EXPECT_EQ(doc->nesting().depth, c.exact ? c.divs + 3 : c.divs + 1);
+    EXPECT_EQ(doc->nesting().depth, c.divs + 3);
     // Whatever happened, the tree is within the limit and nothing is lost.
     EXPECT_LE(CheckTreeAndMeasureDepth(doc->document()), options.max_depth + 1);
     EXPECT_EQ(Select(doc->document(), Css("div.d")).size(), c.divs);
