@@ -67,6 +67,11 @@ int RunSelect(const SelectArgs& args) {
     spdlog::error("{}: {}", args.file, doc.status().ToString());
     return kExitFailure;
   }
+  if (const html::Document::Nesting& nesting = doc->nesting(); nesting.limited()) {
+    // As `extract` warns (through Extract): matches below the limit may be missing.
+    spdlog::warn("{}: elements nested {} deep, over the nesting limit of {}: the content below that depth was flattened",
+                 args.file, nesting.depth, nesting.limit);
+  }
 
   std::vector<std::string> values;
   if (args.html) {

@@ -2,6 +2,7 @@
 // per item, links resolved against <base href> and filtered. Everything here reads the one Gumbo tree
 // and the precompiled selectors and regexes in the Rep; nothing is compiled or re-parsed per page.
 #include <date/tz.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -387,10 +388,26 @@ bool SelectorProgram::ShouldFollow(std::string_view absolute_url) const {
   return PageExtraction::ShouldFollow(*rep_, *url, *key);
 }
 
+namespace {
+
+// A page nested deeper than html::ParseOptions::max_depth was extracted from a flattened tree, where
+// selectors that rely on the lost nesting may have missed: said on the page (pages.notes) and in the
+// log, once per page, since nothing else would show it.
+void NoteNestingLimit(const html::Document& doc, ExtractedPage* page) {
+  const html::Document::Nesting& nesting = doc.nesting();
+  if (!nesting.limited()) return;
+  page->limits.push_back("elements nested " + std::to_string(nesting.depth) + " deep, over the nesting limit of " +
+                         std::to_string(nesting.limit) + ": the content below that depth was flattened");
+  spdlog::warn("{}: {}", page->url, page->limits.back());
+}
+
+}  // namespace
+
 ExtractedPage SelectorProgram::Extract(const html::Document& doc, const PageInput& input) const {
   ExtractedPage page;
   page.url = input.url;
   page.site = rep_->config.key;
+  NoteNestingLimit(doc, &page);
   PageExtraction run(*rep_, doc, input, &page);
   const PageTypeRule* matched = nullptr;
   for (const PageTypeRule& pt : rep_->page_types) {

@@ -1,6 +1,7 @@
 // Document: parsing with Gumbo under the ParseOptions limits, and the Node accessors.
 #include <gumbo.h>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <utility>
@@ -69,9 +70,11 @@ const GumboOptions& GumboParseOptions() {
   return options;
 }
 
-// Collects the descendants of `top` in document order, without recursion.
-std::vector<GumboNode*> Descendants(GumboNode* top) {
+// Collects the descendants of `top` in document order, without recursion. `*element_depth` is set to
+// how many levels of elements lie below `top` (0 when it has no element descendants).
+std::vector<GumboNode*> Descendants(GumboNode* top, std::size_t* element_depth) {
   std::vector<GumboNode*> out;
+  *element_depth = 0;
   std::vector<std::pair<GumboNode*, std::size_t>> stack{{top, 0}};
   while (!stack.empty()) {
     auto& [node, next] = stack.back();
@@ -82,6 +85,7 @@ std::vector<GumboNode*> Descendants(GumboNode* top) {
     }
     auto* child = static_cast<GumboNode*>(kids->data[next++]);
     out.push_back(child);
+    if (IsElement(child)) *element_depth = std::max(*element_depth, stack.size());
     stack.emplace_back(child, 0);
   }
   return out;
@@ -89,11 +93,12 @@ std::vector<GumboNode*> Descendants(GumboNode* top) {
 
 // Makes every descendant of `top` a direct child of it, in document order, so that the tree is no
 // deeper than `top`'s depth + 1. Each moved node keeps its own child array, empty; the new array comes
-// from the arena that holds the rest of the tree.
-void Flatten(GumboNode* top, internal::ParseArena& arena) {
-  std::vector<GumboNode*> all = Descendants(top);
+// from the arena that holds the rest of the tree. Returns how many levels of elements were below `top`.
+std::size_t Flatten(GumboNode* top, internal::ParseArena& arena) {
+  std::size_t element_depth = 0;
+  std::vector<GumboNode*> all = Descendants(top, &element_depth);
   auto** data = static_cast<void**>(arena.Allocate(sizeof(void*) * (all.empty() ? 1 : all.size())));
-  if (!data) return;  // out of memory: keep the deep tree rather than lose it
+  if (!data) return element_depth;  // out of memory: keep the deep tree rather than lose it
   for (std::size_t i = 0; i < all.size(); ++i) {
     GumboNode* n = all[i];
     if (GumboVector* kids = const_cast<GumboVector*>(ChildVector(n))) kids->length = 0;
@@ -105,6 +110,7 @@ void Flatten(GumboNode* top, internal::ParseArena& arena) {
   v.data = data;
   v.length = static_cast<unsigned>(all.size());
   v.capacity = static_cast<unsigned>(all.size() ? all.size() : 1);
+  return element_depth;
 }
 
 // ASCII-lowercased, with invalid UTF-8 replaced by U+FFFD: Gumbo sanitizes the text it decodes but
@@ -150,6 +156,7 @@ struct Document::Rep {
   // gumbo_destroy_output is never called.
   internal::ParseArena arena;
   GumboOutput* output = nullptr;
+  Nesting nesting;
 };
 
 Document::Document(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -167,7 +174,12 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
 
   auto rep = std::make_unique<Rep>();
   rep->source = std::move(utf8);
-  if (auto limited = internal::LimitNesting(rep->source, max_depth)) rep->parsed = std::move(*limited);
+  rep->nesting.limit = max_depth;
+  internal::NestingScan scan = internal::LimitNesting(rep->source, max_depth);
+  if (scan.flattened) {
+    rep->parsed = std::move(*scan.flattened);
+    rep->nesting.depth = scan.depth;
+  }
   const std::string& input = rep->parsed.empty() ? rep->source : rep->parsed;
 
   GumboOptions gumbo_options = GumboParseOptions();
@@ -177,14 +189,19 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
   rep->output = out;
 
   // One iterative pass over the tree: enforce the depth limit exactly (the document node is depth 0,
-  // <html> depth 1: an element at the limit gets its whole subtree flattened into it) and give
-  // unknown elements a lowercase name that Node::tag() can return as a view.
+  // <html> depth 1: an element at the limit gets its whole subtree flattened into it), measure the
+  // deepest element (before flattening), and give unknown elements a lowercase name that
+  // Node::tag() can return as a view.
   std::vector<std::pair<GumboNode*, std::size_t>> stack{{out->document, 0}};
   stack.reserve(64);
+  std::size_t deepest = 0;
   while (!stack.empty()) {
     auto [n, depth] = stack.back();
     stack.pop_back();
-    if (IsElement(n) && depth >= max_depth && ChildCount(n) > 0) Flatten(n, rep->arena);
+    if (IsElement(n)) deepest = std::max(deepest, depth);
+    if (IsElement(n) && depth >= max_depth && ChildCount(n) > 0) {
+      deepest = std::max(deepest, depth + Flatten(n, rep->arena));
+    }
     if (IsElement(n) && n->v.element.tag == GUMBO_TAG_UNKNOWN) {
       // "<my-Tag a=b>" -> "my-tag". Done by hand: gumbo_tag_from_original_text asserts on a tag
       // cut off by the end of the page.
@@ -204,11 +221,13 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
       stack.emplace_back(const_cast<GumboNode*>(internal::Child(n, i)), depth + 1);
     }
   }
+  rep->nesting.depth = std::max(rep->nesting.depth, deepest);
   return Document(std::move(rep));
 }
 
 Node Document::document() const { return Node(rep_->output->document); }
 Node Document::root() const { return Node(rep_->output->root); }
 const std::string& Document::source() const { return rep_->source; }
+const Document::Nesting& Document::nesting() const { return rep_->nesting; }
 
 }  // namespace hc::html

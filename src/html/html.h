@@ -45,12 +45,19 @@ struct ParseOptions {
   // Pages larger than this are refused with TooLarge rather than parsed (Gumbo's tree costs ~10x the
   // bytes).
   std::size_t max_bytes = 64u << 20;
-  // Elements nested deeper than this are flattened before parsing, so a hostile page of 100,000
-  // nested tags cannot make Gumbo's tree builder take minutes and gigabytes (it is quadratic in the
-  // depth) or make our tree walks deep.
-  // Flattened elements keep their attributes and content; what follows them becomes their siblings
-  // instead of their children. Values below 4 are taken as 4 (<html> and <body> take two levels).
-  std::size_t max_depth = 512;
+  // How deep elements may nest (<html> is depth 1, <body> 2, an element directly in <body> 3).
+  // Gumbo's tree builder does work proportional to the depth for every start tag (scope checks walk
+  // the stack of open elements), so parse time is quadratic in the depth: bench/nesting_bench puts
+  // 50,000 nested <div> at 6 s. Up to about 1,000 levels the depth adds at most as much again as a
+  // shallow page of the same size costs (1.4x at 512, 2x at 1,024); from about 1,500 the cost per
+  // element grows in proportion to the depth (3x at 2,048, 6x at 4,096; docs/BENCHMARKS.md, "Nesting
+  // depth"). So 1,024: parse time stays linear in the page's size, at most about twice that of a
+  // shallow page, whatever the page.
+  // Deeper content is kept but flattened: everything inside an element at depth max_depth becomes
+  // its direct children, in document order (elements keep their attributes; their content follows
+  // them instead of being inside them). Selectors that rely on the lost nesting may then miss;
+  // Document::nesting() says when this happened. Values below 4 are taken as 4.
+  std::size_t max_depth = 1024;
 };
 
 class Document {
@@ -68,6 +75,20 @@ class Document {
   Node document() const;  // the document node (parent of <html>)
   Node root() const;      // the <html> element
   const std::string& source() const;  // the bytes given to Parse (before any flattening)
+
+  // The page's element nesting against ParseOptions::max_depth, depths counted with <html> as 1.
+  // `depth` is the deepest element of the page as given: exact when Gumbo built the whole depth (the
+  // tree is measured before it is flattened); an estimate when the pre-scan flattened the page before
+  // Gumbo saw it (counting elements as written: it may miss an <html> or <body> the page leaves out,
+  // and overstate once past the limit when flattened elements are never closed).
+  struct Nesting {
+    std::size_t limit = 0;  // the max_depth applied
+    std::size_t depth = 0;
+    // True when an element was deeper than the limit: the content under the element at the limit
+    // was flattened (see ParseOptions::max_depth).
+    bool limited() const { return depth > limit; }
+  };
+  const Nesting& nesting() const;
 
  private:
   struct Rep;

@@ -1,6 +1,7 @@
 // The nesting pre-scan; see nesting_limit_internal.h for why it exists and what it approximates.
 #include <gumbo.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <utility>
@@ -89,14 +90,17 @@ class NestingScanner {
  public:
   NestingScanner(std::string_view html, std::size_t max_depth) : s_(html), max_depth_(max_depth) {}
 
-  std::optional<std::string> Run() {
+  NestingScan Run() {
     std::size_t i = 0;
     while (i < s_.size()) {
       std::size_t lt = s_.find('<', i);
       if (lt == std::string_view::npos) break;
       i = ScanMarkup(lt);
     }
-    if (edits_.empty()) return std::nullopt;
+    NestingScan scan;
+    // The tree builder adds the <html> and <body> a page leaves out, and they count as levels.
+    scan.depth = deepest_ + (wrote_html_ ? 0 : 1) + (wrote_body_ ? 0 : 1);
+    if (edits_.empty()) return scan;
     std::string out;
     out.reserve(s_.size() + s_.size() / 8);
     std::size_t from = 0;
@@ -106,7 +110,8 @@ class NestingScanner {
       from = e.end;
     }
     out.append(s_.substr(from));
-    return out;
+    scan.flattened = std::move(out);
+    return scan;
   }
 
  private:
@@ -146,6 +151,7 @@ class NestingScanner {
       if (it != suppressed_.end() && it->second > 0) {
         // Elements removed for depth are inside every open one, so their end tags come first.
         --it->second;
+        --suppressed_open_;
         edits_.push_back({lt, end, {}});
         return end;
       }
@@ -176,6 +182,8 @@ class NestingScanner {
     }
     std::size_t end = p < s_.size() ? p + 1 : s_.size();
 
+    if (e.tag == GUMBO_TAG_HTML) wrote_html_ = true;
+    if (e.tag == GUMBO_TAG_BODY) wrote_body_ = true;
     if (e.tag == GUMBO_TAG_PLAINTEXT) return s_.size();  // everything after it is text
     if (kRawText.contains(e.tag)) return SkipRawText(end, e.name);
     if (kVoid.contains(e.tag)) return end;
@@ -186,10 +194,13 @@ class NestingScanner {
       // Flatten: the element is closed at once (keeping its attributes), its content follows it as
       // siblings, and its own end tag is dropped later.
       ++suppressed_[Lower(e.name)];
+      ++suppressed_open_;
+      deepest_ = std::max(deepest_, open_.size() + suppressed_open_);
       edits_.push_back({end, end, "</" + std::string(e.name) + ">"});
       return end;
     }
     open_.push_back(e);
+    deepest_ = std::max(deepest_, open_.size() + suppressed_open_);
     if (IsForeignRoot(e.tag)) ++foreign_depth_;
     return end;
   }
@@ -213,6 +224,7 @@ class NestingScanner {
 
   void ApplyImpliedEndTags(GumboTag tag) {
     if (open_.empty()) return;
+    if (tag == GUMBO_TAG_BODY) CloseHead();  // a <head> left open ends where <body> starts
     if (kClosesParagraph.contains(tag) && open_.back().tag == GUMBO_TAG_P) open_.pop_back();
     auto stops_list_item = [](GumboTag t) {
       return kSpecial.contains(t) && !kListItemPassThrough.contains(t);
@@ -245,9 +257,14 @@ class NestingScanner {
 
   // An end tag pops through its open element as the tree builder would: a special element's end
   // tag looks through the default scope, any other end tag stops at the first special element. End
-  // tags of html, body and head close nothing (the tree builder keeps those open).
+  // tags of html and body close nothing (the tree builder keeps those open); </head> closes an open
+  // <head>, which is otherwise counted as an extra level around everything after it.
   void CloseElement(const OpenElement& e) {
-    if (e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_HEAD) return;
+    if (e.tag == GUMBO_TAG_HEAD) {
+      CloseHead();
+      return;
+    }
+    if (e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_BODY) return;
     bool special = kSpecial.contains(e.tag);
     for (std::size_t k = open_.size(); k-- > 0;) {
       if (SameElement(open_[k], e)) {
@@ -257,6 +274,10 @@ class NestingScanner {
       GumboTag t = open_[k].tag;
       if (special ? kDefaultScope.contains(t) : kSpecial.contains(t)) return;
     }
+  }
+
+  void CloseHead() {
+    if (!open_.empty() && open_.back().tag == GUMBO_TAG_HEAD) open_.pop_back();
   }
 
   // Pops through the innermost open element tagged `a` or `b`, unless one for which `stop` holds
@@ -291,6 +312,12 @@ class NestingScanner {
   std::vector<OpenElement> open_;
   std::size_t foreign_depth_ = 0;
   std::map<std::string, std::size_t> suppressed_;  // removed start tags awaiting their end tags
+  // How many of them there are, and the deepest nesting seen (open plus suppressed): how deep the
+  // page would have gone. A suppressed element whose end tag never comes (implied, or left out)
+  // keeps counting, so past the limit this can overstate the depth; below it, it is exact.
+  std::size_t suppressed_open_ = 0;
+  std::size_t deepest_ = 0;
+  bool wrote_html_ = false, wrote_body_ = false;
   // Replace s_[begin, end) by `insert`; ascending and disjoint.
   struct Edit {
     std::size_t begin, end;
@@ -301,7 +328,7 @@ class NestingScanner {
 
 }  // namespace
 
-std::optional<std::string> LimitNesting(std::string_view html, std::size_t max_depth) {
+NestingScan LimitNesting(std::string_view html, std::size_t max_depth) {
   return NestingScanner(html, max_depth).Run();
 }
 

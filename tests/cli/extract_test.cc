@@ -103,6 +103,30 @@ TEST_F(ExtractCliTest, MissingRequiredFieldExitsOneAndStillPrints) {
   EXPECT_EQ(json["failures"], nlohmann::json::parse(R"([{"path": "title", "reason": "required field is missing"}])"));
 }
 
+// A page nested past the parser's depth limit (html::ParseOptions::max_depth, 1,024): stdout is the
+// same page JSON as ever (no new key), and stderr says which page went how deep.
+TEST_F(ExtractCliTest, NestingLimitIsWarnedOnStderrAndTheJsonKeepsItsShape) {
+  std::string deep;
+  for (int i = 0; i < 3000; ++i) deep += "<div>";
+  deep += "<i>深</i>";
+  for (int i = 0; i < 3000; ++i) deep += "</div>";
+  WriteFile(dir_ / "elsewhere/deep.html", std::string(kPage) + deep);
+  const fs::path err = dir_ / "stderr.txt";
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("extract --site demo --url https://www.demo.com/a/1.html --fetched-at "
+                           "2026-03-01T02:00:00Z " + Quote(dir_ / "elsewhere/deep.html") + " 2>" + Quote(err)),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::ordered_json::parse(out), ExpectedJson("感冒"));  // the fields before the nest are intact
+  const std::string log = hc::testing::ReadFile(err);
+  // <html>, <body> (both added by the parser), 3,000 divs, the <i>.
+  EXPECT_NE(log.find("warning https://www.demo.com/a/1.html: elements nested 3003 deep, over the nesting limit of "
+                     "1024: the content below that depth was flattened"),
+            std::string::npos)
+      << log;
+}
+
 TEST_F(ExtractCliTest, UsageErrorsExitTwo) {
   WriteFile(dir_ / "elsewhere/p.html", kPage);
   struct UsageCase {

@@ -91,6 +91,21 @@ TEST_F(SelectCliTest, ReadsStandardInput) {
   EXPECT_EQ(implicit.output, "问答\n");
 }
 
+// Past the parser's nesting limit (1,024) the matches still come, and stderr says the page was cut.
+TEST_F(SelectCliTest, WarnsWhenThePageIsNestedPastTheLimit) {
+  std::string deep = "<html><body>";
+  for (int i = 0; i < 2000; ++i) deep += "<div class=d>";
+  deep += "<i>深</i>";
+  const std::string file = (dir_ / "deep.html").string();
+  hc::testing::WriteFile(file, deep);
+  CliRun run = RunSelect({"div.d", file}, /*with_logs=*/true);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.output.find(file + ": elements nested 2003 deep, over the nesting limit of 1024"), std::string::npos)
+      << run.output.substr(0, 500);
+  CliRun quiet = RunSelect({"div.d", page_}, /*with_logs=*/true);
+  EXPECT_EQ(quiet.output.find("nesting limit"), std::string::npos);
+}
+
 TEST_F(SelectCliTest, ExplainsABadSelectorWithItsColumn) {
   CliRun run = RunSelect({"div >", page_}, /*with_logs=*/true);
   EXPECT_EQ(run.exit_code, 2);

@@ -211,6 +211,8 @@ TEST(Document, HundredThousandNestedTagsAreFlattened) {
     ASSERT_TRUE(doc.ok()) << doc.status().ToString();
     std::size_t depth = CheckTreeAndMeasureDepth(doc->document());
     EXPECT_LE(depth, ParseOptions{}.max_depth + 2);  // elements at the limit, then their text
+    EXPECT_TRUE(doc->nesting().limited());
+    EXPECT_GT(doc->nesting().depth, ParseOptions{}.max_depth);
     EXPECT_NE(Text(doc->document()).find("deep"), std::string::npos);
     EXPECT_FALSE(OuterHtml(doc->root()).empty());
     EXPECT_GE(Select(doc->document(), Css(c.css)).size(), c.min_count);
@@ -251,14 +253,85 @@ TEST(NestingLimit, LeavesOrdinaryMarkupAlone) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_FALSE(internal::LimitNesting(c.html, 512).has_value());
+    EXPECT_FALSE(internal::LimitNesting(c.html, 512).flattened.has_value());
   }
 }
 
 TEST(NestingLimit, ClosesElementsBeyondTheLimitAtOnce) {
-  auto out = internal::LimitNesting("<div><div><div class=a><i>x</i></div></div></div><p>y</p>", 2);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(*out, "<div><div><div class=a></div><i></i>x</div></div><p>y</p>");
+  auto scan = internal::LimitNesting("<div><div><div class=a><i>x</i></div></div></div><p>y</p>", 2);
+  ASSERT_TRUE(scan.flattened.has_value());
+  EXPECT_EQ(*scan.flattened, "<div><div><div class=a></div><i></i>x</div></div><p>y</p>");
+  EXPECT_EQ(scan.depth, 6u);  // <html>, <body>, the flattened <div class=a> and <i> included
+}
+
+TEST(NestingLimit, MeasuresTheDepthAsWritten) {
+  struct Case {
+    const char* name;
+    std::string html;
+    std::size_t depth;
+  };
+  const Case cases[] = {
+      // <html> and <body> count whether written or not.
+      {"no elements", "just text", 2},
+      {"closed nest", Nested("<div>", "x", "</div>", 300), 302},
+      {"siblings do not add up", Nested("<div>", "x", "</div>", 5) + Nested("<div>", "x", "</div>", 7), 9},
+      {"void elements do not nest", Nested("<br><img src=x>", "", "", 100), 2},
+      {"implied end tags", "<ul>" + Nested("<li>x", "", "", 100) + "</ul>", 4},
+      {"head closed by its end tag", "<html><head><title>t</title></head><body><div><p>x</div></body></html>", 4},
+      {"head closed by <body>", "<html><head><meta charset=utf-8><body><div><p>x</div></body></html>", 4},
+      {"body written, html not", "<body><div>x</div></body>", 3},
+      {"beyond the limit, flattened ones count", Nested("<div>", "x", "</div>", 5000), 5002},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(internal::LimitNesting(c.html, 512).depth, c.depth);
+  }
+}
+
+// The page's deepest element against the limit, as Document::nesting() reports it: <html> is depth 1,
+// <body> 2, so a <b> inside `divs` nested divs in <body> is at depth divs + 3, whether <html> and
+// <body> are written or not. Without them a page just over the limit is cut by the tree pass alone
+// (the pre-scan counts only what is written when it decides); one far over by the pre-scan.
+TEST(Document, NestingReportsTheDepthAndWhetherTheLimitWasHit) {
+  const std::size_t limit = ParseOptions{}.max_depth;
+  struct Case {
+    const char* name;
+    std::size_t divs;
+    bool written_root;          // <html><head>...</head><body> in the source
+    std::size_t options_limit;  // 0: the shipped ParseOptions
+    bool limited;
+  };
+  const Case cases[] = {
+      {"shallow page", 1, true, 0, false},
+      {"just under the limit", limit - 4, true, 0, false},
+      {"at the limit", limit - 3, true, 0, false},
+      {"one level over the limit", limit - 2, true, 0, true},
+      {"one level over, tree pass only", limit - 2, false, 0, true},
+      {"two levels over, tree pass only", limit - 1, false, 0, true},
+      {"far over (the pre-scan flattens)", 100000, true, 0, true},
+      {"far over, no <html><body> written", 100000, false, 0, true},
+      {"small limit: at it", 17, true, 20, false},
+      {"small limit: over it", 18, true, 20, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ParseOptions options;
+    if (c.options_limit) options.max_depth = c.options_limit;
+    std::string page = Nested("<div class=d>", "<b>deep</b>", "</div>", static_cast<int>(c.divs)) + "<p>after</p>";
+    if (c.written_root) page = "<html><head><meta charset=utf-8></head><body>" + page + "</body></html>";
+    auto doc = Document::Parse(page, options);
+    ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+    EXPECT_EQ(doc->nesting().limit, options.max_depth);
+    EXPECT_EQ(doc->nesting().limited(), c.limited);
+    EXPECT_EQ(doc->nesting().depth, c.divs + 3);
+    // Whatever happened, the tree is within the limit and nothing is lost.
+    EXPECT_LE(CheckTreeAndMeasureDepth(doc->document()), options.max_depth + 1);
+    EXPECT_EQ(Select(doc->document(), Css("div.d")).size(), c.divs);
+    EXPECT_EQ(Select(doc->document(), Css("b")).size(), 1u);
+    EXPECT_EQ(Text(doc->document()), "deep\n\nafter");
+    // Within the limit the <b> holds its text; past it, the text follows the <b> instead.
+    EXPECT_EQ(Text(Select(doc->document(), Css("b")).front()), c.limited ? "" : "deep");
+  }
 }
 
 TEST(Document, FiftyMegabytePage) {
