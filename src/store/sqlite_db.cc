@@ -29,7 +29,8 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
     const std::string name = file && *file ? file : "the database";
     return Status::Corruption(
         (rc & 0xff) == SQLITE_NOTADB
-            ? name + " is not a SQLite database (SQLite: " + sqlite3_errstr(rc) + "); it is damaged or another kind of file"
+            ? name + " is not a SQLite database (SQLite: " + sqlite3_errstr(rc) +
+                  "); it is damaged or another kind of file"
             : name + " is damaged (SQLite: " + sqlite3_errstr(rc) + "); restore it from a backup");
   }
   std::string msg(what);

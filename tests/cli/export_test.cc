@@ -127,7 +127,8 @@ TEST_F(ExportCliTest, RefusesToOverwriteWithoutForceAndExportsOnlyChangesSinceLa
   ASSERT_EQ(RunCommand(Cli(plain + " --force"), &out), 0) << out;
   // --since-last: the first run exports the article, the next ones find nothing new and leave the
   // file as it is (no 0-byte file over it), with or without --force.
-  const std::string base = "export --table articles --since-last --out " + Quote(tmp_ / "a.jsonl") + " --db " + Quote(db());
+  const std::string base =
+      "export --table articles --since-last --out " + Quote(tmp_ / "a.jsonl") + " --db " + Quote(db());
   ASSERT_EQ(RunCommand(Cli(base), &out), 0) << out;
   EXPECT_NE(out.find("\t1\n"), std::string::npos) << out;
   const std::string first = hc::testing::ReadFile(tmp_ / "a.jsonl");
