@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <charconv>
 #include <cstring>
 #include <string>
@@ -23,14 +25,19 @@ std::string ErrnoText(int err) { return std::error_code(err, std::generic_catego
 
 // A file being written: a temporary sibling of the target until Commit renames it into place.
 // O_EXCL on a fresh random name means the temporary file is never someone else's file or symlink;
-// rename(2) replaces a symlink at the target rather than writing through it.
+// rename(2) replaces a symlink at the target rather than writing through it. Destroyed before Commit,
+// it removes the temporary file, so a failed export leaves nothing behind. ToStdout writes straight
+// to standard output instead (nothing to rename, nothing to remove).
 class OutputFile {
  public:
-  static Result<std::unique_ptr<OutputFile>> Create(const std::filesystem::path& target, bool force) {
+  // `check_now`: refuse an existing target here, before writing; otherwise only Commit refuses it
+  // (an increment that turns out empty is never committed, so its existing name is no error).
+  static Result<std::unique_ptr<OutputFile>> Create(const std::filesystem::path& target, bool force,
+                                                    bool check_now = true) {
     struct stat st;
     if (::lstat(target.c_str(), &st) == 0) {
       if (S_ISDIR(st.st_mode)) return Status::IoError(target.string() + " is a folder");
-      if (!force) return Status::IoError(target.string() + " exists; pass --force to replace it");
+      if (!force && check_now) return ExistsError(target);
     } else if (errno != ENOENT) {
       return Status::IoError(target.string() + ": " + ErrnoText(errno));
     }
@@ -43,10 +50,16 @@ class OutputFile {
     return std::unique_ptr<OutputFile>(new OutputFile(target, tmpl, fd, force));
   }
 
-  ~OutputFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_.c_str());
+  static std::unique_ptr<OutputFile> ToStdout() {
+    return std::unique_ptr<OutputFile>(new OutputFile("-", std::string(), STDOUT_FILENO, false));
   }
+
+  ~OutputFile() {
+    if (fd_ >= 0 && !temp_.empty()) ::close(fd_);
+    if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+  }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
 
   Status Write(std::string_view bytes) {
     buffer_.append(bytes);
@@ -54,12 +67,24 @@ class OutputFile {
     return buffer_.size() >= (1u << 20) ? Drain() : Status::Ok();
   }
 
-  Status Commit() {
+  // Everything written is on disk; the temporary file is closed, not yet renamed. For stdout this
+  // waits for Commit, so that an increment found empty prints nothing, not even a CSV header.
+  Status Finish() {
+    if (temp_.empty()) return Status::Ok();
     HC_RETURN_IF_ERROR(Drain());
     if (::fsync(fd_) != 0) return Status::IoError(temp_ + ": " + ErrnoText(errno));
     int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) return Status::IoError(temp_ + ": " + ErrnoText(errno));
+    return Status::Ok();
+  }
+
+  Status Commit() {
+    if (temp_.empty()) {
+      committed_ = true;
+      return Drain();
+    }
+    int rc;
     if (force_) {
       rc = ::rename(temp_.c_str(), target_.c_str());
     } else {
@@ -71,18 +96,25 @@ class OutputFile {
       }
     }
     if (rc != 0) {
-      if (errno == EEXIST) return Status::IoError(target_.string() + " exists; pass --force to replace it");
+      if (errno == EEXIST) return ExistsError(target_);
       return Status::IoError("cannot write " + target_.string() + ": " + ErrnoText(errno));
     }
     committed_ = true;
     return Status::Ok();
   }
 
+  const std::filesystem::path& target() const { return target_; }
+  bool is_file() const { return !temp_.empty(); }
   uint64_t bytes() const { return bytes_; }
 
  private:
   OutputFile(std::filesystem::path target, std::string temp, int fd, bool force)
       : target_(std::move(target)), temp_(std::move(temp)), fd_(fd), force_(force) {}
+
+  static Status ExistsError(const std::filesystem::path& target) {
+    return Status::IoError(target.string() +
+                           " exists; pass --force to replace it, or put {seq} or {time} in the name");
+  }
 
   Status Drain() {
     size_t off = 0;
@@ -90,7 +122,8 @@ class OutputFile {
       ssize_t n = ::write(fd_, buffer_.data() + off, buffer_.size() - off);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Status::IoError("cannot write " + temp_ + ": " + ErrnoText(errno));
+        return Status::IoError("cannot write " + (temp_.empty() ? std::string("to stdout") : temp_) + ": " +
+                               ErrnoText(errno));
       }
       off += static_cast<size_t>(n);
     }
@@ -99,7 +132,7 @@ class OutputFile {
   }
 
   std::filesystem::path target_;
-  std::string temp_;
+  std::string temp_;  // empty for stdout
   int fd_;
   bool force_;
   bool committed_ = false;
@@ -140,17 +173,10 @@ std::string CsvLine(const std::vector<std::string>& fields) {
   return line;
 }
 
-struct FileResult {
+// Writes the rows of `table` into `out` (not finished); returns the number of rows.
+Result<int64_t> WriteTable(ExportSource& source, const ExportTable& table, const ExportFilter& filter,
+                           const ExportOptions& options, OutputFile& out) {
   int64_t rows = 0;
-  uint64_t bytes = 0;
-};
-
-Result<FileResult> WriteTable(ExportSource& source, const ExportTable& table, const ExportFilter& filter,
-                              const ExportOptions& options, const std::filesystem::path& path) {
-  auto file = OutputFile::Create(path, options.force);
-  if (!file.ok()) return file.status();
-  OutputFile& out = **file;
-  FileResult result;
   if (options.format == ExportFormat::kCsv) {
     if (options.bom) HC_RETURN_IF_ERROR(out.Write("\xEF\xBB\xBF"));
     std::vector<std::string> header;
@@ -159,8 +185,8 @@ Result<FileResult> WriteTable(ExportSource& source, const ExportTable& table, co
   }
   std::vector<std::string> fields;
   std::string line;
-  Status s = source.ScanTable(table, filter, [&](const Row& row) -> Status {
-    ++result.rows;
+  HC_RETURN_IF_ERROR(source.ScanTable(table, filter, [&](const Row& row) -> Status {
+    ++rows;
     if (options.format == ExportFormat::kCsv) {
       fields.clear();
       for (const Cell& cell : row) {
@@ -178,30 +204,76 @@ Result<FileResult> WriteTable(ExportSource& source, const ExportTable& table, co
     line = internal::DumpJson(doc);
     line += '\n';
     return out.Write(line);
-  });
-  HC_RETURN_IF_ERROR(s);
-  HC_RETURN_IF_ERROR(out.Commit());
-  result.bytes = out.bytes();
-  return result;
+  }));
+  return rows;
 }
 
-Result<FileResult> WriteNested(ExportSource& source, const ExportFilter& filter, const ExportOptions& options,
-                               const std::filesystem::path& path) {
-  auto file = OutputFile::Create(path, options.force);
-  if (!file.ok()) return file.status();
-  OutputFile& out = **file;
-  FileResult result;
+Result<int64_t> WriteNested(ExportSource& source, const ExportFilter& filter, OutputFile& out) {
+  int64_t rows = 0;
   std::string line;
   HC_RETURN_IF_ERROR(source.ScanArticleDocuments(filter, [&](const Json& doc) -> Status {
-    ++result.rows;
+    ++rows;
     line = internal::DumpJson(doc);
     line += '\n';
     return out.Write(line);
   }));
-  HC_RETURN_IF_ERROR(out.Commit());
-  result.bytes = out.bytes();
-  return result;
+  return rows;
 }
+
+// The values of the output name's placeholders (docs/schema.md, "Exports").
+struct NameValues {
+  TimePoint now{};
+  int64_t run = 1;  // this export's number under its cursor (or target): 1 for the first
+  int64_t seq = 0;  // the change sequence the export covers
+};
+
+Result<std::filesystem::path> ExpandName(const std::string& pattern, const NameValues& values) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(values.now));
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char date[16];
+  char time[16];
+  std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+  std::strftime(time, sizeof time, "%H%M%S", &tm);
+  std::string out;
+  size_t pos = 0;
+  while (pos < pattern.size()) {
+    const size_t open = pattern.find('{', pos);
+    if (open == std::string::npos) {
+      out += pattern.substr(pos);
+      break;
+    }
+    const size_t close = pattern.find('}', open);
+    if (close == std::string::npos) {
+      return Status::InvalidArgument("unbalanced brace in the output name '" + pattern + "'");
+    }
+    out += pattern.substr(pos, open - pos);
+    const std::string name = pattern.substr(open + 1, close - open - 1);
+    if (name == "date") {
+      out += date;
+    } else if (name == "time") {
+      out += time;
+    } else if (name == "run") {
+      out += std::to_string(values.run);
+    } else if (name == "seq") {
+      out += std::to_string(values.seq);
+    } else {
+      return Status::InvalidArgument("unknown placeholder {" + name + "} in the output name '" + pattern +
+                                     "' (known: {date} {time} {run} {seq})");
+    }
+    pos = close + 1;
+  }
+  return std::filesystem::path(out);
+}
+
+// One file of an export: written whole to its temporary file before any file is renamed into place.
+struct PendingFile {
+  std::string table;  // table name, or "articles_nested"
+  std::string key;    // the exports.target it is recorded under
+  std::unique_ptr<OutputFile> file;
+  int64_t rows = 0;
+};
 
 }  // namespace
 
@@ -281,66 +353,146 @@ std::string CsvField(std::string_view value) {
 
 Result<ExportSummary> RunExport(ExportSource& source, const ExportOptions& options) {
   if (options.out.empty()) return Status::InvalidArgument("no output path (--out)");
+  const bool to_stdout = options.out == "-";
   if (options.nested && options.format != ExportFormat::kJsonl) {
     return Status::InvalidArgument("--nested needs --format jsonl");
   }
   if (options.nested && options.all) return Status::InvalidArgument("--nested and --all exclude each other");
-  std::vector<const ExportTable*> tables;
+  if (to_stdout && options.all) {
+    return Status::InvalidArgument("--all writes one file per table into a folder; it cannot go to stdout (-)");
+  }
+  const bool incremental = options.since_last || !options.cursor.empty();
+  if (options.since_last && !options.cursor.empty()) {
+    return Status::InvalidArgument("--since-last and --cursor exclude each other");
+  }
+  if (incremental && !options.record) {
+    return Status::InvalidArgument("an incremental export (--since-last, --cursor) needs a writable database");
+  }
+  std::vector<std::pair<std::string, const ExportTable*>> tables;
   if (options.all) {
-    for (const auto& t : ExportTables()) tables.push_back(&t);
-  } else if (!options.nested) {
+    for (const auto& t : ExportTables()) tables.emplace_back(t.name, &t);
+  } else if (options.nested) {
+    tables.emplace_back("articles_nested", nullptr);
+  } else {
     const ExportTable* t = FindExportTable(options.table);
     if (!t) return Status::InvalidArgument("unknown table \"" + options.table + "\" (see docs/schema.md)");
-    tables.push_back(t);
-  }
-  if (options.all) {
-    std::error_code ec;
-    struct stat st;
-    if (::lstat(options.out.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-      return Status::IoError(options.out.string() + " is not a folder (--all writes one file per table)");
-    }
-    std::filesystem::create_directories(options.out, ec);
-    if (ec) return Status::IoError("cannot create " + options.out.string() + ": " + ec.message());
+    tables.emplace_back(t->name, t);
   }
 
-  if (options.since_last && !options.record) {
-    return Status::InvalidArgument("--since-last needs the export recorded (a writable database)");
-  }
   auto upto = source.CurrentChangeSeq();
   if (!upto.ok()) return upto.status();
   const std::string format = options.format == ExportFormat::kCsv ? "csv" : "jsonl";
-  ExportSummary summary;
+  // What an incremental export is keyed on. A named cursor is independent of the output name; the
+  // older --since-last keys on the output name as given, before its placeholders are filled in, so
+  // that a dated name continues the previous increment instead of starting again.
+  const std::string pattern = options.out.string();
+  const std::string abs_pattern =
+      to_stdout ? pattern : std::filesystem::absolute(options.out).lexically_normal().string();
+  auto key_of = [&](const std::string& table) {
+    return options.cursor.empty() ? format + "|" + table + "|" + options.site + "|" + abs_pattern
+                                  : "cursor|" + options.cursor + "|" + table + "|" + options.site;
+  };
+  NameValues values{options.now, 1, *upto};
+  auto count = source.CountExports(key_of(tables.front().first));
+  if (!count.ok()) return count.status();
+  values.run = *count + 1;
+  auto expanded = ExpandName(pattern, values);
+  if (!expanded.ok()) return expanded.status();
+  const std::filesystem::path out = *expanded;
 
-  auto export_one = [&](const std::string& table_name, const std::filesystem::path& path,
-                        const ExportTable* table) -> Status {
-    const std::string abs = std::filesystem::absolute(path).lexically_normal().string();
-    const std::string target = format + "|" + table_name + "|" + options.site + "|" + abs;
+  bool created_folder = false;
+  if (options.all) {
+    struct stat st;
+    if (::lstat(out.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        return Status::IoError(out.string() + " is not a folder (--all writes one file per table)");
+      }
+    } else {
+      std::error_code ec;
+      created_folder = std::filesystem::create_directories(out, ec);
+      if (ec) return Status::IoError("cannot create " + out.string() + ": " + ec.message());
+    }
+  }
+  // An empty folder this export created goes again when the export fails or writes nothing.
+  auto drop_folder = [&] {
+    std::error_code ec;
+    if (created_folder) std::filesystem::remove(out, ec);  // removes only an empty folder
+  };
+
+  std::vector<PendingFile> pending;
+  // The temporary files go first (their destructors remove them), then the folder, now empty.
+  auto fail = [&](const Status& s) {
+    pending.clear();
+    drop_folder();
+    return s;
+  };
+  int64_t changed_rows = 0;
+  for (const auto& [name, table] : tables) {
     ExportFilter filter;
     filter.site = options.site;
     filter.since = options.since;
     filter.upto_seq = *upto;
-    if (options.since_last) {
-      auto last = source.LastExportSeq(target);
-      if (!last.ok()) return last.status();
+    const std::string key = key_of(name);
+    if (incremental) {
+      auto last = source.LastExportSeq(key);
+      if (!last.ok()) return fail(last.status());
       filter.after_seq = *last;
     }
-    auto written = table ? WriteTable(source, *table, filter, options, path)
-                         : WriteNested(source, filter, options, path);
-    if (!written.ok()) return written.status();
-    summary.files.emplace_back(path, written->rows);
-    summary.bytes += static_cast<int64_t>(written->bytes);
-    if (!options.record) return Status::Ok();
-    ExportRecord record{target, format, table_name, options.site, abs, options.now, *upto, written->rows};
-    return source.RecordExport(record);
-  };
-
-  if (options.nested) {
-    HC_RETURN_IF_ERROR(export_one("articles_nested", options.out, nullptr));
-  } else {
-    for (const ExportTable* t : tables) {
-      std::filesystem::path path = options.all ? options.out / (t->name + "." + format) : options.out;
-      HC_RETURN_IF_ERROR(export_one(t->name, path, t));
+    const std::filesystem::path path = options.all ? out / (name + "." + format) : out;
+    std::unique_ptr<OutputFile> file;
+    if (to_stdout) {
+      file = OutputFile::ToStdout();
+    } else {
+      auto created = OutputFile::Create(path, options.force, /*check_now=*/!incremental);
+      if (!created.ok()) return fail(created.status());
+      file = std::move(*created);
     }
+    pending.push_back(PendingFile{name, key, std::move(file), 0});
+    PendingFile& p = pending.back();
+    auto rows = table ? WriteTable(source, *table, filter, options, *p.file)
+                      : WriteNested(source, filter, *p.file);
+    if (!rows.ok()) return fail(rows.status());
+    Status finished = p.file->Finish();
+    if (!finished.ok()) return fail(finished);
+    p.rows = *rows;
+    changed_rows += p.rows;
+  }
+
+  ExportSummary summary;
+  if (incremental && changed_rows == 0) {
+    // Nothing to add: no file (not even an empty one) and no record, so the cursor stays where it was.
+    pending.clear();
+    drop_folder();
+    summary.unchanged = true;
+    return summary;
+  }
+
+  // Rename everything into place, then record. A failure on the way takes back the files this export
+  // created, so that it leaves either all of its files and its record, or neither.
+  std::vector<std::filesystem::path> committed;
+  auto take_back = [&](const Status& s) {
+    std::error_code ec;
+    if (!options.force) {
+      for (const auto& path : committed) std::filesystem::remove(path, ec);
+    }
+    return fail(s);
+  };
+  std::vector<ExportRecord> records;
+  for (PendingFile& p : pending) {
+    // An incremental --all writes (and moves the position of) only the tables that changed.
+    if (incremental && p.rows == 0 && options.all) continue;
+    Status s = p.file->Commit();
+    if (!s.ok()) return take_back(s);
+    if (p.file->is_file()) committed.push_back(p.file->target());
+    summary.files.emplace_back(p.file->target(), p.rows);
+    summary.bytes += static_cast<int64_t>(p.file->bytes());
+    const std::string abs =
+        to_stdout ? pattern : std::filesystem::absolute(p.file->target()).lexically_normal().string();
+    records.push_back(ExportRecord{p.key, format, p.table, options.site, abs, options.now, *upto, p.rows});
+  }
+  if (options.record) {
+    Status s = source.RecordExports(records);
+    if (!s.ok()) return take_back(s);
   }
   return summary;
 }

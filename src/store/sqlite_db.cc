@@ -22,6 +22,17 @@ Status WithMessage(const Status& s, std::string message) {
 }
 
 Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+    // One sentence naming the file; the statement that met the damage (often many lines of SQL) tells
+    // the user nothing.
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    const std::string name = file && *file ? file : "the database";
+    return Status::Corruption(
+        (rc & 0xff) == SQLITE_NOTADB
+            ? name + " is not a SQLite database (SQLite: " + sqlite3_errstr(rc) +
+                  "); it is damaged or another kind of file"
+            : name + " is damaged (SQLite: " + sqlite3_errstr(rc) + "); restore it from a backup");
+  }
   std::string msg(what);
   msg += ": ";
   msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -29,9 +40,6 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return Status::Busy(msg + " (the database is locked by another process)");
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return Status::Corruption(msg);
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
     case SQLITE_RANGE:
@@ -86,15 +94,32 @@ std::optional<int64_t> Query::OptInt(int col) const {
   return Int(col);
 }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, bool create) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, bool create, bool immutable) {
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (read_only) {
     flags |= SQLITE_OPEN_READONLY;
   } else {
     flags |= SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   }
+  std::string name = path;
+  if (read_only && immutable) {
+    // A URI filename (https://sqlite.org/uri.html): '?', '#' and '%' in the path are percent-encoded.
+    name = "file:";
+    for (char c : path) {
+      if (c == '?' || c == '#' || c == '%') {
+        static const char kHex[] = "0123456789ABCDEF";
+        name += '%';
+        name += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+        name += kHex[static_cast<unsigned char>(c) & 0xf];
+      } else {
+        name += c;
+      }
+    }
+    name += "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   DbHandle db(raw);
   if (rc != SQLITE_OK) return SqliteError(raw, rc, "cannot open database " + path);
   return std::unique_ptr<Db>(new Db(std::move(db)));

@@ -255,13 +255,31 @@ Result<int64_t> SqliteStore::LastExportSeq(std::string_view target) {
   return q->IsNull(0) ? 0 : q->Int(0);
 }
 
-Status SqliteStore::RecordExport(const ExportRecord& r) {
+Result<int64_t> SqliteStore::CountExports(std::string_view target) {
+  auto q = rep_->db->Prepare("SELECT count(*) FROM exports WHERE target = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, target);
+  if (!q->Step()) return q->status().ok() ? Result<int64_t>(int64_t{0}) : Result<int64_t>(q->status());
+  return q->Int(0);
+}
+
+Status SqliteStore::RecordExports(const std::vector<ExportRecord>& records) {
   if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
-  return internal::Execute(*rep_->db,
-                           "INSERT INTO exports (target, format, table_name, site, path, exported_at,"
-                           " upto_seq, rows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                           r.target, r.format, r.table, r.site, r.path, FormatUtc(r.exported_at),
-                           r.upto_seq, r.rows);
+  // A savepoint works both inside an open write batch and outside (where it is a transaction).
+  HC_RETURN_IF_ERROR(rep_->db->Exec("SAVEPOINT export_records"));
+  for (const ExportRecord& r : records) {
+    Status s = internal::Execute(*rep_->db,
+                                 "INSERT INTO exports (target, format, table_name, site, path, exported_at,"
+                                 " upto_seq, rows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                 r.target, r.format, r.table, r.site, r.path, FormatUtc(r.exported_at),
+                                 r.upto_seq, r.rows);
+    if (!s.ok()) {
+      (void)rep_->db->Exec("ROLLBACK TO export_records");
+      (void)rep_->db->Exec("RELEASE export_records");
+      return s;
+    }
+  }
+  return rep_->db->Exec("RELEASE export_records");
 }
 
 }  // namespace hc::store

@@ -116,8 +116,10 @@ class Query {
 // One connection and its statement cache.
 class Db {
  public:
-  // Opens with SQLITE_OPEN_READWRITE (| CREATE when `create`) or READONLY.
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool read_only, bool create);
+  // Opens with SQLITE_OPEN_READWRITE (| CREATE when `create`) or READONLY. `immutable` (read-only
+  // only) opens the file as SQLite's immutable=1 URI parameter says: no locks, no -wal/-shm files.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool read_only, bool create,
+                                          bool immutable = false);
 
   sqlite3* raw() const { return db_.get(); }
   // The cached prepared statement for `sql` (prepared on first use). Errors land in the Query's

@@ -1,6 +1,7 @@
 // SqliteStore: opening and migrating the database, storing pages (PutPage) and their records, the raw
 // archive and crawl runs. How records map to rows is documented table by table in docs/schema.md.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <filesystem>
@@ -642,10 +643,20 @@ SqliteStore::~SqliteStore() {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path,
                                                        const StoreOptions& options) {
   std::error_code ec;
+  const std::filesystem::path folder = path.parent_path().empty() ? "." : path.parent_path();
+  if (!std::filesystem::is_directory(folder, ec)) {
+    return Status::IoError("the folder " + folder.string() + " of the database " + path.string() +
+                           " does not exist");
+  }
   if ((options.read_only || !options.create) && !std::filesystem::exists(path, ec)) {
     return Status::NotFound("no database at " + path.string());
   }
-  auto db = Db::Open(path.string(), options.read_only, options.create);
+  // A WAL database is read through its -shm file, which a reader creates when it is missing. In a
+  // folder the user may not write, with no -shm there (so no writer has it open), the file is read as
+  // immutable instead of failing with "attempt to write a readonly database".
+  const bool immutable = options.read_only && ::access(folder.c_str(), W_OK) != 0 &&
+                         !std::filesystem::exists(path.string() + "-shm", ec);
+  auto db = Db::Open(path.string(), options.read_only, options.create, immutable);
   if (!db.ok()) return db.status();
   sqlite3_busy_timeout((*db)->raw(), static_cast<int>(options.busy_timeout.count()));
 
@@ -655,7 +666,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     return Status::IoError(where + ": the database file is read-only");
   }
   auto version = internal::InspectSchema(**db);
-  if (!version.ok()) return internal::WithMessage(version.status(), where + ": " + version.status().message());
+  if (!version.ok()) {
+    // SQLite's damage reports already name the file.
+    if (version.status().message().find(path.filename().string()) != std::string::npos) return version.status();
+    return internal::WithMessage(version.status(), where + ": " + version.status().message());
+  }
   if (options.read_only) {
     if (*version < CurrentSchemaVersion()) {
       return Status::Unsupported(where + ": schema version " + std::to_string(*version) +

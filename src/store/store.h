@@ -285,7 +285,7 @@ struct ExportFilter {
 };
 
 struct ExportRecord {
-  std::string target{};       // what --since-last keys on (RunExport builds it)
+  std::string target{};       // what --since-last or --cursor keys on (RunExport builds it)
   std::string format{};       // "csv", "jsonl"
   std::string table{};        // table name, or "articles_nested"
   std::string site{};
@@ -310,14 +310,20 @@ class ExportSource {
   virtual Result<int64_t> CurrentChangeSeq() = 0;
   // upto_seq of the newest recorded export of `target`; 0 when there is none.
   virtual Result<int64_t> LastExportSeq(std::string_view target) = 0;
-  virtual Status RecordExport(const ExportRecord& record) = 0;
+  // How many exports of `target` are recorded (the {run} of the next one is this plus one).
+  virtual Result<int64_t> CountExports(std::string_view target) = 0;
+  // Records the files of one export, all or none (one transaction).
+  virtual Status RecordExports(const std::vector<ExportRecord>& records) = 0;
 };
 
 enum class ExportFormat { kJsonl, kCsv };
 
 struct ExportOptions {
   ExportFormat format = ExportFormat::kJsonl;
-  std::filesystem::path out{};    // a file; with `all`, a folder (created when missing)
+  // A file, "-" for stdout, or with `all` a folder (created when missing). May hold the placeholders
+  // {date} and {time} (UTC, of `now`), {run} (1 + the exports recorded for the cursor or target) and
+  // {seq} (the change sequence the export covers); any other {name} is InvalidArgument.
+  std::filesystem::path out{};
   std::string table{};            // one table (ignored with `all` or `nested`)
   bool all = false;             // every table, one file each: <out>/<table>.<csv|jsonl>
   bool nested = false;          // JSONL, one document per article (ignores `table`)
@@ -326,6 +332,9 @@ struct ExportOptions {
   bool bom = false;             // CSV: start with a UTF-8 BOM (Excel then reads the file as UTF-8)
   bool force = false;           // replace existing files
   bool since_last = false;      // only rows changed since the last export of the same target
+  // A named cursor, stored in the source: only rows changed since this cursor's last export of the
+  // same table and site. Independent of `out`. Excludes `since_last`.
+  std::string cursor{};
   TimePoint now{};              // recorded as the export time
   bool record = true;           // record the export in the source (since_last needs it)
 };
@@ -333,15 +342,20 @@ struct ExportOptions {
 struct ExportSummary {
   std::vector<std::pair<std::filesystem::path, int64_t>> files{};  // each file written, with its rows
   int64_t bytes = 0;
+  bool unchanged = false;  // an incremental export found no changed row: nothing written or recorded
 };
 
 // Writes an export. CSV follows RFC 4180 (CRLF line ends, a header line, fields quoted when they hold
 // a comma, quote, CR or LF, quotes doubled); JSON columns appear as JSON text in CSV and as JSON values
 // in JSONL. Each file is written to a temporary file in the target folder and renamed into place when
 // complete, so a reader never sees half a file, an existing file is replaced only with `force`
-// (otherwise IoError), and a symlink at the target is replaced, never followed. A target is
-// (format, table, site, absolute path); each export is recorded, and `since_last` exports only the rows
-// changed after the target's previous export.
+// (otherwise IoError), and a symlink at the target is replaced, never followed. Every file of an export
+// is written before the first is renamed into place; on any failure the export's temporary files, the
+// files it renamed (unless `force`) and a folder it created are removed. A target is (format, table,
+// site, output name before its placeholders are filled in) or, with `cursor`, (cursor, table, site);
+// each export is recorded, and `since_last`/`cursor` export only the rows changed after the target's
+// previous export; when there are none, nothing is written or recorded and `unchanged` is set. With
+// `all`, an incremental export writes only the tables with changed rows.
 Result<ExportSummary> RunExport(ExportSource& source, const ExportOptions& options);
 
 // RFC 4180 field quoting (exposed for tests).
@@ -643,7 +657,8 @@ class SqliteStore final : public PageWriter,
                               const std::function<Status(const Json&)>& doc) override;
   Result<int64_t> CurrentChangeSeq() override;
   Result<int64_t> LastExportSeq(std::string_view target) override;
-  Status RecordExport(const ExportRecord& record) override;
+  Result<int64_t> CountExports(std::string_view target) override;
+  Status RecordExports(const std::vector<ExportRecord>& records) override;
 
   Result<StatsReport> ComputeStats() override;
 

@@ -1,7 +1,11 @@
 // `healthcrawl export` end to end on the ingested fixtures: every table as CSV loads in Python's csv
 // module and the sqlite3 shell, JSONL (flat and nested) in Python's json module; existing files need
-// --force; --since-last exports only changes.
+// --force; --since-last and --cursor export only changes and write nothing when nothing changed; --out -
+// is stdout; the format follows the extension; a read-only, damaged or misplaced database is one
+// sentence and exit 3, and a failed export leaves no file.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -115,21 +119,211 @@ print(len(docs), len(d['answers']) > 0, len(d['diseases']) > 0, all(a['doctor'][
 }
 
 TEST_F(ExportCliTest, RefusesToOverwriteWithoutForceAndExportsOnlyChangesSinceLast) {
-  const std::string base = "export --table articles --since-last --out " + Quote(tmp_ / "a.jsonl") + " --db " + Quote(db());
+  const std::string plain = "export --table articles --out " + Quote(tmp_ / "p.jsonl") + " --db " + Quote(db());
   std::string out;
+  ASSERT_EQ(RunCommand(Cli(plain), &out), 0) << out;
+  EXPECT_EQ(RunCommand(Cli(plain), &out, true), 3) << out;
+  EXPECT_NE(out.find("--force"), std::string::npos);
+  ASSERT_EQ(RunCommand(Cli(plain + " --force"), &out), 0) << out;
+  // --since-last: the first run exports the article, the next ones find nothing new and leave the
+  // file as it is (no 0-byte file over it), with or without --force.
+  const std::string base =
+      "export --table articles --since-last --out " + Quote(tmp_ / "a.jsonl") + " --db " + Quote(db());
   ASSERT_EQ(RunCommand(Cli(base), &out), 0) << out;
   EXPECT_NE(out.find("\t1\n"), std::string::npos) << out;
-  EXPECT_EQ(RunCommand(Cli(base), &out, true), 3) << out;
-  EXPECT_NE(out.find("--force"), std::string::npos);
-  ASSERT_EQ(RunCommand(Cli(base + " --force"), &out), 0) << out;
-  EXPECT_NE(out.find("\t0\n"), std::string::npos) << out;
-  EXPECT_EQ(hc::testing::ReadFile(tmp_ / "a.jsonl"), "");
+  const std::string first = hc::testing::ReadFile(tmp_ / "a.jsonl");
+  ASSERT_EQ(RunCommand(Cli(base), &out, true), 0) << out;
+  EXPECT_NE(out.find("nothing changed"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Cli(base + " --force"), &out, true), 0) << out;
+  EXPECT_EQ(hc::testing::ReadFile(tmp_ / "a.jsonl"), first);
   // Usage errors.
   EXPECT_EQ(RunCommand(Cli("export --out " + Quote(tmp_ / "x") + " --db " + Quote(db())), &out, true), 2);
   EXPECT_EQ(RunCommand(Cli("export --format csv --nested --out " + Quote(tmp_ / "x") + " --db " + Quote(db())), &out,
                        true),
             2);
   EXPECT_EQ(RunCommand(Cli("export --table nope --out " + Quote(tmp_ / "x") + " --db " + Quote(db())), &out, true), 2);
+}
+
+// Counts the lines of `text` that are log lines (stderr of the CLI).
+int Lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+TEST_F(ExportCliTest, CursorRunThreeTimesWritesAllThenNothingThenTheChange) {
+  const std::string base = "export --table articles --site mfk --cursor nightly --out " +
+                           Quote(tmp_ / "inc" / "mfk-{run}-{seq}.csv") + " --db " + Quote(db());
+  fs::create_directories(tmp_ / "inc");
+  std::string out;
+  // 1: everything (one mfk article), as CSV because of the name.
+  ASSERT_EQ(RunCommand(Cli(base), &out), 0) << out;
+  EXPECT_NE(out.find("mfk-1-"), std::string::npos) << out;
+  EXPECT_NE(out.find("\t1\n"), std::string::npos) << out;
+  // 2: nothing changed: no file, the reason on stderr, exit 0, nothing on stdout.
+  ASSERT_EQ(RunCommand(Cli(base) + " 2>" + Quote(tmp_ / "err"), &out), 0) << out;
+  EXPECT_EQ(out, "");
+  EXPECT_NE(hc::testing::ReadFile(tmp_ / "err").find("nothing changed since the last export of cursor 'nightly'"),
+            std::string::npos)
+      << hc::testing::ReadFile(tmp_ / "err");
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp_ / "inc"), fs::directory_iterator()), 1);
+  // 3: the article changed: a second file with just that row; the first stays as it was.
+  std::string page = hc::testing::ReadFile(hc::testing::FixturesDir() / "sites" / "mfk" / "article.html");
+  const std::string title = "大腿肌肉痉挛的主要原因";
+  ASSERT_NE(page.find(title), std::string::npos);
+  for (size_t at = page.find(title); at != std::string::npos; at = page.find(title, at + title.size() + 12)) {
+    page.insert(at + title.size(), "（修订）");  // 12 bytes of UTF-8
+  }
+  hc::testing::WriteFile(tmp_ / "article.html", page);
+  ASSERT_EQ(RunCommand(Cli("ingest --site mfk --url https://www.mfk.com/article/1620381.html --db " +
+                           Quote(db()) + " " + Quote(tmp_ / "article.html")),
+                       &out, true),
+            0)
+      << out;
+  ASSERT_EQ(RunCommand(Cli(base), &out), 0) << out;
+  EXPECT_NE(out.find("mfk-2-"), std::string::npos) << out;
+  EXPECT_NE(out.find("\t1\n"), std::string::npos) << out;
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp_ / "inc"), fs::directory_iterator()), 2);
+  // The files read back with Python's csv module, no options: one header and one record each, the
+  // second being the changed article.
+  const std::string check = Python(R"py(
+import csv, glob, sys
+for name in sorted(glob.glob(sys.argv[1] + '/mfk-*.csv')):
+    with open(name, newline='', encoding='utf-8') as f:
+        rows = list(csv.DictReader(f))
+    print(len(rows), rows[0]['site'], rows[0]['title'])
+)py",
+                                   Quote(tmp_ / "inc"));
+  EXPECT_EQ(check, "1 mfk 大腿肌肉痉挛的主要原因\n1 mfk 大腿肌肉痉挛的主要原因（修订）\n");
+}
+
+TEST_F(ExportCliTest, StdoutAndTheFormatFromTheExtension) {
+  std::string out;
+  // --out - writes the data to stdout and no file named "-".
+  ASSERT_EQ(RunCommand("cd " + Quote(tmp_.path()) + " && " + Cli("export --table doctors --format csv --out - --db " +
+                                                                     Quote(db())) +
+                           " > " + Quote(tmp_ / "doctors.out"),
+                       &out),
+            0)
+      << out;
+  EXPECT_FALSE(fs::exists(tmp_ / "-"));
+  // A .csv name gives CSV, a .json or .jsonl name JSONL.
+  ASSERT_EQ(RunCommand(Cli("export --table doctors --out " + Quote(tmp_ / "doctors.csv") + " --db " + Quote(db())),
+                       &out),
+            0)
+      << out;
+  ASSERT_EQ(RunCommand(Cli("export --table doctors --out " + Quote(tmp_ / "doctors.json") + " --db " + Quote(db())),
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(hc::testing::ReadFile(tmp_ / "doctors.out"), hc::testing::ReadFile(tmp_ / "doctors.csv"));
+  // Python's csv and json modules read them with no options, to the same rows.
+  const std::string check = Python(R"py(
+import csv, json, sys
+d = sys.argv[1]
+with open(d + '/doctors.csv', newline='', encoding='utf-8') as f:
+    rows = list(csv.DictReader(f))
+docs = [json.loads(l) for l in open(d + '/doctors.json', encoding='utf-8')]
+print(len(rows) == len(docs) > 0, [r['name'] for r in rows] == [j['name'] for j in docs],
+      [r['id'] for r in rows] == [str(j['id']) for j in docs])
+)py",
+                                   Quote(tmp_.path()));
+  EXPECT_EQ(check, "True True True\n");
+  // An explicit --format that contradicts the name is a usage error, and writes nothing.
+  EXPECT_EQ(RunCommand(Cli("export --table doctors --format jsonl --out " + Quote(tmp_ / "clash.csv") + " --db " +
+                           Quote(db())),
+                       &out, true),
+            2)
+      << out;
+  EXPECT_FALSE(fs::exists(tmp_ / "clash.csv"));
+  // --all cannot go to stdout.
+  EXPECT_EQ(RunCommand(Cli("export --all --out - --db " + Quote(db())), &out, true), 2) << out;
+}
+
+// As root, file permissions do not stop the process, so the read-only case runs the CLI as "nobody"
+// (setpriv, util-linux), for whom they do; as any other user they stop the user running the tests.
+std::string AsUnprivileged(const std::string& command) {
+  return ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " + command : command;
+}
+
+TEST_F(ExportCliTest, ReadOnlyDatabaseIsReadForStatsAndExport) {
+  const fs::path ro = tmp_ / "ro";
+  fs::create_directories(ro);
+  fs::copy_file(db(), ro / "e.db");
+  fs::create_directories(tmp_ / "out");
+  ASSERT_EQ(::chmod(tmp_.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod((tmp_ / "out").c_str(), 0777), 0);
+  ASSERT_EQ(::chmod((ro / "e.db").c_str(), 0444), 0);
+  ASSERT_EQ(::chmod(ro.c_str(), 0555), 0);  // not even a -shm file can be made beside it
+  std::string out;
+  EXPECT_EQ(RunCommand(AsUnprivileged(Cli("stats --db " + Quote(ro / "e.db"))), &out, true), 0) << out;
+  EXPECT_NE(out.find("articles"), std::string::npos) << out;
+  EXPECT_EQ(out.find("readonly"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(AsUnprivileged(Cli("export --table articles --out " + Quote(tmp_ / "out" / "a.jsonl") +
+                                          " --db " + Quote(ro / "e.db"))),
+                       &out, true),
+            0)
+      << out;
+  EXPECT_NE(out.find("read-only"), std::string::npos) << out;
+  EXPECT_NE(hc::testing::ReadFile(tmp_ / "out" / "a.jsonl").find("\"site\":\"mfk\""), std::string::npos);
+  // A cursor cannot be kept in a file the user may not write: said in one sentence, exit 3, no file.
+  EXPECT_EQ(RunCommand(AsUnprivileged(Cli("export --table articles --cursor c --out " +
+                                          Quote(tmp_ / "out" / "c.jsonl") + " --db " + Quote(ro / "e.db"))),
+                       &out, true),
+            3)
+      << out;
+  EXPECT_EQ(Lines(out), 1) << out;
+  EXPECT_NE(out.find("read-only for you"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(tmp_ / "out" / "c.jsonl"));
+  ASSERT_EQ(::chmod(ro.c_str(), 0755), 0);  // so that TempDir can clean up as a non-root user
+}
+
+TEST_F(ExportCliTest, DamagedDatabaseIsOneSentenceAndLeavesNoFiles) {
+  // Random bytes over pages 3..22: the header and schema read, the tables do not.
+  std::string bytes = hc::testing::ReadFile(db());
+  ASSERT_GT(bytes.size(), 22u * 4096);
+  uint32_t x = 12345;
+  for (size_t i = 2 * 4096; i < 22 * 4096; ++i) {
+    x = x * 1103515245u + 12345u;
+    bytes[i] = static_cast<char>(x >> 16);
+  }
+  hc::testing::WriteFile(tmp_ / "damaged.db", bytes);
+  hc::testing::WriteFile(tmp_ / "noise.db", std::string(8192, '\x5a'));
+  for (const std::string name : {"damaged.db", "noise.db"}) {
+    SCOPED_TRACE(name);
+    std::string out;
+    EXPECT_EQ(RunCommand(Cli("stats --db " + Quote(tmp_ / name)), &out, true), 3) << out;
+    EXPECT_EQ(Lines(out), 1) << out;
+    EXPECT_NE(out.find(name), std::string::npos) << out;
+    EXPECT_TRUE(out.find("damaged") != std::string::npos || out.find("not a SQLite database") != std::string::npos)
+        << out;
+    const fs::path folder = tmp_ / ("out-" + name);
+    EXPECT_EQ(RunCommand(Cli("export --all --format csv --out " + Quote(folder) + " --db " + Quote(tmp_ / name)), &out,
+                         true),
+              3)
+        << out;
+    EXPECT_EQ(Lines(out), 1) << out;
+    EXPECT_FALSE(fs::exists(folder)) << "the export left its folder behind";
+    // Into an existing folder: nothing left in it, not even a temporary file.
+    fs::create_directories(folder);
+    EXPECT_EQ(RunCommand(Cli("export --all --out " + Quote(folder) + " --db " + Quote(tmp_ / name)), &out, true), 3);
+    EXPECT_TRUE(fs::is_empty(folder)) << fs::directory_iterator(folder)->path();
+  }
+}
+
+TEST_F(ExportCliTest, DatabaseInAMissingFolderNamesTheFolder) {
+  const fs::path missing = tmp_ / "no-such-folder";
+  const std::vector<std::string> commands = {
+      "stats", "export --table sites --out " + Quote(tmp_ / "s.csv"),
+      "ingest --site mfk --url https://www.mfk.com/article/1.html " +
+          Quote(hc::testing::FixturesDir() / "sites" / "mfk" / "article.html")};
+  for (const std::string& command : commands) {
+    SCOPED_TRACE(command);
+    std::string out;
+    EXPECT_EQ(RunCommand(Cli(command + " --db " + Quote(missing / "x.db")), &out, true), 3) << out;
+    EXPECT_NE(out.find("the folder " + missing.string() + " of the database"), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(missing));
+  }
 }
 
 }  // namespace

@@ -225,12 +225,15 @@ TEST_F(ExportTest, SinceLastExportsOnlyWhatChanged) {
   auto first = Export({.out = out, .table = "articles", .force = true, .since_last = true});
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->files[0].second, 3);
+  // Nothing changed: nothing written (the previous increment stays), nothing recorded.
   auto none = Export({.out = out, .table = "articles", .force = true, .since_last = true});
   ASSERT_TRUE(none.ok());
-  EXPECT_EQ(none->files[0].second, 0);
+  EXPECT_TRUE(none->unchanged);
+  EXPECT_TRUE(none->files.empty());
+  EXPECT_NE(hc::testing::ReadFile(out), "");
   // An unchanged re-fetch is not a change; a changed article is.
   Put(Page("https://www.mfk.com/article/2.html", "2026-03-05T00:00:00Z", Article("第二篇", 7)));
-  EXPECT_EQ(Export({.out = out, .table = "articles", .force = true, .since_last = true})->files[0].second, 0);
+  EXPECT_TRUE(Export({.out = out, .table = "articles", .force = true, .since_last = true})->unchanged);
   Put(Page("https://www.mfk.com/article/2.html", "2026-03-06T00:00:00Z", Article("第二篇 改", 8)));
   auto changed = Export({.out = out, .table = "articles", .force = true, .since_last = true});
   ASSERT_TRUE(changed.ok());
@@ -239,6 +242,89 @@ TEST_F(ExportTest, SinceLastExportsOnlyWhatChanged) {
   // A different target has its own history; the view observations count as changes of their table.
   EXPECT_EQ(Export({.out = dir_ / "other.jsonl", .table = "articles", .since_last = true})->files[0].second, 3);
   EXPECT_EQ(Export({.out = dir_ / "views.jsonl", .table = "article_views", .since_last = true})->files[0].second, 4);
+}
+
+TEST_F(ExportTest, NamedCursorIsIndependentOfTheOutputNameAndNeverOverwrites) {
+  // Three runs of one cursor into "inc-{seq}.jsonl": everything, then nothing (no file), then the change.
+  const std::string pattern = (dir_ / "inc-{run}-{seq}.jsonl").string();
+  auto first = Export({.out = pattern, .table = "articles", .cursor = "daily"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->files.size(), 1u);
+  EXPECT_EQ(first->files[0].second, 3);
+  const auto first_file = first->files[0].first;
+  EXPECT_EQ(first_file.filename().string().rfind("inc-1-", 0), 0u) << first_file;
+
+  auto second = Export({.out = pattern, .table = "articles", .cursor = "daily"});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->unchanged);
+  EXPECT_TRUE(second->files.empty());
+
+  Put(Page("https://www.mfk.com/article/2.html", "2026-03-06T00:00:00Z", Article("第二篇 改", 8)));
+  auto third = Export({.out = pattern, .table = "articles", .cursor = "daily"});
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  ASSERT_EQ(third->files.size(), 1u);
+  EXPECT_EQ(third->files[0].second, 1);
+  EXPECT_EQ(third->files[0].first.filename().string().rfind("inc-2-", 0), 0u) << third->files[0].first;
+  EXPECT_NE(third->files[0].first, first_file);
+  EXPECT_NE(hc::testing::ReadFile(first_file).find("第二篇"), std::string::npos);  // the first stays whole
+  EXPECT_NE(hc::testing::ReadFile(third->files[0].first).find("第二篇 改"), std::string::npos);
+
+  // Another cursor (or the same one with another table) starts from the beginning.
+  EXPECT_EQ(Export({.out = dir_ / "weekly.jsonl", .table = "articles", .cursor = "weekly"})->files[0].second, 3);
+  // A fixed name is never overwritten by the next increment.
+  Put(Page("https://www.mfk.com/article/2.html", "2026-03-07T00:00:00Z", Article("第二篇 再改", 9)));
+  auto clash = Export({.out = dir_ / "weekly.jsonl", .table = "articles", .cursor = "weekly"});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.status().code(), StatusCode::kIoError);
+  EXPECT_NE(clash.status().message().find("{seq}"), std::string::npos) << clash.status().message();
+}
+
+TEST_F(ExportTest, OutputNamePlaceholders) {
+  struct Case {
+    std::string name, pattern, want;  // want: the file name, or "" for InvalidArgument
+  };
+  const std::vector<Case> cases = {
+      {"date and time are UTC", "a-{date}T{time}.csv", "a-2026-03-09T013005.csv"},
+      {"run counts exports of the target", "b-{run}.csv", "b-1.csv"},
+      {"no placeholder", "plain.csv", "plain.csv"},
+      {"unknown", "c-{job}.csv", ""},
+      {"unbalanced", "d-{date.csv", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto r = RunExport(*store_, {.format = ExportFormat::kCsv, .out = dir_ / c.pattern, .table = "sites",
+                                 .now = At("2026-03-09T01:30:05Z")});
+    if (c.want.empty()) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->files[0].first.filename().string(), c.want);
+  }
+  // {seq} is the change sequence the export covers: the same one as the database's counter.
+  auto seq = store_->CurrentChangeSeq();
+  ASSERT_TRUE(seq.ok());
+  auto r = Export({.out = dir_ / "s-{seq}.jsonl", .table = "sites"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->files[0].first.filename().string(), "s-" + std::to_string(*seq) + ".jsonl");
+}
+
+TEST_F(ExportTest, IncrementalAllWritesOnlyChangedTablesAndNothingWhenNothingChanged) {
+  const auto out = dir_ / "all-{seq}";
+  auto first = Export({.out = out, .all = true, .cursor = "c"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const size_t tables_with_rows = first->files.size();
+  EXPECT_GT(tables_with_rows, 5u);
+  auto again = Export({.out = out, .all = true, .cursor = "c"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->unchanged);
+  // Only the first folder exists: the unchanged run created none.
+  int folders = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    folders += e.path().filename().string().rfind("all-", 0) == 0;
+  }
+  EXPECT_EQ(folders, 1);
 }
 
 TEST_F(ExportTest, SiteAndSinceFilter) {
