@@ -270,6 +270,7 @@ Result<std::string> Gunzip(std::string_view data, std::size_t max_bytes);
 struct ObservedPage {
   store::PageObservation page;
   std::vector<std::string> links;
+  std::vector<int> link_priorities;  // each link's page-type priority, parallel to links
 };
 ObservedPage ObserveResponse(const extract::SelectorProgram& program, const store::RawResponse& response,
                              bool archive);

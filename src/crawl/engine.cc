@@ -149,8 +149,10 @@ class Engine {
 
   // --- setup -------------------------------------------------------------------------------------
   Status Seed();
+  // `priority`: the URL's page-type priority when the caller knows it already (a link's, from the
+  // extraction that classified it); matched here otherwise.
   store::NewUrl MakeNewUrl(const std::string& url, const std::string& key, const Url& parsed, int depth,
-                           int redirects, const std::string& from) const;
+                           int redirects, const std::string& from, std::optional<int> priority = std::nullopt) const;
 
   // --- the fetch loop ----------------------------------------------------------------------------
   void FetchLoop();
@@ -294,7 +296,7 @@ void Engine::SetFatal(Status s) {
 }
 
 store::NewUrl Engine::MakeNewUrl(const std::string& url, const std::string& key, const Url& parsed, int depth,
-                                 int redirects, const std::string& from) const {
+                                 int redirects, const std::string& from, std::optional<int> priority) const {
   store::NewUrl n;
   n.site = config_.key;
   n.url = url;
@@ -303,7 +305,11 @@ store::NewUrl Engine::MakeNewUrl(const std::string& url, const std::string& key,
   n.depth = depth;
   n.redirects = redirects;
   n.discovered_from = from;
-  if (const auto* type = program_.MatchPageType(url)) n.priority = type->priority;
+  if (priority) {
+    n.priority = *priority;
+  } else if (const auto* type = program_.MatchPageType(url)) {
+    n.priority = type->priority;
+  }
   n.not_before = clock_.Now();
   return n;
 }
@@ -1108,7 +1114,8 @@ void Engine::ParseWorker(int slot) {
     const int depth = url.depth + 1;
     if (max_depth_ == 0 || depth <= max_depth_) {
       int64_t with_userinfo = 0;
-      for (const auto& link : observed.links) {
+      for (size_t i = 0; i < observed.links.size(); ++i) {
+        const std::string& link = observed.links[i];
         // A link sent before (on this page's neighbours, in the navigation) would cost the writer an
         // insert that does nothing.
         if (!sent_links_.FirstTime(link)) continue;
@@ -1119,7 +1126,8 @@ void Engine::ParseWorker(int slot) {
           continue;
         }
         // The link is its own key: the store takes url for an empty url_key, and the copy is not kept.
-        item.outcome.discovered.push_back(MakeNewUrl(link, std::string(), *parsed, depth, 0, url.url_key));
+        item.outcome.discovered.push_back(
+            MakeNewUrl(link, std::string(), *parsed, depth, 0, url.url_key, observed.link_priorities[i]));
       }
       if (with_userinfo > 0) {
         observed.page.links_dropped += with_userinfo;

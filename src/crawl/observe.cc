@@ -95,6 +95,7 @@ ObservedPage ObserveResponse(const extract::SelectorProgram& program, const stor
     page.failure_reason = "extract: " + extracted.failures.front().path + ": " + extracted.failures.front().reason;
   }
   out.links = std::move(extracted.links);
+  out.link_priorities = std::move(extracted.link_priorities);
   return out;
 }
 

@@ -781,8 +781,15 @@ Result<std::unique_ptr<SelectorProgram::Rep>> ConfigCompiler::Compile() {
     return Status::Internal("the built-in link selectors do not compile: " +
                             (links.ok() ? base.status().message() : links.status().message()));
   }
-  return std::unique_ptr<SelectorProgram::Rep>(new SelectorProgram::Rep{
-      std::move(config), zone, std::move(page_types), std::move(allow), std::move(deny), *links, *base});
+  std::vector<int> page_type_allow;
+  for (const PageTypeRule& pt : page_types) {
+    auto same = std::find_if(allow.begin(), allow.end(),
+                             [&](const UrlPattern& p) { return p.source() == pt.url.source(); });
+    page_type_allow.push_back(same == allow.end() ? -1 : static_cast<int>(same - allow.begin()));
+  }
+  return std::unique_ptr<SelectorProgram::Rep>(new SelectorProgram::Rep{std::move(config), zone, std::move(page_types),
+                                                                        std::move(allow), std::move(deny),
+                                                                        std::move(page_type_allow), *links, *base});
 }
 
 }  // namespace

@@ -93,6 +93,7 @@ struct ExtractedPage {
   std::vector<FieldFailure> failures;  // required fields that are missing: the page failed
   std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null)
   std::vector<std::string> links;      // absolute hrefs to follow: resolved, filtered, deduped, in order
+  std::vector<int> link_priorities;    // each link's page-type priority (0 for none), parallel to links
   // Limits the page hit (nesting depth, links per page, URL length), one sentence each, stored in
   // pages.notes; a page that hit one is extracted as far as the limit allowed, never failed for it.
   std::vector<std::string> limits;
@@ -122,6 +123,13 @@ class SelectorProgram {
   const PageTypeInfo* MatchPageType(std::string_view url) const;
   // True when the link passes allowed_domains and the follow rules.
   bool ShouldFollow(std::string_view absolute_url) const;
+  // ShouldFollow and, for a followed link, MatchPageType of its normalized URL, in one pass that runs
+  // each distinct pattern at most once (what the crawl does with every link of a page).
+  struct LinkClass {
+    bool follow = false;
+    const PageTypeInfo* page_type = nullptr;  // nullptr when not followed or no page type matches
+  };
+  LinkClass ClassifyLink(std::string_view absolute_url) const;
   // Never fails: missing required values become failures, missing optional ones nulls and notes.
   ExtractedPage Extract(const html::Document& doc, const PageInput& input) const;
 

@@ -152,6 +152,10 @@ struct SelectorProgram::Rep {
   std::vector<PageTypeRule> page_types;
   std::vector<UrlPattern> follow_allow;
   std::vector<UrlPattern> follow_deny;
+  // For each page type, the follow.allow rule with the same pattern (-1 when none): configs commonly
+  // allow exactly the URLs of their page types, and a link's page type is then known from the scan
+  // that decided to follow it, so each distinct pattern runs at most once per link.
+  std::vector<int> page_type_allow;
   html::Selector link_selector;  // a[href], area[href]
   html::Selector base_selector;  // base[href]
 };

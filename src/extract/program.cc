@@ -165,9 +165,12 @@ class PageExtraction {
         ++too_long;
         continue;
       }
-      if (taken.contains(*key) || !ShouldFollow(rep_, *url, *key)) continue;
+      if (taken.contains(*key)) continue;
+      const SelectorProgram::LinkClass link = Classify(rep_, *url, *key);
+      if (!link.follow) continue;
       if (links.size() < max_links) {
         links.push_back(std::move(*key));
+        page_->link_priorities.push_back(link.page_type ? link.page_type->priority : 0);
         taken.insert(links.back());
       } else if (past_cap.insert(std::hash<std::string>{}(*key)).second) {
         ++over_cap;
@@ -212,15 +215,36 @@ class PageExtraction {
     return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) { return HostMatches(host, d); });
   }
 
-  static bool ShouldFollow(const SelectorProgram::Rep& rep, const Url& url, std::string_view key) {
-    if (!url.is_http() || !InAllowedDomains(rep, url)) return false;
-    if (!rep.follow_allow.empty() &&
-        std::none_of(rep.follow_allow.begin(), rep.follow_allow.end(),
-                     [&](const UrlPattern& p) { return p.Search(key); })) {
-      return false;
+  // Whether a link is followed and, when it is, its page type. The allow rules are tried in order up
+  // to the first that matches; a page type whose pattern is one of those rules takes that rule's answer
+  // instead of scanning the URL again (Rep::page_type_allow), so a link costs one RE2 scan where the
+  // config's page types are its allow rules.
+  static SelectorProgram::LinkClass Classify(const SelectorProgram::Rep& rep, const Url& url, std::string_view key) {
+    SelectorProgram::LinkClass out;
+    if (!url.is_http() || !InAllowedDomains(rep, url)) return out;
+    int tried = 0;     // allow rules 0 .. tried-1 were run
+    int matched = -1;  // the one that matched (the last tried), or -1
+    for (const UrlPattern& p : rep.follow_allow) {
+      ++tried;
+      if (p.Search(key)) {
+        matched = tried - 1;
+        break;
+      }
     }
-    return std::none_of(rep.follow_deny.begin(), rep.follow_deny.end(),
-                        [&](const UrlPattern& p) { return p.Search(key); });
+    if (!rep.follow_allow.empty() && matched < 0) return out;
+    for (const UrlPattern& p : rep.follow_deny) {
+      if (p.Search(key)) return out;
+    }
+    out.follow = true;
+    for (size_t i = 0; i < rep.page_types.size(); ++i) {
+      const int same = rep.page_type_allow[i];
+      const bool match = same >= 0 && same < tried ? same == matched : rep.page_types[i].url.Search(key);
+      if (match) {
+        out.page_type = &rep.page_types[i].info;
+        break;
+      }
+    }
+    return out;
   }
 
  private:
@@ -380,13 +404,15 @@ const PageTypeInfo* SelectorProgram::MatchPageType(std::string_view url) const {
   return nullptr;
 }
 
-bool SelectorProgram::ShouldFollow(std::string_view absolute_url) const {
+SelectorProgram::LinkClass SelectorProgram::ClassifyLink(std::string_view absolute_url) const {
   auto url = Url::Parse(absolute_url);
-  if (!url.ok()) return false;
+  if (!url.ok()) return {};
   auto key = NormalizeUrl(*url, rep_->config.url_normalization);
-  if (!key.ok()) return false;
-  return PageExtraction::ShouldFollow(*rep_, *url, *key);
+  if (!key.ok()) return {};
+  return PageExtraction::Classify(*rep_, *url, *key);
 }
+
+bool SelectorProgram::ShouldFollow(std::string_view absolute_url) const { return ClassifyLink(absolute_url).follow; }
 
 namespace {
 
