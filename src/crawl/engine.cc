@@ -722,8 +722,10 @@ void Engine::HandleSitemap(Transfer& t, net::FetchResult& result) {
       continue;
     }
     auto key = NormalizeUrl(*parsed, config_.url_normalization);
-    if (!key.ok() || !program_.ShouldFollow(*key)) continue;
-    urls.push_back(MakeNewUrl(*key, *key, *parsed, 0, 0, t.target));
+    if (!key.ok()) continue;
+    const extract::SelectorProgram::LinkClass link = program_.ClassifyLink(*key);
+    if (!link.follow) continue;
+    urls.push_back(MakeNewUrl(*key, *key, *parsed, 0, 0, t.target, link.page_type ? link.page_type->priority : 0));
     if (urls.size() == kChunk && !add()) return;
   }
   if (with_userinfo > 0) {

@@ -219,7 +219,9 @@ class PageExtraction {
   // to the first that matches; a page type whose pattern is one of those rules takes that rule's answer
   // instead of scanning the URL again (Rep::page_type_allow), so a link costs one RE2 scan where the
   // config's page types are its allow rules.
-  static SelectorProgram::LinkClass Classify(const SelectorProgram::Rep& rep, const Url& url, std::string_view key) {
+  // `with_page_type` false: the follow decision alone (ShouldFollow).
+  static SelectorProgram::LinkClass Classify(const SelectorProgram::Rep& rep, const Url& url, std::string_view key,
+                                             bool with_page_type = true) {
     SelectorProgram::LinkClass out;
     if (!url.is_http() || !InAllowedDomains(rep, url)) return out;
     int tried = 0;     // allow rules 0 .. tried-1 were run
@@ -236,6 +238,7 @@ class PageExtraction {
       if (p.Search(key)) return out;
     }
     out.follow = true;
+    if (!with_page_type) return out;
     for (size_t i = 0; i < rep.page_types.size(); ++i) {
       const int same = rep.page_type_allow[i];
       const bool match = same >= 0 && same < tried ? same == matched : rep.page_types[i].url.Search(key);
@@ -412,7 +415,13 @@ SelectorProgram::LinkClass SelectorProgram::ClassifyLink(std::string_view absolu
   return PageExtraction::Classify(*rep_, *url, *key);
 }
 
-bool SelectorProgram::ShouldFollow(std::string_view absolute_url) const { return ClassifyLink(absolute_url).follow; }
+bool SelectorProgram::ShouldFollow(std::string_view absolute_url) const {
+  auto url = Url::Parse(absolute_url);
+  if (!url.ok()) return false;
+  auto key = NormalizeUrl(*url, rep_->config.url_normalization);
+  if (!key.ok()) return false;
+  return PageExtraction::Classify(*rep_, *url, *key, /*with_page_type=*/false).follow;
+}
 
 namespace {
 

@@ -138,7 +138,7 @@ struct RunInfo {
 
 struct RunStats {
   TimePoint finished_at{};
-  std::string outcome = "ok";  // "ok", "failed", "interrupted"
+  std::string outcome = "ok";  // "ok", "unreachable", "failed", "interrupted", ... (docs/RELIABILITY.md, run outcomes)
   int64_t pages_fetched = 0;
   int64_t pages_stored = 0;
   int64_t pages_failed = 0;
