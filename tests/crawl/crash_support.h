@@ -1,5 +1,6 @@
-// Shared by the kill -9 tests (resume_test.cc, crash_test.cc): reading a crawl database with a plain
-// read-only connection while a crawler may be writing it, and re-executing this test binary as the
+// Shared by the crawl tests that read a crawl database behind the crawler's back (the kill -9 tests,
+// poison pages, a full disk, the limits and nesting fault rows): a plain read-only connection, usable
+// while a crawler may be writing it, and re-executing this test binary as the
 // crawler child that gets killed (exec gives the child a clean process, which fork alone would not in a
 // program that has threads).
 #pragma once
@@ -33,6 +34,28 @@ inline std::map<std::string, int> RowMultiset(const std::string& db_path, std::i
   }
   sqlite3_close(db);
   return rows;
+}
+
+// The first column of the first row of `sql` as text, or "(no row)".
+inline std::string QueryOne(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  std::string out = "(no row)";
+  if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    out = text ? reinterpret_cast<const char*>(text) : "";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+// The integer `sql` selects, or -1 when it selects no row.
+inline int64_t QueryInt(const std::string& db_path, const std::string& sql) {
+  const std::string text = QueryOne(db_path, "SELECT CAST((" + sql + ") AS TEXT)");
+  return text == "(no row)" ? -1 : std::stoll(text);
 }
 
 // URLs done or failed in the frontier so far (-1 when the database cannot be read yet).

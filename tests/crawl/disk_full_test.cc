@@ -20,6 +20,7 @@
 namespace hc::crawl {
 namespace {
 
+using hc::testing::QueryInt;
 using std::chrono::milliseconds;
 
 constexpr int kArticles = 400;
@@ -67,11 +68,6 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port, int64_t max_
   options.runs = store->get();
   options.parse_marks = ParseMarksPath(db, "mfk");
   return RunCrawl(program, **store, options);
-}
-
-int64_t QueryInt(const std::string& db, const std::string& sql) {
-  const auto rows = hc::testing::RowMultiset(db, {("SELECT CAST((" + sql + ") AS TEXT)").c_str()});
-  return rows.empty() ? -1 : std::stoll(rows.begin()->first);
 }
 
 TEST(DiskFull, StopsTheCrawlAtOnceAndTheNextRunResumes) {

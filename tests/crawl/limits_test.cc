@@ -4,7 +4,6 @@
 // reached the frontier, the server and the tables. docs/RELIABILITY.md ("Limits") lists them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/store.h"
@@ -25,6 +25,7 @@ namespace {
 
 using hc::testing::HttpResponse;
 using hc::testing::HttpServer;
+using hc::testing::QueryOne;
 
 constexpr const char* kHost = "www.wenda.test";
 
@@ -50,21 +51,6 @@ std::string Anchors(long long first, long long count) {
 
 std::string Page(const std::string& body) {
   return "<!doctype html><html><head><meta charset=utf-8><title>q</title></head><body>" + body + "</body></html>";
-}
-
-std::string QueryOne(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-  std::string out = "(no row)";
-  if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    out = text ? reinterpret_cast<const char*>(text) : "";
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
 }
 
 struct LimitCase {

@@ -3,11 +3,11 @@
 // served from the loopback server and crawled with a good article into a SqliteStore. The parse stays
 // bounded in time, the page is stored with the limit in pages.notes, and the crawl goes on.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <string>
 
+#include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
@@ -21,26 +21,12 @@ namespace {
 
 using hc::testing::HttpResponse;
 using hc::testing::HttpServer;
+using hc::testing::QueryOne;
 using Steady = std::chrono::steady_clock;
 
 constexpr int kGoodId = 1000;
 
 std::string ArticleUrl(int id) { return "http://www.mfk.com/article/" + std::to_string(id) + ".html"; }
-
-std::string QueryOne(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-  std::string out = "(no row)";
-  if (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
-    out = text ? reinterpret_cast<const char*>(text) : "";
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
 
 std::string Divs(std::size_t n, const std::string& inside) {
   std::string out;

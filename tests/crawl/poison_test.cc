@@ -23,6 +23,7 @@
 namespace hc::crawl {
 namespace {
 
+using hc::testing::QueryInt;
 using std::chrono::milliseconds;
 
 constexpr int kArticles = 40;
@@ -58,11 +59,6 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   options.runs = store->get();
   options.parse_marks = ParseMarksPath(db, "mfk");
   return RunCrawl(program, **store, options);
-}
-
-int64_t QueryInt(const std::string& db, const std::string& sql) {
-  const auto rows = hc::testing::RowMultiset(db, {("SELECT CAST((" + sql + ") AS TEXT)").c_str()});
-  return rows.empty() ? -1 : std::stoll(rows.begin()->first);
 }
 
 // The child's side: one crawl, which dies when it parses the page named by HC_TEST_CRASH_ON_PARSE.
