@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     }
     cpu += ThreadCpuSeconds() - before;
   }
-  std::printf("{\"pages\": %zu, \"bytes\": %lld, \"cpu_s\": %.3f, \"pages_per_cpu_s\": %.1f}\n", files.size(), bytes,
-              cpu, static_cast<double>(files.size()) / cpu);
+  std::printf("{\"pages\": %zu, \"bytes\": %lld, \"cpu_s\": %.3f, \"pages_per_cpu_s\": %.1f}\n", files.size(),
+              bytes, cpu, static_cast<double>(files.size()) / cpu);
   return 0;
 }

@@ -42,13 +42,13 @@
 namespace hc::crawl::internal {
 
 struct ParsePipelineOptions {
-  std::size_t queue_capacity = 64;                     // items waiting per queue
-  std::size_t parse_queue_bytes = 16 * 1024 * 1024;    // bodies waiting for a worker
-  std::size_t write_queue_bytes = 16 * 1024 * 1024;    // parsed items waiting for the writer
+  std::size_t queue_capacity = 64;                   // items waiting per queue
+  std::size_t parse_queue_bytes = 16 * 1024 * 1024;  // bodies waiting for a worker
+  std::size_t write_queue_bytes = 16 * 1024 * 1024;  // parsed items waiting for the writer
   // Bodies the workers parse at once, together (a parsed tree takes 10-25 times its body; crawl.h,
   // CrawlOptions::parse_bytes). A larger body is parsed alone.
   std::size_t parse_bytes = 4 * 1024 * 1024;
-  bool ordered = false;                                // the writer sees items in the order given
+  bool ordered = false;  // the writer sees items in the order given
   // Ordered mode: items given and not yet written, at most (0: 2 * queue_capacity + workers), and their
   // bytes as the producer counted them (0: parse_queue_bytes + write_queue_bytes). Either lets one item
   // through when none is on its way.
@@ -198,7 +198,8 @@ class ParsePipeline {
           if (done->item) write_(*done->item);
         } else {
           early.emplace(done->seq, std::move(*done));
-          for (auto it = early.begin(); it != early.end() && it->first == next; it = early.erase(it), ++next) {
+          for (auto it = early.begin(); it != early.end() && it->first == next;
+               it = early.erase(it), ++next) {
             if (it->second.item) write_(*it->second.item);
             LeaveWindow(it->second.bytes);
           }

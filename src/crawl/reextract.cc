@@ -46,7 +46,7 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
   // The archive and the writer are usually one database connection: this thread reads while the
   // writer thread writes, one call at a time.
   std::mutex store_mu;
-  Status fatal;                    // the writer's first storage error; nothing is stored after it
+  Status fatal;  // the writer's first storage error; nothing is stored after it
   std::atomic<bool> failed{false};
   auto parse = [](int, ArchivedPage& page) -> std::optional<Pipeline::Parsed> {
     // The records and the rest of the observation are estimated at the body's size.

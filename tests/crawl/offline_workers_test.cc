@@ -5,11 +5,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -35,10 +34,11 @@ std::vector<std::string> DumpTables(const fs::path& db_path) {
   EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   std::vector<std::string> tables;
   sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1, &stmt,
-                               nullptr),
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1,
+                               &stmt, nullptr),
             SQLITE_OK);
-  while (stmt && sqlite3_step(stmt) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  while (stmt && sqlite3_step(stmt) == SQLITE_ROW)
+    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
   sqlite3_finalize(stmt);
   for (const std::string& table : tables) {
     const std::string sql = "SELECT * FROM \"" + table + "\" ORDER BY 1";
@@ -47,7 +47,8 @@ std::vector<std::string> DumpTables(const fs::path& db_path) {
       std::string row = table;
       for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
         const void* blob = sqlite3_column_blob(stmt, i);
-        row += "|" + (blob ? std::string(static_cast<const char*>(blob), sqlite3_column_bytes(stmt, i)) : "NULL");
+        row += "|" +
+               (blob ? std::string(static_cast<const char*>(blob), sqlite3_column_bytes(stmt, i)) : "NULL");
       }
       out.push_back(std::move(row));
     }
@@ -59,8 +60,8 @@ std::vector<std::string> DumpTables(const fs::path& db_path) {
 
 // kVersions copies of each fixture page of `site` in folders v0..v5 of `dir`, each with its own
 // .expected.json naming the page's URL and a fetch time out of order (v3 is the newest, v0 in the
-// middle), each with bytes of its own. The odd versions change the text (every 的 becomes 地), so their records differ from the
-// even ones' and the newest version decides what the tables hold.
+// middle), each with bytes of its own. The odd versions change the text (every 的 becomes 地), so their
+// records differ from the even ones' and the newest version decides what the tables hold.
 std::vector<fs::path> WriteVersions(const fs::path& dir, const std::string& site) {
   std::vector<fs::path> files;
   const fs::path fixtures = hc::testing::FixturesDir() / "sites" / site;
@@ -77,7 +78,8 @@ std::vector<fs::path> WriteVersions(const fs::path& dir, const std::string& site
       // Each version's bytes differ (the archive keeps one row for a body seen before).
       html += "<!-- version " + std::to_string(v) + " -->\n";
       if (v % 2 == 1) {
-        for (size_t at = html.find("的"); at != std::string::npos; at = html.find("的", at + 3)) html.replace(at, 3, "地");
+        for (size_t at = html.find("的"); at != std::string::npos; at = html.find("的", at + 3))
+          html.replace(at, 3, "地");
       }
       const fs::path folder = dir / (site + "-v" + std::to_string(v));
       const fs::path file = folder / page.filename();
@@ -126,7 +128,8 @@ RunCounts IngestAndReextract(const fs::path& db, const std::map<std::string, std
   for (const auto& p : programs) pointers.push_back(&p);
   store::RawQuery query;
   query.latest_only = false;
-  auto report = Reextract(pointers, **store, **store, query, {.workers = workers, .runs = store->get(), .clock = &clock});
+  auto report = Reextract(pointers, **store, **store, query,
+                          {.workers = workers, .runs = store->get(), .clock = &clock});
   EXPECT_TRUE(report.ok()) << report.status().ToString();
   if (report.ok()) counts.reextracted = report->stored;
   return counts;
