@@ -138,7 +138,7 @@ rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 cores, ceiling, pages, profile = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 gumbo = json.loads(ceiling)["pages_per_cpu_s"] if ceiling else None
 print()
-print(f"| reextract, {pages:,} {profile} pages | runs | wall s | pages/s | CPU s | CPU % | CPU ms per page | peak RSS MB |"
+print(f"| reextract, {pages:,} {profile} pages | runs | wall s | pages/s | CPU s | CPU % of one core | CPU ms per page | peak RSS MB |"
       + (f" of the {cores}-core Gumbo ceiling |" if gumbo else ""))
 print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if gumbo else ""))
 for workers in sorted({int(r[0]) for r in rows}):
