@@ -5,7 +5,7 @@
 #
 #   bench/crawl_bench.sh [--sizes "5000 50000"] [--runs 3] [--only scrapy|healthcrawl]
 #                        [--hc PATH] [--sites-dir DIR] [--timeout SECONDS] [--results FILE]
-#                        [--extract-bench PATH]
+#                        [--extract-bench PATH] [--profile default|heavy]
 #
 #   --sizes      site sizes in pages (default "5000 50000")
 #   --runs       runs per crawler and size; the median is reported (default 3)
@@ -17,6 +17,7 @@
 #   --results    also append one JSON line per run to FILE
 #   --extract-bench  the extract_bench binary for the Gumbo ceiling (default: build-bench/bench/extract_bench;
 #                skipped with a message when there is none)
+#   --profile    bench/gen_site.py's page profile (default: default; heavy: pages as heavy as real portals')
 #
 # Each size: bench/gen_site.py writes the site, scripts/serve-site serves it (nginx, gzip, per-page
 # charset headers), then Scrapy (bench/scrapy_mfk/mfk_spider.py via Debian's /usr/bin/python3) and
@@ -29,7 +30,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-sizes="5000 50000" runs=3 only="" hc="" sites_dir="" run_timeout=3600 results="" extract_bench=""
+sizes="5000 50000" runs=3 only="" hc="" sites_dir="" run_timeout=3600 results="" extract_bench="" profile=default
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=$2; shift 2 ;;
@@ -40,7 +41,8 @@ while [ $# -gt 0 ]; do
     --timeout) run_timeout=$2; shift 2 ;;
     --results) results=$2; shift 2 ;;
     --extract-bench) extract_bench=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --profile) profile=$2; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "crawl_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -150,12 +152,13 @@ print(sys.argv[1], round(rows["BM_GumboParseOnly_SitePages"]), round(rows["BM_Pa
 : >"$work/ceiling"
 for size in $sizes; do
   site="${sites_dir:-$work}/mfk-$size"
-  if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $size or m['seed'] != 1)"; then
+  if [ "$profile" != default ]; then site="${sites_dir:-$work}/mfk-$profile-$size"; fi
+  if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $size or m['seed'] != 1 or m.get('profile', 'default') != '$profile')"; then
     log "reusing $site"
   else
     rm -rf "$site"
     log "generating $size pages into $site"
-    $PY "$repo/bench/gen_site.py" --pages "$size" --out "$site" --quiet
+    $PY "$repo/bench/gen_site.py" --pages "$size" --profile "$profile" --out "$site" --quiet
   fi
   port=$(free_port)
   mkdir -p "$work/nginx-$size"

@@ -29,10 +29,19 @@ Absolute links use --base (default http://www.mfk.com): the crawlers reach the s
 mapping (www.mfk.com:80 -> 127.0.0.1:PORT), never the real site. --write-config also writes the matching
 selector config (bench/mfk-bench.yaml, derived from selectors/mfk.yaml).
 
-Deterministic for a given --seed. Standard library only (Debian's /usr/bin/python3).
+--profile heavy (issue 12, "Speed") makes the pages as heavy as real portals' instead: every page carries
+about 24 KB of inline CSS (one site-wide stylesheet), inline analytics scripts (a Tongji-like loader, a
+tag manager's data layer, a page-view beacon) and a `window.__INITIAL_STATE__` JSON copy of its data;
+articles have 12-18 answer cards and are 50-70 KB, question pages show 1-3 full answers and are 38-48 KB
+(the state's recommendation feed pads a page to its size), listings stay 40-50 KB. The link graph, the
+10% of GBK pages and their headers, and the selectors that apply are those of the default profile.
+The default profile's output is byte for byte what it was before the option existed.
+
+Deterministic for a given --seed and --profile. Standard library only (Debian's /usr/bin/python3).
 """
 
 import argparse
+import bisect
 import gzip
 import html
 import json
@@ -57,6 +66,14 @@ GBK_SHARE = 0.10
 # Of the GBK pages: share served with no charset in Content-Type, share served with a lying charset=utf-8.
 GBK_NO_HEADER_SHARE = 0.05
 GBK_LYING_HEADER_SHARE = 0.05
+# --profile heavy (issue 12, "Speed"): pages as heavy as real portals'. Articles of 50-70 KB with 12-18
+# answer cards, question pages of 38-48 KB with 1-3 full answers; every page carries about 24 KB of
+# inline CSS, inline analytics scripts and a window.__INITIAL_STATE__ JSON copy of its data.
+HEAVY_CARDS = (12, 18)
+HEAVY_ARTICLE_BYTES = (50_000, 70_000)
+HEAVY_QUESTION_BYTES = (38_000, 48_000)
+HEAVY_MAX_ANSWERS = 3
+HEAVY_CSS_BYTES = 23_500
 
 TOPICS = ["腰椎间盘突出", "颈椎病", "膝关节炎", "骨质疏松", "肩周炎", "腱鞘炎", "足底筋膜炎", "痛风",
           "高血压", "糖尿病", "冠心病", "胃炎", "胃溃疡", "慢性肠炎", "脂肪肝", "胆结石", "甲状腺结节",
@@ -164,7 +181,7 @@ class Site:
     """Page ids, titles and the link graph; the per-page RNG is seeded from (seed, kind, index) so a
     page's content does not depend on generation order."""
 
-    def __init__(self, pages, seed, base):
+    def __init__(self, pages, seed, base, profile="default"):
         if pages < 60:
             raise SystemExit("gen_site: --pages must be at least 60")
         self.seed, self.base = seed, base
@@ -181,6 +198,16 @@ class Site:
             n_articles -= 1
         self.list_pages = list_pages
         self.n_articles, self.n_questions = n_articles, n_questions
+        self.profile = profile
+        # Answer cards per article and the first of its card slots: slot k shows question k mod Q, so
+        # consecutive articles cover every question. The default profile has 16 cards on every article.
+        if profile == "heavy":
+            self.cards = [self.rng("cards", i).randint(HEAVY_CARDS[0], HEAVY_CARDS[1]) for i in range(n_articles)]
+        else:
+            self.cards = [CARDS_PER_ARTICLE] * n_articles
+        self.card_start = [0]
+        for n in self.cards[:-1]:
+            self.card_start.append(self.card_start[-1] + n)
         # Ids grow with publication order, with gaps as on the real site.
         self.article_ids, aid = [], 1_580_000
         for _ in range(n_articles):
@@ -251,16 +278,16 @@ class Site:
                 "doctors": doctors, "times": times}
 
     def question_of_card(self, i, j):
-        # Card j of article i; consecutive slots cover every question (16 * articles >= questions).
-        return (i * CARDS_PER_ARTICLE + j) % self.n_questions
+        # Card j of article i; consecutive slots cover every question (cards >= questions).
+        return (self.card_start[i] + j) % self.n_questions
 
     def articles_citing(self, q):
-        # Card j of article i links question (16i + j) mod Q, so q is on the cards of articles
-        # (q + mQ) // 16 for m = 0, 1, ...; the first two of them.
+        # Slot k of the cards shows question k mod Q, so q is on the cards of the articles holding slots
+        # q + mQ for m = 0, 1, ...; the first two of them (with 16 cards each: article (q + mQ) // 16).
         out = []
         for m in range(2):
-            i = (q + m * self.n_questions) // CARDS_PER_ARTICLE
-            if i < self.n_articles:
+            i = bisect.bisect_right(self.card_start, q + m * self.n_questions) - 1
+            if i < self.n_articles and q + m * self.n_questions < self.card_start[i] + self.cards[i]:
                 out.append(i)
         return out
 
@@ -271,6 +298,86 @@ class Site:
         x = r.random()
         header = "" if x < GBK_NO_HEADER_SHARE else ("utf-8" if x < GBK_NO_HEADER_SHARE + GBK_LYING_HEADER_SHARE else "gbk")
         return "gbk", header
+
+
+# --- the heavy profile's inline CSS, analytics and page state --------------------------------------
+
+CSS_PROPERTIES = ["margin:0 auto", "padding:0 12px", "display:block", "display:inline-block", "display:flex",
+                  "float:left", "float:right", "overflow:hidden", "position:relative", "position:absolute",
+                  "color:#333", "color:#666", "color:#999", "color:#2b7de9", "color:#f60", "background:#fff",
+                  "background:#f7f8fa", "background-color:#eef4ff", "border:1px solid #e5e5e5",
+                  "border-bottom:1px dashed #ddd", "border-radius:4px", "font-size:12px", "font-size:14px",
+                  "font-size:16px", "font-size:20px", "font-weight:700", "line-height:1.8", "line-height:24px",
+                  "text-align:center", "text-overflow:ellipsis", "white-space:nowrap", "width:1200px",
+                  "width:820px", "width:350px", "height:40px", "height:auto", "cursor:pointer", "z-index:10",
+                  "transition:all .2s ease-in-out", "box-shadow:0 2px 8px rgba(0,0,0,.08)",
+                  "-webkit-box-sizing:border-box", "box-sizing:border-box", "vertical-align:middle",
+                  "letter-spacing:.5px", "opacity:.85", "top:0", "left:0", "right:12px", "bottom:-1px"]
+CSS_BLOCKS = ["header", "nav", "crumbs", "main", "article", "answer", "doc", "disease", "ask", "side",
+              "footer", "list", "news", "pages", "btn", "tag", "search", "login", "dept", "hot", "ad",
+              "share", "comment", "modal", "toolbar"]
+CSS_PARTS = ["box", "hd", "bd", "ft", "item", "title", "name", "info", "meta", "more", "icon", "wrap",
+             "inner", "tip", "txt", "pic", "num", "on", "cur", "mask"]
+
+
+def inline_css(seed):
+    """One site-wide stylesheet of about HEAVY_CSS_BYTES, inlined in every page as portals do (the
+    same bytes on every page of the site)."""
+    r = random.Random(f"{seed}:css")
+    rules, size = [], 0
+    while size < HEAVY_CSS_BYTES:
+        block, part = r.choice(CSS_BLOCKS), r.choice(CSS_PARTS)
+        sel = f".{block}-{part}"
+        if r.random() < 0.4:
+            sel += f" .{r.choice(CSS_BLOCKS)}-{r.choice(CSS_PARTS)}"
+        if r.random() < 0.2:
+            sel += r.choice([":hover", " a", " a:hover", " li", " p", " img", ":after", ".on"])
+        rule = sel + "{" + ";".join(r.sample(CSS_PROPERTIES, r.randint(2, 7))) + "}"
+        if r.random() < 0.03:
+            rule = "@media screen and (max-width:1280px){" + rule + "}"
+        rules.append(rule)
+        size += len(rule) + 1
+    return "\n".join(rules)
+
+
+def analytics_scripts(page_type, page_id, channel):
+    """A Baidu-Tongji-like loader, a tag manager's data layer and a page-view beacon, as inline scripts."""
+    return (
+        '<script>\nvar _hmt = _hmt || [];\n(function() {\n  var hm = document.createElement("script");\n'
+        '  hm.src = "https://hm.baidu.com/hm.js?8f2a7c1d9e0b4a6f3c5d7e9f1a2b4c6d";\n'
+        '  var s = document.getElementsByTagName("script")[0];\n  s.parentNode.insertBefore(hm, s);\n})();\n</script>\n'
+        f'<script>\nwindow.dataLayer = window.dataLayer || [];\nfunction gtag(){{dataLayer.push(arguments);}}\n'
+        f'gtag("js", new Date());\ngtag("config", "G-MFK2026PC", {{"page_type": "{page_type}", "content_id": "{page_id}", '
+        f'"content_group": "{channel}", "send_page_view": true}});\n</script>\n'
+        '<script>\n(function(w, d) {\n  var t = +new Date(), u = "https://stat.mfk.com/pv.gif";\n'
+        f'  var q = ["t=" + t, "pt={page_type}", "id={page_id}", "ch={channel}", "ref=" + encodeURIComponent(d.referrer),\n'
+        '           "sw=" + (w.screen ? w.screen.width : 0), "sh=" + (w.screen ? w.screen.height : 0)];\n'
+        '  var img = new Image(1, 1);\n  img.src = u + "?" + q.join("&");\n'
+        '  w.addEventListener("beforeunload", function() {\n'
+        '    navigator.sendBeacon && navigator.sendBeacon(u, JSON.stringify({t: t, stay: +new Date() - t}));\n  });\n'
+        '})(window, document);\n</script>\n')
+
+
+def state_script(state):
+    """window.__INITIAL_STATE__, the page's data as the front-end framework rehydrates it ("</" escaped,
+    as server renderers do, so the JSON cannot end the script element)."""
+    text = json.dumps(state, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script>window.__INITIAL_STATE__={text};</script>\n'
+
+
+def padded_state(r, site, state, fixed_bytes, target, encoding):
+    """The state script, with "recommend" entries (article titles, as portals embed their
+    recommendation feed) added until the page reaches `target` bytes."""
+    script = state_script(state)
+    size = fixed_bytes + len(script.encode(encoding, "xmlcharrefreplace"))
+    recommend = state.setdefault("recommend", [])
+    while size < target:
+        a = r.randrange(site.n_articles)
+        recommend.append({"id": site.article_ids[a], "title": site.article_title(a), "url": site.article_path(a),
+                          "date": site.article_date(a).isoformat(), "views": r.randint(100, 250_000)})
+        script = state_script(state)
+        size = fixed_bytes + len(script.encode(encoding, "xmlcharrefreplace"))
+    return script
 
 
 # --- text -----------------------------------------------------------------------------------------
@@ -299,6 +406,7 @@ class PageWriter:
     def __init__(self, site, fx, out):
         self.site, self.fx, self.out = site, fx, out
         self.www = out / "www"
+        self.css = inline_css(site.seed) if site.profile == "heavy" else ""
         self.charset_map = []
         self.stats = {}
 
@@ -338,7 +446,12 @@ class PageWriter:
                 f'<meta name="applicable-device" content="pc">\n'
                 f'<link rel="canonical" href="{b}{path}">\n'
                 f'<link rel="alternate" media="only screen and (max-width: 640px)" href="https://m.mfk.com{path}">\n'
-                f'{post}</head>\n<body>')
+                f'{post}{self.heavy_head(page_type, page_id, channel)}</head>\n<body>')
+
+    def heavy_head(self, page_type, page_id, channel):
+        if self.site.profile != "heavy":
+            return ""
+        return f"<style>\n{self.css}\n</style>\n" + analytics_scripts(page_type, page_id, channel)
 
     def write(self, path, kind, parts, encoding, header):
         text = "".join(parts)
@@ -458,7 +571,8 @@ class PageWriter:
         # The fixture's href forms at the fixture's card positions (1-based 2 and 11 `../`, 7 absolute,
         # 13 protocol-relative, 15 upper-case scheme and host).
         q_forms = {1: "dotdot", 6: "abs", 10: "dotdot", 12: "proto", 14: "upper"}
-        for j in range(CARDS_PER_ARTICLE):
+        cards = []
+        for j in range(s.cards[i]):
             q = s.question_of_card(i, j)
             meta = s.question_meta(q)
             qpath = s.question_path(q)
@@ -467,6 +581,10 @@ class PageWriter:
             # The card shows the start of the question page's first answer, cut at SNIPPET_CHARS with no
             # ellipsis, or all of it when it is shorter, as the real page does.
             answer = _strip_tags(shuffle_sentences(s.rng("answer", f"{q}:0"), fx.answer_paragraphs[q % len(fx.answer_paragraphs)]))
+            doc = s.doctors[meta["doctors"][0]]
+            cards.append({"qid": s.question_ids[q], "title": meta["title"], "url": qpath,
+                          "doctor": {"id": doc["id"], "name": doc["name"], "title": doc["title"], "hospital": doc["hosp"],
+                                     "grade": doc["grade"]}})
             parts.append(
                 f'          <div class="answer-card">\n'
                 f'            <a class="q-title" href="{href}" target="_blank">{e(meta["title"])}</a>\n'
@@ -480,6 +598,14 @@ class PageWriter:
             f'      <!-- 旧版推荐位，已下线 <a href="/article/{aid - 400000}.html">旧版推荐</a> -->\n'
             f'      <script>document.write(\'<div class="js-rec"><a href="/article/{aid - 300000}.html">猜你喜欢<\\/a><\\/div>\');</script>\n'
             f'    </div>\n  </div>\n</div>\n')
+        if s.profile == "heavy":
+            state = {"page": {"type": "article", "id": aid, "channel": slug, "url": s.base + path},
+                     "article": {"id": aid, "title": title, "category": cat_name, "published": published.isoformat(),
+                                 "topic": topic, "disease": disease,
+                                 "summary": _strip_tags(lead)[:120]},
+                     "answers": cards}
+            target = r.randint(*HEAVY_ARTICLE_BYTES)
+            parts.append(padded_state(r, s, state, sized(parts + [bottom], encoding), target, encoding))
         parts.append(bottom)
         self.write(path, "article", parts, encoding, header)
 
@@ -543,6 +669,22 @@ class PageWriter:
         # The page's own answers (the ones the cards cite), each 1-3 paragraphs, then further answers
         # ("more doctors answered") until the page reaches its target size.
         answers = [answer(k, d, t, 1 + (k + q) % 3) for k, (d, t) in enumerate(zip(meta["doctors"], meta["times"]))]
+        if s.profile == "heavy":
+            shown = list(zip(meta["doctors"], meta["times"]))[:HEAVY_MAX_ANSWERS]
+            answers = answers[:HEAVY_MAX_ANSWERS]
+            ask = ask.replace(f"<h2>{n}位医生回答</h2>", f"<h2>{len(answers)}位医生回答</h2>")
+            state = {"page": {"type": "question", "id": qid, "channel": slug, "url": s.base + path},
+                     "question": {"id": qid, "title": title, "asked": f'{meta["asked"]:%Y-%m-%d %H:%M}',
+                                  "description": [_strip_tags(d) for d in desc]},
+                     "answers": [{"doctor": {k2: s.doctors[d][k2] for k2 in ("id", "name", "title", "dept", "hosp")},
+                                  "time": f"{t:%Y-%m-%d %H:%M}", "best": k == 0,
+                                  "summary": _strip_tags(answers[k])[:120]}
+                                 for k, (d, t) in enumerate(shown)],
+                     "related": [s.question_meta(x)["title"] for x in rel_q]}
+            fixed = [head, top, crumbs, ask] + answers + [tail]
+            script = padded_state(r, s, state, sized(fixed + [bottom], encoding), r.randint(*HEAVY_QUESTION_BYTES), encoding)
+            self.write(path, "question", fixed + [script, bottom], encoding, header)
+            return
         target = r.randint(41_000, 79_000)
         size = sized([head, top, crumbs, ask, tail, bottom] + answers, encoding)
         k, t = len(answers), meta["times"][-1]
@@ -659,6 +801,8 @@ def write_extras(site, writer, out, total):
     manifest = {"pages": total, "base": site.base, "start_url": site.base + "/list/zixun.html",
                 "articles": site.n_articles, "questions": site.n_questions,
                 "listings": 1 + sum(site.list_pages), "seed": site.seed, "by_kind": writer.stats}
+    if site.profile != "default":
+        manifest["profile"] = site.profile  # absent for the default profile, whose manifest stays as it was
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return manifest
 
@@ -689,6 +833,8 @@ def main():
     ap.add_argument("--out", help="output folder (its www/ is the web root); without it, only --write-config")
     ap.add_argument("--base", default="http://www.mfk.com", help="scheme://host of absolute links")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", choices=("default", "heavy"), default="default",
+                    help="default: the crawl benchmark's pages; heavy: pages as heavy as real portals' (see above)")
     ap.add_argument("--write-config", metavar="PATH", help="also write the bench selector config here")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
@@ -703,7 +849,7 @@ def main():
     out = Path(args.out)
     if (out / "www").exists() and any((out / "www").iterdir()):
         raise SystemExit(f"gen_site: {out}/www is not empty")
-    site = Site(args.pages, args.seed, base)
+    site = Site(args.pages, args.seed, base, args.profile)
     writer = PageWriter(site, Fixtures(base), out)
     (out / "www").mkdir(parents=True, exist_ok=True)
     writer.generate(progress=not args.quiet)

@@ -1,5 +1,5 @@
 // `healthcrawl ingest --site S [--db PATH] [--fetched-at ISO] [--url URL | --url-map TSV] [--warc DIR]
-// [--keep-versions N] [--no-archive] FILES...`: stores saved HTML pages as if they had been fetched
+// [--keep-versions N] [--no-archive] [--workers N] FILES...`: stores saved HTML pages as if they had been fetched
 // (decode, parse, extract with selectors/<S>.yaml, store), keeping their bytes in the raw archive so
 // `reextract` can run again later. A file's URL comes from --url (one file), the --url-map TSV
 // ("<file>\t<url>" lines), or the "url" of the <page>.expected.json beside it.
@@ -29,6 +29,7 @@ struct IngestArgs {
   std::string warc_dir;
   int keep_versions = 1;
   bool no_archive = false;
+  int workers = 0;
   std::vector<std::string> files;
 };
 
@@ -46,6 +47,7 @@ int RunIngest(const IngestArgs& args, const CommandContext& ctx) {
   crawl::IngestOptions options;
   options.url = args.url;
   options.archive = !args.no_archive;
+  options.workers = args.workers;
   if (!args.fetched_at.empty()) {
     TimePoint t{};
     if (!ParseIso8601(args.fetched_at, &t)) {
@@ -110,6 +112,7 @@ void RegisterIngest(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   cmd->add_flag("--no-archive", args->no_archive, "Do not keep the pages' bytes in the raw archive");
+  cmd->add_option("--workers", args->workers, "Parse/extract threads (default: one per core)")->check(CLI::Range(1, 256));
   cmd->add_option("files", args->files, "Saved pages")->required()->check(CLI::ExistingFile);
   cmd->footer("Exit codes: 0 ok; 1 a file was skipped or failed extraction; 2 bad arguments or config;\n"
               "3 database or WARC folder unusable.");

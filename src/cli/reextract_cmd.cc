@@ -1,6 +1,7 @@
-// `healthcrawl reextract [--site S] [--since DATE] [--db PATH] [--all-versions]`: re-runs the current
-// selector configs over the responses kept in the raw archive and stores the results, without
-// fetching anything — after a selector fix, the whole dataset is rebuilt in minutes.
+// `healthcrawl reextract [--site S] [--since DATE] [--db PATH] [--all-versions] [--workers N]`: re-runs
+// the current selector configs over the responses kept in the raw archive and stores the results,
+// without fetching anything — after a selector fix, the whole dataset is rebuilt in minutes, on every
+// core (N parse workers, one writer).
 //
 // Prints one summary line on stdout. Exit codes: 0 every page re-extracted; 1 some pages failed
 // extraction (stored as failures); 2 bad arguments or broken config; 3 the database could not be used.
@@ -22,6 +23,7 @@ struct ReextractArgs {
   std::string since;
   std::string db = "healthcrawl.db";
   bool all_versions = false;
+  int workers = 0;
 };
 
 int RunReextract(const ReextractArgs& args, const CommandContext& ctx) {
@@ -59,7 +61,7 @@ int RunReextract(const ReextractArgs& args, const CommandContext& ctx) {
   }
   std::vector<const extract::SelectorProgram*> pointers;
   for (const auto& p : programs) pointers.push_back(&p);
-  auto report = crawl::Reextract(pointers, **store, **store, query, store->get());
+  auto report = crawl::Reextract(pointers, **store, **store, query, {.workers = args.workers, .runs = store->get()});
   if (!report.ok()) {
     spdlog::error("{}", report.status().ToString());
     return kExitStorage;
@@ -79,6 +81,7 @@ void RegisterReextract(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--since", args->since, "Only responses fetched at or after this date/time (ISO 8601)");
   cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
   cmd->add_flag("--all-versions", args->all_versions, "Every kept version, not only each page's newest");
+  cmd->add_option("--workers", args->workers, "Parse/extract threads (default: one per core)")->check(CLI::Range(1, 256));
   cmd->footer("Exit codes: 0 ok; 1 some pages failed extraction; 2 bad arguments or config; 3 database unusable.");
   cmd->callback([args, &ctx] { ctx.exit_code = RunReextract(*args, ctx); });
 }

@@ -4,7 +4,8 @@
 // (ingest and reextract). The store never sees HTML; html and extract never see the store.
 //
 // Thread-safety: the functions below take a PageWriter, which is single-writer: call them from one
-// thread at a time per writer. ObservePage is reentrant (a SelectorProgram may be shared).
+// thread at a time per writer (each uses it from one writer thread of its own). ObservePage is
+// reentrant (a SelectorProgram may be shared).
 #pragma once
 
 #include <atomic>
@@ -28,8 +29,15 @@
 namespace hc::crawl {
 
 // ===================================================================================================
-// Ingest and re-extraction (src/crawl/ingest.cc)
+// Ingest and re-extraction (src/crawl/ingest.cc, reextract.cc)
 // ===================================================================================================
+//
+// Both run their pages through the crawl's parse workers and single writer (parse_pipeline.h): the
+// calling thread reads the files or the archive, `workers` threads decode, parse and extract, and one
+// thread stores, in the order the pages were read, so the stored rows are the same for any number of
+// workers. Memory is bounded as the crawl's: at most 16 MiB of bodies wait for a worker, 16 MiB of
+// parsed pages for the writer, and the workers parse at most 4 MiB of bodies at once; reading waits
+// while these are full.
 
 // One response through decode, parse and extract, as the observation PutPage stores. Never fails:
 // a status other than 2xx becomes failure_reason "http <status>" (no extraction), a page that does not
@@ -50,6 +58,7 @@ struct IngestOptions {
   std::optional<TimePoint> fetched_at;      // default: the sibling .expected.json's, else now
   bool archive = true;                      // keep the bytes in the raw archive
   const Clock* clock = nullptr;             // "now"; the system clock when null
+  int workers = 0;                          // parse/extract threads; 0: one per core
 };
 
 struct IngestReport {
@@ -77,12 +86,20 @@ struct ReextractReport {
   int64_t skipped = 0;    // responses of sites without a loaded config
 };
 
+struct ReextractOptions {
+  int workers = 0;                 // parse/extract threads; 0: one per core
+  store::RunLog* runs = nullptr;   // record the run when given
+  const Clock* clock = nullptr;    // "now" of the run record; the system clock when null
+};
+
 // Re-runs the current selector configs over the archived responses that `query` selects (the newest
 // version of each page by default) and stores the results, without fetching. A page whose records
-// come out the same is left unchanged (view observations are not duplicated).
+// come out the same is left unchanged (view observations are not duplicated). `archive` and `writer`
+// may be one object: the calls to them are serialized. A storage error stops the run (what was read
+// before it is stored) and is returned.
 Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgram*>& programs,
                                   store::RawArchive& archive, store::PageWriter& writer,
-                                  const store::RawQuery& query, store::RunLog* runs, const Clock* clock = nullptr);
+                                  const store::RawQuery& query, const ReextractOptions& options = {});
 
 // ===================================================================================================
 // Crawl engine (src/crawl/engine.cc, politeness.cc, sitemap.cc, observe.cc, progress.cc)

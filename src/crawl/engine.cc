@@ -6,7 +6,6 @@
 // Frontier::Release (the crawl stopped first, or its origin's robots.txt is unreachable). The frontier
 // is touched under `store_mu_` only, by this thread (leases, retries, releases, sitemap URLs) and by the
 // writer (completions, commits).
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -31,6 +30,7 @@
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
+#include "crawl/parse_pipeline.h"
 #include "crawl/poison_internal.h"
 
 namespace hc::crawl {
@@ -40,8 +40,7 @@ using internal::HeaderValue;
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int kMaxRedirects = 5;
-constexpr std::size_t kTrimAfterBytes = 1024 * 1024;  // give freed memory back after a body this large  // hops followed from one URL (robots.txt: RFC 9309 §2.3.1.2 says 5)
+constexpr int kMaxRedirects = 5;  // hops followed from one URL (robots.txt: RFC 9309 §2.3.1.2 says 5)
 
 // fetch loop -> parse workers
 struct FetchedPage {
@@ -111,10 +110,13 @@ class Engine {
         options_(options),
         clock_(options.clock ? *options.clock : system_clock_),
         robots_(clock_),
-        parse_queue_(options.queue_capacity, options.parse_queue_bytes),
-        write_queue_(options.queue_capacity, options.write_queue_bytes),
+        pipeline_({.queue_capacity = options.queue_capacity,
+                   .parse_queue_bytes = options.parse_queue_bytes,
+                   .write_queue_bytes = options.write_queue_bytes,
+                   .parse_bytes = options.parse_bytes},
+                  [this](int worker, FetchedPage& page) { return ParsePage(worker, page); },
+                  [this](WriteItem& item) { WriteOne(item); }, [this](bool last) { WriterTick(last); }),
         sent_links_(options.sent_link_slots),
-        parse_budget_(options.parse_bytes),
         rng_(std::random_device{}()) {}
 
   Result<CrawlReport> Run();
@@ -194,8 +196,12 @@ class Engine {
   OriginState& Origin(const std::string& name);
 
   // --- workers and writer ------------------------------------------------------------------------
-  void ParseWorker(int slot);
-  void Writer();
+  using Pipeline = internal::ParsePipeline<FetchedPage, WriteItem>;
+  // On a parse worker: the page made into what the writer records (nothing when it went back to the queue).
+  std::optional<Pipeline::Parsed> ParsePage(int slot, FetchedPage& fetched);
+  // On the writer thread: records one item; commits at least every commit_interval, and at the end.
+  void WriteOne(WriteItem& item);
+  void WriterTick(bool last);
   // `extra_bytes`: memory the item holds beyond what WriteItemBytes sees (a parsed page's records).
   void PushWrite(WriteItem item, std::size_t extra_bytes = 0);
   // A parse worker releases its page instead of parsing it: after a fatal error, or once the stop's
@@ -230,10 +236,9 @@ class Engine {
 
   std::unique_ptr<net::Fetcher> fetcher_;
   std::mutex store_mu_;
-  internal::BoundedQueue<FetchedPage> parse_queue_;
-  internal::BoundedQueue<WriteItem> write_queue_;
+  Pipeline pipeline_;               // parse workers and the writer (parse_pipeline.h)
   internal::SentLinks sent_links_;  // parse workers: links already handed to the writer this run
-  internal::ByteBudget parse_budget_;  // bodies being parsed at once
+  Steady::time_point last_commit_{};  // the writer's
   std::atomic<int64_t> pipeline_pending_{0};   // pushed to a queue, not yet recorded by the writer
   std::atomic<bool> frontier_changed_{false};  // the writer added URLs since the last lease
   std::atomic<bool> internal_stop_{false};     // a fatal error
@@ -370,10 +375,10 @@ Status Engine::Seed() {
 // --- fetch loop --------------------------------------------------------------------------------------
 
 bool Engine::PipelineHasRoom() const {
-  const std::size_t busy = parse_queue_.size() + write_queue_.size() + fetcher_->Outstanding();
+  const std::size_t busy = pipeline_.pages_waiting() + pipeline_.items_waiting() + fetcher_->Outstanding();
   if (busy >= options_.queue_capacity) return false;
   // The byte budget: a few huge pages waiting for a worker hold back new requests as many small ones do.
-  return parse_queue_.capacity_bytes() == 0 || parse_queue_.bytes() < parse_queue_.capacity_bytes();
+  return options_.parse_queue_bytes == 0 || pipeline_.page_bytes_waiting() < options_.parse_queue_bytes;
 }
 
 std::optional<Steady::time_point> Engine::LongHold(const OriginState& o, Steady::time_point now) const {
@@ -787,7 +792,7 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
   ++final_;
   ++pipeline_pending_;
   const std::size_t bytes = page.response.body.size();
-  parse_queue_.Push(std::move(page), bytes);
+  pipeline_.Parse(std::move(page), bytes);
 }
 
 const extract::RevisitPolicy& Engine::RevisitOf(const std::string& url) const {
@@ -917,7 +922,7 @@ void Engine::Fail(const store::LeasedUrl& url, const std::string& reason, int st
 
 void Engine::PushWrite(WriteItem item, std::size_t extra_bytes) {
   const std::size_t bytes = WriteItemBytes(item) + extra_bytes;
-  if (!write_queue_.Push(std::move(item), bytes)) --pipeline_pending_;
+  if (!pipeline_.Write(std::move(item), bytes)) --pipeline_pending_;
 }
 
 void Engine::ReleaseAll(std::deque<store::LeasedUrl>& urls, TimePoint not_before) {
@@ -1045,103 +1050,89 @@ void Engine::FetchLoop() {
 
 // --- workers and writer ------------------------------------------------------------------------------
 
-void Engine::ParseWorker(int slot) {
-  while (true) {
-    std::optional<FetchedPage> fetched = parse_queue_.Pop(milliseconds(200));
-    if (!fetched) {
-      if (parse_queue_.closed_and_drained()) return;
-      continue;
-    }
-    if (PastStopDeadline()) {
-      // Parsing what is still queued could take long: the URL goes back to the queue instead, and the
-      // next run fetches it again.
-      std::lock_guard lock(store_mu_);
-      Status s = frontier_.Release(fetched->url.id, owner_, clock_.Now());
-      if (!s.ok() && s.code() != StatusCode::kBusy) spdlog::error("crawl {}: releasing {}: {}", config_.key, fetched->url.url, s.ToString());
-      --pipeline_pending_;
-      continue;
-    }
-    const bool ok = fetched->response.status >= 200 && fetched->response.status <= 299;
-    const std::string body_sha1 = ok ? store::HexLower(store::Sha1(fetched->response.body)) : std::string();
-    if (ok && fetched->url.visits > 0 && body_sha1 == fetched->url.body_sha1) {
-      // The same bytes as last time: the same records, so nothing to parse (the visit is still recorded).
-      WriteItem item;
-      item.outcome = VisitOutcome(fetched->url, fetched->response.status, fetched->response.headers, body_sha1,
-                                  store::PageChange::kUnchanged);
-      item.outcome.attempts = fetched->attempts;
-      item.outcome.finished_at = fetched->response.fetched_at;
-      PushWrite(std::move(item));
-      continue;
-    }
-    const std::size_t body_bytes = fetched->response.body.size();
-    parse_budget_.Acquire(body_bytes);
-    ObservedPage observed;
-    {
-      // Marked for the parse and extraction only: a death while fetching, waiting or writing is no
-      // fault of the page's.
-      CommitBeforeParse(fetched->url.id);
-      internal::MarkedParse marked(parse_marks_.get(), parse_gate_, slot, fetched->url);
-      internal::CrashHookForTests(fetched->url.url);
-      observed = ObserveResponse(program_, fetched->response, options_.archive && ok);
-    }
-    // The tree of a large page is freed by now, but glibc keeps the free memory in this thread's arena
-    // (and raises its mmap threshold), so each worker would hold the peak of the largest page it ever
-    // parsed: with two workers and pages of 300,000 links, 580 MB instead of 360. Large pages are rare
-    // and take far longer to parse than the trim.
-    if (body_bytes >= kTrimAfterBytes) malloc_trim(0);
-    parse_budget_.Release(body_bytes);
-    WriteItem item;
-    const store::LeasedUrl& url = fetched->url;
-    item.outcome.id = url.id;
-    item.outcome.owner = owner_;
-    item.outcome.state = observed.page.failure_reason.empty() ? store::UrlState::kDone : store::UrlState::kFailed;
-    item.outcome.detail = observed.page.failure_reason;
-    item.outcome.attempts = fetched->attempts;
-    item.outcome.http_status = fetched->response.status;
-    item.outcome.finished_at = fetched->response.fetched_at;
-    if (item.outcome.state == store::UrlState::kDone) {
-      const auto change = url.visits > 0 ? store::PageChange::kChanged : store::PageChange::kNew;
-      store::UrlOutcome visit =
-          VisitOutcome(url, fetched->response.status, fetched->response.headers, body_sha1, change);
-      item.outcome.change = change;
-      item.outcome.etag = std::move(visit.etag);
-      item.outcome.last_modified = std::move(visit.last_modified);
-      item.outcome.body_sha1 = std::move(visit.body_sha1);
-      item.outcome.revisit = visit.revisit;
-    } else if (url.visits > 0 && (fetched->response.status == 404 || fetched->response.status == 410)) {
-      item.outcome.change = store::PageChange::kGone;
-    }
-    // The page is stored under the URL it was fetched as; the frontier knows it by the same key.
-    observed.page.url_key = url.url_key;
-    const int depth = url.depth + 1;
-    if (max_depth_ == 0 || depth <= max_depth_) {
-      int64_t with_userinfo = 0;
-      for (size_t i = 0; i < observed.links.size(); ++i) {
-        const std::string& link = observed.links[i];
-        // A link sent before (on this page's neighbours, in the navigation) would cost the writer an
-        // insert that does nothing.
-        if (!sent_links_.FirstTime(link)) continue;
-        auto parsed = Url::Parse(link);
-        if (!parsed.ok()) continue;
-        if (HasUserinfo(*parsed)) {
-          ++with_userinfo;
-          continue;
-        }
-        // The link is its own key: the store takes url for an empty url_key, and the copy is not kept.
-        item.outcome.discovered.push_back(
-            MakeNewUrl(link, std::string(), *parsed, depth, 0, url.url_key, observed.link_priorities[i]));
-      }
-      if (with_userinfo > 0) {
-        observed.page.links_dropped += with_userinfo;
-        observed.page.limits.push_back(std::to_string(with_userinfo) + " links with user:pass@ dropped");
-      }
-    }
-    // The records and the rest of the observation are estimated at the body's size.
-    const std::size_t page_bytes = fetched->response.body.size();
-    if (options_.warc) item.warc = std::move(fetched->response);
-    item.page = std::move(observed.page);
-    PushWrite(std::move(item), page_bytes);
+std::optional<Engine::Pipeline::Parsed> Engine::ParsePage(int slot, FetchedPage& fetched) {
+  if (PastStopDeadline()) {
+    // Parsing what is still queued could take long: the URL goes back to the queue instead, and the
+    // next run fetches it again.
+    std::lock_guard lock(store_mu_);
+    Status s = frontier_.Release(fetched.url.id, owner_, clock_.Now());
+    if (!s.ok() && s.code() != StatusCode::kBusy) spdlog::error("crawl {}: releasing {}: {}", config_.key, fetched.url.url, s.ToString());
+    --pipeline_pending_;
+    return std::nullopt;
   }
+  const bool ok = fetched.response.status >= 200 && fetched.response.status <= 299;
+  const std::string body_sha1 = ok ? store::HexLower(store::Sha1(fetched.response.body)) : std::string();
+  if (ok && fetched.url.visits > 0 && body_sha1 == fetched.url.body_sha1) {
+    // The same bytes as last time: the same records, so nothing to parse (the visit is still recorded).
+    WriteItem item;
+    item.outcome = VisitOutcome(fetched.url, fetched.response.status, fetched.response.headers, body_sha1,
+                                store::PageChange::kUnchanged);
+    item.outcome.attempts = fetched.attempts;
+    item.outcome.finished_at = fetched.response.fetched_at;
+    const std::size_t bytes = WriteItemBytes(item);
+    return Pipeline::Parsed{std::move(item), bytes};
+  }
+  ObservedPage observed;
+  {
+    // Marked for the parse and extraction only: a death while fetching, waiting or writing is no
+    // fault of the page's.
+    CommitBeforeParse(fetched.url.id);
+    internal::MarkedParse marked(parse_marks_.get(), parse_gate_, slot, fetched.url);
+    internal::CrashHookForTests(fetched.url.url);
+    observed = ObserveResponse(program_, fetched.response, options_.archive && ok);
+  }
+  WriteItem item;
+  const store::LeasedUrl& url = fetched.url;
+  item.outcome.id = url.id;
+  item.outcome.owner = owner_;
+  item.outcome.state = observed.page.failure_reason.empty() ? store::UrlState::kDone : store::UrlState::kFailed;
+  item.outcome.detail = observed.page.failure_reason;
+  item.outcome.attempts = fetched.attempts;
+  item.outcome.http_status = fetched.response.status;
+  item.outcome.finished_at = fetched.response.fetched_at;
+  if (item.outcome.state == store::UrlState::kDone) {
+    const auto change = url.visits > 0 ? store::PageChange::kChanged : store::PageChange::kNew;
+    store::UrlOutcome visit =
+        VisitOutcome(url, fetched.response.status, fetched.response.headers, body_sha1, change);
+    item.outcome.change = change;
+    item.outcome.etag = std::move(visit.etag);
+    item.outcome.last_modified = std::move(visit.last_modified);
+    item.outcome.body_sha1 = std::move(visit.body_sha1);
+    item.outcome.revisit = visit.revisit;
+  } else if (url.visits > 0 && (fetched.response.status == 404 || fetched.response.status == 410)) {
+    item.outcome.change = store::PageChange::kGone;
+  }
+  // The page is stored under the URL it was fetched as; the frontier knows it by the same key.
+  observed.page.url_key = url.url_key;
+  const int depth = url.depth + 1;
+  if (max_depth_ == 0 || depth <= max_depth_) {
+    int64_t with_userinfo = 0;
+    for (size_t i = 0; i < observed.links.size(); ++i) {
+      const std::string& link = observed.links[i];
+      // A link sent before (on this page's neighbours, in the navigation) would cost the writer an
+      // insert that does nothing.
+      if (!sent_links_.FirstTime(link)) continue;
+      auto parsed = Url::Parse(link);
+      if (!parsed.ok()) continue;
+      if (HasUserinfo(*parsed)) {
+        ++with_userinfo;
+        continue;
+      }
+      // The link is its own key: the store takes url for an empty url_key, and the copy is not kept.
+      item.outcome.discovered.push_back(
+          MakeNewUrl(link, std::string(), *parsed, depth, 0, url.url_key, observed.link_priorities[i]));
+    }
+    if (with_userinfo > 0) {
+      observed.page.links_dropped += with_userinfo;
+      observed.page.limits.push_back(std::to_string(with_userinfo) + " links with user:pass@ dropped");
+    }
+  }
+  // The records and the rest of the observation are estimated at the body's size.
+  const std::size_t page_bytes = fetched.response.body.size();
+  if (options_.warc) item.warc = std::move(fetched.response);
+  item.page = std::move(observed.page);
+  const std::size_t bytes = WriteItemBytes(item) + page_bytes;
+  return Pipeline::Parsed{std::move(item), bytes};
 }
 
 void Engine::CommitBeforeParse(int64_t id) {
@@ -1154,78 +1145,70 @@ void Engine::CommitBeforeParse(int64_t id) {
   if (committed_id_ < id) committed_id_ = id;  // ids grow with insertion: every lower id is committed too
 }
 
-void Engine::Writer() {
-  auto last_commit = Steady::now();
-  auto commit = [&] {
-    Status s;
-    {
-      std::lock_guard lock(store_mu_);
-      s = frontier_.Flush();
-    }
-    if (!s.ok()) SetFatal(s);
-    last_commit = Steady::now();
-  };
-  while (true) {
-    std::optional<WriteItem> item = write_queue_.Pop(milliseconds(100));
-    if (item && internal_stop_) {
-      // Storage failed (a full disk): nothing more can be stored. The URL stays in flight in the
-      // frontier, and the next run's start queues it again.
-      --pipeline_pending_;
-      continue;
-    }
-    if (item) {
-      Status s;
-      {
-        std::lock_guard lock(store_mu_);
-        s = frontier_.Complete(item->outcome, item->page ? &*item->page : nullptr);
-        if (s.code() == StatusCode::kInvalidArgument && item->page) {
-          // The store refused the page (a record it cannot hold): the URL still gets its final state.
-          spdlog::error("crawl {}: {}: the store refused the page: {}", config_.key, item->page->url, s.message());
-          item->outcome.state = store::UrlState::kFailed;
-          item->outcome.detail = "store: " + s.message();
-          store::PageObservation failed_page = *item->page;
-          failed_page.records = store::Json::array();
-          failed_page.failure_reason = item->outcome.detail;
-          s = frontier_.Complete(item->outcome, &failed_page);
-        }
-      }
-      if (s.code() == StatusCode::kBusy) {
-        spdlog::warn("crawl {}: {}", config_.key, s.message());
-      } else if (!s.ok()) {
-        SetFatal(s);
-      } else {
-        switch (item->outcome.change) {
-          case store::PageChange::kNew: ++pages_new_; break;
-          case store::PageChange::kChanged: ++pages_changed_; break;
-          case store::PageChange::kUnchanged: ++pages_unchanged_; break;
-          case store::PageChange::kGone: ++pages_gone_; break;
-          case store::PageChange::kNone: break;
-        }
-        switch (item->outcome.state) {
-          case store::UrlState::kDone:
-            if (item->page) ++stored_;
-            break;
-          case store::UrlState::kRedirected: ++redirected_; break;
-          default: {
-            ++failed_;
-            std::lock_guard lock(failures_mu_);
-            ++failures_[FailureCategory(item->outcome.detail)];
-          }
-        }
-        if (item->warc && options_.warc) {
-          Status w = options_.warc->WriteResponse(*item->warc);
-          if (!w.ok()) SetFatal(w);
-        }
-      }
-      frontier_changed_ = true;
-      --pipeline_pending_;
-      if (fetcher_) fetcher_->Wakeup();
-    } else if (write_queue_.closed_and_drained()) {
-      break;
-    }
-    if (Steady::now() - last_commit >= options_.commit_interval) commit();
+void Engine::WriterTick(bool last) {
+  if (!last && Steady::now() - last_commit_ < options_.commit_interval) return;
+  Status s;
+  {
+    std::lock_guard lock(store_mu_);
+    s = frontier_.Flush();
   }
-  commit();
+  if (!s.ok()) SetFatal(s);
+  last_commit_ = Steady::now();
+}
+
+void Engine::WriteOne(WriteItem& item) {
+  if (internal_stop_) {
+    // Storage failed (a full disk): nothing more can be stored. The URL stays in flight in the
+    // frontier, and the next run's start queues it again.
+    --pipeline_pending_;
+    return;
+  }
+  Status s;
+  {
+    std::lock_guard lock(store_mu_);
+    s = frontier_.Complete(item.outcome, item.page ? &*item.page : nullptr);
+    if (s.code() == StatusCode::kInvalidArgument && item.page) {
+      // The store refused the page (a record it cannot hold): the URL still gets its final state.
+      spdlog::error("crawl {}: {}: the store refused the page: {}", config_.key, item.page->url, s.message());
+      item.outcome.state = store::UrlState::kFailed;
+      item.outcome.detail = "store: " + s.message();
+      store::PageObservation failed_page = *item.page;
+      failed_page.records = store::Json::array();
+      failed_page.failure_reason = item.outcome.detail;
+      s = frontier_.Complete(item.outcome, &failed_page);
+    }
+  }
+  if (s.code() == StatusCode::kBusy) {
+    spdlog::warn("crawl {}: {}", config_.key, s.message());
+  } else if (!s.ok()) {
+    SetFatal(s);
+  } else {
+    switch (item.outcome.change) {
+      case store::PageChange::kNew: ++pages_new_; break;
+      case store::PageChange::kChanged: ++pages_changed_; break;
+      case store::PageChange::kUnchanged: ++pages_unchanged_; break;
+      case store::PageChange::kGone: ++pages_gone_; break;
+      case store::PageChange::kNone: break;
+    }
+    switch (item.outcome.state) {
+      case store::UrlState::kDone:
+        if (item.page) ++stored_;
+        break;
+      case store::UrlState::kRedirected: ++redirected_; break;
+      default: {
+        ++failed_;
+        std::lock_guard lock(failures_mu_);
+        ++failures_[FailureCategory(item.outcome.detail)];
+      }
+    }
+    if (item.warc && options_.warc) {
+      Status w = options_.warc->WriteResponse(*item.warc);
+      if (!w.ok()) SetFatal(w);
+    }
+  }
+  frontier_changed_ = true;
+  --pipeline_pending_;
+  if (fetcher_) fetcher_->Wakeup();
 }
 
 Result<CrawlReport> Engine::Run() {
@@ -1256,24 +1239,20 @@ Result<CrawlReport> Engine::Run() {
     if (!id.ok()) return id.status();
     report.run_id = *id;
   }
-  workers_ = options_.workers > 0 ? options_.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  workers_ = internal::ParseWorkerCount(options_.workers);
   Status seeded = Seed();
   if (!seeded.ok()) return seeded;
   if (options_.read_sitemaps) {
     for (const auto& sitemap : config_.sitemaps) QueueSitemap(sitemap);
   }
 
-  std::vector<std::thread> pool;
-  for (int i = 0; i < workers_; ++i) pool.emplace_back([this, i] { ParseWorker(i); });
-  std::thread writer([this] { Writer(); });
+  last_commit_ = Steady::now();
+  pipeline_.Start(workers_);
   for (const auto& url : poisoned_) Fail(url, internal::PoisonReason(), 0, url.attempts + 1);
 
   FetchLoop();
 
-  parse_queue_.Close();
-  for (auto& t : pool) t.join();
-  write_queue_.Close();
-  writer.join();
+  pipeline_.Finish();
   ShowProgress(true);
 
   report.requests = requests_;

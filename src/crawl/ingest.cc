@@ -1,5 +1,6 @@
-// Ingest (saved pages -> store) and reextract (raw archive -> store): the same decode, parse, extract,
-// store pipeline as a live crawl, without the network.
+// Ingest (saved pages -> store): the same decode, parse, extract, store pipeline as a live crawl, without
+// the network. This thread reads the files; the parse workers and the writer are the crawl's
+// (parse_pipeline.h), in ordered mode, so the store sees the pages in the order of the files.
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -10,6 +11,7 @@
 
 #include "core/url.h"
 #include "crawl/crawl.h"
+#include "crawl/parse_pipeline.h"
 #include "html/html.h"
 
 namespace hc::crawl {
@@ -77,6 +79,25 @@ Result<UrlMap> LoadUrlMap(const std::filesystem::path& tsv) {
   return map;
 }
 
+namespace {
+
+// A file read, on its way to a parse worker.
+struct IngestPage {
+  std::filesystem::path file;
+  store::RawResponse response;
+};
+
+// What the writer does for one file: store its page (and write its WARC record), or note why it was
+// skipped.
+struct IngestItem {
+  std::filesystem::path file;
+  std::optional<store::PageObservation> page;
+  std::optional<store::RawResponse> warc;  // kept for the WARC writer only
+  std::string problem;                     // a file skipped before parsing
+};
+
+}  // namespace
+
 Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
                                  const std::vector<std::filesystem::path>& files, const IngestOptions& options,
                                  store::PageWriter& writer, store::WarcWriter* warc, store::RunLog* runs) {
@@ -92,7 +113,66 @@ Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
     run_id = *id;
   }
   IngestReport report;
+  // The writer's: the first storage error, after which nothing more is stored (and reading stops).
+  Status fatal;
+  std::atomic<bool> failed{false};
+  auto parse = [&](int, IngestPage& in) -> std::optional<internal::ParsePipeline<IngestPage, IngestItem>::Parsed> {
+    IngestItem item;
+    item.file = std::move(in.file);
+    store::PageObservation page = ObservePage(program, in.response, options.archive);
+    if (page.page_type.empty()) {
+      spdlog::warn("{}: no page type of site {} matches {}", item.file.string(), page.site, in.response.url);
+    }
+    if (!page.failure_reason.empty()) spdlog::warn("{}: {}", item.file.string(), page.failure_reason);
+    // The records and the rest of the observation are estimated at the body's size (and its archived copy).
+    std::size_t bytes = in.response.body.size() * (options.archive ? 2 : 1);
+    if (warc) {
+      bytes += in.response.body.size();
+      item.warc = std::move(in.response);
+    }
+    item.page = std::move(page);
+    return {{std::move(item), bytes}};
+  };
+  auto write = [&](IngestItem& item) {
+    if (failed) return;
+    if (!item.page) {
+      report.problems.push_back(item.file.string() + ": " + item.problem);
+      ++report.skipped;
+      return;
+    }
+    Status s = writer.PutPage(*item.page);
+    if (!s.ok()) {
+      if (s.code() != StatusCode::kInvalidArgument) {  // the store itself is in trouble
+        fatal = s;
+        failed = true;
+        return;
+      }
+      report.problems.push_back(item.file.string() + ": " + s.message());
+      ++report.skipped;
+      return;
+    }
+    ++report.stored;
+    if (!item.page->failure_reason.empty()) ++report.failed;
+    if (warc) {
+      Status w = warc->WriteResponse(*item.warc);
+      if (!w.ok()) {
+        fatal = w;
+        failed = true;
+      }
+    }
+  };
+  internal::ParsePipelineOptions pipeline_options;
+  pipeline_options.ordered = true;
+  internal::ParsePipeline<IngestPage, IngestItem> pipeline(pipeline_options, parse, write, [](bool) {});
+  pipeline.Start(internal::ParseWorkerCount(options.workers));
+  auto skip = [&](const std::filesystem::path& file, std::string problem) {
+    IngestItem item;
+    item.file = file;
+    item.problem = std::move(problem);
+    pipeline.Write(std::move(item), 0);
+  };
   for (const auto& file : files) {
+    if (failed) break;
     ++report.files;
     std::string url = options.url;
     std::string fetched_text;
@@ -104,16 +184,16 @@ Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
     FromExpectedJson(file, expected_url, fetched_text);
     if (url.empty()) url = expected_url;
     if (url.empty()) {
-      report.problems.push_back(file.string() + ": no URL (--url, --url-map, or a sibling .expected.json)");
-      ++report.skipped;
+      skip(file, "no URL (--url, --url-map, or a sibling .expected.json)");
       continue;
     }
-    store::RawResponse response;
+    IngestPage page;
+    page.file = file;
+    store::RawResponse& response = page.response;
     response.url = url;
     response.status = 200;
     if (!ReadBytes(file, response.body)) {
-      report.problems.push_back(file.string() + ": cannot read");
-      ++report.skipped;
+      skip(file, "cannot read");
       continue;
     }
     response.fetched_at = clock.Now();
@@ -122,25 +202,12 @@ Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
     } else if (!fetched_text.empty() && !ParseIso8601(fetched_text, &response.fetched_at)) {
       response.fetched_at = clock.Now();
     }
-    report.bytes += static_cast<int64_t>(response.body.size());
-
-    store::PageObservation page = ObservePage(program, response, options.archive);
-    if (page.page_type.empty()) spdlog::warn("{}: no page type of site {} matches {}", file.string(), page.site, url);
-    if (!page.failure_reason.empty()) spdlog::warn("{}: {}", file.string(), page.failure_reason);
-    Status s = writer.PutPage(page);
-    if (!s.ok()) {
-      if (s.code() != StatusCode::kInvalidArgument) return s;  // the store itself is in trouble
-      report.problems.push_back(file.string() + ": " + s.message());
-      ++report.skipped;
-      continue;
-    }
-    ++report.stored;
-    if (!page.failure_reason.empty()) ++report.failed;
-    if (warc) {
-      Status w = warc->WriteResponse(response);
-      if (!w.ok()) return w;
-    }
+    const std::size_t bytes = response.body.size();
+    report.bytes += static_cast<int64_t>(bytes);
+    pipeline.Parse(std::move(page), bytes);
   }
+  pipeline.Finish();
+  if (!fatal.ok()) return fatal;
   Status s = writer.Flush();
   if (!s.ok()) return s;
   if (runs) {
@@ -152,55 +219,6 @@ Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
     stats.pages_failed = report.failed;
     stats.bytes_fetched = report.bytes;
     stats.extra = {{"skipped", report.skipped}};
-    s = runs->FinishRun(run_id, stats);
-    if (!s.ok()) return s;
-  }
-  return report;
-}
-
-Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgram*>& programs,
-                                  store::RawArchive& archive, store::PageWriter& writer,
-                                  const store::RawQuery& query, store::RunLog* runs, const Clock* clock) {
-  SystemClock system_clock;
-  const Clock& now = clock ? *clock : system_clock;
-  std::map<std::string, const extract::SelectorProgram*, std::less<>> by_site;
-  std::string sites;
-  for (const auto* p : programs) {
-    by_site[p->config().key] = p;
-    sites += (sites.empty() ? "" : ",") + p->config().key;
-  }
-  int64_t run_id = 0;
-  if (runs) {
-    auto id = runs->BeginRun({"reextract", sites, now.Now()});
-    if (!id.ok()) return id.status();
-    run_id = *id;
-  }
-  auto ids = archive.ListRawResponses(query);
-  if (!ids.ok()) return ids.status();
-  ReextractReport report;
-  for (int64_t id : *ids) {
-    auto archived = archive.GetRawResponse(id);
-    if (!archived.ok()) return archived.status();
-    ++report.responses;
-    auto it = by_site.find(archived->site);
-    if (it == by_site.end()) {
-      ++report.skipped;
-      continue;
-    }
-    store::PageObservation page = ObservePage(*it->second, archived->response, /*archive=*/false);
-    Status s = writer.PutPage(page);
-    if (!s.ok()) return s;
-    ++report.stored;
-    if (!page.failure_reason.empty()) ++report.failed;
-  }
-  Status s = writer.Flush();
-  if (!s.ok()) return s;
-  if (runs) {
-    store::RunStats stats;
-    stats.finished_at = now.Now();
-    stats.pages_stored = report.stored;
-    stats.pages_failed = report.failed;
-    stats.extra = {{"responses", report.responses}, {"skipped", report.skipped}};
     s = runs->FinishRun(run_id, stats);
     if (!s.ok()) return s;
   }
