@@ -85,7 +85,7 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
                                   const store::RawQuery& query, store::RunLog* runs, const Clock* clock = nullptr);
 
 // ===================================================================================================
-// Crawl engine (src/crawl/engine.cc, politeness.cc, sitemap.cc, observe.cc, progress.cc)
+// Crawl engine (src/crawl/engine.cc, origin_pacer.cc, sitemap.cc, observe.cc, progress.cc)
 // ===================================================================================================
 //
 // RunCrawl crawls one site into a Frontier (the crawl database) with three kinds of threads joined by
