@@ -982,6 +982,7 @@ void Engine::FetchLoop() {
   bool stop_seen = false;
   Steady::time_point stop_deadline{};
   while (true) {
+    ShowProgress(false);
     if (Stopping() && !stop_seen) {
       stop_seen = true;
       // A storage failure waits for nothing: what is in flight could not be stored anyway.
@@ -998,6 +999,9 @@ void Engine::FetchLoop() {
     } else {
       while (LeaseMore()) {
       }
+      // Nothing that takes the store's lock (a lease, the progress line's count) comes between a
+      // request's start here and Perform sending it: the writer holds that lock through a commit, and a
+      // request held back after its start would reach the server closer to the next one than the delay.
       Dispatch();
       if (fetcher_->Outstanding() == 0 && pipeline_pending_ == 0) ReleaseLongHolds();
       const bool idle = held_ == 0 && fetcher_->Outstanding() == 0 && pipeline_pending_ == 0;
@@ -1043,7 +1047,6 @@ void Engine::FetchLoop() {
         next_lease_ = Steady::now() + milliseconds(100);  // queued but not yet eligible (backoff)
       }
     }
-    ShowProgress(false);
     // Not a fixed tick: until the next request may start (or the grace period ends), at most kLongestSleep.
     Steady::duration wait = stop_seen ? std::min<Steady::duration>(kLongestSleep, stop_deadline - Steady::now())
                                       : IdleWait();
