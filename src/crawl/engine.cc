@@ -165,6 +165,9 @@ class Engine {
   bool LeaseMore(bool idle = false);
   void Dispatch();
   void DispatchOrigin(const std::string& name, OriginState& o);
+  // Has libcurl begin the requests started since the last call (Perform without waiting), then counts
+  // their origins' next starts from now (OriginPacer::Sent).
+  void SendStarted();
   void SubmitRobots(const std::string& name, OriginState& o, const std::string& url, int hops);
   void HandleResult(net::FetchResult& result);
   void HandlePage(Transfer& t, net::FetchResult& result);
@@ -252,7 +255,8 @@ class Engine {
   Status fatal_;
 
   // fetch-loop state
-  std::map<std::string, OriginState> origins_;
+  std::map<std::string, OriginState> origins_;  // never erased: pointers to its values stay valid
+  std::vector<OriginState*> just_started_;        // origins given a request since the last SendStarted
   std::unordered_map<uint64_t, Transfer> transfers_;
   uint64_t next_context_ = 1;
   int64_t held_ = 0;          // leased URLs held by the fetch loop (waiting or in flight)
@@ -501,6 +505,7 @@ void Engine::SubmitRobots(const std::string& name, OriginState& o, const std::st
   request.max_body_bytes = net::kRobotsParseLimit + 64 * 1024;
   ++requests_;
   o.pacer.Started();  // robots.txt counts: the origin's first page starts a delay after it
+  just_started_.push_back(&o);
   fetcher_->Submit(std::move(request));
 }
 
@@ -574,8 +579,17 @@ void Engine::DispatchOrigin(const std::string& name, OriginState& o) {
     }
     ++requests_;
     o.pacer.Started();
+    just_started_.push_back(&o);
     fetcher_->Submit(std::move(request));
   }
+}
+
+void Engine::SendStarted() {
+  if (just_started_.empty()) return;
+  std::vector<net::FetchResult> results = fetcher_->Perform(milliseconds(0));
+  for (OriginState* o : just_started_) o->pacer.Sent();
+  just_started_.clear();
+  for (net::FetchResult& result : results) HandleResult(result);  // may start a robots.txt redirect hop
 }
 
 void Engine::HandleResult(net::FetchResult& result) {
@@ -1000,9 +1014,10 @@ void Engine::FetchLoop() {
       while (LeaseMore()) {
       }
       // Nothing that takes the store's lock (a lease, the progress line's count) comes between a
-      // request's start here and Perform sending it: the writer holds that lock through a commit, and a
-      // request held back after its start would reach the server closer to the next one than the delay.
+      // request's start here and its sending: the writer holds that lock through a commit, and a start
+      // that waited for it would be late.
       Dispatch();
+      SendStarted();
       if (fetcher_->Outstanding() == 0 && pipeline_pending_ == 0) ReleaseLongHolds();
       const bool idle = held_ == 0 && fetcher_->Outstanding() == 0 && pipeline_pending_ == 0;
       bool sitemaps_pending = false;

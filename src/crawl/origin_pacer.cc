@@ -30,6 +30,10 @@ void OriginPacer::Started() {
   last_start_ = clock_.Now();
 }
 
+void OriginPacer::Sent() {
+  if (last_start_) last_start_ = std::max(*last_start_, clock_.Now());
+}
+
 void OriginPacer::Finished() {
   if (in_flight_ > 0) --in_flight_;
 }

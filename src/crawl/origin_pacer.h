@@ -11,8 +11,9 @@
 //    it ends.
 //
 // The pacer only decides; it never waits. The crawl loop asks NextStart() for the moment to wake up and
-// MayStart() whether to send now, and reports Started()/Finished(). Time comes from the Clock it is
-// given: the engine's MonotonicClock (below), a FakeClock in tests.
+// MayStart() whether to send now, and reports Started() (it hands a request to libcurl), Sent() (libcurl
+// has begun it: the next start counts from then) and Finished(). Time comes from the Clock it is given:
+// the engine's MonotonicClock (below), a FakeClock in tests.
 //
 // Thread-safety: none; an OriginPacer belongs to the fetch loop's thread.
 #pragma once
@@ -61,6 +62,10 @@ class OriginPacer {
   // A request starts now: it takes a slot, and the next start is `delay` after this one. The caller
   // decides when (it asks MayStart first, except for a robots.txt redirect hop, which follows at once).
   void Started();
+  // The requests started so far have gone to the network (libcurl began them: connecting or sending):
+  // the next start counts from now. A thread held up between handing a request over and its sending
+  // (a loaded machine) would otherwise send the next one less than `delay` after it.
+  void Sent();
   // A request ended, whatever its outcome: its slot is free again.
   void Finished();
 

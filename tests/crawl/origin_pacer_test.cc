@@ -28,6 +28,7 @@ struct Case {
   std::optional<double> crawl_delay;  // seconds; learnt when the first request (robots.txt) is answered
   std::optional<int> retry_after_ms;  // the first answer asks to wait this long
   int max_crawl_delay_ms;             // the cap of Crawl-delay
+  int send_lag_ms;                    // from a request's start to its sending (a thread held up)
   std::vector<int> starts_ms;         // the first starts, from the first one
 };
 
@@ -41,10 +42,16 @@ std::vector<int> Simulate(const Case& c, std::size_t want) {
   std::vector<TimePoint> answers;  // of the requests in flight
   bool first_answer = true;
   while (starts.size() < want) {
+    bool started = false;
     while (pacer.MayStart() && starts.size() < want) {
       pacer.Started();
+      started = true;
       starts.push_back(static_cast<int>(std::chrono::duration_cast<milliseconds>(clock.Now() - kT0).count()));
-      answers.push_back(clock.Now() + milliseconds(c.answer_ms));
+      answers.push_back(clock.Now() + milliseconds(c.send_lag_ms + c.answer_ms));
+    }
+    if (started) {
+      clock.Advance(milliseconds(c.send_lag_ms));
+      pacer.Sent();
     }
     if (starts.size() == want) break;
     // Sleep until something happens: an answer, or the moment the pacer names.
@@ -75,22 +82,24 @@ std::vector<int> Simulate(const Case& c, std::size_t want) {
 
 TEST(OriginPacer, StartsRequestsAsThePolitenessRulesSay) {
   const Case cases[] = {
-      {"start to start: a server faster than the delay gets one request per delay", 100, 1, 10, {}, {}, 120'000,
+      {"start to start: a server faster than the delay gets one request per delay", 100, 1, 10, {}, {}, 120'000, 0,
        {0, 100, 200, 300, 400}},
-      {"a server slower than the delay: the next starts when the last is answered", 100, 1, 250, {}, {}, 120'000,
+      {"a server slower than the delay: the next starts when the last is answered", 100, 1, 250, {}, {}, 120'000, 0,
        {0, 250, 500, 750}},
-      {"no delay: back to back", 0, 1, 10, {}, {}, 120'000, {0, 10, 20, 30}},
+      {"no delay: back to back", 0, 1, 10, {}, {}, 120'000, 0, {0, 10, 20, 30}},
       {"Crawl-delay larger than the delay wins, counted from the robots.txt request's start", 100, 1, 10, 0.3, {},
-       120'000, {0, 300, 600, 900}},
-      {"Crawl-delay smaller than the delay: the delay stays", 100, 1, 10, 0.05, {}, 120'000, {0, 100, 200, 300}},
-      {"Crawl-delay above the cap is capped", 100, 1, 10, 1e300, {}, 500, {0, 500, 1000}},
-      {"Retry-After holds every start until it ends, then the delay again", 100, 1, 10, {}, 1000, 120'000,
+       120'000, 0, {0, 300, 600, 900}},
+      {"Crawl-delay smaller than the delay: the delay stays", 100, 1, 10, 0.05, {}, 120'000, 0, {0, 100, 200, 300}},
+      {"Crawl-delay above the cap is capped", 100, 1, 10, 1e300, {}, 500, 0, {0, 500, 1000}},
+      {"Retry-After holds every start until it ends, then the delay again", 100, 1, 10, {}, 1000, 120'000, 0,
        {0, 1010, 1110, 1210}},
-      {"a Retry-After that ends before the delay changes nothing", 100, 1, 10, {}, 20, 120'000, {0, 100, 200}},
-      {"concurrency 2, fast server: the delay alone sets the rate", 100, 2, 10, {}, {}, 120'000, {0, 100, 200, 300}},
-      {"concurrency 2, slow server: two in flight, starts at least a delay apart", 100, 2, 250, {}, {}, 120'000,
+      {"a Retry-After that ends before the delay changes nothing", 100, 1, 10, {}, 20, 120'000, 0, {0, 100, 200}},
+      {"concurrency 2, fast server: the delay alone sets the rate", 100, 2, 10, {}, {}, 120'000, 0, {0, 100, 200, 300}},
+      {"concurrency 2, slow server: two in flight, starts at least a delay apart", 100, 2, 250, {}, {}, 120'000, 0,
        {0, 100, 250, 350, 500, 600}},
-      {"concurrency 2, no delay: two at a time", 0, 2, 100, {}, {}, 120'000, {0, 0, 100, 100, 200, 200}},
+      {"a request sent late (the crawler held up): the next start counts from its sending", 100, 1, 10, {}, {},
+       120'000, 30, {0, 130, 260, 390}},
+      {"concurrency 2, no delay: two at a time", 0, 2, 100, {}, {}, 120'000, 0, {0, 0, 100, 100, 200, 200}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
