@@ -585,7 +585,13 @@ void Engine::DispatchOrigin(const std::string& name, OriginState& o) {
 }
 
 void Engine::SendStarted() {
-  if (just_started_.empty()) return;
+  // Without a delay there is no next start to count: the main Perform sends them, as it always did.
+  const bool paced = std::any_of(just_started_.begin(), just_started_.end(),
+                                 [](const OriginState* o) { return o->pacer.delay() > internal::Duration::zero(); });
+  if (!paced) {
+    just_started_.clear();
+    return;
+  }
   std::vector<net::FetchResult> results = fetcher_->Perform(milliseconds(0));
   for (OriginState* o : just_started_) o->pacer.Sent();
   just_started_.clear();
@@ -1067,7 +1073,7 @@ void Engine::FetchLoop() {
                                       : IdleWait();
     // curl_multi_poll counts whole milliseconds and sleeps the whole ones; the last fraction of a wait
     // (less than 1 ms, only when a start is that close) is slept here. Rounding it up instead would start
-    // each paced request up to a millisecond late, and at --delay 0.01 that alone costs 5% of the rate.
+    // each paced request up to a millisecond late: at --delay 0.01, about 5% of the rate.
     if (wait > Steady::duration::zero() && wait < milliseconds(1)) {
       std::this_thread::sleep_for(wait);
       wait = Steady::duration::zero();
