@@ -102,7 +102,7 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
                                   const store::RawQuery& query, const ReextractOptions& options = {});
 
 // ===================================================================================================
-// Crawl engine (src/crawl/engine.cc, politeness.cc, sitemap.cc, observe.cc, progress.cc)
+// Crawl engine (src/crawl/engine.cc, origin_pacer.cc, sitemap.cc, observe.cc, progress.cc)
 // ===================================================================================================
 //
 // RunCrawl crawls one site into a Frontier (the crawl database) with three kinds of threads joined by
@@ -127,7 +127,7 @@ struct CrawlOptions {
   int max_depth = -1;       // links from a start URL; -1: config, 0: unlimited
   int workers = 0;          // parse/extract threads; 0: one per core
   int concurrency = 0;      // transfers in flight per origin; 0: config politeness.concurrency
-  std::optional<double> delay_seconds{};  // between requests to one origin; unset: config politeness.delay
+  std::optional<double> delay_seconds{};  // start to start, per origin; unset: config politeness.delay
   int max_attempts = 3;     // tries per URL for network errors, timeouts, 5xx and 429
   std::chrono::milliseconds retry_base_delay{2000};  // backoff: base * 2^(attempt-1), plus 0-50% jitter
   std::chrono::milliseconds retry_max_delay{300'000};
