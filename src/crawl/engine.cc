@@ -68,11 +68,13 @@ std::size_t WriteItemBytes(const WriteItem& item) {
   return bytes;
 }
 
-std::string DefaultOwner() {
+std::string HostName() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return std::string(host[0] ? host : "localhost") + ":" + std::to_string(getpid());
+  return host[0] ? host : "localhost";
 }
+
+std::string DefaultOwner() { return HostName() + ":" + std::to_string(getpid()); }
 
 // "https://www.mfk.com" or "http://127.0.0.1:8080": where politeness and robots.txt apply.
 std::string OriginOf(const Url& url) {
@@ -196,6 +198,8 @@ class Engine {
   // --- workers and writer ------------------------------------------------------------------------
   void ParseWorker(int slot);
   void Writer();
+  // The writer's heartbeat: the run is alive, with its counts so far (under store_mu_).
+  void Heartbeat();
   // `extra_bytes`: memory the item holds beyond what WriteItemBytes sees (a parsed page's records).
   void PushWrite(WriteItem item, std::size_t extra_bytes = 0);
   // A parse worker releases its page instead of parsing it: after a fatal error, or once the stop's
@@ -221,6 +225,8 @@ class Engine {
   int concurrency_ = 1;
   double delay_seconds_ = 1.0;
   int64_t budget_ = -1;  // final outcomes this run may produce; -1 = unbounded
+  bool dataset_limit_reached_ = false;
+  int64_t run_id_ = 0;   // crawl_runs row; 0 without a RunLog
   int64_t total_before_ = 0;  // URLs in the frontier before this run
   int workers_ = 1;
   std::unique_ptr<internal::ParseMarks> parse_marks_;  // null without CrawlOptions::parse_marks
@@ -264,6 +270,7 @@ class Engine {
   int64_t requeued_ = 0;
   bool origin_answered_ = false;  // some robots.txt got an answer (the run reached a server)
   bool origin_held_ = false;      // some origin was held for an unreachable robots.txt
+  std::map<std::string, std::string> unreachable_;  // origin -> why its robots.txt could not be had
   std::mutex failures_mu_;
   std::map<std::string, int64_t> failures_;
 };
@@ -359,10 +366,17 @@ Status Engine::Seed() {
   if (*due > 0) spdlog::info("crawl {}: {} known pages are due for a revisit", config_.key, *due);
   auto counts = frontier_.CountUrls(config_.key);
   if (!counts.ok()) return counts.status();
-  if (max_pages_ > 0) {
-    const int64_t completed = counts->done + counts->failed;
-    budget_ = std::max<int64_t>(0, max_pages_ - completed);
-    if (budget_ == 0) spdlog::info("crawl {}: the page limit ({}) is already reached", config_.key, max_pages_);
+  // The per-run limit counts from this run's start; only the dataset limit looks at earlier runs.
+  if (max_pages_ > 0) budget_ = max_pages_;
+  const int max_dataset = options_.max_dataset_pages >= 0 ? options_.max_dataset_pages : config_.max_dataset_pages;
+  if (max_dataset > 0) {
+    const int64_t left = std::max<int64_t>(0, max_dataset - (counts->done + counts->failed));
+    budget_ = budget_ < 0 ? left : std::min(budget_, left);
+    if (left == 0) {
+      dataset_limit_reached_ = true;
+      spdlog::info("crawl {}: the dataset limit ({} pages done or failed) is already reached", config_.key,
+                   max_dataset);
+    }
   }
   return frontier_.Flush();
 }
@@ -639,6 +653,7 @@ void Engine::RobotsUnreachable(const std::string& name, OriginState& o, const st
   ++o.robots_holds;
   o.robots_tries = 0;
   origin_held_ = true;
+  unreachable_[name] = why;
   spdlog::warn("crawl {}: {}/robots.txt is unreachable ({}); its URLs wait {} before another try", config_.key, name,
                why, internal::FormatDuration(std::chrono::duration<double>(wait).count()));
   o.blocked_until = Steady::now() + wait;
@@ -1156,6 +1171,7 @@ void Engine::CommitBeforeParse(int64_t id) {
 
 void Engine::Writer() {
   auto last_commit = Steady::now();
+  auto last_heartbeat = Steady::now();
   auto commit = [&] {
     Status s;
     {
@@ -1175,6 +1191,7 @@ void Engine::Writer() {
     }
     if (item) {
       Status s;
+      item->outcome.run_id = run_id_;
       {
         std::lock_guard lock(store_mu_);
         s = frontier_.Complete(item->outcome, item->page ? &*item->page : nullptr);
@@ -1224,8 +1241,28 @@ void Engine::Writer() {
       break;
     }
     if (Steady::now() - last_commit >= options_.commit_interval) commit();
+    if (options_.runs && Steady::now() - last_heartbeat >= options_.heartbeat_interval) {
+      Heartbeat();
+      last_heartbeat = Steady::now();
+    }
   }
   commit();
+}
+
+void Engine::Heartbeat() {
+  store::RunStats so_far;
+  so_far.pages_fetched = fetched_;
+  so_far.pages_stored = stored_;
+  so_far.pages_failed = failed_;
+  so_far.bytes_fetched = bytes_;
+  so_far.pages_new = pages_new_;
+  so_far.pages_changed = pages_changed_;
+  so_far.pages_unchanged = pages_unchanged_;
+  so_far.pages_gone = pages_gone_;
+  std::lock_guard lock(store_mu_);
+  Status s = options_.runs->Heartbeat(run_id_, clock_.Now(), so_far);
+  // A missed beat only makes the run look older; storage that really failed shows in the next commit.
+  if (!s.ok()) spdlog::warn("crawl {}: run heartbeat: {}", config_.key, s.ToString());
 }
 
 Result<CrawlReport> Engine::Run() {
@@ -1252,9 +1289,15 @@ Result<CrawlReport> Engine::Run() {
   CrawlReport report;
   if (options_.runs) {
     std::lock_guard lock(store_mu_);
-    auto id = options_.runs->BeginRun({"crawl", config_.key, clock_.Now(), options_.job});
+    auto id = options_.runs->BeginRun({.command = "crawl",
+                                       .sites = config_.key,
+                                       .started_at = clock_.Now(),
+                                       .job = options_.job,
+                                       .host = HostName(),
+                                       .pid = static_cast<int64_t>(getpid())});
     if (!id.ok()) return id.status();
     report.run_id = *id;
+    run_id_ = *id;
   }
   workers_ = options_.workers > 0 ? options_.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   Status seeded = Seed();
@@ -1292,6 +1335,8 @@ Result<CrawlReport> Engine::Run() {
   report.failures = failures_;
   report.interrupted = options_.stop && options_.stop->load();
   report.unreachable = origin_held_ && !origin_answered_ && report.fetched == 0;
+  report.unreachable_origins = unreachable_;
+  report.dataset_limit_reached = dataset_limit_reached_ && report.completed() == 0;
   report.elapsed = Steady::now() - started_;
   Status fatal;
   {
@@ -1303,6 +1348,10 @@ Result<CrawlReport> Engine::Run() {
     auto counts = frontier_.CountUrls(config_.key);
     if (counts.ok()) report.frontier = *counts;
     report.discovered = report.frontier.total() - total_before_;
+    if (report.frontier.queued > 0) {
+      auto next = frontier_.NextEligible(config_.key);
+      if (next.ok()) report.next_due = *next;
+    }
     if (options_.runs) {
       store::RunStats stats;
       stats.finished_at = clock_.Now();
@@ -1319,6 +1368,8 @@ Result<CrawlReport> Engine::Run() {
                      {"retries", report.retries},     {"sitemaps", report.sitemaps},
                      {"queued", report.frontier.queued}, {"failures", report.failures},
                      {"requeued", report.requeued}};
+      if (!report.unreachable_origins.empty()) stats.extra["unreachable"] = report.unreachable_origins;
+      if (report.next_due) stats.extra["next_due"] = FormatUtc(*report.next_due);
       if (!fatal.ok()) stats.extra["error"] = fatal.ToString();
       Status s = options_.runs->FinishRun(report.run_id, stats);
       if (s.ok()) s = frontier_.Flush();
