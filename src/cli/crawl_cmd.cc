@@ -1,18 +1,21 @@
-// `healthcrawl crawl --site SITE [--db PATH] [--max-pages N] [--max-depth N] [--workers N]
+// `healthcrawl crawl --site SITE [--db PATH] [--max-pages N] [--max-dataset-pages N] [--max-depth N] [--workers N]
 // [--concurrency N] [--delay SECONDS] [--retries N] [--connect-to H:P:H2:P2 ...] [--cacert FILE]
 // [--allow-private-addresses] [--start-url URL ...] [--warc DIR] [--recrawl due|all] [--no-sitemaps]
-// [--no-progress]`:
+// [--no-progress] [--max-idle-wait SECONDS] [--clear-holds]`:
 // crawls one site into
 // the crawl database (docs/crawling.md). The frontier lives in the same database, so running the
 // command again after an interruption (Ctrl-C, kill -9, a crash) resumes the crawl.
 //
 // Progress goes to stderr (a line refreshed in place on a terminal, periodic log lines otherwise); the
 // summary goes to stdout. Exit codes: 0 the crawl ran (pages that failed are recorded in the database,
-// they are data, not an error); 1 the crawl could not proceed (the fetcher could not start); 2 bad
-// arguments or a broken config; 3 the database or WARC folder could not be used; 130 stopped by
-// SIGINT/SIGTERM after a clean shutdown (in-flight URLs back in the queue, everything committed).
+// they are data, not an error), or had nothing due; 1 the crawl could not proceed (the fetcher could
+// not start), reached no origin (outcome `unreachable`), or found every queued URL waiting for an
+// earlier failure's backoff or hold (outcome `waiting`); 2 bad arguments or a broken config; 3 the
+// database or WARC folder could not be used; 130 stopped by SIGINT/SIGTERM/SIGHUP after a clean
+// shutdown (in-flight URLs back in the queue, everything committed).
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -20,6 +23,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signals.h"
+#include "core/clock.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
 #include "store/store.h"
@@ -31,7 +35,10 @@ struct CrawlArgs {
   std::string site;
   std::string db = "healthcrawl.db";
   int max_pages = -1;
+  int max_dataset_pages = -1;
   int max_depth = -1;
+  double max_idle_wait = -1;
+  bool clear_holds = false;
   int workers = 0;
   int concurrency = 0;
   double delay = -1;
@@ -69,6 +76,28 @@ void PrintSummary(const std::string& site, const crawl::CrawlReport& r) {
   for (const auto& [reason, count] : r.failures) {
     std::printf("  failed: %-40s %lld\n", reason.c_str(), static_cast<long long>(count));
   }
+  const std::string_view outcome = crawl::RunOutcome(r);
+  std::printf("  outcome: %.*s", static_cast<int>(outcome.size()), outcome.data());
+  if (outcome == "unreachable") {
+    std::printf(": no origin could be reached\n");
+    for (const auto& [origin, why] : r.unreachable_origins) {
+      std::printf("  unreachable: %s/robots.txt: %s\n", origin.c_str(), why.c_str());
+    }
+  } else if (outcome == "waiting") {
+    std::printf(": %lld queued URLs wait for the backoff or hold of earlier failures", static_cast<long long>(r.frontier.queued));
+    if (r.next_due) std::printf(" until %s", FormatUtc(*r.next_due).c_str());
+    std::printf("\n");
+  } else if (outcome == "nothing due") {
+    std::printf(": no URL was queued and no known page was due for a revisit\n");
+  } else if (r.dataset_limit_reached) {
+    std::printf(": the dataset limit (--max-dataset-pages) is already reached\n");
+  } else {
+    std::printf("\n");
+  }
+  if ((outcome == "unreachable" || outcome == "waiting") && r.frontier.queued > 0) {
+    std::printf("  once the address works: healthcrawl crawl --site %s --clear-holds ... tries them at once\n",
+                site.c_str());
+  }
   std::fflush(stdout);
 }
 
@@ -81,6 +110,10 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   crawl::CrawlOptions options;
   options.start_urls = args.start_urls;
   options.max_pages = args.max_pages;
+  options.max_dataset_pages = args.max_dataset_pages;
+  if (args.max_idle_wait >= 0) {
+    options.max_idle_wait = std::chrono::milliseconds(static_cast<int64_t>(args.max_idle_wait * 1000));
+  }
   options.max_depth = args.max_depth;
   options.workers = args.workers;
   options.concurrency = args.concurrency;
@@ -103,10 +136,16 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     options.warc = warc.get();
   }
   options.runs = store->get();
+  if (args.clear_holds) {
+    auto cleared = (*store)->ClearWaits(program->config().key, SystemClock().Now());
+    Status flushed = cleared.ok() ? (*store)->Flush() : cleared.status();
+    if (!flushed.ok()) return StorageExit(flushed);
+    spdlog::info("crawl {}: --clear-holds: {} waiting URLs are due now", args.site, *cleared);
+  }
   options.parse_marks = crawl::ParseMarksPath(args.db, args.site);
 
   Result<crawl::CrawlReport> report = [&] {
-    StopSignals signals;
+    StopSignals signals(/*hangup=*/true);
     options.stop = &StopSignals::flag();
     return crawl::RunCrawl(*program, **store, options);
   }();
@@ -129,7 +168,8 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     }
   }
   PrintSummary(args.site, *report);
-  return report->interrupted ? kExitInterrupted : kExitOk;
+  if (report->interrupted) return kExitInterrupted;
+  return crawl::RunOutcomeFailed(crawl::RunOutcome(*report)) ? kExitFailure : kExitOk;
 }
 
 void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
@@ -137,7 +177,13 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("crawl", "Crawl a site into the database (resumable)");
   cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
   cmd->add_option("--db", args->db, "SQLite database (pages and the crawl frontier)")->capture_default_str();
-  cmd->add_option("--max-pages", args->max_pages, "Stop after N pages done or failed in all (default: config; 0 = no limit)")
+  cmd->add_option("--max-pages", args->max_pages,
+                  "Stop after this run completed N pages (stored, unchanged or failed), whatever the database "
+                  "already holds (default: config limits.max_pages; 0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-dataset-pages", args->max_dataset_pages,
+                  "Complete no more once N URLs of the site are done or failed in the database, earlier runs "
+                  "included (default: config limits.max_dataset_pages; 0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-depth", args->max_depth, "Follow links at most N deep (default: config; 0 = no limit)")
       ->check(CLI::NonNegativeNumber);
@@ -164,9 +210,18 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--no-sitemaps", args->no_sitemaps,
                 "Do not read sitemaps (the config's, or robots.txt Sitemap: lines); follow links only");
   cmd->add_flag("--no-progress", args->no_progress, "No progress output on stderr");
-  cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database); 1 the crawl could not\n"
-              "proceed; 2 bad arguments or config; 3 database or WARC folder unusable; 130 interrupted by\n"
-              "SIGINT/SIGTERM (run the same command again to resume).");
+  cmd->add_option("--max-idle-wait", args->max_idle_wait,
+                  "With nothing in flight, wait at most SECONDS for URLs held by a backoff, a Retry-After or an "
+                  "unreachable robots.txt before ending the run (default 300)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--clear-holds", args->clear_holds,
+                "First make the site's waiting URLs (retry backoffs, holds of an unreachable robots.txt) due "
+                "now and forget their failed attempts: after fixing an address");
+  cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database), or nothing was due;\n"
+              "1 the crawl could not proceed, reached no origin (unreachable) or found every queued URL still\n"
+              "waiting after earlier failures (waiting: --clear-holds); 2 bad arguments or config; 3 database\n"
+              "or WARC folder unusable; 130 interrupted by SIGINT/SIGTERM/SIGHUP (run the same command again\n"
+              "to resume).");
   cmd->callback([args, &ctx] { ctx.exit_code = RunCrawlCommand(*args, ctx); });
 }
 

@@ -91,8 +91,8 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   auto not_ok = std::make_shared<std::atomic<int>>(0);
   schedule::JobRunner counted = [crawl_runner, not_ok](const schedule::JobRun& run) {
     auto result = crawl_runner(run);
-    // "unreachable" is recorded but does not change the exit status (yet): that is the operations issue's.
-    if (!result.ok() || (result->outcome != "ok" && result->outcome != "unreachable")) ++*not_ok;
+    // A run with nothing due did its job; "unreachable" and "waiting" did not (docs/RELIABILITY.md).
+    if (!result.ok() || (result->outcome != "ok" && result->outcome != "nothing due")) ++*not_ok;
     return result;
   };
 

@@ -30,7 +30,7 @@ extern "C" void OnStopSignal(int sig) {
 
 }  // namespace
 
-StopSignals::StopSignals() {
+StopSignals::StopSignals(bool hangup) : hangup_(hangup) {
   g_stop = false;
   g_first_signal_ms = 0;
   struct sigaction action {};
@@ -38,11 +38,13 @@ StopSignals::StopSignals() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &old_int_);
   sigaction(SIGTERM, &action, &old_term_);
+  if (hangup_) sigaction(SIGHUP, &action, &old_hup_);
 }
 
 StopSignals::~StopSignals() {
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
+  if (hangup_) sigaction(SIGHUP, &old_hup_, nullptr);
 }
 
 std::atomic<bool>& StopSignals::flag() { return g_stop; }

@@ -123,7 +123,12 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
 
 struct CrawlOptions {
   std::vector<std::string> start_urls{};  // replace the config's start_urls when not empty
-  int max_pages = -1;       // URLs completed (done or failed) in the frontier; -1: config, 0: unlimited
+  // Pages this run may complete (stored, unchanged or failed), counted from this run's start whatever
+  // the database holds, as Scrapy's CLOSESPIDER_PAGECOUNT; -1: config limits.max_pages, 0: unlimited.
+  int max_pages = -1;
+  // URLs of the site done or failed in the whole frontier (earlier runs count) after which the run
+  // completes no more; -1: config limits.max_dataset_pages, 0: unlimited.
+  int max_dataset_pages = -1;
   int max_depth = -1;       // links from a start URL; -1: config, 0: unlimited
   int workers = 0;          // parse/extract threads; 0: one per core
   int concurrency = 0;      // transfers in flight per origin; 0: config politeness.concurrency
@@ -150,6 +155,9 @@ struct CrawlOptions {
   bool archive = true;               // keep each response in the raw archive
   store::WarcWriter* warc = nullptr; // also write responses as WARC records (by the writer thread)
   store::RunLog* runs = nullptr;     // record the run (BeginRun/FinishRun)
+  // How often the writer records the run's heartbeat and counts so far (RunLog::Heartbeat), so that a
+  // run whose process died is told from a running one (docs/RELIABILITY.md, "Run records and heartbeats").
+  std::chrono::milliseconds heartbeat_interval{5000};
   std::size_t queue_capacity = 64;   // pages waiting between stages, per queue
   // Byte budgets of the two queues (docs/RELIABILITY.md, "Limits"): fetched bodies waiting for a parse
   // worker, and parsed pages (body-sized estimate plus their discovered links) waiting for the writer.
@@ -214,12 +222,23 @@ struct CrawlReport {
   // No origin could be reached: an origin was held for an unreachable robots.txt, no robots.txt was
   // answered and no page response came.
   bool unreachable = false;
+  std::map<std::string, std::string> unreachable_origins{};  // origin -> why its robots.txt could not be had
+  // Nothing was completed because the dataset limit (max_dataset_pages) was already reached.
+  bool dataset_limit_reached = false;
+  // When URLs are still queued at the end: the earliest time one is due (a backoff or hold ends).
+  std::optional<TimePoint> next_due{};
+  int64_t completed() const { return stored + pages_unchanged + failed + redirected; }
   double pages_per_second() const;
 };
 
-// crawl_runs.outcome of a crawl that returned `report`: "interrupted", "unreachable" or "ok" (a crawl
-// that returned a Status instead is "failed"). docs/RELIABILITY.md, "Exit statuses and failure reasons".
+// crawl_runs.outcome of a crawl that returned `report` (a crawl that returned a Status instead is
+// "failed"; docs/RELIABILITY.md, "Exit statuses and failure reasons"), in this order: "interrupted";
+// "unreachable"; when the run completed no URL: "ok" if the dataset limit was reached, "waiting" if
+// URLs are queued but none was due (backoffs or holds of earlier failures), "nothing due" otherwise;
+// else "ok".
 std::string_view RunOutcome(const CrawlReport& report);
+// Whether a run with that outcome failed: `crawl` exits 1 ("unreachable", "waiting", "failed").
+bool RunOutcomeFailed(std::string_view outcome);
 
 // Crawls the program's site. Returns a non-OK Status only when the crawl could not proceed (the fetcher
 // could not start, storage failed); failed pages are data, recorded in the frontier and the store. A

@@ -73,11 +73,13 @@ std::size_t WriteItemBytes(const WriteItem& item) {
   return bytes;
 }
 
-std::string DefaultOwner() {
+std::string HostName() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return std::string(host[0] ? host : "localhost") + ":" + std::to_string(getpid());
+  return host[0] ? host : "localhost";
 }
+
+std::string DefaultOwner() { return HostName() + ":" + std::to_string(getpid()); }
 
 // "https://www.mfk.com" or "http://127.0.0.1:8080": where politeness and robots.txt apply.
 std::string OriginOf(const Url& url) {
@@ -214,6 +216,8 @@ class Engine {
   // On the writer thread: records one item; commits at least every commit_interval, and at the end.
   void WriteOne(WriteItem& item);
   void WriterTick(bool last);
+  // The writer's heartbeat: the run is alive, with its counts so far (under store_mu_).
+  void Heartbeat();
   // `extra_bytes`: memory the item holds beyond what WriteItemBytes sees (a parsed page's records).
   void PushWrite(WriteItem item, std::size_t extra_bytes = 0);
   // A parse worker releases its page instead of parsing it: after a fatal error, or once the stop's
@@ -240,6 +244,8 @@ class Engine {
   int concurrency_ = 1;
   internal::OriginPacer::Policy pace_policy_;  // delay, concurrency and Crawl-delay cap of every origin
   int64_t budget_ = -1;  // final outcomes this run may produce; -1 = unbounded
+  bool dataset_limit_reached_ = false;
+  int64_t run_id_ = 0;   // crawl_runs row; 0 without a RunLog
   int64_t total_before_ = 0;  // URLs in the frontier before this run
   int workers_ = 1;
   std::unique_ptr<internal::ParseMarks> parse_marks_;  // null without CrawlOptions::parse_marks
@@ -251,7 +257,8 @@ class Engine {
   std::mutex store_mu_;
   Pipeline pipeline_;               // parse workers and the writer (parse_pipeline.h)
   internal::SentLinks sent_links_;  // parse workers: links already handed to the writer this run
-  Steady::time_point last_commit_{};  // the writer's
+  Steady::time_point last_commit_{};     // the writer's
+  Steady::time_point last_heartbeat_{};  // the writer's
   std::atomic<int64_t> pipeline_pending_{0};   // pushed to a queue, not yet recorded by the writer
   std::atomic<bool> frontier_changed_{false};  // the writer added URLs since the last lease
   std::atomic<bool> internal_stop_{false};     // a fatal error
@@ -283,6 +290,7 @@ class Engine {
   int64_t requeued_ = 0;
   bool origin_answered_ = false;  // some robots.txt got an answer (the run reached a server)
   bool origin_held_ = false;      // some origin was held for an unreachable robots.txt
+  std::map<std::string, std::string> unreachable_;  // origin -> why its robots.txt could not be had
   std::mutex failures_mu_;
   std::map<std::string, int64_t> failures_;
 };
@@ -376,10 +384,17 @@ Status Engine::Seed() {
   if (*due > 0) spdlog::info("crawl {}: {} known pages are due for a revisit", config_.key, *due);
   auto counts = frontier_.CountUrls(config_.key);
   if (!counts.ok()) return counts.status();
-  if (max_pages_ > 0) {
-    const int64_t completed = counts->done + counts->failed;
-    budget_ = std::max<int64_t>(0, max_pages_ - completed);
-    if (budget_ == 0) spdlog::info("crawl {}: the page limit ({}) is already reached", config_.key, max_pages_);
+  // The per-run limit counts from this run's start; only the dataset limit looks at earlier runs.
+  if (max_pages_ > 0) budget_ = max_pages_;
+  const int max_dataset = options_.max_dataset_pages >= 0 ? options_.max_dataset_pages : config_.max_dataset_pages;
+  if (max_dataset > 0) {
+    const int64_t left = std::max<int64_t>(0, max_dataset - (counts->done + counts->failed));
+    budget_ = budget_ < 0 ? left : std::min(budget_, left);
+    if (left == 0) {
+      dataset_limit_reached_ = true;
+      spdlog::info("crawl {}: the dataset limit ({} pages done or failed) is already reached", config_.key,
+                   max_dataset);
+    }
   }
   return frontier_.Flush();
 }
@@ -684,6 +699,7 @@ void Engine::RobotsUnreachable(const std::string& name, OriginState& o, const st
   ++o.robots_holds;
   o.robots_tries = 0;
   origin_held_ = true;
+  unreachable_[name] = why;
   spdlog::warn("crawl {}: {}/robots.txt is unreachable ({}); its URLs wait {} before another try", config_.key, name,
                why, internal::FormatDuration(std::chrono::duration<double>(wait).count()));
   o.pacer.HoldUntil(pace_clock_.Now() + wait);
@@ -1197,6 +1213,10 @@ void Engine::CommitBeforeParse(int64_t id) {
 }
 
 void Engine::WriterTick(bool last) {
+  if (options_.runs && !last && Steady::now() - last_heartbeat_ >= options_.heartbeat_interval) {
+    Heartbeat();
+    last_heartbeat_ = Steady::now();
+  }
   if (!last && Steady::now() - last_commit_ < options_.commit_interval) return;
   Status s;
   {
@@ -1215,6 +1235,7 @@ void Engine::WriteOne(WriteItem& item) {
     return;
   }
   Status s;
+  item.outcome.run_id = run_id_;
   {
     std::lock_guard lock(store_mu_);
     s = frontier_.Complete(item.outcome, item.page ? &*item.page : nullptr);
@@ -1262,6 +1283,22 @@ void Engine::WriteOne(WriteItem& item) {
   if (fetcher_) fetcher_->Wakeup();
 }
 
+void Engine::Heartbeat() {
+  store::RunStats so_far;
+  so_far.pages_fetched = fetched_;
+  so_far.pages_stored = stored_;
+  so_far.pages_failed = failed_;
+  so_far.bytes_fetched = bytes_;
+  so_far.pages_new = pages_new_;
+  so_far.pages_changed = pages_changed_;
+  so_far.pages_unchanged = pages_unchanged_;
+  so_far.pages_gone = pages_gone_;
+  std::lock_guard lock(store_mu_);
+  Status s = options_.runs->Heartbeat(run_id_, clock_.Now(), so_far);
+  // A missed beat only makes the run look older; storage that really failed shows in the next commit.
+  if (!s.ok()) spdlog::warn("crawl {}: run heartbeat: {}", config_.key, s.ToString());
+}
+
 Result<CrawlReport> Engine::Run() {
   started_ = Steady::now();
   owner_ = options_.lease_owner.empty() ? DefaultOwner() : options_.lease_owner;
@@ -1289,9 +1326,15 @@ Result<CrawlReport> Engine::Run() {
   CrawlReport report;
   if (options_.runs) {
     std::lock_guard lock(store_mu_);
-    auto id = options_.runs->BeginRun({"crawl", config_.key, clock_.Now(), options_.job});
+    auto id = options_.runs->BeginRun({.command = "crawl",
+                                       .sites = config_.key,
+                                       .started_at = clock_.Now(),
+                                       .job = options_.job,
+                                       .host = HostName(),
+                                       .pid = static_cast<int64_t>(getpid())});
     if (!id.ok()) return id.status();
     report.run_id = *id;
+    run_id_ = *id;
   }
   workers_ = internal::ParseWorkerCount(options_.workers);
   Status seeded = Seed();
@@ -1301,6 +1344,7 @@ Result<CrawlReport> Engine::Run() {
   }
 
   last_commit_ = Steady::now();
+  last_heartbeat_ = last_commit_;
   pipeline_.Start(workers_);
   for (const auto& url : poisoned_) Fail(url, internal::PoisonReason(), 0, url.attempts + 1);
 
@@ -1325,6 +1369,8 @@ Result<CrawlReport> Engine::Run() {
   report.failures = failures_;
   report.interrupted = options_.stop && options_.stop->load();
   report.unreachable = origin_held_ && !origin_answered_ && report.fetched == 0;
+  report.unreachable_origins = unreachable_;
+  report.dataset_limit_reached = dataset_limit_reached_ && report.completed() == 0;
   report.elapsed = Steady::now() - started_;
   Status fatal;
   {
@@ -1336,6 +1382,10 @@ Result<CrawlReport> Engine::Run() {
     auto counts = frontier_.CountUrls(config_.key);
     if (counts.ok()) report.frontier = *counts;
     report.discovered = report.frontier.total() - total_before_;
+    if (report.frontier.queued > 0) {
+      auto next = frontier_.NextEligible(config_.key);
+      if (next.ok()) report.next_due = *next;
+    }
     if (options_.runs) {
       store::RunStats stats;
       stats.finished_at = clock_.Now();
@@ -1352,6 +1402,8 @@ Result<CrawlReport> Engine::Run() {
                      {"retries", report.retries},     {"sitemaps", report.sitemaps},
                      {"queued", report.frontier.queued}, {"failures", report.failures},
                      {"requeued", report.requeued}};
+      if (!report.unreachable_origins.empty()) stats.extra["unreachable"] = report.unreachable_origins;
+      if (report.next_due) stats.extra["next_due"] = FormatUtc(*report.next_due);
       if (!fatal.ok()) stats.extra["error"] = fatal.ToString();
       Status s = options_.runs->FinishRun(report.run_id, stats);
       if (s.ok()) s = frontier_.Flush();

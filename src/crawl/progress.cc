@@ -60,7 +60,14 @@ std::chrono::milliseconds RobotsHoldWait(int hold, std::chrono::milliseconds fir
 std::string_view RunOutcome(const CrawlReport& report) {
   if (report.interrupted) return "interrupted";
   if (report.unreachable) return "unreachable";
+  if (report.completed() == 0 && !report.dataset_limit_reached) {
+    return report.frontier.queued > 0 ? "waiting" : "nothing due";
+  }
   return "ok";
+}
+
+bool RunOutcomeFailed(std::string_view outcome) {
+  return outcome == "unreachable" || outcome == "waiting" || outcome == "failed";
 }
 
 double CrawlReport::pages_per_second() const {

@@ -28,7 +28,7 @@ const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "star
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
 const Keys kFieldKeys = {"css", "regex", "group", "all", "join", "required", "default", "type"};
 const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
-const Keys kLimitsKeys = {"max_depth", "max_pages", "max_links_per_page", "max_url_length"};
+const Keys kLimitsKeys = {"max_depth", "max_pages", "max_dataset_pages", "max_links_per_page", "max_url_length"};
 const Keys kPolitenessKeys = {"delay", "concurrency"};
 const Keys kNormalizationKeys = {"strip_params", "sort_query"};
 const Keys kFollowKeys = {"allow", "deny"};
@@ -365,6 +365,9 @@ Status ConfigCompiler::CompileSite(const Entries& top, SiteConfig* config, const
       s = ReadEntries(v, "limits", kLimitsKeys, &limits);
       if (const Entry* x = limits.Find("max_depth"); s.ok() && x) s = ReadInt(x->value, "max_depth", 0, &config->max_depth);
       if (const Entry* x = limits.Find("max_pages"); s.ok() && x) s = ReadInt(x->value, "max_pages", 0, &config->max_pages);
+      if (const Entry* x = limits.Find("max_dataset_pages"); s.ok() && x) {
+        s = ReadInt(x->value, "max_dataset_pages", 0, &config->max_dataset_pages);
+      }
       if (const Entry* x = limits.Find("max_links_per_page"); s.ok() && x) {
         s = ReadInt(x->value, "max_links_per_page", 0, &config->max_links_per_page);
       }

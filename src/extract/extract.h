@@ -64,7 +64,8 @@ struct SiteConfig {
   bool cookies = false;
   bool allow_private_addresses = false;  // loopback/private targets; tests turn it on
   int max_depth = 0;   // 0: unlimited
-  int max_pages = 0;   // 0: unlimited
+  int max_pages = 0;   // pages per run (from the run's start); 0: unlimited
+  int max_dataset_pages = 0;  // URLs done or failed in the whole frontier; 0: unlimited
   // Links taken from one page (after filtering); the rest are dropped and counted on the page. A page of
   // 300,000 links otherwise costs the writer 300,000 inserts and the frontier 300,000 rows.
   int max_links_per_page = 10000;

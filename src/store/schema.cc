@@ -315,6 +315,19 @@ ALTER TABLE frontier ADD COLUMN parse_deaths INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX frontier_parse_deaths ON frontier(site) WHERE parse_deaths > 0;
 )sql";
 
+// Version 7: run heartbeats (docs/RELIABILITY.md, "Run records and heartbeats"). A crawl run records
+// where it runs (host, pid) and keeps heartbeat_at (milliseconds since the Unix epoch) and its counts
+// current while it runs, so that the next process that opens the database for writing can tell a run
+// whose process died (marked `killed`) from one still running. `frontier.run_id` is the run that gave
+// the URL its final state: the killed run's real counts are counted from it.
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE crawl_runs ADD COLUMN heartbeat_at INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN host TEXT;
+ALTER TABLE frontier ADD COLUMN run_id INTEGER;
+CREATE INDEX crawl_runs_running ON crawl_runs(heartbeat_at) WHERE finished_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -327,6 +340,7 @@ const std::vector<Migration>& Migrations() {
       {4, "crawl frontier with revisit state; crawl_runs: job and change counts", kV4},
       {5, "scheduler: jobs, job_locks; crawl_runs indexed by job", kV5},
       {6, "limits and poison pages: pages.notes, pages.links_dropped, frontier.parse_deaths", kV6},
+      {7, "ops: run heartbeats: crawl_runs.heartbeat_at, pid, host; frontier.run_id", kV7},
   };
   return migrations;
 }

@@ -158,7 +158,8 @@ Status SqliteStore::Complete(const UrlOutcome& outcome, const PageObservation* p
       " lease_owner = NULL, lease_expires = NULL,"
       " etag = coalesce(?8, etag), last_modified = coalesce(?9, last_modified),"
       " body_sha1 = coalesce(?10, body_sha1), revisit_ms = ?11, next_visit = ?12,"
-      " visits = visits + ?13, changes = changes + ?14, last_change = coalesce(?15, last_change)"
+      " visits = visits + ?13, changes = changes + ?14, last_change = coalesce(?15, last_change),"
+      " run_id = ?16"
       " WHERE id = ?1 AND lease_owner = ?2 AND state = 'in_flight'"
       " RETURNING url_key");
   if (!q.ok()) return undo(q.status());
@@ -172,6 +173,7 @@ Status SqliteStore::Complete(const UrlOutcome& outcome, const PageObservation* p
     q->Bind(12, Millis(outcome.finished_at) + static_cast<int64_t>(outcome.revisit.count()));
   }
   q->Bind(13, visited ? 1 : 0).Bind(14, changed ? 1 : 0).BindOrNull(15, PageChangeName(outcome.change));
+  if (outcome.run_id > 0) q->Bind(16, outcome.run_id);
   const bool leased = q->Step();
   if (!q->status().ok()) return undo(q->status());
   if (!leased) {
@@ -248,6 +250,16 @@ Result<int64_t> SqliteStore::RequeueDue(std::string_view site, TimePoint now, bo
                              " next_visit = NULL, detail = NULL, parse_deaths = 0"
                              " WHERE site = ?1 AND state = 'done' AND (?3 OR next_visit <= ?2)",
                              site, Millis(now), all ? 1 : 0));
+  return static_cast<int64_t>(sqlite3_changes(rep_->db->raw()));
+}
+
+Result<int64_t> SqliteStore::ClearWaits(std::string_view site, TimePoint now) {
+  if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
+  HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
+  HC_RETURN_IF_ERROR(Execute(*rep_->db,
+                             "UPDATE frontier SET not_before = ?2, attempts = 0"
+                             " WHERE site = ?1 AND state = 'queued' AND not_before > ?2",
+                             site, Millis(now)));
   return static_cast<int64_t>(sqlite3_changes(rep_->db->raw()));
 }
 

@@ -694,7 +694,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   rep->options = options;
   rep->clock = options.clock ? options.clock : &rep->system_clock;
   rep->path = path.string();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(rep)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(rep)));
+  if (!options.read_only && options.reap_dead_runs) {
+    // A dead run left unfinished would read as running forever. Not being able to tell is no reason to
+    // refuse the database: the next writer tries again.
+    auto reaped = store->ReapDeadRuns(store->rep_->clock->Now(), options.dead_run_after);
+    if (!reaped.ok()) spdlog::warn("{}: checking for dead runs: {}", where, reaped.status().ToString());
+  }
+  return store;
 }
 
 namespace internal {
@@ -832,11 +839,16 @@ Result<int64_t> SqliteStore::BeginRun(const RunInfo& run) {
   auto seq = rep_->db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
   if (!seq.ok()) return seq.status();
   auto q = rep_->db->Prepare(
-      "INSERT INTO crawl_runs (command, sites, started_at, updated_seq, job) VALUES (?1, ?2, ?3, ?4, ?5)"
-      " RETURNING id");
+      "INSERT INTO crawl_runs (command, sites, started_at, updated_seq, job, heartbeat_at, pid, host)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
   if (!q.ok()) return q.status();
   q->Bind(1, run.command).Bind(2, run.sites).Bind(3, FormatUtc(run.started_at)).Bind(4, *seq);
   q->BindOrNull(5, run.job);
+  if (run.pid != 0) {
+    // A run that keeps a heartbeat: its first beat is its start.
+    q->Bind(6, std::chrono::duration_cast<std::chrono::milliseconds>(run.started_at.time_since_epoch()).count());
+    q->Bind(7, run.pid).Bind(8, run.host);
+  }
   if (!q->Step()) return q->status().ok() ? Status::Internal("no id from run insert") : q->status();
   return q->Int(0);
 }

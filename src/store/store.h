@@ -134,6 +134,10 @@ struct RunInfo {
   std::string sites{};    // comma-separated site keys
   TimePoint started_at{};
   std::string job{};      // the scheduled job that started the run; "" when run by hand
+  // Where the run's process runs, for a run that keeps a heartbeat (RunLog::Heartbeat): a run with
+  // pid 0 keeps none and is never taken for dead.
+  std::string host{};
+  int64_t pid = 0;
 };
 
 struct RunStats {
@@ -157,6 +161,10 @@ class RunLog {
   virtual ~RunLog() = default;
   virtual Result<int64_t> BeginRun(const RunInfo& run) = 0;
   virtual Status FinishRun(int64_t run_id, const RunStats& stats) = 0;
+  // The run is alive at `now`, with the counts so far (`so_far.outcome` and `finished_at` are
+  // ignored; the run stays unfinished). A run whose heartbeat stops while its process is gone is
+  // marked `killed` by the next process that opens the database for writing (SqliteStore::ReapDeadRuns).
+  virtual Status Heartbeat(int64_t run_id, TimePoint now, const RunStats& so_far) = 0;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -508,6 +516,7 @@ struct UrlOutcome {
   std::string last_modified{};
   std::string body_sha1{};
   std::chrono::milliseconds revisit{0};
+  int64_t run_id = 0;  // the crawl_runs row of the run that decided it (frontier.run_id); 0: none
 };
 
 struct FrontierCounts {
@@ -549,6 +558,10 @@ class Frontier {
   // queue, eligible at once (attempts reset, the revisit state kept for the conditional GET). Returns
   // how many.
   virtual Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) = 0;
+  // Makes the site's queued URLs that wait (a retry backoff, a Retry-After, an unreachable robots.txt)
+  // eligible at `now`, their failed attempts forgotten: `crawl --clear-holds`, once an address is fixed.
+  // Returns how many.
+  virtual Result<int64_t> ClearWaits(std::string_view site, TimePoint now) = 0;
   // After a crawler of `site` died (docs/RELIABILITY.md, "Poison pages"): the queued URLs in
   // `being_parsed` (their page was being parsed or extracted at the death) count one more consecutive
   // death, and every other URL of the site starts again from none (this death broke their chain).
@@ -584,6 +597,10 @@ struct StoreOptions {
   // write past it fails as a full disk does ("storage: disk full"). A size cap, and how the tests
   // fill the disk.
   int64_t max_page_count = 0;
+  // A writable Open marks as `killed` the unfinished runs that keep a heartbeat, whose last heartbeat is
+  // older than this and whose process is gone (ReapDeadRuns). Off when reap_dead_runs is false.
+  bool reap_dead_runs = true;
+  std::chrono::milliseconds dead_run_after{60'000};
 };
 
 // The schema version this build writes (PRAGMA user_version).
@@ -624,6 +641,7 @@ class SqliteStore final : public PageWriter,
   Result<FrontierCounts> CountUrls(std::string_view site) override;
   Result<std::optional<TimePoint>> NextEligible(std::string_view site) override;
   Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) override;
+  Result<int64_t> ClearWaits(std::string_view site, TimePoint now) override;
   Result<std::vector<LeasedUrl>> RecordParseDeath(std::string_view site, const std::vector<int64_t>& being_parsed,
                                                   int limit, std::string_view owner, TimePoint now,
                                                   std::chrono::milliseconds lease_for) override;
@@ -634,6 +652,13 @@ class SqliteStore final : public PageWriter,
 
   Result<int64_t> BeginRun(const RunInfo& run) override;
   Status FinishRun(int64_t run_id, const RunStats& stats) override;
+  Status Heartbeat(int64_t run_id, TimePoint now, const RunStats& so_far) override;
+  // Marks `killed` every unfinished run with a heartbeat older than `stale_after` at `now` whose
+  // process is gone: on this host (the same host name), kill(pid, 0) fails with ESRCH; on another host,
+  // staleness alone decides. Its counts become the real ones, counted from the frontier rows the run
+  // decided (frontier.run_id), its bytes stay those of the last heartbeat, and finished_at is its last
+  // heartbeat. Returns the ids marked. Open runs it (StoreOptions::reap_dead_runs).
+  Result<std::vector<int64_t>> ReapDeadRuns(TimePoint now, std::chrono::milliseconds stale_after);
 
   // The scheduler's state (sqlite_jobs.cc): tables `jobs` and `job_locks`.
   Result<std::vector<JobRecord>> ListJobs() override;

@@ -156,6 +156,19 @@ class MemoryFrontier final : public store::Frontier {
     return n;
   }
 
+  Result<int64_t> ClearWaits(std::string_view site, TimePoint now) override {
+    std::lock_guard lock(mu_);
+    int64_t n = 0;
+    for (auto& row : rows_) {
+      if (row.url.site == site && row.state == store::UrlState::kQueued && row.url.not_before > now) {
+        row.url.not_before = now;
+        row.attempts = 0;
+        ++n;
+      }
+    }
+    return n;
+  }
+
   Result<std::vector<store::LeasedUrl>> RecordParseDeath(std::string_view site,
                                                          const std::vector<int64_t>& being_parsed, int limit,
                                                          std::string_view owner, TimePoint now,

@@ -169,7 +169,7 @@ TEST_F(RecrawlTest, RevisitsAreConditionalAndCountedByWhatTheyFound) {
   EXPECT_EQ(peek.All("SELECT job, outcome, pages_new, pages_changed, pages_unchanged, pages_gone FROM crawl_runs"
                      " ORDER BY id"),
             "mfk-weekly|ok|5|0|0|0\n"
-            "mfk-weekly|ok|0|0|0|0\n"
+            "mfk-weekly|nothing due|0|0|0|0\n"
             "mfk-weekly|ok|0|1|3|1\n");
 
   // Six days later only the changed article (5.6 days) and the listing (1 day) are due.

@@ -29,7 +29,7 @@ time_zone: Asia/Tokyo
 user_agent: 'bot/1.0'
 cookies: true
 allow_private_addresses: yes
-limits: {max_depth: 3, max_pages: 500}
+limits: {max_depth: 3, max_pages: 500, max_dataset_pages: 9000}
 politeness: {delay: 0.5, concurrency: 4}
 url_normalization: {strip_params: ['utm_*', ref], sort_query: true}
 follow:
@@ -62,6 +62,7 @@ page_types:
   EXPECT_TRUE(c.allow_private_addresses);
   EXPECT_EQ(c.max_depth, 3);
   EXPECT_EQ(c.max_pages, 500);
+  EXPECT_EQ(c.max_dataset_pages, 9000);
   EXPECT_DOUBLE_EQ(c.politeness.delay_seconds, 0.5);
   EXPECT_EQ(c.politeness.concurrency, 4);
   EXPECT_EQ(c.url_normalization.strip_params, (std::vector<std::string>{"utm_*", "ref"}));
@@ -94,6 +95,7 @@ TEST(ConfigTest, Defaults) {
   EXPECT_FALSE(c.allow_private_addresses);
   EXPECT_EQ(c.max_depth, 0);
   EXPECT_EQ(c.max_pages, 0);
+  EXPECT_EQ(c.max_dataset_pages, 0);
   EXPECT_DOUBLE_EQ(c.politeness.delay_seconds, 1.0);
   EXPECT_EQ(c.politeness.concurrency, 2);
   EXPECT_EQ(c.url_normalization.strip_params, NormalizeOptions{}.strip_params);
@@ -158,6 +160,8 @@ TEST(ConfigErrorTest, Table) {
        "unknown key 'max_depht' in limits (did you mean 'max_depth'?)"},
       {"negative limit", "site: demo\nlimits: {max_pages: -1}\npage_types: [{name: x, url: /}]\n", "2:21",
        "max_pages must be at least 0, found -1"},
+      {"negative dataset limit", "site: demo\nlimits: {max_dataset_pages: -1}\npage_types: [{name: x, url: /}]\n",
+       "2:29", "max_dataset_pages must be at least 0, found -1"},
       {"zero concurrency", "site: demo\npoliteness: {concurrency: 0}\npage_types: [{name: x, url: /}]\n", "2:27",
        "concurrency must be at least 1, found 0"},
       {"delay not a number", "site: demo\npoliteness: {delay: soon}\npage_types: [{name: x, url: /}]\n", "2:21",

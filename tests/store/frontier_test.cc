@@ -16,6 +16,7 @@ namespace {
 
 using std::chrono::hours;
 using std::chrono::milliseconds;
+using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::Article;
 using testing::At;
@@ -161,6 +162,40 @@ TEST_F(FrontierTest, RetryCountsAttemptsKeepsTheErrorAndWaits) {
   auto third = store_->Lease(Request(1, t0_ + seconds(2)));
   ASSERT_EQ(third->size(), 1u);
   EXPECT_EQ((*third)[0].attempts, 1);
+}
+
+// crawl --clear-holds: waiting URLs (a retry backoff, a robots.txt hold) become due now with their
+// attempts forgotten; URLs already due, and URLs of other sites, are left as they are.
+TEST_F(FrontierTest, ClearWaitsMakesTheSitesWaitingUrlsDueNow) {
+  NewUrl other = Url("/elsewhere");
+  other.site = "xywy";
+  other.not_before = t0_ + hours(1);
+  ASSERT_TRUE(store_->AddUrls({Url("/held"), Url("/backoff"), Url("/due"), other}).ok());
+  auto leased = store_->Lease(Request(3, t0_));
+  ASSERT_EQ(leased->size(), 3u);
+  for (const LeasedUrl& l : *leased) {
+    Status s;
+    if (l.url.ends_with("/held")) s = store_->Release(l.id, "a", t0_ + hours(1));
+    if (l.url.ends_with("/backoff")) s = store_->Retry(l.id, "a", 2, t0_ + minutes(5), "network: connect");
+    if (l.url.ends_with("/due")) s = store_->Release(l.id, "a", t0_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_TRUE(store_->Lease(Request(3, t0_ + seconds(1)))->size() == 1u) << "only /due is eligible";
+  // The lease just taken goes back, due now.
+  ASSERT_TRUE(store_->RecoverLeases("mfk", t0_, /*all=*/true).ok());
+  auto cleared = store_->ClearWaits("mfk", t0_ + seconds(1));
+  ASSERT_TRUE(cleared.ok()) << cleared.status().ToString();
+  EXPECT_EQ(*cleared, 2);
+  auto now = store_->Lease(Request(5, t0_ + seconds(1)));
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->size(), 3u);
+  for (const LeasedUrl& l : *now) {
+    SCOPED_TRACE(l.url);
+    EXPECT_EQ(l.attempts, 0);
+  }
+  auto other_next = store_->NextEligible("xywy");
+  ASSERT_TRUE(other_next.ok());
+  EXPECT_EQ(**other_next, t0_ + hours(1));
 }
 
 TEST_F(FrontierTest, RecoverLeasesAfterACrash) {
