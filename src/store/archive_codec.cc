@@ -14,8 +14,6 @@ namespace {
 // A dictionary is kept only when it beats plain zstd on the held-out pages by this factor: a site
 // whose pages share nothing is not worth a dictionary's lookups.
 constexpr double kMinGain = 1.05;
-// Every eighth sample is held out of training to measure the dictionary on pages it has not seen.
-constexpr size_t kHoldOutEvery = 8;
 
 double Ratio(int64_t raw, int64_t compressed) {
   return compressed > 0 ? static_cast<double>(raw) / static_cast<double>(compressed) : 0.0;
@@ -23,27 +21,26 @@ double Ratio(int64_t raw, int64_t compressed) {
 
 }  // namespace
 
-Result<TrainedDictionary> TrainDictionary(const std::vector<std::string>& samples, size_t max_bytes, int level) {
-  if (samples.size() < kHoldOutEvery) {
-    return Status::InvalidArgument("a dictionary needs at least " + std::to_string(kHoldOutEvery) +
-                                   " sample pages, got " + std::to_string(samples.size()));
+void Sample::Add(std::string_view body) {
+  body = body.substr(0, kMaxSampleBytes);
+  bytes_ += static_cast<int64_t>(body.size());
+  if (pages() % kHoldOutEvery == kHoldOutEvery - 1) {
+    held_out_.emplace_back(body);
+    return;
   }
-  std::string joined;
-  std::vector<size_t> sizes;
-  std::vector<const std::string*> held_out;
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (i % kHoldOutEvery == kHoldOutEvery - 1) {
-      held_out.push_back(&samples[i]);
-      continue;
-    }
-    const size_t n = std::min(samples[i].size(), kMaxSampleBytes);
-    joined.append(samples[i], 0, n);
-    sizes.push_back(n);
+  joined_.append(body);
+  sizes_.push_back(body.size());
+}
+
+Result<TrainedDictionary> TrainDictionary(const Sample& sample, size_t max_bytes, int level) {
+  if (sample.pages() < Sample::kHoldOutEvery) {
+    return Status::InvalidArgument("a dictionary needs at least " + std::to_string(Sample::kHoldOutEvery) +
+                                   " sample pages, got " + std::to_string(sample.pages()));
   }
   TrainedDictionary out;
   out.dict.resize(max_bytes);
-  const size_t n = ZDICT_trainFromBuffer(out.dict.data(), out.dict.size(), joined.data(), sizes.data(),
-                                         static_cast<unsigned>(sizes.size()));
+  const size_t n = ZDICT_trainFromBuffer(out.dict.data(), out.dict.size(), sample.joined().data(),
+                                         sample.sizes().data(), static_cast<unsigned>(sample.sizes().size()));
   if (ZDICT_isError(n)) return Status::Internal(std::string("zdict: ") + ZDICT_getErrorName(n));
   out.dict.resize(n);
 
@@ -51,12 +48,12 @@ Result<TrainedDictionary> TrainDictionary(const std::vector<std::string>& sample
   if (!cdict) return Status::Internal("zstd: the trained dictionary does not load");
   ZstdCoder coder;
   int64_t raw = 0, with_dict = 0, plain = 0;
-  for (const std::string* body : held_out) {
-    auto a = coder.Compress(*body, level, cdict.get());
+  for (const std::string& body : sample.held_out()) {
+    auto a = coder.Compress(body, level, cdict.get());
     if (!a.ok()) return a.status();
-    auto b = coder.Compress(*body, level, nullptr);
+    auto b = coder.Compress(body, level, nullptr);
     if (!b.ok()) return b.status();
-    raw += static_cast<int64_t>(body->size());
+    raw += static_cast<int64_t>(body.size());
     with_dict += static_cast<int64_t>(a->size());
     plain += static_cast<int64_t>(b->size());
   }
@@ -149,6 +146,11 @@ Result<const ZSTD_CDict*> DictionaryCache::CDict(Entry& entry, int level) {
 
 // ---------------------------------------------------------------------------------------------------
 
+ArchiveCodec::ArchiveCodec(const ArchiveDictionaryOptions& options, int level) : options_(options), level_(level) {
+  options_.sample_pages = std::max(options_.sample_pages, static_cast<int>(Sample::kHoldOutEvery));
+  options_.window_pages = std::max(options_.window_pages, 1);
+}
+
 Result<std::optional<ArchiveCodec::LatestRow>> ArchiveCodec::LatestDictionary(Db& db, int64_t site_id) {
   auto q = db.Prepare(
       "SELECT id, dict_sha1, trained_ratio FROM zstd_dictionaries WHERE site_id = ?1 ORDER BY id DESC LIMIT 1");
@@ -166,8 +168,7 @@ void ArchiveCodec::Rebase(SiteState& state, const std::optional<LatestRow>& late
   state.dictionary_sha1 = latest ? latest->sha1 : std::string();
   state.trained_ratio = latest ? latest->trained_ratio : 0.0;
   state.collecting = !latest;
-  state.samples.clear();
-  state.sample_bytes = 0;
+  state.sample = {};
   state.window.clear();
   state.window_raw = state.window_compressed = 0;
   state.warned_unusable = false;
@@ -175,14 +176,13 @@ void ArchiveCodec::Rebase(SiteState& state, const std::optional<LatestRow>& late
 
 Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(Db& db, int64_t site_id, std::string_view site,
                                                            SiteState& state, const std::string& now) {
-  const int64_t pages = static_cast<int64_t>(state.samples.size());
-  const int64_t bytes = state.sample_bytes;
-  auto trained = TrainDictionary(state.samples, static_cast<size_t>(options_.max_dictionary_bytes), level_);
-  state.samples = {};  // gives the sample's memory back
-  state.sample_bytes = 0;
+  const int64_t pages = static_cast<int64_t>(state.sample.pages());
+  const int64_t bytes = state.sample.bytes();
+  auto trained = TrainDictionary(state.sample, static_cast<size_t>(options_.max_dictionary_bytes), level_);
+  state.sample = {};  // gives the sample's memory back
   if (!trained.ok() || trained->trained_ratio < trained->plain_ratio * kMinGain) {
     // Wait longer after each failure, so a site whose pages share nothing is not trained on forever.
-    state.pause_pages = static_cast<int64_t>(options_.sample_pages) * 8 << std::min(state.failed_trainings, 6);
+    state.pause_pages = (static_cast<int64_t>(options_.sample_pages) * 8) << std::min(state.failed_trainings, 6);
     ++state.failed_trainings;
     if (!trained.ok()) {
       spdlog::warn("archive: site {}: no zstd dictionary from {} pages: {}", site, pages, trained.status().ToString());
@@ -261,11 +261,10 @@ Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::stri
     if (state.pause_pages > 0) {
       --state.pause_pages;
     } else {
-      state.samples.emplace_back(body.substr(0, kMaxSampleBytes));
-      state.sample_bytes += static_cast<int64_t>(state.samples.back().size());
-      const int64_t count = static_cast<int64_t>(state.samples.size());
+      state.sample.Add(body);
+      const int64_t count = static_cast<int64_t>(state.sample.pages());
       if (count >= options_.sample_pages ||
-          (state.sample_bytes >= options_.sample_bytes && count >= static_cast<int64_t>(kHoldOutEvery))) {
+          (state.sample.bytes() >= options_.sample_bytes && count >= static_cast<int64_t>(Sample::kHoldOutEvery))) {
         auto trained = TrainAndStore(db, site_id, site, state, now);
         if (!trained.ok()) return trained.status();
       }

@@ -50,10 +50,30 @@ struct TrainedDictionary {
   double plain_ratio = 0;      // ... and with plain zstd at the same level
 };
 
-// Trains a dictionary of at most `max_bytes` with ZDICT_trainFromBuffer from `samples`, holding every
-// eighth sample out to measure it on. InvalidArgument with fewer than 8 samples; Internal with ZDICT's
-// error when it cannot train (too little or too uniform data).
-Result<TrainedDictionary> TrainDictionary(const std::vector<std::string>& samples, size_t max_bytes, int level);
+// The pages a dictionary is trained from, kept as ZDICT takes them (one buffer and the sizes), so
+// training needs no second copy. Every eighth page is held out of training to measure the dictionary
+// on pages it has not seen.
+class Sample {
+ public:
+  static constexpr size_t kHoldOutEvery = 8;
+  void Add(std::string_view body);  // counts the first kMaxSampleBytes
+  size_t pages() const { return sizes_.size() + held_out_.size(); }
+  int64_t bytes() const { return bytes_; }
+  const std::string& joined() const { return joined_; }
+  const std::vector<size_t>& sizes() const { return sizes_; }
+  const std::vector<std::string>& held_out() const { return held_out_; }
+
+ private:
+  std::string joined_;
+  std::vector<size_t> sizes_;
+  std::vector<std::string> held_out_;
+  int64_t bytes_ = 0;
+};
+
+// Trains a dictionary of at most `max_bytes` with ZDICT_trainFromBuffer from the sample's training
+// pages and measures it on its held-out ones. InvalidArgument with fewer than 8 pages; Internal with
+// ZDICT's error when it cannot train (too little or too uniform data).
+Result<TrainedDictionary> TrainDictionary(const Sample& sample, size_t max_bytes, int level);
 
 // zstd compression with and without a prepared dictionary, on contexts reused from page to page.
 class ZstdCoder {
@@ -110,7 +130,8 @@ struct CompressedBody {
 // commits with the first page that names it, or neither does.
 class ArchiveCodec {
  public:
-  ArchiveCodec(const ArchiveDictionaryOptions& options, int level) : options_(options), level_(level) {}
+  // Options out of range are brought in: a sample of at least 8 pages, a window of at least 1.
+  ArchiveCodec(const ArchiveDictionaryOptions& options, int level);
 
   // Compresses a body of site `site_id` (key `site`, for the log) for a raw_responses row written now (`now`: created_at of a
   // dictionary trained on the way). Writes a zstd_dictionaries row when this body completes a sample.
@@ -130,8 +151,7 @@ class ArchiveCodec {
     std::string dictionary_sha1;
     double trained_ratio = 0;
     bool collecting = true;       // gathering a sample to train a (new) dictionary from
-    std::vector<std::string> samples;
-    int64_t sample_bytes = 0;
+    Sample sample;
     int64_t pause_pages = 0;      // after a training that failed or did not help: pages before the next
     int failed_trainings = 0;     // in a row; each one doubles the pause
     std::deque<std::pair<int64_t, int64_t>> window;  // (raw, compressed) of the latest dictionary pages

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <random>
 #include <thread>
