@@ -99,7 +99,8 @@ int Size(const std::string& list, const std::filesystem::path& dir) {
       page.url = "http://bench" + names[i];
       page.http_status = 200;
       page.page_type = "listing";
-      page.raw = RawResponse{page.url, 200, {{"Content-Type", "text/html"}}, ReadAll(names[i]), SystemClock().Now()};
+      page.raw =
+          RawResponse{page.url, 200, {{"Content-Type", "text/html"}}, ReadAll(names[i]), SystemClock().Now()};
       page.fetched_at = page.raw->fetched_at;
       Status s = (*store)->PutPage(page);
       if (!s.ok()) {
@@ -121,12 +122,13 @@ int Size(const std::string& list, const std::filesystem::path& dir) {
       while (std::fgets(buf, sizeof buf, p)) row += buf;
       ::pclose(p);
     }
-    std::printf("%s: rows|raw bytes|blob bytes|dictionaries|dictionary bytes = %s", dictionaries ? "dict " : "plain",
-                row.c_str());
-    std::printf("%s: PutPage CPU %.2f s for %zu pages (%.1f us a page, reading the files included); peak RSS so far"
-                " %lld KB\n",
-                dictionaries ? "dict " : "plain", seconds, names.size(), seconds * 1e6 / static_cast<double>(names.size()),
-                static_cast<long long>(PeakRssKb()));
+    std::printf("%s: rows|raw bytes|blob bytes|dictionaries|dictionary bytes = %s",
+                dictionaries ? "dict " : "plain", row.c_str());
+    std::printf(
+        "%s: PutPage CPU %.2f s for %zu pages (%.1f us a page, reading the files included); peak RSS so far"
+        " %lld KB\n",
+        dictionaries ? "dict " : "plain", seconds, names.size(),
+        seconds * 1e6 / static_cast<double>(names.size()), static_cast<long long>(PeakRssKb()));
   }
   return 0;
 }
@@ -164,11 +166,12 @@ int Fixtures() {
       plain += static_cast<int64_t>(coder.Compress(pages[leave], 3, nullptr)->size());
       with_dict += static_cast<int64_t>(coder.Compress(pages[leave], 3, cdict.get())->size());
     }
-    std::printf("%s: %zu pages, %lld bytes; plain zstd -3 %lld bytes (%.2fx); leave-one-out dictionary %lld bytes"
-                " (%.2fx)\n",
-                site.path().filename().c_str(), pages.size(), static_cast<long long>(raw),
-                static_cast<long long>(plain), static_cast<double>(raw) / static_cast<double>(plain),
-                static_cast<long long>(with_dict), static_cast<double>(raw) / static_cast<double>(with_dict));
+    std::printf(
+        "%s: %zu pages, %lld bytes; plain zstd -3 %lld bytes (%.2fx); leave-one-out dictionary %lld bytes"
+        " (%.2fx)\n",
+        site.path().filename().c_str(), pages.size(), static_cast<long long>(raw),
+        static_cast<long long>(plain), static_cast<double>(raw) / static_cast<double>(plain),
+        static_cast<long long>(with_dict), static_cast<double>(raw) / static_cast<double>(with_dict));
   }
   return 0;
 }
@@ -230,12 +233,14 @@ void Decompress(benchmark::State& state, bool with_dict) {
   internal::CDictHandle cdict(ZSTD_createCDict(g_dict.data(), g_dict.size(), 3));
   internal::DDictHandle ddict(ZSTD_createDDict(g_dict.data(), g_dict.size()));
   std::vector<std::string> frames;
-  for (const auto& page : g_pages) frames.push_back(*coder.Compress(page, 3, with_dict ? cdict.get() : nullptr));
+  for (const auto& page : g_pages)
+    frames.push_back(*coder.Compress(page, 3, with_dict ? cdict.get() : nullptr));
   size_t i = 0;
   std::string out;
   for (auto _ : state) {
     const size_t k = i++ % g_pages.size();
-    benchmark::DoNotOptimize(coder.Decompress(frames[k], g_pages[k].size(), with_dict ? ddict.get() : nullptr, &out));
+    benchmark::DoNotOptimize(
+        coder.Decompress(frames[k], g_pages[k].size(), with_dict ? ddict.get() : nullptr, &out));
   }
 }
 void BM_DecompressPlain(benchmark::State& state) { Decompress(state, false); }
@@ -264,8 +269,8 @@ int Time(const std::string& list, int argc, char** argv) {
     return 3;
   }
   g_dict = trained->dict;
-  std::printf("dictionary: %zu bytes, held-out ratio %.2fx (plain %.2fx)\n", g_dict.size(), trained->trained_ratio,
-              trained->plain_ratio);
+  std::printf("dictionary: %zu bytes, held-out ratio %.2fx (plain %.2fx)\n", g_dict.size(),
+              trained->trained_ratio, trained->plain_ratio);
   benchmark::RegisterBenchmark("BM_CompressOneShot", BM_CompressOneShot);
   benchmark::RegisterBenchmark("BM_CompressPlain", BM_CompressPlain);
   benchmark::RegisterBenchmark("BM_CompressDictionary", BM_CompressDictionary);

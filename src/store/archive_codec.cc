@@ -81,9 +81,10 @@ Result<std::string> ZstdCoder::Compress(std::string_view body, int level, const 
 bool ZstdCoder::Decompress(std::string_view frame, size_t size, const ZSTD_DDict* dict, std::string* out) {
   if (!dctx_) return false;
   out->resize(size);
-  const size_t n = dict ? ZSTD_decompress_usingDDict(dctx_.get(), out->data(), out->size(), frame.data(),
-                                                     frame.size(), dict)
-                        : ZSTD_decompressDCtx(dctx_.get(), out->data(), out->size(), frame.data(), frame.size());
+  const size_t n =
+      dict ? ZSTD_decompress_usingDDict(dctx_.get(), out->data(), out->size(), frame.data(), frame.size(),
+                                        dict)
+           : ZSTD_decompressDCtx(dctx_.get(), out->data(), out->size(), frame.data(), frame.size());
   return !ZSTD_isError(n) && n == size;
 }
 
@@ -146,14 +147,16 @@ Result<const ZSTD_CDict*> DictionaryCache::CDict(Entry& entry, int level) {
 
 // ---------------------------------------------------------------------------------------------------
 
-ArchiveCodec::ArchiveCodec(const ArchiveDictionaryOptions& options, int level) : options_(options), level_(level) {
+ArchiveCodec::ArchiveCodec(const ArchiveDictionaryOptions& options, int level)
+    : options_(options), level_(level) {
   options_.sample_pages = std::max(options_.sample_pages, static_cast<int>(Sample::kHoldOutEvery));
   options_.window_pages = std::max(options_.window_pages, 1);
 }
 
 Result<std::optional<ArchiveCodec::LatestRow>> ArchiveCodec::LatestDictionary(Db& db, int64_t site_id) {
   auto q = db.Prepare(
-      "SELECT id, dict_sha1, trained_ratio FROM zstd_dictionaries WHERE site_id = ?1 ORDER BY id DESC LIMIT 1");
+      "SELECT id, dict_sha1, trained_ratio FROM zstd_dictionaries WHERE site_id = ?1 ORDER BY id DESC LIMIT "
+      "1");
   if (!q.ok()) return q.status();
   q->Bind(1, site_id);
   if (!q->Step()) {
@@ -182,13 +185,17 @@ Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(Db& db, int64_t site_
   state.sample = {};  // gives the sample's memory back
   if (!trained.ok() || trained->trained_ratio < trained->plain_ratio * kMinGain) {
     // Wait longer after each failure, so a site whose pages share nothing is not trained on forever.
-    state.pause_pages = (static_cast<int64_t>(options_.sample_pages) * 8) << std::min(state.failed_trainings, 6);
+    state.pause_pages = (static_cast<int64_t>(options_.sample_pages) * 8)
+                        << std::min(state.failed_trainings, 6);
     ++state.failed_trainings;
     if (!trained.ok()) {
-      spdlog::warn("archive: site {}: no zstd dictionary from {} pages: {}", site, pages, trained.status().ToString());
+      spdlog::warn("archive: site {}: no zstd dictionary from {} pages: {}", site, pages,
+                   trained.status().ToString());
     } else {
-      spdlog::info("archive: site {}: a zstd dictionary from {} pages compresses {:.2f}x, plain zstd {:.2f}x: not kept",
-                   site, pages, trained->trained_ratio, trained->plain_ratio);
+      spdlog::info(
+          "archive: site {}: a zstd dictionary from {} pages compresses {:.2f}x, plain zstd {:.2f}x: not "
+          "kept",
+          site, pages, trained->trained_ratio, trained->plain_ratio);
     }
     return std::optional<int64_t>();
   }
@@ -212,9 +219,10 @@ Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(Db& db, int64_t site_
                              site_id, id));
   auto entry = cache_.Put(id, sha1, std::move(trained->dict));
   if (!entry.ok()) return entry.status();
-  spdlog::info("archive: site {}: zstd dictionary {} trained from {} pages ({} bytes): {:.2f}x on held-out pages,"
-               " plain zstd {:.2f}x",
-               site, id, pages, bytes, trained->trained_ratio, trained->plain_ratio);
+  spdlog::info(
+      "archive: site {}: zstd dictionary {} trained from {} pages ({} bytes): {:.2f}x on held-out pages,"
+      " plain zstd {:.2f}x",
+      site, id, pages, bytes, trained->trained_ratio, trained->plain_ratio);
   Rebase(state, LatestRow{id, sha1, trained->trained_ratio});
   state.failed_trainings = 0;
   return std::optional<int64_t>(id);
@@ -232,16 +240,17 @@ void ArchiveCodec::Measure(SiteState& state, std::string_view site, size_t raw, 
   if (state.window.size() < static_cast<size_t>(options_.window_pages)) return;
   const double ratio = Ratio(state.window_raw, state.window_compressed);
   if (ratio >= state.trained_ratio * (1.0 - options_.retrain_drop)) return;
-  spdlog::info("archive: site {}: the latest {} pages compress {:.2f}x with zstd dictionary {}, trained at {:.2f}x:"
-               " collecting a sample for a new one",
-               site, state.window.size(), ratio, state.dictionary_id, state.trained_ratio);
+  spdlog::info(
+      "archive: site {}: the latest {} pages compress {:.2f}x with zstd dictionary {}, trained at {:.2f}x:"
+      " collecting a sample for a new one",
+      site, state.window.size(), ratio, state.dictionary_id, state.trained_ratio);
   state.collecting = true;
   state.window.clear();
   state.window_raw = state.window_compressed = 0;
 }
 
-Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::string_view site, std::string_view body,
-                                              const std::string& now) {
+Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::string_view site,
+                                              std::string_view body, const std::string& now) {
   CompressedBody out;
   if (!options_.enabled) {
     auto frame = coder_.Compress(body, level_, nullptr);
@@ -263,8 +272,8 @@ Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::stri
     } else {
       state.sample.Add(body);
       const int64_t count = static_cast<int64_t>(state.sample.pages());
-      if (count >= options_.sample_pages ||
-          (state.sample.bytes() >= options_.sample_bytes && count >= static_cast<int64_t>(Sample::kHoldOutEvery))) {
+      if (count >= options_.sample_pages || (state.sample.bytes() >= options_.sample_bytes &&
+                                             count >= static_cast<int64_t>(Sample::kHoldOutEvery))) {
         auto trained = TrainAndStore(db, site_id, site, state, now);
         if (!trained.ok()) return trained.status();
       }
@@ -316,8 +325,9 @@ Result<std::string> ArchiveCodec::Decompress(Db& db, int64_t row_id, std::string
   }
   std::string out;
   if (!coder_.Decompress(frame, static_cast<size_t>(size), ddict, &out)) {
-    return Status::Corruption(what + " does not decompress" +
-                              (dictionary_id ? " with zstd dictionary " + std::to_string(*dictionary_id) : ""));
+    return Status::Corruption(
+        what + " does not decompress" +
+        (dictionary_id ? " with zstd dictionary " + std::to_string(*dictionary_id) : ""));
   }
   return out;
 }

@@ -45,9 +45,9 @@ inline constexpr size_t kMaxSampleBytes = 128 << 10;
 
 // A trained dictionary and how it did on the sample pages held out of its training.
 struct TrainedDictionary {
-  std::string dict;            // the ZDICT dictionary (zstd's format, with its entropy tables)
-  double trained_ratio = 0;    // raw/compressed bytes of the held-out pages with the dictionary
-  double plain_ratio = 0;      // ... and with plain zstd at the same level
+  std::string dict;          // the ZDICT dictionary (zstd's format, with its entropy tables)
+  double trained_ratio = 0;  // raw/compressed bytes of the held-out pages with the dictionary
+  double plain_ratio = 0;    // ... and with plain zstd at the same level
 };
 
 // The pages a dictionary is trained from, kept as ZDICT takes them (one buffer and the sizes), so
@@ -96,10 +96,10 @@ class DictionaryCache {
  public:
   static constexpr size_t kMaxEntries = 8;
   struct Entry {
-    std::string sha1;      // hex SHA-1 of the dictionary bytes (zstd_dictionaries.dict_sha1)
-    std::string dict;      // the bytes, for a CDict created on first compression
+    std::string sha1;  // hex SHA-1 of the dictionary bytes (zstd_dictionaries.dict_sha1)
+    std::string dict;  // the bytes, for a CDict created on first compression
     DDictHandle ddict;
-    CDictHandle cdict;     // created at `cdict_level` when first needed
+    CDictHandle cdict;  // created at `cdict_level` when first needed
     int cdict_level = 0;
     uint64_t last_used = 0;
   };
@@ -133,8 +133,9 @@ class ArchiveCodec {
   // Options out of range are brought in: a sample of at least 8 pages, a window of at least 1.
   ArchiveCodec(const ArchiveDictionaryOptions& options, int level);
 
-  // Compresses a body of site `site_id` (key `site`, for the log) for a raw_responses row written now (`now`: created_at of a
-  // dictionary trained on the way). Writes a zstd_dictionaries row when this body completes a sample.
+  // Compresses a body of site `site_id` (key `site`, for the log) for a raw_responses row written now (`now`:
+  // created_at of a dictionary trained on the way). Writes a zstd_dictionaries row when this body completes a
+  // sample.
   Result<CompressedBody> Compress(Db& db, int64_t site_id, std::string_view site, std::string_view body,
                                   const std::string& now);
   // The body of raw_responses row `row_id`: `frame` holding `size` bytes, compressed with dictionary
@@ -150,10 +151,10 @@ class ArchiveCodec {
     int64_t dictionary_id = 0;  // 0: none
     std::string dictionary_sha1;
     double trained_ratio = 0;
-    bool collecting = true;       // gathering a sample to train a (new) dictionary from
+    bool collecting = true;  // gathering a sample to train a (new) dictionary from
     Sample sample;
-    int64_t pause_pages = 0;      // after a training that failed or did not help: pages before the next
-    int failed_trainings = 0;     // in a row; each one doubles the pause
+    int64_t pause_pages = 0;   // after a training that failed or did not help: pages before the next
+    int failed_trainings = 0;  // in a row; each one doubles the pause
     std::deque<std::pair<int64_t, int64_t>> window;  // (raw, compressed) of the latest dictionary pages
     int64_t window_raw = 0;
     int64_t window_compressed = 0;
@@ -167,8 +168,8 @@ class ArchiveCodec {
   Result<std::optional<LatestRow>> LatestDictionary(Db& db, int64_t site_id);
   void Rebase(SiteState& state, const std::optional<LatestRow>& latest);
   // Trains from the state's sample and, when the dictionary helps, writes its row and returns its id.
-  Result<std::optional<int64_t>> TrainAndStore(Db& db, int64_t site_id, std::string_view site, SiteState& state,
-                                               const std::string& now);
+  Result<std::optional<int64_t>> TrainAndStore(Db& db, int64_t site_id, std::string_view site,
+                                               SiteState& state, const std::string& now);
   // Adds a page compressed with the site's dictionary to the moving ratio; starts a new sample when
   // the ratio has degraded.
   void Measure(SiteState& state, std::string_view site, size_t raw, size_t compressed);

@@ -17,7 +17,8 @@ namespace {
 
 TEST(ReextractDictionaryTest, EveryArchivedPageIsReadBackWithAndWithoutDictionaries) {
   auto program = hc::testing::LoadProgram("mfk");
-  const std::string article = hc::testing::ReadFile(hc::testing::FixturesDir() / "sites" / "mfk" / "article.html");
+  const std::string article =
+      hc::testing::ReadFile(hc::testing::FixturesDir() / "sites" / "mfk" / "article.html");
   hc::testing::TempDir dir;
   const auto db = dir / "archive.db";
   TimePoint fetched{};

@@ -31,24 +31,26 @@ using testing::Peek;
 // redesigns) around text of its own, so a dictionary has something to learn and a redesign something to
 // lose.
 std::string PortalPage(int n, char style) {
-  static const char* kWords[] = {"高血压", "糖尿病", "饮食", "运动", "睡眠", "检查", "医生", "建议", "治疗",
-                                 "症状", "注意", "患者", "药物", "复查", "血糖", "心率"};
+  static const char* kWords[] = {"高血压", "糖尿病", "饮食", "运动", "睡眠", "检查", "医生", "建议",
+                                 "治疗",   "症状",   "注意", "患者", "药物", "复查", "血糖", "心率"};
   std::mt19937 layout_rng(static_cast<unsigned>(style));
   std::string layout;
   for (int i = 0; i < 400; ++i) {
-    layout += ".c" + std::to_string(layout_rng() % 100000) + "{color:#" + std::to_string(layout_rng() % 999999) +
-              "}\n";
+    layout += ".c" + std::to_string(layout_rng() % 100000) + "{color:#" +
+              std::to_string(layout_rng() % 999999) + "}\n";
   }
   std::mt19937 text_rng(static_cast<unsigned>(n) * 7919u + static_cast<unsigned>(style));
   std::string text;
   for (int i = 0; i < 300; ++i) text += kWords[text_rng() % 16] + std::to_string(text_rng() % 100);
   return "<!doctype html><html><head><style>" + layout + "</style></head><body><h1>第" + std::to_string(n) +
-         "篇</h1><p>" + text + "</p><script>window.__STATE__={id:" + std::to_string(n) + "}</script></body></html>";
+         "篇</h1><p>" + text + "</p><script>window.__STATE__={id:" + std::to_string(n) +
+         "}</script></body></html>";
 }
 
 PageObservation ArchivedPage(const std::string& site, int n, char style, const std::string& when) {
   auto page = Page("https://" + site + ".example/p/" + std::to_string(n) + ".html", when, Json(), site);
-  page.raw = RawResponse{page.url, 200, {{"Content-Type", "text/html"}}, PortalPage(n, style), page.fetched_at};
+  page.raw =
+      RawResponse{page.url, 200, {{"Content-Type", "text/html"}}, PortalPage(n, style), page.fetched_at};
   return page;
 }
 
@@ -118,14 +120,17 @@ TEST_F(ArchiveDictionaryTest, TrainsOnceTheSampleIsCompleteAndEveryRowNamesWhatI
             HexLower(Sha1(peek.Text("SELECT dict FROM zstd_dictionaries"))));
   // The 16th page completed the sample and is the first one compressed with the dictionary.
   EXPECT_EQ(peek.Int("SELECT count(*) FROM raw_responses WHERE dictionary_id IS NULL"), 15);
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM raw_responses WHERE dictionary_id = (SELECT id FROM zstd_dictionaries)"),
-            45);
+  EXPECT_EQ(
+      peek.Int("SELECT count(*) FROM raw_responses WHERE dictionary_id = (SELECT id FROM zstd_dictionaries)"),
+      45);
   EXPECT_EQ(peek.Int("SELECT min(id) FROM raw_responses WHERE dictionary_id IS NOT NULL"), 16);
   // The dictionary pays: its rows are far smaller than plain frames of pages of the same size.
-  const int64_t plain = peek.Int("SELECT sum(length(body)) * 1000 / sum(body_size) FROM raw_responses"
-                                 " WHERE dictionary_id IS NULL");
-  const int64_t with_dict = peek.Int("SELECT sum(length(body)) * 1000 / sum(body_size) FROM raw_responses"
-                                     " WHERE dictionary_id IS NOT NULL");
+  const int64_t plain = peek.Int(
+      "SELECT sum(length(body)) * 1000 / sum(body_size) FROM raw_responses"
+      " WHERE dictionary_id IS NULL");
+  const int64_t with_dict = peek.Int(
+      "SELECT sum(length(body)) * 1000 / sum(body_size) FROM raw_responses"
+      " WHERE dictionary_id IS NOT NULL");
   EXPECT_LT(with_dict * 2, plain) << "per mille of the raw size: " << with_dict << " against " << plain;
   EXPECT_EQ(peek.Int("SELECT trained_ratio > 2 * plain_ratio FROM zstd_dictionaries"), 1)
       << peek.All("SELECT trained_ratio, plain_ratio FROM zstd_dictionaries");
@@ -207,7 +212,8 @@ TEST_F(ArchiveDictionaryTest, RetrainsWhenTheMovingRatioFallsAndKeepsEveryDictio
   // Page n is row n + 1. Layout B starts at page 40; the window sees the drop within 16 pages of B, the
   // next 16 pages are the new sample (still compressed with the first dictionary), and the page that
   // completes it is the first with the second.
-  const int64_t switched = peek.Int("SELECT min(id) FROM raw_responses WHERE dictionary_id = " + std::to_string(second));
+  const int64_t switched =
+      peek.Int("SELECT min(id) FROM raw_responses WHERE dictionary_id = " + std::to_string(second));
   EXPECT_GE(switched, 41 + 16);
   EXPECT_LE(switched, 41 + 16 + 15);
   EXPECT_EQ(peek.Int("SELECT count(*) FROM raw_responses WHERE dictionary_id = " + std::to_string(first)),
@@ -222,16 +228,17 @@ TEST_F(ArchiveDictionaryTest, RetrainsWhenTheMovingRatioFallsAndKeepsEveryDictio
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
   sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
-  EXPECT_EQ(sqlite3_exec(db, ("DELETE FROM zstd_dictionaries WHERE id = " + std::to_string(first)).c_str(), nullptr,
-                         nullptr, nullptr),
+  EXPECT_EQ(sqlite3_exec(db, ("DELETE FROM zstd_dictionaries WHERE id = " + std::to_string(first)).c_str(),
+                         nullptr, nullptr, nullptr),
             SQLITE_CONSTRAINT);
   sqlite3_close(db);
 
   // Once no row names the first dictionary, the next training deletes it; the second, still named, stays.
   Sql("DELETE FROM raw_responses WHERE dictionary_id = " + std::to_string(first));
   for (auto it = put.begin(); it != put.end();) {
-    it = Peek(path()).Int("SELECT count(*) FROM raw_responses WHERE url = '" + it->first + "'") ? std::next(it)
-                                                                                                  : put.erase(it);
+    it = Peek(path()).Int("SELECT count(*) FROM raw_responses WHERE url = '" + it->first + "'")
+             ? std::next(it)
+             : put.erase(it);
   }
   Open();
   for (int n = 120; n < 200; ++n) {  // another redesign: a third dictionary
@@ -350,7 +357,8 @@ TEST(ArchiveDictionaryCrashTest, KillingTheWriterWhileTrainingLeavesEveryRowRead
     if (!store.ok()) ::_exit(2);
     // A new site every 20 pages: a training every 20 pages.
     for (int n = 0;; ++n) {
-      auto page = ArchivedPage("site" + std::to_string(n / 20), n, n / 20 % 2 ? 'A' : 'B', "2026-03-01T01:00:00Z");
+      auto page =
+          ArchivedPage("site" + std::to_string(n / 20), n, n / 20 % 2 ? 'A' : 'B', "2026-03-01T01:00:00Z");
       if (!(*store)->PutPage(page).ok()) ::_exit(3);
     }
   }
@@ -384,9 +392,12 @@ TEST(ArchiveDictionaryCrashTest, KillingTheWriterWhileTrainingLeavesEveryRowRead
     EXPECT_EQ(got->response.body, PortalPage(n, n / 20 % 2 ? 'A' : 'B'));
   }
   // And the writer goes on from there, training the cut-off site's dictionary again if it was lost.
-  const int64_t last = peek.Int("SELECT max(CAST(substr(url, instr(url, '/p/') + 3) AS INTEGER)) FROM raw_responses");
+  const int64_t last =
+      peek.Int("SELECT max(CAST(substr(url, instr(url, '/p/') + 3) AS INTEGER)) FROM raw_responses");
   for (int n = static_cast<int>(last) + 1; n < static_cast<int>(last) + 41; ++n) {
-    ASSERT_TRUE((*store)->PutPage(ArchivedPage("site" + std::to_string(n / 20), n, 'A', "2026-03-01T01:00:00Z")).ok());
+    ASSERT_TRUE((*store)
+                    ->PutPage(ArchivedPage("site" + std::to_string(n / 20), n, 'A', "2026-03-01T01:00:00Z"))
+                    .ok());
   }
   ASSERT_TRUE((*store)->Flush().ok());
   EXPECT_TRUE((*store)->CheckIntegrity().ok());
