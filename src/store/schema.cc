@@ -320,12 +320,32 @@ CREATE INDEX frontier_parse_deaths ON frontier(site) WHERE parse_deaths > 0;
 // current while it runs, so that the next process that opens the database for writing can tell a run
 // whose process died (marked `killed`) from one still running. `frontier.run_id` is the run that gave
 // the URL its final state: the killed run's real counts are counted from it.
+// Also in version 7: a smaller raw archive (issue 12 point 7). Pages of one portal share most of their bytes,
+// so each site's bodies are compressed with a zstd dictionary trained from the site's own pages
+// (docs/schema.md, "zstd_dictionaries"). A raw_responses row names the dictionary its body needs; NULL
+// (every row written before) is a plain zstd frame. The reference without ON DELETE keeps a
+// dictionary while any row names it (foreign keys are on); the partial index makes "does a row name
+// it" cheap for the clean-up after a retraining.
 constexpr std::string_view kV7 = R"sql(
 ALTER TABLE crawl_runs ADD COLUMN heartbeat_at INTEGER;
 ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
 ALTER TABLE crawl_runs ADD COLUMN host TEXT;
 ALTER TABLE frontier ADD COLUMN run_id INTEGER;
 CREATE INDEX crawl_runs_running ON crawl_runs(heartbeat_at) WHERE finished_at IS NULL;
+CREATE TABLE zstd_dictionaries (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  site_id       INTEGER NOT NULL REFERENCES sites(id),
+  created_at    TEXT NOT NULL,
+  dict          BLOB NOT NULL,
+  dict_sha1     TEXT NOT NULL,
+  sample_pages  INTEGER NOT NULL,
+  sample_bytes  INTEGER NOT NULL,
+  trained_ratio REAL NOT NULL,
+  plain_ratio   REAL NOT NULL
+);
+CREATE INDEX zstd_dictionaries_site ON zstd_dictionaries(site_id, id);
+ALTER TABLE raw_responses ADD COLUMN dictionary_id INTEGER REFERENCES zstd_dictionaries(id);
+CREATE INDEX raw_responses_dictionary ON raw_responses(dictionary_id) WHERE dictionary_id IS NOT NULL;
 )sql";
 
 }  // namespace
@@ -340,7 +360,7 @@ const std::vector<Migration>& Migrations() {
       {4, "crawl frontier with revisit state; crawl_runs: job and change counts", kV4},
       {5, "scheduler: jobs, job_locks; crawl_runs indexed by job", kV5},
       {6, "limits and poison pages: pages.notes, pages.links_dropped, frontier.parse_deaths", kV6},
-      {7, "ops: run heartbeats: crawl_runs.heartbeat_at, pid, host; frontier.run_id", kV7},
+      {7, "run heartbeats (crawl_runs.heartbeat_at, pid, host; frontier.run_id) and per-site zstd dictionaries of the raw archive (zstd_dictionaries, raw_responses.dictionary_id)", kV7},
   };
   return migrations;
 }

@@ -2,7 +2,6 @@
 // archive and crawl runs. How records map to rows is documented table by table in docs/schema.md.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <filesystem>
 #include <optional>
@@ -94,7 +93,7 @@ class PageWrite {
   PageWrite(Db& db, const PageObservation& page, std::string now, int64_t seq)
       : db_(db), page_(page), now_(std::move(now)), seq_(seq) {}
 
-  Status Run(int raw_versions, int zstd_level);
+  Status Run(int raw_versions, internal::ArchiveCodec& archive);
 
  private:
   Status UpsertSite();
@@ -111,7 +110,7 @@ class PageWrite {
                                int64_t anon_ordinal, const Json& record, const char* text_field,
                                bool from_page);
   Status RecordViews();
-  Status ArchiveRaw(int raw_versions, int zstd_level);
+  Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
     return page_.url_key_of ? page_.url_key_of(url) : url;
   }
@@ -125,7 +124,7 @@ class PageWrite {
   std::string fetched_;
 };
 
-Status PageWrite::Run(int raw_versions, int zstd_level) {
+Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   fetched_ = FormatUtc(page_.fetched_at);
   HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
@@ -212,7 +211,7 @@ Status PageWrite::Run(int raw_versions, int zstd_level) {
   }
   if (changed) HC_RETURN_IF_ERROR(WriteRecords());
   if (ok) HC_RETURN_IF_ERROR(RecordViews());
-  if (page_.raw && raw_versions > 0) HC_RETURN_IF_ERROR(ArchiveRaw(raw_versions, zstd_level));
+  if (page_.raw && raw_versions > 0) HC_RETURN_IF_ERROR(ArchiveRaw(raw_versions, archive));
   return Status::Ok();
 }
 
@@ -537,7 +536,7 @@ Status PageWrite::RecordViews() {
   return Status::Ok();
 }
 
-Status PageWrite::ArchiveRaw(int raw_versions, int zstd_level) {
+Status PageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive) {
   const RawResponse& raw = *page_.raw;
   const std::string fetched = FormatUtc(raw.fetched_at);
   const std::string sha = HexLower(Sha1(raw.body));
@@ -569,17 +568,14 @@ Status PageWrite::ArchiveRaw(int raw_versions, int zstd_level) {
     HC_RETURN_IF_ERROR(q->status());
     if (duplicate) return Status::Ok();
   }
-  std::string compressed(ZSTD_compressBound(raw.body.size()), '\0');
-  size_t n = ZSTD_compress(compressed.data(), compressed.size(), raw.body.data(), raw.body.size(),
-                           zstd_level);
-  if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-  compressed.resize(n);
+  auto compressed = archive.Compress(db_, site_id_, page_.site, raw.body, now_);
+  if (!compressed.ok()) return compressed.status();
   HC_RETURN_IF_ERROR(Execute(
       db_,
       "INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
-      " body_sha1) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-      page_id_, raw.url, fetched, raw.status, internal::DumpJson(headers), Blob{compressed},
-      static_cast<int64_t>(raw.body.size()), sha));
+      " body_sha1, dictionary_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+      page_id_, raw.url, fetched, raw.status, internal::DumpJson(headers), Blob{compressed->frame},
+      static_cast<int64_t>(raw.body.size()), sha, compressed->dictionary_id));
   return Execute(db_,
                  "DELETE FROM raw_responses WHERE page_id = ?1 AND id NOT IN (SELECT id FROM raw_responses"
                  " WHERE page_id = ?1 ORDER BY fetched_at DESC, id DESC LIMIT ?2)",
@@ -694,6 +690,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   rep->options = options;
   rep->clock = options.clock ? options.clock : &rep->system_clock;
   rep->path = path.string();
+  rep->archive = std::make_unique<internal::ArchiveCodec>(options.dictionaries, options.zstd_level);
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(rep)));
   if (!options.read_only && options.reap_dead_runs) {
     // A dead run left unfinished would read as running forever. Not being able to tell is no reason to
@@ -728,7 +725,7 @@ Status WritePage(SqliteStore::Rep& rep, const PageObservation& page) {
   auto seq = rep.db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
   if (!seq.ok()) return seq.status();
   PageWrite write(*rep.db, page, FormatUtc(rep.clock->Now()), *seq);
-  return write.Run(rep.options.raw_versions, rep.options.zstd_level);
+  return write.Run(rep.options.raw_versions, *rep.archive);
 }
 
 Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s) {
@@ -798,9 +795,9 @@ Result<std::vector<int64_t>> SqliteStore::ListRawResponses(const RawQuery& query
 
 Result<ArchivedResponse> SqliteStore::GetRawResponse(int64_t id) {
   auto q = rep_->db->Prepare(
-      "SELECT s.key, r.url, r.fetched_at, r.http_status, r.headers, r.body, r.body_size"
-      " FROM raw_responses r JOIN pages p ON p.id = r.page_id JOIN sites s ON s.id = p.site_id"
-      " WHERE r.id = ?1");
+      "SELECT s.key, r.url, r.fetched_at, r.http_status, r.headers, r.body, r.body_size, r.dictionary_id,"
+      " d.dict_sha1 FROM raw_responses r JOIN pages p ON p.id = r.page_id JOIN sites s ON s.id = p.site_id"
+      " LEFT JOIN zstd_dictionaries d ON d.id = r.dictionary_id WHERE r.id = ?1");
   if (!q.ok()) return q.status();
   q->Bind(1, id);
   if (!q->Step()) {
@@ -823,14 +820,9 @@ Result<ArchivedResponse> SqliteStore::GetRawResponse(int64_t id) {
       }
     }
   }
-  const std::string compressed = q->Text(5);
-  const int64_t size = q->Int(6);
-  out.response.body.resize(static_cast<size_t>(size));
-  size_t n = ZSTD_decompress(out.response.body.data(), out.response.body.size(), compressed.data(),
-                             compressed.size());
-  if (ZSTD_isError(n) || static_cast<int64_t>(n) != size) {
-    return Status::Corruption("archived response " + std::to_string(id) + " does not decompress");
-  }
+  auto body = rep_->archive->Decompress(*rep_->db, id, q->Text(5), q->Int(6), q->OptInt(7), q->OptText(8));
+  if (!body.ok()) return body.status();
+  out.response.body = std::move(*body);
   return out;
 }
 

@@ -120,8 +120,9 @@ class RawArchive {
   virtual ~RawArchive() = default;
   // Ids of the archived responses that match, oldest fetch first.
   virtual Result<std::vector<int64_t>> ListRawResponses(const RawQuery& query) = 0;
-  // One archived response, its body decompressed. NotFound for an unknown id; Corruption when the
-  // stored body does not decompress.
+  // One archived response, its body decompressed (with the zstd dictionary its row names, if any).
+  // NotFound for an unknown id; Corruption when the stored body does not decompress, or the dictionary
+  // it needs is missing or damaged (the error names the response and the dictionary).
   virtual Result<ArchivedResponse> GetRawResponse(int64_t id) = 0;
 };
 
@@ -582,6 +583,20 @@ class Frontier {
 // The SQLite backend
 // ---------------------------------------------------------------------------------------------------
 
+// How the raw archive compresses a site's bodies with a zstd dictionary trained from the site's own
+// pages (docs/schema.md, "zstd_dictionaries": the sample, the retraining rule).
+struct ArchiveDictionaryOptions {
+  bool enabled = true;              // false: every body is a plain zstd frame, as before schema 7
+  int sample_pages = 128;           // a site's dictionary is trained from this many of its archived bodies
+  int64_t sample_bytes = 8 << 20;   // ... or fewer, once they add up to this (each counts up to 128 KiB)
+  int64_t max_dictionary_bytes = 112 << 10;
+  // The moving ratio: raw over compressed bytes of the site's latest `window_pages` bodies compressed
+  // with its dictionary. Once it falls more than `retrain_drop` below the ratio the dictionary had on
+  // held-out sample pages at training time, a new sample is collected and a new dictionary trained.
+  int window_pages = 256;
+  double retrain_drop = 0.2;
+};
+
 struct StoreOptions {
   bool read_only = false;     // open for reading only (stats); writes then fail
   bool create = true;         // create the file when missing (with read_only: never)
@@ -592,6 +607,7 @@ struct StoreOptions {
   std::chrono::milliseconds batch_max_age{2000};
   int raw_versions = 1;       // archived responses kept per page; 0 archives nothing
   int zstd_level = 3;
+  ArchiveDictionaryOptions dictionaries{};
   const Clock* clock = nullptr;  // for updated_at; the system clock when null
   // PRAGMA max_page_count when above 0: the file grows to at most this many pages (4 KiB each), and a
   // write past it fails as a full disk does ("storage: disk full"). A size cap, and how the tests

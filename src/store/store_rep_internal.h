@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "store/archive_codec_internal.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 
@@ -21,6 +22,7 @@ struct SqliteStore::Rep {
   SystemClock system_clock;
   const Clock* clock = nullptr;
   std::string path;
+  std::unique_ptr<internal::ArchiveCodec> archive;  // compresses and reads raw_responses bodies
   bool in_batch = false;
   int pages_in_batch = 0;
   std::chrono::steady_clock::time_point batch_started{};
