@@ -4,6 +4,7 @@
 //
 //   schedule add NAME --site S --cron EXPR [--time-zone TZ] [--missed skip|run_once] [--max-pages N]
 //                [--recrawl due|all] [--export PATH [--export-format jsonl|csv]] [--paused]
+//                [--start-url URL ...] [--delay SECONDS] [--concurrency N] [--sitemap URL ... | --no-sitemaps]
 //   schedule load FILE           loads a jobs file: its jobs are added or updated, and jobs loaded from
 //                                the same file before but no longer in it are removed
 //   schedule list [--json]       every job: schedule, state, where it came from, its next run
@@ -27,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/command.h"
@@ -52,6 +54,11 @@ struct ScheduleArgs {
   std::string export_path;
   std::string export_format;
   bool paused = false;
+  std::vector<std::string> start_urls;
+  double delay = -1;
+  int concurrency = 0;
+  std::vector<std::string> sitemaps;
+  bool no_sitemaps = false;
   std::string file;
   bool json = false;
   bool all = false;
@@ -164,6 +171,25 @@ int RunAdd(const ScheduleArgs& args, const CommandContext& ctx) {
     spdlog::error("schedule add: --export-format needs --export PATH");
     return kExitUsage;
   }
+
+  for (const auto& [flag, urls] : {std::pair{"--start-url", &args.start_urls}, std::pair{"--sitemap", &args.sitemaps}}) {
+    for (const std::string& url : *urls) {
+      Status usable = schedule::CheckJobUrl(url);
+      if (!usable.ok()) {
+        spdlog::error("schedule add: {}: {}", flag, usable.message());
+        return kExitUsage;
+      }
+    }
+  }
+  if (args.no_sitemaps && !args.sitemaps.empty()) {
+    spdlog::error("schedule add: --sitemap and --no-sitemaps exclude each other");
+    return kExitUsage;
+  }
+  job.options.start_urls = args.start_urls;
+  if (args.delay >= 0) job.options.delay_seconds = args.delay;
+  if (args.concurrency > 0) job.options.concurrency = args.concurrency;
+  if (!args.sitemaps.empty()) job.options.sitemaps = args.sitemaps;
+  job.options.read_sitemaps = !args.no_sitemaps;
 
   auto store = OpenDb(args.db, /*create=*/true);
   if (!store.ok()) return StorageExit(store.status());
@@ -429,6 +455,13 @@ void RegisterSchedule(CLI::App& app, CommandContext& ctx) {
   add->add_option("--export-format", args->export_format, "jsonl or csv (default: from the --export extension)")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   add->add_flag("--paused", args->paused, "Add the job paused");
+  add->add_option("--start-url", args->start_urls, "Start here instead of the config's start_urls (repeatable)");
+  add->add_option("--delay", args->delay, "Seconds between requests to a host (default: config)")
+      ->check(CLI::Range(0.0, schedule::kMaxJobDelaySeconds));
+  add->add_option("--concurrency", args->concurrency, "Requests in flight per host (default: config)")
+      ->check(CLI::Range(1, schedule::kMaxJobConcurrency));
+  add->add_option("--sitemap", args->sitemaps, "Read this sitemap instead of the config's (repeatable)");
+  add->add_flag("--no-sitemaps", args->no_sitemaps, "Read no sitemaps (neither the config's nor robots.txt's)");
 
   CLI::App* load = schedule->add_subcommand("load", "Load a jobs file (jobs.yaml) into the database");
   load->add_option("file", args->file, "The jobs file")->required()->check(CLI::ExistingFile);

@@ -117,7 +117,18 @@ struct JobOptions {
   std::optional<int> max_pages;  // absent: the site config's limit; 0: unlimited
   RecrawlPolicy recrawl = RecrawlPolicy::kDue;
   std::optional<ExportSpec> export_to;  // absent: no export after the run
+  // The crawl's own settings; absent or empty: the site config's (CrawlOptionsFor).
+  std::vector<std::string> start_urls;               // replace the config's start_urls
+  std::optional<double> delay_seconds;               // between requests to one host: 0 to kMaxJobDelaySeconds
+  std::optional<int> concurrency;                    // transfers in flight per host: 1 to kMaxJobConcurrency
+  std::optional<std::vector<std::string>> sitemaps;  // replace the config's sitemaps
+  bool read_sitemaps = true;                         // false (`sitemaps: false`): no sitemaps, not even robots.txt's
 };
+
+// Bounds of the job keys above, as `crawl`'s options have them.
+inline constexpr double kMaxJobDelaySeconds = 3600;
+inline constexpr int kMaxJobConcurrency = 64;
+inline constexpr size_t kMaxJobUrls = 1000;  // start_urls, sitemaps
 
 // Where something was written in the jobs file (1-based), for messages about it later.
 struct SourceMark {
@@ -160,6 +171,10 @@ struct JobsFile {
 //         max_pages: 500
 //         recrawl: due                    # due (default) | all
 //         export: {format: jsonl, out: 'exports/{job}-{date}.jsonl'}
+//         start_urls: ['https://www.mfk.com/list/guke.html']   # default: the site config's
+//         delay: 2.5                      # seconds, 0-3600; default: the site config's
+//         concurrency: 1                  # 1-64; default: the site config's
+//         sitemaps: ['https://www.mfk.com/sitemap.xml']        # or false; default: the site config's
 // Unknown keys, duplicate keys or job names, a bad cron expression or zone: kConfigError
 // "jobs.yaml:LINE:COLUMN: what is wrong" (for a cron error the column is the bad field's).
 Result<JobsFile> LoadJobsFile(const std::filesystem::path& path);
@@ -215,7 +230,17 @@ bool IsValidJobName(std::string_view name);
 // InvalidArgument when an export path holds an unknown or unbalanced placeholder (see ExportSpec).
 Status CheckExportPath(std::string_view path);
 
-// The job as a database row: options become {"max_pages", "recrawl", "export": {"format", "out"}}, the
+// InvalidArgument unless `url` can be a job's start URL or sitemap: an absolute http(s) URL without
+// user:pass@, at most 8192 bytes (the default max_url_length; the crawl checks the site's own limit).
+Status CheckJobUrl(std::string_view url);
+
+// The crawl settings of a run of `job`: `base` (the settings of the command that runs it) with the job's
+// max_pages, recrawl, start_urls, delay, concurrency and sitemaps where `base` leaves them to the site
+// config. What the command line set wins over the job: `scheduler run --delay 0` applies to every job.
+crawl::CrawlOptions CrawlOptionsFor(const JobSpec& job, const crawl::CrawlOptions& base);
+
+// The job as a database row: options become {"max_pages", "recrawl", "export": {"format", "out"},
+// "start_urls", "delay", "concurrency", "sitemaps" (a list, or false)} (unset ones left out), the
 // file's `paused` becomes paused_in_file for source "file" and `paused` for "cli". The export path is
 // made absolute (against the current directory).
 store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const std::filesystem::path& source_file);
