@@ -11,6 +11,7 @@
 //   schedule remove|pause|resume NAME
 //   schedule history [JOB] [--limit N] [--all] [--json]   the runs, newest first
 //   schedule next [JOB] [--count N] [--json]              the next fire times
+//   schedule run JOB             runs the job now (src/cli/schedule_run_cmd.cc)
 //
 // Exit codes: 0 done; 2 bad arguments (a bad cron expression, zone, site, name, or an unknown job:
 // the message names the option or field); 3 the database could not be used.
@@ -329,13 +330,28 @@ int RunPause(const ScheduleArgs& args, bool paused) {
   return kExitOk;
 }
 
-std::string Count(int64_t n) { return std::to_string(n); }
+// How a run came about: "manual" (`schedule run`), "catch-up" (a missed fire time run late, policy
+// run_once), "schedule" (a fire time), or "-" for a crawl run by hand.
+std::string TriggerOf(const store::RunRecord& run) {
+  if (run.info.job.empty()) return "-";
+  if (run.info.command == "schedule run") return "manual";
+  return run.stats.extra.value("catch_up", false) ? "catch-up" : "schedule";
+}
 
 int RunHistory(const ScheduleArgs& args) {
   auto store = OpenDb(args.db, /*create=*/false);
   if (!store.ok()) return StorageExit(store.status());
   auto runs = (*store)->ListRuns(args.name, args.all, args.limit);
   if (!runs.ok()) return StorageExit(runs.status());
+  if (!args.name.empty() && runs->empty()) {
+    // A removed job's runs are still shown; a name with neither a job nor runs is a mistake.
+    auto job = (*store)->GetJob(args.name);
+    if (!job.ok()) return StorageExit(job.status());
+    if (!*job) {
+      spdlog::error("schedule history: no job named '{}' and no runs of one", args.name);
+      return kExitUsage;
+    }
+  }
   auto locks = (*store)->ListJobLocks();
   if (!locks.ok()) return StorageExit(locks.status());
   auto outcome_of = [&](const store::RunRecord& run) -> std::string {
@@ -355,6 +371,7 @@ int RunHistory(const ScheduleArgs& args) {
                      {"started_at", FormatUtc(run.info.started_at)},
                      {"finished_at", run.finished ? FormatUtc(run.stats.finished_at) : ""},
                      {"outcome", outcome_of(run)},
+                     {"trigger", TriggerOf(run)},
                      {"pages_fetched", run.stats.pages_fetched},
                      {"pages_new", run.stats.pages_new},
                      {"pages_changed", run.stats.pages_changed},
@@ -367,17 +384,18 @@ int RunHistory(const ScheduleArgs& args) {
     return kExitOk;
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%-6s %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s", "RUN", "JOB", "STARTED (UTC)",
-                "FINISHED (UTC)", "OUTCOME", "FETCHED", "NEW", "CHANGED", "UNCHANGED", "FAILED");
+  std::snprintf(line, sizeof line, "%-6s %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s  %s", "RUN", "JOB",
+                "STARTED (UTC)", "FINISHED (UTC)", "OUTCOME", "FETCHED", "NEW", "CHANGED", "UNCHANGED", "FAILED",
+                "TRIGGER");
   Print(line);
   for (const auto& run : *runs) {
-    std::snprintf(line, sizeof line, "%-6lld %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s",
+    std::snprintf(line, sizeof line, "%-6lld %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s  %s",
                   static_cast<long long>(run.id), run.info.job.empty() ? "(by hand)" : run.info.job.c_str(),
                   FormatUtc(run.info.started_at).c_str(),
                   run.finished ? FormatUtc(run.stats.finished_at).c_str() : "-", outcome_of(run).c_str(),
-                  Count(run.stats.pages_fetched).c_str(), Count(run.stats.pages_new).c_str(),
-                  Count(run.stats.pages_changed).c_str(), Count(run.stats.pages_unchanged).c_str(),
-                  Count(run.stats.pages_failed).c_str());
+                  std::to_string(run.stats.pages_fetched).c_str(), std::to_string(run.stats.pages_new).c_str(),
+                  std::to_string(run.stats.pages_changed).c_str(), std::to_string(run.stats.pages_unchanged).c_str(),
+                  std::to_string(run.stats.pages_failed).c_str(), TriggerOf(run).c_str());
     Print(line);
   }
   std::fflush(stdout);
@@ -435,7 +453,8 @@ void RegisterSchedule(CLI::App& app, CommandContext& ctx) {
   CLI::App* schedule = app.add_subcommand("schedule", "Define scheduled crawl jobs and read their run history");
   schedule->require_subcommand(1);
   schedule->footer("Exit codes: 0 done; 2 bad arguments (bad cron, zone, site or job name; unknown job);\n"
-                   "3 the database could not be used. The daemon is `healthcrawl scheduler run`.");
+                   "3 the database could not be used; `schedule run` as `crawl`, and 75 when the job is\n"
+                   "running already. The daemon is `healthcrawl scheduler run`.");
 
   CLI::App* add = schedule->add_subcommand("add", "Add a job");
   add->add_option("name", args->name, "Job name: letters, digits, . _ -")->required();

@@ -267,8 +267,9 @@ Result<SyncReport> SyncJobsFile(const JobsFile& file, const std::filesystem::pat
 // One run of a job, as the Scheduler hands it to the JobRunner.
 struct JobRun {
   JobSpec job;
-  TimePoint scheduled_for{};   // the fire time it serves
+  TimePoint scheduled_for{};   // the fire time it serves (a manual run: the moment it was asked for)
   bool catch_up = false;       // a missed fire time run late (policy run_once)
+  bool manual = false;         // `schedule run JOB` (Scheduler::RunNow), not a fire time
   int64_t run_id = 0;          // its crawl_runs row (the Scheduler records start and end)
   const std::atomic<bool>* stop = nullptr;  // set when the scheduler stops or lost the job's lock
 };
@@ -299,6 +300,21 @@ struct SchedulerOptions {
   std::chrono::milliseconds poll{200};
 };
 
+// What Scheduler::RunNow did.
+struct ManualRun {
+  // Not empty when the run was refused because the job, or another job of its site, is running (here
+  // or on another host); says which job and who holds its lock. Nothing was recorded then.
+  std::string refused;
+  int64_t run_id = 0;     // its crawl_runs row (command "schedule run")
+  store::RunStats stats;  // as recorded: outcome "ok", "unreachable", "interrupted" or "failed"
+  Status error;           // the runner's error when the run failed before it could report (outcome "failed")
+  Status recorded;        // not OK when the run's end could not be written to crawl_runs
+};
+
+// Called by Scheduler::Run on its own thread when asked to reload (SIGHUP): usually loads the jobs file
+// into the database again. It reports its own errors; the pass that follows reads the jobs as they are.
+using ReloadJobs = std::function<void()>;
+
 // The scheduler daemon. Each Step, at clock->Now():
 //   1. runs that ended are recorded (RunLog::FinishRun) and their locks released;
 //   2. locks of running jobs are renewed when their heartbeat is due (a lock found lost stops its run);
@@ -323,8 +339,18 @@ class Scheduler {
   // Storage errors are returned, after the pass did what it could.
   Result<TimePoint> Step();
   // Steps until `stop` is set; then sets every running job's stop flag, waits for the runs (renewing
-  // their locks meanwhile), records them and releases the locks.
-  Status Run(const std::atomic<bool>& stop);
+  // their locks meanwhile), records them and releases the locks. Whenever `reload` is found set, it is
+  // cleared, `on_reload` called and a pass made at once: new and changed jobs take effect, a removed
+  // job is no longer started (a run of it that is going on finishes and is recorded).
+  Status Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr, const ReloadJobs& on_reload = {});
+  // `healthcrawl schedule run JOB`: runs job `name` now, whatever its schedule and pause, under the same
+  // lock as a scheduled run, and waits for it (renewing the lock). Locks of dead holders are taken over
+  // first, as by Step. Refused (ManualRun::refused) while the job or another job of its site runs. The
+  // run is recorded in crawl_runs with command "schedule run"; it serves no fire time, so the job's
+  // schedule and checked_through are untouched. `stop` set stops it (outcome "interrupted").
+  // NotFound when there is no such job, InvalidArgument when its stored definition no longer parses,
+  // storage errors as they come.
+  Result<ManualRun> RunNow(std::string_view name, const std::atomic<bool>& stop);
   // Waits until every started run has ended, then records them (step 1), renewing their locks
   // meanwhile. When `stop` is given and becomes set, the runs are told to stop.
   Status Drain(const std::atomic<bool>* stop = nullptr);
@@ -338,6 +364,11 @@ class Scheduler {
   Status RenewLocks(TimePoint now);
   Status RecoverStaleLocks(TimePoint now, const std::vector<store::JobRecord>& jobs);
   Status StartRun(const JobSpec& job, const RunPlan& plan, std::optional<TimePoint> checked_through, TimePoint now);
+  // Records the run's start and starts its thread; the caller holds the job's lock. With `manual`, a
+  // `schedule run`, whose end Reap also writes into *manual.
+  Status Launch(const JobSpec& job, TimePoint scheduled_for, bool catch_up, ManualRun* manual, TimePoint now);
+  // Who runs `job` or another job of `site` (a held lock), as a sentence; "" when nobody does.
+  Result<std::string> Holder(const std::string& job, const std::string& site);
   bool IsAlive(int64_t pid) const;
 
   store::JobStore& jobs_;
