@@ -44,22 +44,26 @@ int FailedExit(const schedule::ManualRun& run) {
   switch (run.error.code()) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kConfigError:
-    case StatusCode::kNotFound: return kExitUsage;
+    case StatusCode::kNotFound:
+      return kExitUsage;
     case StatusCode::kIoError:
     case StatusCode::kCorruption:
     case StatusCode::kBusy:
-    case StatusCode::kTooLarge: return kExitStorage;
-    default: return kExitFailure;
+    case StatusCode::kTooLarge:
+      return kExitStorage;
+    default:
+      return kExitFailure;
   }
 }
 
 void PrintSummary(const std::string& name, const schedule::ManualRun& run) {
   const store::RunStats& s = run.stats;
-  std::printf("schedule run %s: run %lld %s: %lld fetched, %lld new, %lld changed, %lld unchanged, %lld failed\n",
-              name.c_str(), static_cast<long long>(run.run_id), s.outcome.c_str(),
-              static_cast<long long>(s.pages_fetched), static_cast<long long>(s.pages_new),
-              static_cast<long long>(s.pages_changed), static_cast<long long>(s.pages_unchanged),
-              static_cast<long long>(s.pages_failed));
+  std::printf(
+      "schedule run %s: run %lld %s: %lld fetched, %lld new, %lld changed, %lld unchanged, %lld failed\n",
+      name.c_str(), static_cast<long long>(run.run_id), s.outcome.c_str(),
+      static_cast<long long>(s.pages_fetched), static_cast<long long>(s.pages_new),
+      static_cast<long long>(s.pages_changed), static_cast<long long>(s.pages_unchanged),
+      static_cast<long long>(s.pages_failed));
   if (const auto it = s.extra.find("export"); it != s.extra.end() && it->is_object()) {
     std::printf("  exported %lld rows to %s\n", static_cast<long long>(it->value("rows", int64_t{0})),
                 it->value("path", std::string()).c_str());
@@ -90,7 +94,8 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
   runner.crawl.fetcher.allow_private_addresses = args.allow_private;
   if (args.delay >= 0) runner.crawl.delay_seconds = args.delay;
   runner.crawl.workers = args.workers;
-  runner.crawl.progress = args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
+  runner.crawl.progress =
+      args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
 
   StopSignals signals;
   schedule::Scheduler scheduler(**store, **store, schedule::CrawlJobRunner(std::move(runner)));
@@ -135,16 +140,20 @@ void RegisterScheduleRun(CLI::App& app, CommandContext& ctx) {
   run->add_option("--db", args->db, "SQLite database")->capture_default_str();
   run->add_option("--connect-to", args->connect_to,
                   "HOST:PORT:CONNECT_HOST:CONNECT_PORT: connect there instead (an offline copy of a site)");
-  run->add_option("--cacert", args->cacert, "CA bundle (PEM) to verify servers with")->check(CLI::ExistingFile);
+  run->add_option("--cacert", args->cacert, "CA bundle (PEM) to verify servers with")
+      ->check(CLI::ExistingFile);
   run->add_flag("--allow-private-addresses", args->allow_private,
                 "Allow loopback and private addresses (intranet copies, tests)");
-  run->add_option("--delay", args->delay, "Seconds between requests to a host (default: the job's, else config)")
+  run->add_option("--delay", args->delay,
+                  "Seconds between requests to a host (default: the job's, else config)")
       ->check(CLI::NonNegativeNumber);
-  run->add_option("--workers", args->workers, "Parse/extract threads (default: one per core)")->check(CLI::Range(1, 256));
+  run->add_option("--workers", args->workers, "Parse/extract threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
   run->add_flag("--no-progress", args->no_progress, "No progress output on stderr");
-  run->footer("Exit codes: 0 the run ended ok; 1 unreachable, or the crawl could not proceed; 2 unknown job or\n"
-              "broken config; 3 database or export output unusable; 75 the job or its site is running now\n"
-              "(refused; try again later); 130 interrupted by SIGINT/SIGTERM.");
+  run->footer(
+      "Exit codes: 0 the run ended ok; 1 unreachable, or the crawl could not proceed; 2 unknown job or\n"
+      "broken config; 3 database or export output unusable; 75 the job or its site is running now\n"
+      "(refused; try again later); 130 interrupted by SIGINT/SIGTERM.");
   run->callback([args, &ctx] { ctx.exit_code = RunJobNow(*args, ctx); });
 }
 

@@ -18,14 +18,15 @@ Result<std::string> Scheduler::Holder(const std::string& job, const std::string&
   if (!jobs.ok()) return jobs.status();
   auto describe = [](const store::JobLock& lock) {
     std::string what = lock.run_id != 0 ? "run " + std::to_string(lock.run_id) + ", " : "";
-    return what + "lock held by " + lock.owner + " since " + FormatUtc(lock.acquired_at) + ", last heartbeat " +
-           FormatUtc(lock.heartbeat_at);
+    return what + "lock held by " + lock.owner + " since " + FormatUtc(lock.acquired_at) +
+           ", last heartbeat " + FormatUtc(lock.heartbeat_at);
   };
   for (const store::JobLock& lock : *locks) {
     if (lock.job == job) return "job " + job + " is already running (" + describe(lock) + ")";
   }
   for (const store::JobLock& lock : *locks) {
-    auto other = std::find_if(jobs->begin(), jobs->end(), [&](const store::JobRecord& r) { return r.name == lock.job; });
+    auto other = std::find_if(jobs->begin(), jobs->end(),
+                              [&](const store::JobRecord& r) { return r.name == lock.job; });
     if (other != jobs->end() && other->site == site) {
       return "job " + lock.job + " of the same site " + site + " is running (" + describe(lock) +
              "); one crawl per site at a time";
@@ -65,7 +66,9 @@ Result<ManualRun> Scheduler::RunNow(std::string_view name, const std::atomic<boo
   if (!*acquired) {
     // A daemon or another `schedule run` took it between the look and the claim.
     holder = Holder(job->name, job->site);
-    manual.refused = holder.ok() && !holder->empty() ? *holder : "job " + job->name + " was started elsewhere a moment ago";
+    manual.refused = holder.ok() && !holder->empty()
+                         ? *holder
+                         : "job " + job->name + " was started elsewhere a moment ago";
     return manual;
   }
   Status launched = Launch(*job, now, /*catch_up=*/false, &manual, now);

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -50,9 +49,22 @@ class ScheduleRunTest : public ScheduleCliTest {
   // `schedule run JOB` with every host and port sent to the loopback server, as DaemonArgs does.
   std::vector<std::string> RunJob(const HttpServer& server, const std::string& job) const {
     const std::string port = std::to_string(server.port());
-    return {CliPath().string(), "--selectors", selectors_.string(), "schedule", "run", job, "--db", db_.string(),
-            "--connect-to", "www.mfk.com:80:127.0.0.1:" + port, "--connect-to", "::127.0.0.1:" + port,
-            "--allow-private-addresses", "--delay", "0", "--no-progress"};
+    return {CliPath().string(),
+            "--selectors",
+            selectors_.string(),
+            "schedule",
+            "run",
+            job,
+            "--db",
+            db_.string(),
+            "--connect-to",
+            "www.mfk.com:80:127.0.0.1:" + port,
+            "--connect-to",
+            "::127.0.0.1:" + port,
+            "--allow-private-addresses",
+            "--delay",
+            "0",
+            "--no-progress"};
   }
   std::string HostName() const {
     char host[256] = {};
@@ -75,7 +87,8 @@ TEST_F(ScheduleRunTest, RunsTheJobNowAndTheHistoryMarksTheRunManual) {
 
   ASSERT_EQ(RunCommand(CommandLine(RunJob(server, "nightly")), &out), 0) << out;
   EXPECT_NE(out.find("schedule run nightly: run 1 ok: "), std::string::npos) << out;
-  EXPECT_NE(out.find("exported 1 rows to " + (dir_ / "out/nightly.jsonl").string()), std::string::npos) << out;
+  EXPECT_NE(out.find("exported 1 rows to " + (dir_ / "out/nightly.jsonl").string()), std::string::npos)
+      << out;
   EXPECT_TRUE(fs::exists(dir_ / "out/nightly.jsonl"));
   auto runs = History("nightly");
   ASSERT_EQ(runs.size(), 1u);
@@ -109,7 +122,8 @@ TEST_F(ScheduleRunTest, AJobThatIsRunningIsRefusedNamingTheHolder) {
     HttpServer server;
     ServeSlowMfk(server, milliseconds(700));
     std::string out;
-    ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0) << out;
+    ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0)
+        << out;
     if (c.daemon) BackdateJob("nightly");
     const pid_t holder =
         Spawn(c.daemon ? DaemonArgs(server, /*once=*/false) : RunJob(server, "nightly"), dir_ / "holder.log");
@@ -171,20 +185,22 @@ TEST_F(ScheduleRunTest, AJobsStartUrlsAndSitemapsReachTheCrawl) {
   HttpServer server;
   ServeMfk(server);
   server.Route("/job-sitemap.xml",
-               HttpResponse::Text("<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
-                                  "<url><loc>http://www.mfk.com/question/58213307.html</loc></url></urlset>",
-                                  "application/xml"));
+               HttpResponse::Text(
+                   "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+                   "<url><loc>http://www.mfk.com/question/58213307.html</loc></url></urlset>",
+                   "application/xml"));
   const fs::path jobs = dir_ / "jobs.yaml";
-  WriteFile(jobs, "jobs:\n"
-                  "  - name: article\n"
-                  "    site: mfk\n"
-                  "    schedule: '@daily'\n"
-                  "    options:\n"
-                  "      start_urls: ['http://www.mfk.com/article/1620381.html']\n"
-                  "      sitemaps: ['http://www.mfk.com/job-sitemap.xml']\n"
-                  "      concurrency: 1\n"
-                  "      delay: 0\n"
-                  "      max_pages: 3\n");
+  WriteFile(jobs,
+            "jobs:\n"
+            "  - name: article\n"
+            "    site: mfk\n"
+            "    schedule: '@daily'\n"
+            "    options:\n"
+            "      start_urls: ['http://www.mfk.com/article/1620381.html']\n"
+            "      sitemaps: ['http://www.mfk.com/job-sitemap.xml']\n"
+            "      concurrency: 1\n"
+            "      delay: 0\n"
+            "      max_pages: 3\n");
   std::string out;
   ASSERT_EQ(Run("schedule load " + Quote(jobs) + Db(), &out), 0) << out;
   ASSERT_EQ(Run("schedule list --json" + Db(), &out), 0);
@@ -206,8 +222,9 @@ TEST_F(ScheduleRunTest, AJobsStartUrlsAndSitemapsReachTheCrawl) {
   EXPECT_EQ(runs[0].stats.extra["sitemaps"], 1);
 
   // sitemaps: false reads none, not even the job's list of before.
-  WriteFile(jobs, "jobs:\n  - {name: article, site: mfk, schedule: '@daily',\n"
-                  "     options: {sitemaps: false, start_urls: ['http://www.mfk.com/article/1620381.html']}}\n");
+  WriteFile(jobs,
+            "jobs:\n  - {name: article, site: mfk, schedule: '@daily',\n"
+            "     options: {sitemaps: false, start_urls: ['http://www.mfk.com/article/1620381.html']}}\n");
   ASSERT_EQ(Run("schedule load " + Quote(jobs) + Db(), &out), 0) << out;
   ASSERT_EQ(RunCommand(CommandLine(RunJob(server, "article")), &out), 0) << out;
   EXPECT_EQ(server.RequestsFor("/job-sitemap.xml").size(), 1u);
@@ -221,9 +238,12 @@ TEST_F(ScheduleRunTest, ScheduleAddTakesTheCrawlKeysAndChecksThem) {
     std::string message;
   };
   const Case cases[] = {
-      {"start URL not http(s)", "--start-url ftp://www.mfk.com/", "--start-url: 'ftp://www.mfk.com/' is not an absolute http(s) URL"},
-      {"sitemap with credentials", "--sitemap http://u:p@www.mfk.com/s.xml", "--sitemap: 'http://u:p@www.mfk.com/s.xml' carries credentials"},
-      {"sitemaps both ways", "--sitemap http://www.mfk.com/s.xml --no-sitemaps", "--sitemap and --no-sitemaps exclude each other"},
+      {"start URL not http(s)", "--start-url ftp://www.mfk.com/",
+       "--start-url: 'ftp://www.mfk.com/' is not an absolute http(s) URL"},
+      {"sitemap with credentials", "--sitemap http://u:p@www.mfk.com/s.xml",
+       "--sitemap: 'http://u:p@www.mfk.com/s.xml' carries credentials"},
+      {"sitemaps both ways", "--sitemap http://www.mfk.com/s.xml --no-sitemaps",
+       "--sitemap and --no-sitemaps exclude each other"},
       {"delay over an hour", "--delay 3601", "--delay"},
       {"concurrency 0", "--concurrency 0", "--concurrency"},
   };
@@ -234,7 +254,11 @@ TEST_F(ScheduleRunTest, ScheduleAddTakesTheCrawlKeysAndChecksThem) {
     EXPECT_NE(out.find(c.message), std::string::npos) << out;
   }
   ASSERT_EQ(Run("schedule add a --site mfk --cron '@daily' --start-url http://www.mfk.com/list/erke.html"
-                " --delay 1.5 --concurrency 1 --no-sitemaps" + Db(), &out), 0) << out;
+                " --delay 1.5 --concurrency 1 --no-sitemaps" +
+                    Db(),
+                &out),
+            0)
+      << out;
   ASSERT_EQ(Run("schedule list --json" + Db(), &out), 0);
   const auto options = nlohmann::json::parse(out).at(0)["options"];
   EXPECT_EQ(options["start_urls"], nlohmann::json({"http://www.mfk.com/list/erke.html"})) << options;
@@ -306,7 +330,8 @@ TEST_F(ScheduleRunTest, ABrokenJobsFileOnSighupKeepsTheOldJobs) {
 
   WriteFile(jobs, "jobs:\n  - name: new\n    site: mfk\n    schedule: '0 25 * * *'\n");
   kill(daemon, SIGHUP);
-  const std::string expected = jobs.string() + ":4:18: schedule: field 2 (hour) \"25\": value out of range 0-23";
+  const std::string expected =
+      jobs.string() + ":4:18: schedule: field 2 (hour) \"25\": value out of range 0-23";
   EXPECT_TRUE(WaitFor([&] { return LogText(dir_ / "daemon.log").find(expected) != std::string::npos; }))
       << LogText(dir_ / "daemon.log");
   EXPECT_EQ(JobNames(), std::vector<std::string>{"old"});
@@ -320,7 +345,8 @@ TEST_F(ScheduleRunTest, ABrokenJobsFileOnSighupKeepsTheOldJobs) {
   waitpid(daemon, &status, 0);
   const std::string log = LogText(dir_ / "daemon.log");
   EXPECT_TRUE(old_ran) << log;
-  EXPECT_NE(log.find("reload failed, the jobs loaded before stay in force: " + expected), std::string::npos) << log;
+  EXPECT_NE(log.find("reload failed, the jobs loaded before stay in force: " + expected), std::string::npos)
+      << log;
   ASSERT_TRUE(WIFEXITED(status)) << log;
   EXPECT_EQ(WEXITSTATUS(status), 130) << log;
   EXPECT_EQ(History("old").at(0).stats.outcome, "ok");

@@ -37,8 +37,8 @@ class ManualRunTest : public ::testing::Test {
     store_ = std::move(*opened);
   }
 
-  void AddJob(const std::string& name, const std::string& site, MissedRunPolicy missed = MissedRunPolicy::kSkip,
-              bool paused = false) {
+  void AddJob(const std::string& name, const std::string& site,
+              MissedRunPolicy missed = MissedRunPolicy::kSkip, bool paused = false) {
     JobSpec job;
     job.name = name;
     job.site = site;
@@ -109,7 +109,8 @@ class ManualRunTest : public ::testing::Test {
 };
 
 TEST_F(ManualRunTest, RunsTheJobNowAndRecordsItAsManualWithoutTouchingItsSchedule) {
-  AddJob("nightly", "mfk", MissedRunPolicy::kSkip, /*paused=*/true);  // a paused job runs too: it was asked for
+  AddJob("nightly", "mfk", MissedRunPolicy::kSkip,
+         /*paused=*/true);  // a paused job runs too: it was asked for
   const auto before = **store_->GetJob("nightly");
   Scheduler scheduler(*store_, *store_, Runner(), Options("manual"));
   std::atomic<bool> stop{false};
@@ -249,8 +250,10 @@ TEST_F(ManualRunTest, AReloadIsFollowedByAPassThatSeesTheNewJobs) {
     job.zone = *LocateTimeZone("UTC");
     job.time_zone = "UTC";
     job.missed = MissedRunPolicy::kRunOnce;
-    ASSERT_TRUE((*writer)->PutJob(ToJobRecord(job, "file", dir_ / "jobs.yaml"), clock_.Now() - std::chrono::hours(48))
-                    .ok());
+    ASSERT_TRUE(
+        (*writer)
+            ->PutJob(ToJobRecord(job, "file", dir_ / "jobs.yaml"), clock_.Now() - std::chrono::hours(48))
+            .ok());
   };
   std::thread loop([&] { EXPECT_TRUE(scheduler.Run(stop, &reload, on_reload).ok()); });
   std::this_thread::sleep_for(milliseconds(50));  // the first pass: nothing due
@@ -306,7 +309,9 @@ TEST(JobCrawlKeys, ABrokenStoredKeyNamesTheJob) {
   const Case cases[] = {
       {"delay too long", {{"delay", 4000}}, "job 'a': delay must be a number of seconds from 0 to 3600"},
       {"concurrency 0", {{"concurrency", 0}}, "job 'a': concurrency must be a whole number from 1 to 64"},
-      {"start URL not http", {{"start_urls", {"ftp://x/"}}}, "job 'a': start_urls: 'ftp://x/' is not an absolute http(s) URL"},
+      {"start URL not http",
+       {{"start_urls", {"ftp://x/"}}},
+       "job 'a': start_urls: 'ftp://x/' is not an absolute http(s) URL"},
       {"sitemaps a number", {{"sitemaps", 3}}, "job 'a': sitemaps must be a list of URLs"},
   };
   for (const Case& c : cases) {
