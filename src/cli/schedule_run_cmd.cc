@@ -114,8 +114,8 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
         return kExitStorage;
     }
   }
-  if (!run->refused.empty()) {
-    spdlog::error("schedule run: {}; not started", run->refused);
+  if (!run->refusal.empty()) {
+    spdlog::error("schedule run: {}; not started", run->refusal);
     return kExitBusy;
   }
   PrintSummary(args.name, *run);

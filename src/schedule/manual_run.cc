@@ -52,7 +52,7 @@ Result<ManualRun> Scheduler::RunNow(std::string_view name, const std::atomic<boo
   auto holder = Holder(job->name, job->site);
   if (!holder.ok()) return holder.status();
   if (!holder->empty()) {
-    manual.refused = *holder;
+    manual.refusal = *holder;
     return manual;
   }
   store::JobLock lock;
@@ -66,7 +66,7 @@ Result<ManualRun> Scheduler::RunNow(std::string_view name, const std::atomic<boo
   if (!*acquired) {
     // A daemon or another `schedule run` took it between the look and the claim.
     holder = Holder(job->name, job->site);
-    manual.refused = holder.ok() && !holder->empty()
+    manual.refusal = holder.ok() && !holder->empty()
                          ? *holder
                          : "job " + job->name + " was started elsewhere a moment ago";
     return manual;

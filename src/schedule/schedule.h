@@ -304,7 +304,7 @@ struct SchedulerOptions {
 struct ManualRun {
   // Not empty when the run was refused because the job, or another job of its site, is running (here
   // or on another host); says which job and who holds its lock. Nothing was recorded then.
-  std::string refused;
+  std::string refusal;
   int64_t run_id = 0;     // its crawl_runs row (command "schedule run")
   store::RunStats stats;  // as recorded: outcome "ok", "unreachable", "interrupted" or "failed"
   Status error;           // the runner's error when the run failed before it could report (outcome "failed")
@@ -345,7 +345,7 @@ class Scheduler {
   Status Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr, const ReloadJobs& on_reload = {});
   // `healthcrawl schedule run JOB`: runs job `name` now, whatever its schedule and pause, under the same
   // lock as a scheduled run, and waits for it (renewing the lock). Locks of dead holders are taken over
-  // first, as by Step. Refused (ManualRun::refused) while the job or another job of its site runs. The
+  // first, as by Step. Refused (ManualRun::refusal) while the job or another job of its site runs. The
   // run is recorded in crawl_runs with command "schedule run"; it serves no fire time, so the job's
   // schedule and checked_through are untouched. `stop` set stops it (outcome "interrupted").
   // NotFound when there is no such job, InvalidArgument when its stored definition no longer parses,

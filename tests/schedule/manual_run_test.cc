@@ -117,7 +117,7 @@ TEST_F(ManualRunTest, RunsTheJobNowAndRecordsItAsManualWithoutTouchingItsSchedul
 
   auto run = scheduler.RunNow("nightly", stop);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
-  EXPECT_EQ(run->refused, "");
+  EXPECT_EQ(run->refusal, "");
   EXPECT_TRUE(run->recorded.ok());
   EXPECT_TRUE(run->error.ok());
   EXPECT_EQ(run->stats.outcome, "ok");
@@ -145,7 +145,7 @@ TEST_F(ManualRunTest, ARunningJobOrABusySiteIsRefusedNamingTheHolder) {
   struct Case {
     std::string name;
     std::string locked;   // the job whose lock is held
-    std::string message;  // part of ManualRun::refused
+    std::string message;  // part of ManualRun::refusal
   };
   const Case cases[] = {
       {"the job itself", "nightly", "job nightly is already running (lock held by test-host:4242 since "},
@@ -162,7 +162,7 @@ TEST_F(ManualRunTest, ARunningJobOrABusySiteIsRefusedNamingTheHolder) {
     std::atomic<bool> stop{false};
     auto run = scheduler.RunNow("nightly", stop);
     ASSERT_TRUE(run.ok()) << run.status().ToString();
-    EXPECT_NE(run->refused.find(c.message), std::string::npos) << run->refused;
+    EXPECT_NE(run->refusal.find(c.message), std::string::npos) << run->refusal;
     EXPECT_EQ(run->run_id, 0);
     EXPECT_TRUE(History("nightly").empty());
     auto locks = *store_->ListJobLocks();
@@ -171,7 +171,7 @@ TEST_F(ManualRunTest, ARunningJobOrABusySiteIsRefusedNamingTheHolder) {
     // A job of another site is not held up.
     auto free = scheduler.RunNow("other-site", stop);
     ASSERT_TRUE(free.ok());
-    EXPECT_EQ(free->refused, "");
+    EXPECT_EQ(free->refusal, "");
     EXPECT_EQ(free->stats.outcome, "ok");
     ASSERT_TRUE(store_->ReleaseJobLock(c.locked, "test-host:4242").ok());
   }
@@ -187,7 +187,7 @@ TEST_F(ManualRunTest, ALockOfADeadHolderIsTakenOverFirst) {
   std::atomic<bool> stop{false};
   auto run = scheduler.RunNow("nightly", stop);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
-  EXPECT_EQ(run->refused, "");
+  EXPECT_EQ(run->refusal, "");
   EXPECT_EQ(run->stats.outcome, "ok");
   auto runs = History("nightly");
   ASSERT_EQ(runs.size(), 2u);
