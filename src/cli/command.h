@@ -16,6 +16,8 @@ inline constexpr int kExitFailure = 1;  // the work ran, something in it failed 
 inline constexpr int kExitUsage = 2;    // bad arguments or a broken config: nothing was done
 inline constexpr int kExitStorage = 3;  // the database or an output file could not be used
 inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM after a clean shutdown
+// `schedule run`: the job (or another job of its site) is running now; try again later (EX_TEMPFAIL).
+inline constexpr int kExitBusy = 75;
 
 struct CommandContext {
   int exit_code = kExitOk;

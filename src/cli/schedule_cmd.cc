@@ -4,12 +4,14 @@
 //
 //   schedule add NAME --site S --cron EXPR [--time-zone TZ] [--missed skip|run_once] [--max-pages N]
 //                [--recrawl due|all] [--export PATH [--export-format jsonl|csv]] [--paused]
+//                [--start-url URL ...] [--delay SECONDS] [--concurrency N] [--sitemap URL ... | --no-sitemaps]
 //   schedule load FILE           loads a jobs file: its jobs are added or updated, and jobs loaded from
 //                                the same file before but no longer in it are removed
 //   schedule list [--json]       every job: schedule, state, where it came from, its next run
 //   schedule remove|pause|resume NAME
 //   schedule history [JOB] [--limit N] [--all] [--json]   the runs, newest first
 //   schedule next [JOB] [--count N] [--json]              the next fire times
+//   schedule run JOB             runs the job now (src/cli/schedule_run_cmd.cc)
 //
 // Exit codes: 0 done; 2 bad arguments (a bad cron expression, zone, site, name, or an unknown job:
 // the message names the option or field); 3 the database could not be used.
@@ -27,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/command.h"
@@ -52,6 +55,11 @@ struct ScheduleArgs {
   std::string export_path;
   std::string export_format;
   bool paused = false;
+  std::vector<std::string> start_urls;
+  double delay = -1;
+  int concurrency = 0;
+  std::vector<std::string> sitemaps;
+  bool no_sitemaps = false;
   std::string file;
   bool json = false;
   bool all = false;
@@ -164,6 +172,25 @@ int RunAdd(const ScheduleArgs& args, const CommandContext& ctx) {
     spdlog::error("schedule add: --export-format needs --export PATH");
     return kExitUsage;
   }
+
+  for (const auto& [flag, urls] : {std::pair{"--start-url", &args.start_urls}, std::pair{"--sitemap", &args.sitemaps}}) {
+    for (const std::string& url : *urls) {
+      Status usable = schedule::CheckJobUrl(url);
+      if (!usable.ok()) {
+        spdlog::error("schedule add: {}: {}", flag, usable.message());
+        return kExitUsage;
+      }
+    }
+  }
+  if (args.no_sitemaps && !args.sitemaps.empty()) {
+    spdlog::error("schedule add: --sitemap and --no-sitemaps exclude each other");
+    return kExitUsage;
+  }
+  job.options.start_urls = args.start_urls;
+  if (args.delay >= 0) job.options.delay_seconds = args.delay;
+  if (args.concurrency > 0) job.options.concurrency = args.concurrency;
+  if (!args.sitemaps.empty()) job.options.sitemaps = args.sitemaps;
+  job.options.read_sitemaps = !args.no_sitemaps;
 
   auto store = OpenDb(args.db, /*create=*/true);
   if (!store.ok()) return StorageExit(store.status());
@@ -303,13 +330,28 @@ int RunPause(const ScheduleArgs& args, bool paused) {
   return kExitOk;
 }
 
-std::string Count(int64_t n) { return std::to_string(n); }
+// How a run came about: "manual" (`schedule run`), "catch-up" (a missed fire time run late, policy
+// run_once), "schedule" (a fire time), or "-" for a crawl run by hand.
+std::string TriggerOf(const store::RunRecord& run) {
+  if (run.info.job.empty()) return "-";
+  if (run.info.command == "schedule run") return "manual";
+  return run.stats.extra.value("catch_up", false) ? "catch-up" : "schedule";
+}
 
 int RunHistory(const ScheduleArgs& args) {
   auto store = OpenDb(args.db, /*create=*/false);
   if (!store.ok()) return StorageExit(store.status());
   auto runs = (*store)->ListRuns(args.name, args.all, args.limit);
   if (!runs.ok()) return StorageExit(runs.status());
+  if (!args.name.empty() && runs->empty()) {
+    // A removed job's runs are still shown; a name with neither a job nor runs is a mistake.
+    auto job = (*store)->GetJob(args.name);
+    if (!job.ok()) return StorageExit(job.status());
+    if (!*job) {
+      spdlog::error("schedule history: no job named '{}' and no runs of one", args.name);
+      return kExitUsage;
+    }
+  }
   auto locks = (*store)->ListJobLocks();
   if (!locks.ok()) return StorageExit(locks.status());
   auto outcome_of = [&](const store::RunRecord& run) -> std::string {
@@ -329,6 +371,7 @@ int RunHistory(const ScheduleArgs& args) {
                      {"started_at", FormatUtc(run.info.started_at)},
                      {"finished_at", run.finished ? FormatUtc(run.stats.finished_at) : ""},
                      {"outcome", outcome_of(run)},
+                     {"trigger", TriggerOf(run)},
                      {"pages_fetched", run.stats.pages_fetched},
                      {"pages_new", run.stats.pages_new},
                      {"pages_changed", run.stats.pages_changed},
@@ -341,17 +384,18 @@ int RunHistory(const ScheduleArgs& args) {
     return kExitOk;
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%-6s %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s", "RUN", "JOB", "STARTED (UTC)",
-                "FINISHED (UTC)", "OUTCOME", "FETCHED", "NEW", "CHANGED", "UNCHANGED", "FAILED");
+  std::snprintf(line, sizeof line, "%-6s %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s  %s", "RUN", "JOB",
+                "STARTED (UTC)", "FINISHED (UTC)", "OUTCOME", "FETCHED", "NEW", "CHANGED", "UNCHANGED", "FAILED",
+                "TRIGGER");
   Print(line);
   for (const auto& run : *runs) {
-    std::snprintf(line, sizeof line, "%-6lld %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s",
+    std::snprintf(line, sizeof line, "%-6lld %-20s %-20s %-20s %-12s %7s %5s %7s %9s %6s  %s",
                   static_cast<long long>(run.id), run.info.job.empty() ? "(by hand)" : run.info.job.c_str(),
                   FormatUtc(run.info.started_at).c_str(),
                   run.finished ? FormatUtc(run.stats.finished_at).c_str() : "-", outcome_of(run).c_str(),
-                  Count(run.stats.pages_fetched).c_str(), Count(run.stats.pages_new).c_str(),
-                  Count(run.stats.pages_changed).c_str(), Count(run.stats.pages_unchanged).c_str(),
-                  Count(run.stats.pages_failed).c_str());
+                  std::to_string(run.stats.pages_fetched).c_str(), std::to_string(run.stats.pages_new).c_str(),
+                  std::to_string(run.stats.pages_changed).c_str(), std::to_string(run.stats.pages_unchanged).c_str(),
+                  std::to_string(run.stats.pages_failed).c_str(), TriggerOf(run).c_str());
     Print(line);
   }
   std::fflush(stdout);
@@ -409,7 +453,8 @@ void RegisterSchedule(CLI::App& app, CommandContext& ctx) {
   CLI::App* schedule = app.add_subcommand("schedule", "Define scheduled crawl jobs and read their run history");
   schedule->require_subcommand(1);
   schedule->footer("Exit codes: 0 done; 2 bad arguments (bad cron, zone, site or job name; unknown job);\n"
-                   "3 the database could not be used. The daemon is `healthcrawl scheduler run`.");
+                   "3 the database could not be used; `schedule run` as `crawl`, and 75 when the job is\n"
+                   "running already. The daemon is `healthcrawl scheduler run`.");
 
   CLI::App* add = schedule->add_subcommand("add", "Add a job");
   add->add_option("name", args->name, "Job name: letters, digits, . _ -")->required();
@@ -429,6 +474,13 @@ void RegisterSchedule(CLI::App& app, CommandContext& ctx) {
   add->add_option("--export-format", args->export_format, "jsonl or csv (default: from the --export extension)")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   add->add_flag("--paused", args->paused, "Add the job paused");
+  add->add_option("--start-url", args->start_urls, "Start here instead of the config's start_urls (repeatable)");
+  add->add_option("--delay", args->delay, "Seconds between requests to a host (default: config)")
+      ->check(CLI::Range(0.0, schedule::kMaxJobDelaySeconds));
+  add->add_option("--concurrency", args->concurrency, "Requests in flight per host (default: config)")
+      ->check(CLI::Range(1, schedule::kMaxJobConcurrency));
+  add->add_option("--sitemap", args->sitemaps, "Read this sitemap instead of the config's (repeatable)");
+  add->add_flag("--no-sitemaps", args->no_sitemaps, "Read no sitemaps (neither the config's nor robots.txt's)");
 
   CLI::App* load = schedule->add_subcommand("load", "Load a jobs file (jobs.yaml) into the database");
   load->add_option("file", args->file, "The jobs file")->required()->check(CLI::ExistingFile);

@@ -6,6 +6,10 @@
 // into the database first (as `schedule load` does). With --once, it makes one pass (runs what is due
 // now, catch-ups included), waits for those runs and exits.
 //
+// SIGHUP reloads the --jobs file: its new and changed jobs take effect, removed ones are no longer started
+// (a run going on finishes); a broken file is logged as file:line:column and the jobs loaded before stay
+// in force. Without --jobs, SIGHUP makes it read the jobs in the database at once.
+//
 // SIGTERM/SIGINT stop it gracefully: no new run starts, running crawls get the stop flag (in-flight
 // URLs go back to the queue, everything is committed), their runs are recorded as "interrupted" and
 // the locks released. A second signal a second or more later ends it at once; copies arriving
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/reload_signal.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
@@ -51,31 +56,49 @@ std::vector<std::string> KnownSites(const std::string& selectors_dir) {
   return sites;
 }
 
+// Loads the jobs file into the database (as `schedule load`); every check comes before any write, so
+// a broken file changes nothing. A ConfigError's message starts with "file:line:column:".
+Status LoadJobs(const std::string& path, const CommandContext& ctx, store::JobStore& jobs) {
+  auto file = schedule::LoadJobsFile(path);
+  if (!file.ok()) return Status::ConfigError(file.status().message());  // unreadable or broken: exit 2
+  Status sites = schedule::CheckSites(*file, KnownSites(ctx.selectors_dir));
+  if (!sites.ok()) return sites;
+  auto synced = schedule::SyncJobsFile(*file, path, jobs, SystemClock().Now());
+  if (!synced.ok()) return synced.status();
+  spdlog::info("scheduler: {}: {} jobs added, {} updated, {} removed", path, synced->added, synced->updated,
+               synced->removed);
+  return Status::Ok();
+}
+
 int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
+  // Before anything else, so that a signal during start-up is a request, not the default action.
+  StopSignals stop_signals;
+  ReloadSignal reload_signal;
   auto store = store::SqliteStore::Open(args.db);
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;
   }
   if (!args.jobs_file.empty()) {
-    auto file = schedule::LoadJobsFile(args.jobs_file);
-    if (!file.ok()) {
-      spdlog::error("{}", file.status().message());
-      return kExitUsage;
+    Status loaded = LoadJobs(args.jobs_file, ctx, **store);
+    if (!loaded.ok()) {
+      spdlog::error("{}", loaded.code() == StatusCode::kConfigError ? loaded.message() : loaded.ToString());
+      return loaded.code() == StatusCode::kConfigError ? kExitUsage : kExitStorage;
     }
-    Status sites = schedule::CheckSites(*file, KnownSites(ctx.selectors_dir));
-    if (!sites.ok()) {
-      spdlog::error("{}", sites.message());
-      return kExitUsage;
-    }
-    auto synced = schedule::SyncJobsFile(*file, args.jobs_file, **store, SystemClock().Now());
-    if (!synced.ok()) {
-      spdlog::error("{}", synced.status().message());
-      return synced.status().code() == StatusCode::kConfigError ? kExitUsage : kExitStorage;
-    }
-    spdlog::info("scheduler: {}: {} jobs added, {} updated, {} removed", args.jobs_file, synced->added,
-                 synced->updated, synced->removed);
   }
+  // SIGHUP: the jobs file again; when it is broken (or gone) the jobs loaded before stay in force.
+  auto reload = [&] {
+    if (args.jobs_file.empty()) {
+      spdlog::info("scheduler: SIGHUP: no --jobs file to reload; reading the jobs in the database again");
+      return;
+    }
+    spdlog::info("scheduler: SIGHUP: reloading {}", args.jobs_file);
+    Status loaded = LoadJobs(args.jobs_file, ctx, **store);
+    if (!loaded.ok()) {
+      spdlog::error("scheduler: reload failed, the jobs loaded before stay in force: {}",
+                    loaded.code() == StatusCode::kConfigError ? loaded.message() : loaded.ToString());
+    }
+  };
 
   schedule::CrawlRunnerOptions runner;
   runner.db = args.db;
@@ -99,7 +122,6 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   Status status;
   bool stopped = false;
   {
-    StopSignals signals;
     std::atomic<bool>& stop = StopSignals::flag();
     schedule::Scheduler scheduler(**store, **store, counted);
     spdlog::info("scheduler: running as {} on {}", scheduler.owner(), args.db);
@@ -109,7 +131,7 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
       Status drained = scheduler.Drain(&stop);
       if (status.ok()) status = drained;
     } else {
-      status = scheduler.Run(stop);
+      status = scheduler.Run(stop, &ReloadSignal::flag(), reload);
     }
     stopped = stop.load();
   }
@@ -128,7 +150,7 @@ void RegisterScheduler(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<SchedulerArgs>();
   CLI::App* scheduler = app.add_subcommand("scheduler", "The scheduler daemon: runs the scheduled jobs when due");
   scheduler->require_subcommand(1);
-  CLI::App* run = scheduler->add_subcommand("run", "Run the scheduler until SIGTERM/SIGINT");
+  CLI::App* run = scheduler->add_subcommand("run", "Run the scheduler until SIGTERM/SIGINT; SIGHUP reloads --jobs");
   run->add_option("--db", args->db, "SQLite database (jobs, locks, run history, pages)")->capture_default_str();
   run->add_option("--jobs", args->jobs_file, "Load this jobs file into the database first")->check(CLI::ExistingFile);
   run->add_flag("--once", args->once, "One pass: run what is due now, wait for it, exit");
@@ -137,7 +159,7 @@ void RegisterScheduler(CLI::App& app, CommandContext& ctx) {
   run->add_option("--cacert", args->cacert, "CA bundle (PEM) to verify servers with")->check(CLI::ExistingFile);
   run->add_flag("--allow-private-addresses", args->allow_private,
                 "Allow loopback and private addresses (intranet copies, tests)");
-  run->add_option("--delay", args->delay, "Seconds between requests to a host, for every job (default: config)")
+  run->add_option("--delay", args->delay, "Seconds between requests to a host, for every job (default: the job's, else config)")
       ->check(CLI::NonNegativeNumber);
   run->add_option("--workers", args->workers, "Parse/extract threads per run (default: one per core)")
       ->check(CLI::Range(1, 256));

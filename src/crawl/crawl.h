@@ -177,6 +177,7 @@ struct CrawlOptions {
   std::size_t max_sitemap_bytes = 50 * 1024 * 1024; // per sitemap, decompressed (sitemaps.org limit)
   int max_sitemaps = 1000;                          // sitemap files read per run (indexes included)
   bool read_sitemaps = true;
+  std::optional<std::vector<std::string>> sitemaps{};  // replace the config's sitemaps when set (a job's)
   enum class Progress { kOff, kLines, kTerminal, kAuto };  // kAuto: kTerminal when stderr is a tty
   Progress progress = Progress::kOff;
   std::chrono::milliseconds progress_interval{10'000};      // kLines; kTerminal refreshes 4 times a second

@@ -1340,7 +1340,7 @@ Result<CrawlReport> Engine::Run() {
   Status seeded = Seed();
   if (!seeded.ok()) return seeded;
   if (options_.read_sitemaps) {
-    for (const auto& sitemap : config_.sitemaps) QueueSitemap(sitemap);
+    for (const auto& sitemap : options_.sitemaps ? *options_.sitemaps : config_.sitemaps) QueueSitemap(sitemap);
   }
 
   last_commit_ = Steady::now();

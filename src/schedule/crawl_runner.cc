@@ -39,10 +39,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   auto store = store::SqliteStore::Open(options.db);
   if (!store.ok()) return store.status();
 
-  crawl::CrawlOptions crawl = options.crawl;
-  crawl.max_pages = job.options.max_pages.value_or(-1);
-  crawl.recrawl = job.options.recrawl == RecrawlPolicy::kAll ? crawl::CrawlOptions::Recrawl::kAll
-                                                              : crawl::CrawlOptions::Recrawl::kDue;
+  crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);
   crawl.job = job.name;
   crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
@@ -87,6 +84,19 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
 }
 
 }  // namespace
+
+crawl::CrawlOptions CrawlOptionsFor(const JobSpec& job, const crawl::CrawlOptions& base) {
+  crawl::CrawlOptions crawl = base;
+  if (job.options.max_pages && base.max_pages < 0) crawl.max_pages = *job.options.max_pages;
+  crawl.recrawl = job.options.recrawl == RecrawlPolicy::kAll ? crawl::CrawlOptions::Recrawl::kAll
+                                                              : crawl::CrawlOptions::Recrawl::kDue;
+  if (base.start_urls.empty()) crawl.start_urls = job.options.start_urls;
+  if (!base.delay_seconds) crawl.delay_seconds = job.options.delay_seconds;
+  if (base.concurrency <= 0 && job.options.concurrency) crawl.concurrency = *job.options.concurrency;
+  if (!base.sitemaps) crawl.sitemaps = job.options.sitemaps;
+  crawl.read_sitemaps = base.read_sitemaps && job.options.read_sitemaps;
+  return crawl;
+}
 
 JobRunner CrawlJobRunner(CrawlRunnerOptions options) {
   return [options = std::move(options)](const JobRun& run) { return RunOnce(options, run); };

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "core/url.h"
 #include "schedule/schedule.h"
 
 namespace hc::schedule {
@@ -46,6 +47,20 @@ Status CheckExportPath(std::string_view path) {
   return Status::Ok();
 }
 
+Status CheckJobUrl(std::string_view url) {
+  if (url.size() > 8192) {
+    return Status::InvalidArgument("a URL of " + std::to_string(url.size()) + " bytes is longer than 8192 bytes");
+  }
+  auto parsed = Url::Parse(url);
+  if (!parsed.ok() || !parsed->is_http()) {
+    return Status::InvalidArgument("'" + std::string(url) + "' is not an absolute http(s) URL");
+  }
+  if (!parsed->username().empty() || !parsed->password().empty()) {
+    return Status::InvalidArgument("'" + std::string(url) + "' carries credentials (user:pass@), which are never sent");
+  }
+  return Status::Ok();
+}
+
 store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const std::filesystem::path& source_file) {
   store::JobRecord record;
   record.name = job.name;
@@ -66,6 +81,14 @@ store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const 
   if (job.options.export_to) {
     options["export"] = {{"format", std::string(ToString(job.options.export_to->format))},
                          {"out", Absolute(job.options.export_to->out).string()}};
+  }
+  if (!job.options.start_urls.empty()) options["start_urls"] = job.options.start_urls;
+  if (job.options.delay_seconds) options["delay"] = *job.options.delay_seconds;
+  if (job.options.concurrency) options["concurrency"] = *job.options.concurrency;
+  if (!job.options.read_sitemaps) {
+    options["sitemaps"] = false;
+  } else if (job.options.sitemaps) {
+    options["sitemaps"] = *job.options.sitemaps;
   }
   record.options = std::move(options);
   return record;
@@ -120,6 +143,44 @@ Result<JobSpec> FromJobRecord(const store::JobRecord& record) {
     Status path_ok = CheckExportPath(spec.out.string());
     if (!path_ok.ok()) return Status::InvalidArgument(where + path_ok.message());
     job.options.export_to = std::move(spec);
+  }
+  // A list of URLs under `key`, each one usable (the row may come from an older or hand-edited database).
+  auto urls = [&](const store::Json& list, const char* key) -> Result<std::vector<std::string>> {
+    if (!list.is_array() || list.size() > kMaxJobUrls) return Status::InvalidArgument(where + key + " must be a list of URLs");
+    std::vector<std::string> out;
+    for (const store::Json& url : list) {
+      if (!url.is_string()) return Status::InvalidArgument(where + key + " must be a list of URLs");
+      Status usable = CheckJobUrl(url.get<std::string>());
+      if (!usable.ok()) return Status::InvalidArgument(where + key + ": " + usable.message());
+      out.push_back(url.get<std::string>());
+    }
+    return out;
+  };
+  if (auto it = options.find("start_urls"); it != options.end()) {
+    auto list = urls(*it, "start_urls");
+    if (!list.ok()) return list.status();
+    job.options.start_urls = std::move(*list);
+  }
+  if (auto it = options.find("delay"); it != options.end()) {
+    if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() <= kMaxJobDelaySeconds)) {
+      return Status::InvalidArgument(where + "delay must be a number of seconds from 0 to 3600");
+    }
+    job.options.delay_seconds = it->get<double>();
+  }
+  if (auto it = options.find("concurrency"); it != options.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > kMaxJobConcurrency) {
+      return Status::InvalidArgument(where + "concurrency must be a whole number from 1 to 64");
+    }
+    job.options.concurrency = it->get<int>();
+  }
+  if (auto it = options.find("sitemaps"); it != options.end()) {
+    if (it->is_boolean()) {
+      job.options.read_sitemaps = it->get<bool>();
+    } else {
+      auto list = urls(*it, "sitemaps");
+      if (!list.ok()) return list.status();
+      job.options.sitemaps = std::move(*list);
+    }
   }
   return job;
 }

@@ -22,7 +22,8 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {"jobs"};
 constexpr std::string_view kJobKeys[] = {"name", "site", "schedule", "time_zone", "missed", "options", "paused"};
-constexpr std::string_view kOptionKeys[] = {"max_pages", "recrawl", "export"};
+constexpr std::string_view kOptionKeys[] = {"max_pages", "recrawl",     "export",  "start_urls",
+                                            "delay",     "concurrency", "sitemaps"};
 constexpr std::string_view kExportKeys[] = {"format", "out"};
 constexpr std::string_view kPlaceholders[] = {"job", "site", "date", "time"};
 
@@ -191,6 +192,33 @@ class JobsLoader {
         }
       } else if (k == "export") {
         options.export_to = LoadExport(value);
+      } else if (k == "start_urls") {
+        options.start_urls = UrlList(value, "start_urls");
+        if (options.start_urls.empty()) Fail(value, "start_urls is empty; leave it out to use the site config's");
+      } else if (k == "delay") {
+        std::string text = ScalarOf(value, "delay");
+        double seconds = -1;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (ec != std::errc() || end != text.data() + text.size() || !(seconds >= 0 && seconds <= kMaxJobDelaySeconds)) {
+          Fail(value, "delay must be a number of seconds from 0 to 3600, not '" + text + "'");
+        }
+        options.delay_seconds = seconds;
+      } else if (k == "concurrency") {
+        std::string text = ScalarOf(value, "concurrency");
+        int n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > kMaxJobConcurrency) {
+          Fail(value, "concurrency must be a whole number from 1 to 64, not '" + text + "'");
+        }
+        options.concurrency = n;
+      } else if (k == "sitemaps") {
+        if (value.IsSequence()) {
+          options.sitemaps = UrlList(value, "sitemaps");
+        } else if (!value.IsScalar() || (value.Scalar() != "false" && value.Scalar() != "true")) {
+          Fail(value, "sitemaps must be a list of sitemap URLs, or false (no sitemaps at all)");
+        } else {
+          options.read_sitemaps = BoolOf(value, "sitemaps");
+        }
       } else {
         Fail(key, "unknown key '" + k + "' in options" + Suggest(k, kOptionKeys) +
                       " (known: " + KnownList(kOptionKeys) + ")");
@@ -242,6 +270,19 @@ class JobsLoader {
     std::filesystem::path base = std::filesystem::path(file_).parent_path();
     spec.out = out_path.is_relative() && !base.empty() ? base / out_path : out_path;
     return spec;
+  }
+
+  // A list of start or sitemap URLs, each checked where it is written.
+  std::vector<std::string> UrlList(const YAML::Node& node, const std::string& key) {
+    if (!node.IsSequence()) Fail(node, key + " must be a list of http(s) URLs");
+    if (node.size() > kMaxJobUrls) Fail(node, key + " holds more than " + std::to_string(kMaxJobUrls) + " URLs");
+    std::vector<std::string> urls;
+    for (const YAML::Node& item : node) {
+      urls.push_back(ScalarOf(item, key + " entry"));
+      Status usable = CheckJobUrl(urls.back());
+      if (!usable.ok()) Fail(item, key + ": " + usable.message());
+    }
+    return urls;
   }
 
   void CheckPlaceholders(const YAML::Node& node, const std::string& path) {

@@ -117,7 +117,18 @@ struct JobOptions {
   std::optional<int> max_pages;  // absent: the site config's limit; 0: unlimited
   RecrawlPolicy recrawl = RecrawlPolicy::kDue;
   std::optional<ExportSpec> export_to;  // absent: no export after the run
+  // The crawl's own settings; absent or empty: the site config's (CrawlOptionsFor).
+  std::vector<std::string> start_urls;               // replace the config's start_urls
+  std::optional<double> delay_seconds;               // between requests to one host: 0 to kMaxJobDelaySeconds
+  std::optional<int> concurrency;                    // transfers in flight per host: 1 to kMaxJobConcurrency
+  std::optional<std::vector<std::string>> sitemaps;  // replace the config's sitemaps
+  bool read_sitemaps = true;                         // false (`sitemaps: false`): no sitemaps, not even robots.txt's
 };
+
+// Bounds of the job keys above, as `crawl`'s options have them.
+inline constexpr double kMaxJobDelaySeconds = 3600;
+inline constexpr int kMaxJobConcurrency = 64;
+inline constexpr size_t kMaxJobUrls = 1000;  // start_urls, sitemaps
 
 // Where something was written in the jobs file (1-based), for messages about it later.
 struct SourceMark {
@@ -160,6 +171,10 @@ struct JobsFile {
 //         max_pages: 500
 //         recrawl: due                    # due (default) | all
 //         export: {format: jsonl, out: 'exports/{job}-{date}.jsonl'}
+//         start_urls: ['https://www.mfk.com/list/guke.html']   # default: the site config's
+//         delay: 2.5                      # seconds, 0-3600; default: the site config's
+//         concurrency: 1                  # 1-64; default: the site config's
+//         sitemaps: ['https://www.mfk.com/sitemap.xml']        # or false; default: the site config's
 // Unknown keys, duplicate keys or job names, a bad cron expression or zone: kConfigError
 // "jobs.yaml:LINE:COLUMN: what is wrong" (for a cron error the column is the bad field's).
 Result<JobsFile> LoadJobsFile(const std::filesystem::path& path);
@@ -215,7 +230,17 @@ bool IsValidJobName(std::string_view name);
 // InvalidArgument when an export path holds an unknown or unbalanced placeholder (see ExportSpec).
 Status CheckExportPath(std::string_view path);
 
-// The job as a database row: options become {"max_pages", "recrawl", "export": {"format", "out"}}, the
+// InvalidArgument unless `url` can be a job's start URL or sitemap: an absolute http(s) URL without
+// user:pass@, at most 8192 bytes (the default max_url_length; the crawl checks the site's own limit).
+Status CheckJobUrl(std::string_view url);
+
+// The crawl settings of a run of `job`: `base` (the settings of the command that runs it) with the job's
+// max_pages, recrawl, start_urls, delay, concurrency and sitemaps where `base` leaves them to the site
+// config. What the command line set wins over the job: `scheduler run --delay 0` applies to every job.
+crawl::CrawlOptions CrawlOptionsFor(const JobSpec& job, const crawl::CrawlOptions& base);
+
+// The job as a database row: options become {"max_pages", "recrawl", "export": {"format", "out"},
+// "start_urls", "delay", "concurrency", "sitemaps" (a list, or false)} (unset ones left out), the
 // file's `paused` becomes paused_in_file for source "file" and `paused` for "cli". The export path is
 // made absolute (against the current directory).
 store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const std::filesystem::path& source_file);
@@ -242,8 +267,9 @@ Result<SyncReport> SyncJobsFile(const JobsFile& file, const std::filesystem::pat
 // One run of a job, as the Scheduler hands it to the JobRunner.
 struct JobRun {
   JobSpec job;
-  TimePoint scheduled_for{};   // the fire time it serves
+  TimePoint scheduled_for{};   // the fire time it serves (a manual run: the moment it was asked for)
   bool catch_up = false;       // a missed fire time run late (policy run_once)
+  bool manual = false;         // `schedule run JOB` (Scheduler::RunNow), not a fire time
   int64_t run_id = 0;          // its crawl_runs row (the Scheduler records start and end)
   const std::atomic<bool>* stop = nullptr;  // set when the scheduler stops or lost the job's lock
 };
@@ -274,6 +300,21 @@ struct SchedulerOptions {
   std::chrono::milliseconds poll{200};
 };
 
+// What Scheduler::RunNow did.
+struct ManualRun {
+  // Not empty when the run was refused because the job, or another job of its site, is running (here
+  // or on another host); says which job and who holds its lock. Nothing was recorded then.
+  std::string refusal;
+  int64_t run_id = 0;     // its crawl_runs row (command "schedule run")
+  store::RunStats stats;  // as recorded: outcome "ok", "unreachable", "interrupted" or "failed"
+  Status error;           // the runner's error when the run failed before it could report (outcome "failed")
+  Status recorded;        // not OK when the run's end could not be written to crawl_runs
+};
+
+// Called by Scheduler::Run on its own thread when asked to reload (SIGHUP): usually loads the jobs file
+// into the database again. It reports its own errors; the pass that follows reads the jobs as they are.
+using ReloadJobs = std::function<void()>;
+
 // The scheduler daemon. Each Step, at clock->Now():
 //   1. runs that ended are recorded (RunLog::FinishRun) and their locks released;
 //   2. locks of running jobs are renewed when their heartbeat is due (a lock found lost stops its run);
@@ -298,8 +339,18 @@ class Scheduler {
   // Storage errors are returned, after the pass did what it could.
   Result<TimePoint> Step();
   // Steps until `stop` is set; then sets every running job's stop flag, waits for the runs (renewing
-  // their locks meanwhile), records them and releases the locks.
-  Status Run(const std::atomic<bool>& stop);
+  // their locks meanwhile), records them and releases the locks. Whenever `reload` is found set, it is
+  // cleared, `on_reload` called and a pass made at once: new and changed jobs take effect, a removed
+  // job is no longer started (a run of it that is going on finishes and is recorded).
+  Status Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr, const ReloadJobs& on_reload = {});
+  // `healthcrawl schedule run JOB`: runs job `name` now, whatever its schedule and pause, under the same
+  // lock as a scheduled run, and waits for it (renewing the lock). Locks of dead holders are taken over
+  // first, as by Step. Refused (ManualRun::refusal) while the job or another job of its site runs. The
+  // run is recorded in crawl_runs with command "schedule run"; it serves no fire time, so the job's
+  // schedule and checked_through are untouched. `stop` set stops it (outcome "interrupted").
+  // NotFound when there is no such job, InvalidArgument when its stored definition no longer parses,
+  // storage errors as they come.
+  Result<ManualRun> RunNow(std::string_view name, const std::atomic<bool>& stop);
   // Waits until every started run has ended, then records them (step 1), renewing their locks
   // meanwhile. When `stop` is given and becomes set, the runs are told to stop.
   Status Drain(const std::atomic<bool>* stop = nullptr);
@@ -313,6 +364,11 @@ class Scheduler {
   Status RenewLocks(TimePoint now);
   Status RecoverStaleLocks(TimePoint now, const std::vector<store::JobRecord>& jobs);
   Status StartRun(const JobSpec& job, const RunPlan& plan, std::optional<TimePoint> checked_through, TimePoint now);
+  // Records the run's start and starts its thread; the caller holds the job's lock. With `manual`, a
+  // `schedule run`, whose end Reap also writes into *manual.
+  Status Launch(const JobSpec& job, TimePoint scheduled_for, bool catch_up, ManualRun* manual, TimePoint now);
+  // Who runs `job` or another job of `site` (a held lock), as a sentence; "" when nobody does.
+  Result<std::string> Holder(const std::string& job, const std::string& site);
   bool IsAlive(int64_t pid) const;
 
   store::JobStore& jobs_;

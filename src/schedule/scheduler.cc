@@ -44,6 +44,7 @@ std::string Describe(const store::RunStats& stats) {
 
 struct Scheduler::ActiveRun {
   JobRun run;
+  ManualRun* manual = nullptr;  // RunNow's report, filled in by Reap
   std::atomic<bool> stop{false};
   bool ended = false;  // guarded by Scheduler::mu_
   Result<store::RunStats> result = Status::Internal("the run did not report");
@@ -174,13 +175,19 @@ Status Scheduler::StartRun(const JobSpec& job, const RunPlan& plan, std::optiona
     if (!claimed.ok()) return claimed.status();
     return released;
   }
+  return Launch(job, *plan.run_for, plan.catch_up, nullptr, now);
+}
+
+Status Scheduler::Launch(const JobSpec& job, TimePoint scheduled_for, bool catch_up, ManualRun* manual,
+                         TimePoint now) {
   // Runs of this job left unfinished by a holder that vanished without anyone noticing (its lock
   // expired or was released without the end being recorded).
   auto ended = jobs_.EndUnfinishedRuns(job.name, "crashed", now);
   if (ended.ok() && *ended > 0) {
     spdlog::warn("scheduler: job {}: {} earlier run(s) never finished; recorded as crashed", job.name, *ended);
   }
-  auto run_id = runs_.BeginRun({"crawl", job.site, now, job.name});
+  // A manual run's command says so for good, also in the row of a run that crashes.
+  auto run_id = runs_.BeginRun({manual != nullptr ? "schedule run" : "crawl", job.site, now, job.name});
   if (!run_id.ok()) {
     (void)jobs_.ReleaseJobLock(job.name, options_.owner);
     return run_id.status();
@@ -192,13 +199,20 @@ Status Scheduler::StartRun(const JobSpec& job, const RunPlan& plan, std::optiona
   auto active = std::make_unique<ActiveRun>();
   ActiveRun* run = active.get();
   run->run.job = job;
-  run->run.scheduled_for = *plan.run_for;
-  run->run.catch_up = plan.catch_up;
+  run->run.scheduled_for = scheduled_for;
+  run->run.catch_up = catch_up;
+  run->run.manual = manual != nullptr;
   run->run.run_id = *run_id;
   run->run.stop = &run->stop;
+  run->manual = manual;
   run->next_heartbeat = now + options_.heartbeat;
-  spdlog::info("scheduler: job {}: run {} started (scheduled for {}{})", job.name, *run_id,
-               FormatUtc(*plan.run_for), plan.catch_up ? ", catching up" : "");
+  if (manual != nullptr) {
+    manual->run_id = *run_id;
+    spdlog::info("scheduler: job {}: run {} started (by schedule run)", job.name, *run_id);
+  } else {
+    spdlog::info("scheduler: job {}: run {} started (scheduled for {}{})", job.name, *run_id,
+                 FormatUtc(scheduled_for), catch_up ? ", catching up" : "");
+  }
   active_.emplace(job.name, std::move(active));
   run->thread = std::thread([this, run] {
     Result<store::RunStats> result = Status::Internal("the run did not report");
@@ -239,11 +253,20 @@ Status Scheduler::Reap(bool wait) {
       stats.extra["error"] = run.result.status().ToString();
     }
     if (!stats.extra.is_object()) stats.extra = store::Json::object();
-    stats.extra["scheduled_for"] = FormatUtc(run.run.scheduled_for);
-    stats.extra["catch_up"] = run.run.catch_up;
+    if (run.run.manual) {
+      stats.extra["manual"] = true;
+    } else {
+      stats.extra["scheduled_for"] = FormatUtc(run.run.scheduled_for);
+      stats.extra["catch_up"] = run.run.catch_up;
+    }
     stats.finished_at = clock_->Now();
+    if (run.manual != nullptr) {
+      run.manual->stats = stats;
+      if (!run.result.ok()) run.manual->error = run.result.status();
+    }
     const std::string& name = it->first;
     Status s = runs_.FinishRun(run.run.run_id, stats);
+    if (run.manual != nullptr) run.manual->recorded = s;
     if (s.ok()) {
       spdlog::info("scheduler: job {}: run {} {}", name, run.run.run_id, Describe(stats));
     } else {
@@ -341,20 +364,25 @@ Status Scheduler::Drain(const std::atomic<bool>* stop) {
   return first;
 }
 
-Status Scheduler::Run(const std::atomic<bool>& stop) {
+Status Scheduler::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload, const ReloadJobs& on_reload) {
   // Fire times are on the injected clock; the re-read cadence is on the steady clock, so that a wall
   // clock set back (or a FakeClock that stands still) never stalls the loop or its heartbeats.
   using Steady = std::chrono::steady_clock;
   TimePoint next_step = clock_->Now();
   Steady::time_point last_step{};
   while (!stop.load()) {
+    bool reloaded = false;
+    if (reload != nullptr && reload->exchange(false)) {
+      if (on_reload) on_reload();
+      reloaded = true;
+    }
     const TimePoint now = clock_->Now();
     bool any_ended = false;
     {
       std::lock_guard guard(mu_);
       for (const auto& [name, run] : active_) any_ended = any_ended || run->ended;
     }
-    if (now >= next_step || any_ended || Steady::now() - last_step >= options_.reload_interval) {
+    if (reloaded || now >= next_step || any_ended || Steady::now() - last_step >= options_.reload_interval) {
       last_step = Steady::now();
       auto next = Step();
       if (!next.ok()) {

@@ -79,6 +79,39 @@ TEST(JobsFileTest, Defaults) {
   EXPECT_FALSE(job.options.export_to.has_value());
 }
 
+TEST(JobsFileTest, LoadsTheCrawlKeys) {
+  const std::string yaml = R"(jobs:
+  - name: a
+    site: mfk
+    schedule: '@daily'
+    options:
+      start_urls: ['https://www.mfk.com/list/guke.html', 'http://www.mfk.com/list/erke.html']
+      delay: 2.5
+      concurrency: 1
+      sitemaps: ['https://www.mfk.com/sitemap-2.xml']
+  - {name: b, site: mfk, schedule: '@daily', options: {sitemaps: false, delay: 0}}
+  - {name: c, site: mfk, schedule: '@daily', options: {sitemaps: []}}
+)";
+  Result<JobsFile> file = ParseJobsFile(yaml, "jobs.yaml");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  const JobOptions& a = file->jobs.at(0).options;
+  EXPECT_EQ(a.start_urls,
+            (std::vector<std::string>{"https://www.mfk.com/list/guke.html", "http://www.mfk.com/list/erke.html"}));
+  EXPECT_EQ(a.delay_seconds, 2.5);
+  EXPECT_EQ(a.concurrency, 1);
+  EXPECT_EQ(a.sitemaps, std::vector<std::string>{"https://www.mfk.com/sitemap-2.xml"});
+  EXPECT_TRUE(a.read_sitemaps);
+  const JobOptions& b = file->jobs.at(1).options;
+  EXPECT_FALSE(b.read_sitemaps);
+  EXPECT_FALSE(b.sitemaps.has_value());
+  EXPECT_EQ(b.delay_seconds, 0.0);
+  EXPECT_TRUE(b.start_urls.empty());
+  EXPECT_FALSE(b.concurrency.has_value());
+  // An empty list: none of the config's sitemaps (robots.txt's Sitemap: lines are still read).
+  EXPECT_EQ(file->jobs.at(2).options.sitemaps, std::vector<std::string>{});
+  EXPECT_TRUE(file->jobs.at(2).options.read_sitemaps);
+}
+
 TEST(JobsFileTest, EmptyJobListAndNullValues) {
   for (const std::string yaml : {"jobs: []\n", "jobs:\n"}) {
     SCOPED_TRACE(yaml);
@@ -169,9 +202,40 @@ TEST(JobsFileTest, ErrorsPointAtLineAndColumn) {
        "jobs.yaml:5:24: recrawl must be due or all, not 'some'"},
       {"unknown option", OneJob(kSchedule, "    options: {max_page: 3}\n"),
        "jobs.yaml:5:15: unknown key 'max_page' in options; did you mean 'max_pages'? (known: max_pages, "
-       "recrawl, export)"},
+       "recrawl, export, start_urls, delay, concurrency, sitemaps)"},
       {"options not a map", OneJob(kSchedule, "    options: [1]\n"),
-       "jobs.yaml:5:14: options must be a map (max_pages, recrawl, export)"},
+       "jobs.yaml:5:14: options must be a map (max_pages, recrawl, export, start_urls, delay, concurrency, "
+       "sitemaps)"},
+      {"start_urls not a list", OneJob(kSchedule, "    options: {start_urls: 'https://www.mfk.com/'}\n"),
+       "jobs.yaml:5:27: start_urls must be a list of http(s) URLs"},
+      {"start_urls empty", OneJob(kSchedule, "    options: {start_urls: []}\n"),
+       "jobs.yaml:5:27: start_urls is empty; leave it out to use the site config's"},
+      {"start URL not http(s), the second item", OneJob(kSchedule, "    options:\n      start_urls:\n"
+                                                                   "        - https://www.mfk.com/\n"
+                                                                   "        - ftp://www.mfk.com/\n"),
+       "jobs.yaml:8:11: start_urls: 'ftp://www.mfk.com/' is not an absolute http(s) URL"},
+      {"relative start URL", OneJob(kSchedule, "    options: {start_urls: [/list/guke.html]}\n"),
+       "jobs.yaml:5:28: start_urls: '/list/guke.html' is not an absolute http(s) URL"},
+      {"start URL with credentials", OneJob(kSchedule, "    options: {start_urls: ['http://u:p@mfk.com/']}\n"),
+       "jobs.yaml:5:28: start_urls: 'http://u:p@mfk.com/' carries credentials (user:pass@), which are never sent"},
+      {"negative delay", OneJob(kSchedule, "    options: {delay: -1}\n"),
+       "jobs.yaml:5:22: delay must be a number of seconds from 0 to 3600, not '-1'"},
+      {"delay over an hour", OneJob(kSchedule, "    options: {delay: 3601}\n"),
+       "jobs.yaml:5:22: delay must be a number of seconds from 0 to 3600, not '3601'"},
+      {"delay not a number", OneJob(kSchedule, "    options: {delay: nan}\n"),
+       "jobs.yaml:5:22: delay must be a number of seconds from 0 to 3600, not 'nan'"},
+      {"delay with a unit", OneJob(kSchedule, "    options: {delay: 2s}\n"),
+       "jobs.yaml:5:22: delay must be a number of seconds from 0 to 3600, not '2s'"},
+      {"concurrency 0", OneJob(kSchedule, "    options: {concurrency: 0}\n"),
+       "jobs.yaml:5:28: concurrency must be a whole number from 1 to 64, not '0'"},
+      {"concurrency 65", OneJob(kSchedule, "    options: {concurrency: 65}\n"),
+       "jobs.yaml:5:28: concurrency must be a whole number from 1 to 64, not '65'"},
+      {"sitemaps true-ish", OneJob(kSchedule, "    options: {sitemaps: no}\n"),
+       "jobs.yaml:5:25: sitemaps must be a list of sitemap URLs, or false (no sitemaps at all)"},
+      {"sitemap not a URL", OneJob(kSchedule, "    options: {sitemaps: [sitemap.xml]}\n"),
+       "jobs.yaml:5:26: sitemaps: 'sitemap.xml' is not an absolute http(s) URL"},
+      {"sitemap entry a map", OneJob(kSchedule, "    options: {sitemaps: [{url: x}]}\n"),
+       "jobs.yaml:5:26: sitemaps entry must be a single value"},
       {"bad export format", OneJob(kSchedule, "    options: {export: {format: xml, out: a.xml}}\n"),
        "jobs.yaml:5:32: export format must be jsonl or csv, not 'xml'"},
       {"export format not inferable", OneJob(kSchedule, "    options: {export: {out: a.txt}}\n"),
