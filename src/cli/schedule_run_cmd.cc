@@ -6,9 +6,10 @@
 // The run is recorded like a scheduled one (command "schedule run": `schedule history` marks it manual),
 // followed by the job's export; it claims no fire time, so the job's schedule is unchanged.
 //
-// SIGINT/SIGTERM stop the run gracefully (outcome "interrupted", exit 130). The summary goes to stdout.
-// Exit codes, as `crawl`'s for the run's outcome: 0 ok; 1 unreachable (no origin could be reached), or
-// the crawl could not proceed; 2 unknown job, bad arguments, or a job/selector config that does not load;
+// SIGINT/SIGTERM/SIGHUP stop the run gracefully (outcome "interrupted", exit 130), as for `crawl`. The
+// summary goes to stdout. Exit codes, as `crawl`'s for the run's outcome: 0 ok or nothing due; 1
+// unreachable (no origin could be reached), waiting (every queued URL still held), or the crawl could not
+// proceed; 2 unknown job, bad arguments, or a job/selector config that does not load;
 // 3 the database or the export's output could not be used; 75 refused, the job or its site is busy
 // (try again later); 130 interrupted.
 #include <spdlog/spdlog.h>
@@ -97,7 +98,7 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
   runner.crawl.progress =
       args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
 
-  StopSignals signals;
+  StopSignals signals(/*hangup=*/true);  // as `crawl`: a closed terminal stops the run cleanly
   schedule::Scheduler scheduler(**store, **store, schedule::CrawlJobRunner(std::move(runner)));
   auto run = scheduler.RunNow(args.name, StopSignals::flag());
   if (!run.ok()) {
@@ -125,9 +126,9 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
     return kExitStorage;
   }
   const std::string& outcome = run->stats.outcome;
-  if (outcome == "ok") return kExitOk;
   if (outcome == "interrupted") return kExitInterrupted;
-  if (outcome == "unreachable") return kExitFailure;
+  if (outcome == "ok" || outcome == "nothing due") return kExitOk;
+  if (outcome == "unreachable" || outcome == "waiting") return kExitFailure;  // as `crawl`
   return FailedExit(*run);
 }
 
