@@ -44,6 +44,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl.recrawl = job.options.recrawl == RecrawlPolicy::kAll ? crawl::CrawlOptions::Recrawl::kAll
                                                               : crawl::CrawlOptions::Recrawl::kDue;
   crawl.job = job.name;
+  crawl.request = job.options.request;
   crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
   crawl.runs = nullptr;  // the Scheduler records the run (one row, also when the crawl cannot start)

@@ -117,6 +117,9 @@ struct JobOptions {
   std::optional<int> max_pages;  // absent: the site config's limit; 0: unlimited
   RecrawlPolicy recrawl = RecrawlPolicy::kDue;
   std::optional<ExportSpec> export_to;  // absent: no export after the run
+  // options.request: user_agent, headers, cookie_jar (relative to the jobs file), proxy; each set one
+  // wins over the site config's request block, as the crawl command's flags do.
+  crawl::CrawlOptions::RequestOverrides request;
 };
 
 // Where something was written in the jobs file (1-based), for messages about it later.
@@ -160,6 +163,8 @@ struct JobsFile {
 //         max_pages: 500
 //         recrawl: due                    # due (default) | all
 //         export: {format: jsonl, out: 'exports/{job}-{date}.jsonl'}
+//         request: {user_agent: 'mybot/1.0 (+mailto:me@example.org)', headers: {Referer: 'https://x/'},
+//                   cookie_jar: cookies.txt, proxy: 'http://proxy:3128'}
 // Unknown keys, duplicate keys or job names, a bad cron expression or zone: kConfigError
 // "jobs.yaml:LINE:COLUMN: what is wrong" (for a cron error the column is the bad field's).
 Result<JobsFile> LoadJobsFile(const std::filesystem::path& path);
