@@ -169,9 +169,9 @@ TEST(JobsFileTest, ErrorsPointAtLineAndColumn) {
        "jobs.yaml:5:24: recrawl must be due or all, not 'some'"},
       {"unknown option", OneJob(kSchedule, "    options: {max_page: 3}\n"),
        "jobs.yaml:5:15: unknown key 'max_page' in options; did you mean 'max_pages'? (known: max_pages, "
-       "recrawl, export)"},
+       "recrawl, export, request)"},
       {"options not a map", OneJob(kSchedule, "    options: [1]\n"),
-       "jobs.yaml:5:14: options must be a map (max_pages, recrawl, export)"},
+       "jobs.yaml:5:14: options must be a map (max_pages, recrawl, export, request)"},
       {"bad export format", OneJob(kSchedule, "    options: {export: {format: xml, out: a.xml}}\n"),
        "jobs.yaml:5:32: export format must be jsonl or csv, not 'xml'"},
       {"export format not inferable", OneJob(kSchedule, "    options: {export: {out: a.txt}}\n"),
