@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,22 @@ inline constexpr int kExitBusy = 75;
 
 struct CommandContext {
   int exit_code = kExitOk;
-  std::string selectors_dir = "selectors";  // --selectors, global
+  // --selectors or HEALTHCRAWL_SELECTORS, else the first folder FindSelectorsDir finds (cli/selectors_dir.h);
+  // set before any subcommand's callback runs.
+  std::string selectors_dir;
 };
+
+// Adds the subcommand's --db option; HEALTHCRAWL_DB stands in for it when it is not given (a flag wins
+// over the environment, which wins over the default `db` holds).
+// The environment is read here rather than through CLI11's envname, which also fills the options of
+// subcommands that were not given and so would overwrite a --db that `schedule` subcommands share.
+inline CLI::Option* AddDbOption(CLI::App* cmd, std::string& db, const std::string& help = "SQLite database") {
+  if (const char* env = std::getenv("HEALTHCRAWL_DB"); env != nullptr && env[0] != '\0') db = env;
+  return cmd->add_option("--db", db, help + " (env HEALTHCRAWL_DB)")->capture_default_str();
+}
+
+// `healthcrawl --version`: "healthcrawl <version>" and a line of linked library versions (version.cc).
+std::string VersionText();
 
 using RegisterFn = void (*)(CLI::App& app, CommandContext& ctx);
 

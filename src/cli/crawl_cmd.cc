@@ -1,7 +1,8 @@
 // `healthcrawl crawl --site SITE [--db PATH] [--max-pages N] [--max-dataset-pages N] [--max-depth N] [--workers N]
 // [--concurrency N] [--delay SECONDS] [--retries N] [--connect-to H:P:H2:P2 ...] [--cacert FILE]
 // [--allow-private-addresses] [--start-url URL ...] [--warc DIR] [--recrawl due|all] [--no-sitemaps]
-// [--no-progress] [--max-idle-wait SECONDS] [--clear-holds]`:
+// [--no-progress] [--max-idle-wait SECONDS] [--clear-holds] [--user-agent UA] [--header 'Name: value' ...]
+// [--cookie-jar FILE] [--proxy URL] [--summary text|json]`:
 // crawls one site into
 // the crawl database (docs/crawling.md). The frontier lives in the same database, so running the
 // command again after an interruption (Ctrl-C, kill -9, a crash) resumes the crawl.
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/request_args.h"
 #include "cli/stop_signals.h"
 #include "core/clock.h"
 #include "crawl/crawl.h"
@@ -51,6 +53,8 @@ struct CrawlArgs {
   bool no_progress = false;
   std::string recrawl = "due";
   bool no_sitemaps = false;
+  RequestArgs request;
+  std::string summary = "text";
 };
 
 int StorageExit(const Status& s) {
@@ -125,6 +129,12 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   options.read_sitemaps = !args.no_sitemaps;
   options.recrawl = args.recrawl == "all" ? crawl::CrawlOptions::Recrawl::kAll : crawl::CrawlOptions::Recrawl::kDue;
   options.progress = args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
+  auto request = args.request.Overrides();
+  if (!request.ok()) {
+    spdlog::error("{}", request.status().message());
+    return kExitUsage;
+  }
+  options.request = std::move(*request);
 
   auto store = store::SqliteStore::Open(args.db);
   if (!store.ok()) return StorageExit(store.status());
@@ -167,7 +177,13 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
       default: return kExitFailure;
     }
   }
-  PrintSummary(args.site, *report);
+  if (args.summary == "json") {
+    const std::string json = CrawlSummaryJson(args.site, *report).dump() + "\n";
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    std::fflush(stdout);
+  } else {
+    PrintSummary(args.site, *report);
+  }
   if (report->interrupted) return kExitInterrupted;
   return crawl::RunOutcomeFailed(crawl::RunOutcome(*report)) ? kExitFailure : kExitOk;
 }
@@ -176,7 +192,7 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<CrawlArgs>();
   CLI::App* cmd = app.add_subcommand("crawl", "Crawl a site into the database (resumable)");
   cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
-  cmd->add_option("--db", args->db, "SQLite database (pages and the crawl frontier)")->capture_default_str();
+  AddDbOption(cmd, args->db, "SQLite database (pages and the crawl frontier)");
   cmd->add_option("--max-pages", args->max_pages,
                   "Stop after this run completed N pages (stored, unchanged or failed), whatever the database "
                   "already holds (default: config limits.max_pages; 0 = no limit)")
@@ -217,6 +233,10 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--clear-holds", args->clear_holds,
                 "First make the site's waiting URLs (retry backoffs, holds of an unreachable robots.txt) due "
                 "now and forget their failed attempts: after fixing an address");
+  args->request.Register(cmd);
+  cmd->add_option("--summary", args->summary, "The end-of-crawl summary on stdout: text, or json (one object)")
+      ->capture_default_str()
+      ->transform(CLI::IsMember({"text", "json"}, CLI::ignore_case));
   cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database), or nothing was due;\n"
               "1 the crawl could not proceed, reached no origin (unreachable) or found every queued URL still\n"
               "waiting after earlier failures (waiting: --clear-holds); 2 bad arguments or config; 3 database\n"

@@ -168,7 +168,7 @@ void RegisterExport(CLI::App& app, CommandContext& ctx) {
   since_last->excludes(cursor);
   cmd->add_flag("--bom", args->bom, "CSV: begin with a UTF-8 byte order mark (for Excel)");
   cmd->add_flag("--force", args->force, "Replace existing files");
-  cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
+  AddDbOption(cmd, args->db, "SQLite database");
   cmd->footer("Prints <file>\\t<rows> for each file written (on stderr with --out -).\n"
               "Exit codes: 0 ok, or nothing changed since the cursor; 2 bad arguments;\n"
               "3 database or output file unusable (no file is left behind).");

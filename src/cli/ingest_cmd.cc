@@ -102,7 +102,7 @@ void RegisterIngest(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<IngestArgs>();
   CLI::App* cmd = app.add_subcommand("ingest", "Store saved pages as if fetched (extract, store, archive)");
   cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
-  cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
+  AddDbOption(cmd, args->db, "SQLite database");
   cmd->add_option("--fetched-at", args->fetched_at,
                   "Fetch time, ISO 8601 (default: from <page>.expected.json, else now)");
   auto* url = cmd->add_option("--url", args->url, "URL of the page (one file only)");

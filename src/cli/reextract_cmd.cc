@@ -79,7 +79,7 @@ void RegisterReextract(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("reextract", "Re-run the selector configs over archived pages (no fetching)");
   cmd->add_option("--site", args->site, "Only this site (default: every site with a config)");
   cmd->add_option("--since", args->since, "Only responses fetched at or after this date/time (ISO 8601)");
-  cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
+  AddDbOption(cmd, args->db, "SQLite database");
   cmd->add_flag("--all-versions", args->all_versions, "Every kept version, not only each page's newest");
   cmd->add_option("--workers", args->workers, "Parse/extract threads (default: one per core)")->check(CLI::Range(1, 256));
   cmd->footer("Exit codes: 0 ok; 1 some pages failed extraction; 2 bad arguments or config; 3 database unusable.");

@@ -499,7 +499,7 @@ void RegisterSchedule(CLI::App& app, CommandContext& ctx) {
   next->add_option("--count", args->count, "Fire times per job")->capture_default_str()->check(CLI::Range(1, 1000));
   for (CLI::App* cmd : {list, history, next}) cmd->add_flag("--json", args->json, "JSON on stdout");
   for (CLI::App* cmd : {add, load, list, remove, pause, resume, history, next}) {
-    cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
+    AddDbOption(cmd, args->db, "SQLite database");
   }
 
   add->callback([args, &ctx] { ctx.exit_code = RunAdd(*args, ctx); });

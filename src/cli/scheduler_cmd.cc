@@ -151,7 +151,7 @@ void RegisterScheduler(CLI::App& app, CommandContext& ctx) {
   CLI::App* scheduler = app.add_subcommand("scheduler", "The scheduler daemon: runs the scheduled jobs when due");
   scheduler->require_subcommand(1);
   CLI::App* run = scheduler->add_subcommand("run", "Run the scheduler until SIGTERM/SIGINT; SIGHUP reloads --jobs");
-  run->add_option("--db", args->db, "SQLite database (jobs, locks, run history, pages)")->capture_default_str();
+  AddDbOption(run, args->db, "SQLite database (jobs, locks, run history, pages)");
   run->add_option("--jobs", args->jobs_file, "Load this jobs file into the database first")->check(CLI::ExistingFile);
   run->add_flag("--once", args->once, "One pass: run what is due now, wait for it, exit");
   run->add_option("--connect-to", args->connect_to,

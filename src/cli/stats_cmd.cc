@@ -39,7 +39,7 @@ int RunStats(const StatsArgs& args) {
 void RegisterStats(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<StatsArgs>();
   CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates and failures of a database");
-  cmd->add_option("--db", args->db, "SQLite database")->capture_default_str();
+  AddDbOption(cmd, args->db, "SQLite database");
   cmd->add_flag("--json", args->json, "Print JSON instead of a text report");
   cmd->footer("Exit codes: 0 ok; 3 database unusable.");
   cmd->callback([args, &ctx] { ctx.exit_code = RunStats(*args); });

@@ -152,6 +152,15 @@ struct CrawlOptions {
   std::chrono::milliseconds max_idle_wait{300'000};
   net::FetcherOptions fetcher{};     // user_agent, cookies and allow_private_addresses are OR-ed/taken
                                      // from the config; connect_to, ca_file, timeouts from here
+  // Request settings from the command line or a job; each one set wins over the site config's
+  // `request:` block (docs/crawling.md, "Request options").
+  struct RequestOverrides {
+    std::optional<std::string> user_agent{};  // also the robots.txt agent (its product token)
+    net::HeaderList headers{};                // after the config's; a name given again replaces it
+    std::optional<std::string> cookie_jar{};
+    std::optional<std::string> proxy{};       // "": no proxy, even if the config or environment names one
+  };
+  RequestOverrides request{};
   bool archive = true;               // keep each response in the raw archive
   store::WarcWriter* warc = nullptr; // also write responses as WARC records (by the writer thread)
   store::RunLog* runs = nullptr;     // record the run (BeginRun/FinishRun)

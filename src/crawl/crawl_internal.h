@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "crawl/crawl.h"
 #include "store/store.h"
 
 namespace hc::crawl::internal {
@@ -163,5 +164,25 @@ std::string FormatDuration(double seconds);
 
 // The value of the first header named `name` (ASCII case-insensitive), "" when absent.
 std::string HeaderValue(const store::Headers& headers, std::string_view name);
+
+// The fetcher options a crawl runs with: `base` with the site config's request settings (user agent,
+// headers, cookie jar, proxy) and then the command line's or job's overrides on top (request_log.cc).
+net::FetcherOptions RequestFetcherOptions(net::FetcherOptions base, const extract::SiteConfig& config,
+                                          const CrawlOptions::RequestOverrides& overrides);
+
+// What the per-URL debug line says about a fetch (request_log.cc); kept from the response until the
+// writer has stored the URL's outcome.
+struct FetchNote {
+  std::string url;
+  int status = 0;
+  int64_t bytes = 0;
+  int64_t ms = 0;
+};
+
+// One debug line per URL once its outcome is stored: "crawl SITE" with its URL, status, bytes, ms, outcome
+// (stored, unchanged, failed, redirected) and why (the failure reason or redirect target). `fetch` is
+// null for a URL that was never requested (one robots.txt disallows).
+void LogUrlOutcome(const std::string& site, const store::UrlOutcome& outcome, const store::PageObservation* page,
+                   const FetchNote* fetch);
 
 }  // namespace hc::crawl::internal

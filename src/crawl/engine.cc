@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.h"
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
@@ -283,6 +284,11 @@ class Engine {
   int64_t queued_cache_ = 0;
   Steady::time_point queued_checked_{};
   bool progress_terminal_ = false;
+  std::string user_agent_;  // the command line's or job's, else the config's; also the robots.txt agent
+  // Per-URL debug lines: the fetch of each URL whose outcome the writer has yet to store, by frontier id.
+  bool log_urls_ = false;
+  std::mutex url_notes_mu_;
+  std::unordered_map<int64_t, internal::FetchNote> url_notes_;
 
   // counters (the writer and workers update some)
   std::atomic<int64_t> requests_{0}, fetched_{0}, stored_{0}, failed_{0}, redirected_{0}, retries_{0}, bytes_{0},
@@ -583,7 +589,7 @@ void Engine::DispatchOrigin(const std::string& name, OriginState& o) {
         Fail(url, "bad url: " + parsed.status().message(), 0, url.attempts);
         continue;
       }
-      const net::RobotsDecision decision = o.policy->Allowed(config_.user_agent, PathAndQuery(*parsed));
+      const net::RobotsDecision decision = o.policy->Allowed(user_agent_, PathAndQuery(*parsed));
       if (!decision.allowed) {
         --held_;
         Fail(url, "robots: disallowed by " + decision.Explain(), 0, url.attempts);
@@ -660,7 +666,7 @@ void Engine::HandleRobots(Transfer& t, net::FetchResult& result) {
   o.robots_holds = 0;
   net::RobotsPolicy policy = net::PolicyForRobotsResponse(status, result.body);
   // The larger of the delay and the Crawl-delay (capped), counted from the robots.txt request's start.
-  o.pacer.SetCrawlDelay(policy.CrawlDelay(config_.user_agent));
+  o.pacer.SetCrawlDelay(policy.CrawlDelay(user_agent_));
   if (options_.read_sitemaps) {
     for (const auto& sitemap : policy.sitemaps()) QueueSitemap(sitemap);
   }
@@ -804,6 +810,11 @@ void Engine::HandlePage(Transfer& t, net::FetchResult& result) {
   o.pacer.Finished();
   --held_;
   const store::LeasedUrl& url = t.url;
+  if (log_urls_) {
+    std::lock_guard lock(url_notes_mu_);
+    url_notes_[url.id] = {url.url, result.status, static_cast<int64_t>(result.body.size()),
+                          static_cast<int64_t>(result.timing.total.count() / 1000)};
+  }
   if (!result.ok()) {
     const std::string detail = std::string(net::FetchErrorName(result.error)) +
                                (result.error_message.empty() ? "" : ": " + result.error_message);
@@ -947,6 +958,10 @@ void Engine::RetryOrFail(const store::LeasedUrl& url, const std::string& reason,
     return;
   }
   ++retries_;
+  if (log_urls_) {
+    std::lock_guard lock(url_notes_mu_);
+    url_notes_.erase(url.id);
+  }
   spdlog::debug("crawl {}: {}: {}; retry {} in {} ms", config_.key, url.url, reason, attempts, wait.count());
 }
 
@@ -1012,8 +1027,12 @@ void Engine::ShowProgress(bool final) {
   s.seconds = std::chrono::duration<double>(now - started_).count();
   const std::string line = "crawl " + config_.key + ": " + internal::FormatProgress(s);
   if (progress_terminal_) {
-    std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
-    std::fflush(stderr);
+    // Through the logger's status line, so that log lines are written above it, never glued onto it.
+    if (final) {
+      logging::EndStatusLine(line);
+    } else {
+      logging::ShowStatusLine(line);
+    }
   } else if (!final) {
     spdlog::info("{}", line);
   }
@@ -1273,6 +1292,17 @@ void Engine::WriteOne(WriteItem& item) {
         ++failures_[FailureCategory(item.outcome.detail)];
       }
     }
+    if (log_urls_) {
+      std::optional<internal::FetchNote> note;
+      {
+        std::lock_guard lock(url_notes_mu_);
+        if (auto it = url_notes_.find(item.outcome.id); it != url_notes_.end()) {
+          note = std::move(it->second);
+          url_notes_.erase(it);
+        }
+      }
+      internal::LogUrlOutcome(config_.key, item.outcome, item.page ? &*item.page : nullptr, note ? &*note : nullptr);
+    }
     if (item.warc && options_.warc) {
       Status w = options_.warc->WriteResponse(*item.warc);
       if (!w.ok()) SetFatal(w);
@@ -1313,9 +1343,9 @@ Result<CrawlReport> Engine::Run() {
   progress_terminal_ = options_.progress == CrawlOptions::Progress::kTerminal ||
                        (options_.progress == CrawlOptions::Progress::kAuto && isatty(STDERR_FILENO));
 
-  net::FetcherOptions fetcher_options = options_.fetcher;
-  fetcher_options.user_agent = config_.user_agent;
-  fetcher_options.cookies = fetcher_options.cookies || config_.cookies;
+  net::FetcherOptions fetcher_options = internal::RequestFetcherOptions(options_.fetcher, config_, options_.request);
+  user_agent_ = fetcher_options.user_agent;
+  log_urls_ = spdlog::should_log(spdlog::level::debug);
   fetcher_options.allow_private_addresses = fetcher_options.allow_private_addresses || config_.allow_private_addresses;
   fetcher_options.max_per_host = static_cast<std::size_t>(concurrency_);
   fetcher_options.max_transfers = std::max<std::size_t>(fetcher_options.max_transfers, concurrency_);

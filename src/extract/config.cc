@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <map>
 
+#include "core/request_fields.h"
 #include "extract/extract_internal.h"
 
 namespace hc::extract {
@@ -24,12 +25,13 @@ using Keys = std::initializer_list<std::string_view>;
 
 const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "start_urls", "sitemaps",
                            "time_zone",  "user_agent", "cookies", "allow_private_addresses", "limits",
-                           "politeness", "url_normalization", "follow", "page_types"};
+                           "politeness", "url_normalization", "follow", "page_types", "request"};
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
 const Keys kFieldKeys = {"css", "regex", "group", "all", "join", "required", "default", "type"};
 const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
 const Keys kLimitsKeys = {"max_depth", "max_pages", "max_dataset_pages", "max_links_per_page", "max_url_length"};
 const Keys kPolitenessKeys = {"delay", "concurrency"};
+const Keys kRequestKeys = {"user_agent", "headers", "cookie_jar", "proxy"};
 const Keys kNormalizationKeys = {"strip_params", "sort_query"};
 const Keys kFollowKeys = {"allow", "deny"};
 const Keys kRevisitKeys = {"interval", "min", "max"};
@@ -138,6 +140,7 @@ class ConfigCompiler {
   Status CompileUrlPattern(const YAML::Node& n, const std::string& source, std::vector<UrlPattern>* out) const;
   Result<html::Selector> CompileCss(const YAML::Node& n, const std::string& css) const;
 
+  Status CompileRequest(const YAML::Node& node, const Entries& top, SiteConfig* config) const;
   Status CompileSite(const Entries& top, SiteConfig* config, const date::time_zone** zone,
                      std::vector<UrlPattern>* allow, std::vector<UrlPattern>* deny) const;
   Status CompilePageType(const YAML::Node& node, std::vector<PageTypeRule>* out,
@@ -356,6 +359,8 @@ Status ConfigCompiler::CompileSite(const Entries& top, SiteConfig* config, const
       }
     } else if (e.key == "user_agent") {
       s = ReadString(v, "user_agent", &config->user_agent);
+    } else if (e.key == "request") {
+      s = CompileRequest(v, top, config);
     } else if (e.key == "cookies") {
       s = ReadBool(v, "cookies", &config->cookies);
     } else if (e.key == "allow_private_addresses") {
@@ -420,6 +425,47 @@ Status ConfigCompiler::CompileSite(const Entries& top, SiteConfig* config, const
                             ")");
       }
     }
+  }
+  return Status::Ok();
+}
+
+// The `request:` block (docs/selectors.md): what every request to the site carries. Everything is
+// checked here, so a header that would break the request line never reaches libcurl.
+Status ConfigCompiler::CompileRequest(const YAML::Node& node, const Entries& top, SiteConfig* config) const {
+  Entries r({});
+  if (Status s = ReadEntries(node, "request", kRequestKeys, &r); !s.ok()) return s;
+  if (const Entry* x = r.Find("user_agent")) {
+    if (const Entry* old = top.Find("user_agent")) {
+      return Error(x->key_node, "user_agent is set twice, here and at line " +
+                                    std::to_string(old->key_node.Mark().line + 1) + "; keep one");
+    }
+    if (Status s = ReadString(x->value, "request.user_agent", &config->user_agent); !s.ok()) return s;
+    if (Status s = CheckHeaderValue("User-Agent", config->user_agent); !s.ok() || config->user_agent.empty()) {
+      return Error(x->value, "request.user_agent must be one line of text, such as 'mybot/1.0 (+mailto:me@example.org)'");
+    }
+  }
+  if (const Entry* x = r.Find("headers")) {
+    Entries headers({});
+    if (Status s = ReadEntries(x->value, "request.headers", {}, &headers); !s.ok()) return s;
+    for (const Entry& h : headers.all()) {
+      if (!IsHeaderName(h.key)) {
+        return Error(h.key_node, "header name '" + h.key + "' is not a token (letters, digits and !#$%&'*+-.^_`|~)");
+      }
+      std::string value;
+      if (Status s = ReadString(h.value, "header " + h.key, &value); !s.ok()) return s;
+      if (Status s = CheckHeaderValue(h.key, value); !s.ok()) return Error(h.value, s.message());
+      config->headers.emplace_back(h.key, value);
+    }
+  }
+  if (const Entry* x = r.Find("cookie_jar")) {
+    if (Status s = ReadString(x->value, "request.cookie_jar", &config->cookie_jar); !s.ok()) return s;
+    if (config->cookie_jar.empty()) return Error(x->value, "request.cookie_jar names a file; leave it out for none");
+  }
+  if (const Entry* x = r.Find("proxy")) {
+    std::string proxy;
+    if (Status s = ReadString(x->value, "request.proxy", &proxy); !s.ok()) return s;
+    if (Status s = CheckProxy(proxy); !s.ok()) return Error(x->value, s.message());
+    config->proxy = proxy;
   }
   return Status::Ok();
 }

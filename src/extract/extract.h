@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "core/url.h"
+#include "core/version.h"
 #include "html/html.h"
 
 namespace hc::extract {
@@ -59,7 +61,12 @@ struct SiteConfig {
   std::vector<std::string> follow_allow;  // regex sources; a link must match one (all when empty)
   std::vector<std::string> follow_deny;   // and none of these
   Politeness politeness;
-  std::string user_agent = "healthcrawl/0.1 (+https://example.invalid/healthcrawl)";
+  // `user_agent` or `request.user_agent`: the User-Agent of requests; its product token is the robots.txt
+  // agent. Default DefaultUserAgent() (core/version.h).
+  std::string user_agent = DefaultUserAgent();
+  std::vector<std::pair<std::string, std::string>> headers;  // request.headers, in file order
+  std::string cookie_jar;             // request.cookie_jar: a Netscape cookie file; "" = none
+  std::optional<std::string> proxy;   // request.proxy; unset: the environment's; "": none
   std::string time_zone = "Asia/Shanghai";  // for dates printed without an offset and relative dates
   bool cookies = false;
   bool allow_private_addresses = false;  // loopback/private targets; tests turn it on

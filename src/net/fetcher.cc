@@ -16,6 +16,8 @@
 #include <cctype>
 #include <climits>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <unordered_map>
 
@@ -202,10 +204,11 @@ bool ParseTarget(const std::string& url, std::string* host, std::string* problem
 
 class CurlFetcher final : public Fetcher {
  public:
-  CurlFetcher(FetcherOptions options, AddressFilter filter, MultiPtr multi, SharePtr share)
+  CurlFetcher(FetcherOptions options, AddressFilter filter, MultiPtr multi, SharePtr share, EasyPtr jar)
       : options_(std::move(options)),
         filter_(std::move(filter)),
         share_(std::move(share)),
+        jar_(std::move(jar)),
         multi_(std::move(multi)) {
     for (const auto& entry : options_.connect_to) {
       curl_slist* grown = curl_slist_append(connect_to_.get(), entry.c_str());
@@ -221,6 +224,9 @@ class CurlFetcher final : public Fetcher {
     for (auto& [easy, transfer] : running_) curl_multi_remove_handle(multi_.get(), easy);
     running_.clear();
     multi_.reset();
+    // Cleaning up the jar handle writes the shared jar to its CURLOPT_COOKIEJAR file (atomically: libcurl
+    // writes a temporary file and renames it).
+    jar_.reset();
     share_.reset();
   }
 
@@ -473,6 +479,7 @@ class CurlFetcher final : public Fetcher {
   const AddressFilter filter_;
   SlistPtr connect_to_;  // FetcherOptions::connect_to for CURLOPT_CONNECT_TO; outlives every easy handle
   SharePtr share_;  // the cookie jar when cookies are on; declared first so it is destroyed last
+  EasyPtr jar_;     // with a cookie_jar file: the handle that loaded it and writes it back (never performs)
   MultiPtr multi_;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> running_;  // the Perform() thread's only
   std::atomic<bool> woken_{false};
@@ -482,6 +489,33 @@ class CurlFetcher final : public Fetcher {
   std::vector<FetchResult> ready_;                         // results that needed no transfer (bad URLs)
   std::unordered_map<std::string, std::size_t> per_host_;  // started transfers per host
 };
+
+// A handle that reads `path` into the shared jar now and, on cleanup, writes the jar back to it. The
+// file is checked here so that a jar that cannot be read or written back is a usage error at the start,
+// not cookies silently lost at the end.
+Result<EasyPtr> LoadCookieJar(CURLSH* share, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file(path);
+  const fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  if (!fs::is_directory(folder, ec)) {
+    return Status::InvalidArgument("cookie jar " + path + ": the folder " + folder.string() + " does not exist");
+  }
+  if (fs::exists(file, ec)) {
+    if (!fs::is_regular_file(file, ec)) return Status::InvalidArgument("cookie jar " + path + " is not a file");
+    std::ifstream probe(file);
+    if (!probe) return Status::InvalidArgument("cookie jar " + path + " cannot be read");
+  }
+  EasyPtr jar(curl_easy_init());
+  if (!jar) return Status::Internal("curl_easy_init failed");
+  CURLcode rc = curl_easy_setopt(jar.get(), CURLOPT_SHARE, share);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(jar.get(), CURLOPT_COOKIEFILE, path.c_str());
+  if (rc == CURLE_OK) rc = curl_easy_setopt(jar.get(), CURLOPT_COOKIEJAR, path.c_str());
+  // RELOAD reads the CURLOPT_COOKIEFILE files into the (shared) jar at once, before any transfer.
+  if (rc == CURLE_OK) rc = curl_easy_setopt(jar.get(), CURLOPT_COOKIELIST, "RELOAD");
+  if (rc != CURLE_OK) return Status::Internal(std::string("cookie jar: ") + curl_easy_strerror(rc));
+  return jar;
+}
 
 }  // namespace
 
@@ -501,12 +535,19 @@ Result<std::unique_ptr<Fetcher>> NewCurlFetcher(FetcherOptions options) {
   curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_per_host));
 
   SharePtr share;
+  if (!options.cookie_jar.empty()) options.cookies = true;
   if (options.cookies) {
     share.reset(curl_share_init());
     if (!share || curl_share_setopt(share.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) != CURLSHE_OK) {
       return Status::Internal("curl_share_init failed");
     }
     // No lock callbacks: all easy handles are driven from the one thread that calls Perform().
+  }
+  EasyPtr jar;
+  if (!options.cookie_jar.empty()) {
+    auto loaded = LoadCookieJar(share.get(), options.cookie_jar);
+    if (!loaded.ok()) return loaded.status();
+    jar = std::move(*loaded);
   }
 
   std::set<std::string> exempt;
@@ -517,7 +558,7 @@ Result<std::unique_ptr<Fetcher>> NewCurlFetcher(FetcherOptions options) {
   }
   AddressFilter filter(options.allow_private_addresses, std::move(exempt));
   return std::unique_ptr<Fetcher>(std::make_unique<CurlFetcher>(std::move(options), std::move(filter),
-                                                                std::move(multi), std::move(share)));
+                                                                std::move(multi), std::move(share), std::move(jar)));
 }
 
 }  // namespace hc::net

@@ -50,6 +50,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "core/version.h"
 
 namespace hc::net {
 
@@ -136,7 +137,7 @@ struct FetchResult {
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value, TimePoint now);
 
 struct FetcherOptions {
-  std::string user_agent = "healthcrawl/0.1";
+  std::string user_agent = DefaultUserAgent();
   // Sent with every request unless the request overrides them.
   HeaderList default_headers = {
       {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
@@ -156,6 +157,11 @@ struct FetcherOptions {
   // "": no proxy even if the environment names one; otherwise e.g. "http://proxy.example:3128".
   std::optional<std::string> proxy{};
   bool cookies = false;                  // keep cookies servers set and send them back (an in-memory jar)
+  // A cookie jar file in the Netscape format (curl's, wget's --load-cookies): its cookies are loaded
+  // when the fetcher is made, sent where they apply, and the jar as it then stands (with the cookies
+  // servers set meanwhile) is written back to the file when the fetcher is destroyed. A missing file is
+  // an empty jar. Implies `cookies`. "" = no file.
+  std::string cookie_jar{};
   bool allow_private_addresses = false;  // tests and intranet crawls only
   bool http2 = true;                     // offer HTTP/2 over TLS (ALPN); plain http stays HTTP/1.1
   // Connect somewhere else than the URL says, keeping the URL's host name for Host, SNI and

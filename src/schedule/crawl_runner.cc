@@ -41,6 +41,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
 
   crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);
   crawl.job = job.name;
+  crawl.request = job.options.request;
   crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
   crawl.runs = nullptr;  // the Scheduler records the run (one row, also when the crawl cannot start)

@@ -90,6 +90,15 @@ store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const 
   } else if (job.options.sitemaps) {
     options["sitemaps"] = *job.options.sitemaps;
   }
+  const crawl::CrawlOptions::RequestOverrides& request = job.options.request;
+  if (request.user_agent || !request.headers.empty() || request.cookie_jar || request.proxy) {
+    store::Json r = store::Json::object();
+    if (request.user_agent) r["user_agent"] = *request.user_agent;
+    if (!request.headers.empty()) r["headers"] = request.headers;  // [[name, value], ...]: order kept
+    if (request.cookie_jar) r["cookie_jar"] = Absolute(*request.cookie_jar).string();
+    if (request.proxy) r["proxy"] = *request.proxy;
+    options["request"] = std::move(r);
+  }
   record.options = std::move(options);
   return record;
 }
@@ -180,6 +189,23 @@ Result<JobSpec> FromJobRecord(const store::JobRecord& record) {
       auto list = urls(*it, "sitemaps");
       if (!list.ok()) return list.status();
       job.options.sitemaps = std::move(*list);
+    }
+  }
+  if (auto it = options.find("request"); it != options.end() && it->is_object()) {
+    crawl::CrawlOptions::RequestOverrides& request = job.options.request;
+    auto text = [&](const char* key) -> std::optional<std::string> {
+      auto v = it->find(key);
+      return v != it->end() && v->is_string() ? std::optional(v->get<std::string>()) : std::nullopt;
+    };
+    request.user_agent = text("user_agent");
+    request.cookie_jar = text("cookie_jar");
+    request.proxy = text("proxy");
+    if (auto h = it->find("headers"); h != it->end() && h->is_array()) {
+      for (const auto& pair : *h) {
+        if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
+          request.headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+        }
+      }
     }
   }
   return job;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/request_fields.h"
 #include "schedule/schedule.h"
 #include "schedule/schedule_internal.h"
 
@@ -22,8 +23,9 @@ namespace {
 
 constexpr std::string_view kTopKeys[] = {"jobs"};
 constexpr std::string_view kJobKeys[] = {"name", "site", "schedule", "time_zone", "missed", "options", "paused"};
-constexpr std::string_view kOptionKeys[] = {"max_pages", "recrawl",     "export",  "start_urls",
-                                            "delay",     "concurrency", "sitemaps"};
+constexpr std::string_view kOptionKeys[] = {"max_pages", "recrawl",     "export",   "start_urls",
+                                            "delay",     "concurrency", "sitemaps", "request"};
+constexpr std::string_view kRequestKeys[] = {"user_agent", "headers", "cookie_jar", "proxy"};
 constexpr std::string_view kExportKeys[] = {"format", "out"};
 constexpr std::string_view kPlaceholders[] = {"job", "site", "date", "time"};
 
@@ -219,12 +221,50 @@ class JobsLoader {
         } else {
           options.read_sitemaps = BoolOf(value, "sitemaps");
         }
+      } else if (k == "request") {
+        options.request = LoadRequest(value);
       } else {
         Fail(key, "unknown key '" + k + "' in options" + Suggest(k, kOptionKeys) +
                       " (known: " + KnownList(kOptionKeys) + ")");
       }
     }
     return options;
+  }
+
+  // options.request: as the site config's request block (docs/scheduling.md), checked the same way.
+  crawl::CrawlOptions::RequestOverrides LoadRequest(const YAML::Node& node) {
+    if (!node.IsMap()) Fail(node, "request must be a map (" + KnownList(kRequestKeys) + ")");
+    crawl::CrawlOptions::RequestOverrides request;
+    for (const auto& [key, value] : Entries(node)) {
+      const std::string& k = key.Scalar();
+      if (value.IsNull()) continue;
+      if (k == "user_agent") {
+        request.user_agent = ScalarOf(value, "user_agent");
+        if (request.user_agent->empty() || !CheckHeaderValue("User-Agent", *request.user_agent).ok()) {
+          Fail(value, "user_agent must be one line of text, such as 'mybot/1.0 (+mailto:me@example.org)'");
+        }
+      } else if (k == "headers") {
+        if (!value.IsMap()) Fail(value, "headers must be a map of header name to value");
+        for (const auto& [name, text] : Entries(value)) {
+          if (!IsHeaderName(name.Scalar())) Fail(name, "header name '" + name.Scalar() + "' is not a token");
+          std::string v = text.IsNull() ? std::string() : ScalarOf(text, name.Scalar());
+          if (Status s = CheckHeaderValue(name.Scalar(), v); !s.ok()) Fail(text, s.message());
+          request.headers.emplace_back(name.Scalar(), std::move(v));
+        }
+      } else if (k == "cookie_jar") {
+        std::filesystem::path jar(ScalarOf(value, "cookie_jar"));
+        if (jar.empty()) Fail(value, "cookie_jar names a file; leave it out for none");
+        const std::filesystem::path base = std::filesystem::path(file_).parent_path();
+        request.cookie_jar = (jar.is_relative() && !base.empty() ? base / jar : jar).string();
+      } else if (k == "proxy") {
+        request.proxy = ScalarOf(value, "proxy");
+        if (Status s = CheckProxy(*request.proxy); !s.ok()) Fail(value, s.message());
+      } else {
+        Fail(key, "unknown key '" + k + "' in request" + Suggest(k, kRequestKeys) + " (known: " +
+                      KnownList(kRequestKeys) + ")");
+      }
+    }
+    return request;
   }
 
   ExportSpec LoadExport(const YAML::Node& node) {

@@ -123,6 +123,9 @@ struct JobOptions {
   std::optional<int> concurrency;                    // transfers in flight per host: 1 to kMaxJobConcurrency
   std::optional<std::vector<std::string>> sitemaps;  // replace the config's sitemaps
   bool read_sitemaps = true;                         // false (`sitemaps: false`): no sitemaps, not even robots.txt's
+  // options.request: user_agent, headers, cookie_jar (relative to the jobs file), proxy; each set one
+  // wins over the site config's request block, as the crawl command's flags do.
+  crawl::CrawlOptions::RequestOverrides request;
 };
 
 // Bounds of the job keys above, as `crawl`'s options have them.
@@ -175,6 +178,8 @@ struct JobsFile {
 //         delay: 2.5                      # seconds, 0-3600; default: the site config's
 //         concurrency: 1                  # 1-64; default: the site config's
 //         sitemaps: ['https://www.mfk.com/sitemap.xml']        # or false; default: the site config's
+//         request: {user_agent: 'mybot/1.0 (+mailto:me@example.org)', headers: {Referer: 'https://x/'},
+//                   cookie_jar: cookies.txt, proxy: 'http://proxy:3128'}
 // Unknown keys, duplicate keys or job names, a bad cron expression or zone: kConfigError
 // "jobs.yaml:LINE:COLUMN: what is wrong" (for a cron error the column is the bad field's).
 Result<JobsFile> LoadJobsFile(const std::filesystem::path& path);

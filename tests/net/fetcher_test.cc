@@ -113,7 +113,7 @@ TEST(FetcherTest, FetchesA200WithHeadersBodyAndTiming) {
   auto requests = server.RequestsFor("/page");
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "GET");
-  EXPECT_EQ(requests[0].Header("user-agent"), "healthcrawl/0.1");
+  EXPECT_EQ(requests[0].Header("user-agent"), hc::DefaultUserAgent());
   EXPECT_THAT(requests[0].Header("accept"), HasSubstr("text/html"));
   EXPECT_THAT(requests[0].Header("accept-language"), HasSubstr("zh-CN"));
   EXPECT_THAT(requests[0].Header("accept-encoding"), HasSubstr("gzip"));
