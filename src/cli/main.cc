@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
                  "Folder of site selector configs (env HEALTHCRAWL_SELECTORS; default: the first of ./selectors, "
                  "$XDG_CONFIG_HOME/healthcrawl/selectors, /etc/healthcrawl/selectors, "
                  "<datadir>/healthcrawl/selectors that exists)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (any case)")
+  // The type name shows the choices as {a,b} like IsMember does, so the bash completion offers them.
+  app.add_option("--log-level", log_level, "How much to log (any case)")
+      ->type_name("TEXT:{trace,debug,info,warn,error,off}")
       ->capture_default_str()
       ->check([](const std::string& value) {
         return logging::ParseLevel(value) ? std::string()

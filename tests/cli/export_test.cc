@@ -100,6 +100,40 @@ print(len(os.listdir(d + '/csv')), bad[:5])
   EXPECT_EQ(out, "1\n1\n4\n");
 }
 
+// pandas reads every exported table with no options at all: `read_csv(path)` (BOM or not) and
+// `read_json(path, lines=True)`, the same rows and columns as the JSONL export, Chinese intact. Debian's
+// pandas is for Debian's python (/usr/bin/python3; scripts/setup installs python3-pandas).
+TEST_F(ExportCliTest, EveryTableLoadsInPandasWithNoOptions) {
+  std::string out;
+  for (const std::string& args : {std::string("--format csv --bom --all --out ") + Quote(tmp_ / "csvbom"),
+                                  std::string("--format csv --all --out ") + Quote(tmp_ / "csv"),
+                                  std::string("--format jsonl --all --out ") + Quote(tmp_ / "jsonl")}) {
+    ASSERT_EQ(RunCommand(Cli("export " + args + " --db " + Quote(db())), &out), 0) << out;
+  }
+  hc::testing::WriteFile(tmp_ / "pandas_check.py", R"py(
+import json, os, sys
+import pandas
+d = sys.argv[1]
+bad = []
+tables = sorted(n[:-6] for n in os.listdir(d + '/jsonl'))
+for table in tables:
+    docs = [json.loads(l) for l in open(d + '/jsonl/' + table + '.jsonl', encoding='utf-8')]
+    frames = {'csv': pandas.read_csv(d + '/csv/' + table + '.csv'),
+              'csvbom': pandas.read_csv(d + '/csvbom/' + table + '.csv')}
+    if docs:
+        frames['jsonl'] = pandas.read_json(d + '/jsonl/' + table + '.jsonl', lines=True)
+    for kind, df in frames.items():
+        if len(df) != len(docs): bad.append(f'{kind} {table}: {len(df)} rows, want {len(docs)}')
+        if docs and list(df.columns) != list(docs[0].keys()): bad.append(f'{kind} {table}: columns {list(df.columns)[:3]}')
+articles = pandas.read_csv(d + '/csvbom/articles.csv')
+doctors = pandas.read_json(d + '/jsonl/doctors.jsonl', lines=True)
+print(len(tables), bad[:5], articles['title'][0], '杜俊秋' in set(doctors['name']))
+)py");
+  ASSERT_EQ(RunCommand("/usr/bin/python3 " + Quote(tmp_ / "pandas_check.py") + " " + Quote(tmp_.path()), &out, true), 0)
+      << out;
+  EXPECT_EQ(out, "13 [] 大腿肌肉痉挛的主要原因 True\n");
+}
+
 TEST_F(ExportCliTest, NestedDocumentsCarryAnswersDoctorsAndDiseases) {
   std::string out;
   ASSERT_EQ(RunCommand(Cli("export --nested --site mfk --out " + Quote(tmp_ / "docs.jsonl") + " --db " + Quote(db())),

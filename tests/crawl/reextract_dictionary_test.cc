@@ -62,7 +62,8 @@ TEST(ReextractDictionaryTest, EveryArchivedPageIsReadBackWithAndWithoutDictionar
 
   auto store = store::SqliteStore::Open(db, with_dictionaries);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto report = Reextract({&program}, **store, **store, store::RawQuery{.site = "mfk"}, store->get());
+  auto report = Reextract({&program}, **store, **store, store::RawQuery{.site = "mfk"},
+                          ReextractOptions{.workers = 2, .runs = store->get()});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->responses, 90);
   EXPECT_EQ(report->stored, 90);
