@@ -196,7 +196,7 @@ TEST(ConfigErrorTest, Table) {
       {"type that does not fit the canonical field", kHead + "      views: {css: .v, type: text}\n", "7:30",
        "field 'views' is an integer field: type must be count or int, not text"},
       {"date field with type int", kHead + "      published_at: {css: .t, type: int}\n", "7:37",
-       "field 'published_at' is a date field: type must be date or datetime, not int"},
+       "field 'published_at' is a date field: type must be date, datetime, epoch or epoch_date, not int"},
       {"list-of-strings field without all", kHead + "      tags: {css: .t, all: false}\n", "7:28",
        "field 'tags' is a list of strings field: it needs all: true"},
       {"single-value field with all and no join", kHead + "      title: {css: h1, all: true}\n", "7:29",
