@@ -58,6 +58,7 @@ TEST(FixtureSanity, EverySiteHasItsFixtures) {
        {"mfk/article", "mfk/list-guke", "mfk/question-58176015", "mfk/question-58190462", "mfk/question-58213307"}},
       {"xywy",
        {"xywy/doctor-86423", "xywy/list-guke", "xywy/question-158843210", "xywy/question-159017582"}},
+      {"jk39", {"jk39/article-9012345", "jk39/question-87654321"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.site);
