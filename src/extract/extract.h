@@ -151,7 +151,7 @@ Result<std::vector<SelectorProgram>> LoadAllSites(const std::filesystem::path& d
 
 // --- value parsing (exposed for tests and the store) ------------------------------------------------
 // "9039次浏览" -> 9039, "1.2万" -> 12000, "3亿" -> 300000000, "10w+" -> 100000, "2.5k" -> 2500,
-// "1,234" -> 1234. nullopt when the text holds no number.
+// "1,234" -> 1234. nullopt when the text holds no count, or several (below).
 //
 // A text may hold dates, times and several numbers ("2026-05-06 09:12:37　3184人阅读"): ReadCount takes the
 // number that a count word or unit binds (阅读, 浏览, 人看过, 次, 条, 赞 … after it, 阅读/浏览量/访问 … before it,
