@@ -259,7 +259,7 @@ class PageExtraction {
     std::vector<std::string> raw = RawStrings(rule, scope, scope_is_document);
     if (rule.regex) raw = ApplyRegex(*rule.regex, raw, rule.all);
     std::erase_if(raw, [](const std::string& s) { return s.empty(); });
-    if (rule.join_labels) JoinLabels(&raw);
+    if (rule.join_labels) JoinLabels(&raw, rule.all);
     if (!rule.all && raw.size() > 1) raw.resize(1);
 
     bool from_default = false;
@@ -319,12 +319,13 @@ class PageExtraction {
   }
 
   // Joins each label-only block to the block after it, as a reader sees "病情分析：" over its paragraph:
-  // within each string (blocks are separated by a blank line) and across the strings of an `all` field.
-  static void JoinLabels(std::vector<std::string>* values) {
+  // within each string (blocks are separated by a blank line) and, with `across`, from the last block of
+  // one string to the next string (the matches of an `all` field).
+  static void JoinLabels(std::vector<std::string>* values, bool across) {
     std::vector<std::string> out;
     for (std::string& value : *values) {
       if (value.find("\n\n") != std::string::npos) value = JoinLabelBlocks(value);
-      if (!out.empty() && IsLabelOnly(out.back())) {
+      if (across && !out.empty() && IsLabelOnly(LastBlock(out.back()))) {
         out.back() += value;
       } else {
         out.push_back(std::move(value));
@@ -346,6 +347,11 @@ class PageExtraction {
       pos = end + 2;
     }
     return out;
+  }
+
+  static std::string_view LastBlock(std::string_view text) {
+    const size_t blank = text.rfind("\n\n");
+    return blank == std::string_view::npos ? text : text.substr(blank + 2);
   }
 
   // A short block that ends in a colon and holds no line break: "病情分析：", "指导意见:".
