@@ -36,16 +36,18 @@ ExtractedPage ExtractWith(const std::string& config, const std::string& body) {
 
 struct Case {
   const char* name;
-  std::string extra;     // the extra: block
-  std::string body;      // the page's body
-  std::string want;      // the record's "extra" as JSON
-  std::string note;      // a part of a note the page must carry ("" for none about extra.v)
+  std::string extra;  // the extra: block
+  std::string body;   // the page's body
+  std::string want;   // the record's "extra" as JSON
+  std::string note;   // a part of a note the page must carry ("" for none about extra.v)
 };
 
 TEST(ValueTypesTest, Table) {
   const Case cases[] = {
       {"count after a date and a time", "      v: {css: .meta, type: count}\n",
-       "<div class=meta>2026-05-06 09:12:37\xE3\x80\x80" "3184人阅读</div>", R"({"v":3184})", ""},
+       "<div class=meta>2026-05-06 09:12:37\xE3\x80\x80"
+       "3184人阅读</div>",
+       R"({"v":3184})", ""},
       {"two counts and no word: null and a note", "      v: {css: .meta, type: count}\n",
        "<div class=meta>1.2万次浏览 35条评论</div>", R"({"v":null})",
        "extra.v: \"1.2万次浏览 35条评论\" holds several numbers (12000, 35)"},
@@ -63,14 +65,14 @@ TEST(ValueTypesTest, Table) {
        "<time data-ts=1778030000123>5天前</time>", R"({"v":"2026-05-06"})", ""},
       {"epoch_unit ms", "      v: {css: 'time::attr(data-ts)', type: epoch_date, epoch_unit: ms}\n",
        "<time data-ts=86400000>x</time>", R"({"v":"1970-01-02"})", ""},
-      {"malformed epoch", "      v: {css: 'time::attr(data-ts)', type: epoch}\n", "<time data-ts=5天前>x</time>",
-       R"({"v":null})", "extra.v: \"5天前\" is not an epoch time"},
+      {"malformed epoch", "      v: {css: 'time::attr(data-ts)', type: epoch}\n",
+       "<time data-ts=5天前>x</time>", R"({"v":null})", "extra.v: \"5天前\" is not an epoch time"},
       {"epoch from the page source", "      v: {regex: '\"ctime\":(\\d+)', type: epoch_date}\n",
        "<script>var PAGE = {\"ctime\":1778030000};</script>", R"({"v":"2026-05-06"})", ""},
       {"bool: element present", "      v: {css: .verified, type: bool}\n", "<i class=verified></i>",
        R"({"v":true})", ""},
-      {"bool: element absent", "      v: {css: .verified, type: bool}\n", "<i class=other></i>", R"({"v":false})",
-       ""},
+      {"bool: element absent", "      v: {css: .verified, type: bool}\n", "<i class=other></i>",
+       R"({"v":false})", ""},
       {"bool: regex found", "      v: {css: .badge, regex: '已认证', type: bool}\n",
        "<span class=badge>医生已认证</span>", R"({"v":true})", ""},
       {"bool: regex not found", "      v: {css: .badge, regex: '已认证', type: bool}\n",
@@ -87,9 +89,10 @@ TEST(ValueTypesTest, Table) {
        "extra.v: not found"},
       {"list whose values all fail is []", "      v: {css: '.n', all: true, type: count}\n",
        "<i class=n>--</i><i class=n>暂无</i>", R"({"v":[]})", "\"--\" is not a count"},
-      {"joined list is still null when empty", "      v: {css: '.tag', all: true, join: ','}\n", "<p>none</p>",
-       R"({"v":null})", "extra.v: not found"},
-      {"join_labels across matches", "      v: {css: '.a > p', all: true, join: \"\\n\\n\", join_labels: true}\n",
+      {"joined list is still null when empty", "      v: {css: '.tag', all: true, join: ','}\n",
+       "<p>none</p>", R"({"v":null})", "extra.v: not found"},
+      {"join_labels across matches",
+       "      v: {css: '.a > p', all: true, join: \"\\n\\n\", join_labels: true}\n",
        "<div class=a><p><strong>病情分析：</strong></p><p>考虑为肌肉痉挛。</p><p><b>指导意见:</b></p>"
        "<p>多补钙。</p><p>祝健康。</p></div>",
        R"({"v":"病情分析：考虑为肌肉痉挛。\n\n指导意见:多补钙。\n\n祝健康。"})", ""},
@@ -106,7 +109,8 @@ TEST(ValueTypesTest, Table) {
       {"without join_labels a label stays a block", "      v: {css: '.a'}\n",
        "<div class=a><p><strong>病情分析：</strong></p><p>考虑为肌肉痉挛。</p></div>",
        R"({"v":"病情分析：\n\n考虑为肌肉痉挛。"})", ""},
-      {"a long line ending in a colon is not a label", "      v: {css: '.a > p', all: true, join: \"\\n\\n\", join_labels: true}\n",
+      {"a long line ending in a colon is not a label",
+       "      v: {css: '.a > p', all: true, join: \"\\n\\n\", join_labels: true}\n",
        "<div class=a><p>这是一个很长的句子，它并不是一个标签，只是恰好以冒号结尾：</p><p>下文。</p></div>",
        R"({"v":"这是一个很长的句子，它并不是一个标签，只是恰好以冒号结尾：\n\n下文。"})", ""},
   };
@@ -132,14 +136,16 @@ TEST(ValueTypesTest, Table) {
 }
 
 TEST(ValueTypesTest, EpochIsInTheSitesZone) {
-  ExtractedPage page = ExtractWith(Config("      v: {css: 'time::attr(data-ts)', type: epoch}\n", "Europe/London"),
-                           "<time data-ts=1778030000></time>");
+  ExtractedPage page =
+      ExtractWith(Config("      v: {css: 'time::attr(data-ts)', type: epoch}\n", "Europe/London"),
+                  "<time data-ts=1778030000></time>");
   ASSERT_EQ(page.records.size(), 1u);
   EXPECT_EQ(page.records[0]["extra"]["v"], "2026-05-06T02:13:20+01:00");
 }
 
 TEST(ValueTypesTest, RequiredCountThatIsAmbiguousFailsWithTheReason) {
-  ExtractedPage page = ExtractWith(Config("      v: {css: .meta, type: count, required: true}\n"), "<div class=meta>12 35</div>");
+  ExtractedPage page = ExtractWith(Config("      v: {css: .meta, type: count, required: true}\n"),
+                                   "<div class=meta>12 35</div>");
   ASSERT_EQ(page.failures.size(), 1u);
   EXPECT_EQ(page.failures[0].path, "extra.v");
   EXPECT_NE(page.failures[0].reason.find("holds several numbers (12, 35)"), std::string::npos)
