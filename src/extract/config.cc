@@ -27,7 +27,8 @@ const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "star
                            "time_zone",  "user_agent", "cookies", "allow_private_addresses", "limits",
                            "politeness", "url_normalization", "follow", "page_types", "request"};
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
-const Keys kFieldKeys = {"css", "regex", "group", "all", "join", "required", "default", "type"};
+const Keys kFieldKeys = {"css",     "regex",    "group",      "all",        "join",       "required",
+                         "default", "type",     "count_word", "epoch_unit", "join_labels"};
 const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
 const Keys kLimitsKeys = {"max_depth", "max_pages", "max_dataset_pages", "max_links_per_page", "max_url_length"};
 const Keys kPolitenessKeys = {"delay", "concurrency"};
@@ -35,7 +36,8 @@ const Keys kRequestKeys = {"user_agent", "headers", "cookie_jar", "proxy"};
 const Keys kNormalizationKeys = {"strip_params", "sort_query"};
 const Keys kFollowKeys = {"allow", "deny"};
 const Keys kRevisitKeys = {"interval", "min", "max"};
-const Keys kTypeNames = {"text", "int", "count", "date", "datetime", "url", "html"};
+// In ValueType's order.
+const Keys kTypeNames = {"text", "int", "count", "date", "datetime", "url", "html", "epoch", "epoch_date", "bool"};
 
 // Optimal-string-alignment distance: "titel" is one transposition from "title".
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -149,6 +151,7 @@ class ConfigCompiler {
                        RecordRule* out) const;
   Result<ListRule> CompileList(const Entry& entry, const ListSpec& spec, const std::string& where) const;
   Status CompileField(const Entry& entry, const FieldSpec* spec, const std::string& where, FieldRule* out) const;
+  Status CompileTypeOptions(const Entries& e, const std::string& what, FieldRule* out) const;
   Status CheckDefault(const YAML::Node& node, const FieldRule& rule) const;
 
   std::string_view source_;
@@ -720,7 +723,10 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
     switch (spec->shape) {
       case FieldShape::kText: s = require_type({ValueType::kText, ValueType::kHtml}, "text or html"); break;
       case FieldShape::kInt: s = require_type({ValueType::kCount, ValueType::kInt}, "count or int"); break;
-      case FieldShape::kDate: s = require_type({ValueType::kDate, ValueType::kDateTime}, "date or datetime"); break;
+      case FieldShape::kDate:
+        s = require_type({ValueType::kDate, ValueType::kDateTime, ValueType::kEpoch, ValueType::kEpochDate},
+                         "date, datetime, epoch or epoch_date");
+        break;
       case FieldShape::kUrl: s = require_type({ValueType::kUrl}, "url"); break;
       case FieldShape::kTextList: s = require_type({ValueType::kText}, "text"); break;
     }
@@ -739,6 +745,8 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   if (out->type == ValueType::kHtml && out->css && out->css->output() != html::Selector::Output::kElement) {
     return Error(*css_node, what + ": type html needs css that selects elements (no ::text or ::attr)");
   }
+
+  if (Status s = CompileTypeOptions(e, what, out); !s.ok()) return s;
 
   if (const Entry* d = e.Find("default")) {
     if (out->required) {
@@ -764,6 +772,48 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   return Status::Ok();
 }
 
+// The options that belong to one type: count_word (count), epoch_unit (epoch, epoch_date), join_labels
+// (text); and how a bool is read.
+Status ConfigCompiler::CompileTypeOptions(const Entries& e, const std::string& what, FieldRule* out) const {
+  auto misplaced = [&](const Entry& entry, std::string_view types) {
+    return Error(entry.key_node, what + ": " + entry.key + " is an option of type " + std::string(types) +
+                                     ", not " + std::string(ValueTypeName(out->type)));
+  };
+  if (const Entry* w = e.Find("count_word")) {
+    if (out->type != ValueType::kCount) return misplaced(*w, "count");
+    if (Status s = ReadString(w->value, "count_word", &out->count_word); !s.ok()) return s;
+    if (out->count_word.empty()) return Error(w->value, what + ": count_word is empty");
+  }
+  if (const Entry* u = e.Find("epoch_unit")) {
+    if (out->type != ValueType::kEpoch && out->type != ValueType::kEpochDate) return misplaced(*u, "epoch or epoch_date");
+    std::string unit;
+    if (Status s = ReadString(u->value, "epoch_unit", &unit); !s.ok()) return s;
+    if (unit == "s") {
+      out->epoch_unit = EpochUnit::kSeconds;
+    } else if (unit == "ms") {
+      out->epoch_unit = EpochUnit::kMilliseconds;
+    } else if (unit == "auto") {
+      out->epoch_unit = EpochUnit::kAuto;
+    } else {
+      return Error(u->value, what + ": epoch_unit must be s, ms or auto, found '" + unit + "'");
+    }
+  }
+  if (const Entry* j = e.Find("join_labels")) {
+    if (out->type != ValueType::kText) return misplaced(*j, "text");
+    if (Status s = ReadBool(j->value, "join_labels", &out->join_labels); !s.ok()) return s;
+  }
+  if (out->type == ValueType::kBool) {
+    if (out->all) return Error(e.Find("all")->key_node, what + ": a bool is one value; drop all");
+    // An element's presence, or a regex found: never missing, so required means nothing.
+    out->bool_by_match = out->regex.has_value() || (out->css && out->css->output() == html::Selector::Output::kElement);
+    if (out->bool_by_match && out->required) {
+      return Error(e.Find("required")->key_node,
+                   what + ": a bool read from a match is true or false, never missing; drop required");
+    }
+  }
+  return Status::Ok();
+}
+
 // A default is converted like an extracted value, so one that could never convert is a config error
 // now rather than a null on every page.
 Status ConfigCompiler::CheckDefault(const YAML::Node& node, const FieldRule& rule) const {
@@ -771,7 +821,10 @@ Status ConfigCompiler::CheckDefault(const YAML::Node& node, const FieldRule& rul
     bool ok = true;
     switch (rule.type) {
       case ValueType::kInt: ok = ParseInt(v).has_value(); break;
-      case ValueType::kCount: ok = ParseCount(v).has_value(); break;
+      case ValueType::kCount: ok = ReadCount(v, rule.count_word).value.has_value(); break;
+      case ValueType::kEpoch:
+      case ValueType::kEpochDate: ok = ParseEpochSeconds(v, rule.epoch_unit).has_value(); break;
+      case ValueType::kBool: ok = ParseBool(v).has_value(); break;
       case ValueType::kDate:
       case ValueType::kDateTime:
         ok = ParseDateInZone(v, std::chrono::system_clock::now(), zone_, false).has_value();

@@ -159,8 +159,27 @@ Result<std::vector<SelectorProgram>> LoadAllSites(const std::filesystem::path& d
 
 // --- value parsing (exposed for tests and the store) ------------------------------------------------
 // "9039次浏览" -> 9039, "1.2万" -> 12000, "3亿" -> 300000000, "10w+" -> 100000, "2.5k" -> 2500,
-// "1,234" -> 1234. nullopt when the text holds no number.
+// "1,234" -> 1234. nullopt when the text holds no count, or several (below).
+//
+// A text may hold dates, times and several numbers ("2026-05-06 09:12:37　3184人阅读"): ReadCount takes the
+// number that a count word or unit binds (阅读, 浏览, 人看过, 次, 条, 赞 … after it, 阅读/浏览量/访问 … before it,
+// 万/亿/w/k/+ right after it) over the pieces of dates and times, and gives no value but a problem when
+// several candidates remain with different values (never a guess). With `count_word` only the numbers
+// next to that word count ("3184人阅读" or "阅读 3184" for 阅读). ParseCount is ReadCount(text).value.
+struct CountReading {
+  std::optional<int64_t> value;
+  std::string problem;  // when !value: what follows the quoted text in a note ("is not a count", ...)
+};
+CountReading ReadCount(std::string_view text, std::string_view count_word = {});
 std::optional<int64_t> ParseCount(std::string_view text);
+// Seconds since 1970-01-01T00:00:00Z from "1714960357" or "1714960357123": the whole text is the number
+// (an optional fraction is dropped); kAuto reads values from 10^11 up as milliseconds. nullopt when the
+// text is anything else or beyond the year 9999.
+enum class EpochUnit { kAuto, kSeconds, kMilliseconds };
+std::optional<int64_t> ParseEpochSeconds(std::string_view text, EpochUnit unit);
+// true/yes/y/on/1/是/有/对 and false/no/n/off/0/否/无/没有/不是 (ASCII case-insensitive, trimmed); nullopt for
+// anything else.
+std::optional<bool> ParseBool(std::string_view text);
 std::optional<int64_t> ParseInt(std::string_view text);
 // Chinese-portal dates: "发布于 2026-02-28", "2026年2月28日", "2026/02/28 14:30", "02-28", "3天前",
 // "5分钟前", "昨天 08:10", "前天", "刚刚". Relative and year-less ones are resolved against `now` in

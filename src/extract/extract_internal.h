@@ -103,7 +103,7 @@ struct TextRegex {
 };
 
 // --- the compiled config ----------------------------------------------------------------------------
-enum class ValueType { kText, kInt, kCount, kDate, kDateTime, kUrl, kHtml };
+enum class ValueType { kText, kInt, kCount, kDate, kDateTime, kUrl, kHtml, kEpoch, kEpochDate, kBool };
 std::string_view ValueTypeName(ValueType type);
 
 struct FieldRule {
@@ -117,6 +117,12 @@ struct FieldRule {
   // The default as written (converted by `type` at extraction, like an extracted value); for `all`
   // fields a list.
   std::optional<std::vector<std::string>> default_values;
+  std::string count_word;                    // count: only numbers next to this word (ReadCount)
+  EpochUnit epoch_unit = EpochUnit::kAuto;   // epoch, epoch_date
+  bool join_labels = false;                  // text: a label-only block ("病情分析：") joins the next block
+  // bool: true when `css` matches an element (no regex, css selects elements) or when the regex is found;
+  // otherwise the text is read as a word (ParseBool).
+  bool bool_by_match = false;
 };
 
 struct ListRule;
@@ -167,6 +173,8 @@ Result<std::unique_ptr<SelectorProgram::Rep>> CompileConfig(std::string_view yam
 const date::time_zone* LocateZone(std::string_view name);  // nullptr when unknown
 std::optional<std::string> ParseDateInZone(std::string_view text, TimePoint now, const date::time_zone* zone,
                                            bool with_time);
+// An epoch second as a date or datetime in `zone` (the `date`/`datetime` formats); nullopt out of range.
+std::optional<std::string> FormatEpochInZone(int64_t seconds, const date::time_zone* zone, bool with_time);
 // "7d", "12h", "1d12h", "90s" -> seconds; nullopt when malformed or zero-length.
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 

@@ -94,8 +94,10 @@ class PageExtraction {
     record["type"] = std::string(rule.kind->name);
     for (size_t i = 0; i < rule.kind->fields.size(); ++i) {
       const auto& field = rule.fields[i];
+      // A list of strings is [] when it has nothing, configured or not: a list column is never null.
+      const Json none = rule.kind->fields[i].shape == FieldShape::kTextList ? Json::array() : Json(nullptr);
       record[std::string(rule.kind->fields[i].name)] =
-          field ? Field(*field, scope, scope_is_document, path + field->name) : Json(nullptr);
+          field ? Field(*field, scope, scope_is_document, path + field->name) : none;
     }
     Json extra = Json::object();
     for (const FieldRule& field : rule.extra) {
@@ -253,9 +255,11 @@ class PageExtraction {
  private:
   // The field's value: a JSON scalar, array or null. Records a failure (required) or a note.
   Json Field(const FieldRule& rule, html::Node scope, bool scope_is_document, const std::string& path) {
+    if (rule.bool_by_match) return Matches(rule, scope, scope_is_document);
     std::vector<std::string> raw = RawStrings(rule, scope, scope_is_document);
     if (rule.regex) raw = ApplyRegex(*rule.regex, raw, rule.all);
     std::erase_if(raw, [](const std::string& s) { return s.empty(); });
+    if (rule.join_labels) JoinLabels(&raw, rule.all);
     if (!rule.all && raw.size() > 1) raw.resize(1);
 
     bool from_default = false;
@@ -277,7 +281,7 @@ class PageExtraction {
     std::string first_problem;
     for (std::string& s : raw) {
       std::string problem;
-      Json v = Convert(rule.type, s, &problem);  // may take s's bytes
+      Json v = Convert(rule, s, &problem);  // may take s's bytes
       if (v.is_null()) {
         if (first_problem.empty()) first_problem = problem;
         page_->notes.push_back(path + ": " + problem + (from_default ? " (default)" : ""));
@@ -290,13 +294,74 @@ class PageExtraction {
     return std::move(values[0]);
   }
 
+  // A field with nothing: null, or [] for a list (`all` without `join`), which is never null.
   Json Missing(const FieldRule& rule, const std::string& path, const std::string& why) {
     if (rule.required) {
       page_->failures.push_back({path, why == "not found" ? "required field is missing" : why});
     } else {
       page_->notes.push_back(path + ": " + why);
     }
+    if (rule.all && !rule.join) return Json::array();
     return nullptr;
+  }
+
+  // A bool read from a match: whether `css` selects an element, or whether the regex is found in what
+  // `css` selects (or in the scope's markup).
+  Json Matches(const FieldRule& rule, html::Node scope, bool scope_is_document) {
+    if (!rule.regex) return html::SelectFirst(scope, *rule.css, index_).has_value();
+    for (const std::string& input : RawStrings(rule, scope, scope_is_document)) {
+      if (PassesLiterals(rule.regex->plan, input) &&
+          RE2::PartialMatch(re2::StringPiece(input.data(), input.size()), *rule.regex->re)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Joins each label-only block to the block after it, as a reader sees "病情分析：" over its paragraph:
+  // within each string (blocks are separated by a blank line) and, with `across`, from the last block of
+  // one string to the next string (the matches of an `all` field).
+  static void JoinLabels(std::vector<std::string>* values, bool across) {
+    std::vector<std::string> out;
+    for (std::string& value : *values) {
+      if (value.find("\n\n") != std::string::npos) value = JoinLabelBlocks(value);
+      if (across && !out.empty() && IsLabelOnly(LastBlock(out.back()))) {
+        out.back() += value;
+      } else {
+        out.push_back(std::move(value));
+      }
+    }
+    *values = std::move(out);
+  }
+
+  static std::string JoinLabelBlocks(std::string_view text) {
+    std::string out;
+    bool after_label = false;
+    for (size_t pos = 0; pos <= text.size();) {
+      size_t end = text.find("\n\n", pos);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view block = text.substr(pos, end - pos);
+      if (!out.empty() && !after_label) out += "\n\n";
+      out += block;
+      after_label = IsLabelOnly(block) && end < text.size();
+      pos = end + 2;
+    }
+    return out;
+  }
+
+  static std::string_view LastBlock(std::string_view text) {
+    const size_t blank = text.rfind("\n\n");
+    return blank == std::string_view::npos ? text : text.substr(blank + 2);
+  }
+
+  // A short block that ends in a colon and holds no line break: "病情分析：", "指导意见:".
+  static bool IsLabelOnly(std::string_view block) {
+    constexpr size_t kMaxLabelChars = 20;
+    if (block.find('\n') != std::string_view::npos) return false;
+    if (!block.ends_with("\xEF\xBC\x9A") && !block.ends_with(":")) return false;  // U+FF1A or ':'
+    size_t chars = 0;
+    for (char c : block) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    return chars <= kMaxLabelChars;
   }
 
   std::vector<std::string> RawStrings(const FieldRule& rule, html::Node scope, bool scope_is_document) {
@@ -333,16 +398,36 @@ class PageExtraction {
   }
 
   // A null Json with *problem set when the string does not convert. Text is moved out of `s`.
-  Json Convert(ValueType type, std::string& s, std::string* problem) {
+  Json Convert(const FieldRule& rule, std::string& s, std::string* problem) {
+    const ValueType type = rule.type;
     switch (type) {
       case ValueType::kText:
       case ValueType::kHtml:
         return std::move(s);
-      case ValueType::kInt:
+      case ValueType::kInt: {
+        if (auto v = ParseInt(s)) return *v;
+        *problem = Quote(s) + " is not an integer";
+        return nullptr;
+      }
       case ValueType::kCount: {
-        auto v = type == ValueType::kInt ? ParseInt(s) : ParseCount(s);
+        CountReading count = ReadCount(s, rule.count_word);
+        if (count.value) return *count.value;
+        *problem = Quote(s) + " " + count.problem;
+        return nullptr;
+      }
+      case ValueType::kEpoch:
+      case ValueType::kEpochDate: {
+        std::optional<std::string> v;
+        if (auto seconds = ParseEpochSeconds(s, rule.epoch_unit)) {
+          v = FormatEpochInZone(*seconds, rep_.zone, type == ValueType::kEpoch);
+        }
         if (v) return *v;
-        *problem = Quote(s) + " is not " + (type == ValueType::kInt ? "an integer" : "a count");
+        *problem = Quote(s) + " is not an epoch time (seconds or milliseconds since 1970)";
+        return nullptr;
+      }
+      case ValueType::kBool: {
+        if (auto v = ParseBool(s)) return *v;
+        *problem = Quote(s) + " is not a boolean (true/false, yes/no, 1/0, 是/否, 有/无)";
         return nullptr;
       }
       case ValueType::kDate:

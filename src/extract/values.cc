@@ -5,6 +5,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -108,26 +109,91 @@ constexpr std::array<Unit, 4> kChineseUnits = {{{"万", 10'000}, {"亿", 100'000
 
 }  // namespace
 
-std::optional<int64_t> ParseCount(std::string_view raw) {
-  std::string s = NormalizeForValues(raw);
-  size_t pos = 0;
-  while (pos < s.size() && !IsDigit(s[pos])) ++pos;
-  if (pos == s.size()) return std::nullopt;
-  if (pos > 0 && s[pos - 1] == '-') return std::nullopt;  // a count is never negative
-  auto number = ScanNumber(s, pos, /*allow_fraction=*/true);
-  if (!number) return std::nullopt;
+namespace {
 
+bool StartsWith(std::string_view s, size_t pos, std::string_view word) {
+  return pos <= s.size() && s.substr(pos).starts_with(word);
+}
+
+// Words that say a number after which they stand is a count: "3184人阅读", "12条回复", "5赞". 人, 次 and 个
+// also begin longer phrases (人看过, 次浏览, 人觉得有用), so they bind whatever follows them.
+constexpr std::array<std::string_view, 26> kWordsAfter = {
+    "阅读", "浏览", "看过", "觉得有用", "有用", "点赞", "赞",   "次",   "条",   "人",   "个",   "票",   "评论",
+    "回复", "回答", "收藏", "关注",     "点击", "播放", "访问", "下载", "粉丝", "帖",   "篇",   "位",   "名"};
+// Words a count follows: "阅读 3,456", "浏览量：12,000", "总访问356万次". Each also with 量, 数 or 次数 after it.
+constexpr std::array<std::string_view, 17> kWordsBefore = {"阅读", "浏览", "访问", "点击", "播放", "人气",
+                                                           "热度", "点赞", "赞",   "有用", "评论", "回复",
+                                                           "回答", "收藏", "关注", "粉丝", "下载"};
+// Units of time after a number make it part of a date or an age ("3天前", "2026年", "5分钟"); the ones that
+// begin with 个 are tried before the count words, where 个 alone would bind.
+constexpr std::array<std::string_view, 5> kTimeWordsFirst = {"个月", "个小时", "个星期", "个钟头", "个礼拜"};
+constexpr std::array<std::string_view, 13> kTimeWords = {"年", "月", "日", "号", "时", "点", "分",
+                                                         "秒", "天", "周", "小时", "分钟", "星期"};
+
+template <size_t N>
+bool StartsWithAny(std::string_view s, size_t pos, const std::array<std::string_view, N>& words) {
+  return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return StartsWith(s, pos, w); });
+}
+
+// The text before `end` without trailing spaces, colons and opening brackets ("阅读 (", "浏览量: "), and
+// without one 量/数/次数 after the word.
+std::string_view WordBefore(std::string_view s, size_t end) {
+  std::string_view before = s.substr(0, end);
+  while (!before.empty() && (before.back() == ' ' || before.back() == ':' || before.back() == '(' ||
+                             before.back() == '[' || before.back() == '\t')) {
+    before.remove_suffix(1);
+  }
+  for (std::string_view suffix : {"次数", "量", "数"}) {
+    if (before.ends_with(suffix)) {
+      before.remove_suffix(suffix.size());
+      break;
+    }
+  }
+  return before;
+}
+
+// One number of a count's text and what surrounds it.
+struct CountCandidate {
+  std::optional<int64_t> value;  // nullopt: beyond int64
+  bool fraction_without_unit = false;  // "4.5": a score, not a count
+  bool has_unit = false;               // 万, 亿, w, k, or a trailing +
+  bool date_part = false;              // a piece of a date, a time or an age
+  bool negative = false;
+  size_t after = 0;                    // where the text after the number and its unit starts
+  size_t start = 0;                    // where the number starts
+};
+
+// The number at `pos` (a digit that does not follow a digit) with its unit, and how it sits in `s`.
+CountCandidate ScanCandidate(std::string_view s, size_t pos, size_t* next) {
+  CountCandidate c;
+  c.start = pos;
+  auto number = ScanNumber(s, pos, /*allow_fraction=*/true);
+  if (!number) {  // too many digits: skip the run
+    size_t i = pos;
+    while (i < s.size() && (IsDigit(s[i]) || s[i] == ',' || s[i] == '.')) ++i;
+    *next = i;
+    c.after = i;
+    return c;
+  }
   size_t i = number->end;
+  *next = i;
+  const bool joined_before = pos >= 2 && (s[pos - 1] == '-' || s[pos - 1] == '/' || s[pos - 1] == ':' ||
+                                          s[pos - 1] == '.') && IsDigit(s[pos - 2]);
+  const bool joined_after = i + 1 < s.size() && (s[i] == '-' || s[i] == '/' || s[i] == ':' || s[i] == '.') &&
+                            IsDigit(s[i + 1]);
+  c.date_part = joined_before || joined_after;
+  c.negative = !joined_before && pos >= 1 && s[pos - 1] == '-';
+
   while (i < s.size() && s[i] == ' ') ++i;
   uint64_t factor = 1;
-  bool matched_unit = true;
-  while (matched_unit) {
-    matched_unit = false;
+  bool overflow = false;
+  for (bool matched = true; matched;) {
+    matched = false;
     for (const Unit& u : kChineseUnits) {
       if (s.compare(i, u.text.size(), u.text) == 0) {
-        if (__builtin_mul_overflow(factor, u.factor, &factor)) return std::nullopt;
+        overflow = overflow || __builtin_mul_overflow(factor, u.factor, &factor);
         i += u.text.size();
-        matched_unit = true;
+        matched = true;
         break;
       }
     }
@@ -136,19 +202,140 @@ std::optional<int64_t> ParseCount(std::string_view raw) {
     // "10w+", "2.5k": a lone ASCII unit letter, not the start of a word such as "km".
     if (s[i] == 'w' || s[i] == 'W') factor = 10'000;
     if (s[i] == 'k' || s[i] == 'K') factor = 1'000;
+    if (factor != 1) ++i;
   }
-  if (factor == 1 && number->fraction != 0) return std::nullopt;  // "4.5" is a score, not a count
-
+  c.has_unit = factor != 1;
+  if (i < s.size() && s[i] == '+') {
+    c.has_unit = true;
+    ++i;
+  }
+  while (i < s.size() && s[i] == ' ') ++i;
+  c.after = i;
+  if (!c.has_unit && !c.date_part && StartsWithAny(s, i, kTimeWordsFirst)) c.date_part = true;
+  if (!c.has_unit && !c.date_part && !StartsWithAny(s, i, kWordsAfter) && StartsWithAny(s, i, kTimeWords)) {
+    c.date_part = true;
+  }
+  if (factor == 1 && number->fraction != 0) {
+    c.fraction_without_unit = true;
+    return c;
+  }
   uint64_t whole = 0;
-  if (__builtin_mul_overflow(number->integer, factor, &whole)) return std::nullopt;
-  // fraction * factor / scale, rounded to nearest; the product fits because both are < 10^18 ... but
-  // check anyway so a hostile "0.999999999999999999亿亿" cannot wrap.
+  if (overflow || __builtin_mul_overflow(number->integer, factor, &whole)) return c;
+  // fraction * factor / scale, rounded to nearest; both are < 10^18, so the product fits 128 bits, and
+  // the sum is checked so a hostile "0.999999999999999999亿亿" cannot wrap.
   unsigned __int128 part = static_cast<unsigned __int128>(number->fraction) * factor;
   part = (part + number->fraction_scale / 2) / number->fraction_scale;
   unsigned __int128 total = static_cast<unsigned __int128>(whole) + part;
-  if (total > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-  return static_cast<int64_t>(total);
+  if (total > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max())) return c;
+  c.value = static_cast<int64_t>(total);
+  return c;
 }
+
+bool BoundAfter(std::string_view s, const CountCandidate& c) { return StartsWithAny(s, c.after, kWordsAfter); }
+
+bool BoundBefore(std::string_view s, const CountCandidate& c) {
+  std::string_view before = WordBefore(s, c.start);
+  return std::any_of(kWordsBefore.begin(), kWordsBefore.end(), [&](std::string_view w) { return before.ends_with(w); });
+}
+
+// Whether `word` (count_word) names this number: right after it ("3184阅读", or after 人/次/个:
+// "3184人阅读", "35条评论") is preferred to right before it ("阅读 3184", "阅读量：3184").
+int NamedBy(std::string_view s, const CountCandidate& c, std::string_view word) {
+  if (StartsWith(s, c.after, word)) return 2;
+  for (std::string_view joiner : {"人", "次", "个", "条"}) {
+    if (StartsWith(s, c.after, joiner) && StartsWith(s, c.after + joiner.size(), word)) return 2;
+  }
+  if (WordBefore(s, c.start).ends_with(word)) return 1;
+  return 0;
+}
+
+std::string ListValues(const std::vector<const CountCandidate*>& pool) {
+  std::string out;
+  for (size_t i = 0; i < pool.size() && i < 4; ++i) {
+    if (i) out += ", ";
+    out += pool[i]->value ? std::to_string(*pool[i]->value) : "?";
+  }
+  if (pool.size() > 4) out += ", ...";
+  return out;
+}
+
+// The one value of `pool`, or the problem.
+CountReading Decide(const std::vector<const CountCandidate*>& pool, std::string_view ambiguity) {
+  CountReading out;
+  const CountCandidate* first = pool.front();
+  const bool all_equal = std::all_of(pool.begin(), pool.end(), [&](const CountCandidate* c) {
+    return c->value == first->value && c->fraction_without_unit == first->fraction_without_unit;
+  });
+  if (!all_equal) {
+    out.problem = "holds several numbers (" + ListValues(pool) + ") " + std::string(ambiguity);
+    return out;
+  }
+  if (first->fraction_without_unit) {
+    out.problem = "is not a count (a decimal without a unit)";
+  } else if (!first->value) {
+    out.problem = "is not a count (beyond 64 bits)";
+  } else {
+    out.value = first->value;
+  }
+  return out;
+}
+
+}  // namespace
+
+CountReading ReadCount(std::string_view raw, std::string_view count_word) {
+  const std::string s = NormalizeForValues(raw);
+  std::vector<CountCandidate> candidates;
+  for (size_t pos = 0; pos < s.size();) {
+    if (!IsDigit(s[pos])) {
+      ++pos;
+      continue;
+    }
+    size_t next = pos;
+    candidates.push_back(ScanCandidate(s, pos, &next));
+    pos = next;
+  }
+  CountReading out;
+  if (candidates.empty()) {
+    out.problem = "is not a count";
+    return out;
+  }
+  if (!count_word.empty()) {
+    std::vector<const CountCandidate*> after, before;
+    for (const CountCandidate& c : candidates) {
+      if (c.negative) continue;
+      const int named = NamedBy(s, c, count_word);
+      if (named == 2) after.push_back(&c);
+      if (named == 1) before.push_back(&c);
+    }
+    if (after.empty() && before.empty()) {
+      out.problem = "has no number next to the count_word '" + std::string(count_word) + "'";
+      return out;
+    }
+    return Decide(after.empty() ? before : after, "next to the count_word '" + std::string(count_word) + "'");
+  }
+  std::vector<const CountCandidate*> bound, loose;
+  bool any_negative = false;
+  for (const CountCandidate& c : candidates) {
+    any_negative = any_negative || c.negative;
+    if (c.date_part || c.negative) continue;
+    if (c.fraction_without_unit) {  // "4.5" is a score: refused when it is the only number, else passed over
+      if (candidates.size() == 1) loose.push_back(&c);
+      continue;
+    }
+    const bool is_bound = c.has_unit || BoundAfter(s, c) || BoundBefore(s, c);
+    if (is_bound) {
+      bound.push_back(&c);
+    } else {
+      loose.push_back(&c);
+    }
+  }
+  if (!bound.empty()) return Decide(bound, "next to count words or units; name the one wanted with count_word");
+  if (!loose.empty()) return Decide(loose, "and none is marked as a count; name the one wanted with count_word");
+  out.problem = any_negative ? "is not a count (negative)" : "is not a count (only dates and times)";
+  return out;
+}
+
+std::optional<int64_t> ParseCount(std::string_view raw) { return ReadCount(raw).value; }
 
 std::optional<int64_t> ParseInt(std::string_view raw) {
   std::string s = NormalizeForValues(raw);
@@ -549,6 +736,60 @@ std::optional<std::string> ParseDate(std::string_view text, TimePoint now, std::
   } catch (const std::exception&) {  // date arithmetic out of the library's range
     return std::nullopt;
   }
+}
+
+std::optional<int64_t> ParseEpochSeconds(std::string_view raw, EpochUnit unit) {
+  std::string s = NormalizeForValues(raw);
+  size_t begin = 0, end = s.size();
+  while (begin < end && (s[begin] == ' ' || s[begin] == '\t' || s[begin] == '\n' || s[begin] == '\r')) ++begin;
+  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\n' || s[end - 1] == '\r')) --end;
+  const std::string_view text(s.data() + begin, end - begin);
+  // Only digits, with an optional fraction that is dropped ("1714960000.123" from a JSON float): a
+  // timestamp is never a word away from other text, and "1714960000阅读" is not a time.
+  size_t digits = 0;
+  while (digits < text.size() && IsDigit(text[digits])) ++digits;
+  if (digits == 0 || digits > 16) return std::nullopt;  // 16 digits of ms reach the year 318857
+  if (digits < text.size()) {
+    if (text[digits] != '.' || digits + 1 == text.size()) return std::nullopt;
+    for (size_t i = digits + 1; i < text.size(); ++i) {
+      if (!IsDigit(text[i])) return std::nullopt;
+    }
+  }
+  int64_t value = 0;
+  for (size_t i = 0; i < digits; ++i) value = value * 10 + (text[i] - '0');
+  // By magnitude: 10^11 seconds is the year 5138, 10^11 milliseconds is 1973-03-03; pages print
+  // 10-digit seconds and 13-digit milliseconds.
+  const bool millis = unit == EpochUnit::kMilliseconds || (unit == EpochUnit::kAuto && value >= 100'000'000'000);
+  const int64_t seconds = millis ? value / 1000 : value;
+  if (seconds > 253'402'300'799) return std::nullopt;  // after 9999-12-31T23:59:59Z
+  return seconds;
+}
+
+std::optional<std::string> FormatEpochInZone(int64_t seconds, const date::time_zone* zone, bool with_time) {
+  if (zone == nullptr) return std::nullopt;
+  try {
+    const date::sys_seconds sys{std::chrono::seconds{seconds}};
+    return Format(zone->to_local(sys), zone, with_time);
+  } catch (const std::exception&) {  // out of the tz library's range
+    return std::nullopt;
+  }
+}
+
+std::optional<bool> ParseBool(std::string_view raw) {
+  std::string s = NormalizeForValues(raw);
+  size_t begin = 0, end = s.size();
+  while (begin < end && (s[begin] == ' ' || s[begin] == '\t' || s[begin] == '\n' || s[begin] == '\r')) ++begin;
+  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\n' || s[end - 1] == '\r')) --end;
+  std::string word = s.substr(begin, end - begin);
+  std::transform(word.begin(), word.end(), word.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
+  for (std::string_view w : {"true", "yes", "y", "on", "1", "是", "有", "对"}) {
+    if (word == w) return true;
+  }
+  for (std::string_view w : {"false", "no", "n", "off", "0", "否", "无", "没有", "不是"}) {
+    if (word == w) return false;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {

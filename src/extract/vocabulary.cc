@@ -89,6 +89,9 @@ std::string_view ValueTypeName(ValueType type) {
     case ValueType::kDateTime: return "datetime";
     case ValueType::kUrl: return "url";
     case ValueType::kHtml: return "html";
+    case ValueType::kEpoch: return "epoch";
+    case ValueType::kEpochDate: return "epoch_date";
+    case ValueType::kBool: return "bool";
   }
   return "?";
 }

@@ -37,11 +37,13 @@ std::string TableSql(const std::string& table) {
        " FROM pages p JOIN sites s ON s.id = p.site_id"
        " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR p.updated_at >= ?2)"
        " AND p.updated_seq > ?3 AND p.updated_seq <= ?4 ORDER BY p.id"},
+      // List columns (tags, specialties) export as [] when NULL, as extraction writes an empty list since
+      // issue 13: rows stored before that, and doctors seen without their profile, read the same.
       {"articles",
        "SELECT a.id, s.key, p.url, a.title, a.body, a.published_at,"
        " (SELECT v.views FROM article_views v WHERE v.article_id = a.id ORDER BY v.observed_at DESC LIMIT 1),"
        " (SELECT max(v.observed_at) FROM article_views v WHERE v.article_id = a.id),"
-       " a.author, a.tags, a.source, a.extra, p.first_fetched_at, p.last_fetched_at, p.last_changed_at,"
+       " a.author, coalesce(a.tags, '[]'), a.source, a.extra, p.first_fetched_at, p.last_fetched_at, p.last_changed_at,"
        " a.updated_at"
        " FROM articles a JOIN pages p ON p.id = a.page_id JOIN sites s ON s.id = a.site_id"
        " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR a.updated_at >= ?2)"
@@ -74,7 +76,7 @@ std::string TableSql(const std::string& table) {
            " AND (?2 IS NULL OR h.updated_at >= ?2) AND h.updated_seq > ?3 AND h.updated_seq <= ?4"
            " ORDER BY h.id"},
       {"doctors",
-       "SELECT d.id, d.name, d.title, d.department, d.hospital_id, h.name, h.grade, d.specialties,"
+       "SELECT d.id, d.name, d.title, d.department, d.hospital_id, h.name, h.grade, coalesce(d.specialties, '[]'),"
        " pp.url, d.extra, d.updated_at"
        " FROM doctors d LEFT JOIN hospitals h ON h.id = d.hospital_id"
        " LEFT JOIN pages pp ON pp.id = d.profile_page_id"
@@ -204,7 +206,7 @@ Status SqliteStore::ScanArticleDocuments(const ExportFilter& filter,
     {
       auto aq = rep_->db->Prepare(
           "SELECT aq.position, q.url, q.title, q.description, q.asked_at, an.text, an.answered_at,"
-          " an.source, an.extra, d.name, d.title, d.department, d.specialties, h.name, h.grade"
+          " an.source, an.extra, d.name, d.title, d.department, coalesce(d.specialties, '[]'), h.name, h.grade"
           " FROM article_questions aq JOIN answers an ON an.id = aq.answer_id"
           " LEFT JOIN questions q ON q.id = an.question_id LEFT JOIN doctors d ON d.id = an.doctor_id"
           " LEFT JOIN hospitals h ON h.id = d.hospital_id WHERE aq.article_id = ?1 ORDER BY aq.position");

@@ -49,7 +49,7 @@ nlohmann::ordered_json ExpectedJson(const std::string& title) {
   };
   nlohmann::ordered_json record = {{"type", "article"},   {"title", title},      {"body", nullptr},
                                    {"published_at", nullptr}, {"views", 12000},  {"author", nullptr},
-                                   {"tags", nullptr},     {"source", nullptr},   {"extra", nlohmann::ordered_json::object()},
+                                   {"tags", nlohmann::ordered_json::array()},     {"source", nullptr},   {"extra", nlohmann::ordered_json::object()},
                                    {"diseases", nlohmann::ordered_json::array()},
                                    {"answers", {answer("王医生"), answer("李医生")}}};
   return {{"url", "https://www.demo.com/a/1.html"},

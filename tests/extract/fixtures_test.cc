@@ -59,7 +59,7 @@ std::string Expected(const std::string& title) {
                           {"published_at", nullptr},
                           {"views", nullptr},
                           {"author", nullptr},
-                          {"tags", nullptr},
+                          {"tags", Json::array()},
                           {"source", nullptr},
                           {"diseases", Json::array()},
                           {"answers", {answer1, answer2}}});

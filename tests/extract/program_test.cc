@@ -196,7 +196,7 @@ TEST(ExtractTest, EveryKindCarriesItsWholeVocabulary) {
   };
   const KindCase cases[] = {
       {"article", "title",
-       R"({"type":"article","title":"x","body":null,"published_at":null,"views":null,"author":null,"tags":null,"source":null,"extra":{},"diseases":[],"answers":[]})"},
+       R"({"type":"article","title":"x","body":null,"published_at":null,"views":null,"author":null,"tags":[],"source":null,"extra":{},"diseases":[],"answers":[]})"},
       {"disease", "name", R"({"type":"disease","name":"x","summary":null,"url":null,"extra":{}})"},
       {"answer_card", "question_title",
        R"({"type":"answer_card","question_title":"x","question_url":null,"doctor_name":null,"doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":null,"answered_at":null,"extra":{}})"},
@@ -204,7 +204,7 @@ TEST(ExtractTest, EveryKindCarriesItsWholeVocabulary) {
       {"answer", "doctor_name",
        R"({"type":"answer","doctor_name":"x","doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":null,"answered_at":null,"extra":{}})"},
       {"doctor", "name",
-       R"({"type":"doctor","name":"x","title":null,"department":null,"hospital":null,"hospital_grade":null,"specialties":null,"extra":{}})"},
+       R"({"type":"doctor","name":"x","title":null,"department":null,"hospital":null,"hospital_grade":null,"specialties":[],"extra":{}})"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.kind);

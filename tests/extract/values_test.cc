@@ -45,7 +45,7 @@ TEST(ParseCountTest, Table) {
       {"zero", "0", 0},
       {"surrounded by spaces", "  42  ", 42},
       {"no-break space", "\xC2\xA0" "77", 77},
-      {"a comma that is not a thousands separator", "1,23", 1},
+      {"a comma that is not a thousands separator: two numbers, neither a count", "1,23", std::nullopt},
       {"k that starts a word is not a unit", "5km", 5},
       {"largest int64", "9223372036854775807", INT64_MAX},
       {"empty", "", std::nullopt},
@@ -62,6 +62,121 @@ TEST(ParseCountTest, Table) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(ParseCount(c.text), c.want) << c.text;
+  }
+}
+
+// Texts that hold dates, times and several numbers (issue 13, point 1): the number bound to a count word
+// or unit wins; when nothing decides, no value but a problem.
+struct ReadCountCase {
+  const char* name;
+  const char* text;
+  const char* count_word;
+  std::optional<int64_t> want;
+  const char* problem;  // a part of the problem when !want
+};
+
+TEST(ReadCountTest, Table) {
+  const ReadCountCase cases[] = {
+      {"date, time and a read count", "2026-05-06 09:12:37\xE3\x80\x80" "3184人阅读", "", 3184, ""},
+      {"read count before the date", "3184人阅读 2026-05-06", "", 3184, ""},
+      {"Chinese date and a view count", "2026年5月6日 浏览 1,024", "", 1024, ""},
+      {"dotted date and a count word", "2026.05.06 阅读(356)", "", 356, ""},
+      {"relative date and a count", "3天前 · 12次浏览", "", 12, ""},
+      {"months ago is a date, not 个", "2个月前 5赞", "", 5, ""},
+      {"ten thousand plus", "10万+", "", 100000, ""},
+      {"ten thousand plus with a date", "2026-05-06 10万+阅读", "", 100000, ""},
+      {"one and a half wan", "1.5万", "", 15000, ""},
+      {"people have seen", "2045人看过", "", 2045, ""},
+      {"found it useful", "128人觉得有用", "", 128, ""},
+      {"likes", "赞 36", "", 36, ""},
+      {"useful before the number", "有用(7)", "", 7, ""},
+      {"entries", "共 58 条", "", 58, ""},
+      {"w unit", "2026-01-02 3.2w", "", 32000, ""},
+      {"one number alone", "9039", "", 9039, ""},
+      {"the same count twice", "阅读 12 · 12次", "", 12, ""},
+      {"two counts and no word", "12 35", "", std::nullopt, "holds several numbers (12, 35)"},
+      {"two bound counts", "1.2万次浏览 35条评论", "", std::nullopt, "holds several numbers (12000, 35)"},
+      {"only a date", "2026-05-06 09:12", "", std::nullopt, "only dates and times"},
+      {"only a relative date", "3天前", "", std::nullopt, "only dates and times"},
+      {"named word after", "1.2万次浏览 35条评论", "评论", 35, ""},
+      {"named word after a joiner", "2026-05-06 3184人阅读 12人点赞", "阅读", 3184, ""},
+      {"named word before", "阅读：3,456 评论：12", "阅读", 3456, ""},
+      {"named word before with 量", "浏览量 9,999 · 收藏 3", "浏览", 9999, ""},
+      {"after beats before", "12阅读 5评论", "阅读", 12, ""},
+      {"a word on both sides is not decided without count_word", "12 阅读 5", "", std::nullopt, "(12, 5)"},
+      {"the parent of a unit outside the element", "总访问356万次", "访问", 3560000, ""},
+      {"named word absent", "35条评论", "阅读", std::nullopt, "no number next to the count_word '阅读'"},
+      {"named word twice with different numbers", "3阅读 4阅读", "阅读", std::nullopt, "holds several numbers (3, 4)"},
+      {"a score is not a count", "4.5", "", std::nullopt, "a decimal without a unit"},
+      {"a score beside a count", "评分4.5 阅读100", "", 100, ""},
+      {"negative", "-5", "", std::nullopt, "negative"},
+      {"beyond 64 bits", "9999999999999亿", "", std::nullopt, "beyond 64 bits"},
+      {"no digits", "暂无", "", std::nullopt, "is not a count"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    CountReading got = ReadCount(c.text, c.count_word);
+    EXPECT_EQ(got.value, c.want) << c.text << " -> " << got.problem;
+    if (c.want) {
+      EXPECT_EQ(got.problem, "");
+    } else {
+      EXPECT_NE(got.problem.find(c.problem), std::string::npos) << got.problem;
+    }
+  }
+}
+
+struct EpochCase {
+  const char* name;
+  const char* text;
+  EpochUnit unit;
+  bool with_time;
+  std::optional<std::string> want;
+};
+
+TEST(EpochTest, Table) {
+  const date::time_zone* shanghai = date::locate_zone("Asia/Shanghai");
+  const date::time_zone* utc = date::locate_zone("UTC");
+  const EpochCase cases[] = {
+      {"seconds", "1778030000", EpochUnit::kAuto, true, "2026-05-06T09:13:20+08:00"},
+      {"milliseconds by magnitude", "1778030000123", EpochUnit::kAuto, true, "2026-05-06T09:13:20+08:00"},
+      {"date only", "1778030000", EpochUnit::kAuto, false, "2026-05-06"},
+      {"local midnight crossing", "1778000400", EpochUnit::kAuto, false, "2026-05-06"},
+      {"forced milliseconds", "1778030000", EpochUnit::kMilliseconds, true, "1970-01-21T21:53:50+08:00"},
+      {"forced seconds", "1778030000", EpochUnit::kSeconds, false, "2026-05-06"},
+      {"fraction dropped", "1778030000.987", EpochUnit::kAuto, true, "2026-05-06T09:13:20+08:00"},
+      {"spaces trimmed", "  1778030000 ", EpochUnit::kAuto, true, "2026-05-06T09:13:20+08:00"},
+      {"full-width digits", "１７７８０３００００", EpochUnit::kAuto, false, "2026-05-06"},
+      {"zero", "0", EpochUnit::kAuto, true, "1970-01-01T08:00:00+08:00"},
+      {"text around it", "time=1778030000", EpochUnit::kAuto, true, std::nullopt},
+      {"a word after it", "1778030000秒", EpochUnit::kAuto, true, std::nullopt},
+      {"negative", "-1", EpochUnit::kAuto, true, std::nullopt},
+      {"a date, not an epoch", "2026-05-06", EpochUnit::kAuto, true, std::nullopt},
+      {"empty", "", EpochUnit::kAuto, true, std::nullopt},
+      {"a dot only", "1778030000.", EpochUnit::kAuto, true, std::nullopt},
+      {"beyond the year 9999", "999999999999999", EpochUnit::kSeconds, true, std::nullopt},
+      {"too many digits", "12345678901234567890", EpochUnit::kAuto, true, std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::optional<std::string> got;
+    if (auto seconds = ParseEpochSeconds(c.text, c.unit)) got = FormatEpochInZone(*seconds, shanghai, c.with_time);
+    EXPECT_EQ(got, c.want) << c.text;
+  }
+  EXPECT_EQ(FormatEpochInZone(1778030000, utc, true), "2026-05-06T01:13:20+00:00");
+}
+
+TEST(ParseBoolTest, Table) {
+  const struct {
+    const char* text;
+    std::optional<bool> want;
+  } cases[] = {
+      {"true", true}, {"TRUE", true}, {" yes ", true}, {"1", true}, {"是", true}, {"有", true}, {"on", true},
+      {"false", false}, {"No", false}, {"0", false}, {"否", false}, {"无", false}, {"没有", false},
+      {"", std::nullopt}, {"maybe", std::nullopt}, {"2", std::nullopt}, {"truely", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_EQ(ParseBool(c.text), c.want);
   }
 }
 

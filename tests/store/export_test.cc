@@ -134,6 +134,38 @@ print(d['answers'][0]['text'] == d['title'], docs[1]['answers'], docs[1]['views'
             "True [] None\n");
 }
 
+// A list column is [] in every export, also for rows stored before extraction wrote [] for an empty list
+// (their column is NULL) and for doctors known only from answers (no profile, so no specialties).
+TEST_F(ExportTest, EmptyListsExportAsEmptyArrays) {
+  Json old = Article("旧文章", 7);
+  old["tags"] = nullptr;
+  Put(Page("https://www.mfk.com/article/3.html", "2026-03-01T05:00:00Z", old));
+  ASSERT_TRUE(Export({.format = ExportFormat::kCsv, .out = dir_ / "a.csv", .table = "articles"}).ok());
+  ASSERT_TRUE(Export({.out = dir_ / "a.jsonl", .table = "articles"}).ok());
+  ASSERT_TRUE(Export({.out = dir_ / "d.jsonl", .table = "doctors"}).ok());
+  const std::string csv = Python(R"py(
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
+print([r['tags'] for r in rows if r['title'] == '旧文章'])
+)py",
+                                 dir_ / "a.csv");
+  EXPECT_EQ(csv, "['[]']\n");
+  const std::string jsonl = Python(R"py(
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+print([r['tags'] for r in rows if r['title'] == '旧文章'])
+)py",
+                                   dir_ / "a.jsonl");
+  EXPECT_EQ(jsonl, "[[]]\n");
+  const std::string doctors = Python(R"py(
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+print(len(rows) > 0, all(r['specialties'] == [] for r in rows))
+)py",
+                                     dir_ / "d.jsonl");
+  EXPECT_EQ(doctors, "True True\n");
+}
+
 TEST_F(ExportTest, AllTablesImportIntoTheSqliteShell) {
   auto r = Export({.format = ExportFormat::kCsv, .out = dir_ / "all", .all = true});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
