@@ -4,7 +4,9 @@
 //
 // The page URL decides the page type and resolves relative links. Without --url it is taken from a
 // <page>.expected.json beside the page (and so is the fetch time, without --fetched-at); with neither
-// the command refuses, because a guessed URL would give a wrong page type silently.
+// the command refuses, because a guessed URL would give a wrong page type silently; so does a URL
+// that is not absolute http(s) ("www.example.com/a" has no scheme and would match no page type).
+// --links prints, instead of the JSON, every link of the page with its fate (cli/link_fates.h).
 //
 // Exit codes: 0 extracted; 1 extracted, but a required field is missing (the failures are in the JSON
 // and logged); 2 bad arguments, unreadable page or broken config.
@@ -17,6 +19,8 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/link_fates.h"
+#include "core/url.h"
 #include "core/clock.h"
 #include "extract/extract.h"
 #include "html/html.h"
@@ -30,6 +34,7 @@ struct ExtractArgs {
   std::string url;
   std::string fetched_at;
   std::string content_type;
+  bool links = false;
 };
 
 bool ReadFile(const std::filesystem::path& path, std::string& out) {
@@ -73,8 +78,15 @@ int RunExtract(ExtractArgs args, const CommandContext& ctx) {
     spdlog::error("no page URL: pass --url, or keep the page beside a <page>.expected.json that has one");
     return kExitUsage;
   }
+  if (auto url = Url::Parse(args.url); !url.ok() || !url->is_http()) {
+    const bool no_scheme = args.url.find("://") == std::string::npos;
+    spdlog::error("page URL '{}' is not an absolute http(s) URL{}", args.url,
+                  no_scheme ? " (no scheme: did you mean https://" + args.url + "?)" : "");
+    return kExitUsage;
+  }
   extract::PageInput input;
   input.url = args.url;
+  input.explain_links = args.links;
   input.fetched_at = SystemClock().Now();
   if (!args.fetched_at.empty() && !ParseIso8601(args.fetched_at, &input.fetched_at)) {
     spdlog::error("--fetched-at '{}' is not an ISO 8601 time such as 2026-03-01T02:00:00Z", args.fetched_at);
@@ -98,7 +110,8 @@ int RunExtract(ExtractArgs args, const CommandContext& ctx) {
   if (page.page_type.empty()) spdlog::warn("no page type of site {} matches {}", args.site, args.url);
   for (const std::string& note : page.notes) spdlog::debug("note: {}", note);
   const std::string json =
-      extract::ToJson(page, input).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      args.links ? FormatLinkFates(page.link_fates)
+                 : extract::ToJson(page, input).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::fwrite(json.data(), 1, json.size(), stdout);
   std::fflush(stdout);
   for (const extract::FieldFailure& f : page.failures) spdlog::warn("{}: {}", f.path, f.reason);
@@ -115,6 +128,9 @@ void RegisterExtract(CLI::App& app, CommandContext& ctx) {
                   "When it was fetched, ISO 8601 (default: from <page>.expected.json, else now); relative dates "
                   "such as 3天前 count from it");
   cmd->add_option("--content-type", args->content_type, "Content-Type header the page was served with (charset)");
+  cmd->add_flag("--links", args->links,
+                "Instead of the JSON, list every link with its fate: followed (page type, priority) or the rule "
+                "that dropped it; tab-separated: fate, detail, URL, href");
   cmd->footer("Prints the page JSON (2-space indent) on stdout.\n"
               "Exit codes: 0 ok; 1 a required field is missing; 2 bad arguments, page or config.");
   cmd->callback([args, &ctx] { ctx.exit_code = RunExtract(*args, ctx); });

@@ -4,7 +4,8 @@
 // a config author runs after editing a config, and what CI runs to notice a site's markup drifting.
 //
 // Fixtures live in fixtures/sites/<site>/ beside the selectors folder (--fixtures overrides).
-// Exit codes: 0 every config loads and every fixture matches; 1 a fixture differs or cannot be run;
+// Exit codes: 0 every config loads and every fixture matches; 1 a fixture differs or cannot be run, or
+// a site has no fixtures (nothing vouches for its config);
 // 2 a config is broken (the message is file:line:column) or the arguments are wrong.
 #include <spdlog/spdlog.h>
 
@@ -43,8 +44,10 @@ bool CheckSite(const extract::SelectorProgram& program, const std::filesystem::p
   Print("site " + config.key + " (" + config.file + "): " + std::to_string(fixtures.size()) + " fixture" +
         (fixtures.size() == 1 ? "" : "s"));
   if (fixtures.empty()) {
-    spdlog::warn("no fixtures for site {} in {}", config.key, (fixtures_dir / config.key).string());
-    return true;
+    spdlog::error("no fixtures for site {}: nothing to check its config against; add a page and its "
+                  "<page>.expected.json to {} (docs/selectors.md, \"Golden fixtures\")",
+                  config.key, (fixtures_dir / config.key).string());
+    return false;
   }
   bool ok = true;
   std::vector<extract::ExtractedPage> pages;
@@ -135,7 +138,9 @@ void RegisterSelectors(CLI::App& app, CommandContext& ctx) {
   check->add_option("site", args->site, "Site key (default: every selectors/*.yaml)");
   check->add_option("--fixtures", args->fixtures,
                     "Folder of fixture sites (default: fixtures/sites beside the selectors folder)");
-  check->footer("Exit codes: 0 all good; 1 a fixture differs or fails; 2 a broken config or bad arguments.");
+  check->footer(
+      "Exit codes: 0 all good; 1 a fixture differs or fails, or a site has no fixtures; 2 a broken config or bad "
+      "arguments.");
   check->callback([args, &ctx] { ctx.exit_code = RunCheck(*args, ctx); });
 }
 

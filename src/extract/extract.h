@@ -86,6 +86,34 @@ struct SiteConfig {
 struct PageInput {
   std::string url;         // the page's final URL (after redirects)
   TimePoint fetched_at{};  // "3天前" and "昨天 08:10" are resolved against this
+  // Fill ExtractedPage::link_fates (`extract --links`); the crawl leaves it off.
+  bool explain_links = false;
+};
+
+// Why the link extraction of a page did not take a link; kNone: it was followed.
+enum class LinkDrop {
+  kNone,
+  kUnresolvable,  // the href does not parse as a URL against the page's base
+  kNotHttp,       // javascript:, mailto:, tel:, ftp: ...
+  kOtherHost,     // the host is in none of allowed_domains
+  kNotAllowed,    // follow.allow is set and no pattern of it matches
+  kDenied,        // a follow.deny pattern matches
+  kTooLong,       // the href or the resolved URL is over max_url_length
+  kOverCap,       // past max_links_per_page
+  kDuplicate,     // an earlier link of the page has the same href or URL
+};
+// "followed", "unresolvable", "not http", "other host", "not allowed", "denied", "too long",
+// "over the per-page cap", "duplicate".
+std::string_view LinkDropName(LinkDrop drop);
+
+// One link of a page (an <a href> or <area href>, in document order) and what became of it.
+struct LinkFate {
+  std::string href;             // as written in the page (cut to max_url_length bytes when too long)
+  std::string url;              // resolved and normalized (the frontier key); "" when not computed
+  LinkDrop drop = LinkDrop::kNone;
+  std::string rule;             // kDenied: the deny pattern that matched; kTooLong, kOverCap: the limit
+  std::string page_type;        // followed: the page type its URL matches ("" for none)
+  int priority = 0;             // followed: that page type's priority (0 for none)
 };
 
 struct FieldFailure {
@@ -106,6 +134,7 @@ struct ExtractedPage {
   // pages.notes; a page that hit one is extracted as far as the limit allowed, never failed for it.
   std::vector<std::string> limits;
   int64_t links_dropped = 0;           // links not followed because of a limit
+  std::vector<LinkFate> link_fates;    // every link's fate, when PageInput::explain_links
   bool ok() const { return failures.empty(); }
 };
 
@@ -136,6 +165,8 @@ class SelectorProgram {
   struct LinkClass {
     bool follow = false;
     const PageTypeInfo* page_type = nullptr;  // nullptr when not followed or no page type matches
+    LinkDrop drop = LinkDrop::kNone;          // why not followed (kUnresolvable .. kDenied)
+    std::string_view deny_rule;               // kDenied: the follow.deny pattern (lives as the program)
   };
   LinkClass ClassifyLink(std::string_view absolute_url) const;
   // Never fails: missing required values become failures, missing optional ones nulls and notes.

@@ -10,6 +10,7 @@
 #include <functional>
 #include <sstream>
 #include <unordered_set>
+#include <utility>
 
 #include "extract/extract_internal.h"
 
@@ -135,19 +136,40 @@ class PageExtraction {
     // before: only first occurrences are parsed. The views point into the Document.
     const std::size_t max_url = static_cast<std::size_t>(rep_.config.max_url_length);
     const std::size_t max_links = static_cast<std::size_t>(rep_.config.max_links_per_page);
+    // `extract --links` records each link's fate here, at the decision itself, so the listing can
+    // never disagree with what the crawl follows.
+    std::vector<LinkFate>* fates = input_.explain_links ? &page_->link_fates : nullptr;
+    // Views only: nothing is copied for a crawl, which does not ask for the fates.
+    auto fate = [&](std::string_view href, std::string_view url, LinkDrop drop, std::string_view deny_rule = {}) {
+      if (!fates) return;
+      std::string rule(deny_rule);
+      if (drop == LinkDrop::kTooLong) rule = "max_url_length " + std::to_string(max_url);
+      if (drop == LinkDrop::kOverCap) rule = "max_links_per_page " + std::to_string(max_links);
+      fates->push_back({std::string(href.substr(0, max_url)), std::string(url), drop, std::move(rule), {}, 0});
+    };
     int64_t too_long = 0;  // hrefs or resolved links over max_url_length
     int64_t over_cap = 0;  // links to follow past max_links_per_page
     std::vector<std::string_view> hrefs;
+    // For the fates only: each over-long href and how many hrefs came before it, so that its fate is
+    // listed in document order.
+    std::vector<std::pair<size_t, std::string_view>> long_hrefs;
     for (html::Node a : html::Select(doc_.document(), rep_.link_selector, index_)) {
       auto href = a.attr("href");
       if (!href) continue;
       // Not even parsed: a 10 MB href would be copied into a Url, its key and every table it reached.
       if (href->size() > max_url) {
         ++too_long;
+        if (fates) long_hrefs.emplace_back(hrefs.size(), *href);
         continue;
       }
       hrefs.push_back(*href);
     }
+    size_t next_long = 0;
+    auto long_fates_before = [&](size_t position) {
+      for (; next_long < long_hrefs.size() && long_hrefs[next_long].first <= position; ++next_long) {
+        fate(long_hrefs[next_long].second, {}, LinkDrop::kTooLong);
+      }
+    };
     const std::vector<bool> first_href = FirstOccurrences(hrefs);
     // One pass, keeping only what is taken: a page of 300,000 links held a parsed Url and a key for each
     // at once (about 40 MB) before the cap could apply. Views into `links` stay valid: it never grows
@@ -156,28 +178,61 @@ class PageExtraction {
     std::unordered_set<std::string_view> taken;
     std::unordered_set<std::uint64_t> past_cap;  // hashes of the keys past the cap, only to count them
     for (size_t i = 0; i < hrefs.size(); ++i) {
-      if (!first_href[i]) continue;
-      auto url = Url::Parse(hrefs[i], &*base_);
-      if (!url.ok() || !url->is_http()) continue;  // javascript:, mailto:, tel:, broken hrefs
-      // Off-site links are dropped before their key is computed (ShouldFollow would drop them).
-      if (!InAllowedDomains(rep_, *url)) continue;
-      auto key = NormalizeUrl(*url, rep_.config.url_normalization);
-      if (!key.ok()) continue;
-      if (key->size() > max_url) {  // a short relative href against a long base
-        ++too_long;
+      long_fates_before(i);
+      if (!first_href[i]) {
+        fate(hrefs[i], {}, LinkDrop::kDuplicate);
         continue;
       }
-      if (taken.contains(*key)) continue;
+      auto url = Url::Parse(hrefs[i], &*base_);
+      if (!url.ok()) {  // broken hrefs
+        fate(hrefs[i], {}, LinkDrop::kUnresolvable);
+        continue;
+      }
+      if (!url->is_http()) {  // javascript:, mailto:, tel:
+        fate(hrefs[i], url->href(), LinkDrop::kNotHttp);
+        continue;
+      }
+      // Off-site links are dropped before their key is computed (ShouldFollow would drop them).
+      if (!InAllowedDomains(rep_, *url)) {
+        fate(hrefs[i], url->href(), LinkDrop::kOtherHost);
+        continue;
+      }
+      auto key = NormalizeUrl(*url, rep_.config.url_normalization);
+      if (!key.ok()) {
+        fate(hrefs[i], url->href(), LinkDrop::kUnresolvable);
+        continue;
+      }
+      if (key->size() > max_url) {  // a short relative href against a long base
+        ++too_long;
+        fate(hrefs[i], {}, LinkDrop::kTooLong);
+        continue;
+      }
+      if (taken.contains(*key)) {
+        fate(hrefs[i], *key, LinkDrop::kDuplicate);
+        continue;
+      }
       const SelectorProgram::LinkClass link = Classify(rep_, *url, *key);
-      if (!link.follow) continue;
+      if (!link.follow) {
+        fate(hrefs[i], *key, link.drop, link.deny_rule);
+        continue;
+      }
+      const int priority = link.page_type ? link.page_type->priority : 0;
       if (links.size() < max_links) {
+        if (fates) {
+          fates->push_back({std::string(hrefs[i]), *key, LinkDrop::kNone, {},
+                            link.page_type ? link.page_type->name : std::string(), priority});
+        }
         links.push_back(std::move(*key));
-        page_->link_priorities.push_back(link.page_type ? link.page_type->priority : 0);
+        page_->link_priorities.push_back(priority);
         taken.insert(links.back());
       } else if (past_cap.insert(std::hash<std::string>{}(*key)).second) {
         ++over_cap;
+        fate(hrefs[i], *key, LinkDrop::kOverCap);
+      } else {
+        fate(hrefs[i], *key, LinkDrop::kDuplicate);
       }
     }
+    long_fates_before(hrefs.size());
     if (too_long > 0) {
       page_->links_dropped += too_long;
       page_->limits.push_back(std::to_string(too_long) + " links longer than max_url_length (" +
@@ -225,7 +280,14 @@ class PageExtraction {
   static SelectorProgram::LinkClass Classify(const SelectorProgram::Rep& rep, const Url& url, std::string_view key,
                                              bool with_page_type = true) {
     SelectorProgram::LinkClass out;
-    if (!url.is_http() || !InAllowedDomains(rep, url)) return out;
+    if (!url.is_http()) {
+      out.drop = LinkDrop::kNotHttp;
+      return out;
+    }
+    if (!InAllowedDomains(rep, url)) {
+      out.drop = LinkDrop::kOtherHost;
+      return out;
+    }
     int tried = 0;     // allow rules 0 .. tried-1 were run
     int matched = -1;  // the one that matched (the last tried), or -1
     for (const UrlPattern& p : rep.follow_allow) {
@@ -235,9 +297,16 @@ class PageExtraction {
         break;
       }
     }
-    if (!rep.follow_allow.empty() && matched < 0) return out;
+    if (!rep.follow_allow.empty() && matched < 0) {
+      out.drop = LinkDrop::kNotAllowed;
+      return out;
+    }
     for (const UrlPattern& p : rep.follow_deny) {
-      if (p.Search(key)) return out;
+      if (p.Search(key)) {
+        out.drop = LinkDrop::kDenied;
+        out.deny_rule = p.source();
+        return out;
+      }
     }
     out.follow = true;
     if (!with_page_type) return out;
@@ -493,10 +562,13 @@ const PageTypeInfo* SelectorProgram::MatchPageType(std::string_view url) const {
 }
 
 SelectorProgram::LinkClass SelectorProgram::ClassifyLink(std::string_view absolute_url) const {
+  LinkClass unresolvable;
+  unresolvable.drop = LinkDrop::kUnresolvable;
   auto url = Url::Parse(absolute_url);
-  if (!url.ok()) return {};
+  if (!url.ok()) return unresolvable;
+  if (!url->is_http()) return PageExtraction::Classify(*rep_, *url, {});  // says kNotHttp; no key to compute
   auto key = NormalizeUrl(*url, rep_->config.url_normalization);
-  if (!key.ok()) return {};
+  if (!key.ok()) return unresolvable;
   return PageExtraction::Classify(*rep_, *url, *key);
 }
 
@@ -542,6 +614,21 @@ ExtractedPage SelectorProgram::Extract(const html::Document& doc, const PageInpu
   }
   page.links = run.Links();
   return page;
+}
+
+std::string_view LinkDropName(LinkDrop drop) {
+  switch (drop) {
+    case LinkDrop::kNone: return "followed";
+    case LinkDrop::kUnresolvable: return "unresolvable";
+    case LinkDrop::kNotHttp: return "not http";
+    case LinkDrop::kOtherHost: return "other host";
+    case LinkDrop::kNotAllowed: return "not allowed";
+    case LinkDrop::kDenied: return "denied";
+    case LinkDrop::kTooLong: return "too long";
+    case LinkDrop::kOverCap: return "over the per-page cap";
+    case LinkDrop::kDuplicate: return "duplicate";
+  }
+  return "?";
 }
 
 Json ToJson(const ExtractedPage& page, const PageInput& input) {

@@ -107,7 +107,8 @@ class Document {
 // :where(list) :has(relative list) :empty :root :scope :contains("text") (the element's text content
 // contains it, as parsel/jQuery). Two extensions for scoped extraction: a selector that starts with a
 // combinator ("> li", "+ p") is relative to the scope of Select, and a selector that is only a
-// pseudo-element ("::attr(href)", "::text") applies to the scope element itself. In a list every
+// pseudo-element ("::attr(href)", "::text") applies to the scope element itself, as does a selector
+// whose rightmost compound holds :scope (":scope::attr(data-aid)", ":scope.ans-item"). In a list every
 // selector must end in the same pseudo-element (or none).
 class Selector {
  public:
@@ -131,7 +132,8 @@ class Selector {
 
 // The elements under `scope` (its descendants, not `scope` itself, as querySelectorAll: combinators
 // may look at ancestors outside the scope) that match, in document order, each once. The
-// pseudo-element, if any, is ignored here, except that a lone pseudo-element selects `scope`.
+// pseudo-element, if any, is ignored here, except that a lone pseudo-element selects `scope`, and a
+// selector with :scope in its rightmost compound may select `scope` (first, when it matches).
 std::vector<Node> Select(Node scope, const Selector& selector);
 std::optional<Node> SelectFirst(Node scope, const Selector& selector);
 bool Matches(Node element, const Selector& selector);

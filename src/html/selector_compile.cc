@@ -76,6 +76,7 @@ class SelectorParser {
     p_->lists.emplace_back();
     if (!ParseTopLevel()) return Status::InvalidArgument(error_);
     if (auto keys = internal::IndexKeysOf(*p_)) p_->index_keys = std::move(*keys);
+    p_->matches_scope = RightmostCompoundHasScope(*p_);
     return Selector(std::move(program));
   }
 
@@ -190,6 +191,19 @@ class SelectorParser {
     if (Peek() != c || AtEnd()) return Fail(std::string("'") + c + "'");
     ++pos_;
     return true;
+  }
+
+  static bool RightmostCompoundHasScope(const Selector::Program& p) {
+    for (int cx : p.lists[0].complexes) {
+      const internal::Complex& complex = p.complexes[static_cast<std::size_t>(cx)];
+      const internal::Compound& last =
+          p.compounds[static_cast<std::size_t>(complex.first_compound + complex.compound_count - 1)];
+      for (int i = 0; i < last.simple_count; ++i) {
+        const internal::Simple& simple = p.simples[static_cast<std::size_t>(last.first_simple + i)];
+        if (simple.kind == internal::SimpleKind::kScope) return true;
+      }
+    }
+    return false;
   }
 
   // --- grammar --------------------------------------------------------------------------------------

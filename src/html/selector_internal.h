@@ -92,6 +92,10 @@ struct Selector::Program {
   // The selector is only a pseudo-element ("::text", "::attr(href)"): it applies to the scope node
   // itself, as in parsel.
   bool scope_only = false;
+  // Some selector of lists[0] has :scope in its rightmost compound (":scope::attr(data-aid)",
+  // ":scope.ans-item"): only the scope element can match it, so Select tries the scope itself too,
+  // which a list item's field needs to read the item's own attributes and text.
+  bool matches_scope = false;
   // What an ElementIndex looks a match up by: one key per complex selector of lists[0] (the id, a
   // class or the type its rightmost compound requires; see element_index_internal.h). Empty when
   // some complex selector requires none of them: an indexed select then scans the scope.

@@ -315,6 +315,10 @@ void ForEachMatch(Node scope, const Selector& selector, const ElementIndex* inde
     if (internal::IsElement(root)) visit(root);
     return;
   }
+  // The scope comes first in document order; the walks below see only its descendants.
+  if (p.matches_scope && internal::IsElement(root) && internal::MatchesList(p, 0, root, root) && !visit(root)) {
+    return;
+  }
   if (index) {
     const ElementIndex::Rep& rep = index->rep();
     if (auto range = internal::ScopeRange(rep, root)) {

@@ -139,6 +139,11 @@ TEST_F(ExtractCliTest, UsageErrorsExitTwo) {
       {"unknown site", "extract --site nosuch " + Quote(page()), "no selector config for site 'nosuch'"},
       {"bad fetch time", "extract --site demo --fetched-at yesterday " + Quote(page()), "is not an ISO 8601 time"},
       {"missing page", "extract --site demo " + Quote(dir_ / "nope.html"), "nope.html"},
+      {"URL without a scheme", "extract --site demo --url www.demo.com/a/1.html " + Quote(page()),
+       "page URL 'www.demo.com/a/1.html' is not an absolute http(s) URL (no scheme: did you mean "
+       "https://www.demo.com/a/1.html?)"},
+      {"URL of another scheme", "extract --site demo --url ftp://www.demo.com/a/1.html " + Quote(page()),
+       "page URL 'ftp://www.demo.com/a/1.html' is not an absolute http(s) URL"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -169,6 +174,23 @@ TEST_F(ExtractCliTest, SelectorsCheckReportsMismatchesWithExitOne) {
   EXPECT_EQ(RunCommand(Cli("selectors check"), &out), 1);
   EXPECT_NE(out.find("  MISMATCH demo/page [article]: 1 difference"), std::string::npos) << out;
   EXPECT_NE(out.find("    /records/0/title: expected \"发烧\", got \"感冒\""), std::string::npos) << out;
+}
+
+// A site with no fixtures has nothing that vouches for its config: exit 1 and a message naming the folder,
+// for the one site and for all of them.
+TEST_F(ExtractCliTest, SelectorsCheckOfASiteWithoutFixturesExitsOne) {
+  fs::remove_all(dir_ / "fixtures/sites/demo");
+  for (const char* args : {"selectors check demo", "selectors check"}) {
+    SCOPED_TRACE(args);
+    std::string out;
+    EXPECT_EQ(RunCommand(Cli(args), &out, /*merge_stderr=*/true), 1);
+    EXPECT_NE(out.find("site demo (" + (dir_ / "selectors/demo.yaml").string() + "): 0 fixtures"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("no fixtures for site demo: nothing to check its config against; add a page and its "
+                       "<page>.expected.json to " + (dir_ / "fixtures/sites/demo").string()),
+              std::string::npos)
+        << out;
+  }
 }
 
 TEST_F(ExtractCliTest, BrokenConfigExitsTwoWithItsLocation) {

@@ -175,7 +175,8 @@ TEST(UnixConventions, EnvironmentVariablesStandInForDbAndSelectorsAndFlagsWin) {
 }
 
 // The documented order: ./selectors, $XDG_CONFIG_HOME/healthcrawl/selectors (else ~/.config/...),
-// /etc/healthcrawl/selectors, <datadir>/healthcrawl/selectors.
+// /etc/healthcrawl/selectors, <datadir>/healthcrawl/selectors. The project's fixtures are named, since a
+// site without fixtures fails `selectors check` (exit 1).
 TEST(UnixConventions, SelectorConfigsAreFoundInTheDocumentedOrder) {
   hc::testing::TempDir dir;
   const std::string mfk = hc::testing::ReadFile(hc::testing::SelectorsDir() / "mfk.yaml");
@@ -191,7 +192,8 @@ TEST(UnixConventions, SelectorConfigsAreFoundInTheDocumentedOrder) {
   auto found = [&](const std::string& env) {
     std::string out;
     const int rc = RunCommand("cd " + Quote(work) + " && env -u HEALTHCRAWL_SELECTORS -u XDG_CONFIG_HOME " + env +
-                                  " " + Hc() + " selectors check mfk --log-level debug",
+                                  " " + Hc() + " selectors check mfk --fixtures " +
+                                  Quote(hc::testing::FixturesDir() / "sites") + " --log-level debug",
                               &out, true);
     std::smatch m;
     const std::regex line(R"(debug selector configs: (.*))");

@@ -242,6 +242,38 @@ TEST_F(SelectorTest, LonePseudoElementAppliesToTheScope) {
   EXPECT_EQ(Keys(Select(ByKey("p1"), *text)), "p1");
 }
 
+// A list item's field reads the item's own attribute or text through :scope (issue #14.3).
+TEST_F(SelectorTest, ScopeInTheRightmostCompoundSelectsTheScopeItself) {
+  struct ScopeCase {
+    const char* name;
+    const char* scope;  // k= of the scope element
+    const char* css;
+    std::vector<std::string> strings;  // SelectStrings
+    const char* keys;                  // Select
+  };
+  const ScopeCase cases[] = {
+      {"attribute of the scope", "li3", ":scope::attr(data-id)", {"3"}, "li3"},
+      {"attribute the scope lacks", "li3", ":scope::attr(lang)", {}, "li3"},
+      {"text of the scope", "p1", ":scope::text", {"Intro", "text"}, "p1"},
+      {"compound that the scope matches", "li3", ":scope.special::attr(data-id)", {"3"}, "li3"},
+      {"compound that the scope does not match", "li3", ":scope.first::attr(data-id)", {}, ""},
+      {"with an ancestor", "li4", "#list > :scope::attr(data-id)", {"4"}, "li4"},
+      {"scope first, then descendants", "li4", ":scope, a", {"Four", "Four"}, "li4 a4"},
+      {"children are still relative", "card1", ":scope > span::text", {"Dr. Li", "儿科"}, "n1 d1"},
+      {"document scope is no element", "", ":scope::attr(k)", {}, ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto sel = Selector::Compile(c.css);
+    ASSERT_TRUE(sel.ok()) << sel.status().ToString();
+    const Node scope = *c.scope ? ByKey(c.scope) : doc_->document();
+    EXPECT_EQ(SelectStrings(scope, *sel), c.strings);
+    EXPECT_EQ(Keys(Select(scope, *sel)), c.keys);
+    const ElementIndex index(*doc_);
+    EXPECT_EQ(SelectStrings(scope, *sel, index), c.strings);
+  }
+}
+
 TEST(SelectorCompile, ReportsOutputAndSource) {
   auto sel = Selector::Compile("div > a::attr(data-URL)");
   ASSERT_TRUE(sel.ok());
