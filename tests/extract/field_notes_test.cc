@@ -20,7 +20,8 @@ PageInput Input() {
 // A question page whose record has the given field rules (indented under fields:) and a list of answers
 // whose extra has `likes`.
 std::string Config(const std::string& fields) {
-  return "site: demo\npage_types:\n  - name: question\n    url: /q/\n    record: question\n    fields:\n" + fields +
+  return "site: demo\npage_types:\n  - name: question\n    url: /q/\n    record: question\n    fields:\n" +
+         fields +
          "    lists:\n      answers:\n        css: .answer\n        fields:\n          doctor_name: .doctor\n"
          "        extra:\n          likes: {css: .likes, type: count}\n";
 }
@@ -54,16 +55,25 @@ TEST(FieldNotesTest, Table) {
   const std::string kTitle = "      title: h1\n";
   const Case cases[] = {
       {"an unreadable value: one note, not two",
-       kTitle + "      asked_at: {css: .time, type: date}\n", "<h1>t</h1><p class=time>不详</p>",
+       kTitle + "      asked_at: {css: .time, type: date}\n",
+       "<h1>t</h1><p class=time>不详</p>",
        {"asked_at: \"不详\" is not a date"},
        {"question.asked_at: \"不详\" is not a date"},
        {}},
-      {"a value that is not there: a note but no conversion note", kTitle + "      description: .desc\n",
-       "<h1>t</h1>", {"description: not found"}, {}, {}},
+      {"a value that is not there: a note but no conversion note",
+       kTitle + "      description: .desc\n",
+       "<h1>t</h1>",
+       {"description: not found"},
+       {},
+       {}},
       {"a required field's unreadable value is its failure, not a note as well",
-       kTitle + "      asked_at: {css: .time, type: date, required: true}\n", "<h1>t</h1><p class=time>不详</p>",
-       {}, {}, {"asked_at: \"不详\" is not a date"}},
-      {"list items: one field name for every item, each value its own note", kTitle,
+       kTitle + "      asked_at: {css: .time, type: date, required: true}\n",
+       "<h1>t</h1><p class=time>不详</p>",
+       {},
+       {},
+       {"asked_at: \"不详\" is not a date"}},
+      {"list items: one field name for every item, each value its own note",
+       kTitle,
        "<h1>t</h1><div class=answer><b class=likes>n/a</b></div><div class=answer><b class=likes>3</b></div>"
        "<div class=answer><b class=likes>很多</b></div>",
        {"answers[0].doctor_name: not found", "answers[0].extra.likes: \"n/a\" is not a count",
@@ -89,12 +99,14 @@ TEST(NoteTallyTest, CountsPerFieldAndKeepsTheFirstExample) {
   EXPECT_TRUE(tally.Lines().empty());
   tally.Add("https://a/1", {{"article.views", "\"1.2\" is not a count"}});
   tally.Add("https://a/2", {});
-  tally.Add("https://a/3", {{"article.published_at", "\"不详\" is not a date"}, {"article.views", "\"x\" is not a count"}});
+  tally.Add("https://a/3",
+            {{"article.published_at", "\"不详\" is not a date"}, {"article.views", "\"x\" is not a count"}});
   tally.Add("https://a/4", {{"article.views", "\"y\" is not a count"}});
   ASSERT_EQ(tally.entries().size(), 2u);
-  EXPECT_EQ(tally.Lines(), (std::vector<std::string>{
-                               "field article.views: 3 notes, e.g. \"1.2\" is not a count (https://a/1)",
-                               "field article.published_at: 1 note, e.g. \"不详\" is not a date (https://a/3)"}));
+  EXPECT_EQ(tally.Lines(),
+            (std::vector<std::string>{
+                "field article.views: 3 notes, e.g. \"1.2\" is not a count (https://a/1)",
+                "field article.published_at: 1 note, e.g. \"不详\" is not a date (https://a/3)"}));
   EXPECT_EQ(tally.ToJson(), Json::parse(R"({
       "article.views": {"count": 3, "example": "\"1.2\" is not a count", "url": "https://a/1"},
       "article.published_at": {"count": 1, "example": "\"不详\" is not a date", "url": "https://a/3"}})"));
@@ -102,7 +114,8 @@ TEST(NoteTallyTest, CountsPerFieldAndKeepsTheFirstExample) {
 
 TEST(NoteTallyTest, HoldsOneEntryPerFieldHoweverManyPages) {
   NoteTally tally;
-  for (int i = 0; i < 10000; ++i) tally.Add("https://a/" + std::to_string(i), {{"article.views", "\"?\" is not a count"}});
+  for (int i = 0; i < 10000; ++i)
+    tally.Add("https://a/" + std::to_string(i), {{"article.views", "\"?\" is not a count"}});
   ASSERT_EQ(tally.entries().size(), 1u);
   EXPECT_EQ(tally.entries()[0].count, 10000);
   EXPECT_EQ(tally.entries()[0].url, "https://a/0");
