@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/http_server.h"
 #include "support/test_env.h"
 
 namespace {
@@ -94,6 +96,42 @@ TEST_F(NotesCliTest, SelectorsCheckFailsUndeclaredNotesAndPassesDeclaredOnes) {
   EXPECT_EQ(RunCommand(Cli("selectors check demo"), &out), 1) << out;
   EXPECT_NE(out.find("and page.notes.json"), std::string::npos) << out;
   EXPECT_NE(out.find("    expected note not made: article.title: \"x\" is gone\n"), std::string::npos) << out;
+}
+
+// The crawl's end: a warning per field on stderr, field_notes in --summary json, and `stats` showing the
+// run's notes from the database.
+TEST_F(NotesCliTest, CrawlWarnsSummarizesAndStatsShowsThem) {
+  hc::testing::HttpServer server;
+  server.RobotsTxt("User-agent: *\nAllow: /\n");
+  server.Route("/a/1.html", hc::testing::HttpResponse::Html(std::string("<meta charset=utf-8>") + kPage));
+  std::string config = kConfig;  // served over plain HTTP by the loopback server
+  config.replace(config.find("^https://"), 9, "^http://");
+  WriteFile(dir_ / "selectors/demo.yaml", config);
+  const std::string port = std::to_string(server.port());
+  const fs::path err = dir_ / "crawl-stderr.txt";
+  const fs::path db = dir_ / "c.db";
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("crawl --site demo --db " + Quote(db) +
+                           " --start-url http://www.demo.com/a/1.html" + " --connect-to ::127.0.0.1:" + port +
+                           " --delay 0 --no-progress --no-sitemaps --allow-private-addresses" +
+                           " --summary json 2>" + Quote(err)),
+                       &out),
+            0)
+      << out << hc::testing::ReadFile(err);
+  const nlohmann::json summary = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << out;
+  EXPECT_EQ(summary["field_notes"]["answers[].answered_at"]["count"], 2) << out;
+  EXPECT_EQ(summary["field_notes"]["article.views"]["example"], "\"很多\" is not a count") << out;
+  const std::string log = hc::testing::ReadFile(err);
+  EXPECT_NE(log.find("crawl demo: field article.views: 1 note, e.g. \"很多\" is not a count "
+                     "(http://www.demo.com/a/1.html)"),
+            std::string::npos)
+      << log;
+
+  ASSERT_EQ(RunCommand(Cli("stats --db " + Quote(db)), &out), 0) << out;
+  EXPECT_NE(out.find("answers[].answered_at, e.g. \"不详\" is not a date (http://www.demo.com/a/1.html)"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace
