@@ -122,12 +122,13 @@ Result<StatsReport> SqliteStore::ComputeStats() {
       const Json extra = Json::parse(q->Text(2), nullptr, /*allow_exceptions=*/false);
       auto notes = extra.is_object() ? extra.find("field_notes") : extra.end();
       if (notes == extra.end() || !notes->is_object()) continue;
-      for (const auto& [field, n] : notes->items()) {
+      for (const auto& item : notes->items()) {
+        const Json& n = item.value();  // not a structured binding: clang 14 cannot capture one
         if (!n.is_object()) continue;
         // Checked member by member: Json::value throws on a member of another type.
         auto member = [&n](const char* key) { return n.contains(key) ? n[key] : Json(); };
         const Json count = member("count"), example = member("example"), url = member("url");
-        report.field_notes.push_back({q->Text(1), q->Int(0), field,
+        report.field_notes.push_back({q->Text(1), q->Int(0), item.key(),
                                       count.is_number_integer() ? count.get<int64_t>() : 0,
                                       example.is_string() ? example.get<std::string>() : "",
                                       url.is_string() ? url.get<std::string>() : ""});
