@@ -115,6 +115,10 @@ int RunExtract(ExtractArgs args, const CommandContext& ctx) {
   std::fwrite(json.data(), 1, json.size(), stdout);
   std::fflush(stdout);
   for (const extract::FieldFailure& f : page.failures) spdlog::warn("{}: {}", f.path, f.reason);
+  // The values that were there but unreadable, per field (the null in the JSON does not say why).
+  extract::NoteTally tally;
+  tally.Add(args.url, page.field_notes);
+  for (const std::string& line : tally.Lines()) spdlog::warn("extract {}: {}", args.site, line);
   return page.ok() ? kExitOk : kExitFailure;
 }
 

@@ -68,6 +68,10 @@ nlohmann::ordered_json CrawlSummaryJson(const std::string& site, const crawl::Cr
   j["failures"] = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : r.failures) j["failures"][reason] = count;
   j["interrupted"] = r.interrupted;
+  j["field_notes"] = nlohmann::ordered_json::object();  // conversion notes per field (docs/crawling.md)
+  for (const auto& e : r.field_notes) {
+    j["field_notes"][e.field] = {{"count", e.count}, {"example", e.example}, {"url", e.url}};
+  }
   // Why a run reached nothing, and when its held URLs are due (docs/crawling.md, "Holds").
   j["unreachable"] = nlohmann::ordered_json::object();
   for (const auto& [origin, why] : r.unreachable_origins) j["unreachable"][origin] = why;

@@ -4,6 +4,8 @@
 // a config author runs after editing a config, and what CI runs to notice a site's markup drifting.
 //
 // Fixtures live in fixtures/sites/<site>/ beside the selectors folder (--fixtures overrides).
+// A conversion note (a value the config could not read) fails its fixture unless <page>.notes.json
+// lists it (docs/selectors.md, "Adding a site").
 // Exit codes: 0 every config loads and every fixture matches; 1 a fixture differs or cannot be run, or
 // a site has no fixtures (nothing vouches for its config);
 // 2 a config is broken (the message is file:line:column) or the arguments are wrong.
@@ -59,12 +61,15 @@ bool CheckSite(const extract::SelectorProgram& program, const std::filesystem::p
       continue;
     }
     const std::string page_type = run->page.page_type.empty() ? "(no page type)" : run->page.page_type;
-    if (run->differences.empty()) {
+    if (run->ok()) {
       Print("  ok       " + fixture.name + " [" + page_type + "]");
     } else {
-      Print("  MISMATCH " + fixture.name + " [" + page_type + "]: " + std::to_string(run->differences.size()) +
-            " difference" + (run->differences.size() == 1 ? "" : "s") + " from " + fixture.expected.string());
+      const size_t n = run->differences.size() + run->note_differences.size();
+      Print("  MISMATCH " + fixture.name + " [" + page_type + "]: " + std::to_string(n) + " difference" +
+            (n == 1 ? "" : "s") + " from " + fixture.expected.string() +
+            (fixture.expected_notes.empty() ? "" : " and " + fixture.expected_notes.filename().string()));
       for (const std::string& d : run->differences) Print("    " + d);
+      for (const std::string& d : run->note_differences) Print("    " + d);
       ok = false;
     }
     for (const extract::FieldFailure& f : run->page.failures) {

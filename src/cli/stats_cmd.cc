@@ -1,6 +1,6 @@
 // `healthcrawl stats [--db PATH] [--json]`: what a crawl has produced: rows per site and table, each
 // canonical field's fill rate per site (how often a selector actually found it), failures by reason,
-// and the oldest and newest fetch. Opens the database read-only, so it runs beside a crawl.
+// the conversion notes per field of each site's latest crawl, and the oldest and newest fetch. Opens the database read-only, so it runs beside a crawl.
 //
 // Exit codes: 0 printed; 3 the database could not be used.
 #include <spdlog/spdlog.h>
@@ -38,7 +38,7 @@ int RunStats(const StatsArgs& args) {
 
 void RegisterStats(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<StatsArgs>();
-  CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates and failures of a database");
+  CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates, failures and conversion notes of a database");
   AddDbOption(cmd, args->db, "SQLite database");
   cmd->add_flag("--json", args->json, "Print JSON instead of a text report");
   cmd->footer("Exit codes: 0 ok; 3 database unusable.");

@@ -237,6 +237,9 @@ struct CrawlReport {
   bool dataset_limit_reached = false;
   // When URLs are still queued at the end: the earliest time one is due (a backoff or hold ends).
   std::optional<TimePoint> next_due{};
+  // Conversion notes of the pages extracted, per field (a count and the first example), in the order
+  // their field first failed; also logged at the end of the run and kept in crawl_runs.extra.field_notes.
+  std::vector<extract::NoteTally::Entry> field_notes{};
   int64_t completed() const { return stored + pages_unchanged + failed + redirected; }
   double pages_per_second() const;
 };
@@ -317,6 +320,7 @@ struct ObservedPage {
   store::PageObservation page;
   std::vector<std::string> links;
   std::vector<int> link_priorities;  // each link's page-type priority, parallel to links
+  std::vector<extract::FieldNote> field_notes;  // the extraction's conversion notes
 };
 ObservedPage ObserveResponse(const extract::SelectorProgram& program, const store::RawResponse& response,
                              bool archive);

@@ -287,6 +287,8 @@ class Engine {
   std::string user_agent_;  // the command line's or job's, else the config's; also the robots.txt agent
   // Per-URL debug lines: the fetch of each URL whose outcome the writer has yet to store, by frontier id.
   bool log_urls_ = false;
+  std::mutex field_notes_mu_;
+  extract::NoteTally field_notes_;  // every worker's pages; one entry per failing field
   std::mutex url_notes_mu_;
   std::unordered_map<int64_t, internal::FetchNote> url_notes_;
 
@@ -1167,6 +1169,10 @@ std::optional<Engine::Pipeline::Parsed> Engine::ParsePage(int slot, FetchedPage&
     internal::CrashHookForTests(fetched.url.url);
     observed = ObserveResponse(program_, fetched.response, options_.archive && ok);
   }
+  if (!observed.field_notes.empty()) {
+    std::lock_guard lock(field_notes_mu_);
+    field_notes_.Add(fetched.response.url, observed.field_notes);
+  }
   WriteItem item;
   const store::LeasedUrl& url = fetched.url;
   item.outcome.id = url.id;
@@ -1402,6 +1408,11 @@ Result<CrawlReport> Engine::Run() {
   report.unreachable_origins = unreachable_;
   report.dataset_limit_reached = dataset_limit_reached_ && report.completed() == 0;
   report.elapsed = Steady::now() - started_;
+  {
+    std::lock_guard lock(field_notes_mu_);
+    report.field_notes = field_notes_.entries();
+    for (const std::string& line : field_notes_.Lines()) spdlog::warn("crawl {}: {}", config_.key, line);
+  }
   Status fatal;
   {
     std::lock_guard lock(fatal_mu_);
@@ -1435,6 +1446,10 @@ Result<CrawlReport> Engine::Run() {
       if (!report.unreachable_origins.empty()) stats.extra["unreachable"] = report.unreachable_origins;
       if (report.next_due) stats.extra["next_due"] = FormatUtc(*report.next_due);
       if (!fatal.ok()) stats.extra["error"] = fatal.ToString();
+      {
+        std::lock_guard notes_lock(field_notes_mu_);
+        if (!field_notes_.empty()) stats.extra["field_notes"] = field_notes_.ToJson();
+      }
       Status s = options_.runs->FinishRun(report.run_id, stats);
       if (s.ok()) s = frontier_.Flush();
       if (!s.ok() && fatal.ok()) fatal = s;

@@ -96,6 +96,7 @@ ObservedPage ObserveResponse(const extract::SelectorProgram& program, const stor
   }
   out.links = std::move(extracted.links);
   out.link_priorities = std::move(extracted.link_priorities);
+  out.field_notes = std::move(extracted.field_notes);
   return out;
 }
 

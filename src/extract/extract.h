@@ -121,13 +121,21 @@ struct FieldFailure {
   std::string reason;  // "required field is missing", "\"abc\" is not a count"
 };
 
+// A value a field found but could not convert ("\"1.2\" is not a count"): the field gives null (or
+// leaves the value out of its list). Also one of ExtractedPage::notes, as "<path>: <problem>".
+struct FieldNote {
+  std::string field;    // "article.views", "answers[].answered_at", "article.extra.rank": the path without indices
+  std::string problem;  // "\"1.2\" is not a count", with " (default)" when the value was the rule's default
+};
+
 struct ExtractedPage {
   std::string url;
   std::string site;
   std::string page_type;  // "" when no page type matched the URL
   Json records = Json::array();
   std::vector<FieldFailure> failures;  // required fields that are missing: the page failed
-  std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null)
+  std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null), one each
+  std::vector<FieldNote> field_notes;  // the unparsable ones among them (what `extract`/`crawl` summarize)
   std::vector<std::string> links;      // absolute hrefs to follow: resolved, filtered, deduped, in order
   std::vector<int> link_priorities;    // each link's page-type priority (0 for none), parallel to links
   // Limits the page hit (nesting depth, links per page, URL length), one sentence each, stored in
@@ -141,6 +149,30 @@ struct ExtractedPage {
 // {"url","site","page_type","fetched_at","records","failures","links"} — the format of the golden
 // fixtures (fixtures/sites/<site>/<page>.expected.json) and of `healthcrawl extract`.
 Json ToJson(const ExtractedPage& page, const PageInput& input);
+
+// Conversion notes of many pages, per field: a count and the first note with its page URL, so a
+// crawl of any length holds one entry per configured field that failed (bounded by the config).
+// Entries in the order their field first failed. Not thread-safe: a crawl's workers share one
+// under a mutex.
+class NoteTally {
+ public:
+  struct Entry {
+    std::string field;    // FieldNote::field
+    int64_t count = 0;    // notes of this field over all pages added
+    std::string example;  // the first FieldNote::problem
+    std::string url;      // the page the example came from
+  };
+  void Add(std::string_view url, const std::vector<FieldNote>& notes);
+  const std::vector<Entry>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  // {"article.views": {"count": 3, "example": "...", "url": "..."}, ...}: what crawl_runs.extra keeps.
+  Json ToJson() const;
+  // One line per field: `field article.views: 3 notes, e.g. "1.2" is not a count (https://...)`.
+  std::vector<std::string> Lines() const;
+
+ private:
+  std::vector<Entry> entries_;
+};
 
 struct FillRate;
 class SelectorProgram;
@@ -227,6 +259,9 @@ struct FixturePage {
   std::string name;                // "<site>/<page>"
   std::filesystem::path html;      // the page bytes as fetched (any charset)
   std::filesystem::path expected;  // <page>.expected.json
+  // <page>.notes.json, when there: a JSON array of the conversion notes the page is expected to make,
+  // each "<field>: <problem>" (FieldNote); without it the page must make none.
+  std::filesystem::path expected_notes;
 };
 // Every fixture of `site` (or of every site when `site` is empty), sorted by name. An .html without an
 // .expected.json is not a fixture. A missing folder yields none.
@@ -238,10 +273,15 @@ struct FixtureRun {
   Json actual;                           // ToJson(page, input)
   Json expected;                         // the parsed .expected.json
   std::vector<std::string> differences;  // readable, one per JSON-patch operation; empty when equal
+  // Conversion notes made but not listed in <page>.notes.json ("unexpected note: ...") and listed but
+  // not made ("expected note not made: ..."); empty when they agree. A fixture with either fails.
+  std::vector<std::string> note_differences;
+  bool ok() const { return differences.empty() && note_differences.empty(); }
 };
-// Reads, decodes, parses and extracts one fixture and compares the JSON (object key order is ignored).
-// Fails (InvalidArgument/IoError) when a file is unreadable, the expected JSON is malformed or lacks
-// "url"/"fetched_at", or the page cannot be parsed.
+// Reads, decodes, parses and extracts one fixture and compares the JSON (object key order is ignored)
+// and the conversion notes with <page>.notes.json (as multisets). Fails (InvalidArgument/IoError) when a
+// file is unreadable, the expected JSON is malformed or lacks "url"/"fetched_at", the notes file is not
+// an array of strings, or the page cannot be parsed.
 Result<FixtureRun> RunFixture(const SelectorProgram& program, const FixturePage& fixture);
 // One line per difference: "/records/0/title: expected \"a\", got \"b\"", "/links/3: unexpected ...".
 std::vector<std::string> DescribeDifferences(const Json& expected, const Json& actual);

@@ -65,6 +65,36 @@ void CountRecord(const RecordRule& rule, const std::vector<const Json*>& records
   }
 }
 
+// The notes a fixture declares; none without a notes file.
+Result<std::vector<std::string>> ReadExpectedNotes(const std::filesystem::path& file) {
+  std::vector<std::string> out;
+  if (file.empty()) return out;
+  auto text = ReadBytes(file);
+  if (!text.ok()) return text.status();
+  Json notes = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!notes.is_array()) return Status::InvalidArgument(file.string() + ": not a JSON array of notes");
+  for (const Json& n : notes) {
+    if (!n.is_string()) return Status::InvalidArgument(file.string() + ": every note must be a string");
+    out.push_back(n.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<std::string> CompareNotes(std::vector<std::string> expected, const std::vector<FieldNote>& made) {
+  std::vector<std::string> out;
+  for (const FieldNote& note : made) {
+    std::string text = note.field + ": " + note.problem;
+    auto it = std::find(expected.begin(), expected.end(), text);
+    if (it != expected.end()) {
+      expected.erase(it);
+    } else {
+      out.push_back("unexpected note: " + text);
+    }
+  }
+  for (const std::string& left : expected) out.push_back("expected note not made: " + left);
+  return out;
+}
+
 }  // namespace
 
 std::vector<FixturePage> FindFixtures(const std::filesystem::path& fixtures_dir, std::string_view site) {
@@ -85,7 +115,9 @@ std::vector<FixturePage> FindFixtures(const std::filesystem::path& fixtures_dir,
       auto expected = p.parent_path() / (p.stem().string() + ".expected.json");
       if (!std::filesystem::is_regular_file(expected, ec)) continue;
       std::string site_key = dir.filename().string();
-      out.push_back({site_key, site_key + "/" + p.stem().string(), p, expected});
+      auto notes = p.parent_path() / (p.stem().string() + ".notes.json");
+      if (!std::filesystem::is_regular_file(notes, ec)) notes.clear();
+      out.push_back({site_key, site_key + "/" + p.stem().string(), p, expected, notes});
     }
     ec.clear();
   }
@@ -153,6 +185,9 @@ Result<FixtureRun> RunFixture(const SelectorProgram& program, const FixturePage&
   run.page = program.Extract(*doc, run.input);
   run.actual = ToJson(run.page, run.input);
   run.differences = DescribeDifferences(run.expected, run.actual);
+  auto expected_notes = ReadExpectedNotes(fixture.expected_notes);
+  if (!expected_notes.ok()) return expected_notes.status();
+  run.note_differences = CompareNotes(*expected_notes, run.page.field_notes);
   return run;
 }
 

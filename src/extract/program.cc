@@ -90,7 +90,10 @@ class PageExtraction {
     }
   }
 
-  Json Record(const RecordRule& rule, html::Node scope, bool scope_is_document, const std::string& path) {
+  // `path` names this record's values on this page ("answers[1]."), `label` the same for every page
+  // ("answers[].", "article."), which is how notes are counted across pages.
+  Json Record(const RecordRule& rule, html::Node scope, bool scope_is_document, const std::string& path,
+              const std::string& label) {
     Json record = Json::object();
     record["type"] = std::string(rule.kind->name);
     for (size_t i = 0; i < rule.kind->fields.size(); ++i) {
@@ -98,11 +101,12 @@ class PageExtraction {
       // A list of strings is [] when it has nothing, configured or not: a list column is never null.
       const Json none = rule.kind->fields[i].shape == FieldShape::kTextList ? Json::array() : Json(nullptr);
       record[std::string(rule.kind->fields[i].name)] =
-          field ? Field(*field, scope, scope_is_document, path + field->name) : none;
+          field ? Field(*field, scope, scope_is_document, path + field->name, label + field->name) : none;
     }
     Json extra = Json::object();
     for (const FieldRule& field : rule.extra) {
-      extra[field.name] = Field(field, scope, scope_is_document, path + "extra." + field.name);
+      extra[field.name] =
+          Field(field, scope, scope_is_document, path + "extra." + field.name, label + "extra." + field.name);
     }
     record["extra"] = std::move(extra);
     for (const ListSpec& spec : rule.kind->lists) {
@@ -113,7 +117,7 @@ class PageExtraction {
         std::vector<html::Node> nodes = html::Select(scope, configured->css, index_);
         for (size_t i = 0; i < nodes.size(); ++i) {
           std::string item_path = path + std::string(spec.name) + "[" + std::to_string(i) + "].";
-          items.push_back(Record(configured->record, nodes[i], false, item_path));
+          items.push_back(Record(configured->record, nodes[i], false, item_path, std::string(spec.name) + "[]."));
         }
         if (nodes.empty()) {
           std::string list_path = path + std::string(spec.name);
@@ -323,7 +327,8 @@ class PageExtraction {
 
  private:
   // The field's value: a JSON scalar, array or null. Records a failure (required) or a note.
-  Json Field(const FieldRule& rule, html::Node scope, bool scope_is_document, const std::string& path) {
+  Json Field(const FieldRule& rule, html::Node scope, bool scope_is_document, const std::string& path,
+             const std::string& label) {
     if (rule.bool_by_match) return Matches(rule, scope, scope_is_document);
     std::vector<std::string> raw = RawStrings(rule, scope, scope_is_document);
     if (rule.regex) raw = ApplyRegex(*rule.regex, raw, rule.all);
@@ -352,13 +357,23 @@ class PageExtraction {
       std::string problem;
       Json v = Convert(rule, s, &problem);  // may take s's bytes
       if (v.is_null()) {
+        if (from_default) problem += " (default)";
         if (first_problem.empty()) first_problem = problem;
-        page_->notes.push_back(path + ": " + problem + (from_default ? " (default)" : ""));
+        // A required field's only value failing is the page's failure, not a note as well.
+        if (!rule.required || rule.all) {
+          page_->notes.push_back(path + ": " + problem);
+          page_->field_notes.push_back({label, problem});
+        }
         continue;
       }
       values.push_back(std::move(v));
     }
-    if (values.empty()) return Missing(rule, path, first_problem);
+    if (values.empty()) {
+      // Noted above, value by value; Missing would say it again.
+      if (!rule.required) return rule.all && !rule.join ? Json::array() : Json(nullptr);
+      page_->failures.push_back({path, first_problem});
+      return rule.all && !rule.join ? Json::array() : Json(nullptr);
+    }
     if (rule.all && !rule.join) return values;
     return std::move(values[0]);
   }
@@ -610,7 +625,8 @@ ExtractedPage SelectorProgram::Extract(const html::Document& doc, const PageInpu
   }
   if (matched) {
     page.page_type = matched->info.name;
-    if (matched->record) page.records.push_back(run.Record(*matched->record, doc.document(), true, ""));
+    if (matched->record) page.records.push_back(run.Record(*matched->record, doc.document(), true, "",
+                                                         std::string(matched->record->kind->name) + "."));
   }
   page.links = run.Links();
   return page;

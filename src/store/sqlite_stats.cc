@@ -111,6 +111,32 @@ Result<StatsReport> SqliteStore::ComputeStats() {
     HC_RETURN_IF_ERROR(q->status());
   }
   {
+    // A run's extra is written by this program; one that does not parse or lacks the member has none.
+    // One pass over the runs (grouped), then a primary-key lookup per site: years of hourly runs stay cheap.
+    auto q = db.Prepare(
+        "SELECT r.id, r.sites, r.extra FROM crawl_runs r JOIN (SELECT max(id) AS id FROM crawl_runs"
+        " WHERE command = 'crawl' AND finished_at IS NOT NULL GROUP BY sites) latest ON latest.id = r.id"
+        " ORDER BY r.sites");
+    if (!q.ok()) return q.status();
+    while (q->Step()) {
+      const Json extra = Json::parse(q->Text(2), nullptr, /*allow_exceptions=*/false);
+      auto notes = extra.is_object() ? extra.find("field_notes") : extra.end();
+      if (notes == extra.end() || !notes->is_object()) continue;
+      for (const auto& item : notes->items()) {
+        const Json& n = item.value();  // not a structured binding: clang 14 cannot capture one
+        if (!n.is_object()) continue;
+        // Checked member by member: Json::value throws on a member of another type.
+        auto member = [&n](const char* key) { return n.contains(key) ? n[key] : Json(); };
+        const Json count = member("count"), example = member("example"), url = member("url");
+        report.field_notes.push_back({q->Text(1), q->Int(0), item.key(),
+                                      count.is_number_integer() ? count.get<int64_t>() : 0,
+                                      example.is_string() ? example.get<std::string>() : "",
+                                      url.is_string() ? url.get<std::string>() : ""});
+      }
+    }
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  {
     auto q = db.Prepare("SELECT min(first_fetched_at), max(last_fetched_at) FROM pages");
     if (!q.ok()) return q.status();
     if (q->Step()) {
@@ -153,6 +179,14 @@ std::string FormatStats(const StatsReport& report) {
     out += f.reason;
     out += '\n';
   }
+  out += "\nConversion notes per field in each site's latest crawl (values found but unreadable)\n";
+  if (report.field_notes.empty()) out += "  none\n";
+  for (const auto& n : report.field_notes) {
+    std::snprintf(line, sizeof line, "  %-12s run %-6lld %8lld  ", n.site.c_str(), static_cast<long long>(n.run_id),
+                  static_cast<long long>(n.notes));
+    out += line;
+    out += n.field + ", e.g. " + n.example + " (" + n.url + ")\n";
+  }
   out += "\nOldest fetch: " + report.oldest_fetch.value_or("-") + "\n";
   out += "Newest fetch: " + report.newest_fetch.value_or("-") + "\n";
   return out;
@@ -170,6 +204,15 @@ Json StatsToJson(const StatsReport& report) {
   j["failures"] = Json::array();
   for (const auto& f : report.failures) {
     j["failures"].push_back({{"site", f.site}, {"reason", f.reason}, {"pages", f.pages}, {"events", f.events}});
+  }
+  j["field_notes"] = Json::array();
+  for (const auto& n : report.field_notes) {
+    j["field_notes"].push_back({{"site", n.site},
+                                {"run_id", n.run_id},
+                                {"field", n.field},
+                                {"notes", n.notes},
+                                {"example", n.example},
+                                {"url", n.url}});
   }
   j["oldest_fetch"] = report.oldest_fetch ? Json(*report.oldest_fetch) : Json(nullptr);
   j["newest_fetch"] = report.newest_fetch ? Json(*report.newest_fetch) : Json(nullptr);

@@ -396,6 +396,17 @@ struct StatsReport {
   std::vector<TableCount> tables{};
   std::vector<FillRate> fill_rates{};
   std::vector<FailureCount> failures{};
+  // Values a field found but could not convert, from each site's latest finished crawl run
+  // (crawl_runs.extra.field_notes, written by the crawl); ordered by site, then as the run listed them (the order their fields first failed).
+  struct FieldNoteCount {
+    std::string site{};
+    int64_t run_id = 0;
+    std::string field{};    // "article.views", "answers[].answered_at"
+    int64_t notes = 0;      // notes of the field in that run
+    std::string example{};  // the first one: "\"1.2\" is not a count"
+    std::string url{};      // the page of the example
+  };
+  std::vector<FieldNoteCount> field_notes{};
   std::optional<std::string> oldest_fetch{};  // ISO 8601 UTC
   std::optional<std::string> newest_fetch{};
 };

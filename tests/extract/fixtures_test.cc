@@ -130,6 +130,63 @@ TEST_F(FixturesTest, BrokenExpectedJsonIsAnError) {
   EXPECT_NE(run.status().message().find("fetched_at 'yesterday' is not an ISO 8601 time"), std::string::npos);
 }
 
+// A page whose views ("很多") are no count: one conversion note, article.views.
+const char* kNotesConfig = "site: demo\npage_types:\n  - name: article\n    url: /a/\n    record: article\n"
+                           "    fields:\n      title: h1\n      views: .views\n";
+
+TEST(FixtureNotesTest, ANoteFailsTheFixtureUnlessItsNotesFileListsIt) {
+  const char* config = kNotesConfig;
+  auto program = SelectorProgram::FromYaml(config, "demo.yaml");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  const std::string kNote = "article.views: \"很多\" is not a count";
+  struct NotesCase {
+    const char* name;
+    const char* notes_file;  // nullptr: no <page>.notes.json
+    std::vector<std::string> note_differences;
+  };
+  const NotesCase cases[] = {
+      {"no notes file: the note is unexpected", nullptr, {"unexpected note: " + kNote}},
+      {"declared", "[\"article.views: \\\"很多\\\" is not a count\"]", {}},
+      {"declared twice, made once", "[\"article.views: \\\"很多\\\" is not a count\", "
+       "\"article.views: \\\"很多\\\" is not a count\"]",
+       {"expected note not made: " + kNote}},
+      {"another note declared", "[\"article.title: gone\"]",
+       {"unexpected note: " + kNote, "expected note not made: article.title: gone"}},
+  };
+  for (const NotesCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    hc::testing::TempDir dir;
+    WriteFile(dir / "demo/a.html", "<h1>t</h1><p class=views>很多</p>");
+    WriteFile(dir / "demo/a.expected.json", R"({"url": "https://www.demo.com/a/1", "fetched_at": "2026-03-01T02:00:00Z"})");
+    if (c.notes_file) WriteFile(dir / "demo/a.notes.json", c.notes_file);
+    auto fixtures = FindFixtures(dir.path(), "demo");
+    ASSERT_EQ(fixtures.size(), 1u);
+    EXPECT_EQ(fixtures[0].expected_notes.empty(), c.notes_file == nullptr);
+    auto run = RunFixture(*program, fixtures[0]);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    EXPECT_EQ(run->note_differences, c.note_differences);
+    EXPECT_FALSE(run->ok());  // the JSON differs too: the expected file holds only url and fetched_at
+  }
+}
+
+TEST(FixtureNotesTest, ANotesFileThatIsNoListOfStringsIsAnError) {
+  auto program = SelectorProgram::FromYaml(kNotesConfig, "demo.yaml");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  for (const char* bad : {"{\"a\": 1}", "[1]", "not json"}) {
+    SCOPED_TRACE(bad);
+    hc::testing::TempDir dir;
+    WriteFile(dir / "demo/a.html", "<h1>t</h1>");
+    WriteFile(dir / "demo/a.expected.json", R"({"url": "https://www.demo.com/a/1", "fetched_at": "2026-03-01T02:00:00Z"})");
+    WriteFile(dir / "demo/a.notes.json", bad);
+    auto fixtures = FindFixtures(dir.path(), "demo");
+    ASSERT_EQ(fixtures.size(), 1u);
+    auto run = RunFixture(*program, fixtures[0]);
+    ASSERT_FALSE(run.ok());
+    EXPECT_EQ(run.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(run.status().message().find("a.notes.json"), std::string::npos) << run.status().message();
+  }
+}
+
 TEST(DescribeDifferencesTest, Table) {
   struct DiffCase {
     const char* name;
