@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 using hc::testing::CliPath;
 using hc::testing::RunCommand;
 
-std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+using hc::testing::Quote;
 
 std::string Cli(const std::string& args) {
   return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;

@@ -15,7 +15,7 @@ using hc::testing::RunCommand;
 using hc::testing::TempDir;
 using hc::testing::WriteFile;
 
-std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+using hc::testing::Quote;
 
 TEST(ExtractLinksCliTest, ListsEveryLinkWithItsFate) {
   TempDir dir;

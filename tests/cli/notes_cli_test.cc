@@ -17,7 +17,7 @@ using hc::testing::RunCommand;
 using hc::testing::TempDir;
 using hc::testing::WriteFile;
 
-std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+using hc::testing::Quote;
 
 const char* kConfig = R"(site: demo
 allowed_domains: [demo.com]

@@ -21,7 +21,7 @@ using hc::testing::HttpRequest;
 using hc::testing::HttpResponse;
 using hc::testing::RunCommand;
 
-std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+using hc::testing::Quote;
 
 std::string Crawl(const fs::path& db, const fs::path& selectors = hc::testing::SelectorsDir()) {
   return Quote(hc::testing::CliPath()) + " crawl --site mfk --selectors " + Quote(selectors) + " --db " + Quote(db) +

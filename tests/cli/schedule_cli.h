@@ -29,7 +29,7 @@ using hc::testing::CliPath;
 using hc::testing::RunCommand;
 using std::chrono::milliseconds;
 
-inline std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+using hc::testing::Quote;
 
 class ScheduleCliTest : public ::testing::Test {
  protected:

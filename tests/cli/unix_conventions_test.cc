@@ -25,7 +25,7 @@ using hc::testing::CliPath;
 using hc::testing::RunCommand;
 using Json = nlohmann::json;
 
-std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+using hc::testing::Quote;
 // A whole command line as one word for sh -c: every ' closed, escaped and reopened.
 std::string QuoteCommand(const std::string& command) {
   std::string out = "'";

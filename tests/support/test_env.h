@@ -35,4 +35,7 @@ class TempDir {
 // exit status. For CLI tests only; the product itself never runs a shell.
 int RunCommand(const std::string& command_line, std::string* output, bool merge_stderr = false);
 
+// A path as one word of a RunCommand line (the test paths hold no single quote).
+inline std::string Quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
 }  // namespace hc::testing
