@@ -301,7 +301,9 @@ const EmbeddedJson::Parsed& EmbeddedJson::Parse(html::Node script, const JsonSou
   } else if (builder.too_deep()) {
     out.problem = "nests JSON deeper than " + std::to_string(kMaxJsonDepth) + " levels; not read";
   } else {
-    out.problem = "is not JSON (syntax error at byte " + std::to_string(start + builder.error_at()) +
+    // nlohmann counts the characters read, the bad one included: the byte's 0-based offset is one less.
+    const std::size_t at = start + (builder.error_at() > 0 ? builder.error_at() - 1 : 0);
+    out.problem = "is not JSON (syntax error at byte " + std::to_string(at) +
                   "; JavaScript such as unquoted keys, 'single quotes', functions or undefined is not read)";
   }
   return out;
