@@ -190,9 +190,15 @@ const json* FindLdNode(const json& root, const std::string& type) {
 // is refused rather than rounded.
 bool ScalarText(const json& v, std::string* out, std::string* problem) {
   switch (v.type()) {
-    case json::value_t::string: *out = v.get_ref<const std::string&>(); return true;
-    case json::value_t::boolean: *out = v.get<bool>() ? "true" : "false"; return true;
-    case json::value_t::number_integer: *out = std::to_string(v.get<int64_t>()); return true;
+    case json::value_t::string:
+      *out = v.get_ref<const std::string&>();
+      return true;
+    case json::value_t::boolean:
+      *out = v.get<bool>() ? "true" : "false";
+      return true;
+    case json::value_t::number_integer:
+      *out = std::to_string(v.get<int64_t>());
+      return true;
     case json::value_t::number_unsigned: {
       const uint64_t u = v.get<uint64_t>();
       if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
@@ -216,9 +222,15 @@ bool ScalarText(const json& v, std::string* out, std::string* problem) {
       *out = v.dump();
       return true;
     }
-    case json::value_t::object: *problem = "is an object, not a value"; return false;
-    case json::value_t::array: *problem = "is an array, not a value (all: true reads its items)"; return false;
-    default: *problem = "is not a value"; return false;
+    case json::value_t::object:
+      *problem = "is an object, not a value";
+      return false;
+    case json::value_t::array:
+      *problem = "is an array, not a value (all: true reads its items)";
+      return false;
+    default:
+      *problem = "is not a value";
+      return false;
   }
 }
 
@@ -244,7 +256,8 @@ Result<std::vector<std::string>> ParseJsonPointer(std::string_view text) {
         ++i;
       } else {
         return Status::InvalidArgument("bad JSON pointer '" + std::string(text) + "': '~' at byte " +
-                                       std::to_string(i) + " must be followed by 0 or 1 (RFC 6901: ~0 is '~', ~1 is '/')");
+                                       std::to_string(i) +
+                                       " must be followed by 0 or 1 (RFC 6901: ~0 is '~', ~1 is '/')");
       }
     } else {
       token += text[i];
@@ -320,8 +333,8 @@ EmbeddedJson::Reading EmbeddedJson::Read(const JsonRule& rule, html::Node scope,
   std::size_t first = 0, last = scripts.size();
   if (rule.index) {
     if (static_cast<std::size_t>(*rule.index) >= scripts.size()) {
-      out.missing = "script '" + source.script.source() + "' has no index " + std::to_string(*rule.index) + " (" +
-                    std::to_string(scripts.size()) + " match)";
+      out.missing = "script '" + source.script.source() + "' has no index " + std::to_string(*rule.index) +
+                    " (" + std::to_string(scripts.size()) + " match)";
       return out;
     }
     first = static_cast<std::size_t>(*rule.index);

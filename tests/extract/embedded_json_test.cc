@@ -1,12 +1,13 @@
 // Field rules that read JSON embedded in pages (issue 13, point 4; docs/selectors.md, "JSON in scripts"):
 // JSON-LD, __NEXT_DATA__, `window.__INITIAL_STATE__ = {...}` and `var PAGE = {...}`, the usual types over
 // JSON values, each script parsed once per page, the size and depth limits, and the config errors.
+#include "extract/embedded_json.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "extract/embedded_json.h"
 #include "extract/extract.h"
 
 namespace hc::extract {
@@ -21,8 +22,8 @@ PageInput Input() {
 
 // A demo config whose article page has the given extra fields (each line indented under extra:).
 std::string Config(const std::string& extra, const std::string& limits = "") {
-  return "site: demo\n" + limits + "page_types:\n  - name: article\n    url: /a/\n    record: article\n    extra:\n" +
-         extra;
+  return "site: demo\n" + limits +
+         "page_types:\n  - name: article\n    url: /a/\n    record: article\n    extra:\n" + extra;
 }
 
 ExtractedPage ExtractWith(const std::string& config, const std::string& body) {
@@ -35,20 +36,21 @@ ExtractedPage ExtractWith(const std::string& config, const std::string& body) {
   return program->Extract(*doc, Input());
 }
 
-const std::string kNext = R"(<script id="__NEXT_DATA__" type="application/json">)"
-                          R"({"props":{"pageProps":{"views":103856,"title":"腰痛","ts":1778030000000,)"
-                          R"("open":true,"openWord":"是","bad":"maybe","when":"5天前","tags":["腰","背"],)"
-                          R"("author":{"name":"李"},"nil":null,"a/b":1,"m~n":2,"items":[10,20,30],)"
-                          R"("big":18446744073709551615,"huge":1e20,"wide":123456789012345678901234,)"
-                          R"("exact":9007199254740993,"float_ts":1778030000.0,"shown":"10万+","nested":[[1]]}}})"
-                          R"(</script><span class=views>10万+</span>)";
+const std::string kNext =
+    R"(<script id="__NEXT_DATA__" type="application/json">)"
+    R"({"props":{"pageProps":{"views":103856,"title":"腰痛","ts":1778030000000,)"
+    R"("open":true,"openWord":"是","bad":"maybe","when":"5天前","tags":["腰","背"],)"
+    R"("author":{"name":"李"},"nil":null,"a/b":1,"m~n":2,"items":[10,20,30],)"
+    R"("big":18446744073709551615,"huge":1e20,"wide":123456789012345678901234,)"
+    R"("exact":9007199254740993,"float_ts":1778030000.0,"shown":"10万+","nested":[[1]]}}})"
+    R"(</script><span class=views>10万+</span>)";
 
 struct Case {
   const char* name;
-  std::string extra;  // the extra: block
-  std::string body;   // the page's body
-  std::string want;   // the record's "extra" as JSON
-  std::string note;   // a part of the note about extra.v ("" for none)
+  std::string extra;             // the extra: block
+  std::string body;              // the page's body
+  std::string want;              // the record's "extra" as JSON
+  std::string note;              // a part of the note about extra.v ("" for none)
   bool conversion_note = false;  // the note is also a FieldNote (a value found but unreadable)
 };
 
@@ -56,51 +58,71 @@ TEST(EmbeddedJsonTest, Table) {
   const std::string next = "script: '#__NEXT_DATA__'";
   const Case cases[] = {
       {"__NEXT_DATA__ by id: the exact count where the page shows 10万+",
-       "      v: {json: {" + next + ", pointer: /props/pageProps/views}, type: count}\n", kNext, R"({"v":103856})", ""},
-      {"a JSON string goes through the text conversion", "      v: {json: {" + next + ", pointer: /props/pageProps/shown}, type: count}\n",
-       kNext, R"({"v":100000})", ""},
-      {"text", "      v: {json: {" + next + ", pointer: /props/pageProps/title}}\n", kNext, R"({"v":"腰痛"})", ""},
-      {"epoch from a JSON number (milliseconds)", "      v: {json: {" + next + ", pointer: /props/pageProps/ts}, type: epoch}\n",
-       kNext, R"({"v":"2026-05-06T09:13:20+08:00"})", ""},
-      {"epoch from an integral double", "      v: {json: {" + next + ", pointer: /props/pageProps/float_ts}, type: epoch_date}\n",
-       kNext, R"({"v":"2026-05-06"})", ""},
-      {"bool from JSON true", "      v: {json: {" + next + ", pointer: /props/pageProps/open}, type: bool}\n", kNext,
+       "      v: {json: {" + next + ", pointer: /props/pageProps/views}, type: count}\n", kNext,
+       R"({"v":103856})", ""},
+      {"a JSON string goes through the text conversion",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/shown}, type: count}\n", kNext,
+       R"({"v":100000})", ""},
+      {"text", "      v: {json: {" + next + ", pointer: /props/pageProps/title}}\n", kNext, R"({"v":"腰痛"})",
+       ""},
+      {"epoch from a JSON number (milliseconds)",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/ts}, type: epoch}\n", kNext,
+       R"({"v":"2026-05-06T09:13:20+08:00"})", ""},
+      {"epoch from an integral double",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/float_ts}, type: epoch_date}\n", kNext,
+       R"({"v":"2026-05-06"})", ""},
+      {"bool from JSON true", "      v: {json: {" + next + ", pointer: /props/pageProps/open}, type: bool}\n",
+       kNext, R"({"v":true})", ""},
+      {"bool from a word",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/openWord}, type: bool}\n", kNext,
        R"({"v":true})", ""},
-      {"bool from a word", "      v: {json: {" + next + ", pointer: /props/pageProps/openWord}, type: bool}\n", kNext,
-       R"({"v":true})", ""},
-      {"malformed bool: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/bad}, type: bool}\n", kNext,
-       R"({"v":null})", "\"maybe\" is not a boolean", true},
-      {"malformed epoch: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/when}, type: epoch}\n", kNext,
+      {"malformed bool: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/bad}, type: bool}\n", kNext, R"({"v":null})",
+       "\"maybe\" is not a boolean", true},
+      {"malformed epoch: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/when}, type: epoch}\n", kNext,
        R"({"v":null})", "\"5天前\" is not an epoch time", true},
-      {"RFC 6901 escapes: ~1 is '/'", "      v: {json: {" + next + ", pointer: /props/pageProps/a~1b}, type: int}\n", kNext,
-       R"({"v":1})", ""},
-      {"RFC 6901 escapes: ~0 is '~'", "      v: {json: {" + next + ", pointer: /props/pageProps/m~0n}, type: int}\n", kNext,
-       R"({"v":2})", ""},
-      {"an array index", "      v: {json: {" + next + ", pointer: /props/pageProps/items/1}, type: int}\n", kNext,
-       R"({"v":20})", ""},
-      {"an index with a leading zero is no index", "      v: {json: {" + next + ", pointer: /props/pageProps/items/01}, type: int}\n",
-       kNext, R"({"v":null})", "is not in script '#__NEXT_DATA__'"},
-      {"all: an array's items", "      v: {json: {" + next + ", pointer: /props/pageProps/tags}, all: true}\n", kNext,
+      {"RFC 6901 escapes: ~1 is '/'",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/a~1b}, type: int}\n", kNext, R"({"v":1})",
+       ""},
+      {"RFC 6901 escapes: ~0 is '~'",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/m~0n}, type: int}\n", kNext, R"({"v":2})",
+       ""},
+      {"an array index", "      v: {json: {" + next + ", pointer: /props/pageProps/items/1}, type: int}\n",
+       kNext, R"({"v":20})", ""},
+      {"an index with a leading zero is no index",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/items/01}, type: int}\n", kNext,
+       R"({"v":null})", "is not in script '#__NEXT_DATA__'"},
+      {"all: an array's items",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/tags}, all: true}\n", kNext,
        R"({"v":["腰","背"]})", ""},
-      {"all and join", "      v: {json: {" + next + ", pointer: /props/pageProps/tags}, all: true, join: '/'}\n", kNext,
+      {"all and join",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/tags}, all: true, join: '/'}\n", kNext,
        R"({"v":"腰/背"})", ""},
-      {"an array where one value is wanted: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/tags}}\n",
-       kNext, R"({"v":null})", "is an array, not a value", true},
-      {"an array of arrays: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/nested}, all: true}\n",
-       kNext, R"({"v":[]})", "an item is an array", true},
-      {"an object where a value is wanted: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/author}}\n",
-       kNext, R"({"v":null})", "JSON pointer '/props/pageProps/author' in script '#__NEXT_DATA__': is an object", true},
-      {"a missing pointer: null and a note", "      v: {json: {" + next + ", pointer: /props/pageProps/likes}, type: count}\n",
-       kNext, R"({"v":null})", "JSON pointer '/props/pageProps/likes' is not in script '#__NEXT_DATA__'"},
-      {"JSON null is nothing", "      v: {json: {" + next + ", pointer: /props/pageProps/nil}}\n", kNext, R"({"v":null})",
-       "is not in script"},
+      {"an array where one value is wanted: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/tags}}\n", kNext, R"({"v":null})",
+       "is an array, not a value", true},
+      {"an array of arrays: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/nested}, all: true}\n", kNext, R"({"v":[]})",
+       "an item is an array", true},
+      {"an object where a value is wanted: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/author}}\n", kNext, R"({"v":null})",
+       "JSON pointer '/props/pageProps/author' in script '#__NEXT_DATA__': is an object", true},
+      {"a missing pointer: null and a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/likes}, type: count}\n", kNext,
+       R"({"v":null})", "JSON pointer '/props/pageProps/likes' is not in script '#__NEXT_DATA__'"},
+      {"JSON null is nothing", "      v: {json: {" + next + ", pointer: /props/pageProps/nil}}\n", kNext,
+       R"({"v":null})", "is not in script"},
       {"a missing script", "      v: {json: {script: '#nope', pointer: /a}}\n", kNext, R"({"v":null})",
        "no element matches script '#nope'"},
-      {"beyond int64: a note, not a wrapped number", "      v: {json: {" + next + ", pointer: /props/pageProps/big}, type: int}\n",
-       kNext, R"({"v":null})", "the number 18446744073709551615 is beyond the 64-bit integer range", true},
-      {"beyond 2^53 as a double: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/huge}, type: count}\n",
-       kNext, R"({"v":null})", "is beyond 2^53", true},
-      {"beyond 64 bits: a note", "      v: {json: {" + next + ", pointer: /props/pageProps/wide}, type: count}\n", kNext,
+      {"beyond int64: a note, not a wrapped number",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/big}, type: int}\n", kNext, R"({"v":null})",
+       "the number 18446744073709551615 is beyond the 64-bit integer range", true},
+      {"beyond 2^53 as a double: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/huge}, type: count}\n", kNext,
+       R"({"v":null})", "is beyond 2^53", true},
+      {"beyond 64 bits: a note",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/wide}, type: count}\n", kNext,
        R"({"v":null})", "is beyond 2^53", true},
       {"an integer past 2^53 within int64 stays exact",
        "      v: {json: {" + next + ", pointer: /props/pageProps/exact}, type: int}\n", kNext,
@@ -110,15 +132,20 @@ TEST(EmbeddedJsonTest, Table) {
       {"JavaScript, not JSON: a note", "      v: {json: {script: '#s', pointer: /a}}\n",
        "<script id=s>{a: 1, f: function() {}}</script>", R"({"v":null})",
        "script '#s' is not JSON (syntax error at byte 1;", true},
-      {"without assign or regex the whole text is the JSON", "      v: {json: {script: '#s', pointer: /a}, type: int}\n",
-       "<script id=s>{\"a\": 1};</script>", R"({"v":null})", "is not JSON", true},
-      {"assign: window.__INITIAL_STATE__", "      v: {json: {script: script, assign: window.__INITIAL_STATE__, pointer: /article/views}, type: count}\n",
+      {"without assign or regex the whole text is the JSON",
+       "      v: {json: {script: '#s', pointer: /a}, type: int}\n", "<script id=s>{\"a\": 1};</script>",
+       R"({"v":null})", "is not JSON", true},
+      {"assign: window.__INITIAL_STATE__",
+       "      v: {json: {script: script, assign: window.__INITIAL_STATE__, pointer: /article/views}, type: "
+       "count}\n",
        "<script>var x = 1;</script><script>if (window.__INITIAL_STATE__ == null) {}\n"
        "window.__INITIAL_STATE__ = {\"article\": {\"views\": 103856, \"s\": \"};\"}};\n"
        "(function(){var s;}());</script>",
        R"({"v":103856})", ""},
-      {"assign: var PAGE", "      v: {json: {script: script, assign: PAGE, pointer: /ctime}, type: epoch_date}\n",
-       "<script>var MYPAGE = {\"ctime\": 1};var PAGE={\"ctime\":1778030000}</script>", R"({"v":"2026-05-06"})", ""},
+      {"assign: var PAGE",
+       "      v: {json: {script: script, assign: PAGE, pointer: /ctime}, type: epoch_date}\n",
+       "<script>var MYPAGE = {\"ctime\": 1};var PAGE={\"ctime\":1778030000}</script>",
+       R"({"v":"2026-05-06"})", ""},
       {"assign that is not there", "      v: {json: {script: script, assign: PAGE, pointer: /ctime}}\n",
        "<script>var PAGE2 = {\"ctime\": 1};</script>", R"({"v":null})",
        "script 'script' has no assignment 'PAGE = {' or '['", true},
@@ -127,10 +154,12 @@ TEST(EmbeddedJsonTest, Table) {
       {"regex: the capture starts the JSON, the parser ends it",
        "      v: {json: {script: script, regex: 'var\\s+PAGE\\s*=\\s*(\\{)', pointer: /n}, type: int}\n",
        "<script>var PAGE = {\"n\": 7, \"s\": \"}\"}; var OTHER = {};</script>", R"({"v":7})", ""},
-      {"regex that does not match", "      v: {json: {script: script, regex: 'var\\s+DATA\\s*=\\s*(\\{)', pointer: /n}}\n",
+      {"regex that does not match",
+       "      v: {json: {script: script, regex: 'var\\s+DATA\\s*=\\s*(\\{)', pointer: /n}}\n",
        "<script>var PAGE = {\"n\": 7};</script>", R"({"v":null})", "does not match the regex", true},
       {"JSON-LD: the first script that has the pointer",
-       "      v: {json: {script: 'script[type=\"application/ld+json\"]', pointer: /datePublished}, type: date}\n",
+       "      v: {json: {script: 'script[type=\"application/ld+json\"]', pointer: /datePublished}, type: "
+       "date}\n",
        R"(<script type="application/ld+json">{"@type":"BreadcrumbList"}</script>)"
        R"(<script type="application/ld+json">{"@type":"Article","datePublished":"2026-02-27T09:12:37+08:00"}</script>)",
        R"({"v":"2026-02-27"})", ""},
@@ -145,9 +174,11 @@ TEST(EmbeddedJsonTest, Table) {
        R"({"v":"b"})", ""},
       {"JSON-LD: an index past the scripts",
        "      v: {json: {script: 'script[type=\"application/ld+json\"]', index: 2, pointer: /name}}\n",
-       R"(<script type="application/ld+json">{"name":"a"}</script>)", R"({"v":null})", "has no index 2 (1 match)"},
+       R"(<script type="application/ld+json">{"name":"a"}</script>)", R"({"v":null})",
+       "has no index 2 (1 match)"},
       {"JSON-LD: ld_type in @graph",
-       "      v: {json: {script: 'script[type=\"application/ld+json\"]', ld_type: MedicalWebPage, pointer: /lastReviewed}, type: date}\n",
+       "      v: {json: {script: 'script[type=\"application/ld+json\"]', ld_type: MedicalWebPage, pointer: "
+       "/lastReviewed}, type: date}\n",
        R"(<script type="application/ld+json">{"@context":"https://schema.org","@graph":[)"
        R"({"@type":"WebSite","name":"x"},{"@type":["WebPage","MedicalWebPage"],"lastReviewed":"2026-01-05"}]}</script>)",
        R"({"v":"2026-01-05"})", ""},
@@ -159,10 +190,11 @@ TEST(EmbeddedJsonTest, Table) {
        "      v: {json: {script: 'script[type=\"application/ld+json\"]', ld_type: Person, pointer: /name}}\n",
        R"(<script type="application/ld+json">{"@type":"Article","name":"a"}</script>)", R"({"v":null})",
        "JSON pointer '/name' under @type Person is not in script"},
-      {"a field regex runs over the JSON value", "      v: {json: {" + next + ", pointer: /props/pageProps/title}, regex: '(腰)'}\n",
-       kNext, R"({"v":"腰"})", ""},
-      {"a default when the pointer is not there", "      v: {json: {" + next + ", pointer: /x}, type: int, default: '0'}\n",
-       kNext, R"({"v":0})", ""},
+      {"a field regex runs over the JSON value",
+       "      v: {json: {" + next + ", pointer: /props/pageProps/title}, regex: '(腰)'}\n", kNext,
+       R"({"v":"腰"})", ""},
+      {"a default when the pointer is not there",
+       "      v: {json: {" + next + ", pointer: /x}, type: int, default: '0'}\n", kNext, R"({"v":0})", ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -197,14 +229,15 @@ TEST(EmbeddedJsonTest, RequiredFieldFailsNamingTheField) {
     std::string reason;
   } cases[] = {
       {"missing script", "<p>x</p>", "no element matches script '#__NEXT_DATA__'"},
-      {"missing pointer", R"(<script id="__NEXT_DATA__">{"props":{}}</script>)", "is not in script '#__NEXT_DATA__'"},
+      {"missing pointer", R"(<script id="__NEXT_DATA__">{"props":{}}</script>)",
+       "is not in script '#__NEXT_DATA__'"},
       {"not JSON", R"(<script id="__NEXT_DATA__">{props: {}}</script>)", "is not JSON"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    ExtractedPage page =
-        ExtractWith(Config("      v: {json: {script: '#__NEXT_DATA__', pointer: /props/views}, type: count, required: true}\n"),
-                    c.body);
+    ExtractedPage page = ExtractWith(Config("      v: {json: {script: '#__NEXT_DATA__', pointer: "
+                                            "/props/views}, type: count, required: true}\n"),
+                                     c.body);
     ASSERT_EQ(page.failures.size(), 1u);
     EXPECT_EQ(page.failures[0].path, "extra.v");
     EXPECT_NE(page.failures[0].reason.find(c.reason), std::string::npos) << page.failures[0].reason;
@@ -215,10 +248,13 @@ TEST(EmbeddedJsonTest, RequiredFieldFailsNamingTheField) {
 // The fields of list items read the scripts inside their item.
 TEST(EmbeddedJsonTest, ListItemsReadTheirOwnScripts) {
   const std::string config =
-      "site: demo\npage_types:\n  - name: q\n    url: /a/\n    record: question\n    fields:\n      title: h1\n"
+      "site: demo\npage_types:\n  - name: q\n    url: /a/\n    record: question\n    fields:\n      title: "
+      "h1\n"
       "    lists:\n      answers:\n        css: .answer\n        fields:\n"
-      "          doctor_name: {json: {script: 'script[type=\"application/ld+json\"]', pointer: /author/name}}\n"
-      "          answered_at: {json: {script: 'script[type=\"application/ld+json\"]', pointer: /dateCreated}, type: epoch}\n";
+      "          doctor_name: {json: {script: 'script[type=\"application/ld+json\"]', pointer: "
+      "/author/name}}\n"
+      "          answered_at: {json: {script: 'script[type=\"application/ld+json\"]', pointer: "
+      "/dateCreated}, type: epoch}\n";
   ExtractedPage page = ExtractWith(
       config,
       "<h1>腰痛</h1>"
@@ -256,7 +292,8 @@ TEST(EmbeddedJsonTest, EachScriptIsParsedOncePerPage) {
 
   // The default limit (5 MB) refuses the same script: not parsed at all, a note naming the size.
   const int64_t before_limited = JsonParseCount();
-  ExtractedPage limited = ExtractWith(Config("      v: {json: {script: '#s', pointer: /n/a}, type: int}\n"), body);
+  ExtractedPage limited =
+      ExtractWith(Config("      v: {json: {script: '#s', pointer: /n/a}, type: int}\n"), body);
   EXPECT_EQ(JsonParseCount() - before_limited, 0);
   ASSERT_EQ(limited.field_notes.size(), 1u);
   EXPECT_EQ(limited.field_notes[0].field, "article.extra.v");
@@ -268,11 +305,13 @@ TEST(EmbeddedJsonTest, EachScriptIsParsedOncePerPage) {
 // 100,000 nested arrays: refused at kMaxJsonDepth with a note, without deep recursion (run under ASan).
 TEST(EmbeddedJsonTest, DeepNestingIsANoteNotAStackOverflow) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  for (const std::string& body : {"<script id=s>" + deep + "</script>", "<script id=s>var X = " + deep + ";</script>"}) {
+  for (const std::string& body :
+       {"<script id=s>" + deep + "</script>", "<script id=s>var X = " + deep + ";</script>"}) {
     const bool assign = body.find("var X") != std::string::npos;
     SCOPED_TRACE(assign ? "assign" : "whole");
-    ExtractedPage page = ExtractWith(
-        Config(std::string("      v: {json: {script: '#s', ") + (assign ? "assign: X, " : "") + "pointer: /0}}\n"), body);
+    ExtractedPage page = ExtractWith(Config(std::string("      v: {json: {script: '#s', ") +
+                                            (assign ? "assign: X, " : "") + "pointer: /0}}\n"),
+                                     body);
     ASSERT_EQ(page.field_notes.size(), 1u);
     EXPECT_NE(page.field_notes[0].problem.find("nests JSON deeper than 512 levels"), std::string::npos)
         << page.field_notes[0].problem;
@@ -281,8 +320,9 @@ TEST(EmbeddedJsonTest, DeepNestingIsANoteNotAStackOverflow) {
   const std::string ok = std::string(511, '[') + "7" + std::string(511, ']');
   std::string pointer;
   for (int i = 0; i < 512; ++i) pointer += "/0";
-  ExtractedPage page = ExtractWith(Config("      v: {json: {script: '#s', pointer: '" + pointer + "'}, type: int}\n"),
-                                   "<script id=s>[" + ok + "]</script>");
+  ExtractedPage page =
+      ExtractWith(Config("      v: {json: {script: '#s', pointer: '" + pointer + "'}, type: int}\n"),
+                  "<script id=s>[" + ok + "]</script>");
   ASSERT_EQ(page.records.size(), 1u);
   for (const FieldNote& n : page.field_notes) ADD_FAILURE() << n.problem;
   EXPECT_EQ(page.records[0]["extra"]["v"], 7);
@@ -317,27 +357,31 @@ TEST(EmbeddedJsonTest, ParseJsonPointer) {
 TEST(EmbeddedJsonTest, ConfigErrorsPointAtTheMistake) {
   const struct {
     const char* name;
-    std::string field;   // the line under extra:, which is line 7 of the config
-    std::string where;   // "selectors/demo.yaml:7:COLUMN: "
+    std::string field;  // the line under extra:, which is line 7 of the config
+    std::string where;  // "selectors/demo.yaml:7:COLUMN: "
     std::string message;
   } cases[] = {
       {"pointer without a leading slash", "      v: {json: {script: '#s', pointer: a/b}}\n", "7:41",
        "a JSON pointer is empty or starts with '/' (RFC 6901), found 'a/b'"},
-      {"a bad escape", "      v: {json: {script: '#s', pointer: /a~2}}\n", "7:41", "'~' at byte 2 must be followed by 0 or 1"},
-      {"a bad selector", "      v: {json: {script: 'div >', pointer: /a}}\n", "7:32", "bad CSS selector 'div >'"},
+      {"a bad escape", "      v: {json: {script: '#s', pointer: /a~2}}\n", "7:41",
+       "'~' at byte 2 must be followed by 0 or 1"},
+      {"a bad selector", "      v: {json: {script: 'div >', pointer: /a}}\n", "7:32",
+       "bad CSS selector 'div >'"},
       {"an unknown key", "      v: {json: {script: '#s', pointr: /a}}\n", "7:32",
        "unknown key 'pointr' in field 'extra.v' json (did you mean 'pointer'?)"},
       {"no pointer", "      v: {json: {script: '#s'}}\n", "7:17", "json needs pointer"},
       {"no script", "      v: {json: {pointer: /a}}\n", "7:17", "json needs script"},
       {"css and json", "      v: {css: .a, json: {script: '#s', pointer: /a}}\n", "7:20", "keep one of them"},
-      {"assign and regex", "      v: {json: {script: '#s', pointer: /a, assign: X, regex: 'X=(\\{)'}}\n", "7:56",
-       "assign or regex"},
+      {"assign and regex", "      v: {json: {script: '#s', pointer: /a, assign: X, regex: 'X=(\\{)'}}\n",
+       "7:56", "assign or regex"},
       {"a regex without a group", "      v: {json: {script: '#s', pointer: /a, regex: 'X='}}\n", "7:52",
        "needs exactly one capture group"},
-      {"an assign that is not a name", "      v: {json: {script: '#s', pointer: /a, assign: 'a b'}}\n", "7:53",
-       "assign names a JavaScript variable"},
-      {"script with ::attr", "      v: {json: {script: '#s::attr(x)', pointer: /a}}\n", "7:26", "drop ::text/::attr"},
-      {"type html", "      v: {json: {script: '#s', pointer: /a}, type: html}\n", "7:52", "a json value is text"},
+      {"an assign that is not a name", "      v: {json: {script: '#s', pointer: /a, assign: 'a b'}}\n",
+       "7:53", "assign names a JavaScript variable"},
+      {"script with ::attr", "      v: {json: {script: '#s::attr(x)', pointer: /a}}\n", "7:26",
+       "drop ::text/::attr"},
+      {"type html", "      v: {json: {script: '#s', pointer: /a}, type: html}\n", "7:52",
+       "a json value is text"},
       {"a negative index", "      v: {json: {script: '#s', pointer: /a, index: -1}}\n", "7:52",
        "index must be at least 0"},
   };
