@@ -1,7 +1,8 @@
 // Fuzzes extraction end to end over arbitrary pages: Document::Parse, SelectorProgram::Extract with the
-// project's real selector configs (selectors/mfk.yaml and selectors/xywy.yaml), then ToJson and its
-// serialization. The input is "URL\nPAGE": the URL picks the page type (and the config: xywy when it
-// names xywy.com, else mfk), the page is any bytes. Seeds are the golden fixtures with their URLs.
+// project's real selector configs (selectors/mfk.yaml and selectors/xywy.yaml) and the test site of
+// `json` rules (selectors/scripted.yaml), then ToJson and its serialization. The input is "URL\nPAGE": the
+// URL picks the page type (and the config: xywy when it names xywy.com, scripted when it names
+// scripted.test, else mfk), the page is any bytes. Seeds are the golden fixtures with their URLs.
 // Properties checked besides memory safety:
 //   * the page JSON serializes (nlohmann::json refuses invalid UTF-8, which a page must never leak);
 //   * at most one record, and none when no page type matched;
@@ -29,7 +30,10 @@ const hc::extract::SelectorProgram& Program(const char* site) {
   };
   static const hc::extract::SelectorProgram* mfk = load("mfk");
   static const hc::extract::SelectorProgram* xywy = load("xywy");
-  return std::string_view(site) == "xywy" ? *xywy : *mfk;
+  static const hc::extract::SelectorProgram* scripted = load("scripted");
+  if (std::string_view(site) == "xywy") return *xywy;
+  if (std::string_view(site) == "scripted") return *scripted;
+  return *mfk;
 }
 
 }  // namespace
@@ -43,7 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // which the CLI writes with error_handler_t::replace. "The JSON serializes" is a property of what
   // comes from the page, so a URL that is not UTF-8 is out of scope (finding 4, docs/RELIABILITY.md).
   if (!hc::fuzz::IsValidUtf8(url)) return 0;
-  const auto& program = Program(url.find("xywy.com") != std::string::npos ? "xywy" : "mfk");
+  const char* site = url.find("xywy.com") != std::string::npos       ? "xywy"
+                     : url.find("scripted.test") != std::string::npos ? "scripted"
+                                                                      : "mfk";
+  const auto& program = Program(site);
 
   auto doc = hc::html::Document::Parse(std::string(all.substr(newline + 1)));
   if (!doc.ok()) return 0;

@@ -28,9 +28,11 @@ const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "star
                            "politeness", "url_normalization", "follow", "page_types", "request"};
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
 const Keys kFieldKeys = {"css",     "regex",    "group",      "all",        "join",       "required",
-                         "default", "type",     "count_word", "epoch_unit", "join_labels"};
+                         "default", "type",     "count_word", "epoch_unit", "join_labels", "json"};
+const Keys kJsonKeys = {"script", "pointer", "assign", "regex", "index", "ld_type"};
 const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
-const Keys kLimitsKeys = {"max_depth", "max_pages", "max_dataset_pages", "max_links_per_page", "max_url_length"};
+const Keys kLimitsKeys = {"max_depth",          "max_pages",      "max_dataset_pages",
+                          "max_links_per_page", "max_url_length", "max_json_bytes"};
 const Keys kPolitenessKeys = {"delay", "concurrency"};
 const Keys kRequestKeys = {"user_agent", "headers", "cookie_jar", "proxy"};
 const Keys kNormalizationKeys = {"strip_params", "sort_query"};
@@ -152,11 +154,15 @@ class ConfigCompiler {
   Result<ListRule> CompileList(const Entry& entry, const ListSpec& spec, const std::string& where) const;
   Status CompileField(const Entry& entry, const FieldSpec* spec, const std::string& where, FieldRule* out) const;
   Status CompileTypeOptions(const Entries& e, const std::string& what, FieldRule* out) const;
+  Result<JsonRule> CompileJson(const Entry& entry, const std::string& what) const;
   Status CheckDefault(const YAML::Node& node, const FieldRule& rule) const;
 
   std::string_view source_;
   std::string file_;
   const date::time_zone* zone_ = nullptr;  // for checking date defaults
+  // One JsonSource per distinct (script, assign, regex), shared by the fields that name it: the per-page
+  // cache of parsed scripts is keyed by it.
+  mutable std::map<std::string, std::shared_ptr<const JsonSource>> json_sources_;
 };
 
 Status ConfigCompiler::ReadEntries(const YAML::Node& map, const std::string& what, Keys allowed,
@@ -674,6 +680,14 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   } else if (const Entry* g = e.Find("group")) {
     return Error(g->key_node, what + ": group needs a regex");
   }
+  if (const Entry* j = e.Find("json")) {
+    if (out->css) {
+      return Error(j->key_node, what + ": json reads the value from a script, css from the page; keep one of them");
+    }
+    auto json = CompileJson(*j, what);
+    if (!json.ok()) return json.status();
+    out->json = std::move(*json);
+  }
 
   bool all_set = false;
   if (const Entry* a = e.Find("all")) {
@@ -742,6 +756,9 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   if (out->join && out->type != ValueType::kText && out->type != ValueType::kHtml) {
     return Error(e.Find("join")->key_node, what + ": join makes one string, so type must be text or html");
   }
+  if (out->type == ValueType::kHtml && out->json) {
+    return Error(type_node, what + ": type html selects elements; a json value is text");
+  }
   if (out->type == ValueType::kHtml && out->css && out->css->output() != html::Selector::Output::kElement) {
     return Error(*css_node, what + ": type html needs css that selects elements (no ::text or ::attr)");
   }
@@ -766,10 +783,79 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
       if (Status s = CheckDefault(d->value, *out); !s.ok()) return s;
     }
   }
-  if (!out->css && !out->regex && !out->default_values) {
-    return Error(node, what + " needs css, regex or default");
+  if (!out->css && !out->regex && !out->json && !out->default_values) {
+    return Error(node, what + " needs css, regex, json or default");
   }
   return Status::Ok();
+}
+
+// `json: {script, pointer, assign | regex, index, ld_type}` (docs/selectors.md, "JSON in scripts").
+Result<JsonRule> ConfigCompiler::CompileJson(const Entry& entry, const std::string& what) const {
+  Entries e({});
+  if (Status s = ReadEntries(entry.value, what + " json", kJsonKeys, &e); !s.ok()) return s;
+  const Entry* script = e.Find("script");
+  if (!script) return Error(entry.value, what + ": json needs script, the CSS selector of the script element");
+  const Entry* pointer = e.Find("pointer");
+  if (!pointer) return Error(entry.value, what + ": json needs pointer, the JSON pointer (RFC 6901) of the value");
+  std::string css;
+  if (Status s = ReadString(script->value, "script", &css); !s.ok()) return s;
+  auto selector = CompileCss(script->value, css);
+  if (!selector.ok()) return selector.status();
+  if (selector->output() != html::Selector::Output::kElement) {
+    return Error(script->value, what + ": script selects the script elements; drop ::text/::attr from '" + css + "'");
+  }
+
+  JsonRule rule;
+  if (Status s = ReadString(pointer->value, "pointer", &rule.pointer_text); !s.ok()) return s;
+  auto tokens = ParseJsonPointer(rule.pointer_text);
+  if (!tokens.ok()) return Error(pointer->value, tokens.status().message());
+  rule.pointer = std::move(*tokens);
+
+  JsonSource source{*selector, {}, std::nullopt};
+  const Entry* assign = e.Find("assign");
+  const Entry* regex = e.Find("regex");
+  if (assign && regex) {
+    return Error(regex->key_node, what + ": json takes assign or regex to find the JSON in a script, not both");
+  }
+  if (assign) {
+    if (Status s = ReadString(assign->value, "assign", &source.assign); !s.ok()) return s;
+    const bool name_ok = !source.assign.empty() && std::all_of(source.assign.begin(), source.assign.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '.';
+    });
+    if (!name_ok) {
+      return Error(assign->value, what + ": assign names a JavaScript variable such as window.__INITIAL_STATE__, found '" +
+                                      source.assign + "'");
+    }
+  }
+  if (regex) {
+    TextRegex tr;
+    if (Status s = ReadString(regex->value, "regex", &tr.source); !s.ok()) return s;
+    auto re = CompilePattern(tr.source);
+    if (!re.ok()) return Error(regex->value, re.status().message());
+    if ((*re)->NumberOfCapturingGroups() != 1) {
+      return Error(regex->value, what + ": json regex needs exactly one capture group, where the JSON value starts; '" +
+                                     tr.source + "' has " + std::to_string((*re)->NumberOfCapturingGroups()));
+    }
+    tr.re = std::move(*re);
+    tr.group = 1;
+    tr.plan = AnalyzeLiterals(tr.source);
+    source.start = std::move(tr);
+  }
+  if (const Entry* index = e.Find("index")) {
+    int i = 0;
+    if (Status s = ReadInt(index->value, "index", 0, &i); !s.ok()) return s;
+    rule.index = i;
+  }
+  if (const Entry* ld = e.Find("ld_type")) {
+    if (Status s = ReadString(ld->value, "ld_type", &rule.ld_type); !s.ok()) return s;
+    if (rule.ld_type.empty()) return Error(ld->value, what + ": ld_type is empty");
+  }
+
+  const std::string key = css + '\n' + source.assign + '\n' + (source.start ? source.start->source : std::string());
+  auto& shared = json_sources_[key];
+  if (!shared) shared = std::make_shared<const JsonSource>(std::move(source));
+  rule.source = shared;
+  return rule;
 }
 
 // The options that belong to one type: count_word (count), epoch_unit (epoch, epoch_date), join_labels
@@ -805,7 +891,9 @@ Status ConfigCompiler::CompileTypeOptions(const Entries& e, const std::string& w
   if (out->type == ValueType::kBool) {
     if (out->all) return Error(e.Find("all")->key_node, what + ": a bool is one value; drop all");
     // An element's presence, or a regex found: never missing, so required means nothing.
-    out->bool_by_match = out->regex.has_value() || (out->css && out->css->output() == html::Selector::Output::kElement);
+    // A json value is read as a word (JSON true/false, "是"/"否"); matching is for page text.
+    out->bool_by_match = !out->json && (out->regex.has_value() ||
+                                        (out->css && out->css->output() == html::Selector::Output::kElement));
     if (out->bool_by_match && out->required) {
       return Error(e.Find("required")->key_node,
                    what + ": a bool read from a match is true or false, never missing; drop required");
@@ -865,6 +953,15 @@ Result<std::unique_ptr<SelectorProgram::Rep>> ConfigCompiler::Compile() {
   if (Status s = CompileSite(top, &config, &zone, &allow, &deny); !s.ok()) return s;
   zone_ = zone;
   if (config.name.empty()) config.name = config.key;
+  // limits.max_json_bytes is the extraction's alone (the crawl never reads it), so it stays in the Rep.
+  int max_json_bytes = kDefaultMaxJsonBytes;
+  if (const Entry* limits = top.Find("limits")) {
+    Entries entries({});
+    if (Status s = ReadEntries(limits->value, "limits", kLimitsKeys, &entries); !s.ok()) return s;
+    if (const Entry* x = entries.Find("max_json_bytes")) {
+      if (Status s = ReadInt(x->value, "max_json_bytes", 0, &max_json_bytes); !s.ok()) return s;
+    }
+  }
 
   const YAML::Node& types = top.Find("page_types")->value;
   if (!types.IsSequence() || types.size() == 0) {
@@ -891,7 +988,8 @@ Result<std::unique_ptr<SelectorProgram::Rep>> ConfigCompiler::Compile() {
   }
   return std::unique_ptr<SelectorProgram::Rep>(new SelectorProgram::Rep{std::move(config), zone, std::move(page_types),
                                                                         std::move(allow), std::move(deny),
-                                                                        std::move(page_type_allow), *links, *base});
+                                                                        std::move(page_type_allow), *links, *base,
+                                                                        max_json_bytes});
 }
 
 }  // namespace

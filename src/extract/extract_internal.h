@@ -102,6 +102,32 @@ struct TextRegex {
   std::vector<std::string_view> Values(std::string_view input, bool all) const;
 };
 
+// --- JSON embedded in pages (embedded_json.cc; docs/selectors.md, "JSON in scripts") ----------------
+// Where a field's JSON comes from: the elements `script` selects under the scope, and how the JSON is
+// cut from each one's text. Fields that name the same script and cut share one JsonSource, and the
+// per-page cache is keyed by (element, JsonSource), so each script is parsed once per page.
+struct JsonSource {
+  html::Selector script;
+  std::string assign;                // "window.__INITIAL_STATE__": the value after `NAME =`; "" for none
+  std::optional<TextRegex> start;    // or: the JSON value starts where capture 1 of this regex starts
+};
+
+struct JsonRule {
+  std::shared_ptr<const JsonSource> source;
+  std::vector<std::string> pointer;  // RFC 6901 reference tokens, unescaped; empty: the whole value
+  std::string pointer_text;          // as written, for notes
+  std::optional<int> index;          // read only the index-th script the selector matches (0-based)
+  std::string ld_type;               // JSON-LD: the pointer starts at the first node of this @type
+};
+
+// RFC 6901: "" or "/token/token..." with ~1 for '/' and ~0 for '~'. InvalidArgument on anything else.
+Result<std::vector<std::string>> ParseJsonPointer(std::string_view text);
+
+// Scripts over this many levels of nesting are not read (a note): the tree stays small enough to walk
+// and free without deep recursion whatever the page holds.
+inline constexpr int kMaxJsonDepth = 512;
+inline constexpr int kDefaultMaxJsonBytes = 5 << 20;  // limits.max_json_bytes
+
 // --- the compiled config ----------------------------------------------------------------------------
 enum class ValueType { kText, kInt, kCount, kDate, kDateTime, kUrl, kHtml, kEpoch, kEpochDate, kBool };
 std::string_view ValueTypeName(ValueType type);
@@ -110,6 +136,7 @@ struct FieldRule {
   std::string name;
   std::optional<html::Selector> css;
   std::optional<TextRegex> regex;
+  std::optional<JsonRule> json;  // the raw value is read from JSON in a script (then `regex`, `type`)
   bool all = false;
   std::optional<std::string> join;
   bool required = false;
@@ -164,6 +191,9 @@ struct SelectorProgram::Rep {
   std::vector<int> page_type_allow;
   html::Selector link_selector;  // a[href], area[href]
   html::Selector base_selector;  // base[href]
+  // limits.max_json_bytes: bytes of one script's text that a `json` rule parses; a bigger script is not
+  // parsed (a note). A parsed JSON tree costs several times its text, so this keeps it near the page's cost.
+  int max_json_bytes = kDefaultMaxJsonBytes;
 };
 
 // config.cc: parses and checks a YAML config; every problem is a ConfigError "file:line:col: what".

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "extract/embedded_json.h"
 #include "extract/extract_internal.h"
 
 namespace hc::extract {
@@ -72,7 +73,7 @@ class PageExtraction {
  public:
   PageExtraction(const SelectorProgram::Rep& rep, const html::Document& doc, const PageInput& input,
                  ExtractedPage* page)
-      : rep_(rep), doc_(doc), input_(input), page_(page), index_(doc) {
+      : rep_(rep), doc_(doc), input_(input), page_(page), index_(doc), json_(index_, rep.max_json_bytes) {
     auto url = Url::Parse(input.url);
     if (url.ok()) {
       page_url_ = std::move(*url);
@@ -330,7 +331,15 @@ class PageExtraction {
   Json Field(const FieldRule& rule, html::Node scope, bool scope_is_document, const std::string& path,
              const std::string& label) {
     if (rule.bool_by_match) return Matches(rule, scope, scope_is_document);
-    std::vector<std::string> raw = RawStrings(rule, scope, scope_is_document);
+    std::vector<std::string> raw;
+    if (rule.json) {
+      EmbeddedJson::Reading json = json_.Read(*rule.json, scope, rule.all);
+      if (!json.problem.empty()) return Unreadable(rule, path, label, json.problem);
+      if (json.values.empty() && !rule.default_values) return Missing(rule, path, json.missing);
+      raw = std::move(json.values);
+    } else {
+      raw = RawStrings(rule, scope, scope_is_document);
+    }
     if (rule.regex) raw = ApplyRegex(*rule.regex, raw, rule.all);
     std::erase_if(raw, [](const std::string& s) { return s.empty(); });
     if (rule.join_labels) JoinLabels(&raw, rule.all);
@@ -384,6 +393,19 @@ class PageExtraction {
       page_->failures.push_back({path, why == "not found" ? "required field is missing" : why});
     } else {
       page_->notes.push_back(path + ": " + why);
+    }
+    if (rule.all && !rule.join) return Json::array();
+    return nullptr;
+  }
+
+  // A value that is there but cannot be read (JSON that does not parse, an object where a value is
+  // wanted): a conversion note, or the failure of a required field.
+  Json Unreadable(const FieldRule& rule, const std::string& path, const std::string& label, const std::string& problem) {
+    if (rule.required) {
+      page_->failures.push_back({path, problem});
+    } else {
+      page_->notes.push_back(path + ": " + problem);
+      page_->field_notes.push_back({label, problem});
     }
     if (rule.all && !rule.join) return Json::array();
     return nullptr;
@@ -541,6 +563,7 @@ class PageExtraction {
   ExtractedPage* page_;
   // Every selector of the page runs through it: one walk of the tree per page, not one per selector.
   html::ElementIndex index_;
+  EmbeddedJson json_;  // the page's scripts parsed by `json` rules, each once
   std::optional<Url> page_url_;
   std::optional<Url> base_;
 };

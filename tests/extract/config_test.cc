@@ -233,7 +233,7 @@ TEST(ConfigErrorTest, Table) {
       {"default that is not a count", kHead + "      views: {default: abc}\n", "7:24",
        "default 'abc' of field 'views' is not a valid count"},
       {"field with nothing to extract", kHead + "      title: {required: true}\n", "7:14",
-       "field 'title' needs css, regex or default"},
+       "field 'title' needs css, regex, json or default"},
       {"field that is a list", kHead + "      title: [h1]\n", "7:14", "field 'title' must be a css selector string"},
       {"html type with ::text", kHead + "      body: {css: 'p::text', type: html}\n", "7:19",
        "type html needs css that selects elements"},

@@ -59,6 +59,7 @@ TEST(FixtureSanity, EverySiteHasItsFixtures) {
       {"xywy",
        {"xywy/doctor-86423", "xywy/list-guke", "xywy/question-158843210", "xywy/question-159017582"}},
       {"jk39", {"jk39/article-9012345", "jk39/question-87654321"}},
+      {"scripted", {"scripted/article-1001", "scripted/question-2002"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.site);

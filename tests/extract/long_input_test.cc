@@ -36,13 +36,17 @@ std::vector<std::string> ShippedSites() {
   return sites;
 }
 
+// A field's regexes: its own, and the one that finds the JSON in a script (json.regex).
+void CollectRuleRegexes(const FieldRule& field, std::vector<const TextRegex*>* out) {
+  if (field.regex) out->push_back(&*field.regex);
+  if (field.json && field.json->source->start) out->push_back(&*field.json->source->start);
+}
+
 void CollectFieldRegexes(const RecordRule& record, std::vector<const TextRegex*>* out) {
   for (const auto& field : record.fields) {
-    if (field && field->regex) out->push_back(&*field->regex);
+    if (field) CollectRuleRegexes(*field, out);
   }
-  for (const FieldRule& field : record.extra) {
-    if (field.regex) out->push_back(&*field.regex);
-  }
+  for (const FieldRule& field : record.extra) CollectRuleRegexes(field, out);
   for (const ListRule& list : record.lists) CollectFieldRegexes(list.record, out);
 }
 
