@@ -5,11 +5,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <utility>
@@ -101,8 +100,8 @@ fs::path CanonicalDb(const fs::path& db) {
 std::string SafeName(std::string_view site) {
   std::string name;
   for (char c : site) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '_';
+    const bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     name += plain ? c : '_';
   }
   return name;
@@ -128,11 +127,13 @@ HolderLock::HolderLock(int fd, fs::path path, LockHolder holder)
 
 HolderLock::~HolderLock() {
   // An empty record tells the next holder that this one let go rather than died.
-  if (ftruncate(fd_, 0) != 0) spdlog::warn("{}: emptying the lock record: {}", path_.string(), std::strerror(errno));
+  if (ftruncate(fd_, 0) != 0)
+    spdlog::warn("{}: emptying the lock record: {}", path_.string(), std::strerror(errno));
   ::close(fd_);
 }
 
-Result<std::unique_ptr<HolderLock>> HolderLock::Acquire(const fs::path& path, LockHolder me, LockHolder* held_by) {
+Result<std::unique_ptr<HolderLock>> HolderLock::Acquire(const fs::path& path, LockHolder me,
+                                                        LockHolder* held_by) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(path, "open");
   FdCloser closer(fd);
@@ -147,19 +148,18 @@ Result<std::unique_ptr<HolderLock>> HolderLock::Acquire(const fs::path& path, Lo
   auto last = ReadRecord(fd, path);
   if (last.ok() && last->pid != 0) {
     // The lock was free, yet a record was left: its holder ended without releasing (the kernel did).
-    spdlog::warn("{}: taking over from {}, which ended without letting go (its process is gone)", path.string(),
-                 DescribeHolder(*last));
+    spdlog::warn("{}: taking over from {}, which ended without letting go (its process is gone)",
+                 path.string(), DescribeHolder(*last));
   }
   if (me.pid == 0) me.pid = static_cast<int64_t>(::getpid());
   if (me.host.empty()) me.host = ThisHost();
   if (me.since == TimePoint{}) me.since = std::chrono::system_clock::now();
   if (me.command.size() > kMaxCommand) me.command.resize(kMaxCommand);
-  const std::string record = nlohmann::json{{"pid", me.pid},
-                                            {"host", me.host},
-                                            {"since", FormatUtc(me.since)},
-                                            {"command", me.command}}
-                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                             "\n";
+  const std::string record =
+      nlohmann::json{
+          {"pid", me.pid}, {"host", me.host}, {"since", FormatUtc(me.since)}, {"command", me.command}}
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      "\n";
   if (ftruncate(fd, 0) != 0) return ErrnoStatus(path, "truncate");
   if (pwrite(fd, record.data(), record.size(), 0) != static_cast<ssize_t>(record.size())) {
     return ErrnoStatus(path, "write");
@@ -192,7 +192,8 @@ fs::path SchedulerLockPath(const fs::path& db) {
   return canonical.parent_path() / (canonical.filename().string() + ".scheduler.lock");
 }
 
-Result<std::unique_ptr<HolderLock>> LockSiteCrawl(const fs::path& db, std::string_view site, std::string command) {
+Result<std::unique_ptr<HolderLock>> LockSiteCrawl(const fs::path& db, std::string_view site,
+                                                  std::string command) {
   LockHolder holder;
   auto lock = HolderLock::Acquire(CrawlLockPath(db, site), {.command = std::move(command)}, &holder);
   if (lock.ok() || lock.status().code() != StatusCode::kBusy) return lock;
@@ -210,8 +211,8 @@ Result<std::unique_ptr<HolderLock>> LockScheduler(const fs::path& db, std::strin
   LockHolder holder;
   auto lock = HolderLock::Acquire(SchedulerLockPath(db), {.command = std::move(command)}, &holder);
   if (lock.ok() || lock.status().code() != StatusCode::kBusy) return lock;
-  return Status::Busy("database busy: " + db.string() + " has a scheduler running already: " +
-                      DescribeHolder(holder));
+  return Status::Busy("database busy: " + db.string() +
+                      " has a scheduler running already: " + DescribeHolder(holder));
 }
 
 }  // namespace hc::store

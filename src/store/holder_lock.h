@@ -36,10 +36,10 @@ namespace hc::store {
 
 // Who holds a lock, as its record says.
 struct LockHolder {
-  int64_t pid = 0;           // 0: not known (a record not written yet, or unreadable)
-  std::string host{};        // gethostname()
-  TimePoint since{};         // when it took the lock
-  std::string command{};     // what holds it, as its user typed it: "healthcrawl crawl --site mfk"
+  int64_t pid = 0;        // 0: not known (a record not written yet, or unreadable)
+  std::string host{};     // gethostname()
+  TimePoint since{};      // when it took the lock
+  std::string command{};  // what holds it, as its user typed it: "healthcrawl crawl --site mfk"
 };
 
 // "pid 4711 on host crawler1 since 2026-03-02T19:00:00Z (healthcrawl crawl --site mfk)"; for a holder

@@ -88,7 +88,8 @@ TEST(HolderLockTest, AHolderKilledWithSigkillLeavesNoLock) {
   ASSERT_EQ(byte, 'y');
   auto held = HolderLock::Acquire(path, {.command = "healthcrawl scheduler run"});
   ASSERT_FALSE(held.ok());
-  EXPECT_NE(held.status().message().find("held by pid " + std::to_string(child) + " on host "), std::string::npos)
+  EXPECT_NE(held.status().message().find("held by pid " + std::to_string(child) + " on host "),
+            std::string::npos)
       << held.status().message();
 
   kill(child, SIGKILL);
@@ -141,14 +142,16 @@ TEST(HolderLockTest, OneLockPerSiteAndDatabaseWhateverPathNamesIt) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kBusy);
   const std::string by = "pid " + std::to_string(getpid()) + " on host " + ThisHost() + " since ";
-  EXPECT_EQ(again.status().message().rfind("database busy: site mfk of " + (dir / "elsewhere" / "link.db").string() +
+  EXPECT_EQ(again.status().message().rfind("database busy: site mfk of " +
+                                               (dir / "elsewhere" / "link.db").string() +
                                                " is being crawled by " + by,
                                            0),
             0u)
       << again.status().message();
   auto who = SiteCrawlHolder(db, "mfk");
   ASSERT_TRUE(who.ok());
-  EXPECT_EQ(who->rfind("database busy: site mfk of " + db.string() + " is being crawled by " + by, 0), 0u) << *who;
+  EXPECT_EQ(who->rfind("database busy: site mfk of " + db.string() + " is being crawled by " + by, 0), 0u)
+      << *who;
   auto nobody = SiteCrawlHolder(db, "haodf");
   ASSERT_TRUE(nobody.ok());
   EXPECT_EQ(*nobody, "");
