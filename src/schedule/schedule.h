@@ -356,10 +356,10 @@ class Scheduler {
   // `healthcrawl schedule run JOB`: runs job `name` now, whatever its schedule and pause, under the same
   // lock as a scheduled run, and waits for it (renewing the lock). Locks of dead holders are taken over
   // first, as by Step. Refused (ManualRun::refusal) while the job or another job of its site runs, or
-  // while options.site_holder names a crawl of its site. The run is recorded in crawl_runs with command "schedule run"; it serves no fire time, so the job's
-  // schedule and checked_through are untouched. `stop` set stops it (outcome "interrupted").
-  // NotFound when there is no such job, InvalidArgument when its stored definition no longer parses,
-  // storage errors as they come.
+  // while options.site_holder names a crawl of its site. The run is recorded in crawl_runs with command
+  // "schedule run"; it serves no fire time, so the job's schedule and checked_through are untouched.
+  // `stop` set stops it (outcome "interrupted"). NotFound when there is no such job, InvalidArgument
+  // when its stored definition no longer parses, storage errors as they come.
   Result<ManualRun> RunNow(std::string_view name, const std::atomic<bool>& stop);
   // Waits until every started run has ended, then records them (step 1), renewing their locks
   // meanwhile. When `stop` is given and becomes set, the runs are told to stop.

@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,20 +27,34 @@ using hc::testing::HttpServer;
 using hc::testing::ReadFile;
 
 constexpr int kArticles = 48;
+// Articles answered at once before the site starts holding its answers back.
+constexpr int kQuickArticles = 6;
 
-// kArticles articles behind /list/guke.html (the fixture config's start URL), each answering 250 ms
-// late: a crawl of a few seconds, long enough to meet it while it runs.
-void ServeSlowSite(HttpServer& server) {
+// kArticles articles behind /list/guke.html (the fixture config's start URL). The first kQuickArticles
+// answer at once; after them, while `hold` is set, every article answers only after a minute, so the crawl
+// is still running whatever the test does meanwhile however loaded the machine (the test ends it with a
+// signal); once `hold` is cleared, new requests are answered at once.
+struct HeldSite {
+  std::shared_ptr<std::atomic<bool>> hold = std::make_shared<std::atomic<bool>>(true);
+  std::shared_ptr<std::atomic<int>> served = std::make_shared<std::atomic<int>>(0);
+};
+
+HeldSite ServeHeldSite(HttpServer& server) {
+  HeldSite site;
   server.RobotsTxt("User-agent: *\nAllow: /\n");
   std::vector<std::string> hrefs;
   for (int i = 0; i < kArticles; ++i) {
     const int id = 300000 + i;
     hrefs.push_back(GeneratedArticlePath(id));
-    HttpResponse article = GeneratedArticle(id);
-    article.delay = milliseconds(250);
-    server.Route(GeneratedArticlePath(id), article);
+    server.Route(GeneratedArticlePath(id), [site, id](const HttpRequest&) {
+      HttpResponse article = GeneratedArticle(id);
+      if (site.served->fetch_add(1) >= kQuickArticles && site.hold->load())
+        article.delay = milliseconds(60'000);
+      return article;
+    });
   }
   server.Route("/list/guke.html", HttpResponse::Html(GeneratedListingHtml(hrefs)));
+  return site;
 }
 
 // One number from the database, read behind the writers' backs; -1 when it cannot be read yet.
@@ -126,7 +142,7 @@ class HolderLockCliTest : public ScheduleCliTest {
 // once (the kernel dropped the lock), says it took over, and resumes: every page stored once.
 TEST_F(HolderLockCliTest, ASecondCrawlIsRefusedAndAKilledOneIsTakenOverAndResumed) {
   HttpServer server;
-  ServeSlowSite(server);
+  const HeldSite site = ServeHeldSite(server);
   const pid_t first = Spawn(CrawlArgs(server), dir_ / "first.log");
   ASSERT_GT(first, 0);
   Reaper reaper(first);
@@ -143,10 +159,11 @@ TEST_F(HolderLockCliTest, ASecondCrawlIsRefusedAndAKilledOneIsTakenOverAndResume
   const int export_status = Run("export --table articles --format csv --out -" + Db(), &exported, true);
   const bool still_crawling = CrawlHolderPid() == first;
 
+  site.hold->store(false);  // for the crawl after the kill
   kill(first, SIGKILL);
   int status = 0;
   waitpid(first, &status, 0);
-  ASSERT_TRUE(still_crawling) << "the first crawl ended before the others ran: " << LogOf(dir_ / "first.log");
+  ASSERT_TRUE(still_crawling) << "the first crawl ended: " << LogOf(dir_ / "first.log");
   EXPECT_EQ(second, 75) << out;
   const std::string expected = "crawl mfk: database busy: site mfk of " + db_.string() +
                                " is being crawled by pid " + std::to_string(first) + " on host " +
@@ -183,7 +200,7 @@ TEST_F(HolderLockCliTest, ASecondCrawlIsRefusedAndAKilledOneIsTakenOverAndResume
 // first is killed, a daemon starts.
 TEST_F(HolderLockCliTest, ASecondSchedulerIsRefusedNamingTheFirst) {
   HttpServer server;
-  ServeSlowSite(server);
+  ServeHeldSite(server);  // no job: the daemons fetch nothing
   const pid_t daemon = Spawn(DaemonArgs(server, /*once=*/false), dir_ / "daemon.log");
   ASSERT_GT(daemon, 0);
   Reaper reaper(daemon);
@@ -209,7 +226,7 @@ TEST_F(HolderLockCliTest, ASecondSchedulerIsRefusedNamingTheFirst) {
 // it goes on, naming the job's run.
 TEST_F(HolderLockCliTest, ACrawlBesideADaemonsRunOfTheSiteIsRefused) {
   HttpServer server;
-  ServeSlowSite(server);
+  ServeHeldSite(server);
   std::string out;
   ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0)
       << out;
@@ -239,7 +256,7 @@ TEST_F(HolderLockCliTest, ACrawlBesideADaemonsRunOfTheSiteIsRefused) {
 // named, no run recorded), and a daemon's due job of the site waits instead of starting.
 TEST_F(HolderLockCliTest, AJobOfASiteBeingCrawledByHandIsRefusedOrWaits) {
   HttpServer server;
-  ServeSlowSite(server);
+  ServeHeldSite(server);
   std::string out;
   ASSERT_EQ(Run("schedule add nightly --site mfk --cron '0 3 * * *' --missed run_once" + Db(), &out), 0)
       << out;
