@@ -17,7 +17,9 @@ inline constexpr int kExitFailure = 1;  // the work ran, something in it failed 
 inline constexpr int kExitUsage = 2;    // bad arguments or a broken config: nothing was done
 inline constexpr int kExitStorage = 3;  // the database or an output file could not be used
 inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM after a clean shutdown
-// `schedule run`: the job (or another job of its site) is running now; try again later (EX_TEMPFAIL).
+// Busy, nothing started; try again later (EX_TEMPFAIL): `schedule run`, the job (or another job of its
+// site) is running now; `crawl` and `schedule run`, another process crawls the site into this SQLite
+// database; `scheduler run`, the database has a scheduler running (store/holder_lock.h).
 inline constexpr int kExitBusy = 75;
 
 struct CommandContext {

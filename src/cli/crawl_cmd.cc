@@ -12,8 +12,9 @@
 // they are data, not an error), or had nothing due; 1 the crawl could not proceed (the fetcher could
 // not start), reached no origin (outcome `unreachable`), or found every queued URL waiting for an
 // earlier failure's backoff or hold (outcome `waiting`); 2 bad arguments or a broken config; 3 the
-// database or WARC folder could not be used; 130 stopped by SIGINT/SIGTERM/SIGHUP after a clean
-// shutdown (in-flight URLs back in the queue, everything committed).
+// database or WARC folder could not be used; 75 refused, another process crawls the site into this
+// database (the message names it: pid, host, since, command; try again later); 130 stopped by
+// SIGINT/SIGTERM/SIGHUP after a clean shutdown (in-flight URLs back in the queue, everything committed).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -28,6 +29,7 @@
 #include "core/clock.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
+#include "store/holder_lock.h"
 #include "store/store.h"
 
 namespace hc::cli {
@@ -136,8 +138,18 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   }
   options.request = std::move(*request);
 
+  std::unique_ptr<store::HolderLock> crawl_lock;  // outlives the store: released after its last write
   auto store = store::SqliteStore::Open(args.db);
   if (!store.ok()) return StorageExit(store.status());
+  // One crawl of a site per SQLite database (store/holder_lock.h): a second is refused before it
+  // changes anything, naming the first. Sharing a crawl between processes is PostgreSQL's job.
+  auto lock = store::LockSiteCrawl(args.db, program->config().key, "healthcrawl crawl --site " + args.site);
+  if (!lock.ok()) {
+    if (lock.status().code() != StatusCode::kBusy) return StorageExit(lock.status());
+    spdlog::error("crawl {}: {}; not started", args.site, lock.status().message());
+    return kExitBusy;
+  }
+  crawl_lock = std::move(*lock);
   std::unique_ptr<store::WarcWriter> warc;
   if (!args.warc_dir.empty()) {
     auto writer = store::WarcWriter::Create({.dir = args.warc_dir});
@@ -240,8 +252,9 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database), or nothing was due;\n"
               "1 the crawl could not proceed, reached no origin (unreachable) or found every queued URL still\n"
               "waiting after earlier failures (waiting: --clear-holds); 2 bad arguments or config; 3 database\n"
-              "or WARC folder unusable; 130 interrupted by SIGINT/SIGTERM/SIGHUP (run the same command again\n"
-              "to resume).");
+              "or WARC folder unusable; 75 another process is crawling the site into this database (refused,\n"
+              "the holder named; try again later); 130 interrupted by SIGINT/SIGTERM/SIGHUP (run the same\n"
+              "command again to resume).");
   cmd->callback([args, &ctx] { ctx.exit_code = RunCrawlCommand(*args, ctx); });
 }
 

@@ -8,7 +8,8 @@
 //
 // Exit codes: 0 success; 1 the work ran but something failed (a page, a fixture mismatch, a URL);
 // 2 bad usage or a broken config (nothing was done); 3 the database or an output file could not be
-// used; 130 interrupted by SIGINT/SIGTERM after a clean shutdown.
+// used; 130 interrupted by SIGINT/SIGTERM after a clean shutdown; 75 busy: another process holds the
+// job, the site's crawl or the scheduler of the database (nothing was started).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -47,7 +48,9 @@ int main(int argc, char** argv) {
       "Environment: HEALTHCRAWL_DB (--db), HEALTHCRAWL_SELECTORS (--selectors), NO_COLOR (no colour in logs),\n"
       "http_proxy/https_proxy/no_proxy (when no --proxy is given).\n"
       "Exit codes: 0 ok; 1 the work ran but something failed; 2 bad usage or broken config;\n"
-      "3 database or output file unusable; 130 interrupted (clean shutdown).");
+      "3 database or output file unusable; 130 interrupted (clean shutdown).\n"
+      "75 busy, nothing started: another process runs the job, crawls the site into the database or is\n"
+      "its scheduler (the message names it: pid, host, since); try again later.");
   CommandContext ctx;
   std::string selectors_flag;  // a flag wins over the environment
   if (const char* env = std::getenv("HEALTHCRAWL_SELECTORS"); env != nullptr) selectors_flag = env;

@@ -10,8 +10,9 @@
 // summary goes to stdout. Exit codes, as `crawl`'s for the run's outcome: 0 ok or nothing due; 1
 // unreachable (no origin could be reached), waiting (every queued URL still held), or the crawl could not
 // proceed; 2 unknown job, bad arguments, or a job/selector config that does not load;
-// 3 the database or the export's output could not be used; 75 refused, the job or its site is busy
-// (try again later); 130 interrupted.
+// 3 the database or the export's output could not be used; 75 refused, the job or its site is busy:
+// a job of the site runs, or a `crawl` of the site holds its crawl lock (try again later); 130
+// interrupted.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include "cli/command.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
+#include "store/holder_lock.h"
 #include "store/store.h"
 
 namespace hc::cli {
@@ -99,7 +101,13 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
       args.no_progress ? crawl::CrawlOptions::Progress::kOff : crawl::CrawlOptions::Progress::kAuto;
 
   StopSignals signals(/*hangup=*/true);  // as `crawl`: a closed terminal stops the run cleanly
-  schedule::Scheduler scheduler(**store, **store, schedule::CrawlJobRunner(std::move(runner)));
+  schedule::SchedulerOptions scheduler_options;
+  // Refused, as a job whose lock is held, while a `crawl` of the job's site runs.
+  scheduler_options.site_holder = [db = args.db](const std::string& site) {
+    return store::SiteCrawlHolder(db, site);
+  };
+  schedule::Scheduler scheduler(**store, **store, schedule::CrawlJobRunner(std::move(runner)),
+                                std::move(scheduler_options));
   auto run = scheduler.RunNow(args.name, StopSignals::flag());
   if (!run.ok()) {
     const Status& s = run.status();

@@ -15,9 +15,14 @@
 // the locks released. A second signal a second or more later ends it at once; copies arriving
 // together (process and group) count once (cli/stop_signals.h). Logs go to stderr.
 //
+// One scheduler per SQLite database: a second `scheduler run` (with or without --once) is refused with
+// exit 75, naming the first (pid, host, since); `schedule run` beside it is not (the job locks order
+// them). Each run takes its site's crawl lock, so a `crawl` of the site by hand is refused while the run
+// goes on, and a job whose site such a `crawl` is crawling waits for it.
+//
 // Exit codes: 130 stopped by SIGTERM/SIGINT after a clean shutdown (systemd: SuccessExitStatus=130);
 // 0 --once and every run ended ok; 1 --once and a run did not; 2 bad arguments or a broken jobs file;
-// 3 the database could not be used.
+// 3 the database could not be used; 75 the database has a scheduler running already (refused).
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -29,6 +34,7 @@
 #include "cli/reload_signal.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
+#include "store/holder_lock.h"
 #include "store/store.h"
 
 namespace hc::cli {
@@ -74,11 +80,20 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   // Before anything else, so that a signal during start-up is a request, not the default action.
   StopSignals stop_signals;
   ReloadSignal reload_signal;
+  std::unique_ptr<store::HolderLock> scheduler_lock;  // outlives the store, released after its last write
   auto store = store::SqliteStore::Open(args.db);
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;
   }
+  // One scheduler per SQLite database (store/holder_lock.h): a second is refused, naming the first.
+  auto lock = store::LockScheduler(
+      args.db, args.once ? "healthcrawl scheduler run --once" : "healthcrawl scheduler run");
+  if (!lock.ok()) {
+    spdlog::error("scheduler: {}; not started", lock.status().message());
+    return lock.status().code() == StatusCode::kBusy ? kExitBusy : kExitStorage;
+  }
+  scheduler_lock = std::move(*lock);
   if (!args.jobs_file.empty()) {
     Status loaded = LoadJobs(args.jobs_file, ctx, **store);
     if (!loaded.ok()) {
@@ -123,7 +138,12 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   bool stopped = false;
   {
     std::atomic<bool>& stop = StopSignals::flag();
-    schedule::Scheduler scheduler(**store, **store, counted);
+    schedule::SchedulerOptions scheduler_options;
+    // A job whose site a `crawl` command is crawling waits for it (its run would be refused).
+    scheduler_options.site_holder = [db = args.db](const std::string& site) {
+      return store::SiteCrawlHolder(db, site);
+    };
+    schedule::Scheduler scheduler(**store, **store, counted, std::move(scheduler_options));
     spdlog::info("scheduler: running as {} on {}", scheduler.owner(), args.db);
     if (args.once) {
       auto next = scheduler.Step();
@@ -164,7 +184,8 @@ void RegisterScheduler(CLI::App& app, CommandContext& ctx) {
   run->add_option("--workers", args->workers, "Parse/extract threads per run (default: one per core)")
       ->check(CLI::Range(1, 256));
   run->footer("Exit codes: 130 stopped by SIGTERM/SIGINT (clean shutdown); with --once: 0 every run ok, 1 a run\n"
-              "was not; 2 bad arguments or jobs file; 3 database unusable.");
+              "was not; 2 bad arguments or jobs file; 3 database unusable; 75 the database has a scheduler\n"
+              "running already (refused, the holder named).");
   run->callback([args, &ctx] { ctx.exit_code = RunScheduler(*args, ctx); });
 }
 

@@ -3,11 +3,13 @@
 // thread), and records nothing itself: the Scheduler writes the crawl_runs row from what it returns.
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "extract/extract.h"
 #include "schedule/schedule.h"
+#include "store/holder_lock.h"
 
 namespace hc::schedule {
 namespace {
@@ -36,8 +38,17 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   const JobSpec& job = run.job;
   auto program = extract::LoadSite(options.selectors_dir, job.site);
   if (!program.ok()) return program.status();
+  std::unique_ptr<store::HolderLock> crawl_lock;  // outlives the store: released after its last write
   auto store = store::SqliteStore::Open(options.db);
   if (!store.ok()) return store.status();
+  // The site's crawl lock (store/holder_lock.h): a `crawl` of the site that started after the
+  // scheduler's look (Step, RunNow) makes this run fail here rather than share the frontier.
+  auto lock = store::LockSiteCrawl(
+      options.db, job.site,
+      run.manual ? "healthcrawl schedule run " + job.name
+                 : "healthcrawl scheduler run: job " + job.name + ", run " + std::to_string(run.run_id));
+  if (!lock.ok()) return lock.status();
+  crawl_lock = std::move(*lock);
 
   crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);
   crawl.job = job.name;

@@ -55,6 +55,15 @@ Result<ManualRun> Scheduler::RunNow(std::string_view name, const std::atomic<boo
     manual.refusal = *holder;
     return manual;
   }
+  if (options_.site_holder) {
+    // A `crawl` of the job's site holds the site's crawl lock: the run would fail at its start.
+    auto outside = options_.site_holder(job->site);
+    if (!outside.ok()) return outside.status();
+    if (!outside->empty()) {
+      manual.refusal = *outside;
+      return manual;
+    }
+  }
   store::JobLock lock;
   lock.job = job->name;
   lock.owner = options_.owner;

@@ -293,6 +293,10 @@ struct SchedulerOptions {
   int64_t pid = 0;               // default getpid()
   // Whether process `pid` on this host still exists (default: kill(pid, 0) does not fail with ESRCH).
   std::function<bool(int64_t pid)> pid_alive{};
+  // Who crawls `site` outside the jobs' locks, as a sentence; "" when nobody. The CLI asks the site's
+  // crawl lock (store/holder_lock.h), so that a job whose site a `crawl` command is crawling waits (Step)
+  // or is refused (RunNow) instead of failing at its start. Unset: nobody does.
+  std::function<Result<std::string>(const std::string& site)> site_holder{};
   PlanOptions plan{};
   // A held lock is renewed every `heartbeat` to expire `lock_ttl` later; a lock past its expiry (a
   // holder on another host that died, or hung) is taken over.
@@ -308,7 +312,8 @@ struct SchedulerOptions {
 // What Scheduler::RunNow did.
 struct ManualRun {
   // Not empty when the run was refused because the job, or another job of its site, is running (here
-  // or on another host); says which job and who holds its lock. Nothing was recorded then.
+  // or on another host), or a `crawl` of its site is (SchedulerOptions::site_holder); says which job and
+  // who holds its lock, or who crawls the site. Nothing was recorded then.
   std::string refusal;
   int64_t run_id = 0;     // its crawl_runs row (command "schedule run")
   store::RunStats stats;  // as recorded: outcome "ok", "unreachable", "interrupted" or "failed"
@@ -350,11 +355,11 @@ class Scheduler {
   Status Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr, const ReloadJobs& on_reload = {});
   // `healthcrawl schedule run JOB`: runs job `name` now, whatever its schedule and pause, under the same
   // lock as a scheduled run, and waits for it (renewing the lock). Locks of dead holders are taken over
-  // first, as by Step. Refused (ManualRun::refusal) while the job or another job of its site runs. The
-  // run is recorded in crawl_runs with command "schedule run"; it serves no fire time, so the job's
-  // schedule and checked_through are untouched. `stop` set stops it (outcome "interrupted").
-  // NotFound when there is no such job, InvalidArgument when its stored definition no longer parses,
-  // storage errors as they come.
+  // first, as by Step. Refused (ManualRun::refusal) while the job or another job of its site runs, or
+  // while options.site_holder names a crawl of its site. The run is recorded in crawl_runs with command
+  // "schedule run"; it serves no fire time, so the job's schedule and checked_through are untouched.
+  // `stop` set stops it (outcome "interrupted"). NotFound when there is no such job, InvalidArgument
+  // when its stored definition no longer parses, storage errors as they come.
   Result<ManualRun> RunNow(std::string_view name, const std::atomic<bool>& stop);
   // Waits until every started run has ended, then records them (step 1), renewing their locks
   // meanwhile. When `stop` is given and becomes set, the runs are told to stop.

@@ -128,16 +128,32 @@ Result<TimePoint> Scheduler::Step() {
     }
     const RunPlan plan = PlanRuns(*spec, *record.checked_through, now, options_.plan);
     next = std::min(next, plan.next);
-    if (plan.skipped > 0 && !(plan.run_for && busy_sites.count(record.site) != 0)) {
+    // A `crawl` command holding the site's crawl lock makes the site busy too: the run would be
+    // refused at its start.
+    std::string outside;
+    if (plan.run_for && busy_sites.count(record.site) == 0 && options_.site_holder) {
+      auto holder = options_.site_holder(record.site);
+      if (!holder.ok()) {
+        keep(holder.status());
+        continue;
+      }
+      outside = std::move(*holder);
+    }
+    const bool site_busy = plan.run_for && (busy_sites.count(record.site) != 0 || !outside.empty());
+    if (plan.skipped > 0 && !site_busy) {
       spdlog::log(spec->paused ? spdlog::level::info : spdlog::level::warn,
                   "scheduler: job {}: {}{} fire time{} {} not run", record.name,
                    plan.skipped_is_lower_bound ? "at least " : "", plan.skipped, plan.skipped == 1 ? "" : "s",
                    spec->paused ? "passed while paused," : "missed,");
     }
-    if (plan.run_for && busy_sites.count(record.site) != 0) {
+    if (site_busy) {
       // Left for later: when the site is free, the fire time is late and follows the missed policy.
       if (reported_[record.name] != "busy") {
-        spdlog::info("scheduler: job {}: waiting, another job of site {} is running", record.name, record.site);
+        if (outside.empty()) {
+          spdlog::info("scheduler: job {}: waiting, another job of site {} is running", record.name, record.site);
+        } else {
+          spdlog::info("scheduler: job {}: waiting, {}", record.name, outside);
+        }
         reported_[record.name] = "busy";
       }
       continue;

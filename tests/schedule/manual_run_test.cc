@@ -373,3 +373,48 @@ TEST(JobCrawlKeys, CrawlOptionsForPrefersTheCommandLineThenTheJob) {
 
 }  // namespace
 }  // namespace hc::schedule
+
+namespace hc::schedule {
+namespace {
+
+// A `crawl` of the job's site outside the scheduler (SchedulerOptions::site_holder; the CLI asks the
+// site's crawl lock): `schedule run` is refused naming it, and a due job waits until the site is free.
+TEST_F(ManualRunTest, AJobWhoseSiteACrawlHoldsIsRefusedOrWaits) {
+  AddJob("nightly", "mfk", MissedRunPolicy::kRunOnce);
+  AddJob("other", "xywy", MissedRunPolicy::kRunOnce);
+  const std::string crawl =
+      "database busy: site mfk of sched.db is being crawled by pid 4711 on host test-host since "
+      "2026-02-28T11:00:00Z (healthcrawl crawl --site mfk)";
+  std::atomic<bool> held{true};
+  SchedulerOptions options = Options("daemon");
+  options.site_holder = [&](const std::string& site) -> Result<std::string> {
+    return site == "mfk" && held.load() ? crawl : std::string();
+  };
+  Scheduler scheduler(*store_, *store_, Runner(), options);
+  std::atomic<bool> stop{false};
+
+  auto run = scheduler.RunNow("nightly", stop);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->refusal, crawl);
+  EXPECT_TRUE(Calls().empty());
+  EXPECT_TRUE(History("nightly").empty());  // a refused run records nothing
+
+  ASSERT_TRUE(scheduler.Step().ok());  // first sight: the jobs' fire times start now
+  clock_.Advance(std::chrono::hours(24));
+  ASSERT_TRUE(scheduler.Step().ok());
+  ASSERT_TRUE(scheduler.Drain().ok());
+  ASSERT_EQ(Calls().size(), 1u);  // the other site's job ran; nightly waited for the crawl of mfk
+  EXPECT_EQ(Calls()[0].job.name, "other");
+  EXPECT_TRUE(History("nightly").empty());
+
+  held = false;  // the crawl ended: the waiting job runs, late, as a catch-up (run_once)
+  ASSERT_TRUE(scheduler.Step().ok());
+  ASSERT_TRUE(scheduler.Drain().ok());
+  ASSERT_EQ(Calls().size(), 2u);
+  EXPECT_EQ(Calls()[1].job.name, "nightly");
+  EXPECT_TRUE(Calls()[1].catch_up);
+  ASSERT_EQ(History("nightly").size(), 1u);
+}
+
+}  // namespace
+}  // namespace hc::schedule
