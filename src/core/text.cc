@@ -89,14 +89,6 @@ std::string AsciiLowered(std::string_view s) {
   return out;
 }
 
-bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
 // --- whitespace ------------------------------------------------------------------------------------
 
 std::string_view TrimAsciiWhitespace(std::string_view s) {
@@ -122,7 +114,8 @@ std::size_t UnicodeWhitespaceLength(std::string_view s, std::size_t i) {
   if (c == 0xE1 && byte(i + 1) == 0x9A && byte(i + 2) == 0x80) return 3;  // U+1680
   if (c == 0xE2 && byte(i + 1) == 0x80) {
     const unsigned char d = byte(i + 2);
-    if ((d >= 0x80 && d <= 0x8A) || d == 0xA8 || d == 0xA9 || d == 0xAF) return 3;  // U+2000..200A, 2028, 2029, 202F
+    // U+2000..U+200A, U+2028, U+2029, U+202F
+    if ((d >= 0x80 && d <= 0x8A) || d == 0xA8 || d == 0xA9 || d == 0xAF) return 3;
   }
   if (c == 0xE2 && byte(i + 1) == 0x81 && byte(i + 2) == 0x9F) return 3;  // U+205F
   if (c == 0xE3 && byte(i + 1) == 0x80 && byte(i + 2) == 0x80) return 3;  // U+3000
@@ -134,7 +127,9 @@ std::string_view TrimUnicodeWhitespace(std::string_view s) {
   while (!s.empty()) {
     // Step back to the start of the last character (at most 3 continuation bytes) and test it.
     std::size_t start = s.size() - 1;
-    while (start > 0 && s.size() - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+    while (start > 0 && s.size() - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) {
+      --start;
+    }
     const std::size_t n = UnicodeWhitespaceLength(s, start);
     if (n == 0 || start + n != s.size()) break;
     s.remove_suffix(n);

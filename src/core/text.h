@@ -52,7 +52,15 @@ std::size_t AppendReplacingInvalidUtf8(std::string_view bytes, std::string& out)
 constexpr char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 void AsciiLowerInPlace(std::string& s);
 std::string AsciiLowered(std::string_view s);
-bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b);
+
+// Inline: the selector matcher compares every attribute name of every element it visits with this.
+constexpr bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
 
 // --- whitespace ------------------------------------------------------------------------------------
 
