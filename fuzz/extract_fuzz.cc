@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "extract/extract.h"
 #include "fuzz_check.h"
 
@@ -42,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The page URL is the caller's, not the page's: a frontier key (ASCII) in a crawl, or the CLI's --url,
   // which the CLI writes with error_handler_t::replace. "The JSON serializes" is a property of what
   // comes from the page, so a URL that is not UTF-8 is out of scope (finding 4, docs/RELIABILITY.md).
-  if (!hc::fuzz::IsValidUtf8(url)) return 0;
+  if (!hc::IsValidUtf8(url)) return 0;
   const auto& program = Program(url.find("xywy.com") != std::string::npos ? "xywy" : "mfk");
 
   auto doc = hc::html::Document::Parse(std::string(all.substr(newline + 1)));
