@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/text.h"
 #include "fuzz_check.h"
 #include "html/html.h"
 
@@ -19,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     body = newline == std::string_view::npos ? std::string_view() : body.substr(newline + 1);
   }
   const hc::html::DecodedText decoded = hc::html::DecodeToUtf8(body, header);
-  FUZZ_CHECK(hc::fuzz::IsValidUtf8(decoded.utf8), "DecodeToUtf8 returned invalid UTF-8 (charset " + decoded.charset + ")");
+  FUZZ_CHECK(hc::IsValidUtf8(decoded.utf8), "DecodeToUtf8 returned invalid UTF-8 (charset " + decoded.charset + ")");
   FUZZ_CHECK(!decoded.charset.empty(), "no charset named");
   FUZZ_CHECK(decoded.source == "bom" || decoded.source == "header" || decoded.source == "meta" ||
                  decoded.source == "detected" || decoded.source == "default",

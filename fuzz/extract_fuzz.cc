@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "extract/extract.h"
 #include "fuzz_check.h"
 
@@ -46,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The page URL is the caller's, not the page's: a frontier key (ASCII) in a crawl, or the CLI's --url,
   // which the CLI writes with error_handler_t::replace. "The JSON serializes" is a property of what
   // comes from the page, so a URL that is not UTF-8 is out of scope (finding 4, docs/RELIABILITY.md).
-  if (!hc::fuzz::IsValidUtf8(url)) return 0;
+  if (!hc::IsValidUtf8(url)) return 0;
   const char* site = url.find("xywy.com") != std::string::npos       ? "xywy"
                      : url.find("scripted.test") != std::string::npos ? "scripted"
                                                                       : "mfk";

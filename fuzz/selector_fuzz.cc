@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "fuzz_check.h"
 #include "html/html.h"
 
@@ -59,12 +60,10 @@ const Page& TestPage() {
 // True when the selector may refer to the scope of a Select: it mentions "scope" (:scope), or one of
 // its selectors starts with a combinator ("> li"). Conservative: a false positive only skips a check.
 bool RefersToScope(std::string_view css) {
-  std::string lower(css);
-  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  if (lower.find("scope") != std::string::npos) return true;
+  if (hc::AsciiLowered(css).find("scope") != std::string::npos) return true;
   bool at_start = true;
   for (char c : css) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') continue;
+    if (hc::IsAsciiWhitespace(c)) continue;
     if (at_start && (c == '>' || c == '+' || c == '~')) return true;
     at_start = c == ',';
   }
@@ -110,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(first_match.has_value() == !matches.empty(), "SelectFirst disagrees with Select");
   if (first_match) FUZZ_CHECK(*first_match == matches.front(), "SelectFirst is not Select's first");
   for (const std::string& s : hc::html::SelectStrings(page.doc.document(), *selector)) {
-    FUZZ_CHECK(hc::fuzz::IsValidUtf8(s), s);
+    FUZZ_CHECK(hc::IsValidUtf8(s), s);
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "core/url.h"
 #include "fuzz_check.h"
 
@@ -42,7 +43,7 @@ std::string Describe(std::string_view what, std::string_view input, std::string_
 
 void CheckUrl(const hc::Url& url, std::string_view input) {
   const std::string& href = url.href();
-  FUZZ_CHECK(hc::fuzz::IsValidUtf8(href), href);
+  FUZZ_CHECK(hc::IsValidUtf8(href), href);
   for (char c : href) {
     const auto b = static_cast<unsigned char>(c);
     FUZZ_CHECK(b >= 0x20 && b != 0x7F, Describe("href holds a control", input, href, ""));

@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <mutex>
+
+#include "core/text.h"
 
 namespace hc::logging {
 namespace {
@@ -126,8 +127,7 @@ std::string TextOf(const nlohmann::ordered_json& value) {
 }  // namespace
 
 std::optional<spdlog::level::level_enum> ParseLevel(std::string_view name) {
-  std::string lower;
-  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = AsciiLowered(name);
   if (lower == "trace") return spdlog::level::trace;
   if (lower == "debug") return spdlog::level::debug;
   if (lower == "info") return spdlog::level::info;

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/text.h"
+
 namespace hc {
 namespace {
 
@@ -13,11 +15,6 @@ bool IsTokenChar(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -49,7 +46,7 @@ Result<HeaderField> ParseHeaderField(std::string_view line) {
     return Status::InvalidArgument("header name '" + std::string(name.substr(0, 80)) +
                                    "' is not a token (letters, digits and !#$%&'*+-.^_`|~, no spaces)");
   }
-  const std::string_view value = TrimSpaces(line.substr(colon + 1));
+  const std::string_view value = TrimSpacesAndTabs(line.substr(colon + 1));
   if (Status s = CheckHeaderValue(name, value); !s.ok()) return s;
   return HeaderField{std::string(name), std::string(value)};
 }
@@ -63,8 +60,7 @@ Status CheckProxy(std::string_view proxy) {
   }
   std::string_view rest = proxy;
   if (const std::size_t sep = proxy.find("://"); sep != std::string_view::npos) {
-    std::string scheme(proxy.substr(0, sep));
-    for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    const std::string scheme = AsciiLowered(proxy.substr(0, sep));
     constexpr std::string_view kSchemes[] = {"http", "https", "socks4", "socks4a", "socks5", "socks5h"};
     bool known = false;
     for (std::string_view k : kSchemes) known = known || scheme == k;

@@ -17,6 +17,7 @@
 
 #include <string>
 
+#include "core/text.h"
 #include "core/url_internal.h"
 
 namespace hc {
@@ -58,7 +59,6 @@ int DefaultPort(SchemeKind kind) {
 
 bool IsAsciiAlpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiDigit(int c) { return c >= '0' && c <= '9'; }
-char ToLowerAscii(int c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c); }
 
 // https://url.spec.whatwg.org/#windows-drive-letter
 bool IsWindowsDriveLetter(std::string_view s) {
@@ -72,14 +72,6 @@ bool StartsWithWindowsDriveLetter(std::string_view s) {
   if (s.size() == 2) return true;
   const char third = s[2];
   return third == '/' || third == '\\' || third == '?' || third == '#';
-}
-
-bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLowerAscii(static_cast<unsigned char>(a[i])) != lower[i]) return false;
-  }
-  return true;
 }
 
 // https://url.spec.whatwg.org/#single-dot-path-segment
@@ -272,8 +264,9 @@ std::string_view UrlBuilder::Preprocess(std::string_view input, ParseScratch& sc
   }
   // The standard parses a string of scalar values; bytes that are not UTF-8 become U+FFFD, as
   // decoding them would.
-  if (!url_internal::IsValidUtf8(input)) {
-    url_internal::ReplaceInvalidUtf8(input, scratch.sanitized);
+  if (!IsValidUtf8(input)) {
+    scratch.sanitized.clear();
+    AppendReplacingInvalidUtf8(input, scratch.sanitized);
     input = scratch.sanitized;
   }
   return input;
@@ -301,7 +294,7 @@ const char* UrlBuilder::Run() {
     switch (state_) {
       case State::kSchemeStart:
         if (IsAsciiAlpha(c)) {
-          url_.scheme.push_back(ToLowerAscii(c));
+          url_.scheme.push_back(AsciiLower(static_cast<char>(c)));
           state_ = State::kScheme;
         } else {
           state_ = State::kNoScheme;
@@ -311,7 +304,7 @@ const char* UrlBuilder::Run() {
 
       case State::kScheme:
         if (IsAsciiAlpha(c) || IsAsciiDigit(c) || c == '+' || c == '-' || c == '.') {
-          url_.scheme.push_back(ToLowerAscii(c));
+          url_.scheme.push_back(AsciiLower(static_cast<char>(c)));
         } else if (c == ':') {
           url_.kind = ClassifyScheme(url_.scheme);
           if (url_.kind == SchemeKind::kFile) {

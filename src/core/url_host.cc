@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/text.h"
 #include "core/url_internal.h"
 
 namespace hc::url_internal {
@@ -47,40 +48,6 @@ constexpr std::array<uint8_t, 256> BuildEncodeSetTable() {
   add("/:;=@[\\]|", kFromUserinfo);
   add("$%&+,", kComponent);
   return table;
-}
-
-// Length of the well-formed UTF-8 sequence at bytes[i], or 0 when it is ill-formed; on 0, *consumed
-// is the length of the maximal subpart to replace with one U+FFFD (at least 1).
-size_t Utf8SequenceLength(std::string_view bytes, size_t i, size_t* consumed) {
-  const auto lead = static_cast<unsigned char>(bytes[i]);
-  size_t need;
-  unsigned char lower = 0x80, upper = 0xBF;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    need = 1;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    need = 2;
-    if (lead == 0xE0) lower = 0xA0;
-    if (lead == 0xED) upper = 0x9F;  // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    need = 3;
-    if (lead == 0xF0) lower = 0x90;
-    if (lead == 0xF4) upper = 0x8F;  // nothing above U+10FFFF
-  } else {
-    *consumed = 1;
-    return 0;
-  }
-  size_t j = i + 1;
-  for (size_t k = 0; k < need; ++k, ++j) {
-    if (j >= bytes.size()) break;
-    const auto b = static_cast<unsigned char>(bytes[j]);
-    if (b < lower || b > upper) break;
-    lower = 0x80;
-    upper = 0xBF;
-  }
-  if (j - i == need + 1) return need + 1;
-  *consumed = j - i;
-  return 0;
 }
 
 // https://url.spec.whatwg.org/#ipv4-number-parser. Values above 2^32 - 1 are clamped to 2^32, which
@@ -299,8 +266,7 @@ constexpr uint32_t kIgnoredIdnaErrors = UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LA
                                         UIDNA_ERROR_TRAILING_HYPHEN | UIDNA_ERROR_HYPHEN_3_4;
 
 bool StartsWithAcePrefix(std::string_view label) {
-  return label.size() >= 4 && (label[0] | 0x20) == 'x' && (label[1] | 0x20) == 'n' && label[2] == '-' &&
-         label[3] == '-';
+  return label.size() >= 4 && EqualsIgnoringAsciiCase(label.substr(0, 4), "xn--");
 }
 
 // True when UTS #46 ToASCII would only lowercase `domain`: it is ASCII and no label starts with
@@ -323,9 +289,7 @@ bool IsPlainAsciiDomain(std::string_view domain) {
 const char* DomainToAscii(std::string_view domain, std::string& out) {
   if (IsPlainAsciiDomain(domain)) {
     out.assign(domain);
-    for (char& c : out) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-    }
+    AsciiLowerInPlace(out);
   } else {
     const UIDNA* idna = Uts46();
     if (idna == nullptr) return "IDNA is unavailable (ICU failed to load its UTS #46 data)";
@@ -356,39 +320,6 @@ const char* DomainToAscii(std::string_view domain, std::string& out) {
 }  // namespace
 
 constinit const std::array<uint8_t, 256> kEncodeSetTable = BuildEncodeSetTable();
-
-bool IsValidUtf8(std::string_view bytes) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t consumed;
-    const size_t length = Utf8SequenceLength(bytes, i, &consumed);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
-
-void ReplaceInvalidUtf8(std::string_view bytes, std::string& out) {
-  static constexpr char kReplacement[] = "\xEF\xBF\xBD";
-  out.clear();
-  out.reserve(bytes.size() + 8);
-  size_t i = 0;
-  while (i < bytes.size()) {
-    size_t consumed = 0;
-    const size_t length = Utf8SequenceLength(bytes, i, &consumed);
-    if (length == 0) {
-      out.append(kReplacement, 3);
-      i += consumed;
-    } else {
-      out.append(bytes.data() + i, length);
-      i += length;
-    }
-  }
-}
 
 const char* ParseHost(std::string_view input, bool is_opaque, std::string& out) {
   if (!input.empty() && input.front() == '[') {

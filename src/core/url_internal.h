@@ -57,13 +57,6 @@ inline int HexValue(unsigned char c) {
   return -1;
 }
 
-// True when `bytes` is well-formed UTF-8 (no surrogates, no overlong forms, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view bytes);
-
-// Writes `bytes` to `out` with every ill-formed UTF-8 subsequence replaced by U+FFFD, as the Encoding
-// Standard's UTF-8 decoder does (maximal subparts, https://encoding.spec.whatwg.org/#utf-8-decoder).
-void ReplaceInvalidUtf8(std::string_view bytes, std::string& out);
-
 // The host parser (https://url.spec.whatwg.org/#host-parsing). On success writes the serialized host
 // (a lowercase ASCII domain, dotted IPv4, bracketed IPv6, or an opaque host) to `out` and returns
 // nullptr; on failure returns the reason, a static string.

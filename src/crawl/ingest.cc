@@ -3,12 +3,12 @@
 // (parse_pipeline.h), in ordered mode, so the store sees the pages in the order of the files.
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <sstream>
 
+#include "core/text.h"
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/parse_pipeline.h"
@@ -37,13 +37,6 @@ void FromExpectedJson(const std::filesystem::path& file, std::string& url, std::
   }
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-
 }  // namespace
 
 store::PageObservation ObservePage(const extract::SelectorProgram& program, const store::RawResponse& response,
@@ -62,14 +55,15 @@ Result<UrlMap> LoadUrlMap(const std::filesystem::path& tsv) {
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (Trim(line).empty() || Trim(line)[0] == '#') continue;
+    const std::string_view trimmed = TrimAsciiWhitespace(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
     const auto tab = line.find('\t');
     if (tab == std::string::npos) {
       return Status::InvalidArgument(tsv.string() + ":" + std::to_string(number) +
                                      ": expected \"<file>\\t<url>\"");
     }
-    std::filesystem::path file = Trim(line.substr(0, tab));
-    const std::string url = Trim(line.substr(tab + 1));
+    std::filesystem::path file = TrimAsciiWhitespace(std::string_view(line).substr(0, tab));
+    const std::string url(TrimAsciiWhitespace(std::string_view(line).substr(tab + 1)));
     if (file.empty() || url.empty()) {
       return Status::InvalidArgument(tsv.string() + ":" + std::to_string(number) + ": empty file or URL");
     }

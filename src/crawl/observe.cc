@@ -1,9 +1,9 @@
 // ObserveResponse: the one decode -> parse -> extract pass a fetched page goes through. The records and
 // the links to follow come from the same parsed tree, so each page is parsed exactly once.
-#include <cctype>
 #include <string>
 #include <utility>
 
+#include "core/text.h"
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "html/html.h"
@@ -14,12 +14,7 @@ namespace internal {
 
 std::string HeaderValue(const store::Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < k.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return v;
+    if (EqualsIgnoringAsciiCase(k, name)) return v;
   }
   return std::string();
 }
@@ -44,7 +39,7 @@ bool LooksLikeHtml(std::string_view content_type) {
   std::string type;
   for (char c : content_type) {
     if (c == ';') break;
-    if (!std::isspace(static_cast<unsigned char>(c))) type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!IsAsciiWhitespace(c)) type += AsciiLower(c);
   }
   return type.empty() || type == "text/html" || type == "application/xhtml+xml" || type == "text/plain" ||
          type == "application/octet-stream";

@@ -5,24 +5,16 @@
 #include <utility>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
 
 namespace hc::crawl::internal {
 namespace {
 
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Header names are case-insensitive (RFC 9110 section 5.1): a name given again replaces the earlier field.
 void PutHeader(net::HeaderList& headers, const std::string& name, const std::string& value) {
-  std::erase_if(headers, [&](const auto& field) { return SameName(field.first, name); });
+  std::erase_if(headers, [&](const auto& field) { return EqualsIgnoringAsciiCase(field.first, name); });
   headers.emplace_back(name, value);
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "core/text.h"
 #include "crawl/crawl.h"
 
 namespace hc::crawl {
@@ -27,27 +28,8 @@ std::string TagName(std::string_view xml, size_t lt, bool* closing) {
   while (i < xml.size() && IsNameChar(xml[i])) ++i;
   std::string name(xml.substr(start, i - start));
   if (auto colon = name.rfind(':'); colon != std::string::npos) name = name.substr(colon + 1);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  AsciiLowerInPlace(name);
   return name;
-}
-
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Element text: CDATA sections kept verbatim, the five predefined entities and character references
@@ -75,8 +57,9 @@ std::string DecodeText(std::string_view raw) {
         else if (ent.size() > 1 && ent[0] == '#') {
           const bool hex = ent[1] == 'x' || ent[1] == 'X';
           try {
-            AppendUtf8(static_cast<uint32_t>(std::stoul(std::string(ent.substr(hex ? 2 : 1)), nullptr, hex ? 16 : 10)),
-                       decoded);
+            const auto cp =
+                static_cast<char32_t>(std::stoul(std::string(ent.substr(hex ? 2 : 1)), nullptr, hex ? 16 : 10));
+            AppendUtf8(cp == 0 ? kReplacementCharacter : cp, decoded);  // so are surrogates and > U+10FFFF
           } catch (...) {
             decoded.clear();
           }
@@ -90,10 +73,7 @@ std::string DecodeText(std::string_view raw) {
     }
     out += raw[i++];
   }
-  size_t b = 0, e = out.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(out[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(out[e - 1]))) --e;
-  return out.substr(b, e - b);
+  return std::string(TrimAsciiWhitespace(out));
 }
 
 struct InflateEnd {

@@ -7,7 +7,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -16,6 +15,7 @@
 #include <map>
 
 #include "core/request_fields.h"
+#include "core/text.h"
 #include "extract/extract_internal.h"
 
 namespace hc::extract {
@@ -199,8 +199,7 @@ Status ConfigCompiler::ReadString(const YAML::Node& n, const std::string& what, 
 
 Status ConfigCompiler::ReadBool(const YAML::Node& n, const std::string& what, bool* out) const {
   if (n.IsScalar()) {
-    std::string v = n.Scalar();
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string v = AsciiLowered(n.Scalar());
     if (v == "true" || v == "yes" || v == "on") {
       *out = true;
       return Status::Ok();
@@ -342,7 +341,7 @@ Status ConfigCompiler::CompileSite(const Entries& top, SiteConfig* config, const
       s = ReadStringList(v, "allowed_domains", &config->allowed_domains, &nodes);
       for (size_t i = 0; s.ok() && i < nodes.size(); ++i) {
         std::string& d = config->allowed_domains[i];
-        std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return std::tolower(c); });
+        AsciiLowerInPlace(d);
         if (d.empty() || d.find_first_of("/:?#@ ") != std::string::npos || d.front() == '.') {
           s = Error(nodes[i], "allowed_domains holds host names such as 'mfk.com', found '" + d + "'");
         }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/text.h"
 #include "extract/extract_internal.h"
 
 namespace hc::extract {
@@ -17,14 +18,6 @@ namespace {
 // shipped patterns use a few kilobytes; a pattern too large for it is refused at load, and a DFA
 // that fills its cache on a hostile input hands over to RE2's NFA, which stays linear.
 constexpr int64_t kPatternMaxMem = 2 << 20;
-
-size_t Utf8SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xE) return 3;
-  if ((lead >> 3) == 0x1E) return 4;
-  return 1;  // a stray continuation byte: one byte, one atom
-}
 
 bool IsAsciiAlnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -96,6 +89,10 @@ LiteralPlan AnalyzeLiterals(std::string_view p) {
     if (at + 2 < p.size() && std::string_view("imsU-").find(p[at + 2]) != std::string_view::npos) return plan;
   }
   if (p.find("\\Q") != std::string_view::npos) return plan;
+  // RE2 refuses a pattern that is not UTF-8 but reads an encoded surrogate (ED A0 80) as one character,
+  // which strict decoding does not: such a pattern gets no pre-check rather than one that could
+  // disagree with RE2 about where a character ends.
+  if (!IsValidUtf8(p)) return plan;
   size_t i = 0;
   if (!p.empty() && p[0] == '^') {
     plan.anchored_start = true;
@@ -164,7 +161,8 @@ LiteralPlan AnalyzeLiterals(std::string_view p) {
       ++i;
       continue;
     }
-    size_t len = std::min(Utf8SequenceLength(static_cast<unsigned char>(c)), p.size() - i);
+    // One character is one atom (the pattern is well-formed UTF-8, checked above).
+    const size_t len = DecodeUtf8At(p, i).length;
     run.append(p.substr(i, len));
     last_literal_len = len;
     i += len;
@@ -219,7 +217,9 @@ std::vector<std::string_view> TextRegex::Values(std::string_view input, bool all
     size_t end = static_cast<size_t>(whole.data() - text.data()) + whole.size();
     if (whole.empty()) {
       if (end >= input.size()) break;
-      end += std::min(Utf8SequenceLength(static_cast<unsigned char>(input[end])), input.size() - end);
+      // Step over one character, or over one maximal subpart of ill-formed bytes (an overlong C0 80
+      // is two, as it is two U+FFFD when decoded): never past a well-formed character.
+      end += DecodeUtf8At(input, end).length;
     }
     pos = end;
   }

@@ -12,42 +12,12 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/text.h"
 #include "extract/embedded_json.h"
 #include "extract/extract_internal.h"
 
 namespace hc::extract {
 namespace {
-
-// Trims ASCII whitespace, U+00A0 and U+3000, which regex captures from page source often carry.
-std::string Trim(std::string_view s) {
-  auto is_space_at = [&](size_t i, size_t* len) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-      *len = 1;
-      return true;
-    }
-    if (s.compare(i, 2, "\xC2\xA0") == 0) {
-      *len = 2;
-      return true;
-    }
-    if (s.compare(i, 3, "\xE3\x80\x80") == 0) {
-      *len = 3;
-      return true;
-    }
-    return false;
-  };
-  size_t begin = 0, len = 0;
-  while (begin < s.size() && is_space_at(begin, &len)) begin += len;
-  size_t end = s.size();
-  while (end > begin) {
-    // Step back over one UTF-8 character and test it.
-    size_t start = end - 1;
-    while (start > begin && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
-    if (!is_space_at(start, &len) || start + len != end) break;
-    end = start;
-  }
-  return std::string(s.substr(begin, end - begin));
-}
 
 bool HostMatches(std::string_view host, std::string_view domain) {
   if (host == domain) return true;
@@ -489,7 +459,7 @@ class PageExtraction {
     std::vector<std::string> out;
     for (const std::string& input : inputs) {
       if (!PassesLiterals(rx.plan, input)) continue;
-      for (std::string_view value : rx.Values(input, all)) out.push_back(Trim(value));
+      for (std::string_view value : rx.Values(input, all)) out.emplace_back(TrimUnicodeWhitespace(value));
       if (!all && !out.empty()) return out;  // the first string that matches is the value
     }
     return out;

@@ -14,6 +14,7 @@
 
 #include <re2/re2.h>
 
+#include "core/text.h"
 #include "extract/extract_internal.h"
 
 namespace hc::extract {
@@ -27,33 +28,21 @@ bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 
 std::string NormalizeForValues(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == 0xEF && i + 2 < text.size()) {
-      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
-      unsigned char c2 = static_cast<unsigned char>(text[i + 2]);
-      // U+FF01..U+FF3F is EF BC 81..BF; U+FF40..U+FF5E is EF BD 80..9E.
-      uint32_t cp = 0;
-      if (c1 == 0xBC && c2 >= 0x81 && c2 <= 0xBF) cp = 0xFF00 + (c2 - 0x80);
-      if (c1 == 0xBD && c2 >= 0x80 && c2 <= 0x9E) cp = 0xFF40 + (c2 - 0x80);
-      if (cp != 0) {
-        out.push_back(static_cast<char>(cp - 0xFEE0));
-        i += 2;
-        continue;
-      }
-    }
-    if (c == 0xE3 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-        static_cast<unsigned char>(text[i + 2]) == 0x80) {  // U+3000
-      out.push_back(' ');
-      i += 2;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      out.push_back(text[i++]);
       continue;
     }
-    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {  // U+00A0
+    const Utf8Char c = DecodeUtf8At(text, i);
+    if (c.valid && c.code_point >= 0xFF01 && c.code_point <= 0xFF5E) {
+      out.push_back(static_cast<char>(c.code_point - 0xFEE0));
+    } else if (c.valid && (c.code_point == 0x3000 || c.code_point == 0xA0)) {
       out.push_back(' ');
-      i += 1;
-      continue;
+    } else {
+      out.append(text.substr(i, c.length));  // other characters and ill-formed bytes as they are
     }
-    out.push_back(static_cast<char>(c));
+    i += c.length;
   }
   return out;
 }
@@ -739,11 +728,8 @@ std::optional<std::string> ParseDate(std::string_view text, TimePoint now, std::
 }
 
 std::optional<int64_t> ParseEpochSeconds(std::string_view raw, EpochUnit unit) {
-  std::string s = NormalizeForValues(raw);
-  size_t begin = 0, end = s.size();
-  while (begin < end && (s[begin] == ' ' || s[begin] == '\t' || s[begin] == '\n' || s[begin] == '\r')) ++begin;
-  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\n' || s[end - 1] == '\r')) --end;
-  const std::string_view text(s.data() + begin, end - begin);
+  const std::string s = NormalizeForValues(raw);
+  const std::string_view text = TrimAsciiWhitespace(s);
   // Only digits, with an optional fraction that is dropped ("1714960000.123" from a JSON float): a
   // timestamp is never a word away from other text, and "1714960000阅读" is not a time.
   size_t digits = 0;
@@ -776,13 +762,7 @@ std::optional<std::string> FormatEpochInZone(int64_t seconds, const date::time_z
 }
 
 std::optional<bool> ParseBool(std::string_view raw) {
-  std::string s = NormalizeForValues(raw);
-  size_t begin = 0, end = s.size();
-  while (begin < end && (s[begin] == ' ' || s[begin] == '\t' || s[begin] == '\n' || s[begin] == '\r')) ++begin;
-  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\n' || s[end - 1] == '\r')) --end;
-  std::string word = s.substr(begin, end - begin);
-  std::transform(word.begin(), word.end(), word.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
+  const std::string word = AsciiLowered(TrimAsciiWhitespace(NormalizeForValues(raw)));
   for (std::string_view w : {"true", "yes", "y", "on", "1", "是", "有", "对"}) {
     if (word == w) return true;
   }

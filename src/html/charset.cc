@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "html/charset_internal.h"
 #include "html/html.h"
 
@@ -29,42 +30,6 @@ namespace charset_internal {
 namespace {
 
 constexpr std::string_view kReplacementUtf8 = "\xEF\xBF\xBD";  // U+FFFD
-
-bool IsAsciiWhitespace(unsigned char c) {
-  return c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D || c == 0x20;
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string AsciiLowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-std::string_view TrimAsciiWhitespace(std::string_view s) {
-  while (!s.empty() && IsAsciiWhitespace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && IsAsciiWhitespace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-void AppendCodePoint(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // --- labels ----------------------------------------------------------------------------------------
 
@@ -245,55 +210,28 @@ std::optional<Encoding> LookupLabel(std::string_view label, bool allow_detection
 // The Encoding Standard's UTF-8 decoder: each maximal invalid subpart becomes one U+FFFD.
 DecodeStats DecodeUtf8(std::string_view in, std::string* out) {
   DecodeStats stats;
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const std::size_t n = in.size();
   std::size_t i = 0;
   while (i < n) {
-    // Copy a run of ASCII in one go; most of a page is markup.
+    // Copy a run of ASCII and well-formed characters in one go; most of a page is markup.
     std::size_t run = i;
-    while (run < n && p[run] < 0x80) ++run;
-    if (run > i) {
-      out->append(in.data() + i, run - i);
-      i = run;
-      if (i == n) break;
+    Utf8Char c;
+    while (run < n) {
+      if (static_cast<unsigned char>(in[run]) < 0x80) {
+        ++run;
+        continue;
+      }
+      c = DecodeUtf8At(in, run);
+      if (!c.valid) break;
+      run += c.length;
+      ++stats.non_ascii;
     }
-    const unsigned char lead = p[i];
-    std::size_t need = 0;
-    unsigned char lower = 0x80, upper = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      need = 1;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      need = 2;
-      if (lead == 0xE0) lower = 0xA0;
-      if (lead == 0xED) upper = 0x9F;  // no surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      need = 3;
-      if (lead == 0xF0) lower = 0x90;
-      if (lead == 0xF4) upper = 0x8F;  // nothing above U+10FFFF
-    } else {
-      out->append(kReplacementUtf8);
-      ++stats.errors;
-      ++i;
-      continue;
-    }
-    std::size_t k = 1;
-    for (; k <= need; ++k) {
-      if (i + k >= n) break;
-      const unsigned char c = p[i + k];
-      if (c < lower || c > upper) break;
-      lower = 0x80;
-      upper = 0xBF;
-    }
-    if (k <= need) {  // the valid prefix [i, i+k) is consumed as one error
-      out->append(kReplacementUtf8);
-      ++stats.errors;
-      stats.truncated_at_end = i + k >= n;
-      i += k;
-      continue;
-    }
-    out->append(in.data() + i, need + 1);
-    ++stats.non_ascii;
-    i += need + 1;
+    out->append(in.data() + i, run - i);
+    if (run == n) break;
+    out->append(kReplacementUtf8);
+    ++stats.errors;
+    if (c.truncated) stats.truncated_at_end = true;
+    i = run + c.length;
   }
   return stats;
 }
@@ -313,7 +251,7 @@ DecodeStats DecodeUtf16(std::string_view in, bool big_endian, std::string* out) 
       if (u + 1 < units) {
         const uint32_t next = unit_at(u + 1);
         if (next >= 0xDC00 && next <= 0xDFFF) {
-          AppendCodePoint(0x10000 + ((cu - 0xD800) << 10) + (next - 0xDC00), out);
+          AppendUtf8(0x10000 + ((cu - 0xD800) << 10) + (next - 0xDC00), *out);
           ++stats.non_ascii;
           u += 2;
           continue;
@@ -331,7 +269,7 @@ DecodeStats DecodeUtf16(std::string_view in, bool big_endian, std::string* out) 
       ++u;
       continue;
     }
-    AppendCodePoint(cu, out);
+    AppendUtf8(cu, *out);
     if (cu >= 0x80) ++stats.non_ascii;
     ++u;
   }
@@ -356,7 +294,7 @@ DecodeStats DecodeWindows1252(std::string_view in, std::string* out) {
     if (b < 0x80) {
       out->push_back(ch);
     } else {
-      AppendCodePoint(b < 0xA0 ? kHigh[b - 0x80] : b, out);
+      AppendUtf8(b < 0xA0 ? kHigh[b - 0x80] : b, *out);
       ++stats.non_ascii;
     }
   }
@@ -452,7 +390,7 @@ struct Attribute {
 std::optional<Attribute> GetAttribute(std::string_view s, std::size_t* pos) {
   std::size_t& i = *pos;
   const std::size_t n = s.size();
-  auto ws = [&](std::size_t k) { return IsAsciiWhitespace(static_cast<unsigned char>(s[k])); };
+  auto ws = [&](std::size_t k) { return IsAsciiWhitespace(s[k]); };
   while (i < n && (ws(i) || s[i] == '/')) ++i;
   if (i >= n || s[i] == '>') return std::nullopt;
   Attribute attr;
@@ -464,7 +402,7 @@ std::optional<Attribute> GetAttribute(std::string_view s, std::size_t* pos) {
       ++i;
       break;
     }
-    if (IsAsciiWhitespace(static_cast<unsigned char>(c))) {
+    if (IsAsciiWhitespace(c)) {
       while (i < n && ws(i)) ++i;
       if (i >= n) return std::nullopt;
       if (s[i] != '=') return attr;
@@ -576,10 +514,10 @@ std::optional<std::string> ExtractCharsetFromMetaContent(std::string_view conten
     }
     if (found == std::string_view::npos) return std::nullopt;
     pos = found + 7;
-    while (pos < n && IsAsciiWhitespace(static_cast<unsigned char>(content[pos]))) ++pos;
+    while (pos < n && IsAsciiWhitespace(content[pos])) ++pos;
     if (pos >= n || content[pos] != '=') continue;  // "charset" not followed by '=': look further
     ++pos;
-    while (pos < n && IsAsciiWhitespace(static_cast<unsigned char>(content[pos]))) ++pos;
+    while (pos < n && IsAsciiWhitespace(content[pos])) ++pos;
     if (pos >= n) return std::nullopt;
     if (content[pos] == '"' || content[pos] == '\'') {
       const std::size_t close = content.find(content[pos], pos + 1);
@@ -587,7 +525,7 @@ std::optional<std::string> ExtractCharsetFromMetaContent(std::string_view conten
       return std::string(content.substr(pos + 1, close - pos - 1));
     }
     std::size_t end = pos;
-    while (end < n && !IsAsciiWhitespace(static_cast<unsigned char>(content[end])) && content[end] != ';')
+    while (end < n && !IsAsciiWhitespace(content[end]) && content[end] != ';')
       ++end;
     return std::string(content.substr(pos, end - pos));
   }
@@ -605,7 +543,7 @@ std::optional<Encoding> PrescanMetaCharset(std::string_view s) {
       continue;
     }
     if (StartsWithCaseInsensitive(s, pos, "<meta") && pos + 5 < n &&
-        (IsAsciiWhitespace(static_cast<unsigned char>(s[pos + 5])) || s[pos + 5] == '/')) {
+        (IsAsciiWhitespace(s[pos + 5]) || s[pos + 5] == '/')) {
       pos += 6;
       std::vector<std::string> seen;
       bool got_pragma = false;
@@ -639,7 +577,7 @@ std::optional<Encoding> PrescanMetaCharset(std::string_view s) {
     }
     if (s[pos] == '<' && pos + 1 < n &&
         (IsAsciiAlpha(s[pos + 1]) || (s[pos + 1] == '/' && pos + 2 < n && IsAsciiAlpha(s[pos + 2])))) {
-      while (pos < n && !IsAsciiWhitespace(static_cast<unsigned char>(s[pos])) && s[pos] != '>') ++pos;
+      while (pos < n && !IsAsciiWhitespace(s[pos]) && s[pos] != '>') ++pos;
       while (GetAttribute(s, &pos)) {
       }
       if (pos >= n) return std::nullopt;
@@ -658,38 +596,16 @@ std::optional<Encoding> PrescanMetaCharset(std::string_view s) {
 }
 
 bool IsValidUtf8(std::string_view bytes, std::size_t* multibyte) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t n = bytes.size();
   std::size_t count = 0;
   std::size_t i = 0;
-  while (i < n) {
-    if (p[i] < 0x80) {
+  while (i < bytes.size()) {
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
       ++i;
       continue;
     }
-    const unsigned char lead = p[i];
-    std::size_t need;
-    unsigned char lower = 0x80, upper = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      need = 1;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      need = 2;
-      if (lead == 0xE0) lower = 0xA0;
-      if (lead == 0xED) upper = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      need = 3;
-      if (lead == 0xF0) lower = 0x90;
-      if (lead == 0xF4) upper = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i <= need) return false;
-    for (std::size_t k = 1; k <= need; ++k) {
-      if (p[i + k] < lower || p[i + k] > upper) return false;
-      lower = 0x80;
-      upper = 0xBF;
-    }
-    i += need + 1;
+    const Utf8Char c = DecodeUtf8At(bytes, i);
+    if (!c.valid) return false;
+    i += c.length;
     ++count;
   }
   if (multibyte) *multibyte = count;

@@ -14,7 +14,6 @@
 
 namespace hc::html {
 
-using internal::AsciiLower;
 using internal::ChildCount;
 using internal::ChildVector;
 using internal::IsElement;
@@ -118,31 +117,8 @@ std::size_t Flatten(GumboNode* top, internal::ParseArena& arena) {
 std::string LowercaseValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out += AsciiLower(s[i++]);
-      continue;
-    }
-    std::size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len == 3) {
-      auto d = static_cast<unsigned char>(s[i + 1]);
-      ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0);  // overlong, surrogate
-    } else if (ok && len == 4) {
-      auto d = static_cast<unsigned char>(s[i + 1]);
-      ok = !(c == 0xF0 && d < 0x90) && !(c == 0xF4 && d >= 0x90);  // overlong, above U+10FFFF
-    }
-    if (ok) {
-      out.append(s.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
+  AppendReplacingInvalidUtf8(s, out);
+  AsciiLowerInPlace(out);
   return out;
 }
 
@@ -209,7 +185,7 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
                                 n->v.element.original_tag.length);
       if (!original.empty() && original.front() == '<') original.remove_prefix(1);
       std::size_t len = 0;
-      while (len < original.size() && !internal::IsAsciiWhitespace(original[len]) &&
+      while (len < original.size() && !IsAsciiWhitespace(original[len]) &&
              original[len] != '/' && original[len] != '>') {
         ++len;
       }

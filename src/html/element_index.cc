@@ -94,17 +94,16 @@ using internal::IsElement;
 void AddKeys(ElementIndex::Rep& rep, const GumboNode* e, std::uint32_t position) {
   auto add = [&](std::uint32_t key) { rep.postings.push_back(static_cast<std::uint64_t>(key) << 32 | position); };
   // The first attribute of each name, as the matcher reads them (internal::FindAttribute), found in
-  // one pass: x | 0x20 equals a lowercase letter exactly for that letter in either case.
+  // one pass.
   const GumboAttribute* id = nullptr;
   const GumboAttribute* cls = nullptr;
   const GumboVector& attrs = e->v.element.attributes;
   for (unsigned i = 0; i < attrs.length; ++i) {
     const auto* a = static_cast<const GumboAttribute*>(attrs.data[i]);
-    const char* n = a->name;
-    if (!id && (n[0] | 0x20) == 'i' && (n[1] | 0x20) == 'd' && n[2] == '\0') {
+    const std::string_view n = a->name;
+    if (!id && EqualsIgnoringAsciiCase(n, "id")) {
       id = a;
-    } else if (!cls && (n[0] | 0x20) == 'c' && (n[1] | 0x20) == 'l' && (n[2] | 0x20) == 'a' &&
-               (n[3] | 0x20) == 's' && (n[4] | 0x20) == 's' && n[5] == '\0') {
+    } else if (!cls && EqualsIgnoringAsciiCase(n, "class")) {
       cls = a;
     }
   }
@@ -113,9 +112,9 @@ void AddKeys(ElementIndex::Rep& rep, const GumboNode* e, std::uint32_t position)
     std::string_view s = cls->value;
     std::size_t i = 0;
     while (i < s.size()) {
-      while (i < s.size() && internal::IsAsciiWhitespace(s[i])) ++i;
+      while (i < s.size() && IsAsciiWhitespace(s[i])) ++i;
       std::size_t start = i;
-      while (i < s.size() && !internal::IsAsciiWhitespace(s[i])) ++i;
+      while (i < s.size() && !IsAsciiWhitespace(s[i])) ++i;
       if (i > start) add(internal::ClassKey(s.substr(start, i - start)));
     }
   }

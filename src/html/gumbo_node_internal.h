@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/text.h"
+
 namespace hc::html::internal {
 
 inline bool IsElement(const GumboNode* n) {
@@ -43,29 +45,15 @@ inline std::string_view TagName(const GumboNode* n) {
   return {e.original_tag.data, e.original_tag.length};
 }
 
-inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-inline bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
 // The attribute `name` (lowercase expected; Gumbo lowercases HTML attribute names) or nullptr.
 inline const GumboAttribute* FindAttribute(const GumboNode* n, std::string_view name) {
   if (!IsElement(n)) return nullptr;
   const GumboVector& attrs = n->v.element.attributes;
   for (unsigned i = 0; i < attrs.length; ++i) {
     const auto* a = static_cast<const GumboAttribute*>(attrs.data[i]);
-    if (EqualsIgnoreAsciiCase(a->name, name)) return a;
+    if (EqualsIgnoringAsciiCase(a->name, name)) return a;
   }
   return nullptr;
-}
-
-inline bool IsAsciiWhitespace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
 }  // namespace hc::html::internal

@@ -83,7 +83,7 @@ struct OpenElement {
 
 bool SameElement(const OpenElement& a, const OpenElement& b) {
   if (a.tag != b.tag) return false;
-  return a.tag != GUMBO_TAG_UNKNOWN || EqualsIgnoreAsciiCase(a.name, b.name);
+  return a.tag != GUMBO_TAG_UNKNOWN || EqualsIgnoringAsciiCase(a.name, b.name);
 }
 
 class NestingScanner {
@@ -138,7 +138,7 @@ class NestingScanner {
     std::size_t p = from;
     while (p < s_.size() && !kEndsName[static_cast<unsigned char>(s_[p])]) ++p;
     std::string_view name = s_.substr(from, p - from);
-    if (likely && EqualsIgnoreAsciiCase(likely->name, name)) return {likely->tag, name};
+    if (likely && EqualsIgnoringAsciiCase(likely->name, name)) return {likely->tag, name};
     return {gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size())), name};
   }
 
@@ -147,7 +147,7 @@ class NestingScanner {
     OpenElement e = NameAt(lt + 2, open_.empty() ? nullptr : &open_.back());
     std::size_t end = SkipPast(lt + 2 + e.name.size(), ">");
     if (!suppressed_.empty()) {
-      auto it = suppressed_.find(Lower(e.name));
+      auto it = suppressed_.find(AsciiLowered(e.name));
       if (it != suppressed_.end() && it->second > 0) {
         // Elements removed for depth are inside every open one, so their end tags come first.
         --it->second;
@@ -193,7 +193,7 @@ class NestingScanner {
     if (open_.size() >= max_depth_) {
       // Flatten: the element is closed at once (keeping its attributes), its content follows it as
       // siblings, and its own end tag is dropped later.
-      ++suppressed_[Lower(e.name)];
+      ++suppressed_[AsciiLowered(e.name)];
       ++suppressed_open_;
       deepest_ = std::max(deepest_, open_.size() + suppressed_open_);
       edits_.push_back({end, end, "</" + std::string(e.name) + ">"});
@@ -211,7 +211,7 @@ class NestingScanner {
       p = s_.find("</", p);
       if (p == std::string_view::npos) return s_.size();
       std::size_t name_end = p + 2 + name.size();
-      if (name_end <= s_.size() && EqualsIgnoreAsciiCase(s_.substr(p + 2, name.size()), name) &&
+      if (name_end <= s_.size() && EqualsIgnoringAsciiCase(s_.substr(p + 2, name.size()), name) &&
           (name_end == s_.size() || IsAsciiWhitespace(s_[name_end]) || s_[name_end] == '/' ||
            s_[name_end] == '>')) {
         return SkipPast(name_end, ">");
@@ -299,12 +299,6 @@ class NestingScanner {
       if (IsForeignRoot(open_[j].tag) && foreign_depth_ > 0) --foreign_depth_;
     }
     open_.resize(k);
-  }
-
-  static std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = AsciiLower(c);
-    return out;
   }
 
   std::string_view s_;

@@ -26,31 +26,6 @@ bool IsNameStart(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 bool IsNameChar(char c) { return IsNameStart(c) || IsDigit(c) || c == '-'; }
-bool IsCssWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-void AppendUtf8(std::string& out, unsigned long cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;  // CSS Syntax §4.3.7
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = internal::AsciiLower(c);
-  return s;
-}
 
 std::vector<int> KmpTable(const std::string& pattern) {
   std::vector<int> fail(pattern.size(), 0);
@@ -105,7 +80,7 @@ class SelectorParser {
   char Peek(std::size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
   bool SkipWhitespace() {
     std::size_t start = pos_;
-    while (!AtEnd() && IsCssWhitespace(Peek())) ++pos_;
+    while (!AtEnd() && IsAsciiWhitespace(Peek())) ++pos_;
     return pos_ != start;
   }
   bool StartsEscape(std::size_t ahead = 0) const {
@@ -120,17 +95,17 @@ class SelectorParser {
   // CSS Syntax §4.3.7; pos_ is just past the backslash.
   void ConsumeEscape(std::string& out) {
     if (AtEnd()) {
-      AppendUtf8(out, 0xFFFD);
+      AppendUtf8(kReplacementCharacter, out);
       return;
     }
     if (IsHex(Peek())) {
       unsigned long cp = 0;
       for (int n = 0; n < 6 && IsHex(Peek()); ++n, ++pos_) {
         char c = Peek();
-        cp = cp * 16 + static_cast<unsigned long>(IsDigit(c) ? c - '0' : internal::AsciiLower(c) - 'a' + 10);
+        cp = cp * 16 + static_cast<unsigned long>(IsDigit(c) ? c - '0' : AsciiLower(c) - 'a' + 10);
       }
-      if (IsCssWhitespace(Peek())) ++pos_;
-      AppendUtf8(out, cp);
+      if (IsAsciiWhitespace(Peek())) ++pos_;
+      AppendUtf8(cp == 0 ? kReplacementCharacter : static_cast<char32_t>(cp), out);  // CSS Syntax §4.3.7
       return;
     }
     out += s_[pos_++];
@@ -332,7 +307,7 @@ class SelectorParser {
     pos_ += 2;
     std::string name;
     if (!StartsIdent()) return Fail("'text' or 'attr(' after '::'");
-    name = Lower(ConsumeName());
+    name = AsciiLowered(ConsumeName());
     Selector::Output output;
     std::string attr;
     if (name == "text" && Peek() != '(') {
@@ -341,7 +316,7 @@ class SelectorParser {
       ++pos_;
       SkipWhitespace();
       if (!ConsumeIdent(attr, "attribute name")) return false;
-      attr = Lower(attr);
+      attr = AsciiLowered(attr);
       SkipWhitespace();
       if (!Expect(')')) return false;
       output = Selector::Output::kAttr;
@@ -369,7 +344,7 @@ class SelectorParser {
       any = true;
     } else if (StartsIdent()) {
       Simple s{SimpleKind::kTag};
-      s.name = Lower(ConsumeName());
+      s.name = AsciiLowered(ConsumeName());
       s.tag = gumbo_tagn_enum(s.name.data(), static_cast<unsigned>(s.name.size()));
       simples.push_back(std::move(s));
       any = true;
@@ -408,7 +383,7 @@ class SelectorParser {
     SkipWhitespace();
     Simple s{SimpleKind::kAttrExists};
     if (!ConsumeIdent(s.name, "attribute name")) return false;
-    s.name = Lower(s.name);
+    s.name = AsciiLowered(s.name);
     SkipWhitespace();
     if (Peek() == ']' && !AtEnd()) {
       ++pos_;
@@ -441,7 +416,7 @@ class SelectorParser {
     SkipWhitespace();
     if (StartsIdent()) {
       std::size_t at = pos_;
-      std::string flag = Lower(ConsumeName());
+      std::string flag = AsciiLowered(ConsumeName());
       if (flag == "i") {
         s.ignore_case = true;
       } else if (flag != "s") {
@@ -450,7 +425,7 @@ class SelectorParser {
       SkipWhitespace();
     }
     if (!Expect(']')) return false;
-    if (s.ignore_case) s.value = Lower(s.value);
+    if (s.ignore_case) s.value = AsciiLowered(s.value);
     simples.push_back(std::move(s));
     return true;
   }
@@ -459,7 +434,7 @@ class SelectorParser {
     std::size_t start = pos_;
     ++pos_;  // ':'
     if (!StartsIdent()) return Fail("pseudo-class name after ':'");
-    std::string name = Lower(ConsumeName());
+    std::string name = AsciiLowered(ConsumeName());
     bool functional = Peek() == '(' && !AtEnd();
     auto unknown = [&] {
       return FailAt(start, "a supported pseudo-class", "':" + name + (functional ? "('" : "'"));
@@ -501,8 +476,8 @@ class SelectorParser {
       if (!ParseAnPlusB(s)) return false;
       if (!s.of_type && StartsIdent()) {
         std::size_t at = pos_;
-        std::string word = Lower(ConsumeName());
-        if (word != "of" || !IsCssWhitespace(Peek())) return FailAt(at, "')' or 'of'", "'" + word + "'");
+        std::string word = AsciiLowered(ConsumeName());
+        if (word != "of" || !IsAsciiWhitespace(Peek())) return FailAt(at, "')' or 'of'", "'" + word + "'");
         s.list = NewList();
         if (!ParseList(s.list, false, ListEnd::kParen)) return false;
       }
@@ -543,7 +518,7 @@ class SelectorParser {
   }
 
   bool MatchesKeyword(std::string_view word) const {
-    if (!internal::EqualsIgnoreAsciiCase(s_.substr(pos_, word.size()), word)) return false;
+    if (!EqualsIgnoringAsciiCase(s_.substr(pos_, word.size()), word)) return false;
     return !IsNameChar(Peek(word.size()));
   }
 

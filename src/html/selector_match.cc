@@ -54,7 +54,7 @@ bool SameType(const GumboNode* a, const GumboNode* b) {
 }
 
 bool EqualsCase(std::string_view a, std::string_view b, bool ignore_case) {
-  return ignore_case ? EqualsIgnoreAsciiCase(a, b) : a == b;
+  return ignore_case ? EqualsIgnoringAsciiCase(a, b) : a == b;
 }
 
 bool StartsWithCase(std::string_view s, std::string_view prefix, bool ignore_case) {
@@ -68,7 +68,7 @@ bool EndsWithCase(std::string_view s, std::string_view suffix, bool ignore_case)
 bool ContainsCase(std::string_view s, std::string_view needle, bool ignore_case) {
   if (!ignore_case) return s.find(needle) != std::string_view::npos;
   for (std::size_t i = 0; i + needle.size() <= s.size(); ++i) {
-    if (EqualsIgnoreAsciiCase(s.substr(i, needle.size()), needle)) return true;
+    if (EqualsIgnoringAsciiCase(s.substr(i, needle.size()), needle)) return true;
   }
   return false;
 }

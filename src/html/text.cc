@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "html/gumbo_node_internal.h"
 #include "html/html.h"
 
@@ -18,26 +19,8 @@ using internal::IsText;
 
 namespace {
 
-// The byte length of the whitespace character at s[i], or 0. Unicode White_Space (ASCII spaces,
-// U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000); the no-break and
-// ideographic spaces are common padding on Chinese portals.
-std::size_t WhitespaceLength(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
-  unsigned char c = byte(i);
-  if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') return 1;
-  if (c == 0xC2 && (byte(i + 1) == 0x85 || byte(i + 1) == 0xA0)) return 2;
-  if (c == 0xE1 && byte(i + 1) == 0x9A && byte(i + 2) == 0x80) return 3;
-  if (c == 0xE2 && byte(i + 1) == 0x80) {
-    unsigned char d = byte(i + 2);
-    if ((d >= 0x80 && d <= 0x8A) || d == 0xA8 || d == 0xA9 || d == 0xAF) return 3;
-  }
-  if (c == 0xE2 && byte(i + 1) == 0x81 && byte(i + 2) == 0x9F) return 3;
-  if (c == 0xE3 && byte(i + 1) == 0x80 && byte(i + 2) == 0x80) return 3;
-  return 0;
-}
-
-// Bytes that can begin a whitespace character (see WhitespaceLength): any other byte is text, which
-// lets the scan over a run of text skip the full test for almost every byte.
+// Bytes that can begin a Unicode White_Space character (see hc::UnicodeWhitespaceLength): any other
+// byte is text, which lets the scan over a run of text skip the full test for almost every byte.
 constexpr std::array<bool, 256> MayStartWhitespaceTable() {
   std::array<bool, 256> t{};
   for (unsigned char c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[c] = true;
@@ -47,7 +30,7 @@ constexpr std::array<bool, 256> MayStartWhitespaceTable() {
 constexpr std::array<bool, 256> kMayStartWhitespace = MayStartWhitespaceTable();
 
 bool IsWhitespaceAt(std::string_view s, std::size_t i) {
-  return kMayStartWhitespace[static_cast<unsigned char>(s[i])] && WhitespaceLength(s, i) != 0;
+  return kMayStartWhitespace[static_cast<unsigned char>(s[i])] && UnicodeWhitespaceLength(s, i) != 0;
 }
 
 // Elements whose content is not text a reader sees.
@@ -90,7 +73,7 @@ class TextBuilder {
   void Append(std::string_view s, bool preformatted) {
     std::size_t i = 0;
     while (i < s.size()) {
-      if (std::size_t ws = WhitespaceLength(s, i)) {
+      if (std::size_t ws = UnicodeWhitespaceLength(s, i)) {
         if (preformatted && s[i] == '\n') {
           LineBreak();
         } else {

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <climits>
 #include <deque>
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/text.h"
 #include "net/fetcher_internal.h"
 
 namespace hc::net {
@@ -53,15 +53,6 @@ using SharePtr = std::unique_ptr<CURLSH, ShareDeleter>;
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 using UrlPtr = std::unique_ptr<CURLU, UrlDeleter>;
 using CurlString = std::unique_ptr<char, CurlStringDeleter>;
-
-std::string ToLower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-bool SameHeaderName(std::string_view a, std::string_view b) {
-  return ToLower(std::string(a)) == ToLower(std::string(b));
-}
 
 // A submitted request waiting for a slot.
 struct QueuedRequest {
@@ -178,7 +169,7 @@ bool ParseTarget(const std::string& url, std::string* host, std::string* problem
   char* raw = nullptr;
   curl_url_get(handle.get(), CURLUPART_SCHEME, &raw, 0);
   CurlString scheme(raw);
-  std::string scheme_name = scheme ? ToLower(scheme.get()) : "";
+  std::string scheme_name = scheme ? AsciiLowered(scheme.get()) : "";
   if (scheme_name != "http" && scheme_name != "https") {
     *problem = "unsupported scheme '" + scheme_name + "': only http and https are fetched";
     return false;
@@ -198,7 +189,7 @@ bool ParseTarget(const std::string& url, std::string* host, std::string* problem
       return false;
     }
   }
-  *host = ToLower(host_name.get());
+  *host = AsciiLowered(host_name.get());
   return true;
 }
 
@@ -275,7 +266,7 @@ class CurlFetcher final : public Fetcher {
 
   std::size_t InFlight(std::string_view host) const override {
     std::lock_guard lock(mu_);
-    auto it = per_host_.find(ToLower(std::string(host)));
+    auto it = per_host_.find(AsciiLowered(host));
     return it == per_host_.end() ? 0 : it->second;
   }
 
@@ -337,7 +328,7 @@ class CurlFetcher final : public Fetcher {
     // Request headers: the defaults, then the request's own (same name replaces), then validators.
     HeaderList headers = options_.default_headers;
     auto put = [&headers](const std::string& name, const std::string& value) {
-      std::erase_if(headers, [&](const auto& field) { return SameHeaderName(field.first, name); });
+      std::erase_if(headers, [&](const auto& field) { return EqualsIgnoringAsciiCase(field.first, name); });
       headers.emplace_back(name, value);
     };
     for (const auto& [name, value] : request.headers) put(name, value);
@@ -393,7 +384,7 @@ class CurlFetcher final : public Fetcher {
       check(curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket));
       check(curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t.get()));
     }
-    if (options_.http2 && request.url.size() > 5 && ToLower(request.url.substr(0, 6)) == "https:") {
+    if (options_.http2 && EqualsIgnoringAsciiCase(std::string_view(request.url).substr(0, 6), "https:")) {
       // Wait for an HTTP/2 connection being set up to the host rather than opening another.
       check(curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L));
     }

@@ -3,27 +3,14 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <string>
 
+#include "core/text.h"
 #include "net/fetcher_internal.h"
 
 namespace hc::net {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string_view TrimWhitespace(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -58,7 +45,7 @@ bool IsTransient(FetchError error) {
 
 std::optional<std::string_view> FetchResult::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return std::string_view(value);
+    if (EqualsIgnoringAsciiCase(key, name)) return std::string_view(value);
   }
   return std::nullopt;
 }
@@ -66,13 +53,13 @@ std::optional<std::string_view> FetchResult::Header(std::string_view name) const
 std::vector<std::string_view> FetchResult::HeaderValues(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) out.emplace_back(value);
+    if (EqualsIgnoringAsciiCase(key, name)) out.emplace_back(value);
   }
   return out;
 }
 
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value, TimePoint now) {
-  value = TrimWhitespace(value);
+  value = TrimAsciiWhitespace(value);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     long long seconds = 0;
@@ -156,7 +143,7 @@ void AddHeaderLine(std::string_view line, HeaderList* headers) {
   if (line.empty()) return;  // the end of a block
   if ((line.front() == ' ' || line.front() == '\t') && !headers->empty()) {
     std::string& value = headers->back().second;
-    std::string_view more = TrimWhitespace(line);
+    std::string_view more = TrimAsciiWhitespace(line);
     if (!more.empty()) {
       if (!value.empty()) value += ' ';
       value += more;
@@ -165,9 +152,8 @@ void AddHeaderLine(std::string_view line, HeaderList* headers) {
   }
   std::size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return;  // not a field line: ignore, as curl does
-  std::string name(TrimWhitespace(line.substr(0, colon)));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  headers->emplace_back(std::move(name), std::string(TrimWhitespace(line.substr(colon + 1))));
+  std::string name = AsciiLowered(TrimAsciiWhitespace(line.substr(0, colon)));
+  headers->emplace_back(std::move(name), std::string(TrimAsciiWhitespace(line.substr(colon + 1))));
 }
 
 }  // namespace fetcher_internal

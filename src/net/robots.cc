@@ -8,29 +8,17 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace hc::net {
 namespace {
 
 bool IsSpaceOrTab(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpaceOrTab(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpaceOrTab(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
 enum class Directive { kUserAgent, kAllow, kDisallow, kSitemap, kCrawlDelay, kUnknown };
 
 Directive Classify(std::string_view key) {
-  const std::string k = Lowered(key);
+  const std::string k = AsciiLowered(key);
   // The RFC's names, plus the misspellings google/robotstxt accepts because they are common in the
   // wild and their intent is unambiguous.
   if (k == "user-agent" || k == "useragent" || k == "user agent") return Directive::kUserAgent;
@@ -50,14 +38,14 @@ Directive Classify(std::string_view key) {
 bool SplitKeyValue(std::string_view line, std::string_view* key, std::string_view* value) {
   std::size_t sep = line.find(':');
   if (sep != std::string_view::npos) {
-    *key = Trim(line.substr(0, sep));
-    *value = Trim(line.substr(sep + 1));
+    *key = TrimSpacesAndTabs(line.substr(0, sep));
+    *value = TrimSpacesAndTabs(line.substr(sep + 1));
     return !key->empty();
   }
   sep = line.find_first_of(" \t");
   if (sep == std::string_view::npos) return false;
-  *key = Trim(line.substr(0, sep));
-  *value = Trim(line.substr(sep + 1));
+  *key = TrimSpacesAndTabs(line.substr(0, sep));
+  *value = TrimSpacesAndTabs(line.substr(sep + 1));
   if (key->empty() || value->empty()) return false;
   return value->find_first_of(" \t") == std::string_view::npos;
 }
@@ -65,7 +53,7 @@ bool SplitKeyValue(std::string_view line, std::string_view* key, std::string_vie
 void ParseLine(int line_number, std::string_view line, RobotsParseHandler& handler) {
   const std::size_t hash = line.find('#');  // §2.2: a comment runs from '#' to the end of the line
   if (hash != std::string_view::npos) line = line.substr(0, hash);
-  line = Trim(line);
+  line = TrimSpacesAndTabs(line);
   if (line.empty()) return;
   std::string_view key, value;
   if (!SplitKeyValue(line, &key, &value)) {
@@ -192,10 +180,10 @@ bool ParseRobotsTxt(std::string_view body, RobotsParseHandler& handler) {
 }
 
 std::string ProductToken(std::string_view user_agent) {
-  user_agent = Trim(user_agent);
+  user_agent = TrimSpacesAndTabs(user_agent);
   std::size_t n = 0;
   while (n < user_agent.size() && IsProductTokenChar(user_agent[n])) ++n;
-  return Lowered(user_agent.substr(0, n));
+  return AsciiLowered(user_agent.substr(0, n));
 }
 
 std::string NormalizeForMatch(std::string_view text, bool is_pattern) {

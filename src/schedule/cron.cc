@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "schedule/schedule.h"
 #include "schedule/schedule_internal.h"
 
@@ -66,12 +67,6 @@ bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
-         });
-}
-
 struct Token {
   std::string_view text;
   int column;  // 1-based in the whole expression
@@ -112,7 +107,7 @@ class FieldParser {
   // N | A-B | * followed by an optional /S.
   bool ParseItem(Token item, uint64_t* bits) {
     if (item.text == "?") return Fail(item, "'?' is not supported; use *");
-    if (EqualsIgnoreCase(item.text, "L") || item.text.find('#') != std::string_view::npos) {
+    if (EqualsIgnoringAsciiCase(item.text, "L") || item.text.find('#') != std::string_view::npos) {
       return Fail(item, "the L and # extensions are not supported");
     }
     std::string_view range = item.text;
@@ -167,7 +162,7 @@ class FieldParser {
       return true;
     }
     for (int i = 0; i < spec_.name_count; ++i) {
-      if (EqualsIgnoreCase(token.text, spec_.names[i])) {
+      if (EqualsIgnoringAsciiCase(token.text, spec_.names[i])) {
         *value = spec_.min + i;
         return true;
       }
@@ -233,14 +228,14 @@ std::optional<CronSchedule> CronParser::Parse(std::string_view expr, CronSyntaxE
       return fail(tokens[1].column, "\"" + std::string(tokens[1].text) + "\": nothing may follow a macro");
     }
     for (const Macro& m : kMacros) {
-      if (EqualsIgnoreCase(macro.text, m.name)) {
+      if (EqualsIgnoringAsciiCase(macro.text, m.name)) {
         CronSyntaxError ignored;
         std::optional<CronSchedule> expanded = Parse(m.expansion, &ignored);
         expanded->text_ = trimmed;
         return expanded;
       }
     }
-    if (EqualsIgnoreCase(macro.text, "@reboot")) {
+    if (EqualsIgnoringAsciiCase(macro.text, "@reboot")) {
       return fail(macro.column, "\"@reboot\": not supported; the scheduler only runs jobs at times");
     }
     return fail(macro.column, "\"" + std::string(macro.text) +

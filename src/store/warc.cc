@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "core/text.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
 
@@ -53,16 +54,6 @@ std::string HeaderSafe(std::string_view text) {
     if (c == '\r' || c == '\n') c = ' ';
   }
   return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 std::string NewRecordId(std::mt19937_64& rng) {
@@ -188,8 +179,8 @@ Status WarcWriter::WriteResponse(const RawResponse& r) {
   std::string block = "HTTP/1.1 " + std::to_string(r.status) + " " + ReasonPhrase(r.status) + "\r\n";
   for (const auto& [name, value] : r.headers) {
     // The body is stored decoded and whole, so the headers that describe its transfer no longer hold.
-    if (IEquals(name, "Content-Encoding") || IEquals(name, "Transfer-Encoding") ||
-        IEquals(name, "Content-Length")) {
+    if (EqualsIgnoringAsciiCase(name, "Content-Encoding") ||
+        EqualsIgnoringAsciiCase(name, "Transfer-Encoding") || EqualsIgnoringAsciiCase(name, "Content-Length")) {
       continue;
     }
     block += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "support/test_env.h"
 
 namespace hc {
@@ -20,24 +21,6 @@ struct ConformanceCase {
   int line = 0;
   std::string input, base, expected;  // expected is "FAIL" for a parse that must fail
 };
-
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Decodes the README's escapes: \t \n \r \\ \uXXXX \UXXXXXXXX. Returns false on a malformed escape.
 bool DecodeField(std::string_view field, std::string& out) {
@@ -69,7 +52,7 @@ bool DecodeField(std::string_view field, std::string& out) {
         if (hex.size() != digits || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
           return false;
         }
-        AppendUtf8(static_cast<uint32_t>(std::stoul(hex, nullptr, 16)), out);
+        AppendUtf8(static_cast<char32_t>(std::stoul(hex, nullptr, 16)), out);
         i += digits;
         break;
       }

@@ -219,5 +219,51 @@ TEST(TextRegexTest, ValuesAsBefore) {
   }
 }
 
+// The strict decoder of core/text.h decides where a search resumes after an empty match: one
+// well-formed character, or one maximal subpart of ill-formed bytes. The lenient decoder this replaced
+// read C0 80 (an overlong NUL) and E0 80 80 as one character each.
+TEST(TextRegexTest, OverlongUtf8IsIllFormedBytesNotACharacter) {
+  struct Case {
+    const char* name;
+    std::string input;
+    std::size_t empty_matches;  // of "(x?)" with all: one per position, the end included
+  };
+  const Case cases[] = {
+      {"a character is one step", "\xE4\xB8\xAD", 2},
+      {"overlong C0 80 is two ill-formed bytes", "\xC0\x80", 3},
+      {"overlong E0 80 80 is three", "\xE0\x80\x80", 4},
+      {"surrogate ED A0 80 is three", "\xED\xA0\x80", 4},
+      {"a truncated character is one part", "\xE4\xB8", 2},
+  };
+  TextRegex rx = MustCompileText("(x?)", 1);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::vector<std::string_view> values = rx.Values(c.input, /*all=*/true);
+    EXPECT_EQ(values.size(), c.empty_matches);
+    for (std::string_view v : values) EXPECT_EQ(v, "");
+  }
+}
+
+TEST(CompilePatternTest, OverlongUtf8InAPatternIsRefused) {
+  for (const std::string pattern : {"a\xC0\x80", "\xE0\x80\x80", "\xF0\x80\x80\x80", "\xF4\x90\x80\x80"}) {
+    SCOPED_TRACE(pattern);
+    auto re = CompilePattern(pattern);
+    ASSERT_FALSE(re.ok());
+    EXPECT_EQ(re.status().code(), StatusCode::kConfigError);
+  }
+}
+
+// RE2 compiles an encoded surrogate as one character; the literal pre-check, built on strict decoding,
+// stands aside for such a pattern instead of disagreeing with RE2 about it.
+TEST(AnalyzeLiteralsTest, IllFormedUtf8GetsNoPreCheck) {
+  const std::string surrogate = "x\xED\xA0\x80?y";
+  ASSERT_TRUE(CompilePattern(surrogate).ok());
+  EXPECT_FALSE(AnalyzeLiterals(surrogate).usable);
+  UrlPattern pattern = MustCompile(surrogate);
+  EXPECT_TRUE(pattern.Search("xy"));
+  EXPECT_TRUE(pattern.Search("x\xED\xA0\x80y"));
+  EXPECT_TRUE(AnalyzeLiterals("x\xE4\xB8\xAD?y").usable);  // the same with a character: checked
+}
+
 }  // namespace
 }  // namespace hc::extract

@@ -5,10 +5,12 @@
 #include <gumbo.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "core/text.h"
 #include "html/html.h"
 #include "html/nesting_limit_internal.h"
 
@@ -48,20 +50,6 @@ std::size_t CheckTreeAndMeasureDepth(Node document) {
     }
   }
   return max_depth;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
 }
 
 TEST(Document, ParsesAndOwnsItsBytes) {
@@ -174,6 +162,34 @@ TEST(Document, InvalidUtf8BecomesReplacementCharacters) {
   Node p = *SelectFirst(doc->document(), Css("p"));
   EXPECT_EQ(Text(p), "x\uFFFDy");
   EXPECT_EQ(p.attr("title"), "a\uFFFDz");
+}
+
+// An unknown element's name is taken from the raw bytes of its tag (Gumbo gives no name for it), so
+// it is ASCII-lowercased and made well-formed here: each maximal ill-formed subpart is one U+FFFD
+// (core/text.h), the count the Encoding Standard's decoder gives.
+TEST(Document, UnknownTagNamesAreLoweredAndWellFormed) {
+  struct Case {
+    const char* name;
+    std::string html;
+    std::string tag;
+  };
+  const std::vector<Case> cases = {
+      {"ASCII is lowered", "<My-Tag>t</My-Tag>", "my-tag"},
+      {"a character is kept", "<x-\xE4\xB8\xAD>t", "x-\xE4\xB8\xAD"},
+      {"non-ASCII is not lowered", "<X-\xC3\x80>t", "x-\xC3\x80"},
+      {"overlong C0 80 is two parts", "<x-\xC0\x80>t", "x-\uFFFD\uFFFD"},
+      {"a truncated character is one part", "<x-\xE4\xB8>t", "x-\uFFFD"},
+      {"a surrogate is three parts", "<x-\xED\xA0\x80>t", "x-\uFFFD\uFFFD\uFFFD"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto doc = Document::Parse(c.html);
+    ASSERT_TRUE(doc.ok());
+    std::optional<Node> element = SelectFirst(doc->document(), Css("body > *"));
+    ASSERT_TRUE(element.has_value());
+    EXPECT_EQ(element->tag(), c.tag);
+    EXPECT_TRUE(IsValidUtf8(element->tag()));
+  }
 }
 
 // A page of `count` copies of `open`, then `close` as many times.

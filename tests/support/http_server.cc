@@ -24,6 +24,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/text.h"
+
 namespace hc::testing {
 namespace {
 
@@ -39,22 +41,6 @@ constexpr milliseconds kMaxPollWait{100};
 constexpr milliseconds kDrainWait{2000};
 // Between the partial body and the RST of `reset_after`, so the client has read what was sent.
 constexpr milliseconds kResetPause{50};
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ToLower(a) == ToLower(b);
-}
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
@@ -156,7 +142,7 @@ bool EtagListMatches(std::string_view list, std::string_view etag) {
   while (pos <= list.size()) {
     std::size_t comma = list.find(',', pos);
     if (comma == std::string_view::npos) comma = list.size();
-    std::string_view item = Trim(list.substr(pos, comma - pos));
+    std::string_view item = TrimAsciiWhitespace(list.substr(pos, comma - pos));
     if (item == "*" || strip_weak(item) == want) return true;
     pos = comma + 1;
   }
@@ -198,7 +184,7 @@ std::string ContentTypeFor(const std::filesystem::path& file, const std::string&
       {".gif", {"image/gif", false}},        {".svg", {"image/svg+xml", true}},
       {".gz", {"application/gzip", false}},
   };
-  auto it = kTypes.find(ToLower(file.extension().string()));
+  auto it = kTypes.find(AsciiLowered(file.extension().string()));
   if (it == kTypes.end()) return "application/octet-stream";
   const auto& [type, is_text] = it->second;
   return is_text && !charset.empty() ? type + "; charset=" + charset : type;
@@ -265,7 +251,7 @@ struct Connection {
 
 std::string HttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (EqualsIgnoringAsciiCase(key, name)) return value;
   }
   return {};
 }
@@ -521,8 +507,8 @@ void HttpServer::State::ReadRequests(Connection& c, SteadyClock::time_point now)
       std::string_view line = head.substr(pos, eol - pos);
       std::size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
-        request.headers.emplace_back(ToLower(Trim(line.substr(0, colon))),
-                                     std::string(Trim(line.substr(colon + 1))));
+        request.headers.emplace_back(AsciiLowered(TrimAsciiWhitespace(line.substr(0, colon))),
+                                     std::string(TrimAsciiWhitespace(line.substr(colon + 1))));
       }
       pos = eol + 2;
     }
@@ -595,7 +581,7 @@ void HttpServer::State::Plan(Connection& c, const HttpRequest& request, SteadyCl
     r.reset_after.reset();
   }
 
-  std::string connection_header = ToLower(request.Header("connection"));
+  std::string connection_header = AsciiLowered(request.Header("connection"));
   bool client_closes =
       connection_header == "close" || (request.version == "HTTP/1.0" && connection_header != "keep-alive");
   bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
