@@ -1,5 +1,6 @@
 #include "store/pg_connection_internal.h"
 
+#include <charconv>
 #include <limits>
 #include <vector>
 
@@ -52,8 +53,10 @@ Result<std::string> PgResult::Bytes(int row, int column) const {
 }
 
 int64_t PgResult::AffectedRows() const {
-  const char* n = PQcmdTuples(result_.get());
-  return *n ? std::stoll(n) : 0;
+  const std::string_view n = PQcmdTuples(result_.get());  // digits, or empty
+  int64_t rows = 0;
+  std::from_chars(n.data(), n.data() + n.size(), rows);  // leaves 0 when empty
+  return rows;
 }
 
 Result<PgConnection> PgConnection::Open(const std::string& conninfo) {

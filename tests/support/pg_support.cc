@@ -82,7 +82,16 @@ Status AdminExec(const PgCluster& cluster, const std::string& sql) {
 }  // namespace
 
 std::string PgCluster::Conninfo(const std::string& dbname) const {
-  return "host=" + host + " port=" + port + " user=" + user + " dbname=" + dbname;
+  // Values quoted as libpq's keyword/value syntax wants, so a socket folder may hold spaces.
+  auto quoted = [](const std::string& v) {
+    std::string q = "'";
+    for (char c : v) {
+      if (c == '\'' || c == '\\') q.push_back('\\');
+      q.push_back(c);
+    }
+    return q + "'";
+  };
+  return "host=" + quoted(host) + " port=" + quoted(port) + " user=" + quoted(user) + " dbname=" + quoted(dbname);
 }
 
 Result<PgCluster> TestCluster() {
