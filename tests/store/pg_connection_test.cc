@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/pg_connection_internal.h"
@@ -78,13 +79,24 @@ TEST_F(PgConnectionTest, UriFormAndPgEnvironmentVariables) {
   ASSERT_TRUE(by_uri.ok()) << by_uri.status().ToString();
   EXPECT_EQ(by_uri->database(), database().name());
 
-  // What the string leaves out comes from PG*, as in psql.
-  ::setenv("PGHOST", cluster().host.c_str(), 1);
-  ::setenv("PGPORT", cluster().port.c_str(), 1);
-  ::setenv("PGUSER", cluster().user.c_str(), 1);
-  ::setenv("PGDATABASE", database().name().c_str(), 1);
+  // What the string leaves out comes from PG*, as in psql. The caller's own PG* come back afterwards.
+  const std::vector<std::pair<std::string, std::string>> vars = {
+      {"PGHOST", cluster().host}, {"PGPORT", cluster().port}, {"PGUSER", cluster().user},
+      {"PGDATABASE", database().name()}};
+  std::vector<std::optional<std::string>> saved;
+  for (const auto& [var, value] : vars) {
+    const char* old = std::getenv(var.c_str());
+    saved.push_back(old ? std::optional<std::string>(old) : std::nullopt);
+    ::setenv(var.c_str(), value.c_str(), 1);
+  }
   Result<PgConnection> by_env = PgConnection::Open("");
-  for (const char* var : {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE"}) ::unsetenv(var);
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (saved[i]) {
+      ::setenv(vars[i].first.c_str(), saved[i]->c_str(), 1);
+    } else {
+      ::unsetenv(vars[i].first.c_str());
+    }
+  }
   ASSERT_TRUE(by_env.ok()) << by_env.status().ToString();
   EXPECT_EQ(by_env->database(), database().name());
 }
