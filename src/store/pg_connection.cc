@@ -1,0 +1,160 @@
+#include "store/pg_connection_internal.h"
+
+#include <charconv>
+#include <limits>
+#include <vector>
+
+namespace hc::store::pg {
+namespace {
+
+// libpq's messages end in a newline and may span lines ("FATAL: ...\nDETAIL: ..."): one line for a Status.
+std::string OneLine(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (char c : message) out.push_back(c == '\n' ? ' ' : c);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Server notices (a skipped IF EXISTS, ...) are not failures; libpq would print them on stderr, where
+// they would interleave with the crawler's log lines.
+void IgnoreNotice(void*, const char*) {}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string_view PgResult::Text(int row, int column) const {
+  return std::string_view(PQgetvalue(result_.get(), row, column),
+                          static_cast<size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+Result<std::string> PgResult::Bytes(int row, int column) const {
+  const std::string_view text = Text(row, column);
+  // The store's connections never change bytea_output, so the escape format would be a caller's bug.
+  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) {
+    return Status::Corruption("postgresql: column " + std::to_string(column) + " is not a bytea in hex form");
+  }
+  std::string bytes;
+  bytes.reserve((text.size() - 2) / 2);
+  for (size_t i = 2; i < text.size(); i += 2) {
+    const int hi = HexDigit(text[i]), lo = HexDigit(text[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return Status::Corruption("postgresql: column " + std::to_string(column) + " holds a bad hex digit");
+    }
+    bytes.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return bytes;
+}
+
+int64_t PgResult::AffectedRows() const {
+  const std::string_view n = PQcmdTuples(result_.get());  // digits, or empty
+  int64_t rows = 0;
+  std::from_chars(n.data(), n.data() + n.size(), rows);  // leaves 0 when empty
+  return rows;
+}
+
+Result<PgConnection> PgConnection::Open(const std::string& conninfo) {
+  // Parsed first so that a malformed string is the caller's error, not a failed connection. The
+  // parse error never quotes the string, which may hold a password.
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (!options) {
+    std::string why = parse_error ? OneLine(parse_error) : "out of memory";
+    PQfreemem(parse_error);
+    return Status::InvalidArgument("postgresql: bad connection string: " + why);
+  }
+  PQconninfoFree(options);
+
+  PgConnection conn(PQconnectdb(conninfo.c_str()));
+  if (!conn.conn_) return Status::IoError("postgresql: out of memory creating a connection");
+  if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
+    return Status::IoError("postgresql: cannot connect: " + OneLine(PQerrorMessage(conn.conn_.get())));
+  }
+  PQsetNoticeProcessor(conn.conn_.get(), IgnoreNotice, nullptr);
+  if (PQsetClientEncoding(conn.conn_.get(), "UTF8") != 0) {
+    return Status::IoError("postgresql: cannot set client_encoding UTF8: " +
+                           OneLine(PQerrorMessage(conn.conn_.get())));
+  }
+  return conn;
+}
+
+Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params) {
+  if (params.size() > 65535) {  // the protocol's limit on parameters per statement
+    return Status::InvalidArgument("postgresql: " + std::to_string(params.size()) + " parameters (at most 65535)");
+  }
+  const size_t n = params.size();
+  // libpq reads text-format values up to their NUL (it ignores their lengths), so each is copied into a
+  // string of its own; bytes go in binary format with their lengths, NULs and all.
+  std::vector<std::string> texts(n);
+  std::vector<const char*> values(n);
+  std::vector<int> lengths(n), formats(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Param& p = params[i];
+    if (p.value().size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+      return Status::TooLarge("postgresql: parameter $" + std::to_string(i + 1) + " is over 2 GiB");
+    }
+    if (p.is_null()) continue;  // values[i] stays null: SQL NULL
+    if (p.binary()) {
+      values[i] = p.value().data();
+      lengths[i] = static_cast<int>(p.value().size());
+      formats[i] = 1;
+    } else {
+      if (p.value().find('\0') != std::string_view::npos) {  // PostgreSQL text cannot hold NUL
+        return Status::InvalidArgument("postgresql: text parameter $" + std::to_string(i + 1) + " holds a NUL byte");
+      }
+      texts[i] = std::string(p.value());
+      values[i] = texts[i].c_str();
+    }
+  }
+  const std::string statement(sql);  // the SQL needs its terminating NUL
+  PgResult result(PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(n), /*paramTypes=*/nullptr,
+                               values.data(), lengths.data(), formats.data(), /*resultFormat=*/0));
+  if (!result.result_) {
+    return Status::IoError("postgresql: " + OneLine(PQerrorMessage(conn_.get())));
+  }
+  const ExecStatusType status = PQresultStatus(result.result_.get());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+    return result;
+  }
+  const char* state = PQresultErrorField(result.result_.get(), PG_DIAG_SQLSTATE);
+  const std::string sqlstate = state ? state : "";
+  std::string message = "postgresql: " + OneLine(PQresultErrorMessage(result.result_.get()));
+  if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
+  // serialization_failure, deadlock_detected, lock_not_available: another session won; retrying may work.
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") return Status::Busy(std::move(message));
+  return Status::IoError(std::move(message));
+}
+
+Result<PgTransaction> PgTransaction::Begin(PgConnection& conn) {
+  Result<PgResult> begun = conn.Exec("BEGIN");
+  if (!begun.ok()) return begun.status();
+  return PgTransaction(&conn);
+}
+
+Status PgTransaction::Commit() {
+  PgConnection* conn = conn_;
+  conn_ = nullptr;  // committed or not, the transaction is over: the destructor must not roll back
+  if (!conn) return Status::Internal("postgresql: Commit on a transaction that is already over");
+  Result<PgResult> committed = conn->Exec("COMMIT");
+  if (!committed.ok()) return committed.status();
+  // COMMIT of a transaction that an earlier statement aborted succeeds and answers ROLLBACK.
+  if (committed->CommandTag() == "ROLLBACK") {
+    return Status::IoError("postgresql: the transaction was rolled back (an earlier statement in it failed)");
+  }
+  return Status::Ok();
+}
+
+PgTransaction::~PgTransaction() {
+  if (conn_) {
+    // A failure here (the connection is gone) leaves nothing to undo: the server ends the transaction.
+    (void)conn_->Exec("ROLLBACK");
+  }
+}
+
+}  // namespace hc::store::pg

@@ -1,0 +1,123 @@
+// Internal to src/store: the PostgreSQL connection under the future PostgreSQL backend (issue #16). One
+// RAII owner per libpq handle (PgConnection owns a PGconn*, PgResult a PGresult*; nothing else calls
+// PQfinish or PQclear), parameterised statements only (PQexecParams: values never spliced into SQL),
+// a transaction guard, and every libpq failure as a Status carrying the server's own message, never an
+// exception.
+//
+// Connection strings are libpq's: a URI (postgresql://user@host/db?...) or keyword/value pairs
+// ("host=/run/pg dbname=hc"); whatever they leave out comes from the standard PG* environment variables
+// (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGCONNECT_TIMEOUT, ...), as in psql. The client
+// encoding is always UTF8, whatever PGCLIENTENCODING says, because every string in the store is UTF-8.
+//
+// Thread-safety: a PgConnection (and the results and transaction made from it) is used by one thread
+// at a time; separate connections are independent.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace hc::store::pg {
+
+// One statement parameter ($1, $2, ...): text in the server's text input form, raw bytes for a bytea
+// (sent in binary format, so no escaping and any byte is allowed), or SQL NULL. Text holds no NUL byte
+// (PostgreSQL's text types cannot store one).
+class Param {
+ public:
+  static Param Text(std::string_view value) { return Param(value, false); }
+  static Param Bytes(std::string_view value) { return Param(value, true); }
+  static Param Null() { return Param(); }
+
+  bool is_null() const { return !value_.has_value(); }
+  bool binary() const { return binary_; }
+  std::string_view value() const { return value_.value_or(std::string_view()); }
+
+ private:
+  Param() = default;
+  Param(std::string_view value, bool binary) : value_(value), binary_(binary) {}
+  std::optional<std::string_view> value_;  // a view: the caller's string outlives the Exec call
+  bool binary_ = false;
+};
+
+// The rows of one successful statement, in text form. Row and column indexes must be in range.
+class PgResult {
+ public:
+  int rows() const { return PQntuples(result_.get()); }
+  int columns() const { return PQnfields(result_.get()); }
+  // The column's index by name, or -1.
+  int ColumnIndex(const std::string& name) const { return PQfnumber(result_.get(), name.c_str()); }
+  bool IsNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  // The value's text form; empty for NULL (check IsNull). Valid while this PgResult lives.
+  std::string_view Text(int row, int column) const;
+  // A bytea column's bytes, decoded from its text form (hex, PostgreSQL's default bytea_output).
+  Result<std::string> Bytes(int row, int column) const;
+  // Rows that an INSERT, UPDATE, DELETE, MERGE, COPY, ... touched; 0 for other statements.
+  int64_t AffectedRows() const;
+  // The command tag: "INSERT 0 1", "SELECT 3", "ROLLBACK", ...
+  std::string_view CommandTag() const { return PQcmdStatus(result_.get()); }
+
+ private:
+  friend class PgConnection;
+  struct Clear {
+    void operator()(PGresult* r) const { PQclear(r); }
+  };
+  explicit PgResult(PGresult* r) : result_(r) {}
+  std::unique_ptr<PGresult, Clear> result_;
+};
+
+class PgConnection {
+ public:
+  // Connects (blocking; PGCONNECT_TIMEOUT or connect_timeout bounds it). InvalidArgument for a
+  // connection string libpq cannot parse, IoError with libpq's message for every other failure (no
+  // server on that socket, no such database, authentication failed, ...). Messages never repeat a
+  // password.
+  static Result<PgConnection> Open(const std::string& conninfo);
+
+  // Runs one statement with $1.. bound to params; results come back in text form. IoError with the
+  // server's message and SQLSTATE on failure (Busy for a serialization failure, a deadlock or a lock
+  // not available, which a caller may retry).
+  Result<PgResult> Exec(std::string_view sql, std::span<const Param> params = {});
+  Result<PgResult> Exec(std::string_view sql, std::initializer_list<Param> params) {
+    return Exec(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+
+  // The server's version as PQserverVersion gives it (150018 for 15.18).
+  int server_version() const { return PQserverVersion(conn_.get()); }
+  // The database this connection is on.
+  std::string_view database() const { return PQdb(conn_.get()); }
+
+ private:
+  struct Finish {
+    void operator()(PGconn* c) const { PQfinish(c); }
+  };
+  explicit PgConnection(PGconn* c) : conn_(c) {}
+  std::unique_ptr<PGconn, Finish> conn_;
+};
+
+// BEGIN on Begin, COMMIT on Commit, ROLLBACK when destroyed uncommitted (a failed statement, an early
+// return). The connection must outlive the guard; one guard per connection at a time.
+class PgTransaction {
+ public:
+  static Result<PgTransaction> Begin(PgConnection& conn);
+  PgTransaction(PgTransaction&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+  PgTransaction& operator=(PgTransaction&&) = delete;
+  PgTransaction(const PgTransaction&) = delete;
+  PgTransaction& operator=(const PgTransaction&) = delete;
+  ~PgTransaction();
+
+  // COMMIT; on failure the server has rolled the transaction back.
+  Status Commit();
+
+ private:
+  explicit PgTransaction(PgConnection* conn) : conn_(conn) {}
+  PgConnection* conn_;  // null once committed, rolled back or moved from
+};
+
+}  // namespace hc::store::pg

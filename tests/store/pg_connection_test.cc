@@ -1,0 +1,336 @@
+// The libpq layer (store/pg_connection_internal.h) against a real PostgreSQL 15 server: the run's
+// throw-away cluster (support/pg_support.h), one database cloned from hc_template per test. Every suite
+// here is named Pg*, which is what gives its tests the ctest fixture pg_cluster (tests/CMakeLists.txt).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "store/pg_connection_internal.h"
+#include "support/pg_support.h"
+#include "support/test_env.h"
+
+namespace hc::store::pg {
+namespace {
+
+using ::hc::testing::PgDatabaseTest;
+using ::hc::testing::PgTestDatabase;
+
+// Every byte value, NULs included, twice: what a gzip body or a zstd frame may hold.
+std::string AllBytes() {
+  std::string bytes;
+  for (int round = 0; round < 2; ++round) {
+    for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+  }
+  return bytes;
+}
+
+// One value of a one-row, one-column query.
+std::string QueryOne(PgConnection& conn, std::string_view sql) {
+  Result<PgResult> r = conn.Exec(sql);
+  if (!r.ok()) return "error: " + r.status().ToString();
+  if (r->rows() != 1 || r->columns() != 1) return "error: not one value";
+  return std::string(r->Text(0, 0));
+}
+
+class PgClusterTest : public PgDatabaseTest {};
+
+TEST_F(PgClusterTest, ThrowAwayClusterOnAUnixSocketOnly) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_GE(conn->server_version(), 150000);
+  EXPECT_LT(conn->server_version(), 160000);
+  EXPECT_EQ(QueryOne(*conn, "SHOW listen_addresses"), "");  // no TCP at all
+  EXPECT_EQ(QueryOne(*conn, "SHOW unix_socket_directories"), cluster().host);
+  EXPECT_EQ(QueryOne(*conn, "SHOW fsync"), "off");
+  EXPECT_EQ(QueryOne(*conn, "SHOW server_encoding"), "UTF8");
+  EXPECT_EQ(QueryOne(*conn, "SELECT datistemplate::text FROM pg_database WHERE datname = 'hc_template'"), "true");
+  // PostgreSQL never runs as root; under root the script hands the folder to an unprivileged user.
+  struct stat st {};
+  ASSERT_EQ(::stat(QueryOne(*conn, "SHOW data_directory").c_str(), &st), 0);
+  EXPECT_NE(st.st_uid, 0u);
+  if (::geteuid() == 0) {
+    EXPECT_NE(st.st_uid, ::geteuid());
+  }
+}
+
+class PgConnectionTest : public PgDatabaseTest {};
+
+TEST_F(PgConnectionTest, ConnectsToItsOwnCloneOfTheTemplate) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_EQ(conn->database(), database().name());
+  EXPECT_NE(database().name(), "hc_template");
+  EXPECT_EQ(QueryOne(*conn, "SELECT current_database()"), database().name());
+  EXPECT_EQ(QueryOne(*conn, "SHOW client_encoding"), "UTF8");
+}
+
+TEST_F(PgConnectionTest, UriFormAndPgEnvironmentVariables) {
+  // A URI with the socket folder as the host parameter.
+  const std::string uri = "postgresql:///" + database().name() + "?host=" + cluster().host + "&port=" +
+                          cluster().port + "&user=" + cluster().user;
+  Result<PgConnection> by_uri = PgConnection::Open(uri);
+  ASSERT_TRUE(by_uri.ok()) << by_uri.status().ToString();
+  EXPECT_EQ(by_uri->database(), database().name());
+
+  // What the string leaves out comes from PG*, as in psql. The caller's own PG* come back afterwards.
+  const std::vector<std::pair<std::string, std::string>> vars = {
+      {"PGHOST", cluster().host}, {"PGPORT", cluster().port}, {"PGUSER", cluster().user},
+      {"PGDATABASE", database().name()}};
+  std::vector<std::optional<std::string>> saved;
+  for (const auto& [var, value] : vars) {
+    const char* old = std::getenv(var.c_str());
+    saved.push_back(old ? std::optional<std::string>(old) : std::nullopt);
+    ::setenv(var.c_str(), value.c_str(), 1);
+  }
+  Result<PgConnection> by_env = PgConnection::Open("");
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (saved[i]) {
+      ::setenv(vars[i].first.c_str(), saved[i]->c_str(), 1);
+    } else {
+      ::unsetenv(vars[i].first.c_str());
+    }
+  }
+  ASSERT_TRUE(by_env.ok()) << by_env.status().ToString();
+  EXPECT_EQ(by_env->database(), database().name());
+}
+
+TEST_F(PgConnectionTest, EachConnectFailureSaysWhy) {
+  const hc::testing::TempDir no_server;  // a folder with no socket in it
+  struct Case {
+    std::string name, conninfo;
+    StatusCode code;
+    std::string says;
+  };
+  const std::string host = "host=" + cluster().host + " port=" + cluster().port;
+  const std::vector<Case> cases = {
+      {"wrong password", host + " user=hc_password_check password=not-the-password dbname=postgres",
+       StatusCode::kIoError, "password authentication failed for user \"hc_password_check\""},
+      {"no such database", host + " user=" + cluster().user + " dbname=hc_no_such_database", StatusCode::kIoError,
+       "database \"hc_no_such_database\" does not exist"},
+      {"server not running", "host=" + no_server.path().string() + " port=5432 user=hc_test dbname=postgres",
+       StatusCode::kIoError, no_server.path().string() + "/.s.PGSQL.5432\" failed: No such file or directory"},
+      {"malformed keyword/value string", "host=" + cluster().host + " password", StatusCode::kInvalidArgument,
+       "bad connection string: missing \"=\" after \"password\""},
+      {"malformed URI", "postgresql://[::1", StatusCode::kInvalidArgument, "bad connection string"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<PgConnection> conn = PgConnection::Open(c.conninfo);
+    ASSERT_FALSE(conn.ok());
+    EXPECT_EQ(conn.status().code(), c.code) << conn.status().ToString();
+    EXPECT_NE(conn.status().message().find(c.says), std::string::npos) << conn.status().message();
+    EXPECT_EQ(conn.status().message().find("not-the-password"), std::string::npos) << conn.status().message();
+    EXPECT_EQ(conn.status().message().find('\n'), std::string::npos) << conn.status().message();
+  }
+  // The same role with its right password gets in: the failure above was the password.
+  Result<PgConnection> right =
+      PgConnection::Open(host + " user=hc_password_check password=hc-right-password dbname=postgres");
+  EXPECT_TRUE(right.ok()) << right.status().ToString();
+}
+
+TEST_F(PgConnectionTest, ParametersRoundTripChineseTextBytesAndNull) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE(conn->Exec("CREATE TABLE t (id int PRIMARY KEY, body text, raw bytea)").ok());
+  struct Case {
+    std::string name;
+    std::optional<std::string> body, raw;
+  };
+  const std::vector<Case> cases = {
+      {"Chinese text and bytes", "高血压患者应该低盐饮食，每日食盐摄入量不超过5克。", AllBytes()},
+      {"SQL in the value stays a value", "'); DROP TABLE t; --", std::string("\0\x01'\\x", 5)},
+      {"4-byte UTF-8 and a lone backslash", "𠮷野家 \\ 😷", std::string("\\x00")},
+      {"empty, not NULL", std::string(), std::string()},
+      {"NULL", std::nullopt, std::nullopt},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].name);
+    const Case& c = cases[i];
+    const std::string id = std::to_string(i);
+    Result<PgResult> inserted =
+        conn->Exec("INSERT INTO t (id, body, raw) VALUES ($1, $2, $3)",
+                   {Param::Text(id), c.body ? Param::Text(*c.body) : Param::Null(),
+                    c.raw ? Param::Bytes(*c.raw) : Param::Null()});
+    ASSERT_TRUE(inserted.ok()) << inserted.status().ToString();
+    EXPECT_EQ(inserted->AffectedRows(), 1);
+    Result<PgResult> row = conn->Exec("SELECT body, raw, octet_length(raw) FROM t WHERE id = $1", {Param::Text(id)});
+    ASSERT_TRUE(row.ok()) << row.status().ToString();
+    ASSERT_EQ(row->rows(), 1);
+    EXPECT_EQ(row->IsNull(0, 0), !c.body.has_value());
+    EXPECT_EQ(row->IsNull(0, 1), !c.raw.has_value());
+    if (c.body) {
+      EXPECT_EQ(row->Text(0, 0), *c.body);
+    }
+    if (c.raw) {
+      Result<std::string> bytes = row->Bytes(0, 1);
+      ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+      EXPECT_EQ(*bytes, *c.raw);
+      EXPECT_EQ(row->Text(0, 2), std::to_string(c.raw->size()));  // the server stored every byte
+    }
+  }
+  EXPECT_EQ(QueryOne(*conn, "SELECT count(*) FROM t"), std::to_string(cases.size()));
+  EXPECT_EQ(QueryOne(*conn, "SELECT length(body) FROM t WHERE id = 0"), "25");  // characters, not bytes
+}
+
+TEST_F(PgConnectionTest, StatementFailuresCarryTheServersMessage) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  struct Case {
+    std::string name, sql;
+    std::vector<Param> params;
+    StatusCode code;
+    std::string says;
+  };
+  const std::string with_nul("a\0b", 3);
+  const std::vector<Case> cases = {
+      {"no such table", "SELECT * FROM no_such_table", {}, StatusCode::kIoError,
+       "relation \"no_such_table\" does not exist"},
+      {"syntax", "SELEC 1", {}, StatusCode::kIoError, "(SQLSTATE 42601)"},
+      {"bad parameter text", "SELECT $1::int", {Param::Text("十二")}, StatusCode::kIoError,
+       "invalid input syntax for type integer"},
+      {"text with a NUL byte", "SELECT $1::text", {Param::Text(with_nul)}, StatusCode::kInvalidArgument,
+       "text parameter $1 holds a NUL byte"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<PgResult> r = conn->Exec(c.sql, std::span<const Param>(c.params));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), c.code) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.says), std::string::npos) << r.status().message();
+  }
+  // The connection is still good after each failure.
+  EXPECT_EQ(QueryOne(*conn, "SELECT 1 + 1"), "2");
+}
+
+TEST_F(PgConnectionTest, LockNotAvailableIsBusy) {
+  Result<PgConnection> holder = PgConnection::Open(conninfo());
+  Result<PgConnection> waiter = PgConnection::Open(conninfo());
+  ASSERT_TRUE(holder.ok() && waiter.ok());
+  ASSERT_TRUE(holder->Exec("CREATE TABLE leases (id int PRIMARY KEY)").ok());
+  ASSERT_TRUE(holder->Exec("INSERT INTO leases VALUES (1)").ok());
+  Result<PgTransaction> tx = PgTransaction::Begin(*holder);
+  ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+  ASSERT_TRUE(holder->Exec("SELECT id FROM leases WHERE id = 1 FOR UPDATE").ok());
+  Result<PgResult> r = waiter->Exec("SELECT id FROM leases WHERE id = 1 FOR UPDATE NOWAIT");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kBusy) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("SQLSTATE 55P03"), std::string::npos) << r.status().message();
+}
+
+TEST_F(PgConnectionTest, TransactionGuardCommitsOrRollsBack) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE(conn->Exec("CREATE TABLE t (id int PRIMARY KEY)").ok());
+  {  // destroyed uncommitted: rolled back
+    Result<PgTransaction> tx = PgTransaction::Begin(*conn);
+    ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+    ASSERT_TRUE(conn->Exec("INSERT INTO t VALUES (1)").ok());
+  }
+  EXPECT_EQ(QueryOne(*conn, "SELECT count(*) FROM t"), "0");
+  {  // committed
+    Result<PgTransaction> tx = PgTransaction::Begin(*conn);
+    ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+    ASSERT_TRUE(conn->Exec("INSERT INTO t VALUES (2)").ok());
+    const Status committed = tx->Commit();
+    EXPECT_TRUE(committed.ok()) << committed.ToString();
+    EXPECT_FALSE(tx->Commit().ok());  // once only
+  }
+  EXPECT_EQ(QueryOne(*conn, "SELECT string_agg(id::text, ',') FROM t"), "2");
+  {  // a statement failed inside: COMMIT reports the rollback instead of pretending
+    Result<PgTransaction> tx = PgTransaction::Begin(*conn);
+    ASSERT_TRUE(tx.ok()) << tx.status().ToString();
+    ASSERT_TRUE(conn->Exec("INSERT INTO t VALUES (3)").ok());
+    EXPECT_FALSE(conn->Exec("INSERT INTO t VALUES (2)").ok());  // duplicate key
+    const Status committed = tx->Commit();
+    ASSERT_FALSE(committed.ok());
+    EXPECT_NE(committed.message().find("rolled back"), std::string::npos) << committed.message();
+  }
+  EXPECT_EQ(QueryOne(*conn, "SELECT string_agg(id::text, ',') FROM t"), "2");
+  {  // a guard moved out of the Result still owns the transaction
+    Result<PgTransaction> begun = PgTransaction::Begin(*conn);
+    ASSERT_TRUE(begun.ok());
+    PgTransaction tx = std::move(begun).value();
+    ASSERT_TRUE(conn->Exec("INSERT INTO t VALUES (4)").ok());
+  }
+  EXPECT_EQ(QueryOne(*conn, "SELECT count(*) FROM t"), "1");
+}
+
+class PgTemplateTest : public PgDatabaseTest {};
+
+// Two tests' databases at once, on two threads: each a clone of hc_template, neither sees the other's
+// tables or rows. (ctest -j runs the Pg* tests of the suite in parallel processes as well.)
+TEST_F(PgTemplateTest, ParallelTestsEachHaveTheirOwnDatabase) {
+  constexpr int kRows = 200;
+  struct Outcome {
+    std::string name, error, sum, tables;
+  };
+  std::vector<Outcome> outcomes(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      Outcome& out = outcomes[t];
+      PgTestDatabase db;
+      if (Status s = db.Create(cluster()); !s.ok()) {
+        out.error = s.ToString();
+        return;
+      }
+      out.name = db.name();
+      Result<PgConnection> conn = PgConnection::Open(db.conninfo());
+      if (!conn.ok()) {
+        out.error = conn.status().ToString();
+        return;
+      }
+      const std::string table = "rows_of_" + std::to_string(t);
+      if (!conn->Exec("CREATE TABLE " + table + " (n int)").ok()) out.error = "create";
+      for (int i = 1; i <= kRows && out.error.empty(); ++i) {
+        const std::string n = std::to_string(i * (t + 1));
+        if (!conn->Exec("INSERT INTO " + table + " VALUES ($1)", {Param::Text(n)}).ok()) out.error = "insert " + n;
+      }
+      out.sum = QueryOne(*conn, "SELECT sum(n) FROM " + table);
+      out.tables = QueryOne(*conn,
+                            "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'");
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int base = kRows * (kRows + 1) / 2;
+  for (int t = 0; t < 2; ++t) {
+    SCOPED_TRACE(t);
+    EXPECT_EQ(outcomes[t].error, "");
+    EXPECT_EQ(outcomes[t].sum, std::to_string(base * (t + 1)));
+    EXPECT_EQ(outcomes[t].tables, "rows_of_" + std::to_string(t));  // its own table only
+  }
+  EXPECT_NE(outcomes[0].name, outcomes[1].name);
+  EXPECT_NE(outcomes[0].name, database().name());
+  // This test's own clone is still the empty template.
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  EXPECT_EQ(QueryOne(*conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0");
+}
+
+TEST_F(PgTemplateTest, ClonesAreDroppedWithTheirTestEvenWhenAConnectionIsLeft) {
+  Result<PgConnection> admin = PgConnection::Open(cluster().Conninfo("postgres"));
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  auto clones_named = [&](const std::string& name) {
+    Result<PgResult> r = admin->Exec("SELECT count(*) FROM pg_database WHERE datname = $1", {Param::Text(name)});
+    return r.ok() ? std::string(r->Text(0, 0)) : r.status().ToString();
+  };
+  std::optional<PgTestDatabase> db;
+  db.emplace();
+  ASSERT_TRUE(db->Create(cluster()).ok());
+  const std::string name = db->name();
+  Result<PgConnection> left_open = PgConnection::Open(db->conninfo());
+  ASSERT_TRUE(left_open.ok()) << left_open.status().ToString();
+  EXPECT_EQ(clones_named(name), "1");
+  db.reset();
+  EXPECT_EQ(clones_named(name), "0");
+}
+
+}  // namespace
+}  // namespace hc::store::pg
