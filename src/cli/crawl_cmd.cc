@@ -29,8 +29,9 @@
 #include "core/clock.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
+#include "store/database.h"
 #include "store/holder_lock.h"
-#include "store/store.h"
+#include "store/warc.h"
 
 namespace hc::cli {
 namespace {
@@ -139,7 +140,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   options.request = std::move(*request);
 
   std::unique_ptr<store::HolderLock> crawl_lock;  // outlives the store: released after its last write
-  auto store = store::SqliteStore::Open(args.db);
+  auto store = store::OpenDatabase(args.db);
   if (!store.ok()) return StorageExit(store.status());
   // One crawl of a site per SQLite database (store/holder_lock.h): a second is refused before it
   // changes anything, naming the first. Sharing a crawl between processes is PostgreSQL's job.

@@ -24,8 +24,8 @@
 #include "cli/command.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
+#include "store/database.h"
 #include "store/holder_lock.h"
-#include "store/store.h"
 
 namespace hc::cli {
 namespace {
@@ -84,7 +84,7 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
   }
   store::StoreOptions store_options;
   store_options.create = false;
-  auto store = store::SqliteStore::Open(args.db, store_options);
+  auto store = store::OpenDatabase(args.db, store_options);
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;

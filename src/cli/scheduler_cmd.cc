@@ -34,8 +34,8 @@
 #include "cli/reload_signal.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
+#include "store/database.h"
 #include "store/holder_lock.h"
-#include "store/store.h"
 
 namespace hc::cli {
 namespace {
@@ -81,7 +81,7 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   StopSignals stop_signals;
   ReloadSignal reload_signal;
   std::unique_ptr<store::HolderLock> scheduler_lock;  // outlives the store, released after its last write
-  auto store = store::SqliteStore::Open(args.db);
+  auto store = store::OpenDatabase(args.db);
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;

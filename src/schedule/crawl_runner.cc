@@ -9,6 +9,8 @@
 
 #include "extract/extract.h"
 #include "schedule/schedule.h"
+#include "store/database.h"
+#include "store/export.h"
 #include "store/holder_lock.h"
 
 namespace hc::schedule {
@@ -39,7 +41,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   auto program = extract::LoadSite(options.selectors_dir, job.site);
   if (!program.ok()) return program.status();
   std::unique_ptr<store::HolderLock> crawl_lock;  // outlives the store: released after its last write
-  auto store = store::SqliteStore::Open(options.db);
+  auto store = store::OpenDatabase(options.db);
   if (!store.ok()) return store.status();
   // The site's crawl lock (store/holder_lock.h): a `crawl` of the site that started after the
   // scheduler's look (Step, RunNow) makes this run fail here rather than share the frontier.

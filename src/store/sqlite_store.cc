@@ -9,8 +9,9 @@
 #include <system_error>
 
 #include "store/schema_internal.h"
+#include "store/digest.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
 
 namespace hc::store {
@@ -112,7 +113,8 @@ class PageWrite {
   Status RecordViews();
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
-    return page_.url_key_of ? page_.url_key_of(url) : url;
+    auto it = page_.record_url_keys.find(url);
+    return it == page_.record_url_keys.end() ? url : it->second;
   }
 
   Db& db_;

@@ -14,7 +14,8 @@
 
 #include "core/text.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/digest.h"
+#include "store/warc.h"
 
 namespace hc::store {
 namespace {
