@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/records.h"
 #include "core/status.h"
 
 namespace hc::store {
@@ -69,7 +70,7 @@ struct PageObservation {
   // "network: timed out", "extract: required field is missing". A failed page keeps the rows of its
   // last good version; the failure goes to pages.failure_reason and the failures history.
   std::string failure_reason{};
-  Json records = Json::array();         // the page JSON's "records" (at most one record)
+  std::vector<records::Record> records{};  // at most one: the page's record (core/records.h)
   Json field_failures = Json::array();  // the page JSON's "failures" ({"path","reason"} objects)
   std::vector<std::string> limits{};    // limits the page hit at this parse (pages.notes)
   int64_t links_dropped = 0;            // links lost to a limit (pages.links_dropped)
