@@ -15,10 +15,21 @@
 namespace hc::crawl {
 namespace {
 
-// url -> pages.content_hash, from main at d17967c (every fixture extracted with its site's bundled
-// config and stored with SqliteStore::PutPage).
+// url -> pages.content_hash as main (d17967c) computes it: SHA-1 of the records' JSON text (nlohmann's
+// compact dump, the article's "views" removed) of each golden page, whose records main's extract writes
+// in the declared order. The two list pages have no record: the hash of "[]".
 const std::map<std::string, std::string> kHashesBeforeTypedRecords = {
-    // HASHES
+    {"https://news.39.net/a/260227/9012345.html", "b8842b04e201abf67c2ef8a5a817950161d09bda"},
+    {"https://ask.39.net/question/87654321.html", "26d9be9591b9edf8efdedeace7193b4571c61c95"},
+    {"https://www.mfk.com/article/1620381.html", "342ed56b419db4d7ace00337a7ac87ba42556ff0"},
+    {"https://www.mfk.com/list/guke.html", "97d170e1550eee4afc0af065b78cda302a97674c"},
+    {"https://www.mfk.com/question/58176015.html", "779ed7d6c6cab016676dec54fc473c4dbdeb8719"},
+    {"https://www.mfk.com/question/58190462.html", "c5af32842511420e1a8e9ee5928d1ec0f86d7dc3"},
+    {"https://www.mfk.com/question/58213307.html", "347e97dd512b848d596706991d94fc7b9e515ac5"},
+    {"https://club.xywy.com/doc_card/86423", "3ea3a615cde1ed4fc5b212d21286cf0eab0ef97b"},
+    {"https://club.xywy.com/list_guke_1.htm", "97d170e1550eee4afc0af065b78cda302a97674c"},
+    {"https://club.xywy.com/static/20260218/158843210.htm", "862a076e190a92ba9584f59832d7cd80f8419c8a"},
+    {"https://club.xywy.com/static/20260226/159017582.htm", "6835656028cd616ab8620dedfddc632c92b8708c"},
 };
 
 TEST(ContentHashTest, GoldenPagesKeepTheHashesComputedBeforeRecordsWereTyped) {
