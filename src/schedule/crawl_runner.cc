@@ -8,6 +8,8 @@
 
 #include "extract/extract.h"
 #include "schedule/schedule.h"
+#include "store/database.h"
+#include "store/export.h"
 
 namespace hc::schedule {
 namespace {
@@ -36,7 +38,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   const JobSpec& job = run.job;
   auto program = extract::LoadSite(options.selectors_dir, job.site);
   if (!program.ok()) return program.status();
-  auto store = store::SqliteStore::Open(options.db);
+  auto store = store::OpenDatabase(options.db);
   if (!store.ok()) return store.status();
 
   crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);

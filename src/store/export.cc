@@ -15,7 +15,7 @@
 
 #include "core/records.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/export.h"
 
 namespace hc::store {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "extract/extract.h"
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::crawl {
@@ -36,7 +36,7 @@ TEST(ContentHashTest, GoldenPagesKeepTheHashesComputedBeforeRecordsWereTyped) {
   const auto fixtures = extract::FindFixtures(hc::testing::FixturesDir() / "sites");
   ASSERT_EQ(fixtures.size(), kHashesBeforeTypedRecords.size());
   hc::testing::TempDir dir;
-  auto store = store::SqliteStore::Open(dir / "hash.db");
+  auto store = store::OpenDatabase(dir / "hash.db");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   for (const extract::FixturePage& fixture : fixtures) {
     SCOPED_TRACE(fixture.name);

@@ -11,7 +11,7 @@
 
 #include "core/clock.h"
 #include "core/records.h"
-#include "store/store.h"
+#include "store/dataset.h"
 
 namespace hc::store::testing {
 

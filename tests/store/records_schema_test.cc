@@ -13,7 +13,8 @@
 
 #include "core/records.h"
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
+#include "store/export.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -31,7 +32,7 @@ std::set<std::string> TableColumns(Peek& peek, std::string_view table) {
 class RecordsSchemaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open(dir_ / "latest.db");
+    auto store = OpenDatabase(dir_ / "latest.db");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
   }
   hc::testing::TempDir dir_;
