@@ -15,9 +15,10 @@
 namespace hc::crawl {
 namespace {
 
-// url -> pages.content_hash as main (d17967c) computes it: SHA-1 of the records' JSON text (nlohmann's
-// compact dump, the article's "views" removed) of each golden page, whose records main's extract writes
-// in the declared order. The two list pages have no record: the hash of "[]".
+// url -> pages.content_hash as main (d17967c) stored it: each fixture extracted with its site's bundled
+// config and written with SqliteStore::PutPage by a program linked against main's hc_extract and
+// hc_store (SHA-1 of the records' compact JSON with the article's "views" removed; the two list pages
+// have no record: the hash of "[]").
 const std::map<std::string, std::string> kHashesBeforeTypedRecords = {
     {"https://news.39.net/a/260227/9012345.html", "b8842b04e201abf67c2ef8a5a817950161d09bda"},
     {"https://ask.39.net/question/87654321.html", "26d9be9591b9edf8efdedeace7193b4571c61c95"},
