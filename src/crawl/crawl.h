@@ -45,8 +45,9 @@ namespace hc::crawl {
 
 // One response through decode, parse and extract, as the observation PutPage stores. Never fails:
 // a status other than 2xx becomes failure_reason "http <status>" (no extraction), a page that does not
-// parse "parse: <why>", a missing required field "extract: <path>: <reason>". url_key and url_key_of
-// use hc::NormalizeUrl with the site's url_normalization (the URL itself when it does not parse).
+// parse "parse: <why>", a missing required field "extract: <path>: <reason>". url_key and the keys of
+// record_url_keys use hc::NormalizeUrl with the site's url_normalization (the URL itself when it does
+// not parse).
 // With `archive`, the response goes to the raw archive with the page.
 store::PageObservation ObservePage(const extract::SelectorProgram& program, const store::RawResponse& response,
                                    bool archive);

@@ -1,6 +1,7 @@
 // ObserveResponse: the one decode -> parse -> extract pass a fetched page goes through. The records and
 // the links to follow come from the same parsed tree, so each page is parsed exactly once.
 #include <cctype>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -38,6 +39,22 @@ std::string UrlKey(std::string_view url, const NormalizeOptions& options) {
   return key.ok() ? *key : std::string(url);
 }
 
+// The dedupe key of each answer card's question_url, for store to find the card's question row by
+// (PageObservation::record_url_keys).
+std::map<std::string, std::string> RecordUrlKeys(const std::vector<records::Record>& page_records,
+                                                 const NormalizeOptions& options) {
+  std::map<std::string, std::string> keys;
+  for (const records::Record& record : page_records) {
+    const auto* article = std::get_if<records::Article>(&record);
+    if (!article) continue;
+    for (const records::AnswerCard& card : article->answers) {
+      if (!card.question_url || keys.count(*card.question_url)) continue;
+      keys.emplace(*card.question_url, UrlKey(*card.question_url, options));
+    }
+  }
+  return keys;
+}
+
 // Pages are HTML; a body that is plainly something else (an image, a PDF linked from an article) is
 // recorded, not parsed. No Content-Type at all is given the benefit of the doubt.
 bool LooksLikeHtml(std::string_view content_type) {
@@ -60,8 +77,6 @@ ObservedPage ObserveResponse(const extract::SelectorProgram& program, const stor
   page.site = config.key;
   page.url = response.url;
   page.url_key = UrlKey(response.url, config.url_normalization);
-  NormalizeOptions normalization = config.url_normalization;
-  page.url_key_of = [normalization](std::string_view url) { return UrlKey(url, normalization); };
   page.http_status = response.status;
   page.content_type = HeaderValue(response.headers, "Content-Type");
   page.etag = HeaderValue(response.headers, "ETag");
@@ -88,6 +103,7 @@ ObservedPage ObserveResponse(const extract::SelectorProgram& program, const stor
   extract::ExtractedPage extracted = program.Extract(*doc, {response.url, response.fetched_at});
   page.page_type = extracted.page_type;
   page.records = std::move(extracted.records);
+  page.record_url_keys = RecordUrlKeys(page.records, config.url_normalization);
   for (const auto& f : extracted.failures) page.field_failures.push_back({{"path", f.path}, {"reason", f.reason}});
   page.limits = std::move(extracted.limits);
   page.links_dropped = extracted.links_dropped;

@@ -8,10 +8,9 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <map>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,9 +45,10 @@ struct PageObservation {
   std::vector<std::string> limits{};    // limits the page hit at this parse (pages.notes)
   int64_t links_dropped = 0;            // links lost to a limit (pages.links_dropped)
   std::optional<RawResponse> raw{};       // archived (zstd) when present and archiving is on
-  // The dedupe key of a URL found inside a record (an answer card's question_url), so that a card
-  // and the question page it links to meet in one questions row. Identity when empty.
-  std::function<std::string(std::string_view)> url_key_of;
+  // The dedupe key of each URL found inside a record (an answer card's question_url), computed by
+  // the crawler with the site's url_normalization, so that a card and the question page it links to
+  // meet in one questions row. A URL that is not here is its own key.
+  std::map<std::string, std::string> record_url_keys{};
 };
 
 // Builds an observation from a page JSON document (the extract output and golden-fixture format:

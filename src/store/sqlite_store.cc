@@ -98,7 +98,8 @@ class PageWrite {
   Status RecordViews();
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
-    return page_.url_key_of ? page_.url_key_of(url) : url;
+    auto it = page_.record_url_keys.find(url);
+    return it == page_.record_url_keys.end() ? url : it->second;
   }
 
   Db& db_;

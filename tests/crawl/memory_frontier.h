@@ -107,11 +107,7 @@ class MemoryFrontier final : public store::Frontier {
       row->next_visit.reset();
       if (outcome.revisit.count() > 0) row->next_visit = outcome.finished_at + outcome.revisit;
       outcomes.push_back(outcome);
-      if (page) {
-        store::PageObservation copy = *page;
-        copy.url_key_of = nullptr;
-        pages.push_back(std::move(copy));
-      }
+      if (page) pages.push_back(*page);
       discovered = outcome.discovered;
     }
     return AddUrls(discovered).status();
