@@ -17,6 +17,7 @@ using testing::At;
 using testing::Card;
 using testing::Disease;
 using testing::Page;
+using testing::Typed;
 using testing::Peek;
 
 class StoreTest : public ::testing::Test {
