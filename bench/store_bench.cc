@@ -76,7 +76,7 @@ PageObservation ArticlePage(int n, TimePoint when) {
   p.content_type = "text/html; charset=utf-8";
   p.charset = "UTF-8";
   p.fetched_at = when;
-  p.records.push_back(ArticleRecord(n));
+  p.records.push_back(*records::FromJson(ArticleRecord(n)));  // the bench's record is well formed
   return p;
 }
 

@@ -1271,7 +1271,7 @@ void Engine::WriteOne(WriteItem& item) {
       item.outcome.state = store::UrlState::kFailed;
       item.outcome.detail = "store: " + s.message();
       store::PageObservation failed_page = *item.page;
-      failed_page.records = store::Json::array();
+      failed_page.records.clear();
       failed_page.failure_reason = item.outcome.detail;
       s = frontier_.Complete(item.outcome, &failed_page);
     }

@@ -35,18 +35,16 @@ std::string UrlKey(std::string_view url, const NormalizeOptions& options) {
 }
 
 // The dedupe key of each answer card's question_url, for store to find the card's question row by
-// (PageObservation::record_url_keys). Only strings: store keys any other value by its JSON text.
-std::map<std::string, std::string> RecordUrlKeys(const store::Json& records, const NormalizeOptions& options) {
+// (PageObservation::record_url_keys).
+std::map<std::string, std::string> RecordUrlKeys(const std::vector<records::Record>& page_records,
+                                                 const NormalizeOptions& options) {
   std::map<std::string, std::string> keys;
-  for (const auto& record : records) {
-    auto cards = record.find("answers");
-    if (cards == record.end() || !cards->is_array()) continue;
-    for (const auto& card : *cards) {
-      if (!card.is_object()) continue;
-      auto url = card.find("question_url");
-      if (url == card.end() || !url->is_string()) continue;
-      const auto& text = url->get_ref<const std::string&>();
-      if (!keys.count(text)) keys.emplace(text, UrlKey(text, options));
+  for (const records::Record& record : page_records) {
+    const auto* article = std::get_if<records::Article>(&record);
+    if (!article) continue;
+    for (const records::AnswerCard& card : article->answers) {
+      if (!card.question_url || keys.count(*card.question_url)) continue;
+      keys.emplace(*card.question_url, UrlKey(*card.question_url, options));
     }
   }
   return keys;

@@ -1,6 +1,6 @@
 // extract: per-site selector configs (selectors/<site>.yaml) compiled into a SelectorProgram that turns a
-// parsed page into canonical records (article, disease, answer_card, question, answer, doctor) plus the
-// links to follow, all from the one Gumbo tree.
+// parsed page into canonical records (core/records.h: article, disease, answer_card, question, answer,
+// doctor) plus the links to follow, all from the one Gumbo tree.
 //
 // Errors: a broken config is a Status (kConfigError, message "file:line:column: what is wrong"); a page
 // that lacks a required field is not a Status but an ExtractedPage with failures, so one bad page never
@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/records.h"
 #include "core/status.h"
 #include "core/url.h"
 #include "core/version.h"
@@ -132,7 +133,7 @@ struct ExtractedPage {
   std::string url;
   std::string site;
   std::string page_type;  // "" when no page type matched the URL
-  Json records = Json::array();
+  std::vector<records::Record> records;  // at most one: the page type's record kind
   std::vector<FieldFailure> failures;  // required fields that are missing: the page failed
   std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null), one each
   std::vector<FieldNote> field_notes;  // the unparsable ones among them (what `extract`/`crawl` summarize)
@@ -146,8 +147,8 @@ struct ExtractedPage {
   bool ok() const { return failures.empty(); }
 };
 
-// {"url","site","page_type","fetched_at","records","failures","links"} — the format of the golden
-// fixtures (fixtures/sites/<site>/<page>.expected.json) and of `healthcrawl extract`.
+// {"url","site","page_type","fetched_at","records","failures","links"} (records::ToJson each) — the
+// format of the golden fixtures (fixtures/sites/<site>/<page>.expected.json) and of `healthcrawl extract`.
 Json ToJson(const ExtractedPage& page, const PageInput& input);
 
 // Conversion notes of many pages, per field: a count and the first note with its page URL, so a

@@ -15,6 +15,7 @@
 
 #include <re2/re2.h>
 
+#include "core/records.h"
 #include "extract/extract.h"
 
 namespace date {
@@ -23,27 +24,14 @@ class time_zone;
 
 namespace hc::extract {
 
-// --- the record vocabulary (docs/selectors.md, "Records") -------------------------------------------
-// The JSON shape a canonical field always has, whatever the site; the store's columns follow it.
-enum class FieldShape { kText, kInt, kDate, kUrl, kTextList };
-
-struct FieldSpec {
-  std::string_view name;
-  FieldShape shape;
-};
-struct ListSpec {
-  std::string_view name;  // "answers"
-  std::string_view kind;  // the record kind of its items
-};
-struct RecordKind {
-  std::string_view name;
-  std::span<const FieldSpec> fields;  // in output order
-  std::span<const ListSpec> lists;
-};
-
-std::span<const RecordKind> RecordKinds();
-const RecordKind* FindRecordKind(std::string_view name);
-std::string_view FieldShapeName(FieldShape shape);
+// --- the record vocabulary (core/records.h; docs/selectors.md, "Records") ----------------------------
+using records::FieldShape;
+using records::FieldShapeName;
+using records::FieldSpec;
+using records::FindRecordKind;
+using records::ListSpec;
+using records::RecordKind;
+using records::RecordKinds;
 
 // --- regexes (patterns.cc) --------------------------------------------------------------------------
 // Every pattern a config holds is RE2 syntax (https://github.com/google/re2/wiki/Syntax), compiled

@@ -195,11 +195,14 @@ std::vector<FillRate> ComputeFillRates(const SelectorProgram& program, const std
   std::vector<FillRate> out;
   for (const PageTypeRule& pt : program.rep_->page_types) {
     if (!pt.record) continue;
-    std::vector<const Json*> records;
+    // Counted over the page JSON form, where "filled" has one meaning for fields, extra and lists.
+    std::vector<Json> json_records;
     for (const ExtractedPage& page : pages) {
       if (page.site != program.config().key || page.page_type != pt.info.name) continue;
-      for (const Json& r : page.records) records.push_back(&r);
+      for (const records::Record& r : page.records) json_records.push_back(records::ToJson(r));
     }
+    std::vector<const Json*> records;
+    for (const Json& r : json_records) records.push_back(&r);
     if (records.empty()) continue;
     CountRecord(*pt.record, records, std::string(pt.record->kind->name) + ".", pt.info.name, &out);
   }

@@ -38,6 +38,22 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
+// A canonical field's value (Field's JSON, whose shape the config compiler matched to the field's) moved
+// into the record's member.
+void Assign(Json&& value, records::Text* slot) {
+  if (value.is_string()) *slot = std::move(value.get_ref<std::string&>());
+}
+void Assign(Json&& value, records::Int* slot) {
+  if (value.is_number_integer()) *slot = value.get<int64_t>();
+}
+void Assign(Json&& value, records::TextList* slot) {
+  if (!value.is_array()) return;
+  slot->reserve(value.size());
+  for (Json& s : value) {
+    if (s.is_string()) slot->push_back(std::move(s.get_ref<std::string&>()));
+  }
+}
+
 // Everything one Extract call shares while it walks the records.
 class PageExtraction {
  public:
@@ -63,43 +79,42 @@ class PageExtraction {
 
   // `path` names this record's values on this page ("answers[1]."), `label` the same for every page
   // ("answers[].", "article."), which is how notes are counted across pages.
-  Json Record(const RecordRule& rule, html::Node scope, bool scope_is_document, const std::string& path,
-              const std::string& label) {
-    Json record = Json::object();
-    record["type"] = std::string(rule.kind->name);
+  records::Record Record(const RecordRule& rule, html::Node scope, bool scope_is_document, const std::string& path,
+                         const std::string& label) {
+    records::Record record = records::NewRecord(*rule.kind);
     for (size_t i = 0; i < rule.kind->fields.size(); ++i) {
       const auto& field = rule.fields[i];
-      // A list of strings is [] when it has nothing, configured or not: a list column is never null.
-      const Json none = rule.kind->fields[i].shape == FieldShape::kTextList ? Json::array() : Json(nullptr);
-      record[std::string(rule.kind->fields[i].name)] =
-          field ? Field(*field, scope, scope_is_document, path + field->name, label + field->name) : none;
+      // Unconfigured: null, or [] for a list of strings (NewRecord's values); a list column is never null.
+      if (!field) continue;
+      Json value = Field(*field, scope, scope_is_document, path + field->name, label + field->name);
+      std::visit([&](auto* slot) { Assign(std::move(value), slot); }, records::FieldAt(record, i));
     }
-    Json extra = Json::object();
+    Json& extra = records::ExtraOf(record);
     for (const FieldRule& field : rule.extra) {
       extra[field.name] =
           Field(field, scope, scope_is_document, path + "extra." + field.name, label + "extra." + field.name);
     }
-    record["extra"] = std::move(extra);
-    for (const ListSpec& spec : rule.kind->lists) {
-      Json items = Json::array();
-      auto configured = std::find_if(rule.lists.begin(), rule.lists.end(),
-                                     [&](const ListRule& l) { return l.spec == &spec; });
-      if (configured != rule.lists.end()) {
-        std::vector<html::Node> nodes = html::Select(scope, configured->css, index_);
-        for (size_t i = 0; i < nodes.size(); ++i) {
-          std::string item_path = path + std::string(spec.name) + "[" + std::to_string(i) + "].";
-          items.push_back(Record(configured->record, nodes[i], false, item_path, std::string(spec.name) + "[]."));
-        }
-        if (nodes.empty()) {
-          std::string list_path = path + std::string(spec.name);
-          if (configured->required) {
-            page_->failures.push_back({list_path, "required list is empty"});
-          } else {
-            page_->notes.push_back(list_path + ": no items");
-          }
+    // In the kind's list order, as failures and notes have always been made.
+    for (size_t list_index = 0; list_index < rule.kind->lists.size(); ++list_index) {
+      const ListSpec& spec = rule.kind->lists[list_index];
+      auto list = std::find_if(rule.lists.begin(), rule.lists.end(),
+                               [&](const ListRule& l) { return l.spec == &spec; });
+      if (list == rule.lists.end()) continue;  // unconfigured: []
+      std::vector<html::Node> nodes = html::Select(scope, list->css, index_);
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        std::string item_path = path + std::string(spec.name) + "[" + std::to_string(i) + "].";
+        // The config compiler gave the list's rule the list's kind, so the append cannot fail.
+        (void)records::AppendToList(record, list_index,
+                                    Record(list->record, nodes[i], false, item_path, std::string(spec.name) + "[]."));
+      }
+      if (nodes.empty()) {
+        std::string list_path = path + std::string(spec.name);
+        if (list->required) {
+          page_->failures.push_back({list_path, "required list is empty"});
+        } else {
+          page_->notes.push_back(list_path + ": no items");
         }
       }
-      record[std::string(spec.name)] = std::move(items);
     }
     return record;
   }
@@ -618,8 +633,10 @@ ExtractedPage SelectorProgram::Extract(const html::Document& doc, const PageInpu
   }
   if (matched) {
     page.page_type = matched->info.name;
-    if (matched->record) page.records.push_back(run.Record(*matched->record, doc.document(), true, "",
-                                                         std::string(matched->record->kind->name) + "."));
+    if (matched->record) {
+      page.records.push_back(run.Record(*matched->record, doc.document(), true, "",
+                                        std::string(matched->record->kind->name) + "."));
+    }
   }
   page.links = run.Links();
   return page;
@@ -646,7 +663,9 @@ Json ToJson(const ExtractedPage& page, const PageInput& input) {
   out["site"] = page.site;
   out["page_type"] = page.page_type;
   out["fetched_at"] = FormatUtc(input.fetched_at);
-  out["records"] = page.records;
+  Json records = Json::array();
+  for (const records::Record& r : page.records) records.push_back(records::ToJson(r));
+  out["records"] = std::move(records);
   Json failures = Json::array();
   for (const FieldFailure& f : page.failures) failures.push_back(Json{{"path", f.path}, {"reason", f.reason}});
   out["failures"] = std::move(failures);

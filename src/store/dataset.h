@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/records.h"
 #include "core/status.h"
 #include "store/archive.h"
 
@@ -39,7 +40,7 @@ struct PageObservation {
   // "network: timed out", "extract: required field is missing". A failed page keeps the rows of its
   // last good version; the failure goes to pages.failure_reason and the failures history.
   std::string failure_reason{};
-  Json records = Json::array();         // the page JSON's "records" (at most one record)
+  std::vector<records::Record> records{};  // at most one: the page's record (core/records.h)
   Json field_failures = Json::array();  // the page JSON's "failures" ({"path","reason"} objects)
   std::vector<std::string> limits{};    // limits the page hit at this parse (pages.notes)
   int64_t links_dropped = 0;            // links lost to a limit (pages.links_dropped)
@@ -51,7 +52,8 @@ struct PageObservation {
 };
 
 // Builds an observation from a page JSON document (the extract output and golden-fixture format:
-// {"url","site","page_type","fetched_at","records","failures"}). A page with failures gets
+// {"url","site","page_type","fetched_at","records","failures"}; records read by records::FromJson, so a
+// record of the wrong shape is InvalidArgument). A page with failures gets
 // failure_reason "extract: <first path>: <first reason>". InvalidArgument when a member is missing or
 // of the wrong type.
 Result<PageObservation> ObservationFromPageJson(const Json& page);

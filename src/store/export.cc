@@ -13,6 +13,7 @@
 #include <string>
 #include <system_error>
 
+#include "core/records.h"
 #include "store/sqlite_internal.h"
 #include "store/export.h"
 
@@ -275,6 +276,34 @@ struct PendingFile {
   int64_t rows = 0;
 };
 
+// The export columns of a record kind's canonical fields, by field name and in the declared order
+// (core/records.h), each followed by the columns `after` names for it. An int field exports as an
+// integer, a list of strings as JSON, the rest as text.
+std::vector<ExportColumn> FieldColumns(std::string_view kind_name,
+                                       const std::vector<std::pair<std::string_view, ExportColumn>>& after = {}) {
+  std::vector<ExportColumn> out;
+  const records::RecordKind* kind = records::FindRecordKind(kind_name);
+  if (!kind) return out;
+  for (const records::FieldSpec& field : kind->fields) {
+    const K column_kind = field.shape == records::FieldShape::kInt        ? K::kInteger
+                          : field.shape == records::FieldShape::kTextList ? K::kJson
+                                                                          : K::kText;
+    out.push_back({std::string(field.name), column_kind});
+    for (const auto& [name, column] : after) {
+      if (name == field.name) out.push_back(column);
+    }
+  }
+  return out;
+}
+
+// A documented column list: `head`, then `middle`, then `tail`.
+std::vector<ExportColumn> Columns(std::vector<ExportColumn> head, const std::vector<ExportColumn>& middle,
+                                  const std::vector<ExportColumn>& tail) {
+  head.insert(head.end(), middle.begin(), middle.end());
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
 }  // namespace
 
 const std::vector<ExportTable>& ExportTables() {
@@ -287,31 +316,30 @@ const std::vector<ExportTable>& ExportTables() {
         {"charset", K::kText}, {"etag", K::kText}, {"last_modified", K::kText},
         {"content_hash", K::kText}, {"first_fetched_at", K::kText}, {"last_fetched_at", K::kText},
         {"last_changed_at", K::kText}, {"failure_reason", K::kText}, {"updated_at", K::kText}}},
+      // The canonical fields' columns come from the record vocabulary (core/records.h), in its order.
       {"articles",
-       {{"id", K::kInteger}, {"site", K::kText}, {"url", K::kText}, {"title", K::kText},
-        {"body", K::kText}, {"published_at", K::kText}, {"views", K::kInteger},
-        {"views_observed_at", K::kText}, {"author", K::kText}, {"tags", K::kJson}, {"source", K::kText},
-        {"extra", K::kJson}, {"first_fetched_at", K::kText}, {"last_fetched_at", K::kText},
-        {"last_changed_at", K::kText}, {"updated_at", K::kText}}},
+       Columns({{"id", K::kInteger}, {"site", K::kText}, {"url", K::kText}},
+               FieldColumns("article", {{"views", {"views_observed_at", K::kText}}}),
+               {{"extra", K::kJson}, {"first_fetched_at", K::kText}, {"last_fetched_at", K::kText},
+                {"last_changed_at", K::kText}, {"updated_at", K::kText}})},
       {"article_views",
        {{"article_id", K::kInteger}, {"site", K::kText}, {"url", K::kText}, {"observed_at", K::kText},
         {"views", K::kInteger}}},
       {"diseases",
-       {{"id", K::kInteger}, {"name", K::kText}, {"summary", K::kText}, {"url", K::kText},
-        {"extra", K::kJson}, {"updated_at", K::kText}}},
+       Columns({{"id", K::kInteger}}, FieldColumns("disease"), {{"extra", K::kJson}, {"updated_at", K::kText}})},
       {"article_diseases",
        {{"article_id", K::kInteger}, {"position", K::kInteger}, {"disease_id", K::kInteger},
         {"disease", K::kText}}},
       {"hospitals", {{"id", K::kInteger}, {"name", K::kText}, {"grade", K::kText}, {"updated_at", K::kText}}},
       {"doctors",
-       {{"id", K::kInteger}, {"name", K::kText}, {"title", K::kText}, {"department", K::kText},
-        {"hospital_id", K::kInteger}, {"hospital", K::kText}, {"hospital_grade", K::kText},
-        {"specialties", K::kJson}, {"profile_url", K::kText}, {"extra", K::kJson},
-        {"updated_at", K::kText}}},
+       Columns({{"id", K::kInteger}},
+               FieldColumns("doctor", {{"department", {"hospital_id", K::kInteger}},
+                                       {"specialties", {"profile_url", K::kText}}}),
+               {{"extra", K::kJson}, {"updated_at", K::kText}})},
       {"questions",
-       {{"id", K::kInteger}, {"site", K::kText}, {"url", K::kText}, {"title", K::kText},
-        {"description", K::kText}, {"asked_at", K::kText}, {"page_stored", K::kInteger},
-        {"extra", K::kJson}, {"updated_at", K::kText}}},
+       Columns({{"id", K::kInteger}, {"site", K::kText}, {"url", K::kText}},
+               FieldColumns("question", {{"asked_at", {"page_stored", K::kInteger}}}),
+               {{"extra", K::kJson}, {"updated_at", K::kText}})},
       {"answers",
        {{"id", K::kInteger}, {"question_id", K::kInteger}, {"question_url", K::kText},
         {"doctor_id", K::kInteger}, {"doctor", K::kText}, {"text", K::kText}, {"answered_at", K::kText},

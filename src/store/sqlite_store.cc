@@ -23,65 +23,42 @@ using internal::Query;
 
 namespace {
 
-// A record field as text: strings as they are, numbers and other JSON values as JSON text, null and
-// missing as nullopt.
-std::optional<std::string> FieldText(const Json& record, const char* name) {
-  auto it = record.find(name);
-  if (it == record.end() || it->is_null()) return std::nullopt;
-  if (it->is_string()) return it->get<std::string>();
-  return internal::DumpJson(*it);
-}
+using records::AnswerCard;
+using records::Article;
+using records::DiseaseCard;
+using records::DoctorProfile;
+using records::Question;
+using records::Record;
+using records::Text;
 
-// A JSON-valued field (tags, specialties) as JSON text, or nullopt.
-std::optional<std::string> FieldJson(const Json& record, const char* name) {
-  auto it = record.find(name);
-  if (it == record.end() || it->is_null()) return std::nullopt;
-  return internal::DumpJson(*it);
-}
+std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::DumpJson(extra) : "{}"; }
 
-std::optional<int64_t> FieldInt(const Json& record, const char* name) {
-  auto it = record.find(name);
-  if (it == record.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<int64_t>();
-}
+std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
 
-std::string ExtraText(const Json& record) {
-  auto it = record.find("extra");
-  if (it == record.end() || !it->is_object()) return "{}";
-  return internal::DumpJson(*it);
-}
-
-const Json& List(const Json& record, const char* name) {
-  static const Json kEmpty = Json::array();
-  auto it = record.find(name);
-  return it != record.end() && it->is_array() ? *it : kEmpty;
-}
-
-// The content hash of a page: SHA-1 over its records with the article's view count left out, so
-// that a page whose only change is its view counter is unchanged (its views become an observation).
-std::string ContentHash(const Json& records) {
-  Json copy = records;
-  for (auto& record : copy) {
-    if (record.is_object() && record.contains("views")) record.erase("views");
+// The content hash of a page: SHA-1 over its records' page JSON with the article's view count left
+// out, so that a page whose only change is its view counter is unchanged (its views become an
+// observation). The bytes are those hashed since schema v1: an unchanged page keeps its hash.
+std::string ContentHash(const std::vector<Record>& page_records) {
+  Json json = Json::array();
+  for (const Record& record : page_records) {
+    Json j = records::ToJson(record);
+    j.erase("views");
+    json.push_back(std::move(j));
   }
-  return HexLower(Sha1(internal::DumpJson(copy)));
+  return HexLower(Sha1(internal::DumpJson(json)));
 }
 
 Status ValidateObservation(const PageObservation& page) {
   if (page.site.empty()) return Status::InvalidArgument("page has no site");
   if (page.url.empty()) return Status::InvalidArgument("page has no url");
-  if (!page.records.is_array()) return Status::InvalidArgument(page.url + ": records is not an array");
   if (page.records.size() > 1) {
     return Status::InvalidArgument(page.url + ": a page yields at most one record, got " +
                                    std::to_string(page.records.size()));
   }
-  for (const auto& record : page.records) {
-    if (!record.is_object() || !record.contains("type") || !record["type"].is_string()) {
-      return Status::InvalidArgument(page.url + ": a record without a \"type\"");
-    }
-    const std::string type = record["type"].get<std::string>();
-    if (type != "article" && type != "question" && type != "doctor" && type != "disease") {
-      return Status::InvalidArgument(page.url + ": record kind \"" + type +
+  for (const Record& record : page.records) {
+    const records::RecordKind& kind = records::KindOf(record);
+    if (!kind.page_record) {
+      return Status::InvalidArgument(page.url + ": record kind \"" + std::string(kind.name) +
                                      "\" cannot be a page's record");
     }
   }
@@ -99,17 +76,25 @@ class PageWrite {
  private:
   Status UpsertSite();
   Status WriteRecords();
-  Status WriteArticle(const Json& record);
-  Status WriteQuestion(const Json& record);
-  Status WriteDoctor(const Json& record);
-  Result<std::optional<int64_t>> UpsertDisease(const Json& record, std::optional<int64_t> page_id);
-  Result<std::optional<int64_t>> UpsertHospital(const Json& record);
-  Result<std::optional<int64_t>> UpsertDoctor(const Json& record, std::optional<int64_t> hospital_id,
+  Status WriteArticle(const Article& article);
+  Status WriteQuestion(const Question& question);
+  Status WriteDoctor(const DoctorProfile& doctor);
+  Result<std::optional<int64_t>> UpsertDisease(const DiseaseCard& disease, std::optional<int64_t> page_id);
+  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade);
+  // Who answered (a card or an answer) or whose profile it is (with `profile_page_id`).
+  struct DoctorFacts {
+    const Text& name;
+    const Text& title;
+    const Text& department;
+    std::optional<std::string> specialties;  // JSON text; profiles only
+    std::string extra;                       // JSON text; profiles only ("{}" otherwise)
+  };
+  Result<std::optional<int64_t>> UpsertDoctor(const DoctorFacts& doctor, std::optional<int64_t> hospital_id,
                                               std::optional<int64_t> profile_page_id);
   Result<int64_t> UpsertQuestionFromCard(const std::string& key, const std::optional<std::string>& title);
   Result<int64_t> UpsertAnswer(std::optional<int64_t> question_id, std::optional<int64_t> doctor_id,
-                               int64_t anon_ordinal, const Json& record, const char* text_field,
-                               bool from_page);
+                               int64_t anon_ordinal, const Text& text, const Text& answered_at,
+                               const Json& extra, bool from_page);
   Status RecordViews();
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
@@ -231,23 +216,22 @@ Status PageWrite::UpsertSite() {
 }
 
 Status PageWrite::WriteRecords() {
-  for (const auto& record : page_.records) {
-    const std::string type = record["type"].get<std::string>();
-    if (type == "article") {
-      HC_RETURN_IF_ERROR(WriteArticle(record));
-    } else if (type == "question") {
-      HC_RETURN_IF_ERROR(WriteQuestion(record));
-    } else if (type == "doctor") {
-      HC_RETURN_IF_ERROR(WriteDoctor(record));
-    } else if (type == "disease") {
-      auto id = UpsertDisease(record, page_id_);
+  for (const Record& record : page_.records) {
+    if (const auto* article = std::get_if<Article>(&record)) {
+      HC_RETURN_IF_ERROR(WriteArticle(*article));
+    } else if (const auto* question = std::get_if<Question>(&record)) {
+      HC_RETURN_IF_ERROR(WriteQuestion(*question));
+    } else if (const auto* doctor = std::get_if<DoctorProfile>(&record)) {
+      HC_RETURN_IF_ERROR(WriteDoctor(*doctor));
+    } else if (const auto* disease = std::get_if<DiseaseCard>(&record)) {
+      auto id = UpsertDisease(*disease, page_id_);
       if (!id.ok()) return id.status();
     }
   }
   return Status::Ok();
 }
 
-Status PageWrite::WriteArticle(const Json& record) {
+Status PageWrite::WriteArticle(const Article& a) {
   int64_t article_id = 0;
   {
     auto q = db_.Prepare(
@@ -258,17 +242,16 @@ Status PageWrite::WriteArticle(const Json& record) {
         " tags = excluded.tags, source = excluded.source, extra = excluded.extra,"
         " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq RETURNING id");
     if (!q.ok()) return q.status();
-    q->Bind(1, page_id_).Bind(2, site_id_).Bind(3, FieldText(record, "title"));
-    q->Bind(4, FieldText(record, "body")).Bind(5, FieldText(record, "published_at"));
-    q->Bind(6, FieldText(record, "author")).Bind(7, FieldJson(record, "tags"));
-    q->Bind(8, FieldText(record, "source")).Bind(9, ExtraText(record)).Bind(10, now_).Bind(11, seq_);
+    q->Bind(1, page_id_).Bind(2, site_id_).Bind(3, a.title).Bind(4, a.body).Bind(5, a.published_at);
+    q->Bind(6, a.author).Bind(7, ListText(a.tags)).Bind(8, a.source).Bind(9, ExtraText(a.extra));
+    q->Bind(10, now_).Bind(11, seq_);
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from article upsert") : q->status();
     article_id = q->Int(0);
   }
 
   HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM article_diseases WHERE article_id = ?1", article_id));
   int64_t position = 0;
-  for (const auto& disease : List(record, "diseases")) {
+  for (const DiseaseCard& disease : a.diseases) {
     auto id = UpsertDisease(disease, std::nullopt);
     if (!id.ok()) return id.status();
     if (!*id) continue;  // a disease without a name cannot be keyed
@@ -293,19 +276,20 @@ Status PageWrite::WriteArticle(const Json& record) {
   for (int64_t id : own_answers) HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM answers WHERE id = ?1", id));
 
   position = 0;
-  for (const auto& card : List(record, "answers")) {
-    if (!card.is_object()) continue;
-    auto hospital = UpsertHospital(card);
+  for (const AnswerCard& card : a.answers) {
+    auto hospital = UpsertHospital(card.hospital, card.hospital_grade);
     if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor(card, *hospital, std::nullopt);
+    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
+                               *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     std::optional<int64_t> question_id;
-    if (auto url = FieldText(card, "question_url")) {
-      auto q = UpsertQuestionFromCard(KeyOf(*url), FieldText(card, "question_title"));
+    if (card.question_url) {
+      auto q = UpsertQuestionFromCard(KeyOf(*card.question_url), card.question_title);
       if (!q.ok()) return q.status();
       question_id = *q;
     }
-    auto answer = UpsertAnswer(question_id, *doctor, 0, card, "answer_text", /*from_page=*/false);
+    auto answer = UpsertAnswer(question_id, *doctor, 0, card.answer_text, card.answered_at, card.extra,
+                               /*from_page=*/false);
     if (!answer.ok()) return answer.status();
     HC_RETURN_IF_ERROR(Execute(
         db_, "INSERT INTO article_questions (article_id, position, answer_id) VALUES (?1, ?2, ?3)",
@@ -314,7 +298,7 @@ Status PageWrite::WriteArticle(const Json& record) {
   return Status::Ok();
 }
 
-Status PageWrite::WriteQuestion(const Json& record) {
+Status PageWrite::WriteQuestion(const Question& question) {
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   HC_RETURN_IF_ERROR(Execute(
       db_,
@@ -323,8 +307,8 @@ Status PageWrite::WriteQuestion(const Json& record) {
       " ON CONFLICT (url) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
       " description = excluded.description, asked_at = excluded.asked_at, page_id = excluded.page_id,"
       " extra = excluded.extra, updated_at = excluded.updated_at, updated_seq = excluded.updated_seq",
-      site_id_, key, FieldText(record, "title"), FieldText(record, "description"),
-      FieldText(record, "asked_at"), page_id_, ExtraText(record), now_, seq_));
+      site_id_, key, question.title, question.description, question.asked_at, page_id_,
+      ExtraText(question.extra), now_, seq_));
   auto q = db_.Prepare("SELECT id FROM questions WHERE url = ?1");
   if (!q.ok()) return q.status();
   q->Bind(1, key);
@@ -332,30 +316,31 @@ Status PageWrite::WriteQuestion(const Json& record) {
   const int64_t question_id = q->Int(0);
 
   int64_t anonymous = 0;
-  for (const auto& answer : List(record, "answers")) {
-    if (!answer.is_object()) continue;
-    auto hospital = UpsertHospital(answer);
+  for (const records::Answer& answer : question.answers) {
+    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade);
     if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor(answer, *hospital, std::nullopt);
+    auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
+                               *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     const int64_t ordinal = *doctor ? 0 : anonymous++;
-    auto id = UpsertAnswer(question_id, *doctor, ordinal, answer, "answer_text", /*from_page=*/true);
+    auto id = UpsertAnswer(question_id, *doctor, ordinal, answer.answer_text, answer.answered_at, answer.extra,
+                           /*from_page=*/true);
     if (!id.ok()) return id.status();
   }
   return Status::Ok();
 }
 
-Status PageWrite::WriteDoctor(const Json& record) {
-  auto hospital = UpsertHospital(record);
+Status PageWrite::WriteDoctor(const DoctorProfile& d) {
+  auto hospital = UpsertHospital(d.hospital, d.hospital_grade);
   if (!hospital.ok()) return hospital.status();
-  auto doctor = UpsertDoctor(record, *hospital, page_id_);
+  auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
+                             *hospital, page_id_);
   return doctor.status();
 }
 
-Result<std::optional<int64_t>> PageWrite::UpsertDisease(const Json& record,
+Result<std::optional<int64_t>> PageWrite::UpsertDisease(const DiseaseCard& disease,
                                                         std::optional<int64_t> page_id) {
-  if (!record.is_object()) return std::optional<int64_t>();
-  auto name = FieldText(record, "name");
+  const Text& name = disease.name;
   if (!name || name->empty()) return std::optional<int64_t>();
   // Shared by every article that names it: a new value fills or replaces a field, a null never
   // erases one, and an unchanged row keeps its updated_seq.
@@ -370,8 +355,7 @@ Result<std::optional<int64_t>> PageWrite::UpsertDisease(const Json& record,
       " WHERE summary IS NOT coalesce(excluded.summary, summary)"
       " OR url IS NOT coalesce(excluded.url, url) OR page_id IS NOT coalesce(excluded.page_id, page_id)"
       " OR extra IS NOT json_patch(extra, excluded.extra)",
-      *name, FieldText(record, "summary"), FieldText(record, "url"), page_id, ExtraText(record), now_,
-      seq_));
+      *name, disease.summary, disease.url, page_id, ExtraText(disease.extra), now_, seq_));
   auto q = db_.Prepare("SELECT id FROM diseases WHERE name = ?1");
   if (!q.ok()) return q.status();
   q->Bind(1, *name);
@@ -379,8 +363,7 @@ Result<std::optional<int64_t>> PageWrite::UpsertDisease(const Json& record,
   return std::optional<int64_t>(q->Int(0));
 }
 
-Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Json& record) {
-  auto name = FieldText(record, "hospital");
+Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Text& name, const Text& grade) {
   if (!name || name->empty()) return std::optional<int64_t>();
   HC_RETURN_IF_ERROR(Execute(
       db_,
@@ -388,7 +371,7 @@ Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Json& record) {
       " ON CONFLICT (name) DO UPDATE SET grade = excluded.grade, updated_at = excluded.updated_at,"
       " updated_seq = excluded.updated_seq"
       " WHERE excluded.grade IS NOT NULL AND grade IS NOT excluded.grade",
-      *name, FieldText(record, "hospital_grade"), now_, seq_));
+      *name, grade, now_, seq_));
   auto q = db_.Prepare("SELECT id FROM hospitals WHERE name = ?1");
   if (!q.ok()) return q.status();
   q->Bind(1, *name);
@@ -396,18 +379,15 @@ Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Json& record) {
   return std::optional<int64_t>(q->Int(0));
 }
 
-Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const Json& record,
+Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor,
                                                        std::optional<int64_t> hospital_id,
                                                        std::optional<int64_t> profile_page_id) {
-  // A doctor record names the doctor "name"; answers and cards name them "doctor_name" and the
-  // title "doctor_title".
-  const bool profile = profile_page_id.has_value();
-  auto name = FieldText(record, profile ? "name" : "doctor_name");
+  const Text& name = doctor.name;
   if (!name || name->empty()) return std::optional<int64_t>();
-  auto title = FieldText(record, profile ? "title" : "doctor_title");
-  auto department = FieldText(record, "department");
-  auto specialties = profile ? FieldJson(record, "specialties") : std::nullopt;
-  const std::string extra = profile ? ExtraText(record) : std::string("{}");
+  const Text& title = doctor.title;
+  const Text& department = doctor.department;
+  const std::optional<std::string>& specialties = doctor.specialties;
+  const std::string& extra = doctor.extra;
 
   std::optional<int64_t> id;
   {
@@ -459,10 +439,8 @@ Result<int64_t> PageWrite::UpsertQuestionFromCard(const std::string& key,
 
 Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
                                         std::optional<int64_t> doctor_id, int64_t anon_ordinal,
-                                        const Json& record, const char* text_field, bool from_page) {
-  auto text = FieldText(record, text_field);
-  auto answered_at = FieldText(record, "answered_at");
-  Json extra = record.contains("extra") && record["extra"].is_object() ? record["extra"] : Json::object();
+                                        const Text& text, const Text& answered_at, const Json& extra,
+                                        bool from_page) {
   const char* source = from_page ? "page" : "card";
 
   std::optional<int64_t> id;
@@ -491,7 +469,7 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
         " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
     if (!q.ok()) return q.status();
     q->Bind(1, question_id).Bind(2, doctor_id).Bind(3, anon_ordinal).Bind(4, text);
-    q->Bind(5, answered_at).Bind(6, source).Bind(7, internal::DumpJson(extra)).Bind(8, now_).Bind(9, seq_);
+    q->Bind(5, answered_at).Bind(6, source).Bind(7, ExtraText(extra)).Bind(8, now_).Bind(9, seq_);
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from answer insert") : q->status();
     return q->Int(0);
   }
@@ -510,7 +488,7 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (answered_at && (from_page || !old_answered_at)) new_answered_at = answered_at;
   Json merged = Json::parse(old_extra, nullptr, /*allow_exceptions=*/false);
   if (!merged.is_object()) merged = Json::object();
-  merged.merge_patch(extra);
+  if (extra.is_object()) merged.merge_patch(extra);
   const std::string new_extra = internal::DumpJson(merged);
   if (new_text == old_text && new_answered_at == old_answered_at && new_source == old_source &&
       new_extra == old_extra) {
@@ -524,16 +502,16 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
 }
 
 Status PageWrite::RecordViews() {
-  for (const auto& record : page_.records) {
-    if (record["type"] != "article") continue;
-    auto views = FieldInt(record, "views");
-    if (!views) continue;
+  for (const Record& record : page_.records) {
+    const auto* article = std::get_if<Article>(&record);
+    if (!article || !article->views) continue;
+    const int64_t views = *article->views;
     HC_RETURN_IF_ERROR(Execute(
         db_,
         "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
         " SELECT id, ?2, ?3, ?4 FROM articles WHERE page_id = ?1"
         " ON CONFLICT (article_id, observed_at) DO NOTHING",
-        page_id_, fetched_, *views, seq_));
+        page_id_, fetched_, views, seq_));
   }
   return Status::Ok();
 }
@@ -613,8 +591,13 @@ Result<PageObservation> ObservationFromPageJson(const Json& page) {
     }
   }
   if (page.contains("records")) {
-    if (!page["records"].is_array()) return Status::InvalidArgument("page JSON: records is not an array");
-    obs.records = page["records"];
+    const Json& json_records = page["records"];
+    if (!json_records.is_array()) return Status::InvalidArgument("page JSON: records is not an array");
+    for (size_t i = 0; i < json_records.size(); ++i) {
+      auto record = records::FromJson(json_records[i], "page JSON: records[" + std::to_string(i) + "]");
+      if (!record.ok()) return record.status();
+      obs.records.push_back(std::move(*record));
+    }
   }
   if (page.contains("failures")) {
     if (!page["failures"].is_array()) return Status::InvalidArgument("page JSON: failures is not an array");

@@ -49,7 +49,8 @@ TEST(ListItemSelfTest, FieldsReadTheItemElementItself) {
   input.url = "https://www.demo.com/q/1";
   const ExtractedPage page = program->Extract(*doc, input);
   ASSERT_EQ(page.records.size(), 1u);
-  const Json& answers = page.records[0]["answers"];
+  const Json record = records::ToJson(page.records[0]);
+  const Json& answers = record["answers"];
   ASSERT_EQ(answers.size(), 3u);
   struct Expected {
     const char* doctor;

@@ -103,8 +103,8 @@ TEST(ExtractNesting, APageOverTheLimitIsNotedAndWarnedOnce) {
     ASSERT_EQ(extracted.records.size(), 1u);
     if (c.title) {
       EXPECT_TRUE(extracted.ok());
-      EXPECT_EQ(extracted.records[0]["title"], "标题");
-      EXPECT_EQ(extracted.records[0]["body"], "正文");
+      EXPECT_EQ(records::ToJson(extracted.records[0])["title"], "标题");
+      EXPECT_EQ(records::ToJson(extracted.records[0])["body"], "正文");
     } else {
       // The case: the article is still there, but `.article h1` lost its text to the flattening.
       ASSERT_EQ(extracted.failures.size(), 1u);

@@ -102,7 +102,7 @@ TEST(ExtractTest, ArticleRecordWithListsExtraAndFailures) {
   EXPECT_EQ(page.page_type, "article");
   EXPECT_EQ(page.site, "demo");
   ASSERT_EQ(page.records.size(), 1u);
-  ExpectJson(page.records[0], R"({
+  ExpectJson(records::ToJson(page.records[0]), R"({
     "type": "article",
     "title": "感冒了 怎么办",
     "body": "第一段 重点\n\n第二段",
@@ -168,7 +168,7 @@ page_types:
   EXPECT_EQ(page.failures[0].reason, "required field is missing");
   EXPECT_EQ(page.failures[1].path, "asked_at");
   EXPECT_EQ(page.failures[1].reason, "\"不久以前\" is not a date");
-  ExpectJson(page.records[0],
+  ExpectJson(records::ToJson(page.records[0]),
              R"({"type": "question", "title": null, "description": null, "asked_at": null, "extra": {}, "answers": []})");
 }
 
@@ -213,7 +213,7 @@ TEST(ExtractTest, EveryKindCarriesItsWholeVocabulary) {
     html::Document doc = Parse("<h1>x</h1>");
     ExtractedPage page = program.Extract(doc, Input("https://www.demo.com/"));
     ASSERT_EQ(page.records.size(), 1u);
-    ExpectJson(page.records[0], c.expected);
+    ExpectJson(records::ToJson(page.records[0]), c.expected);
   }
 }
 
@@ -235,7 +235,7 @@ page_types:
     <li>科室：内科</li><li>科室：外科</li><li class=s>擅长：高血压</li><li class=s>擅长：糖尿病</li></ul>
     <script>var d = {"grade": "三甲"};</script>)");
   ExtractedPage page = program.Extract(doc, Input("https://www.demo.com/"));
-  ExpectJson(page.records[0], R"({"type":"doctor","name":"张三","title":"职称：主任医师","department":"内科/外科",
+  ExpectJson(records::ToJson(page.records[0]), R"({"type":"doctor","name":"张三","title":"职称：主任医师","department":"内科/外科",
     "hospital":"协和","hospital_grade":"三甲","specialties":["高血压","糖尿病"],"extra":{}})");
   EXPECT_TRUE(page.ok());
 }
@@ -256,9 +256,9 @@ page_types:
   html::Document doc = Parse(R"(<head><base href="/static/v2/"></head><h1>病</h1><a class=more href="d/1.html">x</a>
     <img src="../i.png"><a class=abs href="https://other.org/x?y=1#z">o</a>)");
   ExtractedPage page = program.Extract(doc, Input("https://www.demo.com/page/1"));
-  EXPECT_EQ(page.records[0]["url"], "https://www.demo.com/static/v2/d/1.html");
-  EXPECT_EQ(page.records[0]["extra"]["image"], "https://www.demo.com/static/i.png");
-  EXPECT_EQ(page.records[0]["extra"]["absolute"], "https://other.org/x?y=1#z");
+  EXPECT_EQ(records::ToJson(page.records[0])["url"], "https://www.demo.com/static/v2/d/1.html");
+  EXPECT_EQ(records::ToJson(page.records[0])["extra"]["image"], "https://www.demo.com/static/i.png");
+  EXPECT_EQ(records::ToJson(page.records[0])["extra"]["absolute"], "https://other.org/x?y=1#z");
 }
 
 const std::string kLinkConfig = R"(site: demo
@@ -382,8 +382,8 @@ TEST(ExtractTest, UnparsablePageUrlStillExtractsFields) {
       "site: demo\npage_types:\n  - name: p\n    url: 'x'\n    record: disease\n    fields: {name: h1, url: 'a::attr(href)'}\n");
   html::Document doc = Parse(R"(<h1>x</h1><a href="/d/1">d</a>)");
   ExtractedPage page = program.Extract(doc, Input("x y z"));
-  EXPECT_EQ(page.records[0]["name"], "x");
-  EXPECT_TRUE(page.records[0]["url"].is_null());  // relative, and nothing to resolve against
+  EXPECT_EQ(records::ToJson(page.records[0])["name"], "x");
+  EXPECT_TRUE(records::ToJson(page.records[0])["url"].is_null());  // relative, and nothing to resolve against
   EXPECT_TRUE(page.links.empty());
   EXPECT_TRUE(page.ok());
 }
@@ -392,7 +392,7 @@ TEST(ExtractTest, UnparsablePageUrlStillExtractsFields) {
 TEST(ExtractTest, ConcurrentExtraction) {
   SelectorProgram program = Program(kArticleConfig);
   html::Document doc = Parse(kArticlePage);
-  const Json reference = program.Extract(doc, Input("https://www.demo.com/a/1.html")).records;
+  const auto reference = program.Extract(doc, Input("https://www.demo.com/a/1.html")).records;
   std::vector<std::thread> threads;
   std::atomic<int> mismatches{0};
   for (int t = 0; t < 4; ++t) {

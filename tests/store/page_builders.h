@@ -7,7 +7,10 @@
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "core/clock.h"
+#include "core/records.h"
 #include "store/dataset.h"
 
 namespace hc::store::testing {
@@ -57,6 +60,13 @@ inline Json Disease(const std::string& name) {
           {"url", "https://www.mfk.com/disease/" + name}, {"extra", Json::object()}};
 }
 
+// A record in its page JSON form as the typed record the store takes (fails the test when it is not one).
+inline records::Record Typed(const Json& record) {
+  auto typed = records::FromJson(record);
+  EXPECT_TRUE(typed.ok()) << typed.status().ToString();
+  return typed.ok() ? std::move(*typed) : records::Record();
+}
+
 inline PageObservation Page(const std::string& url, const std::string& when, Json record,
                             const std::string& site = "mfk") {
   PageObservation p;
@@ -67,7 +77,7 @@ inline PageObservation Page(const std::string& url, const std::string& when, Jso
   p.content_type = "text/html; charset=utf-8";
   p.charset = "UTF-8";
   p.fetched_at = At(when);
-  if (!record.is_null()) p.records.push_back(std::move(record));
+  if (!record.is_null()) p.records.push_back(Typed(record));
   return p;
 }
 

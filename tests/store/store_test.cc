@@ -17,6 +17,7 @@ using testing::At;
 using testing::Card;
 using testing::Disease;
 using testing::Page;
+using testing::Typed;
 using testing::Peek;
 
 class StoreTest : public ::testing::Test {
@@ -368,7 +369,7 @@ TEST_F(StoreTest, RejectsRecordsThatCannotBeAPage) {
     PageObservation page;
   };
   auto two = Page("https://a/1", "2026-03-01T00:00:00Z", Article("a", 1));
-  two.records.push_back(Article("b", 1));
+  two.records.push_back(Typed(Article("b", 1)));
   auto card = Page("https://a/2", "2026-03-01T00:00:00Z", Card("https://a/q", "d", "t"));
   auto nosite = Page("https://a/3", "2026-03-01T00:00:00Z", Article("c", 1));
   nosite.site = "";
@@ -423,7 +424,8 @@ TEST(GoldenStoreTest, MfkFixturesMergeCardsWithTheirQuestionPages) {
     ASSERT_TRUE(obs.ok()) << obs.status().ToString();
     ASSERT_TRUE((*store)->PutPage(*obs).ok());
     ++pages;
-    for (const auto& record : obs->records) {
+    for (const auto& typed : obs->records) {
+      const Json record = records::ToJson(typed);
       const bool is_question = record["type"] == "question";
       for (const auto& a : record.value("answers", Json::array())) {
         const std::string q = is_question ? obs->url : a["question_url"].get<std::string>();

@@ -1,0 +1,141 @@
+// records: the canonical record types (Article, DiseaseCard, AnswerCard, Question, Answer,
+// DoctorProfile) and the one declaration of their vocabulary — each kind's field names, shapes, order,
+// child lists and the database column a field is kept in (docs/selectors.md "Records", docs/schema.md).
+//
+// extract fills these types, store binds them column by column, and the declaration below drives config
+// validation (which fields a kind has and the types that fit them), the page JSON (ToJson/FromJson, in
+// the declared order), the schema check (tests/store: every declared column exists) and the export
+// columns. JSON stays at the edges: the page JSON, golden files, exports and `extra`, the one JSON map a
+// record holds (site-specific fields, config order).
+//
+// Thread-safety: the declaration is immutable; records are plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace hc::records {
+
+using Json = nlohmann::ordered_json;  // `extra` keeps the config's field order
+using Text = std::optional<std::string>;  // nullopt: not configured or not found (JSON null)
+using Int = std::optional<int64_t>;
+using TextList = std::vector<std::string>;  // never null: [] when nothing was found
+
+// A disease card under an article, or a disease page's record (`record: disease`).
+struct DiseaseCard {
+  Text name, summary, url;
+  Json extra = Json::object();
+  bool operator==(const DiseaseCard&) const = default;
+};
+
+// A doctor's answer teaser under an article; `question_url` leads to the question page.
+struct AnswerCard {
+  Text question_title, question_url, doctor_name, doctor_title, department, hospital, hospital_grade,
+      answer_text, answered_at;
+  Json extra = Json::object();
+  bool operator==(const AnswerCard&) const = default;
+};
+
+struct Article {
+  Text title, body, published_at;
+  Int views;
+  Text author;
+  TextList tags;
+  Text source;
+  Json extra = Json::object();
+  std::vector<DiseaseCard> diseases;
+  std::vector<AnswerCard> answers;
+  bool operator==(const Article&) const = default;
+};
+
+// One doctor's answer on a question page.
+struct Answer {
+  Text doctor_name, doctor_title, department, hospital, hospital_grade, answer_text, answered_at;
+  Json extra = Json::object();
+  bool operator==(const Answer&) const = default;
+};
+
+struct Question {
+  Text title, description, asked_at;
+  Json extra = Json::object();
+  std::vector<Answer> answers;
+  bool operator==(const Question&) const = default;
+};
+
+struct DoctorProfile {
+  Text name, title, department, hospital, hospital_grade;
+  TextList specialties;
+  Json extra = Json::object();
+  bool operator==(const DoctorProfile&) const = default;
+};
+
+// Alternatives in the order of RecordKinds(): a record's kind is RecordKinds()[record.index()].
+using Record = std::variant<Article, DiseaseCard, AnswerCard, Question, Answer, DoctorProfile>;
+
+// --- the vocabulary ---------------------------------------------------------------------------------
+// The JSON shape a canonical field always has, whatever the site: text, date and URL are a string or
+// null, int an integer or null, a list of strings an array (never null).
+enum class FieldShape { kText, kInt, kDate, kUrl, kTextList };
+std::string_view FieldShapeName(FieldShape shape);  // "text", "integer", "date", "URL", "list of strings"
+
+// Where the store keeps a field: a column of the latest schema. A field of an answer or a card lands in
+// several tables (the doctor's name in doctors, the hospital in hospitals); `views` is a time series
+// (article_views).
+struct Column {
+  std::string_view table;
+  std::string_view name;
+};
+
+struct FieldSpec {
+  std::string_view name;  // the config's and the page JSON's name
+  FieldShape shape;
+  Column column;
+};
+struct ListSpec {
+  std::string_view name;  // "answers"
+  std::string_view kind;  // the record kind of its items
+};
+struct RecordKind {
+  std::string_view name;              // "article": a config's `record:`, the page JSON's "type"
+  std::string_view table;             // the table whose rows hold this kind, with `extra`
+  bool page_record;                   // a page's record can be of this kind (answer_card, answer: lists only)
+  std::span<const FieldSpec> fields;  // in page JSON order
+  std::span<const ListSpec> lists;    // in page JSON order, after "extra"
+};
+
+// article, disease, answer_card, question, answer, doctor: the order of Record's alternatives.
+std::span<const RecordKind> RecordKinds();
+const RecordKind* FindRecordKind(std::string_view name);  // nullptr for an unknown name
+const RecordKind& KindOf(const Record& record);
+
+// --- generic access, by the declaration's indices -----------------------------------------------------
+// An empty record of `kind`: every field null ([] for lists of strings), `extra` {}, no list items.
+Record NewRecord(const RecordKind& kind);
+// Field `index` of KindOf(record).fields, as the member it is (Text for text, date and URL).
+using FieldSlot = std::variant<Text*, Int*, TextList*>;
+FieldSlot FieldAt(Record& record, size_t index);
+Json& ExtraOf(Record& record);
+const Json& ExtraOf(const Record& record);
+// Appends `item` to list `index` of KindOf(record).lists. InvalidArgument when `item` is not of the
+// list's kind.
+Status AppendToList(Record& record, size_t index, Record item);
+
+// --- the page JSON form -----------------------------------------------------------------------------
+// {"type", every field in declared order, "extra", every list in declared order} — what `extract`
+// prints and the golden files hold.
+Json ToJson(const Record& record);
+// The inverse: "type" names the kind; a field missing or null is null ([] for lists of strings);
+// InvalidArgument ("<path>: ...") for a value of the wrong shape, an unknown member, a non-object
+// `extra`, or a list item of another kind. `path` prefixes messages ("records[0]").
+Result<Record> FromJson(const Json& json, std::string_view path = "record");
+
+}  // namespace hc::records

@@ -1,0 +1,66 @@
+// content_hash survives typed records (issue #12 point 2): each golden page, extracted and stored the
+// way a crawl does it (the typed records handed straight to PutPage), gets the hash that main computed
+// over its JSON records before the records were typed. A stored page must not show as changed after an
+// upgrade, so these values are pinned, never regenerated.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "extract/extract.h"
+#include "store/page_builders.h"
+#include "store/database.h"
+#include "support/test_env.h"
+
+namespace hc::crawl {
+namespace {
+
+// url -> pages.content_hash as main (d17967c) stored it: each fixture extracted with its site's bundled
+// config and written with SqliteStore::PutPage by a program linked against main's hc_extract and
+// hc_store (SHA-1 of the records' compact JSON with the article's "views" removed; the two list pages
+// have no record: the hash of "[]").
+const std::map<std::string, std::string> kHashesBeforeTypedRecords = {
+    {"https://news.39.net/a/260227/9012345.html", "b8842b04e201abf67c2ef8a5a817950161d09bda"},
+    {"https://ask.39.net/question/87654321.html", "26d9be9591b9edf8efdedeace7193b4571c61c95"},
+    {"https://www.mfk.com/article/1620381.html", "342ed56b419db4d7ace00337a7ac87ba42556ff0"},
+    {"https://www.mfk.com/list/guke.html", "97d170e1550eee4afc0af065b78cda302a97674c"},
+    {"https://www.mfk.com/question/58176015.html", "779ed7d6c6cab016676dec54fc473c4dbdeb8719"},
+    {"https://www.mfk.com/question/58190462.html", "c5af32842511420e1a8e9ee5928d1ec0f86d7dc3"},
+    {"https://www.mfk.com/question/58213307.html", "347e97dd512b848d596706991d94fc7b9e515ac5"},
+    {"https://club.xywy.com/doc_card/86423", "3ea3a615cde1ed4fc5b212d21286cf0eab0ef97b"},
+    {"https://club.xywy.com/list_guke_1.htm", "97d170e1550eee4afc0af065b78cda302a97674c"},
+    {"https://club.xywy.com/static/20260218/158843210.htm", "862a076e190a92ba9584f59832d7cd80f8419c8a"},
+    {"https://club.xywy.com/static/20260226/159017582.htm", "6835656028cd616ab8620dedfddc632c92b8708c"},
+};
+
+TEST(ContentHashTest, GoldenPagesKeepTheHashesComputedBeforeRecordsWereTyped) {
+  const auto fixtures = extract::FindFixtures(hc::testing::FixturesDir() / "sites");
+  ASSERT_EQ(fixtures.size(), kHashesBeforeTypedRecords.size());
+  hc::testing::TempDir dir;
+  auto store = store::OpenDatabase(dir / "hash.db");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (const extract::FixturePage& fixture : fixtures) {
+    SCOPED_TRACE(fixture.name);
+    auto program = extract::LoadSite(hc::testing::SelectorsDir(), fixture.site);
+    ASSERT_TRUE(program.ok()) << program.status().ToString();
+    auto run = extract::RunFixture(*program, fixture);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    store::PageObservation page;
+    page.site = run->page.site;
+    page.url = run->page.url;
+    page.page_type = run->page.page_type;
+    page.http_status = 200;
+    page.fetched_at = run->input.fetched_at;
+    page.records = run->page.records;
+    ASSERT_TRUE((*store)->PutPage(page).ok());
+  }
+  ASSERT_TRUE((*store)->Flush().ok());
+  store::testing::Peek peek((dir / "hash.db").string());
+  for (const auto& [url, hash] : kHashesBeforeTypedRecords) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(peek.Text("SELECT content_hash FROM pages WHERE url = '" + url + "'"), hash);
+  }
+}
+
+}  // namespace
+}  // namespace hc::crawl
