@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/records.h"
 #include "extract/extract.h"
 
 namespace hc::extract {
@@ -200,7 +201,7 @@ TEST(EmbeddedJsonTest, Table) {
     SCOPED_TRACE(c.name);
     ExtractedPage page = ExtractWith(Config(c.extra), c.body);
     ASSERT_EQ(page.records.size(), 1u);
-    EXPECT_EQ(page.records[0]["extra"].dump(), Json::parse(c.want).dump());
+    EXPECT_EQ(records::ToJson(page.records[0])["extra"].dump(), Json::parse(c.want).dump());
     EXPECT_TRUE(page.failures.empty());
     std::string notes;
     bool found = false;
@@ -261,7 +262,8 @@ TEST(EmbeddedJsonTest, ListItemsReadTheirOwnScripts) {
       R"(<div class=answer><script type="application/ld+json">{"author":{"name":"张敏"},"dateCreated":1778030000}</script></div>)"
       R"(<div class=answer><script type="application/ld+json">{"author":{"name":"刘强"}}</script></div>)");
   ASSERT_EQ(page.records.size(), 1u);
-  const Json& answers = page.records[0]["answers"];
+  const Json record = records::ToJson(page.records[0]);
+  const Json& answers = record["answers"];
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[0]["doctor_name"], "张敏");
   EXPECT_EQ(answers[0]["answered_at"], "2026-05-06T09:13:20+08:00");
@@ -286,9 +288,9 @@ TEST(EmbeddedJsonTest, EachScriptIsParsedOncePerPage) {
   ExtractedPage page = ExtractWith(config, body);
   EXPECT_EQ(JsonParseCount() - before, 2) << "one parse per (script, cut), not one per field";
   ASSERT_EQ(page.records.size(), 1u);
-  EXPECT_EQ(page.records[0]["extra"]["v0"], 2);
-  EXPECT_EQ(page.records[0]["extra"]["v29"], 1);
-  EXPECT_EQ(page.records[0]["extra"]["w2"], 3);
+  EXPECT_EQ(records::ToJson(page.records[0])["extra"]["v0"], 2);
+  EXPECT_EQ(records::ToJson(page.records[0])["extra"]["v29"], 1);
+  EXPECT_EQ(records::ToJson(page.records[0])["extra"]["w2"], 3);
 
   // The default limit (5 MB) refuses the same script: not parsed at all, a note naming the size.
   const int64_t before_limited = JsonParseCount();
@@ -325,7 +327,7 @@ TEST(EmbeddedJsonTest, DeepNestingIsANoteNotAStackOverflow) {
                   "<script id=s>[" + ok + "]</script>");
   ASSERT_EQ(page.records.size(), 1u);
   for (const FieldNote& n : page.field_notes) ADD_FAILURE() << n.problem;
-  EXPECT_EQ(page.records[0]["extra"]["v"], 7);
+  EXPECT_EQ(records::ToJson(page.records[0])["extra"]["v"], 7);
 }
 
 TEST(EmbeddedJsonTest, ParseJsonPointer) {
