@@ -98,7 +98,9 @@ TEST(CrawlOnFakeFetcher, CrawlsASmallSite) {
     ASSERT_TRUE(row.has_value());
     EXPECT_EQ(row->state, c.state);
     EXPECT_THAT(row->detail, ::testing::StartsWith(c.detail));
-    if (c.attempts > 0) EXPECT_EQ(row->attempts, c.attempts);
+    if (c.attempts > 0) {
+      EXPECT_EQ(row->attempts, c.attempts);
+    }
   }
 
   // robots.txt came first, and the disallowed page was never asked for; the failing page was tried
