@@ -170,7 +170,10 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   Result<crawl::CrawlReport> report = [&] {
     StopSignals signals(/*hangup=*/true);
     options.stop = &StopSignals::flag();
-    return crawl::RunCrawl(*program, **store, options);
+    // Destroyed before the report is printed: that writes the cookie jar file back.
+    auto fetcher = crawl::NewCrawlFetcher(program->config(), options);
+    if (!fetcher.ok()) return Result<crawl::CrawlReport>(fetcher.status());
+    return crawl::RunCrawl(*program, **store, **fetcher, options);
   }();
   if (warc) {
     Status closed = warc->Close();

@@ -15,6 +15,7 @@
 // thread-local scratch that keeps its capacity between calls; a parse then allocates only the href.
 #include "core/url.h"
 
+#include <atomic>
 #include <string>
 
 #include "core/text.h"
@@ -700,7 +701,14 @@ Url UrlBuilder::Build() const {
   return url;
 }
 
+namespace {
+std::atomic<void (*)(std::string_view)> parse_observer{nullptr};
+}  // namespace
+
+void SetUrlParseObserverForTests(void (*observer)(std::string_view input)) { parse_observer.store(observer); }
+
 Result<Url> Url::Parse(std::string_view input, const Url* base) {
+  if (auto* observer = parse_observer.load(std::memory_order_relaxed)) observer(input);
   // Offsets are 32-bit; no real URL comes near 4 GiB, and the expansion by percent-encoding is at most
   // threefold.
   if (input.size() > (uint32_t{1} << 30)) return Status::InvalidArgument("URL is too long");

@@ -53,6 +53,12 @@ class Url {
   bool has_host_ = false, has_opaque_path_ = false;
 };
 
+// For tests that count parses (that a crawled page's URL is parsed once on its way to the fetcher, and
+// that the fetcher parses none): `observer` is called with the input of every Url::Parse call, on the
+// calling thread; nullptr removes it. Production code never sets it; unset, it costs each parse one
+// relaxed atomic load.
+void SetUrlParseObserverForTests(void (*observer)(std::string_view input));
+
 struct NormalizeOptions {
   // Query parameters removed from the dedupe key. A trailing '*' matches a prefix ("utm_*").
   std::vector<std::string> strip_params = {"utm_*", "spm", "from", "fbclid", "gclid"};

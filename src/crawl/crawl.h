@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,7 +108,9 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
                                   const store::RawQuery& query, const ReextractOptions& options = {});
 
 // ===================================================================================================
-// Crawl engine (src/crawl/engine.cc, origin_pacer.cc, sitemap.cc, observe.cc, progress.cc)
+// Crawl engine (src/crawl/engine.cc: the run loop; origin_scheduler.cc, origin_robots.cc,
+// origin_pacer.cc: per-origin scheduling; url_outcomes.cc; page_pipeline.cc, observe.cc: the parse
+// workers and the writer; sitemap_reader.cc, sitemap.cc; run_context.cc; progress.cc)
 // ===================================================================================================
 //
 // RunCrawl crawls one site into a Frontier (the crawl database) with three kinds of threads joined by
@@ -118,7 +121,8 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
 //   links from the same tree) -> one store writer (Frontier::Complete: page + URL state + discovered
 //   links in one unit; commits at least every commit_interval and by batch size).
 //
-// When the queues are full the fetch loop stops leasing (back-pressure). robots.txt is fetched once per
+// The fetcher is passed in: the CLI and the scheduler make the libcurl one (NewCrawlFetcher), tests
+// may pass a fake that answers from a table. When the queues are full the fetch loop stops leasing (back-pressure). robots.txt is fetched once per
 // origin before anything else there, and sitemaps (robots.txt `Sitemap:` lines and the config's) are
 // read into the frontier. Redirects are followed by the engine itself, one frontier URL per hop.
 // docs/crawling.md describes the behaviour, the options and every failure reason.
@@ -155,10 +159,13 @@ struct CrawlOptions {
   // robots.txt), the run waits for the earliest one only if it is due within this; otherwise it ends
   // and the URLs stay queued for the next run.
   std::chrono::milliseconds max_idle_wait{300'000};
-  net::FetcherOptions fetcher{};     // user_agent, cookies and allow_private_addresses are OR-ed/taken
-                                     // from the config; connect_to, ca_file, timeouts from here
+  // What CrawlFetcherOptions builds the fetcher's options from: user_agent, cookies and
+  // allow_private_addresses are OR-ed/taken from the config; connect_to, ca_file, timeouts from here.
+  // RunCrawl itself does not read it (it is given the fetcher).
+  net::FetcherOptions fetcher{};
   // Request settings from the command line or a job; each one set wins over the site config's
-  // `request:` block (docs/crawling.md, "Request options").
+  // `request:` block (docs/crawling.md, "Request options"). CrawlFetcherOptions puts them into the
+  // fetcher's options; RunCrawl reads only user_agent (the robots.txt agent).
   struct RequestOverrides {
     std::optional<std::string> user_agent{};  // also the robots.txt agent (its product token)
     net::HeaderList headers{};                // after the config's; a name given again replaces it
@@ -258,13 +265,26 @@ std::string_view RunOutcome(const CrawlReport& report);
 // Whether a run with that outcome failed: `crawl` exits 1 ("unreachable", "waiting", "failed").
 bool RunOutcomeFailed(std::string_view outcome);
 
-// Crawls the program's site. Returns a non-OK Status only when the crawl could not proceed (the fetcher
-// could not start, storage failed); failed pages are data, recorded in the frontier and the store. A
-// storage failure stops the crawl at once: transfers in flight are abandoned and pages not yet stored
-// are dropped (their URLs stay in flight, and the next run's start puts them back in the queue); a full
-// disk is IoError "storage: disk full (...)".
+// The options of the fetcher a crawl of `config` with `options` is meant to run with: options.fetcher,
+// then the site config's `request:` block and the command line's or job's overrides (options.request),
+// the config's allow_private_addresses OR-ed in, and the per-host cap at the crawl's concurrency.
+net::FetcherOptions CrawlFetcherOptions(const extract::SiteConfig& config, const CrawlOptions& options);
+// The libcurl fetcher of such a crawl, net::NewCurlFetcher(CrawlFetcherOptions(config, options)): what
+// the CLI and the scheduler make before they call RunCrawl. Fails as NewCurlFetcher does (libcurl cannot
+// be initialised; InvalidArgument for a cookie jar that cannot be used).
+Result<std::unique_ptr<net::Fetcher>> NewCrawlFetcher(const extract::SiteConfig& config, const CrawlOptions& options);
+
+// Crawls the program's site, fetching through `fetcher` (which should be made with
+// CrawlFetcherOptions; it must have nothing outstanding). RunCrawl uses it from the calling thread
+// only, except Wakeup (from the writer thread), and not after it returns; transfers it abandoned (after
+// a stop's grace period, or a storage failure) may still be outstanding then, so destroy the fetcher
+// rather than reuse it (destroying it writes its cookie jar file). Returns a non-OK Status
+// only when the crawl could not proceed (storage failed, an option that cannot work); failed pages are
+// data, recorded in the frontier and the store. A storage failure stops the crawl at once: transfers
+// in flight are abandoned and pages not yet stored are dropped (their URLs stay in flight, and the next run's start puts
+// them back in the queue); a full disk is IoError "storage: disk full (...)".
 Result<CrawlReport> RunCrawl(const extract::SelectorProgram& program, store::Frontier& frontier,
-                             const CrawlOptions& options);
+                             net::Fetcher& fetcher, const CrawlOptions& options);
 
 // The parse marks file of a crawl of `site` into the database `db`: "<db>.parsing-<site>" (characters
 // other than letters, digits, '-' and '_' in the site key become '_').

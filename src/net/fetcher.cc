@@ -41,18 +41,10 @@ struct ShareDeleter {
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
-struct UrlDeleter {
-  void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
-};
-struct CurlStringDeleter {
-  void operator()(char* text) const { curl_free(text); }
-};
 using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
 using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
 using SharePtr = std::unique_ptr<CURLSH, ShareDeleter>;
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
-using UrlPtr = std::unique_ptr<CURLU, UrlDeleter>;
-using CurlString = std::unique_ptr<char, CurlStringDeleter>;
 
 // A submitted request waiting for a slot.
 struct QueuedRequest {
@@ -146,50 +138,30 @@ std::string HttpVersionName(long version) {
 FetchResult FailedBeforeStart(const FetchRequest& request, FetchError error, std::string message) {
   FetchResult result;
   result.context_id = request.context_id;
-  result.url = request.url;
-  result.effective_url = request.url;
+  result.url = request.url.href();
+  result.effective_url = request.url.href();
   result.error = error;
   result.error_message = std::move(message);
   return result;
 }
 
-// The lowercased host of an http(s) URL, or a reason it cannot be fetched.
-bool ParseTarget(const std::string& url, std::string* host, std::string* problem) {
-  UrlPtr handle(curl_url());
-  if (!handle) {
-    *problem = "out of memory";
+// The per-host accounting key of a URL the fetcher fetches, or a reason it does not. Read from the
+// parsed URL: the WHATWG serializer already lowercased the host (and IDNA-encoded it), so nothing here
+// parses the URL again.
+bool CheckTarget(const Url& url, std::string* host, std::string* problem) {
+  if (!url.is_http()) {
+    *problem = "unsupported scheme '" + std::string(url.scheme()) + "': only http and https are fetched";
     return false;
   }
-  // CURLU_NON_SUPPORT_SCHEME: parse any scheme, so that the message below can name it.
-  CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME);
-  if (rc != CURLUE_OK) {
-    *problem = std::string("malformed URL: ") + curl_url_strerror(rc);
+  if (!url.username().empty() || !url.password().empty()) {
+    *problem = "the URL carries credentials (user:pass@), which are never sent";
     return false;
   }
-  char* raw = nullptr;
-  curl_url_get(handle.get(), CURLUPART_SCHEME, &raw, 0);
-  CurlString scheme(raw);
-  std::string scheme_name = scheme ? AsciiLowered(scheme.get()) : "";
-  if (scheme_name != "http" && scheme_name != "https") {
-    *problem = "unsupported scheme '" + scheme_name + "': only http and https are fetched";
-    return false;
-  }
-  raw = nullptr;
-  if (curl_url_get(handle.get(), CURLUPART_HOST, &raw, 0) != CURLUE_OK || raw == nullptr) {
+  if (url.host().empty()) {
     *problem = "malformed URL: no host";
     return false;
   }
-  CurlString host_name(raw);
-  for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD}) {
-    raw = nullptr;
-    const bool present = curl_url_get(handle.get(), part, &raw, 0) == CURLUE_OK && raw != nullptr;
-    CurlString value(raw);
-    if (present) {
-      *problem = "the URL carries credentials (user:pass@), which are never sent";
-      return false;
-    }
-  }
-  *host = AsciiLowered(host_name.get());
+  *host = std::string(url.host());
   return true;
 }
 
@@ -227,7 +199,7 @@ class CurlFetcher final : public Fetcher {
   void Submit(FetchRequest request) override {
     std::string host;
     std::string problem;
-    bool fetchable = ParseTarget(request.url, &host, &problem);
+    bool fetchable = CheckTarget(request.url, &host, &problem);
     {
       std::lock_guard lock(mu_);
       if (fetchable) {
@@ -316,7 +288,7 @@ class CurlFetcher final : public Fetcher {
     t->queued = std::move(queued);
     const FetchRequest& request = t->queued.request;
     t->result.context_id = request.context_id;
-    t->result.url = request.url;
+    t->result.url = request.url.href();
     t->max_body = request.max_body_bytes > 0 ? request.max_body_bytes : options_.max_body_bytes;
     t->max_header = options_.max_header_bytes;
     t->filter = &filter_;
@@ -347,7 +319,8 @@ class CurlFetcher final : public Fetcher {
     auto check = [&rc](CURLcode c) {
       if (rc == CURLE_OK) rc = c;
     };
-    check(curl_easy_setopt(h, CURLOPT_URL, request.url.c_str()));
+    // The serialization of the URL the caller parsed; the request owns it while the handle runs.
+    check(curl_easy_setopt(h, CURLOPT_URL, request.url.href().c_str()));
     check(curl_easy_setopt(h, CURLOPT_PRIVATE, t.get()));
     check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error_buffer));
     check(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
@@ -384,7 +357,7 @@ class CurlFetcher final : public Fetcher {
       check(curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket));
       check(curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t.get()));
     }
-    if (options_.http2 && EqualsIgnoringAsciiCase(std::string_view(request.url).substr(0, 6), "https:")) {
+    if (options_.http2 && request.url.scheme() == "https") {
       // Wait for an HTTP/2 connection being set up to the host rather than opening another.
       check(curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L));
     }

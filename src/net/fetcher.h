@@ -23,7 +23,7 @@
 //   auto fetcher = NewCurlFetcher(options);  // Result<std::unique_ptr<Fetcher>>
 //   while (frontier.HasWork() || (*fetcher)->Outstanding() > 0) {
 //     while (auto next = frontier.NextReady()) {
-//       (*fetcher)->Submit({.url = next->url, .context_id = next->id});
+//       (*fetcher)->Submit({.url = next->parsed_url, .context_id = next->id});
 //     }
 //     for (FetchResult& result : (*fetcher)->Perform(std::chrono::milliseconds(200))) Handle(result);
 //   }
@@ -33,6 +33,10 @@
 // upper-case HTTP_PROXY). Through a proxy the fetcher cannot see the destination's address (the proxy
 // resolves it), so the address filter can only be enforced by the proxy itself; the proxy's own
 // address is exempt from the filter.
+//
+// A request carries its URL parsed (hc::Url, core/url.h): the caller parsed it once already (the crawl
+// engine, to check robots.txt), so the fetcher hands libcurl its serialization (href) and never parses
+// it again; what it checks (scheme, userinfo, host) it reads from the parsed URL.
 //
 // Thread-safety: Submit() and Wakeup() may be called from any thread (Wakeup makes a blocked Perform
 // return early). Perform() and the counters must be called from one thread at a time.
@@ -50,6 +54,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "core/url.h"
 #include "core/version.h"
 
 namespace hc::net {
@@ -84,7 +89,9 @@ bool IsTransient(FetchError error);
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct FetchRequest {
-  std::string url{};             // absolute http(s) URL
+  // An absolute http(s) URL, parsed by the caller. Another scheme, userinfo or no host is answered with
+  // kBadUrl; libcurl is given url.href().
+  Url url{};
   std::uint64_t context_id = 0;  // opaque to the fetcher; echoed in the result
   // Extra request headers; one with a name the fetcher sets itself (Accept, User-Agent) replaces it,
   // and an empty value removes that header from the request.
@@ -108,7 +115,7 @@ struct FetchTiming {
 
 struct FetchResult {
   std::uint64_t context_id = 0;
-  std::string url{};            // as submitted
+  std::string url{};            // as submitted (the request URL's href)
   std::string effective_url{};  // as libcurl sent it (normalised); equals url in substance
   int status = 0;               // HTTP status of the final response; 0 when there was none
   std::string http_version{};   // "1.0", "1.1", "2", "3"; "" when there was no response
@@ -177,7 +184,8 @@ class Fetcher {
   virtual ~Fetcher() = default;
 
   // Queues a request. It starts once a slot is free under max_transfers and max_per_host; requests
-  // to a busy host do not hold back others. A bad URL is answered in the next Perform(). The queue is
+  // to a busy host do not hold back others. A URL it does not fetch (a scheme other than http/https,
+  // userinfo) is answered with kBadUrl in the next Perform(). The queue is
   // scanned on every Perform(), so keep it short: the frontier, not the fetcher, holds the backlog.
   virtual void Submit(FetchRequest request) = 0;
 

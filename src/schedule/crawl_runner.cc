@@ -58,7 +58,11 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
   crawl.runs = nullptr;  // the Scheduler records the run (one row, also when the crawl cannot start)
-  auto report = crawl::RunCrawl(*program, **store, crawl);
+  auto report = [&]() -> Result<crawl::CrawlReport> {
+    auto fetcher = crawl::NewCrawlFetcher(program->config(), crawl);
+    if (!fetcher.ok()) return fetcher.status();
+    return crawl::RunCrawl(*program, **store, **fetcher, crawl);
+  }();
   if (!report.ok()) return report.status();
 
   store::RunStats stats;

@@ -28,6 +28,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "store/database.h"
@@ -95,7 +96,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   // With the poison-page marks, as `healthcrawl crawl` runs: random kills land in parses too, and must
   // not fail a healthy page (docs/RELIABILITY.md, "Poison pages").
   options.parse_marks = ParseMarksPath(db, "mfk");
-  return RunCrawl(program, **store, options);
+  return CrawlOverCurl(program, **store, options);
 }
 
 // Every row that must come out the same, as "table: row" text with its count.

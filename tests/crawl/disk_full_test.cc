@@ -12,6 +12,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "store/database.h"
@@ -67,7 +68,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port, int64_t max_
   options.start_urls = {"http://www.mfk.com" + ListingPath(1)};
   options.runs = store->get();
   options.parse_marks = ParseMarksPath(db, "mfk");
-  return RunCrawl(program, **store, options);
+  return CrawlOverCurl(program, **store, options);
 }
 
 TEST(DiskFull, StopsTheCrawlAtOnceAndTheNextRunResumes) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/memory_frontier.h"
 #include "support/http_server.h"
@@ -53,7 +54,7 @@ TEST(CrawlEngine, CrawlsTheFixtureSiteOneLinkDeep) {
   options.start_urls = {MfkUrl("/list/guke.html")};
   options.max_depth = 1;
 
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 
   // robots.txt first, then every URL once.
@@ -103,7 +104,7 @@ TEST(CrawlEngine, LeasesArticlesBeforeQuestionsBeforeListings) {
   options.start_urls = {MfkUrl("/list/guke.html")};
   options.max_depth = 1;
   options.concurrency = 1;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(frontier.lease_order.size(), 31u);
   int last_priority = 100;
@@ -140,7 +141,7 @@ TEST(CrawlEngine, PageAndDepthLimits) {
     options.start_urls = {MfkUrl("/list/guke.html")};
     options.max_pages = c.max_pages;
     options.max_depth = c.max_depth;
-    auto report = RunCrawl(program, frontier, options);
+    auto report = CrawlOverCurl(program, frontier, options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_EQ(report->frontier.done + report->frontier.failed, c.completed);
     EXPECT_EQ(report->frontier.in_flight, 0);
@@ -156,7 +157,7 @@ TEST(CrawlEngine, RobotsDisallowIsHonouredAndRecorded) {
   CrawlOptions options = FastOptions(server);
   options.start_urls = {MfkUrl("/list/guke.html")};
   options.max_depth = 1;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(server.RequestsFor("/question/58213307.html").empty());
   EXPECT_EQ(server.RequestsFor("/robots.txt").size(), 1u);
@@ -181,7 +182,7 @@ TEST(CrawlEngine, UnreachableRobotsTxtIsRetriedThenHoldsTheOriginThenRetries) {
   options.max_depth = 0;
   options.max_pages = 1;
   options.robots_unreachable_wait = milliseconds(300);
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(robots_calls.load(), 4);
   EXPECT_EQ(State(frontier, MfkUrl(hc::testing::kArticlePath)), UrlState::kDone);
@@ -226,7 +227,7 @@ TEST(CrawlEngine, RetriesTransientFailuresButNotClientErrors) {
     CrawlOptions options = FastOptions(server);
     options.start_urls = {MfkUrl(hc::testing::kArticlePath)};
     options.max_pages = 1;
-    auto report = RunCrawl(program, frontier, options);
+    auto report = CrawlOverCurl(program, frontier, options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_EQ(calls.load(), c.requests);
     EXPECT_EQ(State(frontier, MfkUrl(hc::testing::kArticlePath)), c.state);
@@ -246,7 +247,7 @@ TEST(CrawlEngine, NetworkErrorsAreRetriedAndRecorded) {
   options.fetcher.total_timeout = milliseconds(200);
   options.max_attempts = 2;
   options.start_urls = {MfkUrl(hc::testing::kArticlePath)};
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(server.RequestsFor(hc::testing::kArticlePath).size(), 2u);
   EXPECT_EQ(State(frontier, MfkUrl(hc::testing::kArticlePath)), UrlState::kFailed);
@@ -268,7 +269,7 @@ TEST(CrawlEngine, RetryAfterIsHonoured) {
   CrawlOptions options = FastOptions(server);
   options.start_urls = {MfkUrl(hc::testing::kArticlePath)};
   options.max_pages = 1;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   auto hits = server.RequestsFor(hc::testing::kArticlePath);
   ASSERT_EQ(hits.size(), 2u);
@@ -299,7 +300,7 @@ TEST(CrawlEngine, PerHostDelayAndCrawlDelayTheLargerWins) {
     options.delay_seconds = c.delay;
     options.concurrency = 2;
     options.max_pages = 4;
-    auto report = RunCrawl(program, frontier, options);
+    auto report = CrawlOverCurl(program, frontier, options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     auto requests = server.Requests();
     ASSERT_EQ(requests.size(), 5u);  // robots.txt and four pages
@@ -324,7 +325,7 @@ TEST(CrawlEngine, PerHostConcurrencyIsCapped) {
   CrawlOptions options = FastOptions(server);
   options.start_urls = {MfkUrl("/list/guke.html")};
   options.concurrency = 2;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->failed, 8);
   EXPECT_EQ(server.PeakRequestsInProgress(), 2);
@@ -350,7 +351,7 @@ TEST(CrawlEngine, RedirectsAreFollowedHopByHopWithinLimits) {
   CrawlOptions options = FastOptions(server);
   options.start_urls = {MfkUrl("/list/guke.html")};
   options.max_depth = 1;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 
   EXPECT_EQ(State(frontier, MfkUrl("/article/1.html")), UrlState::kRedirected);
@@ -385,7 +386,7 @@ TEST(CrawlEngine, GzipBodiesAndGbkPagesAreDecoded) {
   CrawlOptions options = FastOptions(server, "club.xywy.com");
   options.start_urls = {"http://club.xywy.com/static/20260218/158843210.htm"};
   options.max_pages = 1;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   const auto* page = StoredPage(frontier, "http://club.xywy.com/static/20260218/158843210.htm");
   ASSERT_NE(page, nullptr);
@@ -406,7 +407,7 @@ Result<CrawlReport> CrawlSitemapsOnly(HttpServer& server, MemoryFrontier& fronti
   options.read_sitemaps = true;
   options.start_urls = {MfkUrl("/none.html")};
   options.max_depth = 0;
-  return RunCrawl(program, frontier, options);
+  return CrawlOverCurl(program, frontier, options);
 }
 
 TEST(CrawlEngine, SitemapsFromRobotsTxtIncludingIndexesAndGzip) {
@@ -485,7 +486,7 @@ TEST(CrawlEngine, AFullOriginDoesNotHoldUpAnother) {
   CrawlOptions options = FastOptions(server);
   options.start_urls = starts;
   options.max_depth = 0;
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   int slow_before_first_fast = -1, slow = 0, fast = 0;
   for (const auto& r : server.Requests()) {
@@ -522,7 +523,7 @@ TEST(CrawlEngine, StopsGracefullyAndLeavesNothingInFlight) {
     std::this_thread::sleep_for(milliseconds(500));
     stop = true;
   });
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   stopper.join();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->interrupted);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "store/database.h"
@@ -370,7 +371,7 @@ TEST(CrawlFaults, EachFaultIsBoundedRecordedAndTheCrawlGoesOn) {
       auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       options.runs = store->get();
-      return RunCrawl(program, **store, options);
+      return CrawlOverCurl(program, **store, options);
     }();
     const auto elapsed = Steady::now() - started;
     const long peak_growth_kib = std::max(0L, StatusKiB("VmHWM") - rss_before);  // VmHWM lags a little
@@ -454,7 +455,7 @@ TEST(CrawlFaults, RobotsTxtThatAlwaysFailsIsHeldWithAGrowingWaitAndTheRunIsUnrea
       auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       options.runs = store->get();
-      return RunCrawl(program, **store, options);
+      return CrawlOverCurl(program, **store, options);
     }();
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     // Holds of 400 ms and 800 ms are waited through; the third (1.6 s) is longer than max_idle_wait.
@@ -493,7 +494,7 @@ TEST(CrawlFaults, RobotsTxtRetryAfterIsHonoured) {
   ASSERT_TRUE(store.ok());
   CrawlOptions options = Common(server);
   options.start_urls = {MfkArticleUrl(kFaultId)};
-  Result<CrawlReport> report = RunCrawl(program, **store, options);
+  Result<CrawlReport> report = CrawlOverCurl(program, **store, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   const auto robots = server.RequestsFor("/robots.txt");
   ASSERT_EQ(robots.size(), 2u);
@@ -552,7 +553,7 @@ TEST(CrawlFaults, UrlsWithUserinfoAreDroppedAndCredentialsNeverSent) {
   Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
     auto store = store::OpenDatabase(db);
     if (!store.ok()) return store.status();
-    return RunCrawl(program, **store, options);
+    return CrawlOverCurl(program, **store, options);
   }();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 
@@ -579,7 +580,7 @@ TEST(CrawlFaults, UrlsWithUserinfoAreDroppedAndCredentialsNeverSent) {
   auto store = store::OpenDatabase(db);
   ASSERT_TRUE(store.ok());
   options.start_urls = {"http://user:pass@www.mfk.com/article/1000.html"};
-  Result<CrawlReport> refused = RunCrawl(program, **store, options);
+  Result<CrawlReport> refused = CrawlOverCurl(program, **store, options);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("credentials"));
@@ -608,7 +609,7 @@ TEST(CrawlFaults, LongRetryAfterEndsTheRunAndKeepsTheUrlsQueued) {
   Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
     auto store = store::OpenDatabase(db);
     if (!store.ok()) return store.status();
-    return RunCrawl(program, **store, options);
+    return CrawlOverCurl(program, **store, options);
   }();
   const auto elapsed = Steady::now() - started;
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -651,7 +652,7 @@ TEST(CrawlFaults, PrivateAddressesAreRefusedUnlessTheSiteConfigAllowsThem) {
     Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
       auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
-      return RunCrawl(*program, **store, options);
+      return CrawlOverCurl(*program, **store, options);
     }();
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_LT(Steady::now() - started, seconds(10));

@@ -6,6 +6,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/database.h"
 #include "support/http_server.h"
@@ -59,7 +60,7 @@ TEST(CrawlFieldNotes, CountedPerFieldOverThePagesAndKeptWithTheRun) {
     auto store = store::OpenDatabase(db);
     ASSERT_TRUE(store.ok());
     options.runs = store->get();
-    auto run = RunCrawl(program, **store, options);
+    auto run = CrawlOverCurl(program, **store, options);
     ASSERT_TRUE(run.ok()) << run.status().ToString();
     report = std::move(*run);
   }
@@ -114,7 +115,7 @@ TEST(CrawlFieldNotes, NoneWhenEveryValueReads) {
   ASSERT_TRUE(store.ok());
   CrawlOptions options = hc::testing::FastOptions(server, kHost);
   options.runs = store->get();
-  auto report = RunCrawl(program, **store, options);
+  auto report = CrawlOverCurl(program, **store, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->field_notes.empty());
   EXPECT_EQ(QueryOne(db, "SELECT coalesce(json_extract(extra, '$.field_notes'), 'none') FROM crawl_runs"),

@@ -20,6 +20,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "store/database.h"
@@ -87,7 +88,7 @@ TEST(HeartbeatChild, Crawl) {
   options.heartbeat_interval = milliseconds(100);
   options.start_urls = {"http://www.mfk.com/list/guke.html"};
   options.runs = store->get();
-  auto report = RunCrawl(program, **store, options);
+  auto report = CrawlOverCurl(program, **store, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 }
 

@@ -15,6 +15,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/database.h"
 #include "support/http_server.h"
@@ -105,7 +106,7 @@ TEST(CrawlLimits, LinksPastTheLimitsNeverReachTheFrontierTheServerOrTheTables) {
     {
       auto store = store::OpenDatabase(db);
       ASSERT_TRUE(store.ok());
-      Result<CrawlReport> report = RunCrawl(program, **store, options);
+      Result<CrawlReport> report = CrawlOverCurl(program, **store, options);
       ASSERT_TRUE(report.ok()) << report.status().ToString();
     }
     EXPECT_EQ(QueryOne(db, "SELECT count(*) FROM frontier"), c.frontier_rows);
@@ -135,7 +136,7 @@ TEST(CrawlLimits, AStartUrlLongerThanTheLimitIsRefusedBeforeAnythingIsFetched) {
   ASSERT_TRUE(store.ok());
   CrawlOptions options = hc::testing::FastOptions(server, kHost);
   options.start_urls = {"http://www.wenda.test/wenda/" + std::string(200, '1') + ".html"};
-  Result<CrawlReport> report = RunCrawl(program, **store, options);
+  Result<CrawlReport> report = CrawlOverCurl(program, **store, options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(report.status().message(), ::testing::HasSubstr("longer than max_url_length (100)"));
@@ -166,7 +167,7 @@ TEST(CrawlLimits, AStopPastItsGraceReleasesFetchedPagesUnparsed) {
   {
     auto store = store::OpenDatabase(db);
     ASSERT_TRUE(store.ok());
-    Result<CrawlReport> report = RunCrawl(program, **store, options);
+    Result<CrawlReport> report = CrawlOverCurl(program, **store, options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_TRUE(report->interrupted);
     EXPECT_EQ(report->frontier.in_flight, 0);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/memory_frontier.h"
 #include "support/http_server.h"
@@ -46,7 +47,7 @@ TEST(CrawlLongLinks, ListingWithHugeDoctorCardLinksIsStoredAndTheCrawlGoesOn) {
   options.start_urls = {list_url};
   options.max_depth = 1;
   options.max_pages = 2;  // the listing and one of its links
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 
   const auto* listing = StoredPage(frontier, list_url);

@@ -9,6 +9,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "html/html.h"
@@ -88,7 +89,7 @@ TEST(CrawlFaults, PagesNestedPastTheLimitAreStoredWithANote) {
       auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       options.runs = store->get();
-      return RunCrawl(program, **store, options);
+      return CrawlOverCurl(program, **store, options);
     }();
     const double seconds = std::chrono::duration<double>(Steady::now() - started).count();
     ASSERT_TRUE(report.ok()) << report.status().ToString();

@@ -14,6 +14,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "crawl/poison_internal.h"
@@ -58,7 +59,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   options.start_urls = {"http://www.mfk.com/list/guke.html"};
   options.runs = store->get();
   options.parse_marks = ParseMarksPath(db, "mfk");
-  return RunCrawl(program, **store, options);
+  return CrawlOverCurl(program, **store, options);
 }
 
 // The child's side: one crawl, which dies when it parses the page named by HC_TEST_CRASH_ON_PARSE.

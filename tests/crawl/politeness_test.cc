@@ -8,6 +8,7 @@
 #include <string>
 
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/memory_frontier.h"
 #include "support/http_server.h"
@@ -57,7 +58,7 @@ TEST(Politeness, RequestsToAnOriginArriveAtLeastTheDelayApart) {
     options.delay_seconds = c.delay;
     options.concurrency = c.concurrency;
 
-    auto report = RunCrawl(program, frontier, options);
+    auto report = CrawlOverCurl(program, frontier, options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_EQ(report->failed, kPages - 1);
     auto requests = server.Requests();

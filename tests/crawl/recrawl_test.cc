@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/page_builders.h"
 #include "store/database.h"
@@ -89,7 +90,7 @@ class RecrawlTest : public ::testing::Test {
     options.recrawl = recrawl;
     options.job = "mfk-weekly";
     options.runs = store->get();
-    return RunCrawl(program_, **store, options);
+    return CrawlOverCurl(program_, **store, options);
   }
 
   hc::testing::HttpServer server_;

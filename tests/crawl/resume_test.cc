@@ -19,6 +19,7 @@
 
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/database.h"
 #include "support/http_server.h"
@@ -71,7 +72,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   if (!store.ok()) return store.status();
   CrawlOptions options = SiteOptions(port);
   options.runs = store->get();
-  return RunCrawl(program, **store, options);
+  return CrawlOverCurl(program, **store, options);
 }
 
 // Rows that must come out the same, as "table: row" strings with a count each.

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "crawl/crawl.h"
+#include "crawl/curl_crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "crawl/memory_frontier.h"
@@ -51,7 +52,7 @@ TEST(SecurityDefaults, StartUrlsMustBeHttpOrHttps) {
     MemoryFrontier frontier;
     CrawlOptions options = hc::testing::FastOptions(server);
     options.start_urls = {url};
-    auto report = RunCrawl(program, frontier, options);
+    auto report = CrawlOverCurl(program, frontier, options);
     ASSERT_FALSE(report.ok());
     EXPECT_EQ(report.status().code(), StatusCode::kInvalidArgument);
     EXPECT_THAT(report.status().message(), ::testing::HasSubstr("is not an http(s) URL"));
@@ -73,7 +74,7 @@ TEST(SecurityDefaults, LinksToOtherSchemesAndDomainsAreNeverQueued) {
   MemoryFrontier frontier;
   CrawlOptions options = hc::testing::FastOptions(server);
   options.start_urls = {hc::testing::MfkUrl("/list/guke.html")};
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->frontier.total(), 2);  // the listing and its one on-site article
   EXPECT_TRUE(frontier.Find(hc::testing::MfkUrl("/article/1000.html")).has_value());
@@ -110,7 +111,7 @@ TEST(SecurityDefaults, OversizedSitemapsAndSitemapBombsAreSkipped) {
   options.read_sitemaps = true;
   options.max_sitemap_bytes = kMiB;
   options.start_urls = {hc::testing::MfkUrl("/none.html")};
-  auto report = RunCrawl(program, frontier, options);
+  auto report = CrawlOverCurl(program, frontier, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->sitemaps, 1);  // ok.xml only
   EXPECT_LE(static_cast<std::size_t>(report->bytes), 2 * kMiB);

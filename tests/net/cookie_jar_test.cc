@@ -8,6 +8,7 @@
 
 #include "net/fetcher.h"
 #include "support/http_server.h"
+#include "support/parsed_url.h"
 #include "support/test_env.h"
 
 namespace {
@@ -29,7 +30,7 @@ FetcherOptions JarOptions(const std::filesystem::path& jar) {
 }
 
 FetchResult Fetch(hc::net::Fetcher& fetcher, const std::string& url) {
-  fetcher.Submit({.url = url, .context_id = 1});
+  fetcher.Submit({.url = hc::testing::ParsedUrl(url), .context_id = 1});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     auto results = fetcher.Perform(milliseconds(200));

@@ -10,6 +10,7 @@
 
 #include "net/fetcher.h"
 #include "support/http_server.h"
+#include "support/parsed_url.h"
 
 namespace hc::net {
 namespace {
@@ -79,7 +80,7 @@ TEST(GzipBomb, TheFetcherStopsInflatingAtTheBodyLimit) {
   options.max_body_bytes = 4 * kMiB;
   auto fetcher = NewCurlFetcher(options);
   ASSERT_TRUE(fetcher.ok());
-  (*fetcher)->Submit({.url = server.Url("/bomb"), .context_id = 1});
+  (*fetcher)->Submit({.url = hc::testing::ParsedUrl(server.Url("/bomb")), .context_id = 1});
   std::vector<FetchResult> results;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (results.empty() && std::chrono::steady_clock::now() < deadline) {

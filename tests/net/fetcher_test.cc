@@ -13,6 +13,7 @@
 
 #include "net/fetcher_internal.h"
 #include "support/http_server.h"
+#include "support/parsed_url.h"
 #include "support/test_env.h"
 
 namespace hc::net {
@@ -23,6 +24,7 @@ using hc::testing::ContentCoding;
 using hc::testing::HttpRequest;
 using hc::testing::HttpResponse;
 using hc::testing::HttpServer;
+using hc::testing::ParsedUrl;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
@@ -46,7 +48,7 @@ std::unique_ptr<Fetcher> MakeFetcher(FetcherOptions options = TestOptions()) {
 }
 
 FetchRequest Get(std::string url, std::uint64_t id = 0) {
-  return FetchRequest{.url = std::move(url), .context_id = id};  // designated init must compile warning-free
+  return FetchRequest{.url = ParsedUrl(url), .context_id = id};  // designated init must compile warning-free
 }
 
 // Submits everything and drives Perform() until every result is back (bounded by `limit`); results
@@ -477,25 +479,49 @@ TEST(FetcherTest, NonPublicAddressesAreRefusedUnlessAllowed) {
   EXPECT_EQ(server.ConnectionsAccepted(), 0) << "a refused address was connected to";
 }
 
+// A request carries a parsed URL (hc::Url), so what does not parse at all ("not a url", "", "http://")
+// can never be submitted; what parses with another scheme is answered with kBadUrl, and so is the
+// empty Url of a default FetchRequest.
 TEST(FetcherTest, OnlyHttpAndHttpsUrlsAreFetched) {
-  const char* urls[] = {"ftp://127.0.0.1/file",
-                        "file:///etc/passwd",
-                        "gopher://127.0.0.1/",
-                        "mailto:someone@example.com",
-                        "not a url",
-                        "",
-                        "http://"};
+  for (const char* text : {"not a url", "", "http://"}) {
+    SCOPED_TRACE(text);
+    EXPECT_FALSE(Url::Parse(text).ok());
+  }
+  const char* urls[] = {"ftp://127.0.0.1/file", "file:///etc/passwd", "gopher://127.0.0.1/",
+                        "mailto:someone@example.com"};
   auto fetcher = MakeFetcher();
   std::vector<FetchRequest> requests;
   for (std::uint64_t i = 0; i < std::size(urls); ++i) requests.push_back(Get(urls[i], i));
+  requests.push_back(FetchRequest{.url = Url{}, .context_id = std::size(urls)});
   auto results = RunAll(*fetcher, std::move(requests), seconds(2));
-  ASSERT_EQ(results.size(), std::size(urls));
+  ASSERT_EQ(results.size(), std::size(urls) + 1);
   for (const auto& r : results) {
     SCOPED_TRACE(r.url);
     EXPECT_EQ(r.error, FetchError::kBadUrl) << Describe(r);
-    EXPECT_EQ(r.url, urls[r.context_id]);
+    EXPECT_EQ(r.url, r.context_id < std::size(urls) ? urls[r.context_id] : "");
   }
   EXPECT_THAT(results[0].error_message, HasSubstr("unsupported scheme 'ftp'"));
+}
+
+// The fetcher hands libcurl the serialization of the URL it is given and parses nothing itself: the
+// server sees the href's path and query, and the project's parser is not called while the fetch runs.
+TEST(FetcherTest, SendsTheParsedUrlWithoutParsingItAgain) {
+  HttpServer server;
+  server.Route("/a%20b/%E5%81%A5.html", HttpResponse::Text("ok"));
+  const Url url = ParsedUrl(server.Url("/a b/健.html?q=1"));
+  ASSERT_EQ(url.path(), "/a%20b/%E5%81%A5.html");
+  auto fetcher = MakeFetcher();
+  static std::atomic<int> parses{0};
+  parses = 0;
+  SetUrlParseObserverForTests([](std::string_view) { ++parses; });
+  FetchResult r = FetchOne(*fetcher, FetchRequest{.url = url, .context_id = 1});
+  SetUrlParseObserverForTests(nullptr);
+  EXPECT_EQ(parses.load(), 0);
+  ASSERT_TRUE(r.ok()) << Describe(r);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.url, url.href());
+  ASSERT_EQ(server.Requests().size(), 1u);
+  EXPECT_EQ(server.Requests()[0].target, "/a%20b/%E5%81%A5.html?q=1");
 }
 
 // Credentials in a URL (a link to http://evil.example.com@host/ or user:pass@) are refused before any
@@ -853,7 +879,7 @@ TEST(FetcherTest, ConnectToSendsAHostNameToAnotherAddress) {
     options.connect_to = {"www.crawl-target.invalid:80:127.0.0.1:" + std::to_string(server.port())};
     auto fetcher = NewCurlFetcher(options);
     ASSERT_TRUE(fetcher.ok());
-    (*fetcher)->Submit({.url = "http://www.crawl-target.invalid/page", .context_id = 1});
+    (*fetcher)->Submit({.url = ParsedUrl("http://www.crawl-target.invalid/page"), .context_id = 1});
     std::vector<FetchResult> results;
     while (results.empty()) results = (*fetcher)->Perform(std::chrono::milliseconds(200));
     if (c.reaches_server) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "net/fetcher.h"
+#include "support/parsed_url.h"
 #include "support/test_env.h"
 
 namespace hc::net {
@@ -136,7 +137,7 @@ TEST(Http2Test, NegotiatesH2OverTlsAndMultiplexesOneConnection) {
   // nginx needs a moment to listen: one request until it answers.
   FetchResult first;
   for (int attempt = 0; attempt < 50; ++attempt) {
-    (*fetcher)->Submit({.url = "https://www.mfk.com/p0.html", .context_id = 100});
+    (*fetcher)->Submit({.url = hc::testing::ParsedUrl("https://www.mfk.com/p0.html"), .context_id = 100});
     std::vector<FetchResult> results;
     while (results.empty()) results = (*fetcher)->Perform(std::chrono::milliseconds(200));
     first = results[0];
@@ -148,7 +149,8 @@ TEST(Http2Test, NegotiatesH2OverTlsAndMultiplexesOneConnection) {
   EXPECT_EQ(first.http_version, "2");
 
   for (uint64_t i = 0; i < 8; ++i) {
-    (*fetcher)->Submit({.url = "https://www.mfk.com/p" + std::to_string(i) + ".html", .context_id = i + 1});
+    (*fetcher)->Submit(
+        {.url = hc::testing::ParsedUrl("https://www.mfk.com/p" + std::to_string(i) + ".html"), .context_id = i + 1});
   }
   std::map<uint64_t, FetchResult> done;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
