@@ -1,8 +1,13 @@
 // The HTTP API of `healthcrawl serve` over loopback (docs/api.md): every route on a database that a
 // real "run now" crawl of the saved mfk pages filled (served by a loopback HttpServer, every host sent
 // there), and every error the guards and routes answer, each with its status and JSON error code.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -78,16 +83,13 @@ class ServeApiTest : public ::testing::Test {
               const std::string& body = "", const std::string& content_type = "application/json") {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(60, 0);
-    httplib::Result r;
-    if (method == "GET") {
-      r = client.Get(path.c_str(), headers);
-    } else if (method == "POST") {
-      r = client.Post(path.c_str(), headers, body, content_type.c_str());
-    } else if (method == "PUT") {
-      r = client.Put(path.c_str(), headers, body, content_type.c_str());
-    } else if (method == "DELETE") {
-      r = client.Delete(path.c_str(), headers);
-    }
+    auto call = [&]() -> httplib::Result {
+      if (method == "POST") return client.Post(path.c_str(), headers, body, content_type.c_str());
+      if (method == "PUT") return client.Put(path.c_str(), headers, body, content_type.c_str());
+      if (method == "DELETE") return client.Delete(path.c_str(), headers);
+      return client.Get(path.c_str(), headers);
+    };
+    httplib::Result r = call();
     Answer a;
     if (!r) {
       ADD_FAILURE() << method << " " << path << ": no answer (" << httplib::to_string(r.error()) << ")";
@@ -100,6 +102,37 @@ class ServeApiTest : public ::testing::Test {
     return a;
   }
   Answer Get(const std::string& path) { return Send("GET", path); }
+
+  // Sends `head` (a request line and headers, no body) on a socket of its own and reads the answer
+  // until the server closes: what a client gets that announces a body it has not sent yet.
+  Answer SendHead(const std::string& head) {
+    Answer a;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        write(fd, head.data(), head.size()) != static_cast<ssize_t>(head.size())) {
+      ADD_FAILURE() << "cannot send to the server";
+      close(fd);
+      return a;
+    }
+    std::string reply;
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) reply.append(buf, static_cast<size_t>(n));
+    close(fd);
+    if (reply.rfind("HTTP/1.1 ", 0) != 0) return a;
+    a.status = std::stoi(reply.substr(9, 3));
+    const size_t type = reply.find("Content-Type: ");
+    if (type != std::string::npos) a.content_type = reply.substr(type + 14, reply.find("\r\n", type) - type - 14);
+    const size_t body = reply.find("\r\n\r\n");
+    if (body != std::string::npos) a.body = reply.substr(body + 4);
+    a.doc = json::parse(a.body, nullptr, false);
+    return a;
+  }
   static httplib::Headers Auth() { return {{"Authorization", std::string("Bearer ") + kToken}}; }
 
   // Starts job `name` now and waits (at most a minute) until its run has finished.
@@ -299,7 +332,6 @@ TEST_F(ServeApiTest, JobsAreAddedPausedResumedAndRemovedWithTheToken) {
 TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
   StartServer(Options());
   const httplib::Headers auth = Auth();
-  const std::string big(1 << 20 | 1, 'x');
   struct Case {
     const char* name;
     std::string method;
@@ -379,7 +411,6 @@ TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
        "application/json", 400, "invalid_job"},
       {"name taken", "POST", "/api/v1/jobs", auth, R"({"name":"nightly","site":"mfk","schedule":"@daily"})",
        "application/json", 409, "job_exists"},
-      {"body too large", "POST", "/api/v1/jobs", auth, big, "application/json", 413, "body_too_large"},
       {"pause no job", "POST", "/api/v1/jobs/nosuchjob/pause", auth, "", "", 404, "no_such_job"},
       {"remove no job", "DELETE", "/api/v1/jobs/nosuchjob", auth, "", "", 404, "no_such_job"},
       {"run no job", "POST", "/api/v1/jobs/nosuchjob/run", auth, "", "", 404, "no_such_job"},
@@ -391,10 +422,17 @@ TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
     EXPECT_EQ(a.status, c.status) << a.body;
     EXPECT_EQ(a.content_type, "application/json; charset=utf-8");
     ASSERT_FALSE(a.doc.is_discarded()) << a.body;
+    ASSERT_TRUE(a.doc.is_object() && a.doc.contains("error")) << a.body;
     EXPECT_EQ(a.doc["error"]["code"], c.code) << a.body;
     EXPECT_EQ(a.doc["error"]["status"], c.status);
-    EXPECT_FALSE(a.doc["error"]["message"].get<std::string>().empty());
+    EXPECT_TRUE(a.doc["error"]["message"].is_string() && !a.doc["error"]["message"].get<std::string>().empty());
   }
+  // A body over 1 MiB is refused from its Content-Length, before it is read.
+  Answer big = SendHead(std::string("POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
+                        kToken + "\r\nContent-Type: application/json\r\nContent-Length: 1048577\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_EQ(big.content_type, "application/json; charset=utf-8");
+  EXPECT_EQ(big.doc.is_object() ? big.doc["error"]["code"] : json(), "body_too_large");
   // No answer lets another origin in.
   Answer jobs = Send("GET", "/api/v1/jobs", {{"Origin", "http://evil.example"}});
   EXPECT_EQ(jobs.status, 200);
