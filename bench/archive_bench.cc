@@ -1,7 +1,7 @@
 // archive_bench: the raw archive with and without per-site zstd dictionaries (issue 12 point 7).
 //
 //   archive_bench size LIST [DIR=/tmp]
-//       Stores every page named in LIST (one file path a line) through SqliteStore::PutPage with its
+//       Stores every page named in LIST (one file path a line) through Database::PutPage (SQLite) with its
 //       raw response archived, once with plain zstd frames (dictionaries off: the bytes main wrote) and
 //       once with the default dictionary options, into DIR/archive-{plain,dict}.db. Prints, per run,
 //       the archive's blob bytes (sum of length(body)), the raw bytes, rows, dictionaries trained, the
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "store/archive_codec_internal.h"
-#include "store/store.h"
+#include "store/database.h"
 
 namespace {
 
@@ -87,7 +87,7 @@ int Size(const std::string& list, const std::filesystem::path& dir) {
     std::filesystem::remove(path);
     StoreOptions options;
     options.dictionaries.enabled = dictionaries;
-    auto store = SqliteStore::Open(path, options);
+    auto store = OpenDatabase(path, options);
     if (!store.ok()) {
       std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
       return 3;

@@ -21,7 +21,8 @@
 #include <iterator>
 #include <string>
 
-#include "store/store.h"
+#include "store/database.h"
+#include "store/export.h"
 
 namespace {
 
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
 
   // 1. insert
   {
-    auto store = SqliteStore::Open(dir / "insert.db", {.raw_versions = 0});
+    auto store = OpenDatabase(dir / "insert.db", {.raw_versions = 0});
     if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
     auto start = Stopwatch::now();
     for (int n = 0; n < articles; ++n) {
@@ -147,7 +148,7 @@ int main(int argc, char** argv) {
   for (int keep : {0, 1}) {
     const auto path = dir / (keep ? "with_raw.db" : "without_raw.db");
     {
-      auto store = SqliteStore::Open(path, {.raw_versions = keep});
+      auto store = OpenDatabase(path, {.raw_versions = keep});
       if (!store.ok()) return 1;
       for (int n = 0; n < size_pages; ++n) {
         PageObservation p = ArticlePage(n, when);

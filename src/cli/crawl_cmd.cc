@@ -28,7 +28,8 @@
 #include "core/clock.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
-#include "store/store.h"
+#include "store/database.h"
+#include "store/warc.h"
 
 namespace hc::cli {
 namespace {
@@ -136,7 +137,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   }
   options.request = std::move(*request);
 
-  auto store = store::SqliteStore::Open(args.db);
+  auto store = store::OpenDatabase(args.db);
   if (!store.ok()) return StorageExit(store.status());
   std::unique_ptr<store::WarcWriter> warc;
   if (!args.warc_dir.empty()) {

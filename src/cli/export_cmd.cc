@@ -19,7 +19,8 @@
 #include <optional>
 
 #include "cli/command.h"
-#include "store/store.h"
+#include "store/database.h"
+#include "store/export.h"
 
 namespace hc::cli {
 namespace {
@@ -104,10 +105,10 @@ int RunExport(const ExportArgs& args) {
       return kExitStorage;
     }
   }
-  auto store = store::SqliteStore::Open(args.db, {.read_only = !writable && !incremental, .create = false});
+  auto store = store::OpenDatabase(args.db, {.read_only = !writable && !incremental, .create = false});
   if (!store.ok() && writable && !incremental && store.status().code() == StatusCode::kIoError) {
     // Writable file in a folder SQLite cannot use for its -wal file, or the like: read it instead.
-    auto reader = store::SqliteStore::Open(args.db, {.read_only = true});
+    auto reader = store::OpenDatabase(args.db, {.read_only = true});
     if (reader.ok()) store = std::move(reader);
     writable = false;
   }

@@ -15,7 +15,8 @@
 #include "cli/command.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
-#include "store/store.h"
+#include "store/database.h"
+#include "store/warc.h"
 
 namespace hc::cli {
 namespace {
@@ -73,7 +74,7 @@ int RunIngest(const IngestArgs& args, const CommandContext& ctx) {
 
   store::StoreOptions store_options;
   store_options.raw_versions = args.no_archive ? 0 : args.keep_versions;
-  auto store = store::SqliteStore::Open(args.db, store_options);
+  auto store = store::OpenDatabase(args.db, store_options);
   if (!store.ok()) return StorageExit(store.status());
   std::unique_ptr<store::WarcWriter> warc;
   if (!args.warc_dir.empty()) {

@@ -13,7 +13,7 @@
 #include "cli/command.h"
 #include "crawl/crawl.h"
 #include "extract/extract.h"
-#include "store/store.h"
+#include "store/database.h"
 
 namespace hc::cli {
 namespace {
@@ -54,7 +54,7 @@ int RunReextract(const ReextractArgs& args, const CommandContext& ctx) {
     }
     query.since = t;
   }
-  auto store = store::SqliteStore::Open(args.db, {.create = false});
+  auto store = store::OpenDatabase(args.db, {.create = false});
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;

@@ -36,7 +36,7 @@
 #include "core/clock.h"
 #include "extract/extract.h"
 #include "schedule/schedule.h"
-#include "store/store.h"
+#include "store/database.h"
 
 namespace hc::cli {
 namespace {
@@ -77,11 +77,11 @@ int StorageExit(const Status& s) {
   return kExitStorage;
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenDb(const std::string& db, bool create) {
+Result<std::unique_ptr<store::Database>> OpenDb(const std::string& db, bool create) {
   store::StoreOptions options;
   options.create = create;
   if (!create && !fs::exists(db)) return Status::IoError(db + ": no such database (nothing scheduled yet)");
-  return store::SqliteStore::Open(db, options);
+  return store::OpenDatabase(db, options);
 }
 
 // "2026-03-02 03:00 CST" in the zone (the machine's when null).

@@ -23,7 +23,7 @@
 #include "cli/command.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
-#include "store/store.h"
+#include "store/database.h"
 
 namespace hc::cli {
 namespace {
@@ -82,7 +82,7 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
   }
   store::StoreOptions store_options;
   store_options.create = false;
-  auto store = store::SqliteStore::Open(args.db, store_options);
+  auto store = store::OpenDatabase(args.db, store_options);
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;

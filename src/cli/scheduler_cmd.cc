@@ -29,7 +29,7 @@
 #include "cli/reload_signal.h"
 #include "cli/stop_signals.h"
 #include "schedule/schedule.h"
-#include "store/store.h"
+#include "store/database.h"
 
 namespace hc::cli {
 namespace {
@@ -74,7 +74,7 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   // Before anything else, so that a signal during start-up is a request, not the default action.
   StopSignals stop_signals;
   ReloadSignal reload_signal;
-  auto store = store::SqliteStore::Open(args.db);
+  auto store = store::OpenDatabase(args.db);
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;

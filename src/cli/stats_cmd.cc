@@ -9,7 +9,8 @@
 #include <memory>
 
 #include "cli/command.h"
-#include "store/store.h"
+#include "cli/stats_format.h"
+#include "store/database.h"
 
 namespace hc::cli {
 namespace {
@@ -20,7 +21,7 @@ struct StatsArgs {
 };
 
 int RunStats(const StatsArgs& args) {
-  auto store = store::SqliteStore::Open(args.db, {.read_only = true});
+  auto store = store::OpenDatabase(args.db, {.read_only = true});
   if (!store.ok()) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;
@@ -30,7 +31,7 @@ int RunStats(const StatsArgs& args) {
     spdlog::error("{}", report.status().ToString());
     return kExitStorage;
   }
-  const std::string text = args.json ? store::StatsToJson(*report).dump(2) + "\n" : store::FormatStats(*report);
+  const std::string text = args.json ? StatsToJson(*report).dump(2) + "\n" : FormatStats(*report);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
   return kExitOk;

@@ -24,7 +24,11 @@
 #include "extract/extract.h"
 #include "net/fetcher.h"
 #include "net/robots.h"
-#include "store/store.h"
+#include "store/archive.h"
+#include "store/dataset.h"
+#include "store/frontier.h"
+#include "store/runs.h"
+#include "store/warc.h"
 
 namespace hc::crawl {
 

@@ -20,7 +20,8 @@
 #include <vector>
 
 #include "crawl/crawl.h"
-#include "store/store.h"
+#include "store/dataset.h"
+#include "store/frontier.h"
 
 namespace hc::crawl::internal {
 

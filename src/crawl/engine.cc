@@ -34,6 +34,7 @@
 #include "crawl/origin_pacer.h"
 #include "crawl/parse_pipeline.h"
 #include "crawl/poison_internal.h"
+#include "store/digest.h"
 
 namespace hc::crawl {
 namespace {

@@ -20,7 +20,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
-#include "store/store.h"
+#include "store/frontier.h"
 
 namespace hc::crawl::internal {
 

@@ -10,6 +10,8 @@
 #include "extract/extract.h"
 #include "schedule/run_progress_internal.h"
 #include "schedule/schedule.h"
+#include "store/database.h"
+#include "store/export.h"
 
 namespace hc::schedule {
 namespace {
@@ -38,7 +40,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   const JobSpec& job = run.job;
   auto program = extract::LoadSite(options.selectors_dir, job.site);
   if (!program.ok()) return program.status();
-  auto store = store::SqliteStore::Open(options.db);
+  auto store = store::OpenDatabase(options.db);
   if (!store.ok()) return store.status();
 
   crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);
@@ -48,7 +50,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl.stop = run.stop;
   // The Scheduler records the run (one row, also when the crawl cannot start); the crawl reports its
   // progress into that row (run_progress_internal.h).
-  auto progress_rows = store::OpenSqliteRunProgress(options.db, std::chrono::seconds(5));
+  auto progress_rows = store::OpenRunProgress(options.db, std::chrono::seconds(5));
   if (!progress_rows.ok()) spdlog::warn("job {}: no progress rows: {}", job.name, progress_rows.status().ToString());
   internal::ScheduledRunLog progress(run.run_id, progress_rows.ok() ? std::move(*progress_rows) : nullptr);
   crawl.runs = run.run_id != 0 ? &progress : nullptr;

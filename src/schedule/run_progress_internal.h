@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "store/run_progress.h"
-#include "store/store.h"
+#include "store/runs.h"
 
 namespace hc::schedule::internal {
 

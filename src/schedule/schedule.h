@@ -38,7 +38,8 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "crawl/crawl.h"
-#include "store/store.h"
+#include "store/jobs.h"
+#include "store/runs.h"
 
 namespace hc::schedule {
 
@@ -333,7 +334,7 @@ using ReloadJobs = std::function<void()>;
 //      missed when the lock comes free.
 class Scheduler {
  public:
-  // `jobs` and `runs` (usually one SqliteStore) are used only by the thread that calls Step, Run and
+  // `jobs` and `runs` (usually one store::Database) are used only by the thread that calls Step, Run and
   // Drain; the runner gets its own resources.
   Scheduler(store::JobStore& jobs, store::RunLog& runs, JobRunner runner, SchedulerOptions options = {});
   ~Scheduler();  // stops running jobs, waits for them and records them

@@ -63,7 +63,7 @@ ApiResponse StoreError(const Status& s) {
   }
 }
 
-Api::Api(const ServeOptions& options, store::SqliteStore& store, store::DashboardSource& dashboard,
+Api::Api(const ServeOptions& options, store::Database& store, store::DashboardSource& dashboard,
          RunLauncher& launcher)
     : options_(options), store_(store), dashboard_(dashboard), launcher_(launcher) {}
 

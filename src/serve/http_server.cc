@@ -27,7 +27,7 @@ using internal::ApiResponse;
 
 struct Server::Rep {
   ServeOptions options;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Database> store;
   std::unique_ptr<store::DashboardSource> dashboard;
   std::unique_ptr<internal::RunLauncher> launcher;
   std::unique_ptr<internal::Api> api;
@@ -115,10 +115,10 @@ Result<std::unique_ptr<Server>> Server::Start(ServeOptions options) {
   store_options.create = false;
   store_options.read_only = o.read_only;
   store_options.clock = o.clock;
-  auto store = store::SqliteStore::Open(o.db, store_options);
+  auto store = store::OpenDatabase(o.db.string(), store_options);
   if (!store.ok()) return store.status();
   rep->store = std::move(*store);
-  auto dashboard = store::OpenSqliteDashboard(o.db);
+  auto dashboard = store::OpenDashboard(o.db);
   if (!dashboard.ok()) return dashboard.status();
   rep->dashboard = std::move(*dashboard);
   rep->launcher = std::make_unique<internal::RunLauncher>(o.runner);

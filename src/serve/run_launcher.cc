@@ -70,7 +70,7 @@ Result<int64_t> RunLauncher::Launch(const std::string& name, std::chrono::second
         resolve(job_run.run_id);
         return crawl(job_run);
       };
-      auto store = store::SqliteStore::Open(runner_.db);
+      auto store = store::OpenDatabase(runner_.db.string());
       if (!store.ok()) {
         resolve(store.status());
       } else {

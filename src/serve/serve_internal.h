@@ -19,7 +19,7 @@
 
 #include "serve/serve.h"
 #include "store/dashboard.h"
-#include "store/store.h"
+#include "store/database.h"
 
 namespace hc::serve::internal {
 
@@ -82,7 +82,7 @@ class RunLauncher {
 // The routes of docs/api.md. Handle is called from many threads; it serialises its store calls.
 class Api {
  public:
-  Api(const ServeOptions& options, store::SqliteStore& store, store::DashboardSource& dashboard,
+  Api(const ServeOptions& options, store::Database& store, store::DashboardSource& dashboard,
       RunLauncher& launcher);
   ApiResponse Handle(const ApiRequest& request);
 
@@ -109,11 +109,11 @@ class Api {
   TimePoint Now() const;
 
   const ServeOptions& options_;
-  store::SqliteStore& store_;
+  store::Database& store_;
   store::DashboardSource& dashboard_;
   RunLauncher& launcher_;
   SystemClock system_clock_;
-  std::mutex store_mu_;  // SqliteStore and DashboardSource are used by one thread at a time
+  std::mutex store_mu_;  // the Database and the DashboardSource are used by one thread at a time
 };
 
 // Requests per client address: a token bucket each (serve.h, ServeOptions::requests_per_second).

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "store/archive_codec_internal.h"
+#include "store/digest.h"
 
 namespace hc::store::internal {
 namespace {

@@ -24,7 +24,7 @@
 
 #include "core/status.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/archive.h"
 
 namespace hc::store::internal {
 

@@ -75,8 +75,10 @@ class DashboardSource {
   virtual Result<nlohmann::json> Metrics() = 0;
 };
 
-// Opens `db` read-only (it must exist and be a healthcrawl database of schema version 7 or later).
+// Opens the dashboard's reads of the database at `db` (which must exist): a file path, the SQLite
+// backend, on a read-only connection of its own; a second backend (issue #16) is picked here as
+// OpenDatabase picks it (store/database.h). The database must be of schema version 7 or later.
 // IoError when it cannot be opened; Corruption when it is not a healthcrawl database.
-Result<std::unique_ptr<DashboardSource>> OpenSqliteDashboard(const std::filesystem::path& db);
+Result<std::unique_ptr<DashboardSource>> OpenDashboard(const std::filesystem::path& db);
 
 }  // namespace hc::store

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/store.h"
+#include "store/digest.h"
 
 namespace hc::store {
 

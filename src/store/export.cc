@@ -14,7 +14,7 @@
 #include <system_error>
 
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/export.h"
 
 namespace hc::store {
 namespace {

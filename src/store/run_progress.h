@@ -45,7 +45,7 @@ class RunProgressLog {
 };
 
 // Opens `db` (which must exist) for writing progress rows; waits up to `busy_timeout` for a lock.
-Result<std::unique_ptr<RunProgressLog>> OpenSqliteRunProgress(const std::filesystem::path& db,
+Result<std::unique_ptr<RunProgressLog>> OpenRunProgress(const std::filesystem::path& db,
                                                               std::chrono::milliseconds busy_timeout);
 
 }  // namespace hc::store

@@ -1,7 +1,7 @@
 #include <string>
 
 #include "store/schema_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 
 namespace hc::store {
 namespace internal {

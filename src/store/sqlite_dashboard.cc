@@ -288,7 +288,7 @@ class SqliteDashboard final : public DashboardSource {
 
 }  // namespace
 
-Result<std::unique_ptr<DashboardSource>> OpenSqliteDashboard(const std::filesystem::path& db) {
+Result<std::unique_ptr<DashboardSource>> OpenDashboard(const std::filesystem::path& db) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(db, ec)) return Status::IoError(db.string() + ": no such database");
   auto conn = internal::Db::Open(db.string(), /*read_only=*/true, /*create=*/false);

@@ -12,7 +12,7 @@
 #include <tuple>
 
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
 
 namespace hc::store {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
 
 namespace hc::store {

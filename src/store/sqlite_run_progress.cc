@@ -30,7 +30,7 @@ class SqliteRunProgress final : public RunProgressLog {
 
 }  // namespace
 
-Result<std::unique_ptr<RunProgressLog>> OpenSqliteRunProgress(const std::filesystem::path& db,
+Result<std::unique_ptr<RunProgressLog>> OpenRunProgress(const std::filesystem::path& db,
                                                               std::chrono::milliseconds busy_timeout) {
   auto conn = internal::Db::Open(db.string(), /*read_only=*/false, /*create=*/false);
   if (!conn.ok()) return conn.status();

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
 
 namespace hc::store {

@@ -9,8 +9,9 @@
 #include <system_error>
 
 #include "store/schema_internal.h"
+#include "store/digest.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
 
 namespace hc::store {

@@ -12,7 +12,7 @@
 #include "core/clock.h"
 #include "store/archive_codec_internal.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/sqlite_store_internal.h"
 
 namespace hc::store {
 

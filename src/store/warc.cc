@@ -13,7 +13,8 @@
 #include <system_error>
 
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/digest.h"
+#include "store/warc.h"
 
 namespace hc::store {
 namespace {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "crawl/fixture_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -70,7 +70,7 @@ class ScheduleCliTest : public ::testing::Test {
 
   // Pretends the scheduler was down for two days: the job's fire times since then are missed.
   void BackdateJob(const std::string& name) {
-    auto store = hc::store::SqliteStore::Open(db_);
+    auto store = hc::store::OpenDatabase(db_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto job = (*store)->GetJob(name);
     ASSERT_TRUE(job.ok() && job->has_value());
@@ -80,14 +80,14 @@ class ScheduleCliTest : public ::testing::Test {
 
   // Read-only: polling while the daemon writes must not take the write lock.
   std::vector<hc::store::RunRecord> History(const std::string& job) {
-    auto store = hc::store::SqliteStore::Open(db_, {.read_only = true, .create = false});
+    auto store = hc::store::OpenDatabase(db_, {.read_only = true, .create = false});
     EXPECT_TRUE(store.ok());
     auto runs = (*store)->ListRuns(job, false, 100);
     EXPECT_TRUE(runs.ok());
     return *runs;
   }
   std::vector<hc::store::JobLock> Locks() {
-    auto store = hc::store::SqliteStore::Open(db_, {.read_only = true, .create = false});
+    auto store = hc::store::OpenDatabase(db_, {.read_only = true, .create = false});
     EXPECT_TRUE(store.ok());
     return *(*store)->ListJobLocks();
   }

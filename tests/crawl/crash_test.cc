@@ -30,7 +30,7 @@
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 
 namespace hc::crawl {
@@ -74,7 +74,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   auto program = hc::testing::LoadProgram("mfk");
   store::StoreOptions store_options;
   store_options.batch_pages = 20;
-  auto store = store::SqliteStore::Open(db, store_options);
+  auto store = store::OpenDatabase(db, store_options);
   if (!store.ok()) return store.status();
   CrawlOptions options;
   options.fetcher.connect_to = {"www.mfk.com:80:127.0.0.1:" + std::to_string(port),
@@ -207,7 +207,7 @@ TEST(CrawlCrash, SigkillAtRandomMomentsThenResume) {
   EXPECT_EQ(differences, 0);
   EXPECT_EQ(actual.size(), expected.size());
 
-  auto store = store::SqliteStore::Open(resumed);
+  auto store = store::OpenDatabase(resumed);
   ASSERT_TRUE(store.ok());
   Status integrity = (*store)->CheckIntegrity();
   EXPECT_TRUE(integrity.ok()) << integrity.ToString();

@@ -14,7 +14,7 @@
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 
 namespace hc::crawl {
@@ -50,7 +50,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port, int64_t max_
   store::StoreOptions store_options;
   store_options.batch_pages = 5;
   store_options.max_page_count = max_page_count;
-  auto store = store::SqliteStore::Open(db, store_options);
+  auto store = store::OpenDatabase(db, store_options);
   if (!store.ok()) return store.status();
   CrawlOptions options;
   options.fetcher.connect_to = {"www.mfk.com:80:127.0.0.1:" + std::to_string(port)};
@@ -76,7 +76,7 @@ TEST(DiskFull, StopsTheCrawlAtOnceAndTheNextRunResumes) {
   hc::testing::TempDir dir;
   const std::string db = (dir / "crawl.db").string();
   {
-    auto created = store::SqliteStore::Open(db);  // the schema, so that the cap leaves room for pages only
+    auto created = store::OpenDatabase(db);  // the schema, so that the cap leaves room for pages only
     ASSERT_TRUE(created.ok());
   }
   const int64_t empty_pages = QueryInt(db, "SELECT page_count FROM pragma_page_count()");
@@ -109,7 +109,7 @@ TEST(DiskFull, StopsTheCrawlAtOnceAndTheNextRunResumes) {
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM article_views"), kArticles);
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM pages"), kArticles + kArticles / kPerListing);
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM frontier WHERE parse_deaths > 0"), 0);  // no death, no count
-  auto store = store::SqliteStore::Open(db);
+  auto store = store::OpenDatabase(db);
   ASSERT_TRUE(store.ok());
   Status integrity = (*store)->CheckIntegrity();
   EXPECT_TRUE(integrity.ok()) << integrity.ToString();

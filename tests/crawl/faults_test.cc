@@ -1,6 +1,6 @@
 // Faults and hostile servers at the crawl level (healthcrawl issue 6): each row of the table serves one
 // misbehaviour from the loopback server at one URL, crawls that URL and a good article in the same
-// RunCrawl into a SqliteStore, and checks the four things a crawler owes its user:
+// RunCrawl into a SQLite database, and checks the four things a crawler owes its user:
 //
 //  * bounded time: the run's wall time stays under a bound derived from the configured timeouts;
 //  * bounded memory: the decoded bytes received stay under the body limit (the transfer was aborted,
@@ -32,7 +32,7 @@
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -367,7 +367,7 @@ TEST(CrawlFaults, EachFaultIsBoundedRecordedAndTheCrawlGoesOn) {
     const long rss_before = StatusKiB("VmRSS");
     const auto started = Steady::now();
     Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
-      auto store = store::SqliteStore::Open(db);
+      auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       options.runs = store->get();
       return RunCrawl(program, **store, options);
@@ -420,7 +420,7 @@ TEST(CrawlFaults, EachFaultIsBoundedRecordedAndTheCrawlGoesOn) {
     EXPECT_EQ(report->frontier.in_flight, 0);
     // Some origin answered (the good article's): the run is ok whatever happened to the fault.
     EXPECT_EQ(QueryOne(db, "SELECT outcome FROM crawl_runs"), "ok");
-    auto store = store::SqliteStore::Open(db);
+    auto store = store::OpenDatabase(db);
     ASSERT_TRUE(store.ok());
     EXPECT_TRUE((*store)->CheckIntegrity().ok());
   }
@@ -451,7 +451,7 @@ TEST(CrawlFaults, RobotsTxtThatAlwaysFailsIsHeldWithAGrowingWaitAndTheRunIsUnrea
     options.max_idle_wait = milliseconds(1000);
     options.start_urls = {MfkArticleUrl(kFaultId)};
     Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
-      auto store = store::SqliteStore::Open(db);
+      auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       options.runs = store->get();
       return RunCrawl(program, **store, options);
@@ -489,7 +489,7 @@ TEST(CrawlFaults, RobotsTxtRetryAfterIsHonoured) {
   server.Route(FaultPath(), hc::testing::GeneratedArticle(kFaultId));
   const extract::SelectorProgram program = hc::testing::LoadProgram("mfk");
   hc::testing::TempDir dir;
-  auto store = store::SqliteStore::Open((dir / "crawl.db").string());
+  auto store = store::OpenDatabase((dir / "crawl.db").string());
   ASSERT_TRUE(store.ok());
   CrawlOptions options = Common(server);
   options.start_urls = {MfkArticleUrl(kFaultId)};
@@ -550,7 +550,7 @@ TEST(CrawlFaults, UrlsWithUserinfoAreDroppedAndCredentialsNeverSent) {
   options.read_sitemaps = true;
   options.start_urls = {"http://www.mfk.com/list/zixun.html"};
   Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
-    auto store = store::SqliteStore::Open(db);
+    auto store = store::OpenDatabase(db);
     if (!store.ok()) return store.status();
     return RunCrawl(program, **store, options);
   }();
@@ -576,7 +576,7 @@ TEST(CrawlFaults, UrlsWithUserinfoAreDroppedAndCredentialsNeverSent) {
 
   // A start URL with credentials is refused before anything is requested.
   const std::size_t before = server.Requests().size();
-  auto store = store::SqliteStore::Open(db);
+  auto store = store::OpenDatabase(db);
   ASSERT_TRUE(store.ok());
   options.start_urls = {"http://user:pass@www.mfk.com/article/1000.html"};
   Result<CrawlReport> refused = RunCrawl(program, **store, options);
@@ -606,7 +606,7 @@ TEST(CrawlFaults, LongRetryAfterEndsTheRunAndKeepsTheUrlsQueued) {
                         MfkArticleUrl(kGoodId + 2)};
   const auto started = Steady::now();
   Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
-    auto store = store::SqliteStore::Open(db);
+    auto store = store::OpenDatabase(db);
     if (!store.ok()) return store.status();
     return RunCrawl(program, **store, options);
   }();
@@ -649,7 +649,7 @@ TEST(CrawlFaults, PrivateAddressesAreRefusedUnlessTheSiteConfigAllowsThem) {
     options.start_urls = {MfkArticleUrl(kGoodId)};
     const auto started = Steady::now();
     Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
-      auto store = store::SqliteStore::Open(db);
+      auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       return RunCrawl(*program, **store, options);
     }();

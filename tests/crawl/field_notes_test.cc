@@ -7,7 +7,7 @@
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -56,7 +56,7 @@ TEST(CrawlFieldNotes, CountedPerFieldOverThePagesAndKeptWithTheRun) {
   CrawlOptions options = hc::testing::FastOptions(server, kHost);
   CrawlReport report;
   {
-    auto store = store::SqliteStore::Open(db);
+    auto store = store::OpenDatabase(db);
     ASSERT_TRUE(store.ok());
     options.runs = store->get();
     auto run = RunCrawl(program, **store, options);
@@ -88,7 +88,7 @@ TEST(CrawlFieldNotes, CountedPerFieldOverThePagesAndKeptWithTheRun) {
                "SELECT json_extract(extra, '$.field_notes.\"article.published_at\".url') FROM crawl_runs"),
       Url(3));
 
-  auto store = store::SqliteStore::Open(db, {.read_only = true});
+  auto store = store::OpenDatabase(db, {.read_only = true});
   ASSERT_TRUE(store.ok());
   auto stats = (*store)->ComputeStats();
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
@@ -110,7 +110,7 @@ TEST(CrawlFieldNotes, NoneWhenEveryValueReads) {
   const extract::SelectorProgram program = NotesProgram();
   hc::testing::TempDir dir;
   const std::string db = (dir / "crawl.db").string();
-  auto store = store::SqliteStore::Open(db);
+  auto store = store::OpenDatabase(db);
   ASSERT_TRUE(store.ok());
   CrawlOptions options = hc::testing::FastOptions(server, kHost);
   options.runs = store->get();

@@ -22,7 +22,7 @@
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 
 namespace hc::crawl {
@@ -73,7 +73,7 @@ TEST(HeartbeatChild, Crawl) {
   const char* port = std::getenv("HC_HEARTBEAT_PORT");
   if (!db || !port) GTEST_SKIP() << "run by RunHeartbeat.SigkilledRunIsMarkedKilledWithItsRealCounts";
   auto program = hc::testing::LoadProgram("mfk");
-  auto store = store::SqliteStore::Open(db);
+  auto store = store::OpenDatabase(db);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   CrawlOptions options;
   options.fetcher.connect_to = {std::string("www.mfk.com:80:127.0.0.1:") + port, std::string("::127.0.0.1:") + port};
@@ -91,10 +91,10 @@ TEST(HeartbeatChild, Crawl) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenForWriting(const std::string& db, milliseconds dead_after) {
+Result<std::unique_ptr<store::Database>> OpenForWriting(const std::string& db, milliseconds dead_after) {
   store::StoreOptions options;
   options.dead_run_after = dead_after;
-  return store::SqliteStore::Open(db, options);
+  return store::OpenDatabase(db, options);
 }
 
 TEST(RunHeartbeat, SigkilledRunIsMarkedKilledWithItsRealCounts) {
@@ -187,7 +187,7 @@ TEST(RunHeartbeat, OnlyStaleRunsOfGoneProcessesAreMarked) {
     {
       store::StoreOptions options;
       options.reap_dead_runs = false;
-      auto store = store::SqliteStore::Open(db, options);
+      auto store = store::OpenDatabase(db, options);
       ASSERT_TRUE(store.ok());
       auto begun = (*store)->BeginRun(
           {.command = "crawl", .sites = "mfk", .started_at = now - row.age, .job = "", .host = row.host, .pid = row.pid});

@@ -1,6 +1,6 @@
 // Fault rows for the link and URL limits (issue 11 point 3), beside faults_test.cc: a page of more links
 // than limits.max_links_per_page, a 10 MB href, a redirect to a URL longer than limits.max_url_length,
-// and a start URL past the limit. Each row crawls one loopback site into a SqliteStore and checks what
+// and a start URL past the limit. Each row crawls one loopback site into a SQLite database and checks what
 // reached the frontier, the server and the tables. docs/RELIABILITY.md ("Limits") lists them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -103,7 +103,7 @@ TEST(CrawlLimits, LinksPastTheLimitsNeverReachTheFrontierTheServerOrTheTables) {
     CrawlOptions options = hc::testing::FastOptions(server, kHost);
     options.max_pages = c.max_pages;
     {
-      auto store = store::SqliteStore::Open(db);
+      auto store = store::OpenDatabase(db);
       ASSERT_TRUE(store.ok());
       Result<CrawlReport> report = RunCrawl(program, **store, options);
       ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -131,7 +131,7 @@ TEST(CrawlLimits, AStartUrlLongerThanTheLimitIsRefusedBeforeAnythingIsFetched) {
   server.RobotsTxt("User-agent: *\nAllow: /\n");
   const extract::SelectorProgram program = WendaProgram("limits: {max_url_length: 100}\n");
   hc::testing::TempDir dir;
-  auto store = store::SqliteStore::Open((dir / "crawl.db").string());
+  auto store = store::OpenDatabase((dir / "crawl.db").string());
   ASSERT_TRUE(store.ok());
   CrawlOptions options = hc::testing::FastOptions(server, kHost);
   options.start_urls = {"http://www.wenda.test/wenda/" + std::string(200, '1') + ".html"};
@@ -164,7 +164,7 @@ TEST(CrawlLimits, AStopPastItsGraceReleasesFetchedPagesUnparsed) {
   options.stop_grace = std::chrono::milliseconds(0);
   options.workers = 1;
   {
-    auto store = store::SqliteStore::Open(db);
+    auto store = store::OpenDatabase(db);
     ASSERT_TRUE(store.ok());
     Result<CrawlReport> report = RunCrawl(program, **store, options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();

@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "store/store.h"
+#include "store/frontier.h"
 
 namespace hc::testing {
 

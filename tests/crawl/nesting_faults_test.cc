@@ -1,6 +1,6 @@
 // The nesting-depth rows of the fault table (docs/RELIABILITY.md, "Faults and hostile servers" and
 // "Limits"), beside tests/crawl/faults_test.cc: a page nested deeper than html::ParseOptions::max_depth
-// served from the loopback server and crawled with a good article into a SqliteStore. The parse stays
+// served from the loopback server and crawled with a good article into a SQLite database. The parse stays
 // bounded in time, the page is stored with the limit in pages.notes, and the crawl goes on.
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "crawl/fixture_site.h"
 #include "crawl/generated_site.h"
 #include "html/html.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -85,7 +85,7 @@ TEST(CrawlFaults, PagesNestedPastTheLimitAreStoredWithANote) {
 
     const auto started = Steady::now();
     Result<CrawlReport> report = [&]() -> Result<CrawlReport> {
-      auto store = store::SqliteStore::Open(db);
+      auto store = store::OpenDatabase(db);
       if (!store.ok()) return store.status();
       options.runs = store->get();
       return RunCrawl(program, **store, options);

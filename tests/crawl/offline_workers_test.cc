@@ -14,7 +14,7 @@
 
 #include "crawl/crawl.h"
 #include "extract/extract.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::crawl {
@@ -110,7 +110,7 @@ RunCounts IngestAndReextract(const fs::path& db, const std::map<std::string, std
     EXPECT_TRUE(program.ok()) << program.status().ToString();
     programs.push_back(std::move(*program));
   }
-  auto store = store::SqliteStore::Open(db, {.raw_versions = kVersions, .clock = &clock});
+  auto store = store::OpenDatabase(db, {.raw_versions = kVersions, .clock = &clock});
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   if (!store.ok()) return counts;
   size_t i = 0;
@@ -183,7 +183,7 @@ TEST(OfflineWorkersTest, AStorageErrorStopsAParallelReextract) {
   };
   auto program = extract::LoadSite(hc::testing::SelectorsDir(), "mfk");
   ASSERT_TRUE(program.ok());
-  auto store = store::SqliteStore::Open(dir / "x.db", {.raw_versions = kVersions});
+  auto store = store::OpenDatabase(dir / "x.db", {.raw_versions = kVersions});
   ASSERT_TRUE(store.ok());
   store::RawQuery query;
   query.latest_only = false;

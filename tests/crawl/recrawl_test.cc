@@ -11,7 +11,7 @@
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -80,7 +80,7 @@ class RecrawlTest : public ::testing::Test {
     clock_.Set(now);
     store::StoreOptions store_options;
     store_options.clock = &clock_;
-    auto store = store::SqliteStore::Open(path_, store_options);
+    auto store = store::OpenDatabase(path_, store_options);
     if (!store.ok()) return store.status();
     CrawlOptions options = hc::testing::FastOptions(server_);
     options.clock = &clock_;

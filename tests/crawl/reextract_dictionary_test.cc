@@ -9,7 +9,7 @@
 #include "crawl/crash_support.h"  // QueryInt, QueryOne
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::crawl {
@@ -34,7 +34,7 @@ TEST(ReextractDictionaryTest, EveryArchivedPageIsReadBackWithAndWithoutDictionar
     return ObservePage(program, response, /*archive=*/true);
   };
   auto put = [&](const store::StoreOptions& options, int from, int to) {
-    auto store = store::SqliteStore::Open(db, options);
+    auto store = store::OpenDatabase(db, options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     for (int n = from; n < to; ++n) {
       auto page = page_of(n);
@@ -60,7 +60,7 @@ TEST(ReextractDictionaryTest, EveryArchivedPageIsReadBackWithAndWithoutDictionar
   const std::string articles = QueryOne(db, kArticles);
   ASSERT_EQ(QueryInt(db, "SELECT count(*) FROM articles"), 90);
 
-  auto store = store::SqliteStore::Open(db, with_dictionaries);
+  auto store = store::OpenDatabase(db, with_dictionaries);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto report = Reextract({&program}, **store, **store, store::RawQuery{.site = "mfk"},
                           ReextractOptions{.workers = 2, .runs = store->get()});

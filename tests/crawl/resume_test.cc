@@ -20,7 +20,7 @@
 #include "crawl/crash_support.h"
 #include "crawl/crawl.h"
 #include "crawl/fixture_site.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 
 namespace hc::crawl {
@@ -67,7 +67,7 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   auto program = hc::testing::LoadProgram("mfk");
   store::StoreOptions store_options;
   store_options.batch_pages = 5;
-  auto store = store::SqliteStore::Open(db, store_options);
+  auto store = store::OpenDatabase(db, store_options);
   if (!store.ok()) return store.status();
   CrawlOptions options = SiteOptions(port);
   options.runs = store->get();
@@ -147,7 +147,7 @@ TEST(CrawlResume, KillNineAnyTimeThenResume) {
   EXPECT_EQ(last->frontier.in_flight, 0);
 
   EXPECT_EQ(Snapshot(resumed), Snapshot(whole));
-  auto store = store::SqliteStore::Open(resumed);
+  auto store = store::OpenDatabase(resumed);
   ASSERT_TRUE(store.ok());
   EXPECT_TRUE((*store)->CheckIntegrity().ok());
 }

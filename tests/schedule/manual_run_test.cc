@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "schedule/schedule.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::schedule {
@@ -32,7 +32,7 @@ TimePoint At(const std::string& iso) {
 class ManualRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::Open(dir_ / "sched.db");
+    auto opened = store::OpenDatabase(dir_ / "sched.db");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
   }
@@ -100,7 +100,7 @@ class ManualRunTest : public ::testing::Test {
   }
 
   hc::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Database> store_;
   FakeClock clock_{At("2026-02-28T12:00:00Z")};
   int64_t dead_pid_ = -1;
   std::mutex mu_;
@@ -233,7 +233,7 @@ TEST_F(ManualRunTest, AnUnknownJobIsNotFound) {
 // and the pass after it sees the jobs as the callback left them, at once (reload_interval is an hour).
 TEST_F(ManualRunTest, AReloadIsFollowedByAPassThatSeesTheNewJobs) {
   AddJob("old", "mfk", MissedRunPolicy::kRunOnce);
-  auto writer = store::SqliteStore::Open(dir_ / "sched.db");
+  auto writer = store::OpenDatabase(dir_ / "sched.db");
   ASSERT_TRUE(writer.ok());
   Scheduler scheduler(*store_, *store_, Runner(), Options("daemon"));
   std::atomic<bool> stop{false};

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "schedule/schedule.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::schedule {
@@ -74,8 +74,8 @@ class FakeRunner {
 
 class SchedulerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<store::SqliteStore> OpenStore() {
-    auto opened = store::SqliteStore::Open(dir_ / "sched.db");
+  std::unique_ptr<store::Database> OpenStore() {
+    auto opened = store::OpenDatabase(dir_ / "sched.db");
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     return opened.ok() ? std::move(*opened) : nullptr;
   }
@@ -116,7 +116,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   hc::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Database> store_;
   // 2026-03-01 03:00 in Asia/Shanghai is 2026-02-28T19:00:00Z.
   FakeClock clock_{At("2026-02-28T12:00:00Z")};
   std::set<int64_t> dead_pids_;

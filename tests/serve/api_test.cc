@@ -18,7 +18,7 @@
 
 #include "crawl/fixture_site.h"
 #include "serve/serve.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -48,7 +48,7 @@ class ServeApiTest : public ::testing::Test {
                                    "start_urls: ['http://www.mfk.com/list/guke.html']");
     yaml = hc::testing::ReplaceAll(yaml, "sitemaps: ['https://www.mfk.com/sitemap.xml']", "sitemaps: []");
     hc::testing::WriteFile(selectors_ / "mfk.yaml", yaml);
-    auto store = store::SqliteStore::Open(db_);
+    auto store = store::OpenDatabase(db_.string());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto job = schedule::ParseJobsFile(
         "jobs:\n  - {name: nightly, site: mfk, schedule: '0 3 * * *', time_zone: Asia/Shanghai}\n",

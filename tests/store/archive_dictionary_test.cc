@@ -16,7 +16,9 @@
 #include <thread>
 
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
+#include "store/digest.h"
+#include "store/warc.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -66,7 +68,7 @@ class ArchiveDictionaryTest : public ::testing::Test {
   void Open(StoreOptions options = SmallSamples()) {
     store_.reset();
     options.clock = &clock_;
-    auto s = SqliteStore::Open(path(), options);
+    auto s = OpenDatabase(path(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
@@ -100,7 +102,7 @@ class ArchiveDictionaryTest : public ::testing::Test {
 
   hc::testing::TempDir dir_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Database> store_;
 };
 
 TEST_F(ArchiveDictionaryTest, TrainsOnceTheSampleIsCompleteAndEveryRowNamesWhatItNeeds) {
@@ -347,13 +349,13 @@ TEST_F(ArchiveDictionaryTest, WarcOfAnArchivedBodyCarriesTheExactBytes) {
 TEST(ArchiveDictionaryCrashTest, KillingTheWriterWhileTrainingLeavesEveryRowReadable) {
   hc::testing::TempDir dir;
   const auto path = dir / "crash.db";
-  ASSERT_TRUE(SqliteStore::Open(path).ok());
+  ASSERT_TRUE(OpenDatabase(path).ok());
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     StoreOptions options = SmallSamples();
     options.batch_pages = 7;  // batches end at every point of a site's sample
-    auto store = SqliteStore::Open(path, options);
+    auto store = OpenDatabase(path, options);
     if (!store.ok()) ::_exit(2);
     // A new site every 20 pages: a training every 20 pages.
     for (int n = 0;; ++n) {
@@ -373,7 +375,7 @@ TEST(ArchiveDictionaryCrashTest, KillingTheWriterWhileTrainingLeavesEveryRowRead
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself with " << WEXITSTATUS(status);
 
-  auto store = SqliteStore::Open(path, SmallSamples());
+  auto store = OpenDatabase(path, SmallSamples());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Status integrity = (*store)->CheckIntegrity();  // also foreign_key_check: no row names a missing dictionary
   EXPECT_TRUE(integrity.ok()) << integrity.ToString();

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -42,7 +42,7 @@ PageObservation NumberedPage(int n) {
 TEST(CrashTest, KillingTheWriterMidBatchLeavesEveryStoredPageWhole) {
   hc::testing::TempDir dir;
   const auto path = dir / "crash.db";
-  ASSERT_TRUE(SqliteStore::Open(path).ok());
+  ASSERT_TRUE(OpenDatabase(path).ok());
 
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
@@ -50,7 +50,7 @@ TEST(CrashTest, KillingTheWriterMidBatchLeavesEveryStoredPageWhole) {
     StoreOptions options;
     options.batch_pages = 25;
     options.batch_max_age = std::chrono::hours(1);  // batches end by size only, for the check below
-    auto store = SqliteStore::Open(path, options);
+    auto store = OpenDatabase(path, options);
     if (!store.ok()) ::_exit(2);
     for (int n = 0;; ++n) {
       if (!(*store)->PutPage(NumberedPage(n)).ok()) ::_exit(3);
@@ -70,7 +70,7 @@ TEST(CrashTest, KillingTheWriterMidBatchLeavesEveryStoredPageWhole) {
   ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself with " << WEXITSTATUS(status);
   ASSERT_GE(committed, 25);
 
-  auto store = SqliteStore::Open(path);
+  auto store = OpenDatabase(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Status integrity = (*store)->CheckIntegrity();
   EXPECT_TRUE(integrity.ok()) << integrity.ToString();

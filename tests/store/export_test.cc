@@ -4,7 +4,8 @@
 #include <unistd.h>
 
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
+#include "store/export.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -54,7 +55,7 @@ const std::string kNasty = std::string("引号\"，逗号, 换行\r\n'; DROP TAB
 class ExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = SqliteStore::Open(dir_ / "e.db");
+    auto s = OpenDatabase(dir_ / "e.db");
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
     Json cards = Json::array({Card("https://www.mfk.com/question/1.html", "李明", kNasty),
@@ -81,7 +82,7 @@ class ExportTest : public ::testing::Test {
   }
 
   hc::testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Database> store_;
 };
 
 TEST_F(ExportTest, CsvLoadsInPythonWithTheSameValues) {

@@ -1,4 +1,4 @@
-// SqliteStore as the crawl Frontier: dedupe, lease order and ownership, retries, recovery after a
+// store::Database (SQLite) as the crawl Frontier: dedupe, lease order and ownership, retries, recovery after a
 // crash, the atomic Complete (page + URL state + discovered links), and revisit scheduling.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -65,7 +65,7 @@ class FrontierTest : public ::testing::Test {
     path_ = (dir_ / "crawl.db").string();
     StoreOptions options;
     options.clock = &clock_;
-    auto store = SqliteStore::Open(path_, options);
+    auto store = OpenDatabase(path_, options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
   }
@@ -73,7 +73,7 @@ class FrontierTest : public ::testing::Test {
   hc::testing::TempDir dir_;
   std::string path_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Database> store_;
   TimePoint t0_ = At("2026-03-01T00:00:00Z");
 };
 
@@ -204,7 +204,7 @@ TEST_F(FrontierTest, RecoverLeasesAfterACrash) {
   ASSERT_TRUE(store_->Flush().ok());
   store_.reset();  // the crawler dies with two URLs in flight
 
-  auto reopened = SqliteStore::Open(path_);
+  auto reopened = OpenDatabase(path_);
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->CountUrls("mfk")->in_flight, 2);
   auto expired = (*reopened)->RecoverLeases("mfk", t0_ + seconds(10), /*all=*/false);

@@ -1,4 +1,4 @@
-// SqliteStore as the scheduler's JobStore: job rows (insert, replace, pause/resume), the
+// store::Database (SQLite) as the scheduler's JobStore: job rows (insert, replace, pause/resume), the
 // compare-and-swap of checked_through, the job lock (acquire, expiry, takeover, renew, release), the
 // ending of a dead holder's runs, and the run history.
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -47,12 +47,12 @@ JobLock Lock(const std::string& job, const std::string& owner, TimePoint expires
 class JobStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = SqliteStore::Open(dir_ / "jobs.db");
+    auto opened = OpenDatabase(dir_ / "jobs.db");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
   }
   hc::testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Database> store_;
 };
 
 TEST_F(JobStoreTest, AJobRoundTripsAndStartsCheckingWhenAdded) {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/clock.h"
-#include "store/store.h"
+#include "store/dataset.h"
 
 namespace hc::store::testing {
 

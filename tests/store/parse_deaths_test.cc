@@ -9,7 +9,7 @@
 
 #include "core/clock.h"
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -22,9 +22,9 @@ using testing::Peek;
 TEST(ParseDeaths, CountedPerPageOverConsecutiveDeathsOnly) {
   hc::testing::TempDir dir;
   const std::string path = (dir / "crawl.db").string();
-  auto store = SqliteStore::Open(path);
+  auto store = OpenDatabase(path);
   ASSERT_TRUE(store.ok());
-  SqliteStore& db = **store;
+  Database& db = **store;
   const TimePoint now = At("2026-03-01T00:00:00Z");
   std::vector<NewUrl> urls;
   for (const char* p : {"/a", "/b", "/c"}) {
@@ -81,9 +81,9 @@ TEST(ParseDeaths, CountedPerPageOverConsecutiveDeathsOnly) {
 TEST(ParseDeaths, ARevisitStartsAgainFromNone) {
   hc::testing::TempDir dir;
   const std::string path = (dir / "crawl.db").string();
-  auto store = SqliteStore::Open(path);
+  auto store = OpenDatabase(path);
   ASSERT_TRUE(store.ok());
-  SqliteStore& db = **store;
+  Database& db = **store;
   const TimePoint now = At("2026-03-01T00:00:00Z");
   NewUrl u;
   u.site = "mfk";

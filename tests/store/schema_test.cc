@@ -9,8 +9,9 @@
 
 #include "store/page_builders.h"
 #include "store/schema_internal.h"
+#include "store/sqlite_store_internal.h"
 #include "store/sqlite_internal.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -75,7 +76,7 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     ASSERT_TRUE(BuildAtVersion(path, from).ok());
     EXPECT_EQ(Peek(path.string()).Int("PRAGMA user_version"), from);
 
-    auto store = SqliteStore::Open(path);
+    auto store = OpenDatabase(path);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     EXPECT_TRUE((*store)->CheckIntegrity().ok());
     Peek peek(path.string());
@@ -116,7 +117,7 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
 
 TEST(SchemaTest, AFreshDatabaseIsWalWithForeignKeysAndTheApplicationId) {
   hc::testing::TempDir dir;
-  auto store = SqliteStore::Open(dir / "new.db");
+  auto store = OpenDatabase(dir / "new.db");
   ASSERT_TRUE(store.ok());
   Peek peek((dir / "new.db").string());
   EXPECT_EQ(peek.Text("PRAGMA journal_mode"), "wal");
@@ -124,7 +125,7 @@ TEST(SchemaTest, AFreshDatabaseIsWalWithForeignKeysAndTheApplicationId) {
   EXPECT_EQ(peek.Int("PRAGMA user_version"), CurrentSchemaVersion());
   // Opening again migrates nothing and keeps the data.
   store->reset();
-  auto again = SqliteStore::Open(dir / "new.db");
+  auto again = OpenDatabase(dir / "new.db");
   ASSERT_TRUE(again.ok());
 }
 
@@ -164,7 +165,7 @@ TEST(SchemaTest, RefusesDatabasesItCannotUseAndChangesNothing) {
     const auto path = dir / "x.db";
     c.make(path);
     const std::string before = Bytes(path);
-    auto store = SqliteStore::Open(path);
+    auto store = OpenDatabase(path);
     ASSERT_FALSE(store.ok());
     EXPECT_EQ(store.status().code(), c.code) << store.status().ToString();
     EXPECT_NE(store.status().message().find(c.message), std::string::npos) << store.status().ToString();
@@ -178,17 +179,17 @@ TEST(SchemaTest, ReadOnlyOpenNeedsAnExistingCurrentDatabase) {
   hc::testing::TempDir dir;
   StoreOptions ro;
   ro.read_only = true;
-  auto missing = SqliteStore::Open(dir / "none.db", ro);
+  auto missing = OpenDatabase(dir / "none.db", ro);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
 
   ASSERT_TRUE(BuildAtVersion(dir / "old.db", 1).ok());
-  auto old = SqliteStore::Open(dir / "old.db", ro);
+  auto old = OpenDatabase(dir / "old.db", ro);
   EXPECT_EQ(old.status().code(), StatusCode::kUnsupported);
   EXPECT_EQ(Peek((dir / "old.db").string()).Int("PRAGMA user_version"), 1);
 
-  ASSERT_TRUE(SqliteStore::Open(dir / "new.db").ok());
-  auto reader = SqliteStore::Open(dir / "new.db", ro);
+  ASSERT_TRUE(OpenDatabase(dir / "new.db").ok());
+  auto reader = OpenDatabase(dir / "new.db", ro);
   ASSERT_TRUE(reader.ok());
   EXPECT_EQ((*reader)->PutPage(Page("https://a/1", "2026-03-01T00:00:00Z", Article("t", 1))).code(),
             StatusCode::kIoError);
@@ -197,7 +198,7 @@ TEST(SchemaTest, ReadOnlyOpenNeedsAnExistingCurrentDatabase) {
 TEST(SchemaTest, AReadOnlyFileIsAClearErrorForAWriter) {
   hc::testing::TempDir dir;
   const auto path = dir / "ro.db";
-  ASSERT_TRUE(SqliteStore::Open(path).ok());
+  ASSERT_TRUE(OpenDatabase(path).ok());
   // The store closed cleanly, so the WAL is checkpointed and gone; make the file read-only.
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
                                          std::filesystem::perms::others_read);
@@ -210,7 +211,7 @@ TEST(SchemaTest, AReadOnlyFileIsAClearErrorForAWriter) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
-    auto store = SqliteStore::Open(path);
+    auto store = OpenDatabase(path);
     if (store.ok()) ::_exit(11);
     if (store.status().code() != StatusCode::kIoError) ::_exit(12);
     if (store.status().message().find("read-only") == std::string::npos) ::_exit(13);
@@ -228,7 +229,7 @@ TEST(SchemaTest, AReadOnlyFileIsAClearErrorForAWriter) {
 TEST(SchemaTest, ALockHeldByAnotherProcessIsBusyAfterTheTimeout) {
   hc::testing::TempDir dir;
   const auto path = dir / "locked.db";
-  ASSERT_TRUE(SqliteStore::Open(path).ok());
+  ASSERT_TRUE(OpenDatabase(path).ok());
   int ready[2], release[2];
   ASSERT_EQ(::pipe(ready), 0);
   ASSERT_EQ(::pipe(release), 0);
@@ -251,7 +252,7 @@ TEST(SchemaTest, ALockHeldByAnotherProcessIsBusyAfterTheTimeout) {
   StoreOptions options;
   options.busy_timeout = std::chrono::milliseconds(200);
   const auto start = std::chrono::steady_clock::now();
-  auto store = SqliteStore::Open(path, options);
+  auto store = OpenDatabase(path, options);
   const auto waited = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kBusy) << store.status().ToString();
@@ -262,7 +263,7 @@ TEST(SchemaTest, ALockHeldByAnotherProcessIsBusyAfterTheTimeout) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   // Once the lock is gone the same call works, and the other process's uncommitted row is not there.
-  auto later = SqliteStore::Open(path, options);
+  auto later = OpenDatabase(path, options);
   ASSERT_TRUE(later.ok()) << later.status().ToString();
   EXPECT_EQ(Peek(path.string()).Int("SELECT count(*) FROM sites"), 0);
   for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/database.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -25,7 +25,7 @@ class StoreTest : public ::testing::Test {
   void Reopen(StoreOptions options = {}) {
     store_.reset();
     options.clock = &clock_;
-    auto s = SqliteStore::Open(path(), options);
+    auto s = OpenDatabase(path(), options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
@@ -52,7 +52,7 @@ class StoreTest : public ::testing::Test {
 
   hc::testing::TempDir dir_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Database> store_;
 };
 
 TEST_F(StoreTest, StoresAnArticleWithItsDiseasesAndAnswerCards) {
@@ -164,7 +164,7 @@ TEST_F(StoreTest, CardAndQuestionPageMergeIntoOneAnswerAndTheFullTextWins) {
   for (const Case& c : {Case{"card then page", false}, Case{"page then card", true}}) {
     SCOPED_TRACE(c.name);
     hc::testing::TempDir dir;
-    auto opened = SqliteStore::Open(dir / "m.db");
+    auto opened = OpenDatabase(dir / "m.db");
     ASSERT_TRUE(opened.ok());
     auto& store = **opened;
     const std::string q = "https://www.mfk.com/question/9.html";
@@ -305,7 +305,7 @@ TEST_F(StoreTest, RawArchiveKeepsTheConfiguredNumberOfVersions) {
     StoreOptions options;
     options.raw_versions = keep;
     hc::testing::TempDir dir;
-    auto opened = SqliteStore::Open(dir / "raw.db", options);
+    auto opened = OpenDatabase(dir / "raw.db", options);
     ASSERT_TRUE(opened.ok());
     auto& store = **opened;
     for (int day = 1; day <= 4; ++day) {
@@ -413,7 +413,7 @@ TEST(GoldenStoreTest, MfkFixturesMergeCardsWithTheirQuestionPages) {
   const auto dir = hc::testing::FixturesDir() / "sites" / "mfk";
   if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no mfk fixtures";
   hc::testing::TempDir tmp;
-  auto store = SqliteStore::Open(tmp / "golden.db");
+  auto store = OpenDatabase(tmp / "golden.db");
   ASSERT_TRUE(store.ok());
   std::set<std::pair<std::string, std::string>> doctors, answers;
   std::set<std::string> hospitals;
@@ -472,7 +472,7 @@ TEST(GoldenStoreTest, MfkFixturesHoldTheSeedPagesDoctorsOnceEach) {
   const auto dir = hc::testing::FixturesDir() / "sites" / "mfk";
   if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "no mfk fixtures";
   hc::testing::TempDir tmp;
-  auto store = SqliteStore::Open(tmp / "golden.db");
+  auto store = OpenDatabase(tmp / "golden.db");
   ASSERT_TRUE(store.ok());
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();

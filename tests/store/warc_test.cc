@@ -5,7 +5,8 @@
 #include <random>
 
 #include "store/page_builders.h"
-#include "store/store.h"
+#include "store/digest.h"
+#include "store/warc.h"
 #include "support/test_env.h"
 
 namespace hc::store {
