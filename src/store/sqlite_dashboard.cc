@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -103,19 +104,11 @@ class SqliteDashboard final : public DashboardSource {
     json page = std::move((*rows)[0]);
     // The record tables are found by their page_id column, so a table added to the schema shows up
     // here without a change. Their names come from sqlite_master, never from the request.
-    auto tables = Objects(
-        "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) c"
-        " WHERE m.type = 'table' AND c.name = 'page_id' AND m.name NOT IN ('raw_responses', 'pages')"
-        " ORDER BY m.name",
-        {});
+    auto tables = RecordTables();
     if (!tables.ok()) return tables.status();
     page["records"] = json::object();
-    for (const json& table : *tables) {
-      const std::string name = table["name"].get<std::string>();
-      std::string quoted = "\"";
-      for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-      quoted += '"';
-      auto records = Objects("SELECT * FROM " + quoted + " WHERE page_id = ?1 ORDER BY rowid LIMIT ?2",
+    for (const std::string& name : *tables) {
+      auto records = Objects("SELECT * FROM " + Quoted(name) + " WHERE page_id = ?1 ORDER BY rowid LIMIT ?2",
                              {id, int64_t{kMaxRecordRows}});
       if (!records.ok()) return records.status();
       if (!records->empty()) page["records"][name] = std::move(*records);
@@ -130,10 +123,10 @@ class SqliteDashboard final : public DashboardSource {
   }
 
   Result<json> FillHistory(const std::string& site, int runs) override {
-    json out = {{"runs", json::array()}};
+    json out = {{"runs", json::array()}, {"source", "run_field_fill"}};
     auto has = HasTable("run_field_fill");
     if (!has.ok()) return has.status();
-    if (!*has) return out;
+    if (!*has) return FillFromDataset(site, runs);
     auto rows = Objects(
         "SELECT f.run_id AS run_id, r.started_at AS started_at, r.outcome AS outcome,"
         " f.page_type || '.' || f.field AS field, f.filled AS filled, f.total AS total"
@@ -157,6 +150,63 @@ class SqliteDashboard final : public DashboardSource {
         (*run)["fields"][row["field"].get<std::string>()] =
             static_cast<double>(row["filled"].get<int64_t>()) / static_cast<double>(total);
       }
+    }
+    return out;
+  }
+
+  // A database without per-run fill counts (before the drift alarm's schema 8): each of the site's latest
+  // finished runs gets the fill rates of the record rows, as they are now, of the pages whose frontier row
+  // that run decided last (frontier.run_id). An approximation: a page revisited by a later run counts
+  // for that run only, and its rows are its latest version. Fields are "<table>.<column>"; a value
+  // counts as filled unless it is NULL, '' or '[]'.
+  Result<json> FillFromDataset(const std::string& site, int runs) {
+    json out = {{"runs", json::array()}, {"source", "dataset"}};
+    auto tables = RecordTables();
+    if (!tables.ok()) return tables.status();
+    std::map<int64_t, json> by_run;
+    for (const std::string& table : *tables) {
+      auto columns = Objects("SELECT name FROM pragma_table_info(?1) ORDER BY cid", {table});
+      if (!columns.ok()) return columns.status();
+      std::string sql = "SELECT f.run_id AS run_id, count(*) AS total";
+      std::vector<std::string> fields;
+      for (const json& c : *columns) {
+        const std::string name = c["name"].get<std::string>();
+        if (name == "id" || name == "page_id" || name == "site_id" || name == "extra" ||
+            name == "updated_at" || name == "updated_seq" || name.size() > 64) {
+          continue;
+        }
+        sql += ", count(NULLIF(NULLIF(CAST(t." + Quoted(name) + " AS TEXT), ''), '[]')) AS " +
+               Quoted("f" + std::to_string(fields.size()));
+        fields.push_back(name);
+      }
+      if (fields.empty()) continue;
+      sql += " FROM " + Quoted(table) +
+             " t JOIN pages p ON p.id = t.page_id JOIN sites s ON s.id = p.site_id"
+             " JOIN frontier f ON f.site = s.key AND f.url_key = p.url"
+             " WHERE s.key = ?1 AND f.run_id IN (SELECT id FROM crawl_runs WHERE sites = ?1 AND finished_at "
+             "IS NOT NULL"
+             "   ORDER BY id DESC LIMIT ?2)"
+             " GROUP BY f.run_id";
+      auto rows = Objects(sql, {site, int64_t{Clamp(runs)}});
+      if (!rows.ok()) return rows.status();
+      for (const json& row : *rows) {
+        const int64_t total = row["total"].get<int64_t>();
+        if (total == 0) continue;
+        json& fill = by_run[row["run_id"].get<int64_t>()];
+        for (size_t i = 0; i < fields.size(); ++i) {
+          fill[table + "." + fields[i]] =
+              static_cast<double>(row["f" + std::to_string(i)].get<int64_t>()) / static_cast<double>(total);
+        }
+      }
+    }
+    for (auto& [run_id, fields] : by_run) {
+      auto run = Objects("SELECT started_at, outcome FROM crawl_runs WHERE id = ?1", {run_id});
+      if (!run.ok()) return run.status();
+      if (run->empty()) continue;
+      out["runs"].push_back({{"run_id", run_id},
+                             {"started_at", (*run)[0]["started_at"]},
+                             {"outcome", (*run)[0]["outcome"]},
+                             {"fields", std::move(fields)}});
     }
     return out;
   }
@@ -238,6 +288,28 @@ class SqliteDashboard final : public DashboardSource {
       " p.http_status AS http_status, p.failure_reason AS failure_reason, p.last_fetched_at AS "
       "last_fetched_at"
       " FROM pages p JOIN sites s ON s.id = p.site_id";
+
+  // The tables of records: those with a page_id column (articles, diseases, questions, ...), found in
+  // the schema so that a table added later needs no change here. Names come from sqlite_master, never
+  // from a request.
+  Result<std::vector<std::string>> RecordTables() {
+    auto rows = Objects(
+        "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) c"
+        " WHERE m.type = 'table' AND c.name = 'page_id' AND m.name NOT IN ('raw_responses', 'pages')"
+        " ORDER BY m.name",
+        {});
+    if (!rows.ok()) return rows.status();
+    std::vector<std::string> names;
+    for (const json& row : *rows) names.push_back(row["name"].get<std::string>());
+    return names;
+  }
+
+  // An SQL identifier in double quotes.
+  static std::string Quoted(std::string_view name) {
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + '"';
+  }
 
   // Tables of later schema versions (the drift alarm's) are read only where they exist, so a database
   // of version 7 still serves every other route.

@@ -86,8 +86,12 @@ async function main() {
     assert.equal(prompts, 1, 'the token was asked for once');
     log(`run ${run} finished ${outcome}`);
 
-    // Its failures by reason, with example URLs (the saved pages link to pages the server lacks).
+    // The first run's failures by reason, with example URLs (the saved pages link to pages the server
+    // lacks; later runs fetch only the saved pages again).
+    await page.click('#runs-table tbody tr:last-child');
     await page.waitForSelector('#run-failures tbody tr td ul.examples li', { timeout: LIMIT });
+    const reason = await page.$eval('#run-failures tbody tr td', (td) => td.textContent);
+    assert.match(reason, /^http 404/);
 
     await page.select('#site-select', 'mfk');
     const points = await chartHasPoints(page);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -127,7 +128,8 @@ class ServeApiTest : public ::testing::Test {
     if (reply.rfind("HTTP/1.1 ", 0) != 0) return a;
     a.status = std::stoi(reply.substr(9, 3));
     const size_t type = reply.find("Content-Type: ");
-    if (type != std::string::npos) a.content_type = reply.substr(type + 14, reply.find("\r\n", type) - type - 14);
+    if (type != std::string::npos)
+      a.content_type = reply.substr(type + 14, reply.find("\r\n", type) - type - 14);
     const size_t body = reply.find("\r\n\r\n");
     if (body != std::string::npos) a.body = reply.substr(body + 4);
     a.doc = json::parse(a.body, nullptr, false);
@@ -247,6 +249,12 @@ TEST_F(ServeApiTest, RunNowCrawlsAndEveryReadRouteShowsTheResult) {
   ASSERT_EQ(site.status, 200);
   EXPECT_NE(site.doc["site"]["config"].get<std::string>().find("site: mfk"), std::string::npos);
   EXPECT_FALSE(site.doc["site"]["fill_rates"].empty());
+  // Without the drift alarm's per-run counts, the chart's points come from the dataset: the run's pages.
+  const json& history = site.doc["site"]["fill_history"];
+  EXPECT_EQ(history["source"], "dataset");
+  ASSERT_EQ(history["runs"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["runs"][0]["run_id"], run_id);
+  EXPECT_EQ(history["runs"][0]["fields"]["articles.title"], 1.0) << history.dump();
 
   Answer dataset = Get("/api/v1/dataset");
   ASSERT_EQ(dataset.status, 200);
@@ -299,6 +307,62 @@ TEST_F(ServeApiTest, ARunningCrawlShowsProgressAndASecondRunNowIsRefused) {
   }
   EXPECT_TRUE(finished);
   EXPECT_TRUE(saw_progress) << "no progress row was seen while the run went on";
+}
+
+// The drift alarm's tables (schema 8, branch drift: run_field_fill, run_fill_alarms), created here as its
+// migration creates them, feed the chart, a run's drift alarms and the alarm metric.
+TEST_F(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
+  {
+    auto store = store::OpenDatabase(db_.string());
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 2; ++i) {
+      auto id = (*store)->BeginRun({.command = "crawl", .sites = "mfk", .started_at = SystemClock().Now()});
+      ASSERT_TRUE(id.ok());
+      store::RunStats stats;
+      stats.finished_at = SystemClock().Now();
+      stats.outcome = i == 0 ? "ok" : "degraded";
+      ASSERT_TRUE((*store)->FinishRun(*id, stats).ok());
+    }
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.string().c_str(), &raw), SQLITE_OK);
+  const char* sql =
+      "CREATE TABLE IF NOT EXISTS run_field_fill (run_id INTEGER NOT NULL REFERENCES crawl_runs(id), site "
+      "TEXT NOT NULL,"
+      " page_type TEXT NOT NULL, field TEXT NOT NULL, filled INTEGER NOT NULL, total INTEGER NOT NULL,"
+      " PRIMARY KEY (run_id, page_type, field));"
+      "CREATE TABLE IF NOT EXISTS run_fill_alarms (run_id INTEGER NOT NULL REFERENCES crawl_runs(id), site "
+      "TEXT NOT NULL,"
+      " page_type TEXT NOT NULL, field TEXT NOT NULL, filled INTEGER NOT NULL, total INTEGER NOT NULL,"
+      " rate REAL NOT NULL, baseline REAL NOT NULL, basis TEXT NOT NULL, PRIMARY KEY (run_id, page_type, "
+      "field));"
+      "INSERT INTO run_field_fill VALUES (1, 'mfk', 'article', 'title', 40, 40), (1, 'mfk', 'article', "
+      "'author', 30, 40),"
+      " (2, 'mfk', 'article', 'title', 40, 40), (2, 'mfk', 'article', 'author', 4, 40);"
+      "INSERT INTO run_fill_alarms VALUES (2, 'mfk', 'article', 'author', 4, 40, 0.1, 0.75, 'median');";
+  char* message = nullptr;
+  ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
+  sqlite3_close(raw);
+
+  StartServer(Options());
+  Answer site = Get("/api/v1/sites/mfk");
+  ASSERT_EQ(site.status, 200) << site.body;
+  const json& history = site.doc["site"]["fill_history"];
+  EXPECT_EQ(history["source"], "run_field_fill");
+  ASSERT_EQ(history["runs"].size(), 2u);
+  EXPECT_EQ(history["runs"][0]["run_id"], 1);  // oldest first
+  EXPECT_EQ(history["runs"][0]["fields"]["article.author"], 0.75);
+  EXPECT_EQ(history["runs"][1]["fields"]["article.author"], 0.1);
+  EXPECT_EQ(history["runs"][1]["fields"]["article.title"], 1.0);
+
+  Answer alarmed = Get("/api/v1/runs/2");
+  ASSERT_EQ(alarmed.status, 200);
+  ASSERT_TRUE(alarmed.doc["run"]["drift"].is_object()) << alarmed.body;
+  EXPECT_EQ(alarmed.doc["run"]["drift"]["alarms"][0]["field"], "author");
+  EXPECT_EQ(alarmed.doc["run"]["drift"]["alarms"][0]["baseline"], 0.75);
+  EXPECT_TRUE(Get("/api/v1/runs/1").doc["run"]["drift"].is_null());
+  EXPECT_NE(Get("/metrics").body.find("healthcrawl_drift_alarm_runs_total{site=\"mfk\"} 1\n"),
+            std::string::npos);
 }
 
 TEST_F(ServeApiTest, JobsAreAddedPausedResumedAndRemovedWithTheToken) {
@@ -425,11 +489,13 @@ TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
     ASSERT_TRUE(a.doc.is_object() && a.doc.contains("error")) << a.body;
     EXPECT_EQ(a.doc["error"]["code"], c.code) << a.body;
     EXPECT_EQ(a.doc["error"]["status"], c.status);
-    EXPECT_TRUE(a.doc["error"]["message"].is_string() && !a.doc["error"]["message"].get<std::string>().empty());
+    EXPECT_TRUE(a.doc["error"]["message"].is_string() &&
+                !a.doc["error"]["message"].get<std::string>().empty());
   }
   // A body over 1 MiB is refused from its Content-Length, before it is read.
-  Answer big = SendHead(std::string("POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") +
-                        kToken + "\r\nContent-Type: application/json\r\nContent-Length: 1048577\r\nConnection: close\r\n\r\n");
+  Answer big = SendHead(
+      std::string("POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ") + kToken +
+      "\r\nContent-Type: application/json\r\nContent-Length: 1048577\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(big.status, 413) << big.body;
   EXPECT_EQ(big.content_type, "application/json; charset=utf-8");
   EXPECT_EQ(big.doc.is_object() ? big.doc["error"]["code"] : json(), "body_too_large");
