@@ -97,7 +97,11 @@ async function main() {
     const points = await chartHasPoints(page);
     log(`the fill-rate chart has ${points.length} points`);
     // A page's records beside its archived HTML, as text.
-    await page.click('#pages-table tbody tr[data-page-id]');
+    await page.waitForSelector('#pages-table tbody tr[data-page-id]', { timeout: LIMIT });
+    await page.$$eval('#pages-table tbody tr[data-page-id]', (rows) => {
+      const ok = rows.find((r) => r.children[3].textContent === '200');
+      (ok || rows[0]).click();
+    });
     await page.waitForFunction(() => document.querySelector('#page-raw').textContent.includes('<html'), { timeout: LIMIT });
     assert.equal(await page.$$eval('#page-raw *', (n) => n.length), 0, 'the raw HTML is text, not elements');
     await page.screenshot({ path: screenshot, fullPage: true });
