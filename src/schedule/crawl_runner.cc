@@ -3,11 +3,13 @@
 // thread), and records nothing itself: the Scheduler writes the crawl_runs row from what it returns.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "extract/extract.h"
+#include "schedule/run_progress_internal.h"
 #include "schedule/schedule.h"
 #include "store/database.h"
 #include "store/export.h"
@@ -57,7 +59,12 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl.request = job.options.request;
   crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
-  crawl.runs = nullptr;  // the Scheduler records the run (one row, also when the crawl cannot start)
+  // The Scheduler records the run (one row, also when the crawl cannot start); the crawl reports its
+  // progress into that row (run_progress_internal.h).
+  auto progress_rows = store::OpenRunProgress(options.db, std::chrono::seconds(5));
+  if (!progress_rows.ok()) spdlog::warn("job {}: no progress rows: {}", job.name, progress_rows.status().ToString());
+  internal::ScheduledRunLog progress(run.run_id, progress_rows.ok() ? std::move(*progress_rows) : nullptr);
+  crawl.runs = run.run_id != 0 ? &progress : nullptr;
   auto report = [&]() -> Result<crawl::CrawlReport> {
     auto fetcher = crawl::NewCrawlFetcher(program->config(), crawl);
     if (!fetcher.ok()) return fetcher.status();
