@@ -34,6 +34,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "store/drift.h"
 
 namespace hc::store {
 
@@ -637,6 +638,7 @@ class SqliteStore final : public PageWriter,
                           public Frontier,
                           public RawArchive,
                           public RunLog,
+                          public FillHistory,
                           public JobStore,
                           public ExportSource,
                           public StatsSource {
@@ -680,6 +682,11 @@ class SqliteStore final : public PageWriter,
   Result<int64_t> BeginRun(const RunInfo& run) override;
   Status FinishRun(int64_t run_id, const RunStats& stats) override;
   Status Heartbeat(int64_t run_id, TimePoint now, const RunStats& so_far) override;
+  // Per-run fill counts and alarms (store/drift.h; sqlite_drift.cc).
+  Status PutRunFill(const RunFill& fill) override;
+  Result<std::vector<RunFill>> ListRunFill(std::string_view site, bool good_only, int limit) override;
+  Status PutFillAlarms(int64_t run_id, std::string_view site, const std::vector<FillAlarm>& alarms) override;
+  Result<std::vector<DegradedRun>> ListDegradedRuns(std::string_view site, int limit) override;
   // Marks `killed` every unfinished run with a heartbeat older than `stale_after` at `now` whose
   // process is gone: on this host (the same host name), kill(pid, 0) fails with ESRCH; on another host,
   // staleness alone decides. Its counts become the real ones, counted from the frontier rows the run
