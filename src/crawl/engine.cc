@@ -31,6 +31,7 @@
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
+#include "crawl/drift_check_internal.h"
 #include "crawl/origin_pacer.h"
 #include "crawl/parse_pipeline.h"
 #include "crawl/poison_internal.h"
@@ -289,6 +290,7 @@ class Engine {
   bool log_urls_ = false;
   std::mutex field_notes_mu_;
   extract::NoteTally field_notes_;  // every worker's pages; one entry per failing field
+  internal::DriftCheck drift_{program_};  // fill counts of every extracted page (docs/drift.md)
   std::mutex url_notes_mu_;
   std::unordered_map<int64_t, internal::FetchNote> url_notes_;
 
@@ -1173,6 +1175,7 @@ std::optional<Engine::Pipeline::Parsed> Engine::ParsePage(int slot, FetchedPage&
     std::lock_guard lock(field_notes_mu_);
     field_notes_.Add(fetched.response.url, observed.field_notes);
   }
+  drift_.Add(observed.page);
   WriteItem item;
   const store::LeasedUrl& url = fetched.url;
   item.outcome.id = url.id;
@@ -1427,6 +1430,8 @@ Result<CrawlReport> Engine::Run() {
       auto next = frontier_.NextEligible(config_.key);
       if (next.ok()) report.next_due = *next;
     }
+    report.drift = drift_.Finish(options_.fill_history, config_.key, run_id_ > 0 ? run_id_ : options_.run_id,
+                                 fatal.ok() ? RunOutcome(report) : "failed", config_.alerts);
     if (options_.runs) {
       store::RunStats stats;
       stats.finished_at = clock_.Now();
@@ -1450,6 +1455,7 @@ Result<CrawlReport> Engine::Run() {
         std::lock_guard notes_lock(field_notes_mu_);
         if (!field_notes_.empty()) stats.extra["field_notes"] = field_notes_.ToJson();
       }
+      if (!report.drift.judged.empty()) stats.extra["drift"] = DriftToJson(report.drift);
       Status s = options_.runs->FinishRun(report.run_id, stats);
       if (s.ok()) s = frontier_.Flush();
       if (!s.ok() && fatal.ok()) fatal = s;
@@ -1457,6 +1463,10 @@ Result<CrawlReport> Engine::Run() {
   }
   fetcher_.reset();
   if (!fatal.ok()) return fatal;
+  const CrawlOptions::Webhook& hook = options_.webhook;
+  internal::DriftCheck::Notify(hook.url.empty() ? config_.alerts.webhook_url : hook.url,
+                               hook.url.empty() ? config_.alerts.webhook_allow_private_addresses : hook.allow_private_addresses,
+                               user_agent_, config_.key, run_id_ > 0 ? run_id_ : options_.run_id, options_.job, report.drift);
   return report;
 }
 
