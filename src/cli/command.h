@@ -19,6 +19,8 @@ inline constexpr int kExitStorage = 3;  // the database or an output file could 
 inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM after a clean shutdown
 // `schedule run`: the job (or another job of its site) is running now; try again later (EX_TEMPFAIL).
 inline constexpr int kExitBusy = 75;
+// `crawl`: the run completed, and the drift alarm marked it degraded (docs/drift.md).
+inline constexpr int kExitDegraded = 4;
 
 struct CommandContext {
   int exit_code = kExitOk;

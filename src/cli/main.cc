@@ -8,7 +8,8 @@
 //
 // Exit codes: 0 success; 1 the work ran but something failed (a page, a fixture mismatch, a URL);
 // 2 bad usage or a broken config (nothing was done); 3 the database or an output file could not be
-// used; 130 interrupted by SIGINT/SIGTERM after a clean shutdown.
+// used; 4 (crawl) the run is degraded (docs/drift.md); 130 interrupted by SIGINT/SIGTERM after a clean
+// shutdown.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
       "Environment: HEALTHCRAWL_DB (--db), HEALTHCRAWL_SELECTORS (--selectors), NO_COLOR (no colour in logs),\n"
       "http_proxy/https_proxy/no_proxy (when no --proxy is given).\n"
       "Exit codes: 0 ok; 1 the work ran but something failed; 2 bad usage or broken config;\n"
-      "3 database or output file unusable; 130 interrupted (clean shutdown).");
+      "3 database or output file unusable; 4 crawl: the run is degraded (a field's fill rate fell, docs/drift.md);\n"
+      "130 interrupted (clean shutdown).");
   CommandContext ctx;
   std::string selectors_flag;  // a flag wins over the environment
   if (const char* env = std::getenv("HEALTHCRAWL_SELECTORS"); env != nullptr) selectors_flag = env;

@@ -45,6 +45,8 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
   crawl.runs = nullptr;  // the Scheduler records the run (one row, also when the crawl cannot start)
+  crawl.run_id = run.run_id;
+  crawl.fill_history = store->get();
   auto report = crawl::RunCrawl(*program, **store, crawl);
   if (!report.ok()) return report.status();
 
@@ -63,6 +65,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
                  {"requeued", report->requeued},     {"queued", report->frontier.queued},
                  {"recrawl", std::string(ToString(job.options.recrawl))},
                  {"failures", report->failures}};
+  if (!report->drift.judged.empty()) stats.extra["drift"] = crawl::DriftToJson(report->drift);
 
   if (job.options.export_to && !report->interrupted) {
     const SystemClock system_clock;
@@ -96,6 +99,7 @@ crawl::CrawlOptions CrawlOptionsFor(const JobSpec& job, const crawl::CrawlOption
   if (base.concurrency <= 0 && job.options.concurrency) crawl.concurrency = *job.options.concurrency;
   if (!base.sitemaps) crawl.sitemaps = job.options.sitemaps;
   crawl.read_sitemaps = base.read_sitemaps && job.options.read_sitemaps;
+  if (base.webhook.url.empty()) crawl.webhook = job.options.webhook;
   return crawl;
 }
 
