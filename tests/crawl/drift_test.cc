@@ -25,7 +25,7 @@ namespace {
 
 using std::chrono::hours;
 
-store::RunFill Run(int64_t id, int64_t pages, std::vector<store::FieldFillCount> fields, std::string outcome = "ok") {
+store::RunFill FillOf(int64_t id, int64_t pages, std::vector<store::FieldFillCount> fields, std::string outcome = "ok") {
   store::RunFill run;
   run.run_id = id;
   run.site = "demo";
@@ -54,30 +54,30 @@ TEST(JudgeFillTest, Rules) {
     bool judged;
   };
   const std::vector<Case> cases = {
-      {"no history and no floor: nothing to compare with", Run(9, 30, {Title(0, 30)}), {}, defaults, {}, true},
-      {"a fall of more than 20 points from the median", Run(9, 30, {Title(20, 30)}),
-       {Run(8, 30, {Title(30, 30)}), Run(7, 30, {Title(29, 30)}), Run(6, 30, {Title(10, 30)})}, defaults,
+      {"no history and no floor: nothing to compare with", FillOf(9, 30, {Title(0, 30)}), {}, defaults, {}, true},
+      {"a fall of more than 20 points from the median", FillOf(9, 30, {Title(20, 30)}),
+       {FillOf(8, 30, {Title(30, 30)}), FillOf(7, 30, {Title(29, 30)}), FillOf(6, 30, {Title(10, 30)})}, defaults,
        {"title median of 3 runs"}, true},
-      {"a fall of exactly 20 points is within the threshold", Run(9, 25, {Title(20, 25)}),
-       {Run(8, 25, {Title(25, 25)})}, defaults, {}, true},
-      {"the same rate never alarms", Run(9, 30, {Title(20, 30)}), {Run(8, 30, {Title(20, 30)})}, defaults, {}, true},
-      {"a rise never alarms", Run(9, 30, {Title(30, 30)}), {Run(8, 30, {Title(3, 30)})}, defaults, {}, true},
-      {"too few pages: not judged", Run(9, 19, {Title(0, 19)}), {Run(8, 30, {Title(30, 30)})}, defaults, {}, false},
-      {"history runs with too few pages are no baseline", Run(9, 30, {Title(0, 30)}), {Run(8, 10, {Title(10, 10)})},
+      {"a fall of exactly 20 points is within the threshold", FillOf(9, 25, {Title(20, 25)}),
+       {FillOf(8, 25, {Title(25, 25)})}, defaults, {}, true},
+      {"the same rate never alarms", FillOf(9, 30, {Title(20, 30)}), {FillOf(8, 30, {Title(20, 30)})}, defaults, {}, true},
+      {"a rise never alarms", FillOf(9, 30, {Title(30, 30)}), {FillOf(8, 30, {Title(3, 30)})}, defaults, {}, true},
+      {"too few pages: not judged", FillOf(9, 19, {Title(0, 19)}), {FillOf(8, 30, {Title(30, 30)})}, defaults, {}, false},
+      {"history runs with too few pages are no baseline", FillOf(9, 30, {Title(0, 30)}), {FillOf(8, 10, {Title(10, 10)})},
        defaults, {}, true},
-      {"degraded and unfinished runs are no baseline", Run(9, 30, {Title(0, 30)}),
-       {Run(8, 30, {Title(30, 30)}, "degraded"), Run(7, 30, {Title(30, 30)}, "")}, defaults, {}, true},
-      {"only the newest baseline_runs count", Run(9, 30, {Title(15, 30)}),
-       {Run(8, 30, {Title(15, 30)}), Run(7, 30, {Title(15, 30)}), Run(6, 30, {Title(30, 30)}),
-        Run(5, 30, {Title(30, 30)}), Run(4, 30, {Title(30, 30)})},
+      {"degraded and unfinished runs are no baseline", FillOf(9, 30, {Title(0, 30)}),
+       {FillOf(8, 30, {Title(30, 30)}, "degraded"), FillOf(7, 30, {Title(30, 30)}, "")}, defaults, {}, true},
+      {"only the newest baseline_runs count", FillOf(9, 30, {Title(15, 30)}),
+       {FillOf(8, 30, {Title(15, 30)}), FillOf(7, 30, {Title(15, 30)}), FillOf(6, 30, {Title(30, 30)}),
+        FillOf(5, 30, {Title(30, 30)}), FillOf(4, 30, {Title(30, 30)})},
        two_runs, {}, true},
-      {"a floor alarms below it without history", Run(9, 30, {Title(29, 30)}), {}, floor, {"title floor"}, true},
-      {"a floor replaces the median", Run(9, 30, {Title(30, 30)}), {Run(8, 30, {Title(3, 30)})}, floor, {}, true},
-      {"a page type's floor wins over the field's", Run(9, 30, {Title(20, 30)}), {}, typed_floor, {}, true},
-      {"a field without values to count is not judged", Run(9, 30, {Title(0, 0)}), {Run(8, 30, {Title(30, 30)})},
+      {"a floor alarms below it without history", FillOf(9, 30, {Title(29, 30)}), {}, floor, {"title floor"}, true},
+      {"a floor replaces the median", FillOf(9, 30, {Title(30, 30)}), {FillOf(8, 30, {Title(3, 30)})}, floor, {}, true},
+      {"a page type's floor wins over the field's", FillOf(9, 30, {Title(20, 30)}), {}, typed_floor, {}, true},
+      {"a field without values to count is not judged", FillOf(9, 30, {Title(0, 0)}), {FillOf(8, 30, {Title(30, 30)})},
        defaults, {}, true},
-      {"a list item's field", Run(9, 30, {{"question", "answers.doctor_name", 0, 90}}),
-       {Run(8, 30, {{"question", "answers.doctor_name", 60, 90}})}, defaults, {"answers.doctor_name median of 1 run"},
+      {"a list item's field", FillOf(9, 30, {{"question", "answers.doctor_name", 0, 90}}),
+       {FillOf(8, 30, {{"question", "answers.doctor_name", 60, 90}})}, defaults, {"answers.doctor_name median of 1 run"},
        true},
   };
   for (const Case& c : cases) {
@@ -93,7 +93,7 @@ TEST(JudgeFillTest, Rules) {
 
 TEST(JudgeFillTest, AlarmCarriesRateAndBaseline) {
   const DriftVerdict verdict =
-      JudgeFill(Run(9, 20, {Title(5, 20)}), {Run(8, 20, {Title(20, 20)}), Run(7, 20, {Title(18, 20)})}, {});
+      JudgeFill(FillOf(9, 20, {Title(5, 20)}), {FillOf(8, 20, {Title(20, 20)}), FillOf(7, 20, {Title(18, 20)})}, {});
   ASSERT_EQ(verdict.alarms.size(), 1u);
   EXPECT_DOUBLE_EQ(verdict.alarms[0].rate, 0.25);
   EXPECT_DOUBLE_EQ(verdict.alarms[0].baseline, 0.95);  // the median of 1.0 and 0.9
