@@ -85,10 +85,10 @@ TEST_F(DriftCliTest, DegradedRunExitsFourAndIsShown) {
 }
 
 TEST_F(DriftCliTest, AlertsNamingAMissingFieldAreRefusedAtLoad) {
-  WriteFile(dir_ / "selectors/demo.yaml", std::string(hc::testing::kDriftConfig) + "alerts:\n  fill: {answers.doctor: 0.9}\n");
+  WriteFile(dir_ / "selectors/demo.yaml", std::string(hc::testing::kDriftConfig) + "alerts:\n  fill: {answers.doctor_nam: 0.9}\n");
   std::string out;
   EXPECT_EQ(RunCommand(Cli("crawl --site demo --db " + Quote(db())), &out, /*merge_stderr=*/true), 2) << out;
-  EXPECT_NE(out.find("demo.yaml:21:10: alerts.fill: no page type has a field 'answers.doctor'"), std::string::npos)
+  EXPECT_NE(out.find("demo.yaml:21:10: alerts.fill: no page type has a field 'answers.doctor_nam'"), std::string::npos)
       << out;
   EXPECT_NE(out.find("did you mean 'answers.doctor_name'?"), std::string::npos) << out;
 }
