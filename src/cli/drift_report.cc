@@ -15,8 +15,12 @@ std::vector<std::string> DriftLines(const Json& extra) {
   for (const Json& f : fields) {
     if (!f.is_object()) continue;
     // Read member by member with defaults: Json::value throws on a member of another type.
-    auto text = [&f](const char* key) { return f.contains(key) && f[key].is_string() ? f[key].get<std::string>() : ""; };
-    auto number = [&f](const char* key) { return f.contains(key) && f[key].is_number() ? f[key].get<double>() : 0.0; };
+    auto text = [&f](const char* key) {
+      return f.contains(key) && f[key].is_string() ? f[key].get<std::string>() : "";
+    };
+    auto number = [&f](const char* key) {
+      return f.contains(key) && f[key].is_number() ? f[key].get<double>() : 0.0;
+    };
     auto count = [&f](const char* key) {
       return f.contains(key) && f[key].is_number_integer() ? f[key].get<int64_t>() : int64_t{0};
     };
@@ -27,7 +31,7 @@ std::vector<std::string> DriftLines(const Json& extra) {
 }
 
 std::string FormatDegradedRuns(const std::vector<store::DegradedRun>& runs) {
-  std::string out = "degraded runs (newest first; docs/drift.md):\n";
+  std::string out = "\nDegraded runs, newest first (docs/drift.md: fill rates below their baseline)\n";
   if (runs.empty()) out += "  none\n";
   for (const store::DegradedRun& run : runs) {
     out += "  run " + std::to_string(run.run_id) + " " + run.site + " " + FormatUtc(run.started_at) +

@@ -28,10 +28,10 @@ class DriftCliTest : public ::testing::Test {
     return Quote(CliPath()) + " --selectors " + Quote(dir_ / "selectors") + " " + args;
   }
   int Crawl(std::string* out, const std::string& extra = "") {
-    return RunCommand(Cli("crawl --site demo --db " + Quote(db()) + " --recrawl all --connect-to ::127.0.0.1:" +
-                          std::to_string(server_.port()) +
-                          " --delay 0 --no-progress --no-sitemaps --allow-private-addresses " + extra + " 2>" +
-                          Quote(dir_ / "stderr.txt")),
+    return RunCommand(Cli("crawl --site demo --db " + Quote(db()) +
+                          " --recrawl all --connect-to ::127.0.0.1:" + std::to_string(server_.port()) +
+                          " --delay 0 --no-progress --no-sitemaps --allow-private-addresses " + extra +
+                          " 2>" + Quote(dir_ / "stderr.txt")),
                       out);
   }
   std::string Log() const { return hc::testing::ReadFile(dir_ / "stderr.txt"); }
@@ -58,8 +58,10 @@ TEST_F(DriftCliTest, DegradedRunExitsFourAndIsShown) {
   EXPECT_EQ(summary["drift"]["degraded"], true);
   EXPECT_EQ(summary["drift"]["fields"][0]["field"], "answers.doctor_name");
   EXPECT_EQ(summary["drift"]["fields"][0]["rate"], 0.0);
-  EXPECT_NE(Log().find("crawl demo: degraded: question answers.doctor_name 0.0% (0/63; baseline 66.7%, median of 1 run)"),
-            std::string::npos)
+  EXPECT_NE(
+      Log().find(
+          "crawl demo: degraded: question answers.doctor_name 0.0% (0/63; baseline 66.7%, median of 1 run)"),
+      std::string::npos)
       << Log();
 
   markup.views = 600;
@@ -71,7 +73,10 @@ TEST_F(DriftCliTest, DegradedRunExitsFourAndIsShown) {
       << out;
 
   ASSERT_EQ(RunCommand(Cli("stats --db " + Quote(db())), &out), 0) << out;
-  EXPECT_NE(out.find("degraded runs (newest first; docs/drift.md):\n  run 3 demo "), std::string::npos) << out;
+  EXPECT_NE(out.find("\nDegraded runs, newest first (docs/drift.md: fill rates below their baseline)\n"
+                     "  run 3 demo "),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("    question answers.doctor_name 0.0% (0/63;"), std::string::npos) << out;
   ASSERT_EQ(RunCommand(Cli("stats --json --db " + Quote(db())), &out), 0) << out;
   const nlohmann::json stats = nlohmann::json::parse(out, nullptr, false);
@@ -85,10 +90,12 @@ TEST_F(DriftCliTest, DegradedRunExitsFourAndIsShown) {
 }
 
 TEST_F(DriftCliTest, AlertsNamingAMissingFieldAreRefusedAtLoad) {
-  WriteFile(dir_ / "selectors/demo.yaml", std::string(hc::testing::kDriftConfig) + "alerts:\n  fill: {answers.doctor_nam: 0.9}\n");
+  WriteFile(dir_ / "selectors/demo.yaml",
+            std::string(hc::testing::kDriftConfig) + "alerts:\n  fill: {answers.doctor_nam: 0.9}\n");
   std::string out;
   EXPECT_EQ(RunCommand(Cli("crawl --site demo --db " + Quote(db())), &out, /*merge_stderr=*/true), 2) << out;
-  EXPECT_NE(out.find("demo.yaml:21:10: alerts.fill: no page type has a field 'answers.doctor_nam'"), std::string::npos)
+  EXPECT_NE(out.find("demo.yaml:21:10: alerts.fill: no page type has a field 'answers.doctor_nam'"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("did you mean 'answers.doctor_name'?"), std::string::npos) << out;
 }

@@ -38,8 +38,10 @@ struct DriftMarkup {
 };
 
 inline std::string DriftQuestionHtml(int id, const DriftMarkup& m) {
-  std::string html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>问题</title></head><body>"
-                     "<h1 class=\"title\">问题 " + std::to_string(id) + "</h1>";
+  std::string html =
+      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>问题</title></head><body>"
+      "<h1 class=\"title\">问题 " +
+      std::to_string(id) + "</h1>";
   if (id % 3 != 0) html += "<p class=\"desc\">描述 " + std::to_string(id) + "</p>";
   html += "<span class=\"views\">" + std::to_string(m.views + id) + "人看过</span>";
   for (int a = 0; a < 3; ++a) {

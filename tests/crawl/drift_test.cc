@@ -1,18 +1,18 @@
 // The drift alarm (issue 14 point 4, docs/drift.md): JudgeFill's rules as a table, then whole crawls of
 // a loopback site whose markup changes (a class renamed), stays the same, grows or shrinks between
 // runs, and the webhook a degraded run fires.
+#include "crawl/drift.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
 #include "crawl/crawl.h"
-#include "crawl/drift.h"
 #include "crawl/drift_site.h"
 #include "crawl/fixture_site.h"
 #include "store/page_builders.h"
@@ -25,7 +25,8 @@ namespace {
 
 using std::chrono::hours;
 
-store::RunFill FillOf(int64_t id, int64_t pages, std::vector<store::FieldFillCount> fields, std::string outcome = "ok") {
+store::RunFill FillOf(int64_t id, int64_t pages, std::vector<store::FieldFillCount> fields,
+                      std::string outcome = "ok") {
   store::RunFill run;
   run.run_id = id;
   run.site = "demo";
@@ -54,30 +55,90 @@ TEST(JudgeFillTest, Rules) {
     bool judged;
   };
   const std::vector<Case> cases = {
-      {"no history and no floor: nothing to compare with", FillOf(9, 30, {Title(0, 30)}), {}, defaults, {}, true},
-      {"a fall of more than 20 points from the median", FillOf(9, 30, {Title(20, 30)}),
-       {FillOf(8, 30, {Title(30, 30)}), FillOf(7, 30, {Title(29, 30)}), FillOf(6, 30, {Title(10, 30)})}, defaults,
-       {"title median of 3 runs"}, true},
-      {"a fall of exactly 20 points is within the threshold", FillOf(9, 25, {Title(20, 25)}),
-       {FillOf(8, 25, {Title(25, 25)})}, defaults, {}, true},
-      {"the same rate never alarms", FillOf(9, 30, {Title(20, 30)}), {FillOf(8, 30, {Title(20, 30)})}, defaults, {}, true},
-      {"a rise never alarms", FillOf(9, 30, {Title(30, 30)}), {FillOf(8, 30, {Title(3, 30)})}, defaults, {}, true},
-      {"too few pages: not judged", FillOf(9, 19, {Title(0, 19)}), {FillOf(8, 30, {Title(30, 30)})}, defaults, {}, false},
-      {"history runs with too few pages are no baseline", FillOf(9, 30, {Title(0, 30)}), {FillOf(8, 10, {Title(10, 10)})},
-       defaults, {}, true},
-      {"degraded and unfinished runs are no baseline", FillOf(9, 30, {Title(0, 30)}),
-       {FillOf(8, 30, {Title(30, 30)}, "degraded"), FillOf(7, 30, {Title(30, 30)}, "")}, defaults, {}, true},
-      {"only the newest baseline_runs count", FillOf(9, 30, {Title(15, 30)}),
+      {"no history and no floor: nothing to compare with",
+       FillOf(9, 30, {Title(0, 30)}),
+       {},
+       defaults,
+       {},
+       true},
+      {"a fall of more than 20 points from the median",
+       FillOf(9, 30, {Title(20, 30)}),
+       {FillOf(8, 30, {Title(30, 30)}), FillOf(7, 30, {Title(29, 30)}), FillOf(6, 30, {Title(10, 30)})},
+       defaults,
+       {"title median of 3 runs"},
+       true},
+      {"a fall of exactly 20 points is within the threshold",
+       FillOf(9, 25, {Title(20, 25)}),
+       {FillOf(8, 25, {Title(25, 25)})},
+       defaults,
+       {},
+       true},
+      {"the same rate never alarms",
+       FillOf(9, 30, {Title(20, 30)}),
+       {FillOf(8, 30, {Title(20, 30)})},
+       defaults,
+       {},
+       true},
+      {"a rise never alarms",
+       FillOf(9, 30, {Title(30, 30)}),
+       {FillOf(8, 30, {Title(3, 30)})},
+       defaults,
+       {},
+       true},
+      {"too few pages: not judged",
+       FillOf(9, 19, {Title(0, 19)}),
+       {FillOf(8, 30, {Title(30, 30)})},
+       defaults,
+       {},
+       false},
+      {"history runs with too few pages are no baseline",
+       FillOf(9, 30, {Title(0, 30)}),
+       {FillOf(8, 10, {Title(10, 10)})},
+       defaults,
+       {},
+       true},
+      {"degraded and unfinished runs are no baseline",
+       FillOf(9, 30, {Title(0, 30)}),
+       {FillOf(8, 30, {Title(30, 30)}, "degraded"), FillOf(7, 30, {Title(30, 30)}, "")},
+       defaults,
+       {},
+       true},
+      {"only the newest baseline_runs count",
+       FillOf(9, 30, {Title(15, 30)}),
        {FillOf(8, 30, {Title(15, 30)}), FillOf(7, 30, {Title(15, 30)}), FillOf(6, 30, {Title(30, 30)}),
         FillOf(5, 30, {Title(30, 30)}), FillOf(4, 30, {Title(30, 30)})},
-       two_runs, {}, true},
-      {"a floor alarms below it without history", FillOf(9, 30, {Title(29, 30)}), {}, floor, {"title floor"}, true},
-      {"a floor replaces the median", FillOf(9, 30, {Title(30, 30)}), {FillOf(8, 30, {Title(3, 30)})}, floor, {}, true},
-      {"a page type's floor wins over the field's", FillOf(9, 30, {Title(20, 30)}), {}, typed_floor, {}, true},
-      {"a field without values to count is not judged", FillOf(9, 30, {Title(0, 0)}), {FillOf(8, 30, {Title(30, 30)})},
-       defaults, {}, true},
-      {"a list item's field", FillOf(9, 30, {{"question", "answers.doctor_name", 0, 90}}),
-       {FillOf(8, 30, {{"question", "answers.doctor_name", 60, 90}})}, defaults, {"answers.doctor_name median of 1 run"},
+       two_runs,
+       {},
+       true},
+      {"a floor alarms below it without history",
+       FillOf(9, 30, {Title(29, 30)}),
+       {},
+       floor,
+       {"title floor"},
+       true},
+      {"a floor replaces the median",
+       FillOf(9, 30, {Title(30, 30)}),
+       {FillOf(8, 30, {Title(3, 30)})},
+       floor,
+       {},
+       true},
+      {"a page type's floor wins over the field's",
+       FillOf(9, 30, {Title(20, 30)}),
+       {},
+       typed_floor,
+       {},
+       true},
+      {"a field without values to count is not judged",
+       FillOf(9, 30, {Title(0, 0)}),
+       {FillOf(8, 30, {Title(30, 30)})},
+       defaults,
+       {},
+       true},
+      {"a list item's field",
+       FillOf(9, 30, {{"question", "answers.doctor_name", 0, 90}}),
+       {FillOf(8, 30, {{"question", "answers.doctor_name", 60, 90}})},
+       defaults,
+       {"answers.doctor_name median of 1 run"},
        true},
   };
   for (const Case& c : cases) {
@@ -92,8 +153,8 @@ TEST(JudgeFillTest, Rules) {
 }
 
 TEST(JudgeFillTest, AlarmCarriesRateAndBaseline) {
-  const DriftVerdict verdict =
-      JudgeFill(FillOf(9, 20, {Title(5, 20)}), {FillOf(8, 20, {Title(20, 20)}), FillOf(7, 20, {Title(18, 20)})}, {});
+  const DriftVerdict verdict = JudgeFill(
+      FillOf(9, 20, {Title(5, 20)}), {FillOf(8, 20, {Title(20, 20)}), FillOf(7, 20, {Title(18, 20)})}, {});
   ASSERT_EQ(verdict.alarms.size(), 1u);
   EXPECT_DOUBLE_EQ(verdict.alarms[0].rate, 0.25);
   EXPECT_DOUBLE_EQ(verdict.alarms[0].baseline, 0.95);  // the median of 1.0 and 0.9
@@ -113,7 +174,8 @@ class DriftCrawlTest : public ::testing::Test {
   void SetUp() override { path_ = (dir_ / "crawl.db").string(); }
 
   extract::SelectorProgram Program(const std::string& alerts = "") {
-    auto program = extract::SelectorProgram::FromYaml(std::string(hc::testing::kDriftConfig) + alerts, "demo.yaml");
+    auto program =
+        extract::SelectorProgram::FromYaml(std::string(hc::testing::kDriftConfig) + alerts, "demo.yaml");
     EXPECT_TRUE(program.ok()) << program.status().ToString();
     return std::move(*program);
   }
@@ -208,7 +270,8 @@ TEST_F(DriftCrawlTest, UnchangedGrowingAndShrinkingSitesNeverAlarm) {
     markup.views += 100;
     if (pages < 30) {
       for (int id = pages + 1; id <= 60; ++id) {
-        server_.Route("/q/" + std::to_string(id) + ".html", hc::testing::HttpResponse{.status = 404, .body = "gone"});
+        server_.Route("/q/" + std::to_string(id) + ".html",
+                      hc::testing::HttpResponse{.status = 404, .body = "gone"});
       }
     }
     const CrawlReport report = Crawl(pages, markup);
@@ -248,8 +311,8 @@ TEST_F(DriftCrawlTest, ConfigFloorsAlarmOnTheFirstRun) {
 TEST_F(DriftCrawlTest, WebhookPostsThePayloadOnce) {
   hc::testing::HttpServer receiver;
   receiver.Route("/hook", hc::testing::HttpResponse{.status = 204});
-  const std::string alerts = "alerts:\n  webhook: {url: '" + receiver.Url("/hook") +
-                             "', allow_private_addresses: true}\n";
+  const std::string alerts =
+      "alerts:\n  webhook: {url: '" + receiver.Url("/hook") + "', allow_private_addresses: true}\n";
   hc::testing::DriftMarkup markup;
   Crawl(20, markup, alerts);
   EXPECT_TRUE(receiver.RequestsFor("/hook").empty());  // not degraded: no POST
@@ -285,7 +348,8 @@ TEST_F(DriftCrawlTest, WebhookToAPrivateAddressIsRefusedUnlessAllowed) {
 
 TEST_F(DriftCrawlTest, DeadWebhookNeitherFailsNorChangesTheRun) {
   hc::testing::RefusingPort dead;
-  const std::string alerts = "alerts:\n  webhook: {url: '" + dead.Url("/hook") + "', allow_private_addresses: true}\n";
+  const std::string alerts =
+      "alerts:\n  webhook: {url: '" + dead.Url("/hook") + "', allow_private_addresses: true}\n";
   hc::testing::DriftMarkup markup;
   Crawl(20, markup, alerts);
   markup.doctor_class = "renamed";

@@ -40,7 +40,8 @@ SelectorProgram Load(const std::string& yaml) {
 std::vector<std::string> Describe(const std::vector<FieldFill>& fields) {
   std::vector<std::string> out;
   for (const auto& f : fields) {
-    out.push_back(f.page_type + " " + f.field + " " + std::to_string(f.filled) + "/" + std::to_string(f.total));
+    out.push_back(f.page_type + " " + f.field + " " + std::to_string(f.filled) + "/" +
+                  std::to_string(f.total));
   }
   return out;
 }
@@ -62,8 +63,7 @@ TEST(FillTallyTest, CountsRecordsAndListItems) {
   EXPECT_EQ(types[0].pages, 2);
   EXPECT_EQ(types[0].records, 2);
   EXPECT_EQ(Describe(tally.fields()), (std::vector<std::string>{
-                                          "question title 1/2",
-                                          "question extra.category 1/2",
+                                          "question title 1/2", "question extra.category 1/2",
                                           "question answers 1/2",              // records with an answer
                                           "question answers.doctor_name 2/3",  // per answer
                                       }));
@@ -91,7 +91,9 @@ TEST(AlertsConfigTest, DefaultsAndEveryKey) {
   baseline_runs: 3
   fill: {title: 0.99, answers.doctor_name: 0.95, question/extra.category: 0.5}
   webhook: {url: 'https://hooks.example.org/drift', allow_private_addresses: true}
-)").config().alerts;
+)")
+                           .config()
+                           .alerts;
   EXPECT_DOUBLE_EQ(a.threshold, 0.1);
   EXPECT_EQ(a.min_pages, 50);
   EXPECT_EQ(a.baseline_runs, 3);
@@ -116,25 +118,34 @@ TEST(AlertsConfigTest, MistakesAreRefusedAtTheirPlace) {
   };
   const Case cases[] = {
       {"not a mapping", "alerts: yes\n", "17:9", "alerts must be a mapping"},
-      {"unknown key", "alerts:\n  treshold: 0.2\n", "18:3", "unknown key 'treshold' in alerts (did you mean 'threshold'?)"},
-      {"threshold not a number", "alerts:\n  threshold: high\n", "18:14", "alerts.threshold must be a number"},
-      {"threshold in points", "alerts:\n  threshold: 20\n", "18:14", "a fraction of 1 (0.2 is 20 percentage points)"},
-      {"min_pages not an integer", "alerts:\n  min_pages: 2.5\n", "18:14", "alerts.min_pages must be an integer"},
+      {"unknown key", "alerts:\n  treshold: 0.2\n", "18:3",
+       "unknown key 'treshold' in alerts (did you mean 'threshold'?)"},
+      {"threshold not a number", "alerts:\n  threshold: high\n", "18:14",
+       "alerts.threshold must be a number"},
+      {"threshold in points", "alerts:\n  threshold: 20\n", "18:14",
+       "a fraction of 1 (0.2 is 20 percentage points)"},
+      {"min_pages not an integer", "alerts:\n  min_pages: 2.5\n", "18:14",
+       "alerts.min_pages must be an integer"},
       {"min_pages zero", "alerts:\n  min_pages: 0\n", "18:14", "alerts.min_pages must be at least 1"},
-      {"baseline_runs a list", "alerts:\n  baseline_runs: [5]\n", "18:18", "alerts.baseline_runs must be an integer"},
+      {"baseline_runs a list", "alerts:\n  baseline_runs: [5]\n", "18:18",
+       "alerts.baseline_runs must be an integer"},
       {"fill not a mapping", "alerts:\n  fill: [title]\n", "18:9", "alerts.fill must be a mapping"},
       {"fill names a missing field", "alerts:\n  fill: {titel: 0.9}\n", "18:10",
        "no page type has a field 'titel' (did you mean 'title'?)"},
-      {"fill names a field the page type lacks", "alerts:\n  fill: {question/answers.hospital: 0.9}\n", "18:10",
-       "page type 'question' has no field 'answers.hospital'"},
+      {"fill names a field the page type lacks", "alerts:\n  fill: {question/answers.hospital: 0.9}\n",
+       "18:10", "page type 'question' has no field 'answers.hospital'"},
       {"fill names a missing page type", "alerts:\n  fill: {article/title: 0.9}\n", "18:10",
        "unknown page type 'article'"},
-      {"fill rate a string", "alerts:\n  fill: {title: high}\n", "18:17", "alerts.fill.title must be a number"},
+      {"fill rate a string", "alerts:\n  fill: {title: high}\n", "18:17",
+       "alerts.fill.title must be a number"},
       {"fill rate above 1", "alerts:\n  fill: {title: 99}\n", "18:17", "is a fill rate from 0 to 1"},
-      {"webhook without url", "alerts:\n  webhook: {allow_private_addresses: true}\n", "18:12", "alerts.webhook needs a url"},
-      {"webhook url not http", "alerts:\n  webhook: {url: 'ftp://x.org/'}\n", "18:18", "must be an absolute http(s) URL"},
-      {"webhook flag not a bool", "alerts:\n  webhook: {url: 'https://x.org/', allow_private_addresses: maybe}\n",
-       "18:61", "must be true or false"},
+      {"webhook without url", "alerts:\n  webhook: {allow_private_addresses: true}\n", "18:12",
+       "alerts.webhook needs a url"},
+      {"webhook url not http", "alerts:\n  webhook: {url: 'ftp://x.org/'}\n", "18:18",
+       "must be an absolute http(s) URL"},
+      {"webhook flag not a bool",
+       "alerts:\n  webhook: {url: 'https://x.org/', allow_private_addresses: maybe}\n", "18:61",
+       "must be true or false"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

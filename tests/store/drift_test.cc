@@ -91,11 +91,14 @@ TEST_F(DriftStoreTest, AlarmsListedPerDegradedRun) {
   const int64_t first = Run("demo", "degraded", 0);
   Run("demo", "ok", 30);
   const int64_t other = Run("other", "degraded", 0);
-  ASSERT_TRUE(store_->PutFillAlarms(first, "demo",
-                                    {{"question", "title", 0, 30, 0.0, 1.0, "median of 1 run"},
-                                     {"question", "answers.doctor_name", 0, 90, 0.0, 0.9, "floor"}})
+  ASSERT_TRUE(store_
+                  ->PutFillAlarms(first, "demo",
+                                  {{"question", "title", 0, 30, 0.0, 1.0, "median of 1 run"},
+                                   {"question", "answers.doctor_name", 0, 90, 0.0, 0.9, "floor"}})
                   .ok());
-  ASSERT_TRUE(store_->PutFillAlarms(other, "other", {{"question", "title", 3, 30, 0.1, 1.0, "median of 2 runs"}}).ok());
+  ASSERT_TRUE(
+      store_->PutFillAlarms(other, "other", {{"question", "title", 3, 30, 0.1, 1.0, "median of 2 runs"}})
+          .ok());
 
   auto demo = store_->ListDegradedRuns("demo", 0);
   ASSERT_TRUE(demo.ok()) << demo.status().ToString();
