@@ -1,10 +1,9 @@
 // How `stats` and `schedule history` show degraded runs (docs/drift.md).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "store/drift.h"
 
@@ -14,7 +13,7 @@ namespace hc::cli {
 // baseline 100.0%, median of 1 run)"); none when it has none.
 std::vector<std::string> DriftLines(const nlohmann::ordered_json& extra);
 
-// `stats`' section: "degraded runs (newest first):" then a line per run and one per alarm; "none".
+// `stats`' last section: its title, then a line per run and one per alarm; "  none" without any.
 std::string FormatDegradedRuns(const std::vector<store::DegradedRun>& runs);
 nlohmann::ordered_json DegradedRunsToJson(const std::vector<store::DegradedRun>& runs);
 

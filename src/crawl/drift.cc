@@ -95,7 +95,8 @@ DriftVerdict JudgeFill(const store::RunFill& run, const std::vector<store::RunFi
         std::vector<double> rates;
         for (const store::RunFill* past : baseline_runs) {
           const store::FieldFillCount* f = FindField(*past, field.page_type, field.field);
-          if (f != nullptr && f->total > 0) rates.push_back(static_cast<double>(f->filled) / static_cast<double>(f->total));
+          if (f != nullptr && f->total > 0)
+            rates.push_back(static_cast<double>(f->filled) / static_cast<double>(f->total));
         }
         if (rates.empty()) continue;
         alarm.baseline = Median(rates);
@@ -119,13 +120,14 @@ Json DriftToJson(const DriftVerdict& verdict) {
 std::vector<std::string> DescribeAlarms(const std::vector<store::FillAlarm>& alarms) {
   std::vector<std::string> out;
   for (const auto& a : alarms) {
-    out.push_back(a.page_type + " " + a.field + " " + Percent(a.rate) + " (" + std::to_string(a.filled) + "/" +
-                  std::to_string(a.total) + "; baseline " + Percent(a.baseline) + ", " + a.basis + ")");
+    out.push_back(a.page_type + " " + a.field + " " + Percent(a.rate) + " (" + std::to_string(a.filled) +
+                  "/" + std::to_string(a.total) + "; baseline " + Percent(a.baseline) + ", " + a.basis + ")");
   }
   return out;
 }
 
-Json DriftWebhookPayload(const std::string& site, int64_t run_id, const std::string& job, const DriftVerdict& verdict) {
+Json DriftWebhookPayload(const std::string& site, int64_t run_id, const std::string& job,
+                         const DriftVerdict& verdict) {
   return {{"event", "healthcrawl.fill_drift"},
           {"site", site},
           {"run", run_id},

@@ -1,10 +1,9 @@
 // DriftCheck: the crawl engine's tally, verdict and webhook of the drift alarm (docs/drift.md).
-#include "crawl/drift_check_internal.h"
-
 #include <spdlog/spdlog.h>
 
 #include <utility>
 
+#include "crawl/drift_check_internal.h"
 #include "net/webhook.h"
 
 namespace hc::crawl::internal {

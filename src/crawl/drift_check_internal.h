@@ -32,7 +32,8 @@ class DriftCheck {
   // For a degraded run with a webhook URL: one POST of DriftWebhookPayload (5 s at most); a failure is
   // logged with its reason.
   static void Notify(const std::string& url, bool allow_private_addresses, const std::string& user_agent,
-                     const std::string& site, int64_t run_id, const std::string& job, const DriftVerdict& verdict);
+                     const std::string& site, int64_t run_id, const std::string& job,
+                     const DriftVerdict& verdict);
 
  private:
   std::mutex mu_;

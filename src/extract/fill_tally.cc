@@ -17,7 +17,8 @@ void AddFields(const RecordRule& rule, std::vector<std::string> lists, const std
     const std::string name(rule.kind->fields[i].name);
     out->push_back({prefix + name, lists, name, false, false});
   }
-  for (const FieldRule& f : rule.extra) out->push_back({prefix + "extra." + f.name, lists, f.name, true, false});
+  for (const FieldRule& f : rule.extra)
+    out->push_back({prefix + "extra." + f.name, lists, f.name, true, false});
   for (const ListRule& list : rule.lists) {
     const std::string name(list.spec->name);
     out->push_back({prefix + name, lists, name, false, true});
@@ -42,14 +43,16 @@ const Json& Member(const Json& object, const std::string& name) {
 }
 
 // Counts `field` in `container` (a record or list item) at list depth `depth`.
-void Count(const Json& container, const FillTally::Field& field, size_t depth, int64_t* filled, int64_t* total) {
+void Count(const Json& container, const FillTally::Field& field, size_t depth, int64_t* filled,
+           int64_t* total) {
   if (depth < field.lists.size()) {
     const Json& items = Member(container, field.lists[depth]);
     if (!items.is_array()) return;
     for (const Json& item : items) Count(item, field, depth + 1, filled, total);
     return;
   }
-  const Json& value = field.extra ? Member(Member(container, "extra"), field.name) : Member(container, field.name);
+  const Json& value =
+      field.extra ? Member(Member(container, "extra"), field.name) : Member(container, field.name);
   ++*total;
   if (field.is_list ? value.is_array() && !value.empty() : Filled(value)) ++*filled;
 }

@@ -51,10 +51,12 @@ Status PostJson(const WebhookRequest& request) {
   std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
   if (!easy) return Status::Internal("webhook: curl_easy_init failed");
   std::set<std::string> exempt;
-  for (const auto& host : fetcher_internal::ProxyHosts(std::nullopt)) exempt.merge(fetcher_internal::ResolveAll(host));
+  for (const auto& host : fetcher_internal::ProxyHosts(std::nullopt))
+    exempt.merge(fetcher_internal::ResolveAll(host));
   const fetcher_internal::AddressFilter filter(request.allow_private_addresses, std::move(exempt));
   Context context{&filter, {}};
-  std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
+  std::unique_ptr<curl_slist, SlistDeleter> headers(
+      curl_slist_append(nullptr, "Content-Type: application/json"));
   char error[CURL_ERROR_SIZE] = {};
   const std::string agent = request.user_agent.empty() ? DefaultUserAgent() : request.user_agent;
   const long timeout_ms = static_cast<long>(request.timeout.count());

@@ -91,23 +91,26 @@ Result<std::vector<RunFill>> SqliteStore::ListRunFill(std::string_view site, boo
     q->Bind(1, site).Bind(2, oldest);
     while (q->Step()) {
       auto it = index.find(q->Int(0));
-      if (it != index.end()) runs[it->second].fields.push_back({q->Text(1), q->Text(2), q->Int(3), q->Int(4)});
+      if (it != index.end())
+        runs[it->second].fields.push_back({q->Text(1), q->Text(2), q->Int(3), q->Int(4)});
     }
     HC_RETURN_IF_ERROR(q->status());
   }
   return runs;
 }
 
-Status SqliteStore::PutFillAlarms(int64_t run_id, std::string_view site, const std::vector<FillAlarm>& alarms) {
+Status SqliteStore::PutFillAlarms(int64_t run_id, std::string_view site,
+                                  const std::vector<FillAlarm>& alarms) {
   HC_RETURN_IF_ERROR(Writable(*rep_));
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   internal::Db& db = *rep_->db;
   HC_RETURN_IF_ERROR(Execute(db, "DELETE FROM run_fill_alarms WHERE run_id = ?1", run_id));
   for (const FillAlarm& a : alarms) {
-    HC_RETURN_IF_ERROR(Execute(db,
-                               "INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total, rate,"
-                               " baseline, basis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                               run_id, site, a.page_type, a.field, a.filled, a.total, a.rate, a.baseline, a.basis));
+    HC_RETURN_IF_ERROR(
+        Execute(db,
+                "INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total, rate,"
+                " baseline, basis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                run_id, site, a.page_type, a.field, a.filled, a.total, a.rate, a.baseline, a.basis));
   }
   return Flush();
 }
@@ -127,7 +130,8 @@ Result<std::vector<DegradedRun>> SqliteStore::ListDegradedRuns(std::string_view 
     if (runs.empty() || runs.back().run_id != q->Int(0)) {
       runs.push_back({q->Int(0), q->Text(1), q->Text(2), FromText(q->Text(3)), {}});
     }
-    runs.back().alarms.push_back({q->Text(4), q->Text(5), q->Int(6), q->Int(7), q->Real(8), q->Real(9), q->Text(10)});
+    runs.back().alarms.push_back(
+        {q->Text(4), q->Text(5), q->Int(6), q->Int(7), q->Real(8), q->Real(9), q->Text(10)});
   }
   HC_RETURN_IF_ERROR(q->status());
   return runs;
