@@ -21,6 +21,8 @@ inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM after
 // site) is running now; `crawl` and `schedule run`, another process crawls the site into this SQLite
 // database; `scheduler run`, the database has a scheduler running (store/holder_lock.h).
 inline constexpr int kExitBusy = 75;
+// `crawl`: the run completed, and the drift alarm marked it degraded (docs/drift.md).
+inline constexpr int kExitDegraded = 4;
 
 struct CommandContext {
   int exit_code = kExitOk;

@@ -96,6 +96,9 @@ void PrintSummary(const std::string& site, const crawl::CrawlReport& r) {
     std::printf("\n");
   } else if (outcome == "nothing due") {
     std::printf(": no URL was queued and no known page was due for a revisit\n");
+  } else if (outcome == "degraded") {
+    std::printf(": fill rates fell below their baselines (docs/drift.md)\n");
+    for (const std::string& line : crawl::DescribeAlarms(r.drift.alarms)) std::printf("  degraded: %s\n", line.c_str());
   } else if (r.dataset_limit_reached) {
     std::printf(": the dataset limit (--max-dataset-pages) is already reached\n");
   } else {
@@ -159,6 +162,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     options.warc = warc.get();
   }
   options.runs = store->get();
+  options.fill_history = store->get();
   if (args.clear_holds) {
     auto cleared = (*store)->ClearWaits(program->config().key, SystemClock().Now());
     Status flushed = cleared.ok() ? (*store)->Flush() : cleared.status();
@@ -201,6 +205,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     PrintSummary(args.site, *report);
   }
   if (report->interrupted) return kExitInterrupted;
+  if (report->drift.degraded()) return kExitDegraded;
   return crawl::RunOutcomeFailed(crawl::RunOutcome(*report)) ? kExitFailure : kExitOk;
 }
 
@@ -256,7 +261,8 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   cmd->footer("Exit codes: 0 the crawl ran (failed pages are recorded in the database), or nothing was due;\n"
               "1 the crawl could not proceed, reached no origin (unreachable) or found every queued URL still\n"
               "waiting after earlier failures (waiting: --clear-holds); 2 bad arguments or config; 3 database\n"
-              "or WARC folder unusable; 75 another process is crawling the site into this database (refused,\n"
+              "or WARC folder unusable; 4 the run completed but is degraded (a field's fill rate fell below its\n"
+              "baseline: docs/drift.md); 75 another process is crawling the site into this database (refused,\n"
               "the holder named; try again later); 130 interrupted by SIGINT/SIGTERM/SIGHUP (run the same\n"
               "command again to resume).");
   cmd->callback([args, &ctx] { ctx.exit_code = RunCrawlCommand(*args, ctx); });

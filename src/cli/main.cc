@@ -8,8 +8,9 @@
 //
 // Exit codes: 0 success; 1 the work ran but something failed (a page, a fixture mismatch, a URL);
 // 2 bad usage or a broken config (nothing was done); 3 the database or an output file could not be
-// used; 130 interrupted by SIGINT/SIGTERM after a clean shutdown; 75 busy: another process holds the
-// job, the site's crawl or the scheduler of the database (nothing was started).
+// used; 4 (crawl) the run is degraded (docs/drift.md); 130 interrupted by SIGINT/SIGTERM after a clean
+// shutdown; 75 busy: another process holds the job, the site's crawl or the scheduler of the database
+// (nothing was started).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
       "Environment: HEALTHCRAWL_DB (--db), HEALTHCRAWL_SELECTORS (--selectors), NO_COLOR (no colour in logs),\n"
       "http_proxy/https_proxy/no_proxy (when no --proxy is given).\n"
       "Exit codes: 0 ok; 1 the work ran but something failed; 2 bad usage or broken config;\n"
-      "3 database or output file unusable; 130 interrupted (clean shutdown).\n"
+      "3 database or output file unusable; 4 crawl: the run is degraded (a field's fill rate fell, docs/drift.md);\n"
+      "130 interrupted (clean shutdown).\n"
       "75 busy, nothing started: another process runs the job, crawls the site into the database or is\n"
       "its scheduler (the message names it: pid, host, since); try again later.");
   CommandContext ctx;

@@ -77,6 +77,7 @@ nlohmann::ordered_json CrawlSummaryJson(const std::string& site, const crawl::Cr
   for (const auto& [origin, why] : r.unreachable_origins) j["unreachable"][origin] = why;
   j["dataset_limit_reached"] = r.dataset_limit_reached;
   j["next_due"] = r.next_due ? nlohmann::ordered_json(FormatUtc(*r.next_due)) : nlohmann::ordered_json(nullptr);
+  j["drift"] = crawl::DriftToJson(r.drift);  // docs/drift.md
   return j;
 }
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/drift_report.h"
 #include "core/clock.h"
 #include "extract/extract.h"
 #include "schedule/schedule.h"
@@ -397,6 +398,8 @@ int RunHistory(const ScheduleArgs& args) {
                   std::to_string(run.stats.pages_changed).c_str(), std::to_string(run.stats.pages_unchanged).c_str(),
                   std::to_string(run.stats.pages_failed).c_str(), TriggerOf(run).c_str());
     Print(line);
+    // A degraded run names its fields (docs/drift.md); the JSON has them in extra.drift.
+    for (const std::string& alarm : DriftLines(run.stats.extra)) Print("       degraded: " + alarm);
   }
   std::fflush(stdout);
   return kExitOk;

@@ -10,9 +10,9 @@
 // summary goes to stdout. Exit codes, as `crawl`'s for the run's outcome: 0 ok or nothing due; 1
 // unreachable (no origin could be reached), waiting (every queued URL still held), or the crawl could not
 // proceed; 2 unknown job, bad arguments, or a job/selector config that does not load;
-// 3 the database or the export's output could not be used; 75 refused, the job or its site is busy:
-// a job of the site runs, or a `crawl` of the site holds its crawl lock (try again later); 130
-// interrupted.
+// 3 the database or the export's output could not be used; 4 degraded (docs/drift.md); 75 refused, the
+// job or its site is busy: a job of the site runs, or a `crawl` of the site holds its crawl lock (try
+// again later); 130 interrupted.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -137,6 +137,7 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
   if (outcome == "interrupted") return kExitInterrupted;
   if (outcome == "ok" || outcome == "nothing due") return kExitOk;
   if (outcome == "unreachable" || outcome == "waiting") return kExitFailure;  // as `crawl`
+  if (outcome == "degraded") return kExitDegraded;                            // as `crawl`
   return FailedExit(*run);
 }
 
@@ -161,7 +162,7 @@ void RegisterScheduleRun(CLI::App& app, CommandContext& ctx) {
   run->add_flag("--no-progress", args->no_progress, "No progress output on stderr");
   run->footer(
       "Exit codes: 0 the run ended ok; 1 unreachable, or the crawl could not proceed; 2 unknown job or\n"
-      "broken config; 3 database or export output unusable; 75 the job or its site is running now\n"
+      "broken config; 3 database or export output unusable; 4 the run is degraded (docs/drift.md); 75 the job or its site is running now\n"
       "(refused; try again later); 130 interrupted by SIGINT/SIGTERM.");
   run->callback([args, &ctx] { ctx.exit_code = RunJobNow(*args, ctx); });
 }

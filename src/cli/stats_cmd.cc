@@ -1,6 +1,6 @@
 // `healthcrawl stats [--db PATH] [--json]`: what a crawl has produced: rows per site and table, each
 // canonical field's fill rate per site (how often a selector actually found it), failures by reason,
-// the conversion notes per field of each site's latest crawl, and the oldest and newest fetch. Opens the database read-only, so it runs beside a crawl.
+// the conversion notes per field of each site's latest crawl, the newest 20 degraded runs (docs/drift.md), and the oldest and newest fetch. Opens the database read-only, so it runs beside a crawl.
 //
 // Exit codes: 0 printed; 3 the database could not be used.
 #include <spdlog/spdlog.h>
@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/drift_report.h"
 #include "cli/stats_format.h"
 #include "store/database.h"
 
@@ -31,7 +32,20 @@ int RunStats(const StatsArgs& args) {
     spdlog::error("{}", report.status().ToString());
     return kExitStorage;
   }
-  const std::string text = args.json ? StatsToJson(*report).dump(2) + "\n" : FormatStats(*report);
+  // The newest degraded runs of every site (docs/drift.md); their fields and rates.
+  auto degraded = (*store)->ListDegradedRuns("", 20);
+  if (!degraded.ok()) {
+    spdlog::error("{}", degraded.status().ToString());
+    return kExitStorage;
+  }
+  std::string text;
+  if (args.json) {
+    auto json = StatsToJson(*report);
+    json["degraded_runs"] = DegradedRunsToJson(*degraded);
+    text = json.dump(2) + "\n";
+  } else {
+    text = FormatStats(*report) + FormatDegradedRuns(*degraded);
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
   return kExitOk;
@@ -39,7 +53,7 @@ int RunStats(const StatsArgs& args) {
 
 void RegisterStats(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<StatsArgs>();
-  CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates, failures and conversion notes of a database");
+  CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates, failures, conversion notes and degraded runs of a database");
   AddDbOption(cmd, args->db, "SQLite database");
   cmd->add_flag("--json", args->json, "Print JSON instead of a text report");
   cmd->footer("Exit codes: 0 ok; 3 database unusable.");

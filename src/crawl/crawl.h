@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "crawl/drift.h"
 #include "extract/extract.h"
 #include "net/fetcher.h"
 #include "net/robots.h"
@@ -210,6 +211,18 @@ struct CrawlOptions {
   enum class Recrawl { kDue, kAll };
   Recrawl recrawl = Recrawl::kDue;
   std::string job{};                 // the scheduled job running this crawl (recorded with the run)
+  // The drift alarm (docs/drift.md): where the run's fill counts are stored and earlier good runs are
+  // read from (usually the Frontier's store); nullptr: nothing stored and only `alerts.fill` floors judged.
+  store::FillHistory* fill_history = nullptr;
+  // Without `runs`: the crawl_runs row the caller keeps for this crawl (the scheduler's), which the fill
+  // counts and the webhook name; 0: none.
+  int64_t run_id = 0;
+  // A job's webhook (jobs file `options.webhook`); a url set here replaces the config's alerts.webhook.
+  struct Webhook {
+    std::string url{};
+    bool allow_private_addresses = false;
+  };
+  Webhook webhook{};
   // Poison pages (docs/RELIABILITY.md): the file where each parse worker marks the page it is parsing,
   // so that the next run knows which page a dead crawl was parsing and fails a page that killed
   // internal::kParseDeathLimit (3) crawls in a row. Usually ParseMarksPath(db, site). Empty: no marks
@@ -252,6 +265,8 @@ struct CrawlReport {
   // Conversion notes of the pages extracted, per field (a count and the first example), in the order
   // their field first failed; also logged at the end of the run and kept in crawl_runs.extra.field_notes.
   std::vector<extract::NoteTally::Entry> field_notes{};
+  // The drift alarm's verdict on this run (docs/drift.md); judged only when the run would be "ok".
+  DriftVerdict drift{};
   int64_t completed() const { return stored + pages_unchanged + failed + redirected; }
   double pages_per_second() const;
 };
@@ -260,7 +275,7 @@ struct CrawlReport {
 // "failed"; docs/RELIABILITY.md, "Exit statuses and failure reasons"), in this order: "interrupted";
 // "unreachable"; when the run completed no URL: "ok" if the dataset limit was reached, "waiting" if
 // URLs are queued but none was due (backoffs or holds of earlier failures), "nothing due" otherwise;
-// else "ok".
+// "degraded" when the drift alarm found a field below its baseline (report.drift); else "ok".
 std::string_view RunOutcome(const CrawlReport& report);
 // Whether a run with that outcome failed: `crawl` exits 1 ("unreachable", "waiting", "failed").
 bool RunOutcomeFailed(std::string_view outcome);

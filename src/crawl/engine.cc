@@ -292,9 +292,17 @@ Result<CrawlReport> CrawlRun::Run() {
 
   CrawlReport report = Report();
   Status fatal = run_.Fatal();
+  const int64_t drift_run = run_.run_id > 0 ? run_.run_id : run_.options.run_id;
+  report.drift = run_.drift.Finish(run_.options.fill_history, run_.config.key, drift_run,
+                                   fatal.ok() ? RunOutcome(report) : "failed", run_.config.alerts);
   Status finished = FinishRun(report, fatal);
   if (!fatal.ok()) return fatal;
   if (!finished.ok()) return finished;
+  const CrawlOptions::Webhook& hook = run_.options.webhook;
+  internal::DriftCheck::Notify(hook.url.empty() ? run_.config.alerts.webhook_url : hook.url,
+                               hook.url.empty() ? run_.config.alerts.webhook_allow_private_addresses
+                                                : hook.allow_private_addresses,
+                               run_.user_agent, run_.config.key, drift_run, run_.options.job, report.drift);
   return report;
 }
 
@@ -363,6 +371,7 @@ Status CrawlRun::FinishRun(const CrawlReport& report, const Status& fatal) {
     std::lock_guard notes_lock(run_.field_notes_mu);
     if (!run_.field_notes.empty()) stats.extra["field_notes"] = run_.field_notes.ToJson();
   }
+  if (!report.drift.judged.empty()) stats.extra["drift"] = DriftToJson(report.drift);
   std::lock_guard lock(run_.store_mu);
   Status s = run_.options.runs->FinishRun(report.run_id, stats);
   if (s.ok()) s = run_.frontier.Flush();

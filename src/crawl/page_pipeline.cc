@@ -93,6 +93,7 @@ std::optional<PagePipeline::Pipeline::Parsed> PagePipeline::ParsePage(int slot, 
     std::lock_guard lock(run_.field_notes_mu);
     run_.field_notes.Add(fetched.response.url, observed.field_notes);
   }
+  run_.drift.Add(observed.page);
   WriteItem item;
   const store::LeasedUrl& url = fetched.url;
   item.outcome.id = url.id;

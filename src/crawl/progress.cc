@@ -63,6 +63,7 @@ std::string_view RunOutcome(const CrawlReport& report) {
   if (report.completed() == 0 && !report.dataset_limit_reached) {
     return report.frontier.queued > 0 ? "waiting" : "nothing due";
   }
+  if (report.drift.degraded()) return "degraded";
   return "ok";
 }
 

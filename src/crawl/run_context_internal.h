@@ -32,6 +32,7 @@
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
+#include "crawl/drift_check_internal.h"
 #include "crawl/origin_pacer.h"
 #include "net/fetcher.h"
 #include "store/dataset.h"
@@ -117,6 +118,7 @@ class RunContext {
   std::map<std::string, int64_t> failures;  // by FailureCategory
   std::mutex field_notes_mu;
   extract::NoteTally field_notes;           // every worker's pages; one entry per failing field
+  DriftCheck drift{program};                // fill counts of every extracted page (docs/drift.md)
   // Per-URL debug lines: the fetch of each URL whose outcome the writer has yet to store, by frontier id.
   std::mutex url_notes_mu;
   std::unordered_map<int64_t, FetchNote> url_notes;

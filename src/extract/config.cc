@@ -16,7 +16,9 @@
 
 #include "core/request_fields.h"
 #include "core/text.h"
+#include "core/url.h"
 #include "extract/extract_internal.h"
+#include "extract/fill_internal.h"
 
 namespace hc::extract {
 namespace {
@@ -25,7 +27,8 @@ using Keys = std::initializer_list<std::string_view>;
 
 const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "start_urls", "sitemaps",
                            "time_zone",  "user_agent", "cookies", "allow_private_addresses", "limits",
-                           "politeness", "url_normalization", "follow", "page_types", "request"};
+                           "politeness", "url_normalization", "follow", "page_types", "request",
+                           "alerts"};
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
 const Keys kFieldKeys = {"css",     "regex",    "group",      "all",        "join",       "required",
                          "default", "type",     "count_word", "epoch_unit", "join_labels", "json"};
@@ -38,6 +41,8 @@ const Keys kRequestKeys = {"user_agent", "headers", "cookie_jar", "proxy"};
 const Keys kNormalizationKeys = {"strip_params", "sort_query"};
 const Keys kFollowKeys = {"allow", "deny"};
 const Keys kRevisitKeys = {"interval", "min", "max"};
+const Keys kAlertsKeys = {"threshold", "min_pages", "baseline_runs", "fill", "webhook"};
+const Keys kWebhookKeys = {"url", "allow_private_addresses"};
 // In ValueType's order.
 const Keys kTypeNames = {"text", "int", "count", "date", "datetime", "url", "html", "epoch", "epoch_date", "bool"};
 
@@ -156,6 +161,8 @@ class ConfigCompiler {
   Status CompileTypeOptions(const Entries& e, const std::string& what, FieldRule* out) const;
   Result<JsonRule> CompileJson(const Entry& entry, const std::string& what) const;
   Status CheckDefault(const YAML::Node& node, const FieldRule& rule) const;
+  Status CompileAlerts(const YAML::Node& node, const std::vector<PageTypeRule>& page_types, FillAlerts* out) const;
+  Status CompileFloor(const Entry& entry, const std::vector<PageTypeRule>& page_types, FillFloor* out) const;
 
   std::string_view source_;
   std::string file_;
@@ -926,6 +933,94 @@ Status ConfigCompiler::CheckDefault(const YAML::Node& node, const FieldRule& rul
   return Status::Ok();
 }
 
+// `alerts:` (docs/drift.md). Field names are checked against the page types' records, so a floor that
+// names a field no page type has fails at load rather than never firing.
+Status ConfigCompiler::CompileAlerts(const YAML::Node& node, const std::vector<PageTypeRule>& page_types,
+                                     FillAlerts* out) const {
+  Entries e({});
+  if (Status s = ReadEntries(node, "alerts", kAlertsKeys, &e); !s.ok()) return s;
+  for (const Entry& x : e.all()) {
+    Status s;
+    if (x.key == "threshold") {
+      s = ReadDouble(x.value, "alerts.threshold", 0, &out->threshold);
+      if (s.ok() && out->threshold > 1) {
+        s = Error(x.value, "alerts.threshold is a fraction of 1 (0.2 is 20 percentage points), found " + x.value.Scalar());
+      }
+    } else if (x.key == "min_pages") {
+      s = ReadInt(x.value, "alerts.min_pages", 1, &out->min_pages);
+    } else if (x.key == "baseline_runs") {
+      s = ReadInt(x.value, "alerts.baseline_runs", 1, &out->baseline_runs);
+      if (s.ok() && out->baseline_runs > 100) s = Error(x.value, "alerts.baseline_runs must be at most 100");
+    } else if (x.key == "fill") {
+      Entries fill({});
+      s = ReadEntries(x.value, "alerts.fill", {}, &fill);
+      for (size_t i = 0; s.ok() && i < fill.all().size(); ++i) {
+        FillFloor floor;
+        s = CompileFloor(fill.all()[i], page_types, &floor);
+        if (s.ok()) out->floors.push_back(std::move(floor));
+      }
+    } else {  // webhook
+      Entries w({});
+      s = ReadEntries(x.value, "alerts.webhook", kWebhookKeys, &w);
+      if (s.ok() && !w.Find("url")) s = Error(x.value, "alerts.webhook needs a url");
+      for (size_t i = 0; s.ok() && i < w.all().size(); ++i) {
+        const Entry& y = w.all()[i];
+        if (y.key == "allow_private_addresses") {
+          s = ReadBool(y.value, "alerts.webhook.allow_private_addresses", &out->webhook_allow_private_addresses);
+          continue;
+        }
+        s = ReadString(y.value, "alerts.webhook.url", &out->webhook_url);
+        auto url = Url::Parse(out->webhook_url);
+        if (s.ok() && (!url.ok() || (url->scheme() != "http" && url->scheme() != "https"))) {
+          s = Error(y.value, "alerts.webhook.url must be an absolute http(s) URL, found '" + out->webhook_url + "'");
+        }
+      }
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// One `alerts.fill` entry: `field: rate` for every page type whose record has the field, or
+// `page_type/field: rate` for one.
+Status ConfigCompiler::CompileFloor(const Entry& entry, const std::vector<PageTypeRule>& page_types,
+                                    FillFloor* out) const {
+  const size_t slash = entry.key.find('/');
+  if (slash != std::string::npos) {
+    out->page_type = entry.key.substr(0, slash);
+    out->field = entry.key.substr(slash + 1);
+  } else {
+    out->field = entry.key;
+  }
+  bool type_found = false, field_found = false;
+  std::vector<std::string> known;
+  for (const PageTypeRule& pt : page_types) {
+    if (!out->page_type.empty() && pt.info.name != out->page_type) continue;
+    type_found = true;
+    if (!pt.record) continue;
+    for (const FillTally::Field& f : FillFieldsOf(*pt.record)) {
+      if (f.label == out->field) field_found = true;
+      if (std::find(known.begin(), known.end(), f.label) == known.end()) known.push_back(f.label);
+    }
+  }
+  if (!type_found) {
+    std::vector<std::string_view> names;
+    for (const PageTypeRule& pt : page_types) names.push_back(pt.info.name);
+    return Error(entry.key_node, "alerts.fill: unknown page type '" + out->page_type + "'" +
+                                     DidYouMean(out->page_type, names) + "; page types: " + JoinNames(names));
+  }
+  if (!field_found) {
+    std::vector<std::string_view> names(known.begin(), known.end());
+    const std::string owner = out->page_type.empty() ? std::string("no page type has a field")
+                                                     : "page type '" + out->page_type + "' has no field";
+    return Error(entry.key_node, "alerts.fill: " + owner + " '" + out->field + "'" + DidYouMean(out->field, names) +
+                                     "; fields: " + JoinNames(names));
+  }
+  if (Status s = ReadDouble(entry.value, "alerts.fill." + entry.key, 0, &out->rate); !s.ok()) return s;
+  if (out->rate > 1) return Error(entry.value, "alerts.fill." + entry.key + " is a fill rate from 0 to 1, found " + entry.value.Scalar());
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<SelectorProgram::Rep>> ConfigCompiler::Compile() {
   YAML::Node root;
   try {
@@ -972,6 +1067,9 @@ Result<std::unique_ptr<SelectorProgram::Rep>> ConfigCompiler::Compile() {
     if (Status s = CompilePageType(pt, &page_types, &seen); !s.ok()) return s;
   }
   for (const PageTypeRule& pt : page_types) config.page_types.push_back(pt.info);
+  if (const Entry* alerts = top.Find("alerts")) {
+    if (Status s = CompileAlerts(alerts->value, page_types, &config.alerts); !s.ok()) return s;
+  }
 
   auto links = html::Selector::Compile("a[href], area[href]");
   auto base = html::Selector::Compile("base[href]");

@@ -26,6 +26,7 @@
 #include "core/status.h"
 #include "core/url.h"
 #include "core/version.h"
+#include "extract/fill.h"
 #include "html/html.h"
 
 namespace hc::extract {
@@ -82,6 +83,7 @@ struct SiteConfig {
   int max_url_length = 8192;
   NormalizeOptions url_normalization;
   std::vector<PageTypeInfo> page_types;  // in config order; the first whose pattern matches wins
+  FillAlerts alerts;  // `alerts:`: the drift alarm's settings (extract/fill.h, docs/drift.md)
 };
 
 struct PageInput {
@@ -212,6 +214,7 @@ class SelectorProgram {
 
  private:
   friend std::vector<FillRate> ComputeFillRates(const SelectorProgram&, const std::vector<ExtractedPage>&);
+  friend class FillTally;
   explicit SelectorProgram(std::unique_ptr<const Rep> rep);
   std::unique_ptr<const Rep> rep_;
 };

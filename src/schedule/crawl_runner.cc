@@ -65,6 +65,8 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   if (!progress_rows.ok()) spdlog::warn("job {}: no progress rows: {}", job.name, progress_rows.status().ToString());
   internal::ScheduledRunLog progress(run.run_id, progress_rows.ok() ? std::move(*progress_rows) : nullptr);
   crawl.runs = run.run_id != 0 ? &progress : nullptr;
+  crawl.run_id = run.run_id;
+  crawl.fill_history = store->get();
   auto report = [&]() -> Result<crawl::CrawlReport> {
     auto fetcher = crawl::NewCrawlFetcher(program->config(), crawl);
     if (!fetcher.ok()) return fetcher.status();
@@ -87,6 +89,7 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
                  {"requeued", report->requeued},     {"queued", report->frontier.queued},
                  {"recrawl", std::string(ToString(job.options.recrawl))},
                  {"failures", report->failures}};
+  if (!report->drift.judged.empty()) stats.extra["drift"] = crawl::DriftToJson(report->drift);
 
   if (job.options.export_to && !report->interrupted) {
     const SystemClock system_clock;
@@ -120,6 +123,7 @@ crawl::CrawlOptions CrawlOptionsFor(const JobSpec& job, const crawl::CrawlOption
   if (base.concurrency <= 0 && job.options.concurrency) crawl.concurrency = *job.options.concurrency;
   if (!base.sitemaps) crawl.sitemaps = job.options.sitemaps;
   crawl.read_sitemaps = base.read_sitemaps && job.options.read_sitemaps;
+  if (base.webhook.url.empty()) crawl.webhook = job.options.webhook;
   return crawl;
 }
 

@@ -99,6 +99,10 @@ store::JobRecord ToJobRecord(const JobSpec& job, std::string_view source, const 
     if (request.proxy) r["proxy"] = *request.proxy;
     options["request"] = std::move(r);
   }
+  if (!job.options.webhook.url.empty()) {
+    options["webhook"] = {{"url", job.options.webhook.url},
+                          {"allow_private_addresses", job.options.webhook.allow_private_addresses}};
+  }
   record.options = std::move(options);
   return record;
 }
@@ -207,6 +211,12 @@ Result<JobSpec> FromJobRecord(const store::JobRecord& record) {
         }
       }
     }
+  }
+  if (auto it = options.find("webhook"); it != options.end() && it->is_object()) {
+    auto url = it->find("url");
+    auto allow = it->find("allow_private_addresses");
+    if (url != it->end() && url->is_string()) job.options.webhook.url = url->get<std::string>();
+    job.options.webhook.allow_private_addresses = allow != it->end() && allow->is_boolean() && allow->get<bool>();
   }
   return job;
 }

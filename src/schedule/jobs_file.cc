@@ -24,7 +24,8 @@ namespace {
 constexpr std::string_view kTopKeys[] = {"jobs"};
 constexpr std::string_view kJobKeys[] = {"name", "site", "schedule", "time_zone", "missed", "options", "paused"};
 constexpr std::string_view kOptionKeys[] = {"max_pages", "recrawl",     "export",   "start_urls",
-                                            "delay",     "concurrency", "sitemaps", "request"};
+                                            "delay",     "concurrency", "sitemaps", "request", "webhook"};
+constexpr std::string_view kWebhookKeys[] = {"url", "allow_private_addresses"};
 constexpr std::string_view kRequestKeys[] = {"user_agent", "headers", "cookie_jar", "proxy"};
 constexpr std::string_view kExportKeys[] = {"format", "out"};
 constexpr std::string_view kPlaceholders[] = {"job", "site", "date", "time"};
@@ -223,12 +224,38 @@ class JobsLoader {
         }
       } else if (k == "request") {
         options.request = LoadRequest(value);
+      } else if (k == "webhook") {
+        options.webhook = LoadWebhook(value);
       } else {
         Fail(key, "unknown key '" + k + "' in options" + Suggest(k, kOptionKeys) +
                       " (known: " + KnownList(kOptionKeys) + ")");
       }
     }
     return options;
+  }
+
+  // options.webhook: the drift alarm's webhook for this job's runs, in place of the site config's
+  // alerts.webhook (docs/drift.md).
+  crawl::CrawlOptions::Webhook LoadWebhook(const YAML::Node& node) {
+    if (!node.IsMap()) Fail(node, "webhook must be a map (" + KnownList(kWebhookKeys) + ")");
+    crawl::CrawlOptions::Webhook webhook;
+    for (const auto& [key, value] : Entries(node)) {
+      const std::string& k = key.Scalar();
+      if (value.IsNull()) continue;
+      if (k == "url") {
+        webhook.url = ScalarOf(value, "url");
+        if (webhook.url.rfind("http://", 0) != 0 && webhook.url.rfind("https://", 0) != 0) {
+          Fail(value, "webhook url must be an absolute http(s) URL, not '" + webhook.url + "'");
+        }
+      } else if (k == "allow_private_addresses") {
+        webhook.allow_private_addresses = BoolOf(value, "allow_private_addresses");
+      } else {
+        Fail(key, "unknown key '" + k + "' in webhook" + Suggest(k, kWebhookKeys) + " (known: " +
+                      KnownList(kWebhookKeys) + ")");
+      }
+    }
+    if (webhook.url.empty()) Fail(node, "webhook needs a url");
+    return webhook;
   }
 
   // options.request: as the site config's request block (docs/scheduling.md), checked the same way.

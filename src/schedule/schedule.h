@@ -127,6 +127,9 @@ struct JobOptions {
   // options.request: user_agent, headers, cookie_jar (relative to the jobs file), proxy; each set one
   // wins over the site config's request block, as the crawl command's flags do.
   crawl::CrawlOptions::RequestOverrides request;
+  // options.webhook: the drift alarm's webhook for this job's degraded runs (docs/drift.md); a url
+  // replaces the site config's alerts.webhook.
+  crawl::CrawlOptions::Webhook webhook;
 };
 
 // Bounds of the job keys above, as `crawl`'s options have them.

@@ -24,6 +24,7 @@
 #include "core/status.h"
 #include "store/archive.h"
 #include "store/dataset.h"
+#include "store/drift.h"
 #include "store/export.h"
 #include "store/frontier.h"
 #include "store/jobs.h"
@@ -61,6 +62,7 @@ class Database : public PageWriter,
                  public Frontier,
                  public RawArchive,
                  public RunLog,
+                 public FillHistory,
                  public JobStore,
                  public ExportSource,
                  public StatsSource {

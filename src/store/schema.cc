@@ -348,6 +348,44 @@ ALTER TABLE raw_responses ADD COLUMN dictionary_id INTEGER REFERENCES zstd_dicti
 CREATE INDEX raw_responses_dictionary ON raw_responses(dictionary_id) WHERE dictionary_id IS NOT NULL;
 )sql";
 
+// Drift alarm (docs/drift.md): each crawl run's pages and records per page type, each field's fill
+// counts, and the fields that made a run degraded. Keyed by run and site key (crawl_runs.sites) so that
+// the dashboard charts a site's rates without a join.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE run_page_types (
+  run_id     INTEGER NOT NULL REFERENCES crawl_runs(id),
+  site       TEXT NOT NULL,
+  page_type  TEXT NOT NULL,
+  pages      INTEGER NOT NULL,
+  records    INTEGER NOT NULL,
+  PRIMARY KEY (run_id, page_type)
+);
+CREATE INDEX run_page_types_site ON run_page_types(site, run_id);
+CREATE TABLE run_field_fill (
+  run_id     INTEGER NOT NULL REFERENCES crawl_runs(id),
+  site       TEXT NOT NULL,
+  page_type  TEXT NOT NULL,
+  field      TEXT NOT NULL,
+  filled     INTEGER NOT NULL,
+  total      INTEGER NOT NULL,
+  PRIMARY KEY (run_id, page_type, field)
+);
+CREATE INDEX run_field_fill_site ON run_field_fill(site, page_type, field, run_id);
+CREATE TABLE run_fill_alarms (
+  run_id     INTEGER NOT NULL REFERENCES crawl_runs(id),
+  site       TEXT NOT NULL,
+  page_type  TEXT NOT NULL,
+  field      TEXT NOT NULL,
+  filled     INTEGER NOT NULL,
+  total      INTEGER NOT NULL,
+  rate       REAL NOT NULL,
+  baseline   REAL NOT NULL,
+  basis      TEXT NOT NULL,
+  PRIMARY KEY (run_id, page_type, field)
+);
+CREATE INDEX run_fill_alarms_site ON run_fill_alarms(site, run_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -361,6 +399,7 @@ const std::vector<Migration>& Migrations() {
       {5, "scheduler: jobs, job_locks; crawl_runs indexed by job", kV5},
       {6, "limits and poison pages: pages.notes, pages.links_dropped, frontier.parse_deaths", kV6},
       {7, "run heartbeats (crawl_runs.heartbeat_at, pid, host; frontier.run_id) and per-site zstd dictionaries of the raw archive (zstd_dictionaries, raw_responses.dictionary_id)", kV7},
+      {8, "drift alarm: per-run fill counts (run_page_types, run_field_fill) and the alarms of degraded runs (run_fill_alarms)", kV8},
   };
   return migrations;
 }

@@ -62,6 +62,11 @@ class SqliteStore final : public Database {
   Result<int64_t> BeginRun(const RunInfo& run) override;
   Status FinishRun(int64_t run_id, const RunStats& stats) override;
   Status Heartbeat(int64_t run_id, TimePoint now, const RunStats& so_far) override;
+  // Per-run fill counts and alarms (store/drift.h; sqlite_drift.cc).
+  Status PutRunFill(const RunFill& fill) override;
+  Result<std::vector<RunFill>> ListRunFill(std::string_view site, bool good_only, int limit) override;
+  Status PutFillAlarms(int64_t run_id, std::string_view site, const std::vector<FillAlarm>& alarms) override;
+  Result<std::vector<DegradedRun>> ListDegradedRuns(std::string_view site, int limit) override;
   Result<std::vector<int64_t>> ReapDeadRuns(TimePoint now, std::chrono::milliseconds stale_after) override;
 
   // The scheduler's state (sqlite_jobs.cc): tables `jobs` and `job_locks`.

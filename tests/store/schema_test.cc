@@ -97,6 +97,9 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     EXPECT_EQ(peek.Text("SELECT group_concat(DISTINCT notes) FROM pages"), "[]");
     EXPECT_EQ(peek.Int("SELECT sum(links_dropped) FROM pages"), 0);
     EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier WHERE parse_deaths > 0"), 0);
+    // Version 8: no run has fill counts or drift alarms yet (docs/drift.md).
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM run_field_fill"), 0);
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM run_fill_alarms"), 0);
 
     // The upgraded database takes new writes and exports them with the old rows.
     auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z",
