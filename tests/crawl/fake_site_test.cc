@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/records.h"
 #include "core/url.h"
 #include "crawl/crawl.h"
 #include "crawl/fake_fetcher.h"
@@ -122,7 +123,7 @@ TEST(CrawlOnFakeFetcher, CrawlsASmallSite) {
     ASSERT_TRUE(pages.count(url));
     EXPECT_EQ(pages[url]->failure_reason, "");
     ASSERT_EQ(pages[url]->records.size(), 1u);
-    EXPECT_EQ(pages[url]->records[0]["title"], GeneratedTitle(id));
+    EXPECT_EQ(records::ToJson(pages[url]->records[0])["title"], GeneratedTitle(id));
   }
   ASSERT_TRUE(pages.count(MfkUrl("/article/2.html")));
   EXPECT_EQ(pages[MfkUrl("/article/2.html")]->failure_reason, "http 404");

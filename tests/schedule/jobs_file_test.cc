@@ -202,10 +202,10 @@ TEST(JobsFileTest, ErrorsPointAtLineAndColumn) {
        "jobs.yaml:5:24: recrawl must be due or all, not 'some'"},
       {"unknown option", OneJob(kSchedule, "    options: {max_page: 3}\n"),
        "jobs.yaml:5:15: unknown key 'max_page' in options; did you mean 'max_pages'? (known: max_pages, "
-       "recrawl, export, start_urls, delay, concurrency, sitemaps, request)"},
+       "recrawl, export, start_urls, delay, concurrency, sitemaps, request, webhook)"},
       {"options not a map", OneJob(kSchedule, "    options: [1]\n"),
        "jobs.yaml:5:14: options must be a map (max_pages, recrawl, export, start_urls, delay, concurrency, "
-       "sitemaps, request)"},
+       "sitemaps, request, webhook)"},
       {"start_urls not a list", OneJob(kSchedule, "    options: {start_urls: 'https://www.mfk.com/'}\n"),
        "jobs.yaml:5:27: start_urls must be a list of http(s) URLs"},
       {"start_urls empty", OneJob(kSchedule, "    options: {start_urls: []}\n"),

@@ -249,12 +249,12 @@ TEST_F(ServeApiTest, RunNowCrawlsAndEveryReadRouteShowsTheResult) {
   ASSERT_EQ(site.status, 200);
   EXPECT_NE(site.doc["site"]["config"].get<std::string>().find("site: mfk"), std::string::npos);
   EXPECT_FALSE(site.doc["site"]["fill_rates"].empty());
-  // Without the drift alarm's per-run counts, the chart's points come from the dataset: the run's pages.
+  // The chart's points are the drift alarm's per-run fill counts (run_field_fill), page_type.field.
   const json& history = site.doc["site"]["fill_history"];
-  EXPECT_EQ(history["source"], "dataset");
+  EXPECT_EQ(history["source"], "run_field_fill");
   ASSERT_EQ(history["runs"].size(), 1u) << history.dump();
   EXPECT_EQ(history["runs"][0]["run_id"], run_id);
-  EXPECT_EQ(history["runs"][0]["fields"]["articles.title"], 1.0) << history.dump();
+  EXPECT_EQ(history["runs"][0]["fields"]["article.title"], 1.0) << history.dump();
 
   Answer dataset = Get("/api/v1/dataset");
   ASSERT_EQ(dataset.status, 200);
