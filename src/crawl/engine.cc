@@ -17,6 +17,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/host.h"
 #include "core/log.h"
 #include "crawl/crawl.h"
 #include "crawl/crawl_internal.h"
@@ -271,7 +272,7 @@ Result<CrawlReport> CrawlRun::Run() {
                                            .sites = run_.config.key,
                                            .started_at = run_.clock.Now(),
                                            .job = run_.options.job,
-                                           .host = internal::HostName(),
+                                           .host = HostName(),
                                            .pid = static_cast<int64_t>(getpid())});
     if (!id.ok()) return id.status();
     run_.run_id = *id;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/host.h"
 #include "crawl/parse_pipeline.h"
 
 namespace hc::crawl::internal {
@@ -46,12 +47,6 @@ bool HostAllowed(const extract::SiteConfig& config, std::string_view host) {
     }
   }
   return false;
-}
-
-std::string HostName() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return host[0] ? host : "localhost";
 }
 
 RunContext::RunContext(const extract::SelectorProgram& program, store::Frontier& frontier, net::Fetcher& fetcher,

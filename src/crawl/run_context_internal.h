@@ -71,7 +71,6 @@ std::string PathAndQuery(const Url& url);
 bool HasUserinfo(const Url& url);
 // Whether `host` is one of the config's allowed_domains or under one (all hosts when there are none).
 bool HostAllowed(const extract::SiteConfig& config, std::string_view host);
-std::string HostName();
 
 class RunContext {
  private:

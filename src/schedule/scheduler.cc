@@ -15,16 +15,11 @@
 #include <thread>
 #include <utility>
 
+#include "core/host.h"
 #include "schedule/schedule.h"
 
 namespace hc::schedule {
 namespace {
-
-std::string HostName() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "localhost";
-  return host;
-}
 
 bool ProcessExists(int64_t pid) {
   // pid 0 or below would address process groups; an unknown holder is presumed alive (its lock then

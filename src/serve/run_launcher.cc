@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "core/host.h"
 #include "serve/serve_internal.h"
 
 namespace hc::serve::internal {
@@ -19,12 +20,6 @@ struct RunLauncher::Run {
 };
 
 namespace {
-
-std::string HostName() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return host[0] ? host : "localhost";
-}
 
 }  // namespace
 

@@ -13,6 +13,8 @@
 #include <thread>
 #include <utility>
 
+#include "core/host.h"
+
 namespace hc::store {
 namespace {
 
@@ -28,12 +30,6 @@ constexpr std::chrono::milliseconds kRecordWait{10};
 
 Status ErrnoStatus(const fs::path& path, const char* what) {
   return Status::IoError(path.string() + ": " + what + ": " + std::strerror(errno));
-}
-
-std::string ThisHost() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "localhost";
-  return host;
 }
 
 struct flock WholeFile(short type) {
@@ -152,7 +148,7 @@ Result<std::unique_ptr<HolderLock>> HolderLock::Acquire(const fs::path& path, Lo
                  path.string(), DescribeHolder(*last));
   }
   if (me.pid == 0) me.pid = static_cast<int64_t>(::getpid());
-  if (me.host.empty()) me.host = ThisHost();
+  if (me.host.empty()) me.host = HostName();
   if (me.since == TimePoint{}) me.since = std::chrono::system_clock::now();
   if (me.command.size() > kMaxCommand) me.command.resize(kMaxCommand);
   const std::string record =

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/host.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
@@ -20,12 +21,6 @@ namespace {
 
 int64_t Millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::string ThisHost() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return host[0] ? host : "localhost";
 }
 
 // A run's process on this host is gone only when the kernel says there is no such process: EPERM is a
@@ -64,7 +59,7 @@ Result<std::vector<int64_t>> SqliteStore::ReapDeadRuns(TimePoint now, std::chron
         " WHERE finished_at IS NULL AND heartbeat_at IS NOT NULL AND heartbeat_at < ?1");
     if (!q.ok()) return q.status();
     q->Bind(1, Millis(now) - static_cast<int64_t>(stale_after.count()));
-    const std::string host = ThisHost();
+    const std::string host = HostName();
     while (q->Step()) {
       // Another host's process cannot be asked: staleness alone decides there.
       if (q->Text(1) == host && !ProcessGone(q->Int(2))) continue;
