@@ -72,13 +72,24 @@ function outcomeClass(outcome) {
   return outcome === 'ok' ? 'outcome-ok' : 'outcome-bad';
 }
 
+// Loaders run both from the 2-s refresh and from clicks, so two calls of one loader can overlap and their
+// responses arrive in either order. Each call takes a ticket; only the latest call of a loader draws, so a
+// slow answer about the previous selection never overwrites the current one.
+const tickets = {};
+function ticket(name) {
+  const mine = (tickets[name] = (tickets[name] || 0) + 1);
+  return () => tickets[name] === mine;
+}
+
 function fmtTime(t) { return t ? String(t).replace('T', ' ').replace('Z', '') : '—'; }
 function fmtRate(x) { return x === null || x === undefined ? '—' : (Math.round(x * 10) / 10).toFixed(1); }
 
 // --- jobs --------------------------------------------------------------------------------------------
 
 async function loadJobs() {
+  const latest = ticket('jobs');
   const data = await api('/api/v1/jobs');
+  if (!latest()) return;
   const body = $('#jobs-table tbody');
   body.replaceChildren();
   $('#jobs-empty').hidden = data.jobs.length > 0;
@@ -133,7 +144,9 @@ async function jobAction(name, action) {
 // --- runs --------------------------------------------------------------------------------------------
 
 async function loadRuns() {
+  const latest = ticket('runs');
   const data = await api('/api/v1/runs?limit=20');
+  if (!latest()) return;
   const body = $('#runs-table tbody');
   body.replaceChildren();
   for (const run of data.runs) {
@@ -162,7 +175,9 @@ function countsList(run) {
 
 async function loadRun() {
   if (state.run === null) return;
+  const latest = ticket('run');
   const { run } = await api('/api/v1/runs/' + state.run);
+  if (!latest() || run.id !== state.run) return;
   const box = $('#run-detail');
   box.hidden = false;
   box.setAttribute('data-run-id', String(run.id));
@@ -205,7 +220,9 @@ async function loadRun() {
 // --- fill rates --------------------------------------------------------------------------------------
 
 async function loadSites() {
+  const latest = ticket('sites');
   const data = await api('/api/v1/sites');
+  if (!latest()) return;
   const select = $('#site-select');
   const current = select.value;
   select.replaceChildren();
@@ -272,7 +289,9 @@ function drawChart(history) {
 async function loadSite() {
   const site = $('#site-select').value;
   if (!site) return;
+  const latest = ticket('site');
   const { site: s } = await api('/api/v1/sites/' + encodeURIComponent(site));
+  if (!latest() || $('#site-select').value !== site) return;
   drawChart(s.fill_history);
   const body = $('#fill-now tbody');
   body.replaceChildren();
@@ -292,7 +311,9 @@ async function findPages(event) {
   if (form.status.value) q.set('status', form.status.value);
   q.set('limit', '50');
   try {
+    const latest = ticket('pages');
     const data = await api('/api/v1/pages?' + q.toString());
+    if (!latest()) return;
     const body = $('#pages-table tbody');
     body.replaceChildren();
     for (const p of data.pages) {
@@ -309,7 +330,9 @@ async function findPages(event) {
 }
 
 async function loadPage(id) {
+  const latest = ticket('page');
   const { page } = await api('/api/v1/pages/' + id);
+  if (!latest()) return;
   state.page = page;
   $('#page-detail').hidden = false;
   $('#page-title').textContent = 'Page ' + page.id + ' · ' + page.site + ' · ' + (page.page_type || 'no type') + ' · ' + page.url;
@@ -327,7 +350,9 @@ async function loadRaw() {
     pre.textContent = 'No archived response for this page (archiving off, or failed before a response).';
     return;
   }
+  const latest = ticket('raw');
   const { response } = await api('/api/v1/pages/' + state.page.id + '/raw/' + id);
+  if (!latest()) return;
   // Shown as text: the page's own HTML is never rendered here.
   pre.textContent = response.body + (response.truncated ? '\n… (cut at 4 MiB of ' + response.bytes + ' bytes)' : '');
 }
@@ -335,7 +360,9 @@ async function loadRaw() {
 // --- dataset -----------------------------------------------------------------------------------------
 
 async function loadDataset() {
+  const latest = ticket('dataset');
   const data = await api('/api/v1/dataset');
+  if (!latest()) return;
   const body = $('#dataset-table tbody');
   body.replaceChildren();
   for (const t of data.tables) body.append(el('tr', {}, el('td', {}, t.site), el('td', {}, t.table), el('td', { class: 'num' }, String(t.rows))));

@@ -13,25 +13,35 @@ const JOB = 'mfk-nightly';
 function log(message) { process.stdout.write('dashboard test: ' + message + '\n'); }
 
 async function pageShowsJobs(page) {
-  await page.waitForSelector(`#jobs-table tr[data-job="${JOB}"]`, { timeout: LIMIT });
-  const cells = await page.$eval(`#jobs-table tr[data-job="${JOB}"]`, (tr) => ({
-    next: tr.querySelector('.next-run').textContent,
-    last: tr.querySelector('.last-result').textContent,
-    state: tr.querySelector('.job-state').textContent,
-  }));
+  const cells = await (await page.waitForFunction((job) => {
+    const tr = document.querySelector(`#jobs-table tr[data-job="${job}"]`);
+    return tr && {
+      next: tr.querySelector('.next-run').textContent,
+      last: tr.querySelector('.last-result').textContent,
+      state: tr.querySelector('.job-state').textContent,
+    };
+  }, { timeout: LIMIT }, JOB)).jsonValue();
   assert.match(cells.next, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'the job shows its next fire time');
   assert.match(cells.last, /^ok · run \d+/, 'the job shows its last result');
   return cells;
 }
 
+// The page redraws its tables and chart every few seconds. puppeteer's $$eval finds the nodes and reads
+// them in two round trips, so a redraw in between hands it detached nodes (0 px wide); each check below
+// therefore reads the document in one evaluation (one snapshot), and waits until that snapshot is complete.
 async function chartHasPoints(page) {
-  await page.waitForSelector('#fill-chart svg circle.point', { timeout: LIMIT });
-  const points = await page.$$eval('#fill-chart svg circle.point', (cs) => cs.map((c) => ({
-    field: c.getAttribute('data-field'), rate: Number(c.getAttribute('data-rate')),
-    visible: c.getBoundingClientRect().width > 0,
-  })));
+  const handle = await page.waitForFunction(() => {
+    const cs = [...document.querySelectorAll('#fill-chart svg circle.point')];
+    if (cs.length === 0) return false;
+    return cs.map((c) => ({
+      field: c.getAttribute('data-field'), rate: Number(c.getAttribute('data-rate')),
+      visible: c.isConnected && c.getBoundingClientRect().width > 0,
+    }));
+  }, { timeout: LIMIT });
+  const points = await handle.jsonValue();
   assert.ok(points.length >= 3, 'the chart has a point per field and run');
-  assert.ok(points.every((p) => p.rate >= 0 && p.rate <= 1 && p.visible), 'every point is a visible rate');
+  const bad = points.filter((p) => !(p.rate >= 0 && p.rate <= 1 && p.visible));
+  assert.deepEqual(bad, [], 'every point is a visible rate');
   return points;
 }
 
@@ -67,31 +77,35 @@ async function main() {
     const run = await page.$eval('#run-detail', (d) => Number(d.getAttribute('data-run-id')));
     await page.waitForSelector(`#runs-table tr[data-run-id="${run}"]`, { timeout: LIMIT });
     log(`run ${run} appeared`);
-    await page.waitForFunction(() => {
+    const progress = await (await page.waitForFunction(() => {
       const d = document.querySelector('#run-detail');
       const p = document.querySelector('#run-progress');
-      return d.getAttribute('data-state') === 'running' && !p.hidden &&
+      const shown = d.getAttribute('data-state') === 'running' && !p.hidden &&
              /^[1-9]\d* fetched$/.test(p.querySelector('.fetched')?.textContent || '') &&
              /pages\/s$/.test(p.querySelector('.pages-per-second')?.textContent || '');
-    }, { timeout: LIMIT });
-    const progress = await page.$eval('#run-progress', (p) => p.textContent);
+      return shown && p.textContent;
+    }, { timeout: LIMIT })).jsonValue();
     log(`progress shown: ${progress}`);
     assert.match(progress, /queue \d+/);
-    await page.waitForFunction((id) => {
+    const outcome = await (await page.waitForFunction((id) => {
       const row = document.querySelector(`#runs-table tr[data-run-id="${id}"]`);
-      return row && row.getAttribute('data-state') === 'finished';
-    }, { timeout: LIMIT }, run);
-    const outcome = await page.$eval(`#runs-table tr[data-run-id="${run}"]`, (r) => r.getAttribute('data-outcome'));
+      return row && row.getAttribute('data-state') === 'finished' && row.getAttribute('data-outcome');
+    }, { timeout: LIMIT }, run)).jsonValue();
     assert.equal(outcome, 'ok', 'the run finished ok');
     assert.equal(prompts, 1, 'the token was asked for once');
     log(`run ${run} finished ${outcome}`);
 
     // The first run's failures by reason, with example URLs (the saved pages link to pages the server
     // lacks; later runs fetch only the saved pages again).
+    const first = await page.$eval('#runs-table tbody tr:last-child', (r) => Number(r.getAttribute('data-run-id')));
     await page.click('#runs-table tbody tr:last-child');
-    await page.waitForSelector('#run-failures tbody tr td ul.examples li', { timeout: LIMIT });
-    const reason = await page.$eval('#run-failures tbody tr td', (td) => td.textContent);
-    assert.match(reason, /^http 404/);
+    const failures = await (await page.waitForFunction((id) => {
+      if (Number(document.querySelector('#run-detail').getAttribute('data-run-id')) !== id) return false;
+      const rows = [...document.querySelectorAll('#run-failures tbody tr')].filter((tr) => tr.querySelector('ul.examples li'));
+      return rows.length ? rows.map((tr) => ({ reason: tr.cells[0].textContent, examples: tr.querySelectorAll('ul.examples li').length })) : false;
+    }, { timeout: LIMIT }, first)).jsonValue();
+    assert.match(failures[0].reason, /^http 404/, `run ${first}'s failures: ${JSON.stringify(failures)}`);
+    log(`run ${first}'s failures: ${failures.map((f) => f.reason + ' (' + f.examples + ' examples)').join(', ')}`);
 
     await page.select('#site-select', 'mfk');
     const points = await chartHasPoints(page);
@@ -114,7 +128,8 @@ async function main() {
     await chartHasPoints(page);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `the page fits 390 px (it is ${width} px wide)`);
-    const button = await page.$eval(`#jobs-table tr[data-job="${JOB}"] button.run-now`, (b) => b.getBoundingClientRect().height);
+    const button = await page.evaluate((job) =>
+      document.querySelector(`#jobs-table tr[data-job="${job}"] button.run-now`).getBoundingClientRect().height, JOB);
     assert.ok(button >= 28, 'buttons stay big enough to tap');
     log('390 px: jobs, chart and no horizontal overflow');
     assert.deepEqual(errors, [], 'no script errors');
