@@ -95,6 +95,8 @@ TEST(PortalFacts, HaodfThreadsKeepOnlyTheDoctorsMessages) {
             (std::vector<Json>{"2026-02-27T21:05:00+08:00", "2026-02-28T08:12:00+08:00"}));
   for (const Json& answer : knee["answers"]) {
     EXPECT_EQ(answer["doctor_name"], "张国强");
+    EXPECT_EQ(answer["hospital"], "北京积水潭医院");  // from the doctor card (scope: page), as on his profile
+    EXPECT_EQ(answer["department"], "骨科");
     EXPECT_THAT(answer["answer_text"].get<std::string>(), Not(HasSubstr("谢谢张主任")));  // the patient's
   }
   const Json meniscus = ReadExpected("haodf", "wenda-8876519024")["records"][0];
