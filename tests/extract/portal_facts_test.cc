@@ -86,22 +86,30 @@ TEST(PortalFacts, HaodfDoctorHasBothTitlesCountsAndRecentConsultations) {
   }
 }
 
-TEST(PortalFacts, HaodfThreadsKeepOnlyTheDoctorsMessages) {
+// The answers table keeps one answer per (question, doctor): a thread's answer is all of the doctor's
+// messages, and none of the patient's.
+TEST(PortalFacts, HaodfThreadsAnswerWithAllTheDoctorsMessages) {
   const Json knee = ReadExpected("haodf", "wenda-8876543210")["records"][0];
   EXPECT_EQ(knee["extra"]["sex"], "男");
   EXPECT_EQ(knee["extra"]["age"], "67岁");
   EXPECT_EQ(knee["extra"]["views"], 312);  // "312人已读"
-  EXPECT_EQ(Column(knee, "answered_at"),
-            (std::vector<Json>{"2026-02-27T21:05:00+08:00", "2026-02-28T08:12:00+08:00"}));
-  for (const Json& answer : knee["answers"]) {
-    EXPECT_EQ(answer["doctor_name"], "张国强");
-    EXPECT_EQ(answer["hospital"], "北京积水潭医院");  // from the doctor card (scope: page), as on his profile
-    EXPECT_EQ(answer["department"], "骨科");
-    EXPECT_THAT(answer["answer_text"].get<std::string>(), Not(HasSubstr("谢谢张主任")));  // the patient's
-  }
+  ASSERT_EQ(knee["answers"].size(), 1u);
+  const Json& answer = knee["answers"][0];
+  EXPECT_EQ(answer["doctor_name"], "张国强");
+  EXPECT_EQ(answer["hospital"], "北京积水潭医院");  // from the doctor card (scope: page), as on his profile
+  EXPECT_EQ(answer["department"], "骨科");
+  EXPECT_EQ(answer["answered_at"], "2026-02-27T21:05:00+08:00");  // his first message
+  EXPECT_EQ(answer["extra"]["message_times"],
+            Json::parse(R"(["2026-02-27T21:05:00+08:00", "2026-02-28T08:12:00+08:00"])"));
+  const std::string text = answer["answer_text"].get<std::string>();
+  EXPECT_THAT(text, HasSubstr("好腿上、坏腿下"));
+  EXPECT_THAT(text, HasSubstr("\n\n术后三个月内轻度肿胀是正常的"));
+  EXPECT_THAT(text, Not(HasSubstr("谢谢张主任")));  // the patient's
+
   const Json meniscus = ReadExpected("haodf", "wenda-8876519024")["records"][0];
   EXPECT_EQ(meniscus["extra"]["views"], 11000);  // "1.1万人已读"
-  EXPECT_EQ(meniscus["answers"].size(), 1u);
+  ASSERT_EQ(meniscus["answers"].size(), 1u);
+  EXPECT_EQ(meniscus["answers"][0]["extra"]["message_times"].size(), 1u);
 }
 
 TEST(PortalFacts, Ask120ResolvesRelativeDatesAndWanCounts) {
