@@ -30,8 +30,9 @@ const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "star
                            "politeness", "url_normalization", "follow", "page_types", "request",
                            "alerts"};
 const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
-const Keys kFieldKeys = {"css",     "regex",    "group",      "all",        "join",       "required",
-                         "default", "type",     "count_word", "epoch_unit", "join_labels", "json"};
+const Keys kFieldKeys = {"css",     "regex",    "group",      "all",        "join",        "required",
+                         "default", "type",     "count_word", "epoch_unit", "join_labels", "json",
+                         "scope"};
 const Keys kJsonKeys = {"script", "pointer", "assign", "regex", "index", "ld_type"};
 const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
 const Keys kLimitsKeys = {"max_depth",          "max_pages",      "max_dataset_pages",
@@ -660,6 +661,18 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   } else {
     return Error(node, what + " must be a css selector string or a mapping of css, regex, ..., found " +
                            Describe(node));
+  }
+  if (const Entry* sc = e.Find("scope")) {
+    std::string scope;
+    if (Status s = ReadString(sc->value, "scope", &scope); !s.ok()) return s;
+    if (scope != "item" && scope != "page") {
+      return Error(sc->value, what + ": scope must be item or page, found '" + scope + "'");
+    }
+    if (scope == "page" && where.empty()) {
+      return Error(sc->key_node,
+                   what + ": scope: page is for the fields of a list item; here the page is the scope");
+    }
+    out->page_scope = scope == "page";
   }
   if (css_text) {
     auto selector = CompileCss(*css_node, *css_text);

@@ -138,6 +138,9 @@ struct FieldRule {
   // bool: true when `css` matches an element (no regex, css selects elements) or when the regex is found;
   // otherwise the text is read as a word (ParseBool).
   bool bool_by_match = false;
+  // scope: page — a list item's field selects (css, a regex without css, json's script) in the whole page
+  // instead of inside its item: a value the page prints once for every item (a thread's doctor card).
+  bool page_scope = false;
 };
 
 struct ListRule;

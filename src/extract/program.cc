@@ -315,6 +315,10 @@ class PageExtraction {
   // The field's value: a JSON scalar, array or null. Records a failure (required) or a note.
   Json Field(const FieldRule& rule, html::Node scope, bool scope_is_document, const std::string& path,
              const std::string& label) {
+    if (rule.page_scope) {
+      scope = doc_.document();
+      scope_is_document = true;
+    }
     if (rule.bool_by_match) return Matches(rule, scope, scope_is_document);
     std::vector<std::string> raw;
     if (rule.json) {

@@ -75,7 +75,7 @@ TEST_F(ScheduleCliTest, BadJobDefinitionsAreRefusedWithAMessageNamingTheField) {
       {"four fields", "a --site mfk --cron '0 3 * *'", "expected 5 fields"},
       {"unknown zone", "a --site mfk --cron '0 3 * * *' --time-zone Asia/Shangai",
        "--time-zone: unknown time zone 'Asia/Shangai'"},
-      {"unknown site", "a --site haodf --cron '0 3 * * *'", "--site haodf"},
+      {"unknown site", "a --site nosuchsite --cron '0 3 * * *'", "--site nosuchsite"},
       {"bad name", "'-a' --site mfk --cron '0 3 * * *'", ""},
       {"bad placeholder", "a --site mfk --cron '0 3 * * *' --export 'x/{day}.jsonl'",
        "--export: column 3: unknown placeholder {day}"},

@@ -60,6 +60,9 @@ TEST(FixtureSanity, EverySiteHasItsFixtures) {
        {"xywy/doctor-86423", "xywy/list-guke", "xywy/question-158843210", "xywy/question-159017582"}},
       {"jk39", {"jk39/article-9012345", "jk39/question-87654321"}},
       {"scripted", {"scripted/article-1001", "scripted/question-2002"}},
+      {"ask39", {"ask39/browse-322-1-1", "ask39/question-93120518", "ask39/question-93127745"}},
+      {"haodf", {"haodf/doctor-4876", "haodf/wenda-8876519024", "haodf/wenda-8876543210"}},
+      {"120ask", {"120ask/list-erke", "120ask/question-90876542", "120ask/question-91234567"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.site);

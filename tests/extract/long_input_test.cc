@@ -71,6 +71,7 @@ TEST(LongInputTest, EveryShippedPatternOnMegabyteTexts) {
   const auto texts = LongTexts();
   const std::vector<std::string> sites = ShippedSites();
   ASSERT_GE(sites.size(), 2u);
+  int sites_with_field_regexes = 0;  // a config may have none (ask39, 120ask): css alone reads its pages
   for (const std::string& site : sites) {
     SCOPED_TRACE(site);
     const std::string yaml = hc::testing::ReadFile(hc::testing::SelectorsDir() / (site + ".yaml"));
@@ -85,7 +86,7 @@ TEST(LongInputTest, EveryShippedPatternOnMegabyteTexts) {
     for (const UrlPattern& p : (*rep)->follow_allow) url_patterns.push_back(&p);
     for (const UrlPattern& p : (*rep)->follow_deny) url_patterns.push_back(&p);
     ASSERT_FALSE(url_patterns.empty());
-    ASSERT_FALSE(field_regexes.empty());
+    sites_with_field_regexes += !field_regexes.empty();
     for (const auto& [name, text] : texts) {
       SCOPED_TRACE(name);
       for (const UrlPattern* p : url_patterns) {
@@ -108,6 +109,7 @@ TEST(LongInputTest, EveryShippedPatternOnMegabyteTexts) {
       }
     }
   }
+  EXPECT_GE(sites_with_field_regexes, 2);
 }
 
 // The answers for the URLs of issue 11, through the public API the crawler uses.

@@ -466,7 +466,7 @@ TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
        R"({"name":"x","site":"mfk","schedule":"@daily","shedule":1})", "application/json", 400,
        "invalid_job"},
       {"unknown site in a job", "POST", "/api/v1/jobs", auth,
-       R"({"name":"x","site":"haodf","schedule":"@daily"})", "application/json", 400, "unknown_site"},
+       R"({"name":"x","site":"nosuchsite","schedule":"@daily"})", "application/json", 400, "unknown_site"},
       {"export path over http", "POST", "/api/v1/jobs", auth,
        R"({"name":"x","site":"mfk","schedule":"@daily","options":{"export":{"out":"/etc/x.jsonl"}}})",
        "application/json", 400, "invalid_job"},
