@@ -183,7 +183,8 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
         page_.field_failures.is_array() ? internal::DumpJson(page_.field_failures) : std::string("[]");
     HC_RETURN_IF_ERROR(
         Do("INSERT INTO failures (page_id, failed_at, http_status, reason, detail, updated_seq)"
-           " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (page_id, failed_at, reason) DO NOTHING",
+           " SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM failures"
+           " WHERE page_id = $1 AND failed_at = $2 AND reason = $4)",  // ON CONFLICT would use up an id
            Params()
                .Add(page_id_)
                .Add(fetched_)
@@ -199,11 +200,16 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
 }
 
 Status PgPageWrite::UpsertSite() {
-  HC_RETURN_IF_ERROR(
-      Do("INSERT INTO sites (key, first_seen_at, updated_seq) VALUES ($1, $2, $3)"
-         " ON CONFLICT (key) DO NOTHING",
-         Params().Add(page_.site).Add(now_).Add(seq_)));
-  auto id = Id("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
+  // Looked up first: PostgreSQL's identity advances on every INSERT attempt, even one that ON CONFLICT
+  // turns into an update or nothing (SQLite's does not), and ids must come out the same on both.
+  auto found = Exec("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
+  if (!found.ok()) return found.status();
+  if (found->rows() > 0) {
+    site_id_ = Int(*found, 0, 0);
+    return Status::Ok();
+  }
+  auto id = Id("INSERT INTO sites (key, first_seen_at, updated_seq) VALUES ($1, $2, $3) RETURNING id",
+               Params().Add(page_.site).Add(now_).Add(seq_));
   if (!id.ok()) return id.status();
   site_id_ = *id;
   return Status::Ok();
@@ -226,6 +232,8 @@ Status PgPageWrite::WriteRecords() {
 }
 
 Status PgPageWrite::WriteArticle(const Article& a) {
+  auto existing = Exec("SELECT id FROM articles WHERE page_id = $1", Params().Add(page_id_));
+  if (!existing.ok()) return existing.status();
   Params p;
   p.Add(page_id_)
       .Add(site_id_)
@@ -236,13 +244,16 @@ Status PgPageWrite::WriteArticle(const Article& a) {
       .Add(ListText(a.tags));
   p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_);
   auto article =
-      Id("INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, extra,"
-         " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-         " ON CONFLICT (page_id) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
-         " body = excluded.body, published_at = excluded.published_at, author = excluded.author,"
-         " tags = excluded.tags, source = excluded.source, extra = excluded.extra,"
-         " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq RETURNING id",
-         p);
+      existing->rows() > 0
+          ? Id("UPDATE articles SET site_id = $2, title = $3, body = $4, published_at = $5, author = $6, "
+               "tags = $7,"
+               " source = $8, extra = $9, updated_at = $10, updated_seq = $11 WHERE page_id = $1 RETURNING "
+               "id",
+               p)
+          : Id("INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, "
+               "extra,"
+               " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+               p);
   if (!article.ok()) return article.status();
   const int64_t article_id = *article;
 
@@ -295,17 +306,20 @@ Status PgPageWrite::WriteArticle(const Article& a) {
 
 Status PgPageWrite::WriteQuestion(const Question& question) {
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
+  auto existing = Exec("SELECT id FROM questions WHERE url = $1", Params().Add(key));
+  if (!existing.ok()) return existing.status();
   Params p;
   p.Add(site_id_).Add(key).Add(question.title).Add(question.description).Add(question.asked_at).Add(page_id_);
   p.Add(ExtraText(question.extra)).Add(now_).Add(seq_);
   auto question_id =
-      Id("INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, updated_at,"
-         " updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-         " ON CONFLICT (url) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
-         " description = excluded.description, asked_at = excluded.asked_at, page_id = excluded.page_id,"
-         " extra = excluded.extra, updated_at = excluded.updated_at, updated_seq = excluded.updated_seq"
-         " RETURNING id",
-         p);
+      existing->rows() > 0
+          ? Id("UPDATE questions SET site_id = $1, title = $3, description = $4, asked_at = $5, page_id = $6,"
+               " extra = $7, updated_at = $8, updated_seq = $9 WHERE url = $2 RETURNING id",
+               p)
+          : Id("INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, "
+               "updated_at,"
+               " updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+               p);
   if (!question_id.ok()) return question_id.status();
 
   int64_t anonymous = 0;
@@ -371,15 +385,21 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& dis
 
 Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade) {
   if (!name || name->empty()) return std::optional<int64_t>();
-  HC_RETURN_IF_ERROR(
-      Do("INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES ($1, $2, $3, $4)"
-         " ON CONFLICT (name) DO UPDATE SET grade = excluded.grade, updated_at = excluded.updated_at,"
-         " updated_seq = excluded.updated_seq"
-         " WHERE excluded.grade IS NOT NULL AND hospitals.grade IS DISTINCT FROM excluded.grade",
-         Params().Add(*name).Add(grade).Add(now_).Add(seq_)));
-  auto id = Id("SELECT id FROM hospitals WHERE name = $1", Params().Add(*name));
-  if (!id.ok()) return id.status();
-  return std::optional<int64_t>(*id);
+  auto row = Exec("SELECT id, grade FROM hospitals WHERE name = $1", Params().Add(*name));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) {
+    auto id = Id(
+        "INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES ($1, $2, $3, $4) RETURNING id",
+        Params().Add(*name).Add(grade).Add(now_).Add(seq_));
+    if (!id.ok()) return id.status();
+    return std::optional<int64_t>(*id);
+  }
+  const int64_t id = Int(*row, 0, 0);
+  if (grade && OptText(*row, 0, 1) != grade) {  // a known grade is never erased
+    HC_RETURN_IF_ERROR(Do("UPDATE hospitals SET grade = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
+                          Params().Add(id).Add(grade).Add(now_).Add(seq_)));
+  }
+  return std::optional<int64_t>(id);
 }
 
 Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doctor,
@@ -429,19 +449,20 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doct
 Result<int64_t> PgPageWrite::UpsertQuestionFromCard(const std::string& key,
                                                     const std::optional<std::string>& title) {
   // The card's title stands in until the question page itself is stored (page_id set).
-  return Id(
-      "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5)"
-      " ON CONFLICT (url) DO UPDATE SET title = CASE WHEN questions.page_id IS NULL AND excluded.title IS "
-      "NOT NULL"
-      "   AND questions.title IS DISTINCT FROM excluded.title THEN excluded.title ELSE questions.title END,"
-      " updated_at = CASE WHEN questions.page_id IS NULL AND excluded.title IS NOT NULL"
-      "   AND questions.title IS DISTINCT FROM excluded.title THEN excluded.updated_at ELSE "
-      "questions.updated_at END,"
-      " updated_seq = CASE WHEN questions.page_id IS NULL AND excluded.title IS NOT NULL"
-      "   AND questions.title IS DISTINCT FROM excluded.title THEN excluded.updated_seq ELSE "
-      "questions.updated_seq END"
-      " RETURNING id",
-      Params().Add(site_id_).Add(key).Add(title).Add(now_).Add(seq_));
+  auto row = Exec("SELECT id, page_id IS NULL, title FROM questions WHERE url = $1", Params().Add(key));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) {
+    return Id(
+        "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING id",
+        Params().Add(site_id_).Add(key).Add(title).Add(now_).Add(seq_));
+  }
+  const int64_t id = Int(*row, 0, 0);
+  if (row->Text(0, 1) == "t" && title && OptText(*row, 0, 2) != title) {
+    HC_RETURN_IF_ERROR(Do("UPDATE questions SET title = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
+                          Params().Add(id).Add(title).Add(now_).Add(seq_)));
+  }
+  return id;
 }
 
 Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,

@@ -58,35 +58,6 @@ Result<std::vector<DegradedRun>> PgStore::ListDegradedRuns(std::string_view, int
   return NotYetOnPostgres("the drift alarm's fill history");
 }
 
-Result<std::vector<JobRecord>> PgStore::ListJobs() { return NotYetOnPostgres("scheduled jobs"); }
-Result<std::optional<JobRecord>> PgStore::GetJob(std::string_view) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Status PgStore::PutJob(const JobRecord&, TimePoint) { return NotYetOnPostgres("scheduled jobs"); }
-Result<bool> PgStore::RemoveJob(std::string_view) { return NotYetOnPostgres("scheduled jobs"); }
-Result<bool> PgStore::SetJobPaused(std::string_view, bool, TimePoint) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Result<bool> PgStore::SetJobCheckedThrough(std::string_view, std::optional<TimePoint>, TimePoint) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Result<std::vector<JobLock>> PgStore::ListJobLocks() { return NotYetOnPostgres("scheduled jobs"); }
-Result<bool> PgStore::AcquireJobLock(const JobLock&, TimePoint, std::string_view) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Result<bool> PgStore::RenewJobLock(std::string_view, std::string_view, TimePoint, TimePoint, int64_t) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Status PgStore::ReleaseJobLock(std::string_view, std::string_view) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Result<int64_t> PgStore::EndUnfinishedRuns(std::string_view, std::string_view, TimePoint) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-Result<std::vector<RunRecord>> PgStore::ListRuns(std::string_view, bool, int) {
-  return NotYetOnPostgres("scheduled jobs");
-}
-
 // The nested export (one document per article).
 Status PgStore::ScanArticleDocuments(const ExportFilter&, const std::function<Status(const Json&)>&) {
   return NotYetOnPostgres("the nested article export");

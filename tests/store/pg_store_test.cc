@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/page_builders.h"
 #include "store/pg_connection_internal.h"
 #include "store/pg_schema_internal.h"
 #include "store/sqlite_store_internal.h"
@@ -210,6 +211,66 @@ TEST_P(RunRecordTest, BeginHeartbeatFinishAndReapADeadRun) {
 }
 
 HC_INSTANTIATE_BACKEND_TEST(RunRecordTest);
+
+// The same observations into both backends export the same bytes, table by table, as CSV and JSONL.
+TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
+  using testing::Article;
+  using testing::At;
+  using testing::Card;
+  using testing::Disease;
+  using testing::Page;
+  hc::testing::TempDir dir;
+  FakeClock clock{At("2026-03-01T00:00:00Z")};
+  const std::string nasty = std::string("引号\"，逗号, 换行\r\n'; DROP TABLE x;-- 😷 ") + '\t' + "end";
+  std::vector<PageObservation> pages;
+  pages.push_back(Page("https://www.mfk.com/article/1.html", "2026-03-01T02:00:00Z",
+                       Article(nasty, 100,
+                               Json::array({Card("https://www.mfk.com/question/1.html", "李明", nasty),
+                                            Card("https://www.mfk.com/question/2.html", "张华", "少吃盐")}),
+                               Json::array({Disease("高血压"), Disease("糖尿病")}))));
+  pages.push_back(Page("https://www.mfk.com/article/1.html", "2026-03-02T02:00:00Z",
+                       Article(nasty, 130,
+                               Json::array({Card("https://www.mfk.com/question/1.html", "李明", nasty),
+                                            Card("https://www.mfk.com/question/2.html", "张华", "少吃盐")}),
+                               Json::array({Disease("高血压"), Disease("糖尿病")}))));
+  pages.push_back(Page("https://www.xywy.com/a/1.html", "2026-03-01T04:00:00Z",
+                       Article("寻医问药", std::nullopt), "xywy"));
+  PageObservation failed = Page("https://www.mfk.com/article/2.html", "2026-03-01T05:00:00Z", Json());
+  failed.http_status = 404;
+  failed.failure_reason = "http 404";
+  pages.push_back(failed);
+
+  std::vector<std::string> exported;
+  for (const std::string& location : {(dir / "crawl.db").string(), conninfo()}) {
+    auto db = OpenDatabase(location, {.clock = &clock});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto run =
+        (*db)->BeginRun({.command = "ingest", .sites = "mfk,xywy", .started_at = At("2026-03-01T01:00:00Z")});
+    ASSERT_TRUE(run.ok());
+    for (const PageObservation& page : pages) ASSERT_TRUE((*db)->PutPage(page).ok());
+    ASSERT_TRUE((*db)->Flush().ok());
+    RunStats stats;
+    stats.finished_at = At("2026-03-01T06:00:00Z");
+    stats.pages_stored = 3;
+    ASSERT_TRUE((*db)->FinishRun(*run, stats).ok());
+    std::string all;
+    for (ExportFormat format : {ExportFormat::kCsv, ExportFormat::kJsonl}) {
+      const auto out = dir / (std::string(IsPostgresLocation(location) ? "pg" : "sqlite") +
+                              (format == ExportFormat::kCsv ? "-csv" : "-jsonl"));
+      auto summary = RunExport(
+          **db,
+          {.format = format, .out = out, .all = true, .now = At("2026-03-03T00:00:00Z"), .record = false});
+      ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+      for (const auto& [file, rows] : summary->files) {
+        all += file.filename().string() + " (" + std::to_string(rows) + " rows):\n" +
+               hc::testing::ReadFile(file);
+      }
+    }
+    exported.push_back(all);
+  }
+  EXPECT_GT(exported[0].size(), 2000u);
+  EXPECT_EQ(exported[1], exported[0]);
+}
 
 }  // namespace
 }  // namespace hc::store
