@@ -50,7 +50,10 @@ std::optional<std::string> FormatOfName(const std::string& out) {
 
 // The database as the user may use it: read-only when they may not write the file (access(2) asks
 // the kernel with the real uid, as SQLite's own fallback to read-only would find out later).
-bool MayWrite(const std::string& db) { return ::access(db.c_str(), W_OK) == 0; }
+// A PostgreSQL database's permissions are the server's business: a refused write is its error.
+bool MayWrite(const std::string& db) {
+  return store::IsPostgresLocation(db) || ::access(db.c_str(), W_OK) == 0;
+}
 
 int RunExport(const ExportArgs& args) {
   store::ExportOptions options;

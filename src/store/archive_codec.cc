@@ -91,21 +91,17 @@ bool ZstdCoder::Decompress(std::string_view frame, size_t size, const ZSTD_DDict
 
 // ---------------------------------------------------------------------------------------------------
 
-Result<DictionaryCache::Entry*> DictionaryCache::Get(Db& db, int64_t id, std::string_view sha1) {
+Result<DictionaryCache::Entry*> DictionaryCache::Get(DictionarySource& rows, int64_t id, std::string_view sha1) {
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.sha1 == sha1) {
     it->second.last_used = ++clock_;
     return &it->second;
   }
-  auto q = db.Prepare("SELECT dict, dict_sha1 FROM zstd_dictionaries WHERE id = ?1");
-  if (!q.ok()) return q.status();
-  q->Bind(1, id);
-  if (!q->Step()) {
-    if (!q->status().ok()) return q->status();
-    return Status::Corruption("zstd dictionary " + std::to_string(id) + " is missing");
-  }
-  std::string dict = q->Text(0);
-  const std::string row_sha1 = q->Text(1);
+  auto row = rows.Load(id);
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Corruption("zstd dictionary " + std::to_string(id) + " is missing");
+  std::string dict = std::move((*row)->dict);
+  const std::string row_sha1 = std::move((*row)->sha1);
   if (row_sha1 != sha1 || HexLower(Sha1(dict)) != row_sha1) {
     return Status::Corruption("zstd dictionary " + std::to_string(id) +
                               " is damaged (its bytes do not match its SHA-1)");
@@ -154,20 +150,55 @@ ArchiveCodec::ArchiveCodec(const ArchiveDictionaryOptions& options, int level)
   options_.window_pages = std::max(options_.window_pages, 1);
 }
 
-Result<std::optional<ArchiveCodec::LatestRow>> ArchiveCodec::LatestDictionary(Db& db, int64_t site_id) {
-  auto q = db.Prepare(
+// ---------------------------------------------------------------------------------------------------
+// The SQLite backend's dictionary rows.
+
+Result<std::optional<DictionaryRow>> SqliteDictionaries::Latest(int64_t site_id) {
+  auto q = db_.Prepare(
       "SELECT id, dict_sha1, trained_ratio FROM zstd_dictionaries WHERE site_id = ?1 ORDER BY id DESC LIMIT "
       "1");
   if (!q.ok()) return q.status();
   q->Bind(1, site_id);
   if (!q->Step()) {
     if (!q->status().ok()) return q->status();
-    return std::optional<LatestRow>();
+    return std::optional<DictionaryRow>();
   }
-  return std::optional<LatestRow>(LatestRow{q->Int(0), q->Text(1), q->Real(2)});
+  return std::optional<DictionaryRow>(DictionaryRow{q->Int(0), q->Text(1), q->Real(2)});
 }
 
-void ArchiveCodec::Rebase(SiteState& state, const std::optional<LatestRow>& latest) {
+Result<std::optional<DictionaryBytes>> SqliteDictionaries::Load(int64_t id) {
+  auto q = db_.Prepare("SELECT dict, dict_sha1 FROM zstd_dictionaries WHERE id = ?1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, id);
+  if (!q->Step()) {
+    if (!q->status().ok()) return q->status();
+    return std::optional<DictionaryBytes>();
+  }
+  return std::optional<DictionaryBytes>(DictionaryBytes{q->Text(0), q->Text(1)});
+}
+
+Result<int64_t> SqliteDictionaries::Store(const NewDictionary& d) {
+  int64_t id = 0;
+  {
+    auto q = db_.Prepare(
+        "INSERT INTO zstd_dictionaries (site_id, created_at, dict, dict_sha1, sample_pages, sample_bytes,"
+        " trained_ratio, plain_ratio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
+    if (!q.ok()) return q.status();
+    q->Bind(1, d.site_id).Bind(2, d.created_at).Bind(3, Blob{d.dict}).Bind(4, d.sha1).Bind(5, d.sample_pages);
+    q->Bind(6, d.sample_bytes).Bind(7, d.trained_ratio).Bind(8, d.plain_ratio);
+    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from dictionary insert") : q->status();
+    id = q->Int(0);
+  }  // the Query resets its statement here, before the next one runs
+  // Superseded dictionaries of the site that no row names any more; one that a row names stays (and
+  // the foreign key would refuse its deletion anyway).
+  HC_RETURN_IF_ERROR(Execute(db_,
+                             "DELETE FROM zstd_dictionaries WHERE site_id = ?1 AND id < ?2 AND NOT EXISTS"
+                             " (SELECT 1 FROM raw_responses r WHERE r.dictionary_id = zstd_dictionaries.id)",
+                             d.site_id, id));
+  return id;
+}
+
+void ArchiveCodec::Rebase(SiteState& state, const std::optional<DictionaryRow>& latest) {
   state.dictionary_id = latest ? latest->id : 0;
   state.dictionary_sha1 = latest ? latest->sha1 : std::string();
   state.trained_ratio = latest ? latest->trained_ratio : 0.0;
@@ -178,7 +209,7 @@ void ArchiveCodec::Rebase(SiteState& state, const std::optional<LatestRow>& late
   state.warned_unusable = false;
 }
 
-Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(Db& db, int64_t site_id, std::string_view site,
+Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(DictionarySource& rows, int64_t site_id, std::string_view site,
                                                            SiteState& state, const std::string& now) {
   const int64_t pages = static_cast<int64_t>(state.sample.pages());
   const int64_t bytes = state.sample.bytes();
@@ -201,30 +232,17 @@ Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(Db& db, int64_t site_
     return std::optional<int64_t>();
   }
   const std::string sha1 = HexLower(Sha1(trained->dict));
-  int64_t id = 0;
-  {
-    auto q = db.Prepare(
-        "INSERT INTO zstd_dictionaries (site_id, created_at, dict, dict_sha1, sample_pages, sample_bytes,"
-        " trained_ratio, plain_ratio) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
-    if (!q.ok()) return q.status();
-    q->Bind(1, site_id).Bind(2, now).Bind(3, Blob{trained->dict}).Bind(4, sha1).Bind(5, pages).Bind(6, bytes);
-    q->Bind(7, trained->trained_ratio).Bind(8, trained->plain_ratio);
-    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from dictionary insert") : q->status();
-    id = q->Int(0);
-  }  // the Query resets its statement here, before the next one runs
-  // Superseded dictionaries of the site that no row names any more; one that a row names stays (and
-  // the foreign key would refuse its deletion anyway).
-  HC_RETURN_IF_ERROR(Execute(db,
-                             "DELETE FROM zstd_dictionaries WHERE site_id = ?1 AND id < ?2 AND NOT EXISTS"
-                             " (SELECT 1 FROM raw_responses r WHERE r.dictionary_id = zstd_dictionaries.id)",
-                             site_id, id));
+  auto stored = rows.Store({site_id, now, trained->dict, sha1, pages, bytes, trained->trained_ratio,
+                            trained->plain_ratio});
+  if (!stored.ok()) return stored.status();
+  const int64_t id = *stored;
   auto entry = cache_.Put(id, sha1, std::move(trained->dict));
   if (!entry.ok()) return entry.status();
   spdlog::info(
       "archive: site {}: zstd dictionary {} trained from {} pages ({} bytes): {:.2f}x on held-out pages,"
       " plain zstd {:.2f}x",
       site, id, pages, bytes, trained->trained_ratio, trained->plain_ratio);
-  Rebase(state, LatestRow{id, sha1, trained->trained_ratio});
+  Rebase(state, DictionaryRow{id, sha1, trained->trained_ratio});
   state.failed_trainings = 0;
   return std::optional<int64_t>(id);
 }
@@ -250,7 +268,7 @@ void ArchiveCodec::Measure(SiteState& state, std::string_view site, size_t raw, 
   state.window_raw = state.window_compressed = 0;
 }
 
-Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::string_view site,
+Result<CompressedBody> ArchiveCodec::Compress(DictionarySource& rows, int64_t site_id, std::string_view site,
                                               std::string_view body, const std::string& now) {
   CompressedBody out;
   if (!options_.enabled) {
@@ -259,7 +277,7 @@ Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::stri
     out.frame = std::move(*frame);
     return out;
   }
-  auto latest = LatestDictionary(db, site_id);
+  auto latest = rows.Latest(site_id);
   if (!latest.ok()) return latest.status();
   SiteState& state = sites_[site_id];
   const int64_t latest_id = *latest ? (*latest)->id : 0;
@@ -275,7 +293,7 @@ Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::stri
       const int64_t count = static_cast<int64_t>(state.sample.pages());
       if (count >= options_.sample_pages || (state.sample.bytes() >= options_.sample_bytes &&
                                              count >= static_cast<int64_t>(Sample::kHoldOutEvery))) {
-        auto trained = TrainAndStore(db, site_id, site, state, now);
+        auto trained = TrainAndStore(rows, site_id, site, state, now);
         if (!trained.ok()) return trained.status();
       }
     }
@@ -283,7 +301,7 @@ Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::stri
 
   const ZSTD_CDict* cdict = nullptr;
   if (state.dictionary_id != 0) {
-    auto entry = cache_.Get(db, state.dictionary_id, state.dictionary_sha1);
+    auto entry = cache_.Get(rows, state.dictionary_id, state.dictionary_sha1);
     Result<const ZSTD_CDict*> prepared = entry.ok() ? cache_.CDict(**entry, level_) : entry.status();
     if (prepared.ok()) {
       cdict = *prepared;
@@ -305,7 +323,7 @@ Result<CompressedBody> ArchiveCodec::Compress(Db& db, int64_t site_id, std::stri
   return out;
 }
 
-Result<std::string> ArchiveCodec::Decompress(Db& db, int64_t row_id, std::string_view frame, int64_t size,
+Result<std::string> ArchiveCodec::Decompress(DictionarySource& rows, int64_t row_id, std::string_view frame, int64_t size,
                                              std::optional<int64_t> dictionary_id,
                                              const std::optional<std::string>& dictionary_sha1) {
   const std::string what = "archived response " + std::to_string(row_id);
@@ -320,7 +338,7 @@ Result<std::string> ArchiveCodec::Decompress(Db& db, int64_t row_id, std::string
       return Status::Corruption(what + " names zstd dictionary " + std::to_string(*dictionary_id) +
                                 ", which is missing");
     }
-    auto entry = cache_.Get(db, *dictionary_id, *dictionary_sha1);
+    auto entry = cache_.Get(rows, *dictionary_id, *dictionary_sha1);
     if (!entry.ok()) return Status::Corruption(what + ": " + entry.status().message());
     ddict = (*entry)->ddict.get();
   }

@@ -91,6 +91,51 @@ class ZstdCoder {
   DCtxHandle dctx_;
 };
 
+// The zstd_dictionaries rows as a backend keeps them: the one interface through which the codec reads
+// and writes dictionaries, implemented by SqliteDictionaries (below) and by the PostgreSQL backend
+// (pg_archive.cc), so that both backends compress with the same dictionaries and the same rules.
+struct DictionaryRow {
+  int64_t id = 0;
+  std::string sha1;
+  double trained_ratio = 0;
+};
+struct DictionaryBytes {
+  std::string dict;
+  std::string sha1;
+};
+struct NewDictionary {
+  int64_t site_id = 0;
+  std::string created_at;
+  std::string_view dict;
+  std::string sha1;
+  int64_t sample_pages = 0;
+  int64_t sample_bytes = 0;
+  double trained_ratio = 0;
+  double plain_ratio = 0;
+};
+class DictionarySource {
+ public:
+  virtual ~DictionarySource() = default;
+  // The site's newest dictionary row, if any.
+  virtual Result<std::optional<DictionaryRow>> Latest(int64_t site_id) = 0;
+  // Row `id`'s bytes and dict_sha1; nullopt when there is no such row.
+  virtual Result<std::optional<DictionaryBytes>> Load(int64_t id) = 0;
+  // Writes a new row (in the caller's transaction) and deletes the site's older rows that no
+  // raw_responses row names; returns the new row's id.
+  virtual Result<int64_t> Store(const NewDictionary& dictionary) = 0;
+};
+
+class SqliteDictionaries final : public DictionarySource {
+ public:
+  explicit SqliteDictionaries(Db& db) : db_(db) {}
+  Result<std::optional<DictionaryRow>> Latest(int64_t site_id) override;
+  Result<std::optional<DictionaryBytes>> Load(int64_t id) override;
+  Result<int64_t> Store(const NewDictionary& dictionary) override;
+
+ private:
+  Db& db_;
+};
+
 // Prepared dictionaries by row id, at most kMaxEntries (the least recently used goes).
 class DictionaryCache {
  public:
@@ -103,10 +148,10 @@ class DictionaryCache {
     int cdict_level = 0;
     uint64_t last_used = 0;
   };
-  // The dictionary of row `id`, whose dict_sha1 is `sha1`, loaded from `db` when not cached (or cached
+  // The dictionary of row `id`, whose dict_sha1 is `sha1`, loaded from `rows` when not cached (or cached
   // under another SHA-1). Corruption when the row is missing, or its bytes do not match its SHA-1 or
   // are not a dictionary zstd takes.
-  Result<Entry*> Get(Db& db, int64_t id, std::string_view sha1);
+  Result<Entry*> Get(DictionarySource& rows, int64_t id, std::string_view sha1);
   // The entry's CDict at `level`, created on first use.
   Result<const ZSTD_CDict*> CDict(Entry& entry, int level);
   // Adds a dictionary just written as row `id` (so the page that completed its sample uses it at once).
@@ -136,13 +181,24 @@ class ArchiveCodec {
   // Compresses a body of site `site_id` (key `site`, for the log) for a raw_responses row written now (`now`:
   // created_at of a dictionary trained on the way). Writes a zstd_dictionaries row when this body completes a
   // sample.
+  Result<CompressedBody> Compress(DictionarySource& rows, int64_t site_id, std::string_view site,
+                                  std::string_view body, const std::string& now);
   Result<CompressedBody> Compress(Db& db, int64_t site_id, std::string_view site, std::string_view body,
-                                  const std::string& now);
+                                  const std::string& now) {
+    SqliteDictionaries rows(db);
+    return Compress(rows, site_id, site, body, now);
+  }
   // The body of raw_responses row `row_id`: `frame` holding `size` bytes, compressed with dictionary
   // `dictionary_id` (nullopt: none) whose row's dict_sha1 is `dictionary_sha1` (nullopt: no such row).
-  Result<std::string> Decompress(Db& db, int64_t row_id, std::string_view frame, int64_t size,
+  Result<std::string> Decompress(DictionarySource& rows, int64_t row_id, std::string_view frame, int64_t size,
                                  std::optional<int64_t> dictionary_id,
                                  const std::optional<std::string>& dictionary_sha1);
+  Result<std::string> Decompress(Db& db, int64_t row_id, std::string_view frame, int64_t size,
+                                 std::optional<int64_t> dictionary_id,
+                                 const std::optional<std::string>& dictionary_sha1) {
+    SqliteDictionaries rows(db);
+    return Decompress(rows, row_id, frame, size, dictionary_id, dictionary_sha1);
+  }
 
  private:
   // What the writer knows of one site; rebuilt from the site's latest zstd_dictionaries row whenever
@@ -160,15 +216,9 @@ class ArchiveCodec {
     int64_t window_compressed = 0;
     bool warned_unusable = false;
   };
-  struct LatestRow {
-    int64_t id = 0;
-    std::string sha1;
-    double trained_ratio = 0;
-  };
-  Result<std::optional<LatestRow>> LatestDictionary(Db& db, int64_t site_id);
-  void Rebase(SiteState& state, const std::optional<LatestRow>& latest);
+  void Rebase(SiteState& state, const std::optional<DictionaryRow>& latest);
   // Trains from the state's sample and, when the dictionary helps, writes its row and returns its id.
-  Result<std::optional<int64_t>> TrainAndStore(Db& db, int64_t site_id, std::string_view site,
+  Result<std::optional<int64_t>> TrainAndStore(DictionarySource& rows, int64_t site_id, std::string_view site,
                                                SiteState& state, const std::string& now);
   // Adds a page compressed with the site's dictionary to the moving ratio; starts a new sample when
   // the ratio has degraded.

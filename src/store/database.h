@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -85,9 +86,15 @@ class Database : public PageWriter,
   virtual Status CheckIntegrity() = 0;
 };
 
+// True when `location` names a PostgreSQL database: a libpq URI (postgresql://..., postgres://...) or
+// a keyword/value connection string (it starts with "keyword=", as in "host=/run/pg dbname=hc").
+// Anything else is a SQLite file path (write ./a=b.db for a file whose name looks like a keyword).
+bool IsPostgresLocation(std::string_view location);
+
 // Opens (creating if allowed) the database at `location` and migrates it to the schema version this
-// build writes, in one transaction. `location` is a file path: the SQLite backend (issue #16 adds a
-// PostgreSQL URL). Errors, each leaving the database untouched: Busy when another process holds the
+// build writes, in one transaction. `location` is a SQLite file path, or a PostgreSQL location
+// (IsPostgresLocation; the PG* environment variables fill in what it leaves out; docs/postgresql.md,
+// which also says which interfaces PostgreSQL does not implement yet: they answer Unsupported). Errors, each leaving the database untouched: Busy when another process holds the
 // lock past the busy timeout; IoError when the file cannot be opened or is read-only for a writer;
 // Corruption when it is not a database, not a healthcrawl database, or from a newer schema version.
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& location, const StoreOptions& options = {});

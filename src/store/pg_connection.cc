@@ -1,8 +1,8 @@
-#include "store/pg_connection_internal.h"
-
 #include <charconv>
 #include <limits>
 #include <vector>
+
+#include "store/pg_connection_internal.h"
 
 namespace hc::store::pg {
 namespace {
@@ -86,7 +86,8 @@ Result<PgConnection> PgConnection::Open(const std::string& conninfo) {
 
 Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params) {
   if (params.size() > 65535) {  // the protocol's limit on parameters per statement
-    return Status::InvalidArgument("postgresql: " + std::to_string(params.size()) + " parameters (at most 65535)");
+    return Status::InvalidArgument("postgresql: " + std::to_string(params.size()) +
+                                   " parameters (at most 65535)");
   }
   const size_t n = params.size();
   // libpq reads text-format values up to their NUL (it ignores their lengths), so each is copied into a
@@ -106,7 +107,8 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
       formats[i] = 1;
     } else {
       if (p.value().find('\0') != std::string_view::npos) {  // PostgreSQL text cannot hold NUL
-        return Status::InvalidArgument("postgresql: text parameter $" + std::to_string(i + 1) + " holds a NUL byte");
+        return Status::InvalidArgument("postgresql: text parameter $" + std::to_string(i + 1) +
+                                       " holds a NUL byte");
       }
       texts[i] = std::string(p.value());
       values[i] = texts[i].c_str();
@@ -115,6 +117,15 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
   const std::string statement(sql);  // the SQL needs its terminating NUL
   PgResult result(PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(n), /*paramTypes=*/nullptr,
                                values.data(), lengths.data(), formats.data(), /*resultFormat=*/0));
+  return Checked(std::move(result));
+}
+
+Result<PgResult> PgConnection::ExecScript(std::string_view sql) {
+  const std::string script(sql);
+  return Checked(PgResult(PQexec(conn_.get(), script.c_str())));
+}
+
+Result<PgResult> PgConnection::Checked(PgResult result) {
   if (!result.result_) {
     return Status::IoError("postgresql: " + OneLine(PQerrorMessage(conn_.get())));
   }
@@ -127,7 +138,8 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
   std::string message = "postgresql: " + OneLine(PQresultErrorMessage(result.result_.get()));
   if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
   // serialization_failure, deadlock_detected, lock_not_available: another session won; retrying may work.
-  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") return Status::Busy(std::move(message));
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
+    return Status::Busy(std::move(message));
   return Status::IoError(std::move(message));
 }
 

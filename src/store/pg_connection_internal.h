@@ -88,6 +88,10 @@ class PgConnection {
     return Exec(sql, std::span<const Param>(params.begin(), params.size()));
   }
 
+  // Runs a script of several statements without parameters (PQexec: the simple protocol), such as a
+  // schema migration; the result is the last statement's.
+  Result<PgResult> ExecScript(std::string_view sql);
+
   // The server's version as PQserverVersion gives it (150018 for 15.18).
   int server_version() const { return PQserverVersion(conn_.get()); }
   // The database this connection is on.
@@ -98,6 +102,8 @@ class PgConnection {
     void operator()(PGconn* c) const { PQfinish(c); }
   };
   explicit PgConnection(PGconn* c) : conn_(c) {}
+  // The result, or the Status its failure maps to (Busy for 40001, 40P01, 55P03).
+  Result<PgResult> Checked(PgResult result);
   std::unique_ptr<PGconn, Finish> conn_;
 };
 

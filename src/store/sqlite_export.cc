@@ -150,6 +150,9 @@ Json TextColumn(const Query& q, int col) { return q.IsNull(col) ? Json(nullptr) 
 
 }  // namespace
 
+// For the PostgreSQL backend, which runs the same queries (pg_export.cc).
+std::string internal::ExportTableSql(const std::string& table) { return TableSql(table); }
+
 Status SqliteStore::ScanTable(const ExportTable& table, const ExportFilter& filter,
                               const std::function<Status(const Row&)>& row) {
   const std::string sql = TableSql(table.name);

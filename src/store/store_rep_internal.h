@@ -45,6 +45,9 @@ Status WritePage(SqliteStore::Rep& rep, const PageObservation& page);
 Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s);
 // The open batch has reached StoreOptions::batch_pages pages or batch_max_age: time to Flush.
 bool BatchIsFull(const SqliteStore::Rep& rep);
+// The SELECT that exports `table` (sqlite_export.cc; "" for an unknown table), with ?1 site, ?2 since,
+// ?3 and ?4 the change-sequence window. The PostgreSQL backend runs it too, respelled (pg_export.cc).
+std::string ExportTableSql(const std::string& table);
 
 }  // namespace internal
 

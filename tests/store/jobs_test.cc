@@ -8,6 +8,7 @@
 
 #include "store/page_builders.h"
 #include "store/database.h"
+#include "support/backend_support.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -15,7 +16,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::Peek;
 
 TimePoint At(const std::string& iso) {
   TimePoint t{};
@@ -44,18 +44,20 @@ JobLock Lock(const std::string& job, const std::string& owner, TimePoint expires
   return lock;
 }
 
-class JobStoreTest : public ::testing::Test {
+// Every JobStoreTest runs on SQLite (Sqlite/JobStoreTest) and on PostgreSQL (Pg/JobStoreTest).
+class JobStoreTest : public hc::testing::BackendTest {
  protected:
   void SetUp() override {
-    auto opened = OpenDatabase(dir_ / "jobs.db");
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto opened = Open();
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
   }
-  hc::testing::TempDir dir_;
   std::unique_ptr<Database> store_;
 };
 
-TEST_F(JobStoreTest, AJobRoundTripsAndStartsCheckingWhenAdded) {
+TEST_P(JobStoreTest, AJobRoundTripsAndStartsCheckingWhenAdded) {
   const TimePoint now = At("2026-03-01T00:00:00Z");
   ASSERT_TRUE(store_->PutJob(Job("nightly"), now).ok());
   auto job = store_->GetJob("nightly");
@@ -78,7 +80,7 @@ TEST_F(JobStoreTest, AJobRoundTripsAndStartsCheckingWhenAdded) {
   EXPECT_FALSE(absent->has_value());
 }
 
-TEST_F(JobStoreTest, ReplacingADefinitionKeepsPauseAndResetsCheckingOnlyWhenTheScheduleChanged) {
+TEST_P(JobStoreTest, ReplacingADefinitionKeepsPauseAndResetsCheckingOnlyWhenTheScheduleChanged) {
   struct Case {
     std::string name;
     std::string cron;
@@ -114,7 +116,7 @@ TEST_F(JobStoreTest, ReplacingADefinitionKeepsPauseAndResetsCheckingOnlyWhenTheS
   }
 }
 
-TEST_F(JobStoreTest, BadDefinitionsAreRefused) {
+TEST_P(JobStoreTest, BadDefinitionsAreRefused) {
   JobRecord no_name = Job("");
   EXPECT_EQ(store_->PutJob(no_name, {}).code(), StatusCode::kInvalidArgument);
   JobRecord bad_missed = Job("a");
@@ -126,7 +128,7 @@ TEST_F(JobStoreTest, BadDefinitionsAreRefused) {
   EXPECT_TRUE(store_->ListJobs()->empty());
 }
 
-TEST_F(JobStoreTest, ResumingNeverReachesBackIntoThePause) {
+TEST_P(JobStoreTest, ResumingNeverReachesBackIntoThePause) {
   const TimePoint added = At("2026-03-01T00:00:00Z");
   const TimePoint resumed = At("2026-03-09T00:00:00Z");
   ASSERT_TRUE(store_->PutJob(Job("j"), added).ok());
@@ -140,7 +142,7 @@ TEST_F(JobStoreTest, ResumingNeverReachesBackIntoThePause) {
   EXPECT_FALSE(*store_->RemoveJob("j"));
 }
 
-TEST_F(JobStoreTest, CheckedThroughIsACompareAndSwap) {
+TEST_P(JobStoreTest, CheckedThroughIsACompareAndSwap) {
   const TimePoint added = At("2026-03-01T00:00:00Z");
   const TimePoint t1 = At("2026-03-01T03:00:00Z");
   const TimePoint t2 = At("2026-03-02T03:00:00Z");
@@ -154,7 +156,7 @@ TEST_F(JobStoreTest, CheckedThroughIsACompareAndSwap) {
   EXPECT_FALSE(*store_->SetJobCheckedThrough("absent", std::nullopt, t2));
 }
 
-TEST_F(JobStoreTest, ALockHasOneHolderUntilItExpiresOrIsTakenOver) {
+TEST_P(JobStoreTest, ALockHasOneHolderUntilItExpiresOrIsTakenOver) {
   const TimePoint now = At("2026-03-01T00:00:00Z");
   ASSERT_TRUE(*store_->AcquireJobLock(Lock("j", "a:1", now + seconds(60)), now, ""));
   // Held and not expired: nobody else gets it...
@@ -185,7 +187,7 @@ TEST_F(JobStoreTest, ALockHasOneHolderUntilItExpiresOrIsTakenOver) {
   EXPECT_TRUE(store_->ListJobLocks()->empty());
 }
 
-TEST_F(JobStoreTest, UnfinishedRunsOfAJobEndAsCrashedAndHistoryListsThem) {
+TEST_P(JobStoreTest, UnfinishedRunsOfAJobEndAsCrashedAndHistoryListsThem) {
   const TimePoint t = At("2026-03-01T03:00:00Z");
   auto manual = store_->BeginRun({"crawl", "mfk", t, ""});
   auto done = store_->BeginRun({"crawl", "mfk", t, "nightly"});
@@ -232,16 +234,18 @@ TEST_F(JobStoreTest, UnfinishedRunsOfAJobEndAsCrashedAndHistoryListsThem) {
   EXPECT_EQ(store_->ListRuns("", true, 2)->size(), 2u);
 }
 
-TEST_F(JobStoreTest, JobWritesCommitAnOpenPageBatchFirst) {
+TEST_P(JobStoreTest, JobWritesCommitAnOpenPageBatchFirst) {
   ASSERT_TRUE(store_->PutPage(testing::Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z",
                                             testing::Article("题", 1, Json::array())))
                   .ok());
   ASSERT_TRUE(store_->PutJob(Job("j"), At("2026-03-01T00:00:00Z")).ok());
   // Another connection sees both the job and the page at once.
-  Peek peek((dir_ / "jobs.db").string());
+  auto peek = Peek();
   EXPECT_EQ(peek.Int("SELECT count(*) FROM jobs"), 1);
   EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 1);
 }
+
+HC_INSTANTIATE_BACKEND_TEST(JobStoreTest);
 
 }  // namespace
 }  // namespace hc::store

@@ -1,0 +1,627 @@
+// PgStore::PutPage: one observation into the dataset's tables with SqliteStore's identity and merge
+// rules (sqlite_store.cc; docs/schema.md): pages by URL key, doctors by name and hospital, answers by
+// question, doctor and anonymous ordinal and merged with their cards, diseases and hospitals shared,
+// idempotent writes, revisits (an older observation never overwrites newer data), the view-count time
+// series, the failure history and the raw archive. JSON merges (extra) are done here, with the same
+// merge-patch and the same JSON text as SQLite's json_patch, so both backends hold the same bytes.
+#include <string>
+#include <vector>
+
+#include "store/digest.h"
+#include "store/pg_rep_internal.h"
+#include "store/store_rep_internal.h"  // ValidatePage: the same checks as SQLite
+
+namespace hc::store {
+
+namespace {
+
+using pg::Int;
+using pg::OptInt;
+using pg::OptText;
+using pg::Params;
+using pg::PgConnection;
+using records::AnswerCard;
+using records::Article;
+using records::DiseaseCard;
+using records::DoctorProfile;
+using records::Question;
+using records::Record;
+using records::Text;
+
+std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::DumpJson(extra) : "{}"; }
+
+std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
+
+// SQLite's json_patch(old, patch) (RFC 7396) as text.
+std::string MergedJson(const std::string& old_text, const std::string& patch_text) {
+  Json merged = Json::parse(old_text, nullptr, /*allow_exceptions=*/false);
+  if (!merged.is_object()) merged = Json::object();
+  Json patch = Json::parse(patch_text, nullptr, /*allow_exceptions=*/false);
+  if (patch.is_object()) merged.merge_patch(patch);
+  return internal::DumpJson(merged);
+}
+
+// As sqlite_store.cc: SHA-1 over the records' page JSON without the view count.
+std::string ContentHash(const std::vector<Record>& page_records) {
+  Json json = Json::array();
+  for (const Record& record : page_records) {
+    Json j = records::ToJson(record);
+    j.erase("views");
+    json.push_back(std::move(j));
+  }
+  return HexLower(Sha1(internal::DumpJson(json)));
+}
+
+class PgPageWrite {
+ public:
+  PgPageWrite(PgConnection& conn, const PageObservation& page, std::string now, int64_t seq)
+      : conn_(conn), page_(page), now_(std::move(now)), seq_(seq) {}
+
+  Status Run(int raw_versions, internal::ArchiveCodec& archive);
+
+ private:
+  Result<pg::PgResult> Exec(std::string_view sql, const Params& p) { return conn_.Exec(sql, p.span()); }
+  Status Do(std::string_view sql, const Params& p) { return Exec(sql, p).status(); }
+  Result<int64_t> Id(std::string_view sql, const Params& p) {
+    auto r = Exec(sql, p);
+    if (!r.ok()) return r.status();
+    if (r->rows() < 1) return Status::Internal("postgresql: no row from: " + std::string(sql.substr(0, 40)));
+    return Int(*r, 0, 0);
+  }
+  Status UpsertSite();
+  Status WriteRecords();
+  Status WriteArticle(const Article& article);
+  Status WriteQuestion(const Question& question);
+  Status WriteDoctor(const DoctorProfile& doctor);
+  Result<std::optional<int64_t>> UpsertDisease(const DiseaseCard& disease, std::optional<int64_t> page_id);
+  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade);
+  struct DoctorFacts {
+    const Text& name;
+    const Text& title;
+    const Text& department;
+    std::optional<std::string> specialties;
+    std::string extra;
+  };
+  Result<std::optional<int64_t>> UpsertDoctor(const DoctorFacts& doctor, std::optional<int64_t> hospital_id,
+                                              std::optional<int64_t> profile_page_id);
+  Result<int64_t> UpsertQuestionFromCard(const std::string& key, const std::optional<std::string>& title);
+  Result<int64_t> UpsertAnswer(std::optional<int64_t> question_id, std::optional<int64_t> doctor_id,
+                               int64_t anon_ordinal, const Text& text, const Text& answered_at,
+                               const Json& extra, bool from_page);
+  Status RecordViews();
+  Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
+  std::string KeyOf(const std::string& url) const {
+    auto it = page_.record_url_keys.find(url);
+    return it == page_.record_url_keys.end() ? url : it->second;
+  }
+
+  PgConnection& conn_;
+  const PageObservation& page_;
+  std::string now_;
+  int64_t seq_;
+  int64_t site_id_ = 0;
+  int64_t page_id_ = 0;
+  std::string fetched_;
+};
+
+Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
+  fetched_ = FormatUtc(page_.fetched_at);
+  HC_RETURN_IF_ERROR(UpsertSite());
+  const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
+  const bool ok = page_.failure_reason.empty();
+  const std::string hash = ok ? ContentHash(page_.records) : std::string();
+  const std::string notes = internal::DumpJson(Json(page_.limits));
+  const std::optional<int64_t> http_status =
+      page_.http_status > 0 ? std::optional<int64_t>(page_.http_status) : std::nullopt;
+
+  bool changed = false;
+  auto existing = Exec("SELECT id, content_hash, last_fetched_at, failure_reason FROM pages WHERE url = $1",
+                       Params().Add(key));
+  if (!existing.ok()) return existing.status();
+  if (existing->rows() == 0) {
+    Params p;
+    p.Add(site_id_).Add(key).Add(page_.url).AddOrNull(page_.page_type).Add(http_status);
+    p.AddOrNull(page_.content_type).AddOrNull(page_.charset).AddOrNull(page_.etag);
+    p.AddOrNull(page_.last_modified).AddOrNull(hash).Add(fetched_);
+    if (ok) {
+      p.Add(fetched_);
+    } else {
+      p.Null();
+    }
+    p.AddOrNull(page_.failure_reason).Add(now_).Add(seq_).Add(notes).Add(page_.links_dropped);
+    auto id =
+        Id("INSERT INTO pages (site_id, url, fetched_url, page_type, http_status, content_type, charset,"
+           " etag, last_modified, content_hash, first_fetched_at, last_fetched_at, last_changed_at,"
+           " failure_reason, updated_at, updated_seq, fetch_count, notes, links_dropped)"
+           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, 1, $16, $17)"
+           " RETURNING id",
+           p);
+    if (!id.ok()) return id.status();
+    page_id_ = *id;
+    changed = ok;
+  } else {
+    page_id_ = Int(*existing, 0, 0);
+    const auto old_hash = OptText(*existing, 0, 1);
+    const std::string last_fetched(existing->Text(0, 2));
+    const auto old_failure = OptText(*existing, 0, 3);
+    const bool latest = fetched_ >= last_fetched;
+    const std::optional<std::string> new_failure =
+        ok ? std::nullopt : std::optional<std::string>(page_.failure_reason);
+    changed = ok && latest && old_hash != hash;
+    const bool failure_changed = latest && old_failure != new_failure;
+    if (latest) {
+      Params p;
+      p.Add(page_id_).Add(site_id_).Add(page_.url).AddOrNull(page_.page_type).Add(http_status);
+      p.AddOrNull(page_.content_type).AddOrNull(page_.charset).AddOrNull(page_.etag);
+      p.AddOrNull(page_.last_modified).AddOrNull(hash).Add(fetched_);
+      p.Add(changed ? "true" : "false").Add(new_failure).Add(failure_changed ? "true" : "false");
+      p.Add(now_).Add(seq_).Add(notes).Add(page_.links_dropped);
+      HC_RETURN_IF_ERROR(
+          Do("UPDATE pages SET site_id = $2, fetched_url = $3, page_type = $4, http_status = $5,"
+             " content_type = $6, charset = $7, etag = $8, last_modified = $9,"
+             " content_hash = coalesce($10, content_hash), last_fetched_at = $11,"
+             " last_changed_at = CASE WHEN $12::boolean THEN $11 ELSE last_changed_at END,"
+             " failure_reason = $13,"
+             " fetch_count = fetch_count + CASE WHEN $11 > last_fetched_at THEN 1 ELSE 0 END,"
+             " updated_at = CASE WHEN $12::boolean OR $14::boolean THEN $15 ELSE updated_at END,"
+             " updated_seq = CASE WHEN $12::boolean OR $14::boolean THEN $16::bigint ELSE updated_seq END,"
+             " notes = $17, links_dropped = $18"
+             " WHERE id = $1",
+             p));
+    } else {
+      // An observation older than every one seen is a fetch not counted yet; one between the first and
+      // the last cannot be told from a repeat, and a repeat must change nothing.
+      HC_RETURN_IF_ERROR(
+          Do("UPDATE pages SET fetch_count = fetch_count + CASE WHEN $2 < first_fetched_at THEN 1 ELSE 0 END,"
+             " first_fetched_at = least(first_fetched_at, $2) WHERE id = $1",
+             Params().Add(page_id_).Add(fetched_)));
+    }
+  }
+
+  if (!ok) {
+    const std::string detail =
+        page_.field_failures.is_array() ? internal::DumpJson(page_.field_failures) : std::string("[]");
+    HC_RETURN_IF_ERROR(
+        Do("INSERT INTO failures (page_id, failed_at, http_status, reason, detail, updated_seq)"
+           " SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM failures"
+           " WHERE page_id = $1 AND failed_at = $2 AND reason = $4)",  // ON CONFLICT would use up an id
+           Params()
+               .Add(page_id_)
+               .Add(fetched_)
+               .Add(http_status)
+               .Add(page_.failure_reason)
+               .Add(detail)
+               .Add(seq_)));
+  }
+  if (changed) HC_RETURN_IF_ERROR(WriteRecords());
+  if (ok) HC_RETURN_IF_ERROR(RecordViews());
+  if (page_.raw && raw_versions > 0) HC_RETURN_IF_ERROR(ArchiveRaw(raw_versions, archive));
+  return Status::Ok();
+}
+
+Status PgPageWrite::UpsertSite() {
+  // Looked up first: PostgreSQL's identity advances on every INSERT attempt, even one that ON CONFLICT
+  // turns into an update or nothing (SQLite's does not), and ids must come out the same on both.
+  auto found = Exec("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
+  if (!found.ok()) return found.status();
+  if (found->rows() > 0) {
+    site_id_ = Int(*found, 0, 0);
+    return Status::Ok();
+  }
+  auto id = Id("INSERT INTO sites (key, first_seen_at, updated_seq) VALUES ($1, $2, $3) RETURNING id",
+               Params().Add(page_.site).Add(now_).Add(seq_));
+  if (!id.ok()) return id.status();
+  site_id_ = *id;
+  return Status::Ok();
+}
+
+Status PgPageWrite::WriteRecords() {
+  for (const Record& record : page_.records) {
+    if (const auto* article = std::get_if<Article>(&record)) {
+      HC_RETURN_IF_ERROR(WriteArticle(*article));
+    } else if (const auto* question = std::get_if<Question>(&record)) {
+      HC_RETURN_IF_ERROR(WriteQuestion(*question));
+    } else if (const auto* doctor = std::get_if<DoctorProfile>(&record)) {
+      HC_RETURN_IF_ERROR(WriteDoctor(*doctor));
+    } else if (const auto* disease = std::get_if<DiseaseCard>(&record)) {
+      auto id = UpsertDisease(*disease, page_id_);
+      if (!id.ok()) return id.status();
+    }
+  }
+  return Status::Ok();
+}
+
+Status PgPageWrite::WriteArticle(const Article& a) {
+  auto existing = Exec("SELECT id FROM articles WHERE page_id = $1", Params().Add(page_id_));
+  if (!existing.ok()) return existing.status();
+  Params p;
+  p.Add(page_id_)
+      .Add(site_id_)
+      .Add(a.title)
+      .Add(a.body)
+      .Add(a.published_at)
+      .Add(a.author)
+      .Add(ListText(a.tags));
+  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_);
+  auto article =
+      existing->rows() > 0
+          ? Id("UPDATE articles SET site_id = $2, title = $3, body = $4, published_at = $5, author = $6, "
+               "tags = $7,"
+               " source = $8, extra = $9, updated_at = $10, updated_seq = $11 WHERE page_id = $1 RETURNING "
+               "id",
+               p)
+          : Id("INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, "
+               "extra,"
+               " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+               p);
+  if (!article.ok()) return article.status();
+  const int64_t article_id = *article;
+
+  HC_RETURN_IF_ERROR(Do("DELETE FROM article_diseases WHERE article_id = $1", Params().Add(article_id)));
+  int64_t position = 0;
+  for (const DiseaseCard& disease : a.diseases) {
+    auto id = UpsertDisease(disease, std::nullopt);
+    if (!id.ok()) return id.status();
+    if (!*id) continue;  // a disease without a name cannot be keyed
+    HC_RETURN_IF_ERROR(
+        Do("INSERT INTO article_diseases (article_id, position, disease_id) VALUES ($1, $2, $3)",
+           Params().Add(article_id).Add(position++).Add(**id)));
+  }
+
+  // Cards without a question URL have answers of their own; they are replaced with the article's
+  // cards. Cards with one are keyed by (question, doctor) and survive.
+  auto own = Exec(
+      "SELECT aq.answer_id FROM article_questions aq JOIN answers a ON a.id = aq.answer_id"
+      " WHERE aq.article_id = $1 AND a.question_id IS NULL",
+      Params().Add(article_id));
+  if (!own.ok()) return own.status();
+  std::vector<int64_t> own_answers;
+  for (int i = 0; i < own->rows(); ++i) own_answers.push_back(Int(*own, i, 0));
+  HC_RETURN_IF_ERROR(Do("DELETE FROM article_questions WHERE article_id = $1", Params().Add(article_id)));
+  for (int64_t id : own_answers)
+    HC_RETURN_IF_ERROR(Do("DELETE FROM answers WHERE id = $1", Params().Add(id)));
+
+  position = 0;
+  for (const AnswerCard& card : a.answers) {
+    auto hospital = UpsertHospital(card.hospital, card.hospital_grade);
+    if (!hospital.ok()) return hospital.status();
+    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
+                               *hospital, std::nullopt);
+    if (!doctor.ok()) return doctor.status();
+    std::optional<int64_t> question_id;
+    if (card.question_url) {
+      auto q = UpsertQuestionFromCard(KeyOf(*card.question_url), card.question_title);
+      if (!q.ok()) return q.status();
+      question_id = *q;
+    }
+    auto answer = UpsertAnswer(question_id, *doctor, 0, card.answer_text, card.answered_at, card.extra,
+                               /*from_page=*/false);
+    if (!answer.ok()) return answer.status();
+    HC_RETURN_IF_ERROR(
+        Do("INSERT INTO article_questions (article_id, position, answer_id) VALUES ($1, $2, $3)",
+           Params().Add(article_id).Add(position++).Add(*answer)));
+  }
+  return Status::Ok();
+}
+
+Status PgPageWrite::WriteQuestion(const Question& question) {
+  const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
+  auto existing = Exec("SELECT id FROM questions WHERE url = $1", Params().Add(key));
+  if (!existing.ok()) return existing.status();
+  Params p;
+  p.Add(site_id_).Add(key).Add(question.title).Add(question.description).Add(question.asked_at).Add(page_id_);
+  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_);
+  auto question_id =
+      existing->rows() > 0
+          ? Id("UPDATE questions SET site_id = $1, title = $3, description = $4, asked_at = $5, page_id = $6,"
+               " extra = $7, updated_at = $8, updated_seq = $9 WHERE url = $2 RETURNING id",
+               p)
+          : Id("INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, "
+               "updated_at,"
+               " updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+               p);
+  if (!question_id.ok()) return question_id.status();
+
+  int64_t anonymous = 0;
+  for (const records::Answer& answer : question.answers) {
+    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade);
+    if (!hospital.ok()) return hospital.status();
+    auto doctor =
+        UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
+                     *hospital, std::nullopt);
+    if (!doctor.ok()) return doctor.status();
+    const int64_t ordinal = *doctor ? 0 : anonymous++;
+    auto id =
+        UpsertAnswer(*question_id, *doctor, ordinal, answer.answer_text, answer.answered_at, answer.extra,
+                     /*from_page=*/true);
+    if (!id.ok()) return id.status();
+  }
+  return Status::Ok();
+}
+
+Status PgPageWrite::WriteDoctor(const DoctorProfile& d) {
+  auto hospital = UpsertHospital(d.hospital, d.hospital_grade);
+  if (!hospital.ok()) return hospital.status();
+  auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
+                             *hospital, page_id_);
+  return doctor.status();
+}
+
+Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& disease,
+                                                          std::optional<int64_t> page_id) {
+  const Text& name = disease.name;
+  if (!name || name->empty()) return std::optional<int64_t>();
+  const std::string extra = ExtraText(disease.extra);
+  // Shared by every article that names it: a new value fills or replaces a field, a null never erases
+  // one, and an unchanged row keeps its updated_seq (as SQLite's upsert with json_patch).
+  auto row =
+      Exec("SELECT id, summary, url, page_id, extra FROM diseases WHERE name = $1", Params().Add(*name));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) {
+    Params p;
+    p.Add(*name).Add(disease.summary).Add(disease.url).Add(page_id).Add(extra).Add(now_).Add(seq_);
+    auto id =
+        Id("INSERT INTO diseases (name, summary, url, page_id, extra, updated_at, updated_seq)"
+           " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+           p);
+    if (!id.ok()) return id.status();
+    return std::optional<int64_t>(*id);
+  }
+  const int64_t id = Int(*row, 0, 0);
+  const std::optional<std::string> summary = disease.summary ? disease.summary : OptText(*row, 0, 1);
+  const std::optional<std::string> url = disease.url ? disease.url : OptText(*row, 0, 2);
+  const std::optional<int64_t> page = page_id ? page_id : OptInt(*row, 0, 3);
+  const std::string old_extra(row->Text(0, 4));
+  const std::string new_extra = MergedJson(old_extra, extra);
+  if (summary != OptText(*row, 0, 1) || url != OptText(*row, 0, 2) || page != OptInt(*row, 0, 3) ||
+      new_extra != old_extra) {
+    HC_RETURN_IF_ERROR(
+        Do("UPDATE diseases SET summary = $2, url = $3, page_id = $4, extra = $5, updated_at = $6,"
+           " updated_seq = $7 WHERE id = $1",
+           Params().Add(id).Add(summary).Add(url).Add(page).Add(new_extra).Add(now_).Add(seq_)));
+  }
+  return std::optional<int64_t>(id);
+}
+
+Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade) {
+  if (!name || name->empty()) return std::optional<int64_t>();
+  auto row = Exec("SELECT id, grade FROM hospitals WHERE name = $1", Params().Add(*name));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) {
+    auto id = Id(
+        "INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES ($1, $2, $3, $4) RETURNING id",
+        Params().Add(*name).Add(grade).Add(now_).Add(seq_));
+    if (!id.ok()) return id.status();
+    return std::optional<int64_t>(*id);
+  }
+  const int64_t id = Int(*row, 0, 0);
+  if (grade && OptText(*row, 0, 1) != grade) {  // a known grade is never erased
+    HC_RETURN_IF_ERROR(Do("UPDATE hospitals SET grade = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
+                          Params().Add(id).Add(grade).Add(now_).Add(seq_)));
+  }
+  return std::optional<int64_t>(id);
+}
+
+Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doctor,
+                                                         std::optional<int64_t> hospital_id,
+                                                         std::optional<int64_t> profile_page_id) {
+  const Text& name = doctor.name;
+  if (!name || name->empty()) return std::optional<int64_t>();
+  // doctors_identity's expression: one index probe.
+  auto row = Exec(
+      "SELECT id, title, department, specialties, profile_page_id, extra FROM doctors"
+      " WHERE name = $1 AND coalesce(hospital_id, 0) = coalesce($2::bigint, 0)",
+      Params().Add(*name).Add(hospital_id));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) {
+    Params p;
+    p.Add(*name).Add(hospital_id).Add(doctor.title).Add(doctor.department).Add(doctor.specialties);
+    p.Add(profile_page_id).Add(doctor.extra).Add(now_).Add(seq_);
+    auto id =
+        Id("INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
+           " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+           p);
+    if (!id.ok()) return id.status();
+    return std::optional<int64_t>(*id);
+  }
+  const int64_t id = Int(*row, 0, 0);
+  const auto old_title = OptText(*row, 0, 1), old_department = OptText(*row, 0, 2);
+  const auto old_specialties = OptText(*row, 0, 3);
+  const auto old_page = OptInt(*row, 0, 4);
+  const std::string old_extra(row->Text(0, 5));
+  const auto title = doctor.title ? doctor.title : old_title;
+  const auto department = doctor.department ? doctor.department : old_department;
+  const auto specialties = doctor.specialties ? doctor.specialties : old_specialties;
+  const auto page = profile_page_id ? profile_page_id : old_page;
+  const std::string extra = MergedJson(old_extra, doctor.extra);
+  if (title != old_title || department != old_department || specialties != old_specialties ||
+      page != old_page || extra != old_extra) {
+    Params p;
+    p.Add(id).Add(title).Add(department).Add(specialties).Add(page).Add(extra).Add(now_).Add(seq_);
+    HC_RETURN_IF_ERROR(
+        Do("UPDATE doctors SET title = $2, department = $3, specialties = $4, profile_page_id = $5,"
+           " extra = $6, updated_at = $7, updated_seq = $8 WHERE id = $1",
+           p));
+  }
+  return std::optional<int64_t>(id);
+}
+
+Result<int64_t> PgPageWrite::UpsertQuestionFromCard(const std::string& key,
+                                                    const std::optional<std::string>& title) {
+  // The card's title stands in until the question page itself is stored (page_id set).
+  auto row = Exec("SELECT id, page_id IS NULL, title FROM questions WHERE url = $1", Params().Add(key));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) {
+    return Id(
+        "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING id",
+        Params().Add(site_id_).Add(key).Add(title).Add(now_).Add(seq_));
+  }
+  const int64_t id = Int(*row, 0, 0);
+  if (row->Text(0, 1) == "t" && title && OptText(*row, 0, 2) != title) {
+    HC_RETURN_IF_ERROR(Do("UPDATE questions SET title = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
+                          Params().Add(id).Add(title).Add(now_).Add(seq_)));
+  }
+  return id;
+}
+
+Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
+                                          std::optional<int64_t> doctor_id, int64_t anon_ordinal,
+                                          const Text& text, const Text& answered_at, const Json& extra,
+                                          bool from_page) {
+  const char* source = from_page ? "page" : "card";
+  std::optional<int64_t> id;
+  std::optional<std::string> old_text, old_answered_at;
+  std::string old_source, old_extra;
+  if (question_id) {
+    // answers_identity's expression: one probe of that index.
+    auto r = Exec(
+        "SELECT id, text, answered_at, source, extra FROM answers"
+        " WHERE question_id = $1 AND coalesce(doctor_id, 0) = coalesce($2::bigint, 0) AND anon_ordinal = $3",
+        Params().Add(*question_id).Add(doctor_id).Add(anon_ordinal));
+    if (!r.ok()) return r.status();
+    if (r->rows() > 0) {
+      id = Int(*r, 0, 0);
+      old_text = OptText(*r, 0, 1);
+      old_answered_at = OptText(*r, 0, 2);
+      old_source = std::string(r->Text(0, 3));
+      old_extra = std::string(r->Text(0, 4));
+    }
+  }
+  if (!id) {
+    Params p;
+    p.Add(question_id).Add(doctor_id).Add(anon_ordinal).Add(text).Add(answered_at).Add(source);
+    p.Add(ExtraText(extra)).Add(now_).Add(seq_);
+    return Id(
+        "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
+        " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        p);
+  }
+  // The merge: the question page's full text wins; between two cards the longer text wins; a known
+  // answered_at is never erased.
+  std::optional<std::string> new_text = old_text;
+  std::string new_source = old_source;
+  if (from_page) {
+    if (text) new_text = text;
+    new_source = "page";
+  } else if (old_source != "page" && text && (!old_text || text->size() > old_text->size())) {
+    new_text = text;
+  }
+  std::optional<std::string> new_answered_at = old_answered_at;
+  if (answered_at && (from_page || !old_answered_at)) new_answered_at = answered_at;
+  Json merged = Json::parse(old_extra, nullptr, /*allow_exceptions=*/false);
+  if (!merged.is_object()) merged = Json::object();
+  if (extra.is_object()) merged.merge_patch(extra);
+  const std::string new_extra = internal::DumpJson(merged);
+  if (new_text == old_text && new_answered_at == old_answered_at && new_source == old_source &&
+      new_extra == old_extra) {
+    return *id;
+  }
+  Params p;
+  p.Add(*id).Add(new_text).Add(new_answered_at).Add(new_source).Add(new_extra).Add(now_).Add(seq_);
+  HC_RETURN_IF_ERROR(
+      Do("UPDATE answers SET text = $2, answered_at = $3, source = $4, extra = $5,"
+         " updated_at = $6, updated_seq = $7 WHERE id = $1",
+         p));
+  return *id;
+}
+
+Status PgPageWrite::RecordViews() {
+  for (const Record& record : page_.records) {
+    const auto* article = std::get_if<Article>(&record);
+    if (!article || !article->views) continue;
+    HC_RETURN_IF_ERROR(
+        Do("INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
+           " SELECT id, $2, $3, $4 FROM articles WHERE page_id = $1"
+           " ON CONFLICT (article_id, observed_at) DO NOTHING",
+           Params().Add(page_id_).Add(fetched_).Add(*article->views).Add(seq_)));
+  }
+  return Status::Ok();
+}
+
+Status PgPageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive) {
+  const RawResponse& raw = *page_.raw;
+  const std::string fetched = FormatUtc(raw.fetched_at);
+  const std::string sha = HexLower(Sha1(raw.body));
+  Json headers = Json::array();
+  for (const auto& [name, value] : raw.headers) headers.push_back({name, value});
+  {
+    // The same body seen again is one version, last seen at the newer fetch time.
+    auto r = Exec(
+        "SELECT id, fetched_at, body_sha1, http_status FROM raw_responses WHERE page_id = $1"
+        " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+        Params().Add(page_id_));
+    if (!r.ok()) return r.status();
+    if (r->rows() > 0 && r->Text(0, 2) == sha && Int(*r, 0, 3) == raw.status) {
+      if (fetched <= r->Text(0, 1)) return Status::Ok();
+      return Do("UPDATE raw_responses SET fetched_at = $2, url = $3, headers = $4 WHERE id = $1",
+                Params().Add(Int(*r, 0, 0)).Add(fetched).Add(raw.url).Add(internal::DumpJson(headers)));
+    }
+  }
+  {
+    auto r = Exec("SELECT 1 FROM raw_responses WHERE page_id = $1 AND fetched_at = $2",
+                  Params().Add(page_id_).Add(fetched));
+    if (!r.ok()) return r.status();
+    if (r->rows() > 0) return Status::Ok();
+  }
+  pg::PgDictionaries dictionaries(conn_);
+  auto compressed = archive.Compress(dictionaries, site_id_, page_.site, raw.body, now_);
+  if (!compressed.ok()) return compressed.status();
+  Params p;
+  p.Add(page_id_)
+      .Add(raw.url)
+      .Add(fetched)
+      .Add(raw.status)
+      .Add(internal::DumpJson(headers))
+      .Bytes(compressed->frame);
+  p.Add(static_cast<int64_t>(raw.body.size())).Add(sha).Add(compressed->dictionary_id);
+  HC_RETURN_IF_ERROR(
+      Do("INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
+         " body_sha1, dictionary_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         p));
+  return Do(
+      "DELETE FROM raw_responses WHERE page_id = $1 AND id NOT IN (SELECT id FROM raw_responses"
+      " WHERE page_id = $1 ORDER BY fetched_at DESC, id DESC LIMIT $2)",
+      Params().Add(page_id_).Add(static_cast<int64_t>(raw_versions)));
+}
+
+Status Validate(const PageObservation& page) { return internal::ValidatePage(page); }
+
+}  // namespace
+
+Status PgStore::PutPage(const PageObservation& page) {
+  if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
+  HC_RETURN_IF_ERROR(Validate(page));
+  HC_RETURN_IF_ERROR(pg::BeginBatch(*rep_));
+  pg::PgConnection& c = *rep_->conn;
+  auto savepoint = c.Exec("SAVEPOINT page");
+  if (!savepoint.ok()) return savepoint.status();
+  Status s;
+  auto seq = pg::NextChangeSeq(c);
+  if (!seq.ok()) {
+    s = seq.status();
+  } else {
+    PgPageWrite write(c, page, FormatUtc(rep_->clock->Now()), *seq);
+    s = write.Run(rep_->options.raw_versions, *rep_->archive);
+  }
+  if (!s.ok()) {
+    // Only this page is undone; the batch's earlier pages stay (as on SQLite).
+    auto back = c.Exec("ROLLBACK TO SAVEPOINT page");
+    if (!back.ok()) {
+      const int lost = rep_->pages_in_batch;
+      rep_->batch.reset();
+      rep_->pages_in_batch = 0;
+      return Status::IoError(s.message() + " (the open batch of " + std::to_string(lost) +
+                             " pages was rolled back)");
+    }
+    (void)c.Exec("RELEASE SAVEPOINT page");
+    return s;
+  }
+  auto released = c.Exec("RELEASE SAVEPOINT page");
+  if (!released.ok()) return released.status();
+  ++rep_->pages_in_batch;
+  if (pg::BatchIsFull(*rep_)) return Flush();
+  return Status::Ok();
+}
+
+}  // namespace hc::store

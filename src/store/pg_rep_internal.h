@@ -1,0 +1,56 @@
+// Internal to src/store: the state behind a PgStore, shared by the pg_*.cc files that implement it.
+//
+// Thread-safety: as PgStore, one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "store/archive_codec_internal.h"
+#include "store/pg_connection_internal.h"
+#include "store/pg_store_internal.h"
+#include "store/sqlite_internal.h"  // HC_RETURN_IF_ERROR, DumpJson (the same JSON text on both backends)
+
+namespace hc::store {
+
+struct PgStore::Rep {
+  std::optional<pg::PgConnection> conn;
+  StoreOptions options;
+  SystemClock system_clock;
+  const Clock* clock = nullptr;
+  std::string where;  // "postgresql database <name>", for messages (never the connection string)
+  std::optional<pg::PgTransaction> batch;  // the open write batch
+  int pages_in_batch = 0;
+  std::chrono::steady_clock::time_point batch_started{};
+  std::unique_ptr<internal::ArchiveCodec> archive;  // compresses and reads raw_responses bodies
+};
+
+namespace pg {
+
+// The raw archive's zstd_dictionaries rows on PostgreSQL (pg_archive.cc), for the shared ArchiveCodec.
+class PgDictionaries final : public internal::DictionarySource {
+ public:
+  explicit PgDictionaries(PgConnection& conn) : conn_(conn) {}
+  Result<std::optional<internal::DictionaryRow>> Latest(int64_t site_id) override;
+  Result<std::optional<internal::DictionaryBytes>> Load(int64_t id) override;
+  Result<int64_t> Store(const internal::NewDictionary& dictionary) override;
+
+ private:
+  PgConnection& conn_;
+};
+
+// Opens the write batch (BEGIN) unless one is open.
+Status BeginBatch(PgStore::Rep& rep);
+// The open batch has reached batch_pages pages or batch_max_age.
+bool BatchIsFull(const PgStore::Rep& rep);
+// Commits the open batch, if any, so that a write outside it (a run record, a job) sees and is seen.
+Status CommitBatch(PgStore::Rep& rep);
+// The next change sequence number (change_seq), inside the caller's transaction.
+Result<int64_t> NextChangeSeq(PgConnection& conn);
+
+}  // namespace pg
+
+}  // namespace hc::store

@@ -1,0 +1,162 @@
+// PgStore: opening a PostgreSQL database (connect, check it is healthcrawl's, migrate), the write batch
+// that groups pages into transactions, and the small helpers the pg_*.cc files share.
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "store/pg_rep_internal.h"
+#include "store/pg_schema_internal.h"
+#include "store/pg_store_internal.h"
+
+namespace hc::store {
+
+namespace pg {
+
+std::string Params::WithoutNul(std::string_view text) {
+  if (text.find('\0') == std::string_view::npos) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 2);
+  for (char c : text) {
+    if (c == '\0') {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Params& Params::Add(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", value);  // round-trips
+  return Keep(buf, false);
+}
+
+int64_t Int(const PgResult& r, int row, int column) {
+  const std::string_view text = r.Text(row, column);
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+std::optional<int64_t> OptInt(const PgResult& r, int row, int column) {
+  if (r.IsNull(row, column)) return std::nullopt;
+  return Int(r, row, column);
+}
+
+std::optional<std::string> OptText(const PgResult& r, int row, int column) {
+  if (r.IsNull(row, column)) return std::nullopt;
+  return std::string(r.Text(row, column));
+}
+
+double Real(const PgResult& r, int row, int column) {
+  if (r.IsNull(row, column)) return 0;
+  return std::strtod(std::string(r.Text(row, column)).c_str(), nullptr);
+}
+
+Status NotYetOnPostgres(std::string_view what) {
+  return Status::Unsupported(
+      "postgresql: " + std::string(what) +
+      " is not implemented on PostgreSQL yet (docs/postgresql.md); use a SQLite database");
+}
+
+Status BeginBatch(PgStore::Rep& rep) {
+  if (rep.batch) return Status::Ok();
+  auto txn = PgTransaction::Begin(*rep.conn);
+  if (!txn.ok()) return txn.status();
+  rep.batch.emplace(std::move(*txn));
+  rep.pages_in_batch = 0;
+  rep.batch_started = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+bool BatchIsFull(const PgStore::Rep& rep) {
+  return rep.pages_in_batch >= rep.options.batch_pages ||
+         std::chrono::steady_clock::now() - rep.batch_started >= rep.options.batch_max_age;
+}
+
+Status CommitBatch(PgStore::Rep& rep) {
+  if (!rep.batch) return Status::Ok();
+  Status s = rep.batch->Commit();
+  rep.batch.reset();
+  const int pages = rep.pages_in_batch;
+  rep.pages_in_batch = 0;
+  if (!s.ok()) return Status::IoError(s.message() + " (" + std::to_string(pages) + " pages were not stored)");
+  return Status::Ok();
+}
+
+Result<int64_t> NextChangeSeq(PgConnection& conn) {
+  auto seq = conn.Exec("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
+  if (!seq.ok()) return seq.status();
+  if (seq->rows() != 1) return Status::Corruption("postgresql: change_seq has no row");
+  return Int(*seq, 0, 0);
+}
+
+}  // namespace pg
+
+PgStore::PgStore(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+PgStore::~PgStore() {
+  if (rep_ && rep_->batch) {
+    Status s = Flush();
+    if (!s.ok()) spdlog::error("store: closing {}: {}", rep_->where, s.ToString());
+  }
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& conninfo, const StoreOptions& options) {
+  auto conn = pg::PgConnection::Open(conninfo);
+  if (!conn.ok()) return conn.status();
+  auto rep = std::make_unique<Rep>();
+  rep->options = options;
+  rep->clock = options.clock ? options.clock : &rep->system_clock;
+  rep->where = "postgresql database \"" + std::string(conn->database()) + "\"";
+  rep->conn.emplace(std::move(*conn));
+  rep->archive = std::make_unique<internal::ArchiveCodec>(options.dictionaries, options.zstd_level);
+  pg::PgConnection& c = *rep->conn;
+
+  auto version = pg::InspectPgSchema(c);
+  if (!version.ok()) return version.status();
+  if (*version == 0 && (options.read_only || !options.create)) {
+    return Status::NotFound("no healthcrawl dataset in " + rep->where);
+  }
+  if (options.read_only) {
+    if (*version < pg::PgSchemaVersion()) {
+      return Status::Unsupported(rep->where + ": schema version " + std::to_string(*version) +
+                                 " needs an upgrade to " + std::to_string(pg::PgSchemaVersion()) +
+                                 "; open it once with a command that writes (e.g. ingest)");
+    }
+    // Every later transaction of this session is read-only: a write is refused by the server.
+    auto ro = c.Exec("SET default_transaction_read_only = on");
+    if (!ro.ok()) return ro.status();
+  } else if (*version < pg::PgSchemaVersion()) {
+    Status s = pg::MigratePg(c, FormatUtc(rep->clock->Now()));
+    if (!s.ok()) return s;
+  }
+
+  std::unique_ptr<PgStore> store(new PgStore(std::move(rep)));
+  if (!options.read_only && options.reap_dead_runs) {
+    auto reaped = store->ReapDeadRuns(store->rep_->clock->Now(), options.dead_run_after);
+    if (!reaped.ok())
+      spdlog::warn("{}: checking for dead runs: {}", store->rep_->where, reaped.status().ToString());
+  }
+  return store;
+}
+
+Status PgStore::Flush() { return pg::CommitBatch(*rep_); }
+
+Status PgStore::CheckIntegrity() {
+  HC_RETURN_IF_ERROR(Flush());
+  auto version = pg::InspectPgSchema(*rep_->conn);
+  if (!version.ok()) return version.status();
+  if (*version != pg::PgSchemaVersion()) {
+    return Status::Corruption(rep_->where + ": schema version " + std::to_string(*version) + ", expected " +
+                              std::to_string(pg::PgSchemaVersion()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace hc::store
