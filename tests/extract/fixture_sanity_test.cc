@@ -60,6 +60,7 @@ TEST(FixtureSanity, EverySiteHasItsFixtures) {
        {"xywy/doctor-86423", "xywy/list-guke", "xywy/question-158843210", "xywy/question-159017582"}},
       {"jk39", {"jk39/article-9012345", "jk39/question-87654321"}},
       {"scripted", {"scripted/article-1001", "scripted/question-2002"}},
+      {"profiles", {"profiles/doctor-301", "profiles/question-9001"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.site);
