@@ -264,13 +264,13 @@ TEST(ConfigErrorTest, Table) {
        no_fields +
            "    lists:\n      answers:\n        css: .a\n        children:\n          followups:\n            css: .f\n"
            "            fields:\n              n: {css: .n, type: count, epoch_unit: s}\n",
-       "14:41", "field 'answers[].children.followups[].n': epoch_unit is an option of type epoch or epoch_date"},
+       "13:41", "field 'answers[].children.followups[].n': epoch_unit is an option of type epoch or epoch_date"},
       {"child list without css", no_fields + "    children:\n      schedule: {fields: {day: .d}}\n", "7:17",
        "child list 'children.schedule' needs css"},
       {"child list without fields", no_fields + "    children:\n      schedule: {css: tr}\n", "7:17",
        "child list 'children.schedule' needs fields"},
       {"unknown key in a child list", no_fields + "    children:\n      schedule: {css: tr, field: {d: .d}}\n",
-       "7:26", "unknown key 'field' in child list 'children.schedule' (did you mean 'fields'?)"},
+       "7:27", "unknown key 'field' in child list 'children.schedule' (did you mean 'fields'?)"},
       {"child list css with ::attr", no_fields + "    children:\n      schedule: {css: 'a::attr(href)', fields: {d: .d}}\n",
        "7:23", "a list's css selects the item elements"},
       {"children without a record", "site: demo\npage_types:\n  - name: x\n    url: /\n    children: {}\n", "5:5",
