@@ -227,6 +227,16 @@ Json ValueJson(const Text& v) { return v ? Json(*v) : Json(nullptr); }
 Json ValueJson(const Int& v) { return v ? Json(*v) : Json(nullptr); }
 Json ValueJson(const TextList& v) { return Json(v); }
 
+Json ChildrenJson(const ChildLists& children) {
+  Json out = Json::object();
+  for (const ChildList& list : children) {
+    Json items = Json::array();
+    for (const ChildRecord& item : list.items) items.push_back(ChildFieldsJson(item));
+    out[list.name] = std::move(items);
+  }
+  return out;
+}
+
 template <class R>
 Json Write(const R& r) {
   Json out = Json::object();
@@ -249,6 +259,8 @@ Json Write(const R& r) {
     });
     out[std::string(l.spec.name)] = std::move(items);
   }
+  // Only when declared: a record without child lists keeps the page JSON (and content hash) it had.
+  if (!r.children.empty()) out["children"] = ChildrenJson(r.children);
   return out;
 }
 
@@ -282,6 +294,48 @@ Status ReadValue(const Json& j, std::string_view path, std::string_view name, Te
   return Status::Ok();
 }
 
+Result<ChildValue> ReadChildValue(const Json& j, const std::string& path) {
+  if (j.is_null()) return ChildValue();
+  if (j.is_string()) return ChildValue(j.get<std::string>());
+  if (j.is_boolean()) return ChildValue(j.get<bool>());
+  if (j.is_number_integer() &&
+      !(j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
+    return ChildValue(j.get<int64_t>());
+  }
+  if (j.is_array()) {
+    TextList list;
+    for (const Json& s : j) {
+      if (!s.is_string()) return Status::InvalidArgument(path + ": a list holds strings only");
+      list.push_back(s.get<std::string>());
+    }
+    return ChildValue(std::move(list));
+  }
+  return Status::InvalidArgument(path + ": not a string, integer, bool, list of strings or null");
+}
+
+// {"<list>": [{"<field>": value, ...}, ...], ...}, the inverse of ChildrenJson.
+Status ReadChildren(const Json& j, std::string_view path, ChildLists* out) {
+  const std::string where = std::string(path) + ".children";
+  if (!j.is_object()) return Status::InvalidArgument(where + ": not an object");
+  for (const auto& [name, items] : j.items()) {
+    if (!items.is_array()) return Status::InvalidArgument(where + "." + name + ": not a list");
+    ChildList list{name, {}};
+    for (size_t i = 0; i < items.size(); ++i) {
+      const std::string item_path = where + "." + name + "[" + std::to_string(i) + "]";
+      if (!items[i].is_object()) return Status::InvalidArgument(item_path + ": not an object");
+      ChildRecord child{name, {}};
+      for (const auto& [field, value] : items[i].items()) {
+        auto v = ReadChildValue(value, item_path + "." + field);
+        if (!v.ok()) return v.status();
+        child.fields.push_back({field, std::move(*v)});
+      }
+      list.items.push_back(std::move(child));
+    }
+    out->push_back(std::move(list));
+  }
+  return Status::Ok();
+}
+
 template <class R>
 Result<R> Read(const Json& j, std::string_view path) {
   if (!j.is_object()) return Status::InvalidArgument(std::string(path) + ": not an object");
@@ -305,6 +359,10 @@ Result<R> Read(const Json& j, std::string_view path) {
     if (!it->is_object()) return ShapeError(path, "extra", "not an object");
     r.extra = *it;
   }
+  if (auto it = j.find("children"); it != j.end()) {
+    ++known;
+    if (Status s = ReadChildren(*it, path, &r.children); !s.ok()) return s;
+  }
   for (const ListDecl<R>& l : Decl<R>::kLists) {
     auto it = j.find(std::string(l.spec.name));
     if (it == j.end()) continue;
@@ -325,7 +383,7 @@ Result<R> Read(const Json& j, std::string_view path) {
   if (known != j.size()) {
     for (const auto& [key, value] : j.items()) {
       (void)value;
-      bool declared = key == "type" || key == "extra";
+      bool declared = key == "type" || key == "extra" || key == "children";
       for (const FieldSpec& f : kFieldSpecs<R>) declared = declared || f.name == key;
       for (const ListSpec& l : kListSpecs<R>) declared = declared || l.name == key;
       if (!declared) {
@@ -390,6 +448,29 @@ Json& ExtraOf(Record& record) {
 }
 const Json& ExtraOf(const Record& record) {
   return std::visit([](const auto& r) -> const Json& { return r.extra; }, record);
+}
+
+ChildLists& ChildrenOf(Record& record) {
+  return std::visit([](auto& r) -> ChildLists& { return r.children; }, record);
+}
+const ChildLists& ChildrenOf(const Record& record) {
+  return std::visit([](const auto& r) -> const ChildLists& { return r.children; }, record);
+}
+
+Json ChildFieldsJson(const ChildRecord& child) {
+  Json out = Json::object();
+  for (const ChildField& f : child.fields) {
+    out[f.name] = std::visit(
+        [](const auto& v) -> Json {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+            return nullptr;
+          } else {
+            return Json(v);
+          }
+        },
+        f.value);
+  }
+  return out;
 }
 
 Status AppendToList(Record& record, size_t index, Record item) {

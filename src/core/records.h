@@ -30,10 +30,38 @@ using Text = std::optional<std::string>;  // nullopt: not configured or not foun
 using Int = std::optional<int64_t>;
 using TextList = std::vector<std::string>;  // never null: [] when nothing was found
 
+// --- child records (docs/selectors.md "Child lists", docs/schema.md "record_children") ---------------
+// A site declares named child lists on any record kind (`children:` in its config: a doctor's recent
+// consultations, a clinic schedule): their items are not canonical kinds but free fields, each typed by
+// the config's field types. A value is null (monostate), a string (text, html, url, date, datetime,
+// epoch), an integer (int, count), a bool, or a list of strings (`all` without `join`).
+using ChildValue = std::variant<std::monostate, std::string, int64_t, bool, TextList>;
+struct ChildField {
+  std::string name;  // as the config names it
+  ChildValue value;
+  bool operator==(const ChildField&) const = default;
+};
+// One item of a child list: every field the list declares, in config order (an item that lacks one has
+// it null, so the fields of a list's items never go out of step).
+struct ChildRecord {
+  std::string kind;  // the name of the list it is an item of ("consultations")
+  std::vector<ChildField> fields;
+  bool operator==(const ChildRecord&) const = default;
+};
+struct ChildList {
+  std::string name;                // "consultations"
+  std::vector<ChildRecord> items;  // page order; empty (never absent) when the page has none
+  bool operator==(const ChildList&) const = default;
+};
+// A record's child lists in config order; empty when the config declares none, and then the page JSON
+// has no "children" member (the page JSON and content_hash of such records are what they were).
+using ChildLists = std::vector<ChildList>;
+
 // A disease card under an article, or a disease page's record (`record: disease`).
 struct DiseaseCard {
   Text name, summary, url;
   Json extra = Json::object();
+  ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const DiseaseCard&) const = default;
 };
 
@@ -42,6 +70,7 @@ struct AnswerCard {
   Text question_title, question_url, doctor_name, doctor_title, department, hospital, hospital_grade,
       answer_text, answered_at;
   Json extra = Json::object();
+  ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const AnswerCard&) const = default;
 };
 
@@ -52,6 +81,7 @@ struct Article {
   TextList tags;
   Text source;
   Json extra = Json::object();
+  ChildLists children = {};  // the config's `children:`, in its order
   std::vector<DiseaseCard> diseases;
   std::vector<AnswerCard> answers;
   bool operator==(const Article&) const = default;
@@ -61,12 +91,14 @@ struct Article {
 struct Answer {
   Text doctor_name, doctor_title, department, hospital, hospital_grade, answer_text, answered_at;
   Json extra = Json::object();
+  ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const Answer&) const = default;
 };
 
 struct Question {
   Text title, description, asked_at;
   Json extra = Json::object();
+  ChildLists children = {};  // the config's `children:`, in its order
   std::vector<Answer> answers;
   bool operator==(const Question&) const = default;
 };
@@ -75,6 +107,7 @@ struct DoctorProfile {
   Text name, title, department, hospital, hospital_grade;
   TextList specialties;
   Json extra = Json::object();
+  ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const DoctorProfile&) const = default;
 };
 
@@ -125,17 +158,24 @@ using FieldSlot = std::variant<Text*, Int*, TextList*>;
 FieldSlot FieldAt(Record& record, size_t index);
 Json& ExtraOf(Record& record);
 const Json& ExtraOf(const Record& record);
+ChildLists& ChildrenOf(Record& record);
+const ChildLists& ChildrenOf(const Record& record);
 // Appends `item` to list `index` of KindOf(record).lists. InvalidArgument when `item` is not of the
 // list's kind.
 Status AppendToList(Record& record, size_t index, Record item);
 
 // --- the page JSON form -----------------------------------------------------------------------------
-// {"type", every field in declared order, "extra", every list in declared order} — what `extract`
-// prints and the golden files hold.
+// {"type", every field in declared order, "extra", every list in declared order, then "children" when
+// the record has child lists: {"<list>": [{"<field>": value, ...}, ...], ...}} — what `extract` prints
+// and the golden files hold.
 Json ToJson(const Record& record);
+// A child record's fields as one JSON object, in config order (the "children" items of the page JSON
+// and the `fields` column of record_children).
+Json ChildFieldsJson(const ChildRecord& child);
 // The inverse: "type" names the kind; a field missing or null is null ([] for lists of strings);
 // InvalidArgument ("<path>: ...") for a value of the wrong shape, an unknown member, a non-object
-// `extra`, or a list item of another kind. `path` prefixes messages ("records[0]").
+// `extra`, a list item of another kind, or "children" that is not {"<list>": [{"<field>": value}]} with
+// values null, string, integer, bool or list of strings. `path` prefixes messages ("records[0]").
 Result<Record> FromJson(const Json& json, std::string_view path = "record");
 
 }  // namespace hc::records

@@ -29,12 +29,14 @@ const Keys kTopKeys = {"site",       "name",    "allowed_domains",         "star
                            "time_zone",  "user_agent", "cookies", "allow_private_addresses", "limits",
                            "politeness", "url_normalization", "follow", "page_types", "request",
                            "alerts"};
-const Keys kPageTypeKeys = {"name", "url", "priority", "record", "revisit", "fields", "extra", "lists"};
+const Keys kPageTypeKeys = {"name",   "url",   "priority", "record",  "revisit",
+                            "fields", "extra", "lists",    "children"};
 const Keys kFieldKeys = {"css",     "regex",    "group",      "all",        "join",        "required",
                          "default", "type",     "count_word", "epoch_unit", "join_labels", "json",
                          "scope"};
 const Keys kJsonKeys = {"script", "pointer", "assign", "regex", "index", "ld_type"};
-const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists"};
+const Keys kListKeys = {"css", "record", "required", "fields", "extra", "lists", "children"};
+const Keys kChildListKeys = {"css", "required", "fields"};
 const Keys kLimitsKeys = {"max_depth",          "max_pages",      "max_dataset_pages",
                           "max_links_per_page", "max_url_length", "max_json_bytes"};
 const Keys kPolitenessKeys = {"delay", "concurrency"};
@@ -158,6 +160,8 @@ class ConfigCompiler {
   Status CompileRecord(const Entries& owner, const RecordKind& kind, const std::string& where,
                        RecordRule* out) const;
   Result<ListRule> CompileList(const Entry& entry, const ListSpec& spec, const std::string& where) const;
+  Result<ChildListRule> CompileChildList(const Entry& entry, const std::string& where) const;
+  Result<html::Selector> CompileItemCss(const Entries& e, const Entry& entry, const std::string& what) const;
   Status CompileField(const Entry& entry, const FieldSpec* spec, const std::string& where, FieldRule* out) const;
   Status CompileTypeOptions(const Entries& e, const std::string& what, FieldRule* out) const;
   Result<JsonRule> CompileJson(const Entry& entry, const std::string& what) const;
@@ -542,7 +546,7 @@ Status ConfigCompiler::CompilePageType(const YAML::Node& node, std::vector<PageT
     record.emplace();
     if (Status s = CompileRecord(e, *kind, "", &*record); !s.ok()) return s;
   } else {
-    for (std::string_view k : {"fields", "extra", "lists"}) {
+    for (std::string_view k : {"fields", "extra", "lists", "children"}) {
       if (const Entry* x = e.Find(k)) {
         return Error(x->key_node, where + " has " + std::string(k) +
                                       " but no record kind; add `record:` (article, question, ...) or remove them");
@@ -583,7 +587,7 @@ Status ConfigCompiler::CompileRecord(const Entries& owner, const RecordKind& kin
     for (const Entry& x : extra.all()) {
       if (x.key.empty()) return Error(x.key_node, "an extra field needs a name");
       FieldRule rule;
-      if (Status s = CompileField(x, nullptr, where, &rule); !s.ok()) return s;
+      if (Status s = CompileField(x, nullptr, where + "extra.", &rule); !s.ok()) return s;
       out->extra.push_back(std::move(rule));
     }
   }
@@ -607,7 +611,60 @@ Status ConfigCompiler::CompileRecord(const Entries& owner, const RecordKind& kin
       out->lists.push_back(std::move(*list));
     }
   }
+  out->children.clear();
+  if (const Entry* c = owner.Find("children")) {
+    Entries children({});
+    if (Status s = ReadEntries(c->value, "children", {}, &children); !s.ok()) return s;
+    for (const Entry& x : children.all()) {
+      if (x.key.empty()) return Error(x.key_node, "a child list needs a name");
+      auto list = CompileChildList(x, where);
+      if (!list.ok()) return list.status();
+      out->children.push_back(std::move(*list));
+    }
+  }
   return Status::Ok();
+}
+
+// The `css` of a list or child list: it selects the item elements, each the scope of its item's fields.
+Result<html::Selector> ConfigCompiler::CompileItemCss(const Entries& e, const Entry& entry,
+                                                      const std::string& what) const {
+  const Entry* css = e.Find("css");
+  if (!css) return Error(entry.value, what + " needs css: the selector of one item");
+  std::string css_text;
+  if (Status s = ReadString(css->value, "css", &css_text); !s.ok()) return s;
+  auto selector = CompileCss(css->value, css_text);
+  if (!selector.ok()) return selector.status();
+  if (selector->output() != html::Selector::Output::kElement) {
+    return Error(css->value,
+                 "a list's css selects the item elements; drop ::text/::attr from '" + css_text + "'");
+  }
+  return selector;
+}
+
+// One `children:` entry: css, required and free-named fields compiled as `extra` fields are (any type).
+Result<ChildListRule> ConfigCompiler::CompileChildList(const Entry& entry, const std::string& where) const {
+  const std::string what = "child list '" + where + "children." + entry.key + "'";
+  Entries e({});
+  if (Status s = ReadEntries(entry.value, what, kChildListKeys, &e); !s.ok()) return s;
+  auto css = CompileItemCss(e, entry, what);
+  if (!css.ok()) return css.status();
+  ChildListRule out{entry.key, std::move(*css), false, {}};
+  if (const Entry* r = e.Find("required")) {
+    if (Status s = ReadBool(r->value, "required", &out.required); !s.ok()) return s;
+  }
+  const Entry* f = e.Find("fields");
+  if (!f) return Error(entry.value, what + " needs fields: the fields of one item");
+  Entries fields({});
+  if (Status s = ReadEntries(f->value, "fields", {}, &fields); !s.ok()) return s;
+  if (fields.all().empty()) return Error(f->value, what + " has no fields");
+  for (const Entry& x : fields.all()) {
+    if (x.key.empty()) return Error(x.key_node, "a child field needs a name");
+    FieldRule rule;
+    if (Status s = CompileField(x, nullptr, where + "children." + entry.key + "[].", &rule); !s.ok())
+      return s;
+    out.fields.push_back(std::move(rule));
+  }
+  return out;
 }
 
 Result<ListRule> ConfigCompiler::CompileList(const Entry& entry, const ListSpec& spec,
@@ -623,16 +680,9 @@ Result<ListRule> ConfigCompiler::CompileList(const Entry& entry, const ListSpec&
                                  name + "' (drop `record:` or write record: " + std::string(spec.kind) + ")");
     }
   }
-  const Entry* css = e.Find("css");
-  if (!css) return Error(entry.value, "list '" + entry.key + "' needs css: the selector of one item");
-  std::string css_text;
-  if (Status s = ReadString(css->value, "css", &css_text); !s.ok()) return s;
-  auto selector = CompileCss(css->value, css_text);
+  auto selector = CompileItemCss(e, entry, "list '" + entry.key + "'");
   if (!selector.ok()) return selector.status();
   ListRule out{&spec, *selector, false, {}};
-  if (out.css.output() != html::Selector::Output::kElement) {
-    return Error(css->value, "a list's css selects the item elements; drop ::text/::attr from '" + css_text + "'");
-  }
   if (const Entry* r = e.Find("required")) {
     if (Status s = ReadBool(r->value, "required", &out.required); !s.ok()) return s;
   }
@@ -643,7 +693,8 @@ Result<ListRule> ConfigCompiler::CompileList(const Entry& entry, const ListSpec&
 Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, const std::string& where,
                                     FieldRule* out) const {
   out->name = entry.key;
-  const std::string what = "field '" + where + (spec ? "" : "extra.") + entry.key + "'";
+  // `where` leads to the field: "answers[].", "answers[].extra.", "children.schedule[]."
+  const std::string what = "field '" + where + entry.key + "'";
   const YAML::Node& node = entry.value;
   Entries e({});
   std::optional<std::string> css_text;
@@ -668,7 +719,7 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
     if (scope != "item" && scope != "page") {
       return Error(sc->value, what + ": scope must be item or page, found '" + scope + "'");
     }
-    if (scope == "page" && where.empty()) {
+    if (scope == "page" && where.find("[].") == std::string::npos) {  // not inside a list item
       return Error(sc->key_node,
                    what + ": scope: page is for the fields of a list item; here the page is the scope");
     }

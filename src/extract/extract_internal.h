@@ -145,12 +145,22 @@ struct FieldRule {
 
 struct ListRule;
 
+// A site-declared child list (`children:`, docs/selectors.md "Child lists"): each element `css` selects
+// is one records::ChildRecord, its fields the free-named `fields` (the same rules as `extra`).
+struct ChildListRule {
+  std::string name;
+  html::Selector css;
+  bool required = false;          // at least one item
+  std::vector<FieldRule> fields;  // config order
+};
+
 struct RecordRule {
   const RecordKind* kind = nullptr;
   // One slot per field of kind->fields, in the same order; empty when the config does not set it.
   std::vector<std::optional<FieldRule>> fields;
   std::vector<FieldRule> extra;  // config order
   std::vector<ListRule> lists;   // the configured lists (a kind's other lists are output as [])
+  std::vector<ChildListRule> children;  // config order; none: the record has no "children"
 };
 
 struct ListRule {

@@ -26,6 +26,15 @@ void AddFields(const RecordRule& rule, std::vector<std::string> lists, const std
     inner.push_back(name);
     AddFields(list.record, std::move(inner), prefix + name + ".", out);
   }
+  // A child list is the member "children.<list>" (Lookup), its items' fields all free names.
+  for (const ChildListRule& list : rule.children) {
+    const std::string name = "children." + list.name;
+    out->push_back({prefix + name, lists, name, false, true});
+    std::vector<std::string> inner = lists;
+    inner.push_back(name);
+    for (const FieldRule& f : list.fields)
+      out->push_back({prefix + name + "." + f.name, inner, f.name, false, false});
+  }
 }
 
 bool Filled(const Json& v) {
@@ -42,17 +51,23 @@ const Json& Member(const Json& object, const std::string& name) {
   return it == object.end() ? kNull : *it;
 }
 
+// A member of a record or item; "children.<list>" is that child list (records::ToJson's "children").
+const Json& Lookup(const Json& container, const std::string& name) {
+  if (name.starts_with("children.")) return Member(Member(container, "children"), name.substr(9));
+  return Member(container, name);
+}
+
 // Counts `field` in `container` (a record or list item) at list depth `depth`.
 void Count(const Json& container, const FillTally::Field& field, size_t depth, int64_t* filled,
            int64_t* total) {
   if (depth < field.lists.size()) {
-    const Json& items = Member(container, field.lists[depth]);
+    const Json& items = Lookup(container, field.lists[depth]);
     if (!items.is_array()) return;
     for (const Json& item : items) Count(item, field, depth + 1, filled, total);
     return;
   }
   const Json& value =
-      field.extra ? Member(Member(container, "extra"), field.name) : Member(container, field.name);
+      field.extra ? Member(Member(container, "extra"), field.name) : Lookup(container, field.name);
   ++*total;
   if (field.is_list ? value.is_array() && !value.empty() : Filled(value)) ++*filled;
 }

@@ -63,6 +63,20 @@ void CountRecord(const RecordRule& rule, const std::vector<const Json*>& records
     }
     CountRecord(list.record, items, name + "[].", page_type, out);
   }
+  for (const ChildListRule& list : rule.children) {
+    std::vector<const Json*> items;
+    for (const Json* r : records) {
+      const Json* children = r->contains("children") ? &(*r)["children"] : nullptr;
+      if (!children || !children->contains(list.name) || !(*children)[list.name].is_array()) continue;
+      for (const Json& item : (*children)[list.name]) items.push_back(&item);
+    }
+    for (const FieldRule& f : list.fields) {
+      FillRate rate{page_type, prefix + "children." + list.name + "[]." + f.name, 0,
+                    static_cast<int>(items.size())};
+      for (const Json* item : items) rate.filled += item->contains(f.name) && Filled((*item)[f.name]) ? 1 : 0;
+      out->push_back(std::move(rate));
+    }
+  }
 }
 
 // The notes a fixture declares; none without a notes file.

@@ -116,7 +116,54 @@ class PageExtraction {
         }
       }
     }
+    for (const ChildListRule& list : rule.children) {
+      records::ChildrenOf(record).push_back(Children(list, scope, path, label));
+    }
     return record;
+  }
+
+  // A child list: one item per element `list.css` selects, each with every field of the list (null
+  // when the item lacks it), so items never go out of step.
+  records::ChildList Children(const ChildListRule& list, html::Node scope, const std::string& path,
+                              const std::string& label) {
+    records::ChildList out{list.name, {}};
+    const std::string list_path = path + "children." + list.name;
+    std::vector<html::Node> nodes = html::Select(scope, list.css, index_);
+    out.items.reserve(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const std::string item_path = list_path + "[" + std::to_string(i) + "].";
+      const std::string item_label = label + "children." + list.name + "[].";
+      records::ChildRecord item{list.name, {}};
+      item.fields.reserve(list.fields.size());
+      for (const FieldRule& field : list.fields) {
+        Json value = Field(field, nodes[i], false, item_path + field.name, item_label + field.name);
+        item.fields.push_back({field.name, ChildValueOf(std::move(value))});
+      }
+      out.items.push_back(std::move(item));
+    }
+    if (nodes.empty()) {
+      if (list.required) {
+        page_->failures.push_back({list_path, "required list is empty"});
+      } else {
+        page_->notes.push_back(list_path + ": no items");
+      }
+    }
+    return out;
+  }
+
+  // Field's JSON (null, a string, an integer, a bool or an array of strings) as a typed value.
+  static records::ChildValue ChildValueOf(Json&& value) {
+    if (value.is_string()) return std::move(value.get_ref<std::string&>());
+    if (value.is_boolean()) return value.get<bool>();
+    if (value.is_number_integer()) return value.get<int64_t>();
+    if (value.is_array()) {
+      records::TextList list;
+      for (Json& s : value) {
+        if (s.is_string()) list.push_back(std::move(s.get_ref<std::string&>()));
+      }
+      return list;
+    }
+    return std::monostate();
   }
 
   std::vector<std::string> Links() {

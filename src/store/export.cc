@@ -355,6 +355,11 @@ const std::vector<ExportTable>& ExportTables() {
         {"finished_at", K::kText}, {"outcome", K::kText}, {"pages_fetched", K::kInteger},
         {"pages_stored", K::kInteger}, {"pages_failed", K::kInteger}, {"bytes_fetched", K::kInteger},
         {"extra", K::kJson}}},
+      // Child lists of records (issue 13 point 6): one row per item, its fields one JSON object.
+      {"record_children",
+       {{"id", K::kInteger}, {"site", K::kText}, {"url", K::kText}, {"parent_table", K::kText},
+        {"parent_id", K::kInteger}, {"record_path", K::kText}, {"list", K::kText}, {"position", K::kInteger},
+        {"fields", K::kJson}, {"updated_at", K::kText}}},
   };
   return tables;
 }

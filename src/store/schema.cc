@@ -386,6 +386,45 @@ CREATE TABLE run_fill_alarms (
 CREATE INDEX run_fill_alarms_site ON run_fill_alarms(site, run_id);
 )sql";
 
+// Child lists (issue 13 point 6; docs/schema.md "record_children"): one row per item of a site-declared
+// child list of any record (a doctor's consultations, an answer's follow-ups). The fields are free names
+// that differ by site and list, so an item is one JSON object in config order (typed as the config's
+// types made it) rather than columns. An item belongs to the page whose record carries it (a revisit
+// replaces the page's items; deleting the page deletes them) and names its parent's row; a parent table
+// cannot be a foreign key, so triggers delete the items of a deleted parent row.
+constexpr std::string_view kV9RecordChildren = R"sql(
+CREATE TABLE record_children (
+  id           INTEGER PRIMARY KEY,
+  page_id      INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+  parent_table TEXT NOT NULL CHECK (parent_table IN ('articles', 'questions', 'doctors', 'diseases', 'answers')),
+  parent_id    INTEGER,
+  record_path  TEXT NOT NULL DEFAULT '',
+  list         TEXT NOT NULL,
+  position     INTEGER NOT NULL,
+  fields       TEXT NOT NULL DEFAULT '{}',
+  updated_at   TEXT NOT NULL,
+  updated_seq  INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (page_id, record_path, list, position)
+);
+CREATE INDEX record_children_parent ON record_children(parent_table, parent_id);
+CREATE INDEX record_children_seq ON record_children(updated_seq);
+CREATE TRIGGER record_children_articles AFTER DELETE ON articles BEGIN
+  DELETE FROM record_children WHERE parent_table = 'articles' AND parent_id = OLD.id;
+END;
+CREATE TRIGGER record_children_questions AFTER DELETE ON questions BEGIN
+  DELETE FROM record_children WHERE parent_table = 'questions' AND parent_id = OLD.id;
+END;
+CREATE TRIGGER record_children_doctors AFTER DELETE ON doctors BEGIN
+  DELETE FROM record_children WHERE parent_table = 'doctors' AND parent_id = OLD.id;
+END;
+CREATE TRIGGER record_children_diseases AFTER DELETE ON diseases BEGIN
+  DELETE FROM record_children WHERE parent_table = 'diseases' AND parent_id = OLD.id;
+END;
+CREATE TRIGGER record_children_answers AFTER DELETE ON answers BEGIN
+  DELETE FROM record_children WHERE parent_table = 'answers' AND parent_id = OLD.id;
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -400,6 +439,8 @@ const std::vector<Migration>& Migrations() {
       {6, "limits and poison pages: pages.notes, pages.links_dropped, frontier.parse_deaths", kV6},
       {7, "run heartbeats (crawl_runs.heartbeat_at, pid, host; frontier.run_id) and per-site zstd dictionaries of the raw archive (zstd_dictionaries, raw_responses.dictionary_id)", kV7},
       {8, "drift alarm: per-run fill counts (run_page_types, run_field_fill) and the alarms of degraded runs (run_fill_alarms)", kV8},
+      {9, "child lists of records (record_children, with triggers that delete a deleted parent's items)",
+       kV9RecordChildren},
   };
   return migrations;
 }

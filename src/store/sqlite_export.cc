@@ -117,6 +117,11 @@ std::string TableSql(const std::string& table) {
        " WHERE (?1 = '' OR instr(',' || r.sites || ',', ',' || ?1 || ',') > 0)"
        " AND (?2 IS NULL OR r.started_at >= ?2) AND r.updated_seq > ?3 AND r.updated_seq <= ?4"
        " ORDER BY r.id"},
+      {"record_children",
+       "SELECT c.id, s.key, p.url, c.parent_table, c.parent_id, c.record_path, c.list, c.position, c.fields,"
+       " c.updated_at FROM record_children c JOIN pages p ON p.id = c.page_id JOIN sites s ON s.id = p.site_id"
+       " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR c.updated_at >= ?2)"
+       " AND c.updated_seq > ?3 AND c.updated_seq <= ?4 ORDER BY c.page_id, c.record_path, c.list, c.position"},
   };
   auto it = sql.find(table);
   return it == sql.end() ? std::string() : it->second;

@@ -10,6 +10,7 @@
 
 #include "store/schema_internal.h"
 #include "store/digest.h"
+#include "store/record_children_internal.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
@@ -96,6 +97,12 @@ class PageWrite {
                                int64_t anon_ordinal, const Text& text, const Text& answered_at,
                                const Json& extra, bool from_page);
   Status RecordViews();
+  // Notes a record that carries child lists (declared by the config), with the row it was stored in;
+  // WriteRecords stores them all at the end (record_children).
+  void AddChildOwner(std::string_view table, std::optional<int64_t> id, std::string path,
+                     const records::ChildLists& children) {
+    if (!children.empty()) child_owners_.push_back({table, id, std::move(path), &children});
+  }
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
     auto it = page_.record_url_keys.find(url);
@@ -109,6 +116,7 @@ class PageWrite {
   int64_t site_id_ = 0;
   int64_t page_id_ = 0;
   std::string fetched_;
+  std::vector<internal::ChildOwner> child_owners_;
 };
 
 Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
@@ -226,9 +234,11 @@ Status PageWrite::WriteRecords() {
     } else if (const auto* disease = std::get_if<DiseaseCard>(&record)) {
       auto id = UpsertDisease(*disease, page_id_);
       if (!id.ok()) return id.status();
+      AddChildOwner("diseases", *id, "", disease->children);
     }
   }
-  return Status::Ok();
+  // Always: a page that no longer has child items (or no record) loses the ones it had.
+  return internal::ReplaceRecordChildren(db_, page_id_, child_owners_, now_, seq_);
 }
 
 Status PageWrite::WriteArticle(const Article& a) {
@@ -248,12 +258,15 @@ Status PageWrite::WriteArticle(const Article& a) {
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from article upsert") : q->status();
     article_id = q->Int(0);
   }
+  AddChildOwner("articles", article_id, "", a.children);
 
   HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM article_diseases WHERE article_id = ?1", article_id));
   int64_t position = 0;
-  for (const DiseaseCard& disease : a.diseases) {
+  for (size_t i = 0; i < a.diseases.size(); ++i) {
+    const DiseaseCard& disease = a.diseases[i];
     auto id = UpsertDisease(disease, std::nullopt);
     if (!id.ok()) return id.status();
+    AddChildOwner("diseases", *id, "diseases[" + std::to_string(i) + "]", disease.children);
     if (!*id) continue;  // a disease without a name cannot be keyed
     HC_RETURN_IF_ERROR(Execute(
         db_, "INSERT INTO article_diseases (article_id, position, disease_id) VALUES (?1, ?2, ?3)",
@@ -276,7 +289,8 @@ Status PageWrite::WriteArticle(const Article& a) {
   for (int64_t id : own_answers) HC_RETURN_IF_ERROR(Execute(db_, "DELETE FROM answers WHERE id = ?1", id));
 
   position = 0;
-  for (const AnswerCard& card : a.answers) {
+  for (size_t i = 0; i < a.answers.size(); ++i) {
+    const AnswerCard& card = a.answers[i];
     auto hospital = UpsertHospital(card.hospital, card.hospital_grade);
     if (!hospital.ok()) return hospital.status();
     auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
@@ -291,6 +305,7 @@ Status PageWrite::WriteArticle(const Article& a) {
     auto answer = UpsertAnswer(question_id, *doctor, 0, card.answer_text, card.answered_at, card.extra,
                                /*from_page=*/false);
     if (!answer.ok()) return answer.status();
+    AddChildOwner("answers", *answer, "answers[" + std::to_string(i) + "]", card.children);
     HC_RETURN_IF_ERROR(Execute(
         db_, "INSERT INTO article_questions (article_id, position, answer_id) VALUES (?1, ?2, ?3)",
         article_id, position++, *answer));
@@ -314,9 +329,11 @@ Status PageWrite::WriteQuestion(const Question& question) {
   q->Bind(1, key);
   if (!q->Step()) return q->status().ok() ? Status::Internal("question row vanished") : q->status();
   const int64_t question_id = q->Int(0);
+  AddChildOwner("questions", question_id, "", question.children);
 
   int64_t anonymous = 0;
-  for (const records::Answer& answer : question.answers) {
+  for (size_t i = 0; i < question.answers.size(); ++i) {
+    const records::Answer& answer = question.answers[i];
     auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade);
     if (!hospital.ok()) return hospital.status();
     auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
@@ -326,6 +343,7 @@ Status PageWrite::WriteQuestion(const Question& question) {
     auto id = UpsertAnswer(question_id, *doctor, ordinal, answer.answer_text, answer.answered_at, answer.extra,
                            /*from_page=*/true);
     if (!id.ok()) return id.status();
+    AddChildOwner("answers", *id, "answers[" + std::to_string(i) + "]", answer.children);
   }
   return Status::Ok();
 }
@@ -335,7 +353,9 @@ Status PageWrite::WriteDoctor(const DoctorProfile& d) {
   if (!hospital.ok()) return hospital.status();
   auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
                              *hospital, page_id_);
-  return doctor.status();
+  if (!doctor.ok()) return doctor.status();
+  AddChildOwner("doctors", *doctor, "", d.children);
+  return Status::Ok();
 }
 
 Result<std::optional<int64_t>> PageWrite::UpsertDisease(const DiseaseCard& disease,

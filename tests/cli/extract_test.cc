@@ -204,6 +204,18 @@ TEST_F(ExtractCliTest, BrokenConfigExitsTwoWithItsLocation) {
   EXPECT_NE(out.find("demo.yaml:5:5: "), std::string::npos) << out;
 }
 
+// Issue 13 point 6: a child list's field with a bad type is a config error at its place, exit 2.
+TEST_F(ExtractCliTest, BadTypeInAChildListExitsTwoWithItsLocation) {
+  WriteFile(dir_ / "selectors/demo.yaml",
+            "site: demo\npage_types:\n  - name: d\n    url: /\n    record: doctor\n    children:\n"
+            "      schedule:\n        css: tr\n        fields:\n          day: {css: .day, type: weekday}\n");
+  std::string out;
+  EXPECT_EQ(RunCommand(Cli("selectors check demo"), &out, /*merge_stderr=*/true), 2);
+  EXPECT_NE(out.find("demo.yaml:10:34: unknown type 'weekday'"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(Cli("extract --site demo " + Quote(page())), &out, true), 2);
+  EXPECT_NE(out.find("demo.yaml:10:34: "), std::string::npos) << out;
+}
+
 // The project's own configs and fixtures pass, found the default way (fixtures/sites beside selectors/).
 TEST(SelectorsCheckProjectTest, ProjectFixturesMatch) {
   if (!fs::is_directory(hc::testing::FixturesDir() / "sites")) GTEST_SKIP() << "no fixtures";

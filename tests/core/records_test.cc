@@ -165,7 +165,16 @@ TEST(RecordJson, ReadingIsStrictAboutShapesKindsAndNames) {
       {"list item of another kind", R"({"type":"question","answers":[{"type":"answer_card"}]})",
        "record.answers[0]: \"type\" is not \"answer\""},
       {"bad field in a list item", R"({"type":"article","diseases":[{"type":"disease","name":1}]})",
-       "record.diseases[0].name: not a string or null"},
+       "record.diseases[0].name: not a string or null"},      {"children", R"({"type":"doctor","children":{"visits":[{"t":"x","n":1,"b":true,"l":["a"],"z":null}],"none":[]}})",
+       ""},
+      {"children not an object", R"({"type":"doctor","children":[]})", "record.children: not an object"},
+      {"child list not a list", R"({"type":"doctor","children":{"visits":{}}})", "record.children.visits: not a list"},
+      {"child item not an object", R"({"type":"doctor","children":{"visits":[1]}})",
+       "record.children.visits[0]: not an object"},
+      {"child value an object", R"({"type":"doctor","children":{"visits":[{"t":{}}]}})",
+       "record.children.visits[0].t: not a string, integer, bool, list of strings or null"},
+      {"child value a float", R"({"type":"doctor","children":{"visits":[{"t":1.5}]}})",
+       "record.children.visits[0].t: not a string"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -178,6 +187,26 @@ TEST(RecordJson, ReadingIsStrictAboutShapesKindsAndNames) {
       EXPECT_NE(read.status().message().find(c.message), std::string::npos) << read.status().message();
     }
   }
+}
+
+// Child lists (issue 13 point 6): typed free fields, after the kind's lists; a record whose config
+// declares none has no "children" member, so its page JSON (and content hash) is what it was.
+TEST(RecordJson, ChildListsFollowTheListsAndRoundTrip) {
+  DoctorProfile d;
+  d.name = "李文华";
+  EXPECT_FALSE(ToJson(d).contains("children"));
+  ChildRecord visit{"consultations",
+                    {{"title", std::string("腰疼")}, {"messages", int64_t{12}}, {"full", true},
+                     {"tags", TextList{"a", "b"}}, {"disease", std::monostate()}}};
+  d.children = {{"consultations", {visit}}, {"schedule", {}}};
+  const Json json = ToJson(d);
+  EXPECT_EQ(Keys(json).back(), "children");
+  EXPECT_EQ(json["children"].dump(),
+            R"({"consultations":[{"title":"腰疼","messages":12,"full":true,"tags":["a","b"],"disease":null}],"schedule":[]})");
+  auto back = FromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(std::get<DoctorProfile>(*back), d);
+  EXPECT_EQ(ChildrenOf(*back).size(), 2u);
 }
 
 TEST(RecordAccess, ListsTakeItemsOfTheirKindOnly) {

@@ -256,6 +256,25 @@ TEST(ConfigErrorTest, Table) {
       {"bad rule inside a list item",
        no_fields + "    lists:\n      answers:\n        css: .a\n        fields:\n          answered_at: {css: .t, type: count}\n",
        "10:40", "field 'answers[].answered_at' is a date field"},
+      // Child lists (issue 13 point 6): the fields are free names compiled like extra fields.
+      {"bad type in a child list",
+       no_fields + "    children:\n      consultations:\n        css: li\n        fields:\n          date: {css: .d, type: dat}\n",
+       "10:33", "unknown type 'dat' (did you mean 'date'?)"},
+      {"bad type in a child list of a list item",
+       no_fields +
+           "    lists:\n      answers:\n        css: .a\n        children:\n          followups:\n            css: .f\n"
+           "            fields:\n              n: {css: .n, type: count, epoch_unit: s}\n",
+       "13:41", "field 'answers[].children.followups[].n': epoch_unit is an option of type epoch or epoch_date"},
+      {"child list without css", no_fields + "    children:\n      schedule: {fields: {day: .d}}\n", "7:17",
+       "child list 'children.schedule' needs css"},
+      {"child list without fields", no_fields + "    children:\n      schedule: {css: tr}\n", "7:17",
+       "child list 'children.schedule' needs fields"},
+      {"unknown key in a child list", no_fields + "    children:\n      schedule: {css: tr, field: {d: .d}}\n",
+       "7:27", "unknown key 'field' in child list 'children.schedule' (did you mean 'fields'?)"},
+      {"child list css with ::attr", no_fields + "    children:\n      schedule: {css: 'a::attr(href)', fields: {d: .d}}\n",
+       "7:23", "a list's css selects the item elements"},
+      {"children without a record", "site: demo\npage_types:\n  - name: x\n    url: /\n    children: {}\n", "5:5",
+       "page type 'x' has children but no record kind"},
   };
   for (const auto& c : cases) ExpectError(c);
 }

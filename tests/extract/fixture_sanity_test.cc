@@ -63,6 +63,7 @@ TEST(FixtureSanity, EverySiteHasItsFixtures) {
       {"ask39", {"ask39/browse-322-1-1", "ask39/question-93120518", "ask39/question-93127745"}},
       {"haodf", {"haodf/doctor-4876", "haodf/wenda-8876519024", "haodf/wenda-8876543210"}},
       {"120ask", {"120ask/list-erke", "120ask/question-90876542", "120ask/question-91234567"}},
+      {"profiles", {"profiles/doctor-301", "profiles/question-9001"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.site);

@@ -48,6 +48,9 @@ void CollectFieldRegexes(const RecordRule& record, std::vector<const TextRegex*>
   }
   for (const FieldRule& field : record.extra) CollectRuleRegexes(field, out);
   for (const ListRule& list : record.lists) CollectFieldRegexes(list.record, out);
+  for (const ChildListRule& list : record.children) {
+    for (const FieldRule& field : list.fields) CollectRuleRegexes(field, out);
+  }
 }
 
 // The 1 MB texts: each pattern of each config runs over all of them.

@@ -100,6 +100,8 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     // Version 8: no run has fill counts or drift alarms yet (docs/drift.md).
     EXPECT_EQ(peek.Int("SELECT count(*) FROM run_field_fill"), 0);
     EXPECT_EQ(peek.Int("SELECT count(*) FROM run_fill_alarms"), 0);
+    // Version 9 (child lists): old records have no child items.
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM record_children"), 0);
 
     // The upgraded database takes new writes and exports them with the old rows.
     auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z",
