@@ -46,24 +46,4 @@ Result<std::vector<LeasedUrl>> PgStore::RecordParseDeath(std::string_view, const
 }
 bool PgStore::UrlIsCommitted(int64_t) { return false; }
 
-// The drift alarm's fill history.
-Status PgStore::PutRunFill(const RunFill&) { return NotYetOnPostgres("the drift alarm's fill history"); }
-Result<std::vector<RunFill>> PgStore::ListRunFill(std::string_view, bool, int) {
-  return NotYetOnPostgres("the drift alarm's fill history");
-}
-Status PgStore::PutFillAlarms(int64_t, std::string_view, const std::vector<FillAlarm>&) {
-  return NotYetOnPostgres("the drift alarm's fill history");
-}
-Result<std::vector<DegradedRun>> PgStore::ListDegradedRuns(std::string_view, int) {
-  return NotYetOnPostgres("the drift alarm's fill history");
-}
-
-// The nested export (one document per article).
-Status PgStore::ScanArticleDocuments(const ExportFilter&, const std::function<Status(const Json&)>&) {
-  return NotYetOnPostgres("the nested article export");
-}
-
-// Statistics.
-Result<StatsReport> PgStore::ComputeStats() { return NotYetOnPostgres("stats"); }
-
 }  // namespace hc::store

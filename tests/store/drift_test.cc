@@ -1,9 +1,10 @@
 // The drift alarm's tables (store/drift.h, docs/schema.md): a run's fill counts and alarms written and
-// read back, good runs told from the rest, newest first, per site.
+// read back, good runs told from the rest, newest first, per site; on both backends.
 #include <gtest/gtest.h>
 
-#include "store/page_builders.h"
 #include "store/database.h"
+#include "store/page_builders.h"
+#include "support/backend_support.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -11,12 +12,14 @@ namespace {
 
 using testing::At;
 
-class DriftStoreTest : public ::testing::Test {
+class DriftStoreTest : public hc::testing::BackendTest {
  protected:
   void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     StoreOptions options;
     options.clock = &clock_;
-    auto s = OpenDatabase((dir_ / "crawl.db").string(), options);
+    auto s = Open(options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
@@ -39,12 +42,11 @@ class DriftStoreTest : public ::testing::Test {
     return *id;
   }
 
-  hc::testing::TempDir dir_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
   std::unique_ptr<Database> store_;
 };
 
-TEST_F(DriftStoreTest, RunFillRoundTripsNewestFirst) {
+TEST_P(DriftStoreTest, RunFillRoundTripsNewestFirst) {
   const int64_t a = Run("demo", "ok", 30);
   const int64_t b = Run("demo", "degraded", 0);
   const int64_t c = Run("demo", "interrupted", 29);
@@ -87,7 +89,7 @@ TEST_F(DriftStoreTest, RunFillRoundTripsNewestFirst) {
   EXPECT_EQ((*replaced)[0].page_types[0].pages, 5);
 }
 
-TEST_F(DriftStoreTest, AlarmsListedPerDegradedRun) {
+TEST_P(DriftStoreTest, AlarmsListedPerDegradedRun) {
   const int64_t first = Run("demo", "degraded", 0);
   Run("demo", "ok", 30);
   const int64_t other = Run("other", "degraded", 0);
@@ -118,6 +120,8 @@ TEST_F(DriftStoreTest, AlarmsListedPerDegradedRun) {
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->size(), 1u);
 }
+
+HC_INSTANTIATE_BACKEND_TEST(DriftStoreTest);
 
 }  // namespace
 }  // namespace hc::store

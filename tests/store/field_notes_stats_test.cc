@@ -3,8 +3,9 @@
 // shows them is tested in tests/cli/stats_format_test.cc.
 #include <gtest/gtest.h>
 
-#include "store/page_builders.h"
 #include "store/database.h"
+#include "store/page_builders.h"
+#include "support/backend_support.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -12,12 +13,14 @@ namespace {
 
 using testing::At;
 
-class FieldNotesStatsTest : public ::testing::Test {
+class FieldNotesStatsTest : public hc::testing::BackendTest {
  protected:
   void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     StoreOptions options;
     options.clock = &clock_;
-    auto s = OpenDatabase((dir_ / "crawl.db").string(), options);
+    auto s = Open(options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
@@ -36,12 +39,11 @@ class FieldNotesStatsTest : public ::testing::Test {
              {{"article.views", {{"count", count}, {"example", example}, {"url", "https://a/1"}}}}}};
   }
 
-  hc::testing::TempDir dir_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
   std::unique_ptr<Database> store_;
 };
 
-TEST_F(FieldNotesStatsTest, LatestFinishedCrawlPerSite) {
+TEST_P(FieldNotesStatsTest, LatestFinishedCrawlPerSite) {
   Run("crawl", "mfk", Notes(7, "\"old\" is not a count"));  // run 1: superseded by run 2
   Run("crawl", "mfk", Notes(3, "\"1.2\" is not a count"));  // run 2: the latest finished
   Run("crawl", "mfk", Notes(9, "\"running\" is not a count"), /*finish=*/false);
@@ -61,11 +63,13 @@ TEST_F(FieldNotesStatsTest, LatestFinishedCrawlPerSite) {
   EXPECT_EQ(n.url, "https://a/1");
 }
 
-TEST_F(FieldNotesStatsTest, NoneSaidSo) {
+TEST_P(FieldNotesStatsTest, NoneSaidSo) {
   auto stats = store_->ComputeStats();
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_TRUE(stats->field_notes.empty());
 }
+
+HC_INSTANTIATE_BACKEND_TEST(FieldNotesStatsTest);
 
 }  // namespace
 }  // namespace hc::store

@@ -212,7 +212,8 @@ TEST_P(RunRecordTest, BeginHeartbeatFinishAndReapADeadRun) {
 
 HC_INSTANTIATE_BACKEND_TEST(RunRecordTest);
 
-// The same observations into both backends export the same bytes, table by table, as CSV and JSONL.
+// The same observations into both backends export the same bytes, table by table, as CSV and JSONL, and
+// as nested documents, and give the same stats.
 TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
   using testing::Article;
   using testing::At;
@@ -266,8 +267,29 @@ TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
                hc::testing::ReadFile(file);
       }
     }
+    // The nested export: one document per article.
+    const auto nested = dir / (std::string(IsPostgresLocation(location) ? "pg" : "sqlite") + "-nested.jsonl");
+    auto summary =
+        RunExport(**db, {.out = nested, .nested = true, .now = At("2026-03-03T00:00:00Z"), .record = false});
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    all += "nested:\n" + hc::testing::ReadFile(nested);
+    // The numbers of `stats`.
+    auto report = (*db)->ComputeStats();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    all += "stats:\n";
+    for (const auto& t : report->tables) all += t.site + "|" + t.table + "|" + std::to_string(t.rows) + "\n";
+    for (const auto& f : report->fill_rates) {
+      all += f.site + "|" + f.table + "|" + f.field + "|" + std::to_string(f.filled) + "/" +
+             std::to_string(f.total) + "\n";
+    }
+    for (const auto& f : report->failures) {
+      all += f.site + "|" + f.reason + "|" + std::to_string(f.pages) + "|" + std::to_string(f.events) + "\n";
+    }
+    all += report->oldest_fetch.value_or("-") + " " + report->newest_fetch.value_or("-") + "\n";
     exported.push_back(all);
   }
+  EXPECT_NE(exported[0].find("\"diseases\":[{\"name\""), std::string::npos) << exported[0];
+  EXPECT_NE(exported[0].find("mfk|articles|title|1/1"), std::string::npos) << exported[0];
   EXPECT_GT(exported[0].size(), 2000u);
   EXPECT_EQ(exported[1], exported[0]);
 }
