@@ -27,7 +27,7 @@ struct FieldDecl {
 // constant expression).
 template <class R>
 constexpr FieldDecl<R> F(std::string_view name, FieldShape shape, Column column, Text R::*member) {
-  if (shape != S::kText && shape != S::kDate && shape != S::kUrl) throw std::logic_error("not a text shape");
+  if (shape == S::kTextList || IsIntShape(shape)) throw std::logic_error("not a text shape");
   FieldDecl<R> d{};
   d.spec = {name, shape, column};
   d.text = member;
@@ -35,11 +35,31 @@ constexpr FieldDecl<R> F(std::string_view name, FieldShape shape, Column column,
 }
 template <class R>
 constexpr FieldDecl<R> F(std::string_view name, FieldShape shape, Column column, Int R::*member) {
-  if (shape != S::kInt) throw std::logic_error("not an int shape");
+  if (!IsIntShape(shape)) throw std::logic_error("not an int shape");
   FieldDecl<R> d{};
   d.spec = {name, shape, column};
   d.integer = member;
   return d;
+}
+// A field declaration with how it is filled and hashed (FieldSpec::filled_by, configurable, hash).
+template <class R, class M>
+constexpr FieldDecl<R> F(std::string_view name, FieldShape shape, Column column, M R::*member,
+                         std::string_view filled_by, bool configurable, HashRole hash) {
+  FieldDecl<R> d = F(name, shape, column, member);
+  d.spec.filled_by = filled_by;
+  d.spec.configurable = configurable;
+  d.spec.hash = hash;
+  return d;
+}
+// A counter: hashed never, stored without marking the page changed.
+template <class R>
+constexpr FieldDecl<R> Counter(std::string_view name, Column column, Int R::*member) {
+  return F(name, S::kInt, column, member, {}, true, HashRole::kCounter);
+}
+// The page's own text of a vocabulary field, beside its canonical value.
+template <class R>
+constexpr FieldDecl<R> RawOf(std::string_view name, std::string_view of, Column column, Text R::*member) {
+  return F(name, S::kText, column, member, of, false, HashRole::kRawText);
 }
 template <class R>
 constexpr FieldDecl<R> F(std::string_view name, FieldShape shape, Column column, TextList R::*member) {
@@ -98,16 +118,21 @@ struct Decl<AnswerCard> {
   static constexpr std::string_view kName = "answer_card";
   static constexpr std::string_view kTable = "answers";
   static constexpr bool kPageRecord = false;
-  static constexpr std::array<FieldDecl<R>, 9> kFields = {{
+  static constexpr std::array<FieldDecl<R>, 13> kFields = {{
       F("question_title", S::kText, {"questions", "title"}, &R::question_title),
       F("question_url", S::kUrl, {"questions", "url"}, &R::question_url),
       F("doctor_name", S::kText, {"doctors", "name"}, &R::doctor_name),
-      F("doctor_title", S::kText, {"doctors", "title"}, &R::doctor_title),
+      F("doctor_title", S::kClinicalTitle, {"doctors", "title"}, &R::doctor_title),
       F("department", S::kText, {"doctors", "department"}, &R::department),
       F("hospital", S::kText, {"hospitals", "name"}, &R::hospital),
-      F("hospital_grade", S::kText, {"hospitals", "grade"}, &R::hospital_grade),
+      F("hospital_grade", S::kGrade, {"hospitals", "grade"}, &R::hospital_grade),
       F("answer_text", S::kText, {"answers", "text"}, &R::answer_text),
       F("answered_at", S::kDate, {"answers", "answered_at"}, &R::answered_at),
+      RawOf("doctor_title_raw", "doctor_title", {"doctors", "title_raw"}, &R::doctor_title_raw),
+      F("academic_title", S::kAcademicTitle, {"doctors", "academic_title"}, &R::academic_title,
+        "doctor_title", true, HashRole::kSplitFromRaw),
+      RawOf("hospital_grade_raw", "hospital_grade", {"hospitals", "grade_raw"}, &R::hospital_grade_raw),
+      Counter("helpful_votes", {"answers", "helpful_votes"}, &R::helpful_votes),
   }};
   static constexpr std::array<ListDecl<R>, 0> kLists = {};
 };
@@ -118,14 +143,19 @@ struct Decl<Answer> {
   static constexpr std::string_view kName = "answer";
   static constexpr std::string_view kTable = "answers";
   static constexpr bool kPageRecord = false;
-  static constexpr std::array<FieldDecl<R>, 7> kFields = {{
+  static constexpr std::array<FieldDecl<R>, 11> kFields = {{
       F("doctor_name", S::kText, {"doctors", "name"}, &R::doctor_name),
-      F("doctor_title", S::kText, {"doctors", "title"}, &R::doctor_title),
+      F("doctor_title", S::kClinicalTitle, {"doctors", "title"}, &R::doctor_title),
       F("department", S::kText, {"doctors", "department"}, &R::department),
       F("hospital", S::kText, {"hospitals", "name"}, &R::hospital),
-      F("hospital_grade", S::kText, {"hospitals", "grade"}, &R::hospital_grade),
+      F("hospital_grade", S::kGrade, {"hospitals", "grade"}, &R::hospital_grade),
       F("answer_text", S::kText, {"answers", "text"}, &R::answer_text),
       F("answered_at", S::kDate, {"answers", "answered_at"}, &R::answered_at),
+      RawOf("doctor_title_raw", "doctor_title", {"doctors", "title_raw"}, &R::doctor_title_raw),
+      F("academic_title", S::kAcademicTitle, {"doctors", "academic_title"}, &R::academic_title,
+        "doctor_title", true, HashRole::kSplitFromRaw),
+      RawOf("hospital_grade_raw", "hospital_grade", {"hospitals", "grade_raw"}, &R::hospital_grade_raw),
+      Counter("helpful_votes", {"answers", "helpful_votes"}, &R::helpful_votes),
   }};
   static constexpr std::array<ListDecl<R>, 0> kLists = {};
 };
@@ -141,7 +171,7 @@ struct Decl<Article> {
       F("body", S::kText, {"articles", "body"}, &R::body),
       F("published_at", S::kDate, {"articles", "published_at"}, &R::published_at),
       // A time series, one row per fetch: a page whose only change is its counter is unchanged.
-      F("views", S::kInt, {"article_views", "views"}, &R::views),
+      Counter("views", {"article_views", "views"}, &R::views),
       F("author", S::kText, {"articles", "author"}, &R::author),
       F("tags", S::kTextList, {"articles", "tags"}, &R::tags),
       F("source", S::kText, {"articles", "source"}, &R::source),
@@ -158,10 +188,18 @@ struct Decl<Question> {
   static constexpr std::string_view kName = "question";
   static constexpr std::string_view kTable = "questions";
   static constexpr bool kPageRecord = true;
-  static constexpr std::array<FieldDecl<R>, 3> kFields = {{
+  static constexpr std::array<FieldDecl<R>, 7> kFields = {{
       F("title", S::kText, {"questions", "title"}, &R::title),
       F("description", S::kText, {"questions", "description"}, &R::description),
       F("asked_at", S::kDate, {"questions", "asked_at"}, &R::asked_at),
+      // A time series like article views (question_views).
+      Counter("views", {"question_views", "views"}, &R::views),
+      F("patient_sex", S::kSex, {"questions", "patient_sex"}, &R::patient_sex, {}, true,
+        HashRole::kAddedWhenSet),
+      F("patient_age_years", S::kAge, {"questions", "patient_age_years"}, &R::patient_age_years, {}, true,
+        HashRole::kAddedWhenSet),
+      F("patient_age_months", S::kInt, {"questions", "patient_age_months"}, &R::patient_age_months,
+        "patient_age_years", false, HashRole::kAddedWhenSet),
   }};
   static constexpr std::array<ListDecl<R>, 1> kLists = {{L("answers", &R::answers)}};
 };
@@ -172,13 +210,17 @@ struct Decl<DoctorProfile> {
   static constexpr std::string_view kName = "doctor";
   static constexpr std::string_view kTable = "doctors";
   static constexpr bool kPageRecord = true;
-  static constexpr std::array<FieldDecl<R>, 6> kFields = {{
+  static constexpr std::array<FieldDecl<R>, 9> kFields = {{
       F("name", S::kText, {"doctors", "name"}, &R::name),
-      F("title", S::kText, {"doctors", "title"}, &R::title),
+      F("title", S::kClinicalTitle, {"doctors", "title"}, &R::title),
       F("department", S::kText, {"doctors", "department"}, &R::department),
       F("hospital", S::kText, {"hospitals", "name"}, &R::hospital),
-      F("hospital_grade", S::kText, {"hospitals", "grade"}, &R::hospital_grade),
+      F("hospital_grade", S::kGrade, {"hospitals", "grade"}, &R::hospital_grade),
       F("specialties", S::kTextList, {"doctors", "specialties"}, &R::specialties),
+      RawOf("title_raw", "title", {"doctors", "title_raw"}, &R::title_raw),
+      F("academic_title", S::kAcademicTitle, {"doctors", "academic_title"}, &R::academic_title, "title", true,
+        HashRole::kSplitFromRaw),
+      RawOf("hospital_grade_raw", "hospital_grade", {"hospitals", "grade_raw"}, &R::hospital_grade_raw),
   }};
   static constexpr std::array<ListDecl<R>, 0> kLists = {};
 };
@@ -412,6 +454,16 @@ std::string_view FieldShapeName(FieldShape shape) {
     case FieldShape::kDate: return "date";
     case FieldShape::kUrl: return "URL";
     case FieldShape::kTextList: return "list of strings";
+    case FieldShape::kGrade:
+      return "hospital grade";
+    case FieldShape::kClinicalTitle:
+      return "clinical title";
+    case FieldShape::kAcademicTitle:
+      return "academic title";
+    case FieldShape::kSex:
+      return "sex";
+    case FieldShape::kAge:
+      return "age";
   }
   return "?";
 }

@@ -69,6 +69,8 @@ struct DiseaseCard {
 struct AnswerCard {
   Text question_title, question_url, doctor_name, doctor_title, department, hospital, hospital_grade,
       answer_text, answered_at;
+  Text doctor_title_raw, academic_title, hospital_grade_raw;  // docs/vocabulary.md
+  Int helpful_votes;
   Json extra = Json::object();
   ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const AnswerCard&) const = default;
@@ -90,6 +92,8 @@ struct Article {
 // One doctor's answer on a question page.
 struct Answer {
   Text doctor_name, doctor_title, department, hospital, hospital_grade, answer_text, answered_at;
+  Text doctor_title_raw, academic_title, hospital_grade_raw;  // docs/vocabulary.md
+  Int helpful_votes;
   Json extra = Json::object();
   ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const Answer&) const = default;
@@ -97,6 +101,9 @@ struct Answer {
 
 struct Question {
   Text title, description, asked_at;
+  Int views;
+  Text patient_sex;
+  Int patient_age_years, patient_age_months;
   Json extra = Json::object();
   ChildLists children = {};  // the config's `children:`, in its order
   std::vector<Answer> answers;
@@ -106,6 +113,7 @@ struct Question {
 struct DoctorProfile {
   Text name, title, department, hospital, hospital_grade;
   TextList specialties;
+  Text title_raw, academic_title, hospital_grade_raw;  // docs/vocabulary.md
   Json extra = Json::object();
   ChildLists children = {};  // the config's `children:`, in its order
   bool operator==(const DoctorProfile&) const = default;
@@ -116,9 +124,35 @@ using Record = std::variant<Article, DiseaseCard, AnswerCard, Question, Answer, 
 
 // --- the vocabulary ---------------------------------------------------------------------------------
 // The JSON shape a canonical field always has, whatever the site: text, date and URL are a string or
-// null, int an integer or null, a list of strings an array (never null).
-enum class FieldShape { kText, kInt, kDate, kUrl, kTextList };
-std::string_view FieldShapeName(FieldShape shape);  // "text", "integer", "date", "URL", "list of strings"
+// null, int an integer or null, a list of strings an array (never null). The vocabulary shapes
+// (docs/vocabulary.md) are a string or null holding a canonical value — a grade, a clinical or an
+// academic title, a sex — and an age an integer (years) or null.
+enum class FieldShape {
+  kText,
+  kInt,
+  kDate,
+  kUrl,
+  kTextList,
+  kGrade,
+  kClinicalTitle,
+  kAcademicTitle,
+  kSex,
+  kAge
+};
+// "text", "integer", "date", "URL", "list of strings", "hospital grade", "clinical title", "academic title",
+// "sex", "age"
+std::string_view FieldShapeName(FieldShape shape);
+constexpr bool IsIntShape(FieldShape shape) { return shape == FieldShape::kInt || shape == FieldShape::kAge; }
+
+// How content_hash sees a field, so that a page whose content did not change keeps the hash it had
+// before the field existed (store; docs/schema.md "content_hash").
+enum class HashRole {
+  kHashed,
+  kCounter,       // left out: a counter that moves without the content changing (views, helpful votes)
+  kAddedWhenSet,  // added in schema v9: left out while null, as pages hashed before it lack it
+  kRawText,       // the page's own text of `filled_by`: hashed in that field's place, as it was before v9
+  kSplitFromRaw,  // left out when it is what the raw text of `filled_by` splits into (academic_title)
+};
 
 // Where the store keeps a field: a column of the latest schema. A field of an answer or a card lands in
 // several tables (the doctor's name in doctors, the hospital in hospitals); `views` is a time series
@@ -132,6 +166,11 @@ struct FieldSpec {
   std::string_view name;  // the config's and the page JSON's name
   FieldShape shape;
   Column column;
+  // The field whose rule also fills this one (hospital_grade_raw by hospital_grade, academic_title by
+  // doctor_title's split, patient_age_months by patient_age_years); empty for none.
+  std::string_view filled_by = {};
+  bool configurable = true;  // false: only `filled_by` fills it; a config naming it is refused
+  HashRole hash = HashRole::kHashed;
 };
 struct ListSpec {
   std::string_view name;  // "answers"

@@ -47,7 +47,9 @@ const Keys kRevisitKeys = {"interval", "min", "max"};
 const Keys kAlertsKeys = {"threshold", "min_pages", "baseline_runs", "fill", "webhook"};
 const Keys kWebhookKeys = {"url", "allow_private_addresses"};
 // In ValueType's order.
-const Keys kTypeNames = {"text", "int", "count", "date", "datetime", "url", "html", "epoch", "epoch_date", "bool"};
+const Keys kTypeNames = {"text",           "int",   "count",      "date", "datetime",       "url",
+                         "html",           "epoch", "epoch_date", "bool", "hospital_grade", "clinical_title",
+                         "academic_title", "sex",   "age"};
 
 // Optimal-string-alignment distance: "titel" is one transposition from "title".
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -576,6 +578,11 @@ Status ConfigCompiler::CompileRecord(const Entries& owner, const RecordKind& kin
                                      DidYouMean(x.key, names) + "; its fields: " + JoinNames(names) +
                                      " (put site-specific fields under extra)");
       }
+      if (!spec->configurable) {
+        return Error(x.key_node, "field '" + x.key + "' of record " + std::string(kind.name) +
+                                     " is filled by the type of '" + std::string(spec->filled_by) +
+                                     "' (docs/vocabulary.md); configure that field instead");
+      }
       FieldRule rule;
       if (Status s = CompileField(x, &*spec, where, &rule); !s.ok()) return s;
       out->fields[spec - kind.fields.begin()] = std::move(rule);
@@ -791,8 +798,9 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
   // A canonical field has one JSON shape on every site; its type defaults to that shape.
   const YAML::Node& type_node = type_entry ? type_entry->value : node;
   if (spec) {
-    const std::string shape_msg = what + " is " + (spec->shape == FieldShape::kInt ? "an " : "a ") +
-                                  std::string(FieldShapeName(spec->shape)) + " field";
+    const std::string shape_msg =
+        what + " is " + (spec->shape == FieldShape::kInt || spec->shape == FieldShape::kAge ? "an " : "a ") +
+        std::string(FieldShapeName(spec->shape)) + " field";
     auto require_type = [&](std::initializer_list<ValueType> allowed, const std::string& names) -> Status {
       if (!type_set) {
         out->type = *allowed.begin();
@@ -813,6 +821,22 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
         break;
       case FieldShape::kUrl: s = require_type({ValueType::kUrl}, "url"); break;
       case FieldShape::kTextList: s = require_type({ValueType::kText}, "text"); break;
+      // The vocabulary fields (docs/vocabulary.md): canonical on every site, so the one type that fits.
+      case FieldShape::kGrade:
+        s = require_type({ValueType::kHospitalGrade}, "hospital_grade");
+        break;
+      case FieldShape::kClinicalTitle:
+        s = require_type({ValueType::kClinicalTitle}, "clinical_title");
+        break;
+      case FieldShape::kAcademicTitle:
+        s = require_type({ValueType::kAcademicTitle}, "academic_title");
+        break;
+      case FieldShape::kSex:
+        s = require_type({ValueType::kSex}, "sex");
+        break;
+      case FieldShape::kAge:
+        s = require_type({ValueType::kAge}, "age");
+        break;
     }
     if (!s.ok()) return s;
     if (spec->shape == FieldShape::kTextList) {
@@ -822,6 +846,10 @@ Status ConfigCompiler::CompileField(const Entry& entry, const FieldSpec* spec, c
     } else if (out->all && !out->join) {
       return Error(e.Find("all")->value, shape_msg + " that holds one value: add join, or drop all");
     }
+  }
+  if (IsVocabularyType(out->type) && out->all) {
+    return Error(e.Find("all")->key_node,
+                 what + ": type " + std::string(ValueTypeName(out->type)) + " reads one value; drop all");
   }
   if (out->join && out->type != ValueType::kText && out->type != ValueType::kHtml) {
     return Error(e.Find("join")->key_node, what + ": join makes one string, so type must be text or html");
@@ -983,6 +1011,13 @@ Status ConfigCompiler::CheckDefault(const YAML::Node& node, const FieldRule& rul
       case ValueType::kEpoch:
       case ValueType::kEpochDate: ok = ParseEpochSeconds(v, rule.epoch_unit).has_value(); break;
       case ValueType::kBool: ok = ParseBool(v).has_value(); break;
+      case ValueType::kHospitalGrade:
+      case ValueType::kClinicalTitle:
+      case ValueType::kAcademicTitle:
+      case ValueType::kSex:
+      case ValueType::kAge:
+        ok = !ReadVocabulary(rule.type, v).canonical.is_null();
+        break;
       case ValueType::kDate:
       case ValueType::kDateTime:
         ok = ParseDateInZone(v, std::chrono::system_clock::now(), zone_, false).has_value();

@@ -117,7 +117,25 @@ inline constexpr int kMaxJsonDepth = 512;
 inline constexpr int kDefaultMaxJsonBytes = 5 << 20;  // limits.max_json_bytes
 
 // --- the compiled config ----------------------------------------------------------------------------
-enum class ValueType { kText, kInt, kCount, kDate, kDateTime, kUrl, kHtml, kEpoch, kEpochDate, kBool };
+// The last five read text into a canonical value of docs/vocabulary.md (core/vocabulary.h).
+enum class ValueType {
+  kText,
+  kInt,
+  kCount,
+  kDate,
+  kDateTime,
+  kUrl,
+  kHtml,
+  kEpoch,
+  kEpochDate,
+  kBool,
+  kHospitalGrade,
+  kClinicalTitle,
+  kAcademicTitle,
+  kSex,
+  kAge
+};
+constexpr bool IsVocabularyType(ValueType type) { return type >= ValueType::kHospitalGrade; }
 std::string_view ValueTypeName(ValueType type);
 
 struct FieldRule {
@@ -201,6 +219,14 @@ struct SelectorProgram::Rep {
 Result<std::unique_ptr<SelectorProgram::Rep>> CompileConfig(std::string_view yaml, std::string_view file_name);
 
 // values.cc
+// A vocabulary type's reading of one text (docs/vocabulary.md).
+struct VocabularyReading {
+  Json canonical;  // a string (an integer of years for age), or null when the text is outside the vocabulary
+  Json companion;  // what the type also fills: clinical_title the academic title split from it, age the
+                   // age in months (null when none)
+  std::string problem;  // why canonical is null: "is not a hospital grade (docs/vocabulary.md)"
+};
+VocabularyReading ReadVocabulary(ValueType type, std::string_view text);
 const date::time_zone* LocateZone(std::string_view name);  // nullptr when unknown
 std::optional<std::string> ParseDateInZone(std::string_view text, TimePoint now, const date::time_zone* zone,
                                            bool with_time);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 
@@ -87,12 +88,17 @@ class PageExtraction {
       // Unconfigured: null, or [] for a list of strings (NewRecord's values); a list column is never null.
       if (!field) continue;
       Json value = Field(*field, scope, scope_is_document, path + field->name, label + field->name);
+      if (IsVocabularyType(field->type))
+        value = SpreadVocabulary(std::move(value), *rule.kind, field->name, record);
       std::visit([&](auto* slot) { Assign(std::move(value), slot); }, records::FieldAt(record, i));
     }
     Json& extra = records::ExtraOf(record);
     for (const FieldRule& field : rule.extra) {
-      extra[field.name] =
+      Json value =
           Field(field, scope, scope_is_document, path + "extra." + field.name, label + "extra." + field.name);
+      // An extra field holds the canonical value alone.
+      if (value.is_object() && IsVocabularyType(field.type)) value = std::move(value["value"]);
+      extra[field.name] = std::move(value);
     }
     // In the kind's list order, as failures and notes have always been made.
     for (size_t list_index = 0; list_index < rule.kind->lists.size(); ++list_index) {
@@ -401,6 +407,11 @@ class PageExtraction {
     for (std::string& s : raw) {
       std::string problem;
       Json v = Convert(rule, s, &problem);  // may take s's bytes
+      if (!v.is_null() && !problem.empty()) {
+        // Kept with a note: a vocabulary value outside its vocabulary keeps the page's text.
+        page_->notes.push_back(path + ": " + problem);
+        page_->field_notes.push_back({label, problem});
+      }
       if (v.is_null()) {
         if (from_default) problem += " (default)";
         if (first_problem.empty()) first_problem = problem;
@@ -589,8 +600,45 @@ class PageExtraction {
         *problem = Quote(s) + " is not a URL (" + url.status().message() + ")";
         return nullptr;
       }
+      case ValueType::kHospitalGrade:
+      case ValueType::kClinicalTitle:
+      case ValueType::kAcademicTitle:
+      case ValueType::kSex:
+      case ValueType::kAge: {
+        // {"value", "raw", "companion"}, spread over the record's fields by SpreadVocabulary; a text
+        // outside the vocabulary keeps its raw text (value null) and leaves a note in *problem.
+        VocabularyReading reading = ReadVocabulary(type, s);
+        *problem = std::move(reading.problem);
+        return Json{{"value", std::move(reading.canonical)},
+                    {"raw", std::move(s)},
+                    {"companion", std::move(reading.companion)}};
+      }
     }
     return nullptr;
+  }
+
+  // A vocabulary field's reading (Convert's object, or null) spread over the record: the canonical
+  // value is returned for the field itself; the page's text goes to the field the declaration fills
+  // with it (hospital_grade_raw), the companion to the other (academic_title, patient_age_months)
+  // unless the config set that one itself.
+  static Json SpreadVocabulary(Json reading, const RecordKind& kind, std::string_view field,
+                               records::Record& record) {
+    if (!reading.is_object()) return reading;
+    for (size_t i = 0; i < kind.fields.size(); ++i) {
+      const FieldSpec& spec = kind.fields[i];
+      if (spec.filled_by != field) continue;
+      Json& part = reading[spec.hash == records::HashRole::kRawText ? "raw" : "companion"];
+      std::visit(
+          [&](auto* slot) {
+            if constexpr (std::is_same_v<decltype(slot), records::Text*>) {
+              if (!*slot && part.is_string()) *slot = part.get<std::string>();
+            } else if constexpr (std::is_same_v<decltype(slot), records::Int*>) {
+              if (!*slot && part.is_number_integer()) *slot = part.get<int64_t>();
+            }
+          },
+          records::FieldAt(record, i));
+    }
+    return std::move(reading["value"]);
   }
 
   const SelectorProgram::Rep& rep_;

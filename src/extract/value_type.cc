@@ -16,6 +16,16 @@ std::string_view ValueTypeName(ValueType type) {
     case ValueType::kEpoch: return "epoch";
     case ValueType::kEpochDate: return "epoch_date";
     case ValueType::kBool: return "bool";
+    case ValueType::kHospitalGrade:
+      return "hospital_grade";
+    case ValueType::kClinicalTitle:
+      return "clinical_title";
+    case ValueType::kAcademicTitle:
+      return "academic_title";
+    case ValueType::kSex:
+      return "sex";
+    case ValueType::kAge:
+      return "age";
   }
   return "?";
 }

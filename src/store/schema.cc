@@ -425,22 +425,74 @@ CREATE TRIGGER record_children_answers AFTER DELETE ON answers BEGIN
 END;
 )sql";
 
+// The record vocabulary (docs/vocabulary.md) and the Q&A fields of issue 14: canonical grades and titles
+// beside the page's own text, a doctor's academic title, a question's patient and views (a time series
+// like article_views), an answer's helpful votes (a counter, kept out of the change check), and the
+// precision of every date. Existing rows keep their data: their grades and titles are canonicalized
+// with the stored text moved to *_raw (CanonicalizeStoredVocabulary, after the SQL: the readings of
+// core/vocabulary.h; a text outside the vocabulary keeps its raw text and a null canonical value), and
+// their dates get the precision their text shows.
+constexpr std::string_view kV10 = R"sql(
+ALTER TABLE hospitals ADD COLUMN grade_raw TEXT;
+ALTER TABLE doctors ADD COLUMN title_raw TEXT;
+ALTER TABLE doctors ADD COLUMN academic_title TEXT;
+ALTER TABLE questions ADD COLUMN patient_sex TEXT;
+ALTER TABLE questions ADD COLUMN patient_age_years INTEGER;
+ALTER TABLE questions ADD COLUMN patient_age_months INTEGER;
+ALTER TABLE questions ADD COLUMN asked_at_precision TEXT CHECK (asked_at_precision IN ('date', 'datetime'));
+ALTER TABLE articles ADD COLUMN published_at_precision TEXT
+  CHECK (published_at_precision IN ('date', 'datetime'));
+ALTER TABLE answers ADD COLUMN answered_at_precision TEXT CHECK (answered_at_precision IN ('date', 'datetime'));
+ALTER TABLE answers ADD COLUMN helpful_votes INTEGER;
+CREATE TABLE question_views (
+  question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+  observed_at TEXT NOT NULL,
+  views       INTEGER NOT NULL,
+  updated_seq INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (question_id, observed_at)
+) WITHOUT ROWID;
+CREATE INDEX question_views_observed ON question_views(observed_at);
+CREATE INDEX question_views_seq ON question_views(updated_seq);
+CREATE INDEX doctors_academic_title ON doctors(academic_title) WHERE academic_title IS NOT NULL;
+CREATE INDEX hospitals_grade ON hospitals(grade);
+
+UPDATE articles SET published_at_precision =
+  CASE WHEN instr(published_at, 'T') > 0 THEN 'datetime' ELSE 'date' END WHERE published_at IS NOT NULL;
+UPDATE questions SET asked_at_precision =
+  CASE WHEN instr(asked_at, 'T') > 0 THEN 'datetime' ELSE 'date' END WHERE asked_at IS NOT NULL;
+UPDATE answers SET answered_at_precision =
+  CASE WHEN instr(answered_at, 'T') > 0 THEN 'datetime' ELSE 'date' END WHERE answered_at IS NOT NULL;
+
+UPDATE hospitals SET grade_raw = grade WHERE grade IS NOT NULL;
+UPDATE doctors SET title_raw = title WHERE title IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "normalized dataset: sites, pages, articles, views, diseases, hospitals, doctors, questions, "
-          "answers, crawl runs, raw archive",
+      {1,
+       "normalized dataset: sites, pages, articles, views, diseases, hospitals, doctors, questions, "
+       "answers, crawl runs, raw archive",
        kV1},
       {2, "failure history (failures), backfilled from pages.failure_reason", kV2},
       {3, "incremental exports: updated_seq columns, change_seq, exports", kV3},
       {4, "crawl frontier with revisit state; crawl_runs: job and change counts", kV4},
       {5, "scheduler: jobs, job_locks; crawl_runs indexed by job", kV5},
       {6, "limits and poison pages: pages.notes, pages.links_dropped, frontier.parse_deaths", kV6},
-      {7, "run heartbeats (crawl_runs.heartbeat_at, pid, host; frontier.run_id) and per-site zstd dictionaries of the raw archive (zstd_dictionaries, raw_responses.dictionary_id)", kV7},
-      {8, "drift alarm: per-run fill counts (run_page_types, run_field_fill) and the alarms of degraded runs (run_fill_alarms)", kV8},
-      {9, "child lists of records (record_children, with triggers that delete a deleted parent's items)",
-       kV9RecordChildren},
+      {7,
+       "run heartbeats (crawl_runs.heartbeat_at, pid, host; frontier.run_id) and per-site zstd dictionaries "
+       "of the raw archive (zstd_dictionaries, raw_responses.dictionary_id)",
+       kV7},
+      {8,
+       "drift alarm: per-run fill counts (run_page_types, run_field_fill) and the alarms of degraded runs "
+       "(run_fill_alarms)",
+       kV8},
+      {9,
+       "record vocabulary: canonical grades and titles beside their raw text (hospitals.grade_raw, "
+       "doctors.title_raw, doctors.academic_title), questions' patient and views (question_views), "
+       "answers.helpful_votes, *_precision of dates",
+       kV10, CanonicalizeStoredVocabulary},
   };
   return migrations;
 }
@@ -482,6 +534,8 @@ Status Migrate(Db& db, int target_version) {
   for (const Migration& m : Migrations()) {
     if (m.version <= *version || m.version > target_version) continue;
     s = db.Exec(m.sql);
+    if (!s.ok()) break;
+    if (m.then) s = m.then(db);
     if (!s.ok()) break;
     s = db.Exec("PRAGMA user_version = " + std::to_string(m.version));
     if (!s.ok()) break;

@@ -21,7 +21,14 @@ struct Migration {
   int version;             // user_version after it ran
   std::string_view what;   // one line for docs and logs
   std::string_view sql;
+  // Run after `sql`, in the same transaction: what SQL cannot compute (nullptr for none).
+  Status (*then)(Db& db) = nullptr;
 };
+
+// Migration 9's step (vocabulary_migration.cc): the grades and titles stored before the vocabulary,
+// already copied to hospitals.grade_raw and doctors.title_raw, read into their canonical values
+// (core/vocabulary.h), the academic title split from the clinical one.
+Status CanonicalizeStoredVocabulary(Db& db);
 
 const std::vector<Migration>& Migrations();
 

@@ -40,10 +40,11 @@ std::string TableSql(const std::string& table) {
       // List columns (tags, specialties) export as [] when NULL, as extraction writes an empty list since
       // issue 13: rows stored before that, and doctors seen without their profile, read the same.
       {"articles",
-       "SELECT a.id, s.key, p.url, a.title, a.body, a.published_at,"
+       "SELECT a.id, s.key, p.url, a.title, a.body, a.published_at, a.published_at_precision,"
        " (SELECT v.views FROM article_views v WHERE v.article_id = a.id ORDER BY v.observed_at DESC LIMIT 1),"
        " (SELECT max(v.observed_at) FROM article_views v WHERE v.article_id = a.id),"
-       " a.author, coalesce(a.tags, '[]'), a.source, a.extra, p.first_fetched_at, p.last_fetched_at, p.last_changed_at,"
+       " a.author, coalesce(a.tags, '[]'), a.source, a.extra, p.first_fetched_at, p.last_fetched_at, "
+       "p.last_changed_at,"
        " a.updated_at"
        " FROM articles a JOIN pages p ON p.id = a.page_id JOIN sites s ON s.id = a.site_id"
        " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR a.updated_at >= ?2)"
@@ -69,15 +70,16 @@ std::string TableSql(const std::string& table) {
        " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR a.updated_at >= ?2)"
        " AND a.updated_seq > ?3 AND a.updated_seq <= ?4 ORDER BY ad.article_id, ad.position"},
       {"hospitals",
-       "SELECT h.id, h.name, h.grade, h.updated_at FROM hospitals h"
+       "SELECT h.id, h.name, h.grade, h.updated_at, h.grade_raw FROM hospitals h"
        " WHERE (?1 = '' OR EXISTS (SELECT 1 FROM doctors d WHERE d.hospital_id = h.id AND " +
            std::string(kDoctorOnSite) +
            "))"
            " AND (?2 IS NULL OR h.updated_at >= ?2) AND h.updated_seq > ?3 AND h.updated_seq <= ?4"
            " ORDER BY h.id"},
       {"doctors",
-       "SELECT d.id, d.name, d.title, d.department, d.hospital_id, h.name, h.grade, coalesce(d.specialties, '[]'),"
-       " pp.url, d.extra, d.updated_at"
+       "SELECT d.id, d.name, d.title, d.department, d.hospital_id, h.name, h.grade, coalesce(d.specialties, "
+       "'[]'),"
+       " pp.url, d.title_raw, d.academic_title, h.grade_raw, d.extra, d.updated_at"
        " FROM doctors d LEFT JOIN hospitals h ON h.id = d.hospital_id"
        " LEFT JOIN pages pp ON pp.id = d.profile_page_id"
        " WHERE (?1 = '' OR " +
@@ -85,13 +87,18 @@ std::string TableSql(const std::string& table) {
            ") AND (?2 IS NULL OR d.updated_at >= ?2) AND d.updated_seq > ?3 AND d.updated_seq <= ?4"
            " ORDER BY d.id"},
       {"questions",
-       "SELECT q.id, s.key, q.url, q.title, q.description, q.asked_at, q.page_id IS NOT NULL, q.extra,"
+       "SELECT q.id, s.key, q.url, q.title, q.description, q.asked_at, q.asked_at_precision,"
+       " q.page_id IS NOT NULL,"
+       " (SELECT v.views FROM question_views v WHERE v.question_id = q.id ORDER BY v.observed_at DESC LIMIT "
+       "1),"
+       " (SELECT max(v.observed_at) FROM question_views v WHERE v.question_id = q.id),"
+       " q.patient_sex, q.patient_age_years, q.patient_age_months, q.extra,"
        " q.updated_at FROM questions q JOIN sites s ON s.id = q.site_id"
        " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR q.updated_at >= ?2)"
        " AND q.updated_seq > ?3 AND q.updated_seq <= ?4 ORDER BY q.id"},
       {"answers",
-       "SELECT an.id, an.question_id, q.url, an.doctor_id, d.name, an.text, an.answered_at, an.source,"
-       " an.extra, an.updated_at"
+       "SELECT an.id, an.question_id, q.url, an.doctor_id, d.name, an.text, an.answered_at,"
+       " an.answered_at_precision, an.source, an.extra, an.updated_at, an.helpful_votes"
        " FROM answers an LEFT JOIN questions q ON q.id = an.question_id"
        " LEFT JOIN doctors d ON d.id = an.doctor_id"
        " WHERE (?1 = '' OR EXISTS (SELECT 1 FROM sites s WHERE s.id = q.site_id AND s.key = ?1)"
@@ -99,6 +106,11 @@ std::string TableSql(const std::string& table) {
        " JOIN sites s ON s.id = a.site_id WHERE aq.answer_id = an.id AND s.key = ?1))"
        " AND (?2 IS NULL OR an.updated_at >= ?2) AND an.updated_seq > ?3 AND an.updated_seq <= ?4"
        " ORDER BY an.id"},
+      {"question_views",
+       "SELECT v.question_id, s.key, q.url, v.observed_at, v.views"
+       " FROM question_views v JOIN questions q ON q.id = v.question_id JOIN sites s ON s.id = q.site_id"
+       " WHERE (?1 = '' OR s.key = ?1) AND (?2 IS NULL OR v.observed_at >= ?2)"
+       " AND v.updated_seq > ?3 AND v.updated_seq <= ?4 ORDER BY v.question_id, v.observed_at"},
       {"article_questions",
        "SELECT aq.article_id, aq.position, aq.answer_id, q.url"
        " FROM article_questions aq JOIN articles a ON a.id = aq.article_id"
@@ -214,7 +226,9 @@ Status SqliteStore::ScanArticleDocuments(const ExportFilter& filter,
     {
       auto aq = rep_->db->Prepare(
           "SELECT aq.position, q.url, q.title, q.description, q.asked_at, an.text, an.answered_at,"
-          " an.source, an.extra, d.name, d.title, d.department, coalesce(d.specialties, '[]'), h.name, h.grade"
+          " an.source, an.extra, d.name, d.title, d.department, coalesce(d.specialties, '[]'), h.name, "
+          "h.grade,"
+          " d.title_raw, d.academic_title, h.grade_raw, an.helpful_votes, an.answered_at_precision"
           " FROM article_questions aq JOIN answers an ON an.id = aq.answer_id"
           " LEFT JOIN questions q ON q.id = an.question_id LEFT JOIN doctors d ON d.id = an.doctor_id"
           " LEFT JOIN hospitals h ON h.id = d.hospital_id WHERE aq.article_id = ?1 ORDER BY aq.position");
@@ -234,12 +248,20 @@ Status SqliteStore::ScanArticleDocuments(const ExportFilter& filter,
         if (aq->IsNull(9)) {
           item["doctor"] = nullptr;
         } else {
-          item["doctor"] = {{"name", TextColumn(*aq, 9)},        {"title", TextColumn(*aq, 10)},
-                            {"department", TextColumn(*aq, 11)}, {"specialties", JsonColumn(*aq, 12)},
-                            {"hospital", TextColumn(*aq, 13)},   {"hospital_grade", TextColumn(*aq, 14)}};
+          item["doctor"] = {{"name", TextColumn(*aq, 9)},
+                            {"title", TextColumn(*aq, 10)},
+                            {"department", TextColumn(*aq, 11)},
+                            {"specialties", JsonColumn(*aq, 12)},
+                            {"hospital", TextColumn(*aq, 13)},
+                            {"hospital_grade", TextColumn(*aq, 14)},
+                            {"title_raw", TextColumn(*aq, 15)},
+                            {"academic_title", TextColumn(*aq, 16)},
+                            {"hospital_grade_raw", TextColumn(*aq, 17)}};
         }
         item["text"] = TextColumn(*aq, 5);
         item["answered_at"] = TextColumn(*aq, 6);
+        item["answered_at_precision"] = TextColumn(*aq, 19);
+        item["helpful_votes"] = aq->IsNull(18) ? Json(nullptr) : Json(aq->Int(18));
         item["source"] = TextColumn(*aq, 7);
         item["extra"] = JsonColumn(*aq, 8);
         answers.push_back(std::move(item));

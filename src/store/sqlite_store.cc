@@ -8,9 +8,10 @@
 #include <string>
 #include <system_error>
 
-#include "store/schema_internal.h"
+#include "core/vocabulary.h"
 #include "store/digest.h"
 #include "store/record_children_internal.h"
+#include "store/schema_internal.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_store_internal.h"
 #include "store/store_rep_internal.h"
@@ -36,17 +37,67 @@ std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::
 
 std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
 
-// The content hash of a page: SHA-1 over its records' page JSON with the article's view count left
-// out, so that a page whose only change is its view counter is unchanged (its views become an
-// observation). The bytes are those hashed since schema v1: an unchanged page keeps its hash.
+// A record's page JSON as content_hash reads it (records::HashRole): counters left out; the fields
+// added in schema v9 left out while null; a vocabulary field hashed as the page printed it (its raw
+// text), and an academic title left out when it is what that text splits into. So the bytes are those
+// hashed before v9 for every page whose content did not change.
+void ToHashForm(const records::RecordKind& kind, Json& j) {
+  for (const records::FieldSpec& f : kind.fields) {
+    const std::string name(f.name);
+    switch (f.hash) {
+      case records::HashRole::kHashed:
+      case records::HashRole::kRawText:
+        break;  // below, after every split has read its raw text
+      case records::HashRole::kCounter:
+        j.erase(name);
+        break;
+      case records::HashRole::kAddedWhenSet:
+        if (j.value(name, Json()).is_null()) j.erase(name);
+        break;
+      case records::HashRole::kSplitFromRaw: {
+        const Json value = j.value(name, Json());
+        const Json raw = j.value(std::string(f.filled_by) + "_raw", Json());
+        if (value.is_null() || (raw.is_string() && vocabulary::ReadTitles(raw.get<std::string>()).academic ==
+                                                       value.get<std::string>())) {
+          j.erase(name);
+        }
+        break;
+      }
+    }
+  }
+  for (const records::FieldSpec& f : kind.fields) {
+    if (f.hash != records::HashRole::kRawText) continue;
+    const std::string name(f.name);
+    Json raw = j.value(name, Json());
+    if (!raw.is_null()) j[std::string(f.filled_by)] = std::move(raw);
+    j.erase(name);
+  }
+  for (const records::ListSpec& l : kind.lists) {
+    const records::RecordKind* item_kind = records::FindRecordKind(l.kind);
+    auto items = j.find(std::string(l.name));
+    if (!item_kind || items == j.end() || !items->is_array()) continue;
+    for (Json& item : *items) ToHashForm(*item_kind, item);
+  }
+}
+
+// The content hash of a page: SHA-1 over its records' page JSON in hash form (ToHashForm), so that a
+// page whose only change is a counter (views, helpful votes) is unchanged — its counters become
+// observations. The bytes are those hashed since schema v1: an unchanged page keeps its hash.
 std::string ContentHash(const std::vector<Record>& page_records) {
   Json json = Json::array();
   for (const Record& record : page_records) {
     Json j = records::ToJson(record);
-    j.erase("views");
+    ToHashForm(records::KindOf(record), j);
     json.push_back(std::move(j));
   }
   return HexLower(Sha1(internal::DumpJson(json)));
+}
+
+// "date" or "datetime": the precision a stored date has (extraction writes 2026-02-28 or
+// 2025-11-03T08:30:00+08:00); null with the date.
+std::optional<std::string> PrecisionOf(const Text& date) {
+  if (!date) return std::nullopt;
+  return std::string(date->find('T') == std::string::npos ? "date" : "datetime");
 }
 
 Status ValidateObservation(const PageObservation& page) {
@@ -81,12 +132,14 @@ class PageWrite {
   Status WriteQuestion(const Question& question);
   Status WriteDoctor(const DoctorProfile& doctor);
   Result<std::optional<int64_t>> UpsertDisease(const DiseaseCard& disease, std::optional<int64_t> page_id);
-  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade);
+  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade, const Text& grade_raw);
   // Who answered (a card or an answer) or whose profile it is (with `profile_page_id`).
   struct DoctorFacts {
     const Text& name;
     const Text& title;
     const Text& department;
+    const Text& title_raw;
+    const Text& academic_title;
     std::optional<std::string> specialties;  // JSON text; profiles only
     std::string extra;                       // JSON text; profiles only ("{}" otherwise)
   };
@@ -103,6 +156,7 @@ class PageWrite {
                      const records::ChildLists& children) {
     if (!children.empty()) child_owners_.push_back({table, id, std::move(path), &children});
   }
+  Status RecordHelpfulVotes(const Record& record);
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
     auto it = page_.record_url_keys.find(url);
@@ -246,15 +300,17 @@ Status PageWrite::WriteArticle(const Article& a) {
   {
     auto q = db_.Prepare(
         "INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, extra,"
-        " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " updated_at, updated_seq, published_at_precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12)"
         " ON CONFLICT (page_id) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
         " body = excluded.body, published_at = excluded.published_at, author = excluded.author,"
         " tags = excluded.tags, source = excluded.source, extra = excluded.extra,"
-        " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq RETURNING id");
+        " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq,"
+        " published_at_precision = excluded.published_at_precision RETURNING id");
     if (!q.ok()) return q.status();
     q->Bind(1, page_id_).Bind(2, site_id_).Bind(3, a.title).Bind(4, a.body).Bind(5, a.published_at);
     q->Bind(6, a.author).Bind(7, ListText(a.tags)).Bind(8, a.source).Bind(9, ExtraText(a.extra));
-    q->Bind(10, now_).Bind(11, seq_);
+    q->Bind(10, now_).Bind(11, seq_).Bind(12, PrecisionOf(a.published_at));
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from article upsert") : q->status();
     article_id = q->Int(0);
   }
@@ -291,9 +347,10 @@ Status PageWrite::WriteArticle(const Article& a) {
   position = 0;
   for (size_t i = 0; i < a.answers.size(); ++i) {
     const AnswerCard& card = a.answers[i];
-    auto hospital = UpsertHospital(card.hospital, card.hospital_grade);
+    auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
+    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, card.doctor_title_raw,
+                                card.academic_title, std::nullopt, "{}"},
                                *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     std::optional<int64_t> question_id;
@@ -318,12 +375,16 @@ Status PageWrite::WriteQuestion(const Question& question) {
   HC_RETURN_IF_ERROR(Execute(
       db_,
       "INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, updated_at,"
-      " updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+      " updated_seq, asked_at_precision, patient_sex, patient_age_years, patient_age_months)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
       " ON CONFLICT (url) DO UPDATE SET site_id = excluded.site_id, title = excluded.title,"
       " description = excluded.description, asked_at = excluded.asked_at, page_id = excluded.page_id,"
-      " extra = excluded.extra, updated_at = excluded.updated_at, updated_seq = excluded.updated_seq",
+      " extra = excluded.extra, updated_at = excluded.updated_at, updated_seq = excluded.updated_seq,"
+      " asked_at_precision = excluded.asked_at_precision, patient_sex = excluded.patient_sex,"
+      " patient_age_years = excluded.patient_age_years, patient_age_months = excluded.patient_age_months",
       site_id_, key, question.title, question.description, question.asked_at, page_id_,
-      ExtraText(question.extra), now_, seq_));
+      ExtraText(question.extra), now_, seq_, PrecisionOf(question.asked_at), question.patient_sex,
+      question.patient_age_years, question.patient_age_months));
   auto q = db_.Prepare("SELECT id FROM questions WHERE url = ?1");
   if (!q.ok()) return q.status();
   q->Bind(1, key);
@@ -334,9 +395,10 @@ Status PageWrite::WriteQuestion(const Question& question) {
   int64_t anonymous = 0;
   for (size_t i = 0; i < question.answers.size(); ++i) {
     const records::Answer& answer = question.answers[i];
-    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade);
+    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade, answer.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
+    auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department,
+                                answer.doctor_title_raw, answer.academic_title, std::nullopt, "{}"},
                                *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     const int64_t ordinal = *doctor ? 0 : anonymous++;
@@ -349,9 +411,10 @@ Status PageWrite::WriteQuestion(const Question& question) {
 }
 
 Status PageWrite::WriteDoctor(const DoctorProfile& d) {
-  auto hospital = UpsertHospital(d.hospital, d.hospital_grade);
+  auto hospital = UpsertHospital(d.hospital, d.hospital_grade, d.hospital_grade_raw);
   if (!hospital.ok()) return hospital.status();
-  auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
+  auto doctor = UpsertDoctor({d.name, d.title, d.department, d.title_raw, d.academic_title,
+                              ListText(d.specialties), ExtraText(d.extra)},
                              *hospital, page_id_);
   if (!doctor.ok()) return doctor.status();
   AddChildOwner("doctors", *doctor, "", d.children);
@@ -383,15 +446,19 @@ Result<std::optional<int64_t>> PageWrite::UpsertDisease(const DiseaseCard& disea
   return std::optional<int64_t>(q->Int(0));
 }
 
-Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Text& name, const Text& grade) {
+Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Text& name, const Text& grade,
+                                                         const Text& grade_raw) {
   if (!name || name->empty()) return std::optional<int64_t>();
+  // The canonical grade decides: portals printing 三甲 and 三级甲等 agree, and the row keeps the text
+  // of the page that last gave a grade. A text outside the vocabulary (grade null, raw set) replaces
+  // neither.
   HC_RETURN_IF_ERROR(Execute(
       db_,
-      "INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4)"
-      " ON CONFLICT (name) DO UPDATE SET grade = excluded.grade, updated_at = excluded.updated_at,"
-      " updated_seq = excluded.updated_seq"
+      "INSERT INTO hospitals (name, grade, grade_raw, updated_at, updated_seq) VALUES (?1, ?2, ?5, ?3, ?4)"
+      " ON CONFLICT (name) DO UPDATE SET grade = excluded.grade, grade_raw = excluded.grade_raw,"
+      " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq"
       " WHERE excluded.grade IS NOT NULL AND grade IS NOT excluded.grade",
-      *name, grade, now_, seq_));
+      *name, grade, now_, seq_, grade_raw));
   auto q = db_.Prepare("SELECT id FROM hospitals WHERE name = ?1");
   if (!q.ok()) return q.status();
   q->Bind(1, *name);
@@ -421,10 +488,12 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
   if (!id) {
     auto q = db_.Prepare(
         "INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
-        " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+        " updated_at, updated_seq, title_raw, academic_title)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
     if (!q.ok()) return q.status();
     q->Bind(1, *name).Bind(2, hospital_id).Bind(3, title).Bind(4, department).Bind(5, specialties);
-    q->Bind(6, profile_page_id).Bind(7, extra).Bind(8, now_).Bind(9, seq_);
+    q->Bind(6, profile_page_id).Bind(7, extra).Bind(8, now_).Bind(9, seq_).Bind(10, doctor.title_raw);
+    q->Bind(11, doctor.academic_title);
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from doctor insert") : q->status();
     return std::optional<int64_t>(q->Int(0));
   }
@@ -432,11 +501,14 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
       db_,
       "UPDATE doctors SET title = coalesce(?2, title), department = coalesce(?3, department),"
       " specialties = coalesce(?4, specialties), profile_page_id = coalesce(?5, profile_page_id),"
-      " extra = json_patch(extra, ?6), updated_at = ?7, updated_seq = ?8"
+      " extra = json_patch(extra, ?6), updated_at = ?7, updated_seq = ?8,"
+      " title_raw = coalesce(?9, title_raw), academic_title = coalesce(?10, academic_title)"
       " WHERE id = ?1 AND (title IS NOT coalesce(?2, title) OR department IS NOT coalesce(?3, department)"
       " OR specialties IS NOT coalesce(?4, specialties)"
-      " OR profile_page_id IS NOT coalesce(?5, profile_page_id) OR extra IS NOT json_patch(extra, ?6))",
-      *id, title, department, specialties, profile_page_id, extra, now_, seq_));
+      " OR profile_page_id IS NOT coalesce(?5, profile_page_id) OR extra IS NOT json_patch(extra, ?6)"
+      " OR title_raw IS NOT coalesce(?9, title_raw) OR academic_title IS NOT coalesce(?10, academic_title))",
+      *id, title, department, specialties, profile_page_id, extra, now_, seq_, doctor.title_raw,
+      doctor.academic_title));
   return id;
 }
 
@@ -486,10 +558,12 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (!id) {
     auto q = db_.Prepare(
         "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
-        " updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+        " updated_at, updated_seq, answered_at_precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " RETURNING id");
     if (!q.ok()) return q.status();
     q->Bind(1, question_id).Bind(2, doctor_id).Bind(3, anon_ordinal).Bind(4, text);
     q->Bind(5, answered_at).Bind(6, source).Bind(7, ExtraText(extra)).Bind(8, now_).Bind(9, seq_);
+    q->Bind(10, PrecisionOf(answered_at));
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from answer insert") : q->status();
     return q->Int(0);
   }
@@ -516,22 +590,67 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   }
   HC_RETURN_IF_ERROR(Execute(db_,
                              "UPDATE answers SET text = ?2, answered_at = ?3, source = ?4, extra = ?5,"
-                             " updated_at = ?6, updated_seq = ?7 WHERE id = ?1",
-                             *id, new_text, new_answered_at, new_source, new_extra, now_, seq_));
+                             " updated_at = ?6, updated_seq = ?7, answered_at_precision = ?8 WHERE id = ?1",
+                             *id, new_text, new_answered_at, new_source, new_extra, now_, seq_,
+                             PrecisionOf(new_answered_at)));
   return *id;
 }
 
+// The counters of every visit, changed page or not (docs/schema.md "Time series and counters"): an
+// article's and a question's views as observations, and the answers' helpful votes.
 Status PageWrite::RecordViews() {
   for (const Record& record : page_.records) {
+    HC_RETURN_IF_ERROR(RecordHelpfulVotes(record));
     const auto* article = std::get_if<Article>(&record);
-    if (!article || !article->views) continue;
-    const int64_t views = *article->views;
+    const auto* question = std::get_if<Question>(&record);
+    const records::Int& views = article ? article->views : question ? question->views : records::Int();
+    if (!views) continue;
+    HC_RETURN_IF_ERROR(
+        Execute(db_,
+                article ? "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
+                          " SELECT id, ?2, ?3, ?4 FROM articles WHERE page_id = ?1"
+                          " ON CONFLICT (article_id, observed_at) DO NOTHING"
+                        : "INSERT INTO question_views (question_id, observed_at, views, updated_seq)"
+                          " SELECT id, ?2, ?3, ?4 FROM questions WHERE page_id = ?1"
+                          " ON CONFLICT (question_id, observed_at) DO NOTHING",
+                page_id_, fetched_, *views, seq_));
+  }
+  return Status::Ok();
+}
+
+// Helpful votes are a counter: left out of content_hash, so the answers' rows are found again by the
+// identity WriteArticle and WriteQuestion gave them (a card by its article position, a page's answer by
+// question, doctor and ordinal) and their votes set; a row whose count moved is exported again.
+Status PageWrite::RecordHelpfulVotes(const Record& record) {
+  if (const auto* article = std::get_if<Article>(&record)) {
+    for (size_t position = 0; position < article->answers.size(); ++position) {
+      const records::Int& votes = article->answers[position].helpful_votes;
+      if (!votes) continue;
+      HC_RETURN_IF_ERROR(Execute(
+          db_,
+          "UPDATE answers SET helpful_votes = ?3, updated_at = ?4, updated_seq = ?5"
+          " WHERE id = (SELECT aq.answer_id FROM article_questions aq JOIN articles a ON a.id = aq.article_id"
+          " WHERE a.page_id = ?1 AND aq.position = ?2) AND helpful_votes IS NOT ?3",
+          page_id_, static_cast<int64_t>(position), *votes, now_, seq_));
+    }
+    return Status::Ok();
+  }
+  const auto* question = std::get_if<Question>(&record);
+  if (!question) return Status::Ok();
+  int64_t anonymous = 0;
+  for (const records::Answer& answer : question->answers) {
+    const bool named = answer.doctor_name && !answer.doctor_name->empty();
+    const int64_t ordinal = named ? 0 : anonymous++;  // as WriteQuestion numbers them
+    if (!answer.helpful_votes) continue;
+    const Text hospital = answer.hospital && !answer.hospital->empty() ? answer.hospital : Text();
     HC_RETURN_IF_ERROR(Execute(
         db_,
-        "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
-        " SELECT id, ?2, ?3, ?4 FROM articles WHERE page_id = ?1"
-        " ON CONFLICT (article_id, observed_at) DO NOTHING",
-        page_id_, fetched_, views, seq_));
+        "UPDATE answers SET helpful_votes = ?5, updated_at = ?6, updated_seq = ?7"
+        " WHERE question_id = (SELECT id FROM questions WHERE page_id = ?1)"
+        " AND ifnull(doctor_id, 0) = ifnull((SELECT d.id FROM doctors d WHERE d.name = ?2"
+        " AND ifnull(d.hospital_id, 0) = ifnull((SELECT h.id FROM hospitals h WHERE h.name = ?3), 0)), 0)"
+        " AND anon_ordinal = ?4 AND helpful_votes IS NOT ?5",
+        page_id_, named ? answer.doctor_name : Text(), hospital, ordinal, *answer.helpful_votes, now_, seq_));
   }
   return Status::Ok();
 }

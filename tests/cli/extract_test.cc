@@ -45,7 +45,9 @@ nlohmann::ordered_json ExpectedJson(const std::string& title) {
     return nlohmann::ordered_json{{"type", "answer_card"},  {"question_title", nullptr}, {"question_url", nullptr},
                                   {"doctor_name", name},    {"doctor_title", nullptr},   {"department", nullptr},
                                   {"hospital", nullptr},    {"hospital_grade", nullptr}, {"answer_text", nullptr},
-                                  {"answered_at", nullptr}, {"extra", nlohmann::ordered_json::object()}};
+                                  {"answered_at", nullptr}, {"doctor_title_raw", nullptr},
+                                  {"academic_title", nullptr}, {"hospital_grade_raw", nullptr},
+                                  {"helpful_votes", nullptr}, {"extra", nlohmann::ordered_json::object()}};
   };
   nlohmann::ordered_json record = {{"type", "article"},   {"title", title},      {"body", nullptr},
                                    {"published_at", nullptr}, {"views", 12000},  {"author", nullptr},

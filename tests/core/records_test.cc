@@ -28,17 +28,27 @@ TEST(RecordVocabulary, KindsFieldsAndListsAreTheDocumentedOnes) {
     std::vector<std::string> lists;
   };
   const std::vector<Case> cases = {
-      {"article", {"title", "body", "published_at", "views", "author", "tags", "source"}, {"diseases", "answers"}},
+      {"article",
+       {"title", "body", "published_at", "views", "author", "tags", "source"},
+       {"diseases", "answers"}},
       {"disease", {"name", "summary", "url"}, {}},
       {"answer_card",
-       {"question_title", "question_url", "doctor_name", "doctor_title", "department", "hospital", "hospital_grade",
-        "answer_text", "answered_at"},
+       {"question_title", "question_url", "doctor_name", "doctor_title", "department", "hospital",
+        "hospital_grade", "answer_text", "answered_at", "doctor_title_raw", "academic_title",
+        "hospital_grade_raw", "helpful_votes"},
        {}},
-      {"question", {"title", "description", "asked_at"}, {"answers"}},
+      {"question",
+       {"title", "description", "asked_at", "views", "patient_sex", "patient_age_years",
+        "patient_age_months"},
+       {"answers"}},
       {"answer",
-       {"doctor_name", "doctor_title", "department", "hospital", "hospital_grade", "answer_text", "answered_at"},
+       {"doctor_name", "doctor_title", "department", "hospital", "hospital_grade", "answer_text",
+        "answered_at", "doctor_title_raw", "academic_title", "hospital_grade_raw", "helpful_votes"},
        {}},
-      {"doctor", {"name", "title", "department", "hospital", "hospital_grade", "specialties"}, {}},
+      {"doctor",
+       {"name", "title", "department", "hospital", "hospital_grade", "specialties", "title_raw",
+        "academic_title", "hospital_grade_raw"},
+       {}},
   };
   ASSERT_EQ(RecordKinds().size(), cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -129,13 +139,15 @@ TEST(RecordJson, AFullArticleIsWrittenAsThePageJsonAndReadBack) {
   a.answers.push_back(card);
   const Record record = a;
   const Json json = ToJson(record);
-  EXPECT_EQ(json.dump(),
-            R"({"type":"article","title":"标题","body":null,"published_at":null,"views":9039,"author":null,)"
-            R"("tags":["骨科","肌肉"],"source":null,"extra":{"category":"骨科","rank":3},)"
-            R"("diseases":[{"type":"disease","name":"腿抽筋","summary":null,"url":"https://x/d/1","extra":{}}],)"
-            R"("answers":[{"type":"answer_card","question_title":null,"question_url":"https://x/q/1",)"
-            R"("doctor_name":"王医生","doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,)"
-            R"("answer_text":null,"answered_at":null,"extra":{}}]})");
+  EXPECT_EQ(
+      json.dump(),
+      R"({"type":"article","title":"标题","body":null,"published_at":null,"views":9039,"author":null,)"
+      R"("tags":["骨科","肌肉"],"source":null,"extra":{"category":"骨科","rank":3},)"
+      R"("diseases":[{"type":"disease","name":"腿抽筋","summary":null,"url":"https://x/d/1","extra":{}}],)"
+      R"("answers":[{"type":"answer_card","question_title":null,"question_url":"https://x/q/1",)"
+      R"("doctor_name":"王医生","doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,)"
+      R"("answer_text":null,"answered_at":null,"doctor_title_raw":null,"academic_title":null,)"
+      R"("hospital_grade_raw":null,"helpful_votes":null,"extra":{}}]})");
   auto back = FromJson(json);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, record);

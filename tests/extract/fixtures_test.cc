@@ -46,8 +46,10 @@ std::string Expected(const std::string& title) {
             {"records", Json::array()},
             {"failures", Json::array()},
             {"links", {"https://www.demo.com/list/1"}}};
-  Json answer1 = Json::parse(R"({"type":"answer_card","question_title":null,"question_url":null,"doctor_name":"A",
-      "doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":"t1","answered_at":null,"extra":{}})");
+  Json answer1 =
+      Json::parse(R"({"type":"answer_card","question_title":null,"question_url":null,"doctor_name":"A",
+      "doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":"t1","answered_at":null,
+      "doctor_title_raw":null,"academic_title":null,"hospital_grade_raw":null,"helpful_votes":null,"extra":{}})");
   Json answer2 = answer1;
   answer2["doctor_name"] = nullptr;
   answer2["answer_text"] = "t2";

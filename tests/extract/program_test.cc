@@ -130,10 +130,12 @@ TEST(ExtractTest, ArticleRecordWithListsExtraAndFailures) {
       {"type": "answer_card", "question_title": null, "question_url": null, "doctor_name": "王医生",
        "doctor_title": null, "department": null, "hospital": null, "hospital_grade": null,
        "answer_text": "多喝水", "answered_at": "2026-02-28T08:10:00+08:00",
+       "doctor_title_raw": null, "academic_title": null, "hospital_grade_raw": null, "helpful_votes": null, 
        "extra": {"likes": 1500, "item_id": "7"}},
       {"type": "answer_card", "question_title": null, "question_url": null, "doctor_name": null,
        "doctor_title": null, "department": null, "hospital": null, "hospital_grade": null,
-       "answer_text": "休息", "answered_at": null, "extra": {"likes": null, "item_id": "8"}}
+       "answer_text": "休息", "answered_at": null,
+       "doctor_title_raw": null, "academic_title": null, "hospital_grade_raw": null, "helpful_votes": null, "extra": {"likes": null, "item_id": "8"}}
     ]
   })");
   ASSERT_EQ(page.failures.size(), 2u);
@@ -168,8 +170,9 @@ page_types:
   EXPECT_EQ(page.failures[0].reason, "required field is missing");
   EXPECT_EQ(page.failures[1].path, "asked_at");
   EXPECT_EQ(page.failures[1].reason, "\"不久以前\" is not a date");
-  ExpectJson(records::ToJson(page.records[0]),
-             R"({"type": "question", "title": null, "description": null, "asked_at": null, "extra": {}, "answers": []})");
+  ExpectJson(
+      records::ToJson(page.records[0]),
+      R"({"type": "question", "title": null, "description": null, "asked_at": null, "views": null, "patient_sex": null, "patient_age_years": null, "patient_age_months": null, "extra": {}, "answers": []})");
 }
 
 TEST(ExtractTest, RequiredListThatIsEmptyFails) {
@@ -199,12 +202,13 @@ TEST(ExtractTest, EveryKindCarriesItsWholeVocabulary) {
        R"({"type":"article","title":"x","body":null,"published_at":null,"views":null,"author":null,"tags":[],"source":null,"extra":{},"diseases":[],"answers":[]})"},
       {"disease", "name", R"({"type":"disease","name":"x","summary":null,"url":null,"extra":{}})"},
       {"answer_card", "question_title",
-       R"({"type":"answer_card","question_title":"x","question_url":null,"doctor_name":null,"doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":null,"answered_at":null,"extra":{}})"},
-      {"question", "title", R"({"type":"question","title":"x","description":null,"asked_at":null,"extra":{},"answers":[]})"},
+       R"({"type":"answer_card","question_title":"x","question_url":null,"doctor_name":null,"doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":null,"answered_at":null,"doctor_title_raw":null,"academic_title":null,"hospital_grade_raw":null,"helpful_votes":null,"extra":{}})"},
+      {"question", "title",
+       R"({"type":"question","title":"x","description":null,"asked_at":null,"views":null,"patient_sex":null,"patient_age_years":null,"patient_age_months":null,"extra":{},"answers":[]})"},
       {"answer", "doctor_name",
-       R"({"type":"answer","doctor_name":"x","doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":null,"answered_at":null,"extra":{}})"},
+       R"({"type":"answer","doctor_name":"x","doctor_title":null,"department":null,"hospital":null,"hospital_grade":null,"answer_text":null,"answered_at":null,"doctor_title_raw":null,"academic_title":null,"hospital_grade_raw":null,"helpful_votes":null,"extra":{}})"},
       {"doctor", "name",
-       R"({"type":"doctor","name":"x","title":null,"department":null,"hospital":null,"hospital_grade":null,"specialties":[],"extra":{}})"},
+       R"({"type":"doctor","name":"x","title":null,"department":null,"hospital":null,"hospital_grade":null,"specialties":[],"title_raw":null,"academic_title":null,"hospital_grade_raw":null,"extra":{}})"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.kind);
@@ -235,8 +239,11 @@ page_types:
     <li>科室：内科</li><li>科室：外科</li><li class=s>擅长：高血压</li><li class=s>擅长：糖尿病</li></ul>
     <script>var d = {"grade": "三甲"};</script>)");
   ExtractedPage page = program.Extract(doc, Input("https://www.demo.com/"));
-  ExpectJson(records::ToJson(page.records[0]), R"({"type":"doctor","name":"张三","title":"职称：主任医师","department":"内科/外科",
-    "hospital":"协和","hospital_grade":"三甲","specialties":["高血压","糖尿病"],"extra":{}})");
+  // group 0: the whole match is the title's text (kept raw); clinical_title reads 主任医师 from it.
+  ExpectJson(records::ToJson(page.records[0]),
+             R"({"type":"doctor","name":"张三","title":"主任医师","department":"内科/外科",
+    "hospital":"协和","hospital_grade":"三甲","specialties":["高血压","糖尿病"],"title_raw":"职称：主任医师",
+    "academic_title":null,"hospital_grade_raw":"三甲","extra":{}})");
   EXPECT_TRUE(page.ok());
 }
 
@@ -372,7 +379,7 @@ page_types:
   ExtractedPage page = program.Extract(doc, input);
   ExpectJson(ToJson(page, input), R"({
     "url": "https://www.demo.com/q/1", "site": "demo", "page_type": "q", "fetched_at": "2026-03-01T02:00:00Z",
-    "records": [{"type": "question", "title": null, "description": null, "asked_at": null, "extra": {}, "answers": []}],
+    "records": [{"type": "question", "title": null, "description": null, "asked_at": null, "views": null, "patient_sex": null, "patient_age_years": null, "patient_age_months": null, "extra": {}, "answers": []}],
     "failures": [{"path": "title", "reason": "required field is missing"}],
     "links": ["https://www.demo.com/q/2"]})");
 }

@@ -105,7 +105,7 @@ import csv, json, sys
 with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
     rows = list(csv.DictReader(f))
 print(len(rows))
-print(list(rows[0].keys()) == ['id','site','url','title','body','published_at','views','views_observed_at','author','tags','source','extra','first_fetched_at','last_fetched_at','last_changed_at','updated_at'])
+print(list(rows[0].keys()) == ['id','site','url','title','body','published_at','published_at_precision','views','views_observed_at','author','tags','source','extra','first_fetched_at','last_fetched_at','last_changed_at','updated_at'])
 print(json.dumps(rows[0]['title'], ensure_ascii=False))
 print(rows[0]['views'], repr(rows[1]['views']), json.loads(rows[0]['tags']), rows[2]['site'])
 )py",
