@@ -589,6 +589,17 @@ Status Validate(const PageObservation& page) { return internal::ValidatePage(pag
 
 }  // namespace
 
+namespace pg {
+
+Status WritePage(PgStore::Rep& rep, const PageObservation& page) {
+  auto seq = NextChangeSeq(*rep.conn);
+  if (!seq.ok()) return seq.status();
+  PgPageWrite write(*rep.conn, page, FormatUtc(rep.clock->Now()), *seq);
+  return write.Run(rep.options.raw_versions, *rep.archive);
+}
+
+}  // namespace pg
+
 Status PgStore::PutPage(const PageObservation& page) {
   if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
   HC_RETURN_IF_ERROR(Validate(page));
@@ -596,14 +607,7 @@ Status PgStore::PutPage(const PageObservation& page) {
   pg::PgConnection& c = *rep_->conn;
   auto savepoint = c.Exec("SAVEPOINT page");
   if (!savepoint.ok()) return savepoint.status();
-  Status s;
-  auto seq = pg::NextChangeSeq(c);
-  if (!seq.ok()) {
-    s = seq.status();
-  } else {
-    PgPageWrite write(c, page, FormatUtc(rep_->clock->Now()), *seq);
-    s = write.Run(rep_->options.raw_versions, *rep_->archive);
-  }
+  Status s = pg::WritePage(*rep_, page);
   if (!s.ok()) {
     // Only this page is undone; the batch's earlier pages stay (as on SQLite).
     auto back = c.Exec("ROLLBACK TO SAVEPOINT page");

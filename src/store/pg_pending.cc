@@ -10,42 +10,6 @@ namespace hc::store {
 
 using pg::NotYetOnPostgres;
 
-// The frontier (a shared one with FOR UPDATE SKIP LOCKED leases is issue #16 point 3).
-Result<int64_t> PgStore::AddUrls(const std::vector<NewUrl>&) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Result<std::vector<LeasedUrl>> PgStore::Lease(const LeaseRequest&) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Status PgStore::Complete(const UrlOutcome&, const PageObservation*) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Status PgStore::Retry(int64_t, std::string_view, int, TimePoint, std::string_view) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Status PgStore::Release(int64_t, std::string_view, TimePoint) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Result<int64_t> PgStore::RecoverLeases(std::string_view, TimePoint, bool) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Result<FrontierCounts> PgStore::CountUrls(std::string_view) { return NotYetOnPostgres("the crawl frontier"); }
-Result<std::optional<TimePoint>> PgStore::NextEligible(std::string_view) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Result<int64_t> PgStore::RequeueDue(std::string_view, TimePoint, bool) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Result<int64_t> PgStore::ClearWaits(std::string_view, TimePoint) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-Result<std::vector<LeasedUrl>> PgStore::RecordParseDeath(std::string_view, const std::vector<int64_t>&, int,
-                                                         std::string_view, TimePoint,
-                                                         std::chrono::milliseconds) {
-  return NotYetOnPostgres("the crawl frontier");
-}
-bool PgStore::UrlIsCommitted(int64_t) { return false; }
-
 // The drift alarm's fill history.
 Status PgStore::PutRunFill(const RunFill&) { return NotYetOnPostgres("the drift alarm's fill history"); }
 Result<std::vector<RunFill>> PgStore::ListRunFill(std::string_view, bool, int) {

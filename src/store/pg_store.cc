@@ -70,6 +70,7 @@ Status BeginBatch(PgStore::Rep& rep) {
   if (!txn.ok()) return txn.status();
   rep.batch.emplace(std::move(*txn));
   rep.pages_in_batch = 0;
+  rep.urls_added_in_batch.clear();
   rep.batch_started = std::chrono::steady_clock::now();
   return Status::Ok();
 }
