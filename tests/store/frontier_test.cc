@@ -453,6 +453,17 @@ TEST_P(PgSharedFrontierTest, AnExpiredLeaseComesBackToAnotherProcess) {
 INSTANTIATE_TEST_SUITE_P(Pg, PgSharedFrontierTest, ::testing::Values(hc::testing::Backend::kPostgres),
                          hc::testing::BackendName);
 
+TEST(PrintableLocationTest, MasksPasswordsOfPostgresLocationsOnly) {
+  EXPECT_EQ(PrintableLocation("postgresql://hc:s3cret@db.example:5432/crawl?sslmode=require"),
+            "postgresql://hc:***@db.example:5432/crawl?sslmode=require");
+  EXPECT_EQ(PrintableLocation("postgres://hc@db/crawl?password=s3cret&sslmode=require"),
+            "postgres://hc@db/crawl?password=***&sslmode=require");
+  EXPECT_EQ(PrintableLocation("host=/run/pg password = 'a b\\'c' dbname=hc"),
+            "host=/run/pg password = *** dbname=hc");
+  EXPECT_EQ(PrintableLocation("postgresql://hc@db/crawl"), "postgresql://hc@db/crawl");
+  EXPECT_EQ(PrintableLocation("data/user:pw@x.db"), "data/user:pw@x.db");  // a SQLite path
+}
+
 TEST(PageChangeTest, NamesAreTheStoredValues) {
   EXPECT_EQ(PageChangeName(PageChange::kNew), "new");
   EXPECT_EQ(PageChangeName(PageChange::kChanged), "changed");
