@@ -610,16 +610,7 @@ Status PgStore::PutPage(const PageObservation& page) {
   Status s = pg::WritePage(*rep_, page);
   if (!s.ok()) {
     // Only this page is undone; the batch's earlier pages stay (as on SQLite).
-    auto back = c.Exec("ROLLBACK TO SAVEPOINT page");
-    if (!back.ok()) {
-      const int lost = rep_->pages_in_batch;
-      rep_->batch.reset();
-      rep_->pages_in_batch = 0;
-      return Status::IoError(s.message() + " (the open batch of " + std::to_string(lost) +
-                             " pages was rolled back)");
-    }
-    (void)c.Exec("RELEASE SAVEPOINT page");
-    return s;
+    return pg::AbandonSavepoint(*rep_, "page", s);
   }
   auto released = c.Exec("RELEASE SAVEPOINT page");
   if (!released.ok()) return released.status();

@@ -134,11 +134,7 @@ Result<int64_t> PgStore::AddUrls(const std::vector<NewUrl>& urls) {
   if (!sp.ok()) return sp.status();
   int64_t added = 0;
   Status s = InsertUrls(c, urls, FormatUtc(rep_->clock->Now()), &added, &rep_->urls_added_in_batch);
-  if (!s.ok()) {
-    (void)c.Exec("ROLLBACK TO SAVEPOINT frontier_add");
-    (void)c.Exec("RELEASE SAVEPOINT frontier_add");
-    return s;
-  }
+  if (!s.ok()) return pg::AbandonSavepoint(*rep_, "frontier_add", s);
   auto released = c.Exec("RELEASE SAVEPOINT frontier_add");
   if (!released.ok()) return released.status();
   return added;
@@ -198,18 +194,7 @@ Status PgStore::Complete(const UrlOutcome& outcome, const PageObservation* page)
   PgConnection& c = *rep_->conn;
   auto sp = c.Exec("SAVEPOINT frontier_complete");
   if (!sp.ok()) return sp.status();
-  auto undo = [&](const Status& s) -> Status {
-    auto back = c.Exec("ROLLBACK TO SAVEPOINT frontier_complete");
-    if (!back.ok()) {
-      const int lost = rep_->pages_in_batch;
-      rep_->batch.reset();
-      rep_->pages_in_batch = 0;
-      return Status::IoError(s.message() + " (the open batch of " + std::to_string(lost) +
-                             " pages was rolled back)");
-    }
-    (void)c.Exec("RELEASE SAVEPOINT frontier_complete");
-    return s;
-  };
+  auto undo = [&](const Status& s) { return pg::AbandonSavepoint(*rep_, "frontier_complete", s); };
   const std::string now = FormatUtc(rep_->clock->Now());
   const bool visited = outcome.change != PageChange::kNone;
   const bool changed = outcome.change == PageChange::kNew || outcome.change == PageChange::kChanged;

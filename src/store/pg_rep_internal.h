@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "core/clock.h"
@@ -54,6 +55,9 @@ Status CommitBatch(PgStore::Rep& rep);
 // Writes a validated page inside the open batch, without a savepoint of its own (PutPage adds one;
 // Complete wraps it with its URL's state in one).
 Status WritePage(PgStore::Rep& rep, const PageObservation& page);
+// Undoes the open batch's work since `SAVEPOINT <name>` after `cause` and returns `cause`; when even
+// that fails, the whole batch is gone and the IoError says how many pages it held.
+Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause);
 // The next change sequence number (change_seq), inside the caller's transaction.
 Result<int64_t> NextChangeSeq(PgConnection& conn);
 

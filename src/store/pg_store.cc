@@ -90,6 +90,19 @@ Status CommitBatch(PgStore::Rep& rep) {
   return Status::Ok();
 }
 
+Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause) {
+  auto back = rep.conn->Exec("ROLLBACK TO SAVEPOINT " + std::string(name));
+  if (!back.ok()) {
+    const int lost = rep.pages_in_batch;
+    rep.batch.reset();
+    rep.pages_in_batch = 0;
+    return Status::IoError(cause.message() + " (the open batch of " + std::to_string(lost) +
+                           " pages was rolled back)");
+  }
+  (void)rep.conn->Exec("RELEASE SAVEPOINT " + std::string(name));
+  return cause;
+}
+
 Result<int64_t> NextChangeSeq(PgConnection& conn) {
   auto seq = conn.Exec("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
   if (!seq.ok()) return seq.status();
