@@ -146,14 +146,18 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   auto store = store::OpenDatabase(args.db);
   if (!store.ok()) return StorageExit(store.status());
   // One crawl of a site per SQLite database (store/holder_lock.h): a second is refused before it
-  // changes anything, naming the first. Sharing a crawl between processes is PostgreSQL's job.
-  auto lock = store::LockSiteCrawl(args.db, program->config().key, "healthcrawl crawl --site " + args.site);
-  if (!lock.ok()) {
-    if (lock.status().code() != StatusCode::kBusy) return StorageExit(lock.status());
-    spdlog::error("crawl {}: {}; not started", args.site, lock.status().message());
-    return kExitBusy;
+  // changes anything, naming the first. Sharing a crawl between processes is PostgreSQL's job: its
+  // frontier leases each URL to one process (docs/postgresql.md), so no lock file there.
+  const bool postgres = store::IsPostgresLocation(args.db);
+  if (!postgres) {
+    auto lock = store::LockSiteCrawl(args.db, program->config().key, "healthcrawl crawl --site " + args.site);
+    if (!lock.ok()) {
+      if (lock.status().code() != StatusCode::kBusy) return StorageExit(lock.status());
+      spdlog::error("crawl {}: {}; not started", args.site, lock.status().message());
+      return kExitBusy;
+    }
+    crawl_lock = std::move(*lock);
   }
-  crawl_lock = std::move(*lock);
   std::unique_ptr<store::WarcWriter> warc;
   if (!args.warc_dir.empty()) {
     auto writer = store::WarcWriter::Create({.dir = args.warc_dir});
@@ -169,7 +173,9 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     if (!flushed.ok()) return StorageExit(flushed);
     spdlog::info("crawl {}: --clear-holds: {} waiting URLs are due now", args.site, *cleared);
   }
-  options.parse_marks = crawl::ParseMarksPath(args.db, args.site);
+  // The poison-page marks are a file beside the SQLite database, one crawl per file; on PostgreSQL,
+  // where several processes share a site, there are none yet (docs/postgresql.md).
+  if (!postgres) options.parse_marks = crawl::ParseMarksPath(args.db, args.site);
 
   Result<crawl::CrawlReport> report = [&] {
     StopSignals signals(/*hangup=*/true);

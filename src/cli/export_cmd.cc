@@ -120,7 +120,8 @@ int RunExport(const ExportArgs& args) {
     return kExitStorage;
   }
   if (!writable) {
-    spdlog::info("{} is read-only for you: exporting without recording the export", args.db);
+    spdlog::info("{} is read-only for you: exporting without recording the export",
+                 store::PrintableLocation(args.db));
     options.record = false;
   }
   auto summary = store::RunExport(**store, options);

@@ -93,8 +93,9 @@ int RunIngest(const IngestArgs& args, const CommandContext& ctx) {
   if (!report.ok()) return StorageExit(report.status());
   for (const auto& problem : report->problems) spdlog::error("{}", problem);
   std::printf("ingested %lld files into %s: %lld stored (%lld as failures), %lld skipped\n",
-              static_cast<long long>(report->files), args.db.c_str(), static_cast<long long>(report->stored),
-              static_cast<long long>(report->failed), static_cast<long long>(report->skipped));
+              static_cast<long long>(report->files), store::PrintableLocation(args.db).c_str(),
+              static_cast<long long>(report->stored), static_cast<long long>(report->failed),
+              static_cast<long long>(report->skipped));
   std::fflush(stdout);
   return report->failed || report->skipped ? kExitFailure : kExitOk;
 }

@@ -68,8 +68,9 @@ int RunReextract(const ReextractArgs& args, const CommandContext& ctx) {
   }
   if (report->skipped) spdlog::warn("{} archived responses belong to sites without a loaded config", report->skipped);
   std::printf("re-extracted %lld archived responses in %s: %lld stored (%lld as failures), %lld skipped\n",
-              static_cast<long long>(report->responses), args.db.c_str(), static_cast<long long>(report->stored),
-              static_cast<long long>(report->failed), static_cast<long long>(report->skipped));
+              static_cast<long long>(report->responses), store::PrintableLocation(args.db).c_str(),
+              static_cast<long long>(report->stored), static_cast<long long>(report->failed),
+              static_cast<long long>(report->skipped));
   std::fflush(stdout);
   return report->failed ? kExitFailure : kExitOk;
 }

@@ -144,7 +144,7 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
       return store::SiteCrawlHolder(db, site);
     };
     schedule::Scheduler scheduler(**store, **store, counted, std::move(scheduler_options));
-    spdlog::info("scheduler: running as {} on {}", scheduler.owner(), args.db);
+    spdlog::info("scheduler: running as {} on {}", scheduler.owner(), store::PrintableLocation(args.db));
     if (args.once) {
       auto next = scheduler.Step();
       if (!next.ok()) status = next.status();

@@ -91,6 +91,11 @@ class Database : public PageWriter,
 // Anything else is a SQLite file path (write ./a=b.db for a file whose name looks like a keyword).
 bool IsPostgresLocation(std::string_view location);
 
+// `location` fit for a message or a report: a PostgreSQL location with its password masked ("***"
+// for the password of a URI's user:password@, of a `password=` query parameter or keyword); a SQLite
+// path as it is.
+std::string PrintableLocation(std::string_view location);
+
 // Opens (creating if allowed) the database at `location` and migrates it to the schema version this
 // build writes, in one transaction. `location` is a SQLite file path, or a PostgreSQL location
 // (IsPostgresLocation; the PG* environment variables fill in what it leaves out; docs/postgresql.md,

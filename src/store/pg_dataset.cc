@@ -589,6 +589,17 @@ Status Validate(const PageObservation& page) { return internal::ValidatePage(pag
 
 }  // namespace
 
+namespace pg {
+
+Status WritePage(PgStore::Rep& rep, const PageObservation& page) {
+  auto seq = NextChangeSeq(*rep.conn);
+  if (!seq.ok()) return seq.status();
+  PgPageWrite write(*rep.conn, page, FormatUtc(rep.clock->Now()), *seq);
+  return write.Run(rep.options.raw_versions, *rep.archive);
+}
+
+}  // namespace pg
+
 Status PgStore::PutPage(const PageObservation& page) {
   if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
   HC_RETURN_IF_ERROR(Validate(page));
@@ -596,26 +607,10 @@ Status PgStore::PutPage(const PageObservation& page) {
   pg::PgConnection& c = *rep_->conn;
   auto savepoint = c.Exec("SAVEPOINT page");
   if (!savepoint.ok()) return savepoint.status();
-  Status s;
-  auto seq = pg::NextChangeSeq(c);
-  if (!seq.ok()) {
-    s = seq.status();
-  } else {
-    PgPageWrite write(c, page, FormatUtc(rep_->clock->Now()), *seq);
-    s = write.Run(rep_->options.raw_versions, *rep_->archive);
-  }
+  Status s = pg::WritePage(*rep_, page);
   if (!s.ok()) {
     // Only this page is undone; the batch's earlier pages stay (as on SQLite).
-    auto back = c.Exec("ROLLBACK TO SAVEPOINT page");
-    if (!back.ok()) {
-      const int lost = rep_->pages_in_batch;
-      rep_->batch.reset();
-      rep_->pages_in_batch = 0;
-      return Status::IoError(s.message() + " (the open batch of " + std::to_string(lost) +
-                             " pages was rolled back)");
-    }
-    (void)c.Exec("RELEASE SAVEPOINT page");
-    return s;
+    return pg::AbandonSavepoint(*rep_, "page", s);
   }
   auto released = c.Exec("RELEASE SAVEPOINT page");
   if (!released.ok()) return released.status();

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 
 #include "core/clock.h"
 #include "store/archive_codec_internal.h"
@@ -25,6 +27,8 @@ struct PgStore::Rep {
   std::optional<pg::PgTransaction> batch;  // the open write batch
   int pages_in_batch = 0;
   std::chrono::steady_clock::time_point batch_started{};
+  std::unordered_set<int64_t>
+      urls_added_in_batch;  // frontier ids inserted by the open batch (UrlIsCommitted)
   std::unique_ptr<internal::ArchiveCodec> archive;  // compresses and reads raw_responses bodies
 };
 
@@ -48,6 +52,12 @@ Status BeginBatch(PgStore::Rep& rep);
 bool BatchIsFull(const PgStore::Rep& rep);
 // Commits the open batch, if any, so that a write outside it (a run record, a job) sees and is seen.
 Status CommitBatch(PgStore::Rep& rep);
+// Writes a validated page inside the open batch, without a savepoint of its own (PutPage adds one;
+// Complete wraps it with its URL's state in one).
+Status WritePage(PgStore::Rep& rep, const PageObservation& page);
+// Undoes the open batch's work since `SAVEPOINT <name>` after `cause` and returns `cause`; when even
+// that fails, the whole batch is gone and the IoError says how many pages it held.
+Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause);
 // The next change sequence number (change_seq), inside the caller's transaction.
 Result<int64_t> NextChangeSeq(PgConnection& conn);
 

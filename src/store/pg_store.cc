@@ -70,6 +70,7 @@ Status BeginBatch(PgStore::Rep& rep) {
   if (!txn.ok()) return txn.status();
   rep.batch.emplace(std::move(*txn));
   rep.pages_in_batch = 0;
+  rep.urls_added_in_batch.clear();
   rep.batch_started = std::chrono::steady_clock::now();
   return Status::Ok();
 }
@@ -87,6 +88,19 @@ Status CommitBatch(PgStore::Rep& rep) {
   rep.pages_in_batch = 0;
   if (!s.ok()) return Status::IoError(s.message() + " (" + std::to_string(pages) + " pages were not stored)");
   return Status::Ok();
+}
+
+Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause) {
+  auto back = rep.conn->Exec("ROLLBACK TO SAVEPOINT " + std::string(name));
+  if (!back.ok()) {
+    const int lost = rep.pages_in_batch;
+    rep.batch.reset();
+    rep.pages_in_batch = 0;
+    return Status::IoError(cause.message() + " (the open batch of " + std::to_string(lost) +
+                           " pages was rolled back)");
+  }
+  (void)rep.conn->Exec("RELEASE SAVEPOINT " + std::string(name));
+  return cause;
 }
 
 Result<int64_t> NextChangeSeq(PgConnection& conn) {

@@ -2,8 +2,7 @@
 // by OpenDatabase for a libpq location (IsPostgresLocation). Its implementation is spread by concern like
 // SqliteStore's: pg_store.cc (open, batches, integrity), pg_schema.cc (migrations), pg_dataset.cc
 // (PutPage), pg_archive.cc (raw archive), pg_runs.cc (run records), pg_jobs.cc (scheduler state),
-// pg_drift.cc (fill history), pg_export.cc, pg_stats.cc, and pg_pending.cc (the interfaces not on PostgreSQL
-// yet, which answer Unsupported). Nothing outside src/store names this class.
+// pg_drift.cc (fill history), pg_export.cc, pg_stats.cc and pg_frontier.cc (the shared frontier). Nothing outside src/store names this class.
 //
 // Thread-safety: one thread at a time, as Database says; one connection per PgStore.
 #pragma once

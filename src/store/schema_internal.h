@@ -25,7 +25,7 @@ struct Migration {
   Status (*then)(Db& db) = nullptr;
 };
 
-// Migration 9's step (vocabulary_migration.cc): the grades and titles stored before the vocabulary,
+// Migration 10's step (vocabulary_migration.cc): the grades and titles stored before the vocabulary,
 // already copied to hospitals.grade_raw and doctors.title_raw, read into their canonical values
 // (core/vocabulary.h), the academic title split from the clinical one.
 Status CanonicalizeStoredVocabulary(Db& db);

@@ -1,4 +1,4 @@
-// Migration 9's code step: the grades and titles stored before the record vocabulary, read with the
+// Migration 10's code step: the grades and titles stored before the record vocabulary, read with the
 // same functions extraction uses (core/vocabulary.h), so a stored row and a freshly extracted one agree
 // — a revisited page whose content did not change is not rewritten, so this is what canonicalizes it.
 #include <optional>

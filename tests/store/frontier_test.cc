@@ -1,14 +1,22 @@
-// store::Database (SQLite) as the crawl Frontier: dedupe, lease order and ownership, retries, recovery after a
-// crash, the atomic Complete (page + URL state + discovered links), and revisit scheduling.
+// store::Database as the crawl Frontier, on both backends (Sqlite/FrontierTest.*, Pg/FrontierTest.*): dedupe,
+// lease order and ownership, retries, recovery after a crash, the atomic Complete (page + URL state +
+// discovered links), and revisit scheduling; then PostgreSQL's shared frontier (PgSharedFrontierTest):
+// processes leasing at once never get the same URL, and an expired lease comes back.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
-#include "store/page_builders.h"
+#include "core/host.h"
 #include "store/database.h"
+#include "store/page_builders.h"
+#include "support/backend_support.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -21,9 +29,9 @@ using std::chrono::seconds;
 using testing::Article;
 using testing::At;
 using testing::Page;
-using testing::Peek;
 
-NewUrl Url(const std::string& path, int priority = 0, int depth = 0, const std::string& origin = "https://www.mfk.com") {
+NewUrl Url(const std::string& path, int priority = 0, int depth = 0,
+           const std::string& origin = "https://www.mfk.com") {
   NewUrl u;
   u.site = "mfk";
   u.url = origin + path;
@@ -59,25 +67,24 @@ UrlOutcome Done(const LeasedUrl& l, const std::string& owner, TimePoint when) {
   return o;
 }
 
-class FrontierTest : public ::testing::Test {
+class FrontierTest : public hc::testing::BackendTest {
  protected:
   void SetUp() override {
-    path_ = (dir_ / "crawl.db").string();
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     StoreOptions options;
     options.clock = &clock_;
-    auto store = OpenDatabase(path_, options);
+    auto store = Open(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
   }
 
-  hc::testing::TempDir dir_;
-  std::string path_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
   std::unique_ptr<Database> store_;
   TimePoint t0_ = At("2026-03-01T00:00:00Z");
 };
 
-TEST_F(FrontierTest, AddsEachUrlKeyOncePerSite) {
+TEST_P(FrontierTest, AddsEachUrlKeyOncePerSite) {
   auto added = store_->AddUrls({Url("/a"), Url("/b"), Url("/a")});
   ASSERT_TRUE(added.ok()) << added.status().ToString();
   EXPECT_EQ(*added, 2);
@@ -99,9 +106,10 @@ TEST_F(FrontierTest, AddsEachUrlKeyOncePerSite) {
   EXPECT_EQ(store_->CountUrls("mfk")->queued, 2);
 }
 
-TEST_F(FrontierTest, LeasesByPriorityThenDepthThenAgeAndSkipsBusyOrigins) {
-  ASSERT_TRUE(store_->AddUrls({Url("/list", 0, 0), Url("/q1", 5, 1), Url("/a2", 10, 2), Url("/a1", 10, 1),
-                               Url("/other", 10, 0, "https://m.mfk.com")})
+TEST_P(FrontierTest, LeasesByPriorityThenDepthThenAgeAndSkipsBusyOrigins) {
+  ASSERT_TRUE(store_
+                  ->AddUrls({Url("/list", 0, 0), Url("/q1", 5, 1), Url("/a2", 10, 2), Url("/a1", 10, 1),
+                             Url("/other", 10, 0, "https://m.mfk.com")})
                   .ok());
   LeaseRequest request = Request(10, t0_);
   request.skip_origins = {"https://m.mfk.com"};
@@ -116,7 +124,7 @@ TEST_F(FrontierTest, LeasesByPriorityThenDepthThenAgeAndSkipsBusyOrigins) {
   EXPECT_EQ(store_->CountUrls("mfk")->in_flight, 5);
 }
 
-TEST_F(FrontierTest, NotBeforeDelaysALeaseAndNextEligibleSaysWhen) {
+TEST_P(FrontierTest, NotBeforeDelaysALeaseAndNextEligibleSaysWhen) {
   NewUrl later = Url("/later");
   later.not_before = t0_ + seconds(30);
   ASSERT_TRUE(store_->AddUrls({later}).ok());
@@ -129,7 +137,7 @@ TEST_F(FrontierTest, NotBeforeDelaysALeaseAndNextEligibleSaysWhen) {
   EXPECT_FALSE(store_->NextEligible("mfk")->has_value());
 }
 
-TEST_F(FrontierTest, OnlyTheLeaseOwnerCanFinishAUrlAndExpiredLeasesGoToOthers) {
+TEST_P(FrontierTest, OnlyTheLeaseOwnerCanFinishAUrlAndExpiredLeasesGoToOthers) {
   ASSERT_TRUE(store_->AddUrls({Url("/a")}).ok());
   auto mine = store_->Lease(Request(1, t0_, "a"));
   ASSERT_EQ(mine->size(), 1u);
@@ -147,7 +155,7 @@ TEST_F(FrontierTest, OnlyTheLeaseOwnerCanFinishAUrlAndExpiredLeasesGoToOthers) {
   EXPECT_EQ(store_->CountUrls("mfk")->done, 1);
 }
 
-TEST_F(FrontierTest, RetryCountsAttemptsKeepsTheErrorAndWaits) {
+TEST_P(FrontierTest, RetryCountsAttemptsKeepsTheErrorAndWaits) {
   ASSERT_TRUE(store_->AddUrls({Url("/flaky")}).ok());
   auto leased = store_->Lease(Request(1, t0_));
   ASSERT_EQ(leased->size(), 1u);
@@ -166,7 +174,7 @@ TEST_F(FrontierTest, RetryCountsAttemptsKeepsTheErrorAndWaits) {
 
 // crawl --clear-holds: waiting URLs (a retry backoff, a robots.txt hold) become due now with their
 // attempts forgotten; URLs already due, and URLs of other sites, are left as they are.
-TEST_F(FrontierTest, ClearWaitsMakesTheSitesWaitingUrlsDueNow) {
+TEST_P(FrontierTest, ClearWaitsMakesTheSitesWaitingUrlsDueNow) {
   NewUrl other = Url("/elsewhere");
   other.site = "xywy";
   other.not_before = t0_ + hours(1);
@@ -180,7 +188,9 @@ TEST_F(FrontierTest, ClearWaitsMakesTheSitesWaitingUrlsDueNow) {
     if (l.url.ends_with("/due")) s = store_->Release(l.id, "a", t0_);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  EXPECT_TRUE(store_->Lease(Request(3, t0_ + seconds(1)))->size() == 1u) << "only /due is eligible";
+  // (Leased by a process of this host that is gone, so that RecoverLeases takes it back on either backend.)
+  EXPECT_TRUE(store_->Lease(Request(3, t0_ + seconds(1), HostName() + ":999999999"))->size() == 1u)
+      << "only /due is eligible";
   // The lease just taken goes back, due now.
   ASSERT_TRUE(store_->RecoverLeases("mfk", t0_, /*all=*/true).ok());
   auto cleared = store_->ClearWaits("mfk", t0_ + seconds(1));
@@ -198,25 +208,40 @@ TEST_F(FrontierTest, ClearWaitsMakesTheSitesWaitingUrlsDueNow) {
   EXPECT_EQ(**other_next, t0_ + hours(1));
 }
 
-TEST_F(FrontierTest, RecoverLeasesAfterACrash) {
-  ASSERT_TRUE(store_->AddUrls({Url("/a"), Url("/b")}).ok());
-  ASSERT_EQ(store_->Lease(Request(2, t0_))->size(), 2u);
+TEST_P(FrontierTest, RecoverLeasesAfterACrash) {
+  ASSERT_TRUE(store_->AddUrls({Url("/a"), Url("/b"), Url("/c"), Url("/d")}).ok());
+  // Owners are "<host>:<pid>": a process of this host that is gone (no pid is this large), this very
+  // process, and a process on another host.
+  const std::string dead = HostName() + ":999999999";
+  const std::string live = HostName() + ":" + std::to_string(::getpid());
+  ASSERT_EQ(store_->Lease(Request(2, t0_, dead))->size(), 2u);
+  ASSERT_EQ(store_->Lease(Request(1, t0_, live))->size(), 1u);
+  ASSERT_EQ(store_->Lease(Request(1, t0_, "elsewhere.example:42"))->size(), 1u);
   ASSERT_TRUE(store_->Flush().ok());
-  store_.reset();  // the crawler dies with two URLs in flight
+  store_.reset();  // the crawler dies with URLs in flight
 
-  auto reopened = OpenDatabase(path_);
+  auto reopened = Open();
   ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ((*reopened)->CountUrls("mfk")->in_flight, 2);
+  EXPECT_EQ((*reopened)->CountUrls("mfk")->in_flight, 4);
   auto expired = (*reopened)->RecoverLeases("mfk", t0_ + seconds(10), /*all=*/false);
   ASSERT_TRUE(expired.ok());
   EXPECT_EQ(*expired, 0);  // still within their lease: another process may hold them
   auto all = (*reopened)->RecoverLeases("mfk", t0_ + seconds(10), /*all=*/true);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(*all, 2);
-  EXPECT_EQ((*reopened)->CountUrls("mfk")->queued, 2);
+  if (is_pg()) {
+    // A shared database: only the leases of the process known to be gone come back.
+    EXPECT_EQ(*all, 2);
+    EXPECT_EQ((*reopened)->CountUrls("mfk")->queued, 2);
+    auto later = (*reopened)->RecoverLeases("mfk", t0_ + seconds(61), /*all=*/true);
+    ASSERT_TRUE(later.ok());
+    EXPECT_EQ(*later, 2);  // expired: whoever held them
+  } else {
+    EXPECT_EQ(*all, 4);  // one process per SQLite file (the crawl's holder lock): nobody else holds a lease
+  }
+  EXPECT_EQ((*reopened)->CountUrls("mfk")->queued, 4);
 }
 
-TEST_F(FrontierTest, CompleteStoresThePageTheStateAndTheLinksTogether) {
+TEST_P(FrontierTest, CompleteStoresThePageTheStateAndTheLinksTogether) {
   ASSERT_TRUE(store_->AddUrls({Url("/article/1.html", 10)}).ok());
   auto leased = store_->Lease(Request(1, t0_));
   ASSERT_EQ(leased->size(), 1u);
@@ -229,15 +254,16 @@ TEST_F(FrontierTest, CompleteStoresThePageTheStateAndTheLinksTogether) {
   ASSERT_TRUE(store_->Complete(outcome, &page).ok());
   ASSERT_TRUE(store_->Flush().ok());
 
-  Peek peek(path_);
+  auto peek = Peek();
   EXPECT_EQ(peek.Text("SELECT title FROM articles"), "标题");
-  EXPECT_EQ(peek.All("SELECT url_key, state, http_status, visits, last_change, etag, body_sha1 FROM frontier ORDER BY id"),
+  EXPECT_EQ(peek.All("SELECT url_key, state, http_status, visits, last_change, etag, body_sha1 FROM frontier "
+                     "ORDER BY id"),
             "https://www.mfk.com/article/1.html|done|200|1|new|\"v1\"|abc\n"
             "https://www.mfk.com/question/1.html|queued|NULL|0|NULL|NULL|NULL\n");
   EXPECT_EQ(peek.Text("SELECT discovered_from FROM frontier WHERE url_key LIKE '%question%'"), "");
 }
 
-TEST_F(FrontierTest, ARefusedPageLeavesNoTraceOfTheOutcome) {
+TEST_P(FrontierTest, ARefusedPageLeavesNoTraceOfTheOutcome) {
   ASSERT_TRUE(store_->AddUrls({Url("/article/1.html")}).ok());
   auto leased = store_->Lease(Request(1, t0_));
   ASSERT_EQ(leased->size(), 1u);
@@ -250,12 +276,12 @@ TEST_F(FrontierTest, ARefusedPageLeavesNoTraceOfTheOutcome) {
   not_final.state = UrlState::kQueued;
   EXPECT_EQ(store_->Complete(not_final, nullptr).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(store_->Flush().ok());
-  Peek peek(path_);
+  auto peek = Peek();
   EXPECT_EQ(peek.All("SELECT state FROM frontier"), "in_flight\n");
   EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 0);
 }
 
-TEST_F(FrontierTest, UncommittedWorkIsLostAsAWholeWhenTheProcessDies) {
+TEST_P(FrontierTest, UncommittedWorkIsLostAsAWholeWhenTheProcessDies) {
   ASSERT_TRUE(store_->AddUrls({Url("/article/1.html")}).ok());
   ASSERT_TRUE(store_->Flush().ok());
   auto leased = store_->Lease(Request(1, t0_));
@@ -267,17 +293,18 @@ TEST_F(FrontierTest, UncommittedWorkIsLostAsAWholeWhenTheProcessDies) {
   // A second connection sees nothing of it until the batch commits: a kill -9 now loses the page,
   // its URL state and its links together, and the URL is fetched again after the restart.
   {
-    Peek peek(path_);
-    EXPECT_EQ(peek.All("SELECT state FROM frontier"), "queued\n");
+    auto peek = Peek();
+    // (PostgreSQL commits a lease at once, so that other processes see it.)
+    EXPECT_EQ(peek.All("SELECT state FROM frontier"), is_pg() ? "in_flight\n" : "queued\n");
     EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 0);
   }
   ASSERT_TRUE(store_->Flush().ok());
-  Peek peek(path_);
+  auto peek = Peek();
   EXPECT_EQ(peek.All("SELECT state FROM frontier ORDER BY id"), "done\nqueued\n");
   EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 1);
 }
 
-TEST_F(FrontierTest, DueUrlsAreRequeuedWithTheirValidators) {
+TEST_P(FrontierTest, DueUrlsAreRequeuedWithTheirValidators) {
   ASSERT_TRUE(store_->AddUrls({Url("/article/1.html"), Url("/list")}).ok());
   auto leased = store_->Lease(Request(2, t0_));
   ASSERT_EQ(leased->size(), 2u);
@@ -315,12 +342,14 @@ TEST_F(FrontierTest, DueUrlsAreRequeuedWithTheirValidators) {
   unchanged.revisit = hours(36);
   ASSERT_TRUE(store_->Complete(unchanged, nullptr).ok());
   ASSERT_TRUE(store_->Flush().ok());
-  Peek peek(path_);
-  EXPECT_EQ(peek.All("SELECT visits, changes, last_change, etag, revisit_ms FROM frontier WHERE url LIKE '%article%'"),
-            "2|1|unchanged|\"e1\"|129600000\n");
+  auto peek = Peek();
+  EXPECT_EQ(
+      peek.All(
+          "SELECT visits, changes, last_change, etag, revisit_ms FROM frontier WHERE url LIKE '%article%'"),
+      "2|1|unchanged|\"e1\"|129600000\n");
 }
 
-TEST_F(FrontierTest, AnUnchangedVisitUpdatesTheStoredPageButNotItsRecords) {
+TEST_P(FrontierTest, AnUnchangedVisitUpdatesTheStoredPageButNotItsRecords) {
   auto page = Page("https://www.mfk.com/article/1.html", "2026-03-01T00:00:00Z", Article("标题", 5));
   ASSERT_TRUE(store_->PutPage(page).ok());
   ASSERT_TRUE(store_->AddUrls({Url("/article/1.html")}).ok());
@@ -331,9 +360,108 @@ TEST_F(FrontierTest, AnUnchangedVisitUpdatesTheStoredPageButNotItsRecords) {
   o.change = PageChange::kUnchanged;
   ASSERT_TRUE(store_->Complete(o, nullptr).ok());
   ASSERT_TRUE(store_->Flush().ok());
-  Peek peek(path_);
+  auto peek = Peek();
   EXPECT_EQ(peek.All("SELECT last_fetched_at, fetch_count FROM pages"), "2026-03-08T00:00:00Z|2\n");
   EXPECT_EQ(peek.Int("SELECT count(*) FROM article_views"), 1);
+}
+
+HC_INSTANTIATE_BACKEND_TEST(FrontierTest);
+
+// PostgreSQL's frontier shared by processes: each store here is a connection of its own, as a crawler
+// process would have.
+class PgSharedFrontierTest : public FrontierTest {};
+
+TEST_P(PgSharedFrontierTest, ConnectionsLeasingAtOnceNeverGetTheSameUrl) {
+  std::vector<NewUrl> urls;
+  for (int i = 0; i < 200; ++i) urls.push_back(Url("/page/" + std::to_string(i)));
+  ASSERT_EQ(*store_->AddUrls(urls), 200);
+  ASSERT_TRUE(store_->Flush().ok());
+  store_.reset();
+  constexpr int kWorkers = 4;
+  std::vector<std::vector<std::string>> got(kWorkers);
+  std::vector<std::string> errors(kWorkers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      auto store = Open();
+      if (!store.ok()) {
+        errors[w] = store.status().ToString();
+        return;
+      }
+      const std::string owner = "worker" + std::to_string(w);
+      for (;;) {
+        auto leased = (*store)->Lease(Request(7, t0_, owner));
+        if (!leased.ok()) {
+          errors[w] = leased.status().ToString();
+          return;
+        }
+        if (leased->empty()) return;
+        for (const auto& l : *leased) {
+          got[w].push_back(l.url);
+          Status s = (*store)->Complete(Done(l, owner, t0_), nullptr);
+          if (!s.ok()) {
+            errors[w] = s.ToString();
+            return;
+          }
+        }
+        Status s = (*store)->Flush();
+        if (!s.ok()) {
+          errors[w] = s.ToString();
+          return;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::multiset<std::string> all;
+  for (int w = 0; w < kWorkers; ++w) {
+    EXPECT_EQ(errors[w], "") << "worker " << w;
+    all.insert(got[w].begin(), got[w].end());
+  }
+  EXPECT_EQ(all.size(), 200u);
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 200u);  // each URL once
+  auto peek = Peek();
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier WHERE state = 'done'"), 200);
+}
+
+TEST_P(PgSharedFrontierTest, AnExpiredLeaseComesBackToAnotherProcess) {
+  ASSERT_TRUE(store_->AddUrls({Url("/a"), Url("/b")}).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  auto other = Open();
+  ASSERT_TRUE(other.ok());
+  auto first = store_->Lease(Request(1, t0_, "crashed.example:1"));
+  ASSERT_EQ(first->size(), 1u);
+  // Within the lease, the other process gets only the other URL, and cannot finish the leased one.
+  auto second = (*other)->Lease(Request(5, t0_ + seconds(30), "b"));
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_NE((*second)[0].id, (*first)[0].id);
+  EXPECT_EQ((*other)->Complete(Done((*first)[0], "b", t0_), nullptr).code(), StatusCode::kBusy);
+  EXPECT_EQ((*other)->Retry((*first)[0].id, "b", 1, t0_, "x").code(), StatusCode::kBusy);
+  EXPECT_EQ((*other)->Release((*first)[0].id, "b", t0_).code(), StatusCode::kBusy);
+  // Past its expiry (60 s), it is the other process's.
+  auto expired = (*other)->Lease(Request(5, t0_ + seconds(61), "b"));
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ((*expired)[0].id, (*first)[0].id);
+  ASSERT_TRUE((*other)->Complete(Done((*expired)[0], "b", t0_ + seconds(62)), nullptr).ok());
+  ASSERT_TRUE((*other)->Flush().ok());
+  // The crashed owner comes back too late: its lease is gone.
+  EXPECT_EQ(store_->Complete(Done((*first)[0], "crashed.example:1", t0_ + seconds(63)), nullptr).code(),
+            StatusCode::kBusy);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pg, PgSharedFrontierTest, ::testing::Values(hc::testing::Backend::kPostgres),
+                         hc::testing::BackendName);
+
+TEST(PrintableLocationTest, MasksPasswordsOfPostgresLocationsOnly) {
+  EXPECT_EQ(PrintableLocation("postgresql://hc:s3cret@db.example:5432/crawl?sslmode=require"),
+            "postgresql://hc:***@db.example:5432/crawl?sslmode=require");
+  EXPECT_EQ(PrintableLocation("postgres://hc@db/crawl?password=s3cret&sslmode=require"),
+            "postgres://hc@db/crawl?password=***&sslmode=require");
+  EXPECT_EQ(PrintableLocation("host=/run/pg password = 'a b\\'c' dbname=hc"),
+            "host=/run/pg password = *** dbname=hc");
+  EXPECT_EQ(PrintableLocation("postgresql://hc@db/crawl"), "postgresql://hc@db/crawl");
+  EXPECT_EQ(PrintableLocation("data/user:pw@x.db"), "data/user:pw@x.db");  // a SQLite path
 }
 
 TEST(PageChangeTest, NamesAreTheStoredValues) {

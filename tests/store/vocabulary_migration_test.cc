@@ -1,4 +1,4 @@
-// Migration 9 (the record vocabulary, issue #13 point 3 and #14 point 2) on a version-8 database holding
+// Migration 10 (the record vocabulary, issue #13 point 3 and #14 point 2) on a version-8 database holding
 // a question page as version 8 stored it: canonical grades and titles after the upgrade with the stored
 // text kept as raw, the precision of stored dates, and the same page revisited with the new fields not
 // counted as changed (its content_hash is the one version 8 computed) while its counters are stored.
