@@ -488,7 +488,9 @@ const std::vector<Migration>& Migrations() {
        "drift alarm: per-run fill counts (run_page_types, run_field_fill) and the alarms of degraded runs "
        "(run_fill_alarms)",
        kV8},
-      {9,
+      {9, "child lists of records (record_children, with triggers that delete a deleted parent's items)",
+       kV9RecordChildren},
+      {10,
        "record vocabulary: canonical grades and titles beside their raw text (hospitals.grade_raw, "
        "doctors.title_raw, doctors.academic_title), questions' patient and views (question_views), "
        "answers.helpful_votes, *_precision of dates",

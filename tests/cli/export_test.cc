@@ -80,7 +80,7 @@ for name in sorted(os.listdir(d + '/csv')):
 print(len(os.listdir(d + '/csv')), bad[:5])
 )py",
                                    Quote(tmp_.path()));
-  EXPECT_EQ(check, "14 []\n");  // ExportTables(): 13 tables and record_children
+  EXPECT_EQ(check, "15 []\n");  // ExportTables(): 13 tables, record_children and question_views
 
   std::string script;
   for (const auto& e : fs::directory_iterator(tmp_ / "csv")) {
@@ -131,7 +131,7 @@ print(len(tables), bad[:5], articles['title'][0], '杜俊秋' in set(doctors['na
 )py");
   ASSERT_EQ(RunCommand("/usr/bin/python3 " + Quote(tmp_ / "pandas_check.py") + " " + Quote(tmp_.path()), &out, true), 0)
       << out;
-  EXPECT_EQ(out, "14 [] 大腿肌肉痉挛的主要原因 True\n");
+  EXPECT_EQ(out, "15 [] 大腿肌肉痉挛的主要原因 True\n");
 }
 
 TEST_F(ExportCliTest, NestedDocumentsCarryAnswersDoctorsAndDiseases) {

@@ -37,19 +37,21 @@ TEST(PortalFacts, Ask39QuestionsCarryPatientViewsAndHelpfulVotes) {
   const Json knee = ReadExpected("ask39", "question-93127745")["records"][0];
   EXPECT_EQ(knee["title"], "膝盖疼上下楼梯更明显是怎么回事");
   EXPECT_EQ(knee["asked_at"], "2026-02-25T19:42:00+08:00");
-  EXPECT_EQ(knee["extra"]["sex"], "女");
-  EXPECT_EQ(knee["extra"]["age"], "52岁");
-  EXPECT_EQ(knee["extra"]["views"], 15000);  // "阅读 1.5万"
+  EXPECT_EQ(knee["patient_sex"], "女");
+  EXPECT_EQ(knee["patient_age_years"], 52);  // "52岁"
+  EXPECT_TRUE(knee["patient_age_months"].is_null());
+  EXPECT_EQ(knee["views"], 15000);  // "阅读 1.5万"
   EXPECT_EQ(Column(knee, "doctor_name"), (std::vector<Json>{"王建国", "陈晓梅", "刘志刚"}));
-  EXPECT_EQ(Column(knee, "helpful", true), (std::vector<Json>{23, 5, 0}));  // "有用 23"
+  EXPECT_EQ(Column(knee, "helpful_votes"), (std::vector<Json>{23, 5, 0}));  // "有用 23"
   EXPECT_EQ(Column(knee, "best", true), (std::vector<Json>{true, false, false}));
   EXPECT_THAT(knee["answers"][0]["answer_text"].get<std::string>(), HasSubstr("病情分析：52岁女性"));
 
   const Json baby = ReadExpected("ask39", "question-93120518")["records"][0];
-  EXPECT_EQ(baby["extra"]["sex"], "男");
-  EXPECT_EQ(baby["extra"]["age"], "8个月");  // an infant's age in months
-  EXPECT_EQ(baby["extra"]["views"], 2045);   // "2045人看过"
-  EXPECT_EQ(Column(baby, "helpful", true), (std::vector<Json>{301, 2}));
+  EXPECT_EQ(baby["patient_sex"], "男");
+  EXPECT_EQ(baby["patient_age_years"], 0);  // "8个月": an infant's age in months
+  EXPECT_EQ(baby["patient_age_months"], 8);
+  EXPECT_EQ(baby["views"], 2045);  // "2045人看过"
+  EXPECT_EQ(Column(baby, "helpful_votes"), (std::vector<Json>{301, 2}));
   EXPECT_EQ(Column(baby, "answered_at"),
             (std::vector<Json>{"2026-02-27T09:20:00+08:00", "2026-02-28T21:36:00+08:00"}));
 }
@@ -71,15 +73,22 @@ TEST(PortalFacts, HaodfDoctorHasBothTitlesCountsAndRecentConsultations) {
   const Json& doctor = page["records"][0];
   EXPECT_EQ(doctor["name"], "张国强");
   EXPECT_EQ(doctor["title"], "主任医师");                           // clinical
-  EXPECT_EQ(doctor["extra"]["academic_title"], "教授 博士生导师");  // academic, kept apart
+  EXPECT_EQ(doctor["academic_title"], "教授、博士生导师");  // academic, kept apart (canonical, joined by 、)
   EXPECT_EQ(doctor["hospital"], "北京积水潭医院");
-  EXPECT_EQ(doctor["hospital_grade"], "三甲");  // as printed
+  EXPECT_EQ(doctor["hospital_grade"], "三甲");  // canonical
+  EXPECT_EQ(doctor["hospital_grade_raw"], "三甲");  // as printed
   EXPECT_EQ(doctor["department"], "骨科");
   EXPECT_EQ(doctor["specialties"].size(), 4u);
   EXPECT_EQ(doctor["extra"]["visits"], 3562000);  // "356.2万"
   EXPECT_EQ(doctor["extra"]["articles"], 128);
   EXPECT_EQ(doctor["extra"]["patients"], 16000);
-  // The three recent consultations are followed (their rows are not records yet: the README).
+  // The three recent consultations are followed, and are a child list of the doctor (record_children).
+  const Json& consultations = doctor["children"]["consultations"];
+  ASSERT_EQ(consultations.size(), 3u);
+  EXPECT_EQ(consultations[0]["title"], "膝关节置换术后多久能爬楼梯");
+  EXPECT_EQ(consultations[0]["disease"], "膝骨关节炎");
+  EXPECT_EQ(consultations[0]["date"], "2026-02-27");
+  EXPECT_EQ(consultations[1]["patient"], "女 41岁");
   for (const char* id : {"8876543210", "8876519024", "8876498811"}) {
     EXPECT_THAT(page["links"],
                 Contains("https://www.haodf.com/wenda/zhangguoqiang_g_" + std::string(id) + ".html"));
@@ -90,9 +99,9 @@ TEST(PortalFacts, HaodfDoctorHasBothTitlesCountsAndRecentConsultations) {
 // messages, and none of the patient's.
 TEST(PortalFacts, HaodfThreadsAnswerWithAllTheDoctorsMessages) {
   const Json knee = ReadExpected("haodf", "wenda-8876543210")["records"][0];
-  EXPECT_EQ(knee["extra"]["sex"], "男");
-  EXPECT_EQ(knee["extra"]["age"], "67岁");
-  EXPECT_EQ(knee["extra"]["views"], 312);  // "312人已读"
+  EXPECT_EQ(knee["patient_sex"], "男");
+  EXPECT_EQ(knee["patient_age_years"], 67);  // "67岁"
+  EXPECT_EQ(knee["views"], 312);  // "312人已读"
   ASSERT_EQ(knee["answers"].size(), 1u);
   const Json& answer = knee["answers"][0];
   EXPECT_EQ(answer["doctor_name"], "张国强");
@@ -107,7 +116,7 @@ TEST(PortalFacts, HaodfThreadsAnswerWithAllTheDoctorsMessages) {
   EXPECT_THAT(text, Not(HasSubstr("谢谢张主任")));  // the patient's
 
   const Json meniscus = ReadExpected("haodf", "wenda-8876519024")["records"][0];
-  EXPECT_EQ(meniscus["extra"]["views"], 11000);  // "1.1万人已读"
+  EXPECT_EQ(meniscus["views"], 11000);  // "1.1万人已读"
   ASSERT_EQ(meniscus["answers"].size(), 1u);
   EXPECT_EQ(meniscus["answers"][0]["extra"]["message_times"].size(), 1u);
 }
@@ -119,15 +128,15 @@ TEST(PortalFacts, Ask120ResolvesRelativeDatesAndWanCounts) {
   EXPECT_EQ(Column(recent, "answered_at"), (std::vector<Json>{"2026-02-28T08:10:00+08:00",     // 昨天 08:10
                                                               "2026-02-27T16:20:00+08:00",     // 前天 16:20
                                                               "2026-03-01T08:00:00+08:00"}));  // 2小时前
-  EXPECT_EQ(recent["extra"]["views"], 12000);  // "浏览：1.2万次"
-  EXPECT_EQ(recent["extra"]["age"], "6岁");
-  EXPECT_EQ(Column(recent, "helpful", true), (std::vector<Json>{7, 2, 0}));  // "有用(7)"
+  EXPECT_EQ(recent["views"], 12000);  // "浏览：1.2万次"
+  EXPECT_EQ(recent["patient_age_years"], 6);  // "6岁"
+  EXPECT_EQ(Column(recent, "helpful_votes"), (std::vector<Json>{7, 2, 0}));  // "有用(7)"
 
   const Json older = ReadExpected("120ask", "question-90876542")["records"][0];
   EXPECT_EQ(older["asked_at"], "2026-01-14T16:32:00+08:00");
-  EXPECT_EQ(older["extra"]["views"], 36000);
+  EXPECT_EQ(older["views"], 36000);
   EXPECT_EQ(Column(older, "doctor_name"), (std::vector<Json>{"李喆", "张玥"}));
-  EXPECT_EQ(Column(older, "helpful", true), (std::vector<Json>{128, 11000}));  // "有用(1.1万)"
+  EXPECT_EQ(Column(older, "helpful_votes"), (std::vector<Json>{128, 11000}));  // "有用(1.1万)"
 }
 
 // Each 120ask page is GBK on disk, declares gb2312, and holds a character GB2312 lacks (玥 U+73A5,
