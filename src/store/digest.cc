@@ -2,21 +2,40 @@
 // already pulls in: it uses the CPU's SHA extensions where present, and hashing every fetched body was
 // 14% of a crawl's CPU with the portable FIPS 180-4 code this file used to hold. SHA-1 serves identity,
 // not security, in both uses (WARC 1.1 names sha1 as its customary digest).
+#include "store/digest.h"
+
 #include <openssl/sha.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
-#include "store/digest.h"
+#include "core/page.h"
+#include "store/dataset.h"
 
 namespace hc::store {
 
 std::string Sha1(std::string_view data) {
+  ReportPageFact(PageFact::kSha1, data);
   std::string out(SHA_DIGEST_LENGTH, '\0');
   // The one-shot SHA1() (not deprecated in OpenSSL 3, unlike SHA1_Init) needs no context object.
   SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), reinterpret_cast<unsigned char*>(out.data()));
   return out;
+}
+
+std::string ContentHash(Json records_json) {
+  for (Json& record : records_json) record.erase("views");
+  // The dump the store writes all its JSON with (sqlite_internal.h's DumpJson): compact, invalid UTF-8
+  // replaced.
+  return HexLower(Sha1(records_json.dump(-1, ' ', false, Json::error_handler_t::replace)));
+}
+
+std::string ContentHash(const std::vector<records::Record>& page_records) {
+  Json json = Json::array();
+  for (const records::Record& record : page_records) json.push_back(records::ToJson(record));
+  return ContentHash(std::move(json));
 }
 
 std::string Base32(std::string_view bytes) {

@@ -35,19 +35,6 @@ std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::
 
 std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
 
-// The content hash of a page: SHA-1 over its records' page JSON with the article's view count left
-// out, so that a page whose only change is its view counter is unchanged (its views become an
-// observation). The bytes are those hashed since schema v1: an unchanged page keeps its hash.
-std::string ContentHash(const std::vector<Record>& page_records) {
-  Json json = Json::array();
-  for (const Record& record : page_records) {
-    Json j = records::ToJson(record);
-    j.erase("views");
-    json.push_back(std::move(j));
-  }
-  return HexLower(Sha1(internal::DumpJson(json)));
-}
-
 Status ValidateObservation(const PageObservation& page) {
   if (page.site.empty()) return Status::InvalidArgument("page has no site");
   if (page.url.empty()) return Status::InvalidArgument("page has no url");
@@ -116,7 +103,9 @@ Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
-  const std::string hash = ok ? ContentHash(page_.records) : std::string();
+  const std::string hash = !ok                          ? std::string()
+                           : page_.content_hash.empty() ? ContentHash(page_.records)
+                                                        : page_.content_hash;
   const std::string notes = internal::DumpJson(Json(page_.limits));
 
   bool changed = false;
@@ -519,7 +508,7 @@ Status PageWrite::RecordViews() {
 Status PageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive) {
   const RawResponse& raw = *page_.raw;
   const std::string fetched = FormatUtc(raw.fetched_at);
-  const std::string sha = HexLower(Sha1(raw.body));
+  const std::string sha = page_.body_sha1.empty() ? HexLower(Sha1(raw.body)) : page_.body_sha1;
   Json headers = Json::array();
   for (const auto& [name, value] : raw.headers) headers.push_back({name, value});
 
