@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/page.h"
+
 namespace hc::records {
 namespace {
 
@@ -548,6 +550,7 @@ Status AppendToList(Record& record, size_t index, Record item) {
 }
 
 Json ToJson(const Record& record) {
+  ReportPageFact(PageFact::kRecordJson, KindOf(record).name);
   return std::visit([](const auto& r) { return Write(r); }, record);
 }
 

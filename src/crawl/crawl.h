@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/page.h"
 #include "core/status.h"
 #include "crawl/drift.h"
 #include "extract/extract.h"
@@ -51,7 +52,8 @@ namespace hc::crawl {
 // record_url_keys use hc::NormalizeUrl with the site's url_normalization (the URL itself when it does
 // not parse).
 // With `archive`, the response goes to the raw archive with the page.
-store::PageObservation ObservePage(const extract::SelectorProgram& program, const store::RawResponse& response,
+// The page URL is parsed once here, for its key and for Extract.
+store::PageObservation ObservePage(const extract::SelectorProgram& program, store::RawResponse response,
                                    bool archive);
 
 // file name -> URL, from a TSV file of "<path>\t<url>" lines (a path relative to the TSV's folder, or
@@ -354,15 +356,14 @@ Sitemap ParseSitemap(std::string_view xml, std::size_t max_urls = 50'000);
 // Gunzips `data` (a .xml.gz sitemap); TooLarge past `max_bytes` of output, Corruption when broken.
 Result<std::string> Gunzip(std::string_view data, std::size_t max_bytes);
 
-// One response through decode, parse and extract (as ObservePage), and the links to follow from the
-// same parsed tree (ExtractedPage::links: NormalizeUrl keys that pass the follow rules).
-struct ObservedPage {
-  store::PageObservation page;
-  std::vector<std::string> links;
-  std::vector<int> link_priorities;  // each link's page-type priority, parallel to links
-  std::vector<extract::FieldNote> field_notes;  // the extraction's conversion notes
-};
-ObservedPage ObserveResponse(const extract::SelectorProgram& program, const store::RawResponse& response,
-                             bool archive);
+// One page through decode, parse and extract (as ObservePage), filling on `page` what those stages
+// own and reading what earlier ones set (core/page.h): the page type is matched only when `page` has
+// none yet, the page URL given to Extract is `page.url` (parsed already), the links to follow land in
+// `page.links` (ExtractedPage::links: each parsed once, with its key and priority). Returns the
+// observation PutPage stores, made from `page`: url_key, body_sha1 and the page type copied, the
+// records moved (page.records is left empty), and with `archive` the response moved too. The
+// extraction's conversion notes go to `field_notes` when given.
+store::PageObservation ObserveResponse(const extract::SelectorProgram& program, Page& page, bool archive,
+                                       std::vector<extract::FieldNote>* field_notes = nullptr);
 
 }  // namespace hc::crawl

@@ -39,10 +39,20 @@ void FromExpectedJson(const std::filesystem::path& file, std::string& url, std::
 
 }  // namespace
 
-store::PageObservation ObservePage(const extract::SelectorProgram& program, const store::RawResponse& response,
+store::PageObservation ObservePage(const extract::SelectorProgram& program, store::RawResponse response,
                                    bool archive) {
   // One pipeline for live pages and stored ones: the crawl's ObserveResponse, minus the links.
-  return ObserveResponse(program, response, archive).page;
+  Page page;
+  auto parsed = Url::Parse(response.url);
+  if (parsed.ok()) {
+    auto key = NormalizeUrl(*parsed, program.config().url_normalization);
+    page.url_key = key.ok() ? *std::move(key) : response.url;
+    page.url = *std::move(parsed);
+  } else {
+    page.url_key = response.url;  // Extract notes that relative URLs cannot be resolved
+  }
+  page.response = std::move(response);
+  return ObserveResponse(program, page, archive);
 }
 
 Result<UrlMap> LoadUrlMap(const std::filesystem::path& tsv) {
@@ -113,15 +123,18 @@ Result<IngestReport> IngestFiles(const extract::SelectorProgram& program,
   auto parse = [&](int, IngestPage& in) -> std::optional<internal::ParsePipeline<IngestPage, IngestItem>::Parsed> {
     IngestItem item;
     item.file = std::move(in.file);
-    store::PageObservation page = ObservePage(program, in.response, options.archive);
+    const std::size_t body_bytes = in.response.body.size();
+    const std::string url = in.response.url;
+    store::PageObservation page =
+        ObservePage(program, warc ? in.response : std::move(in.response), options.archive);
     if (page.page_type.empty()) {
-      spdlog::warn("{}: no page type of site {} matches {}", item.file.string(), page.site, in.response.url);
+      spdlog::warn("{}: no page type of site {} matches {}", item.file.string(), page.site, url);
     }
     if (!page.failure_reason.empty()) spdlog::warn("{}: {}", item.file.string(), page.failure_reason);
     // The records and the rest of the observation are estimated at the body's size (and its archived copy).
-    std::size_t bytes = in.response.body.size() * (options.archive ? 2 : 1);
+    std::size_t bytes = body_bytes * (options.archive ? 2 : 1);
     if (warc) {
-      bytes += in.response.body.size();
+      bytes += body_bytes;
       item.warc = std::move(in.response);
     }
     item.page = std::move(page);

@@ -64,50 +64,60 @@ bool LooksLikeHtml(std::string_view content_type) {
 
 }  // namespace
 
-ObservedPage ObserveResponse(const extract::SelectorProgram& program, const store::RawResponse& response,
-                             bool archive) {
+store::PageObservation ObserveResponse(const extract::SelectorProgram& program, Page& page, bool archive,
+                                       std::vector<extract::FieldNote>* field_notes) {
   const extract::SiteConfig& config = program.config();
-  ObservedPage out;
-  store::PageObservation& page = out.page;
-  page.site = config.key;
-  page.url = response.url;
-  page.url_key = UrlKey(response.url, config.url_normalization);
-  page.http_status = response.status;
-  page.content_type = HeaderValue(response.headers, "Content-Type");
-  page.etag = HeaderValue(response.headers, "ETag");
-  page.last_modified = HeaderValue(response.headers, "Last-Modified");
-  page.fetched_at = response.fetched_at;
-  if (const auto* type = program.MatchPageType(response.url)) page.page_type = type->name;
-  if (archive) page.raw = response;
+  const store::RawResponse& response = page.response;
+  if (!page.page_type) {
+    const auto* type = program.MatchPageType(response.url);
+    page.page_type = type ? type->name : std::string();
+  }
+  store::PageObservation out;
+  out.site = config.key;
+  out.url = response.url;
+  out.url_key = page.url_key;
+  out.page_type = *page.page_type;
+  out.http_status = response.status;
+  out.content_type = HeaderValue(response.headers, "Content-Type");
+  out.etag = HeaderValue(response.headers, "ETag");
+  out.last_modified = HeaderValue(response.headers, "Last-Modified");
+  out.fetched_at = response.fetched_at;
+  out.body_sha1 = page.body_sha1;
 
   if (response.status < 200 || response.status > 299) {
-    page.failure_reason = response.status == 0 ? "network: no response" : "http " + std::to_string(response.status);
-    return out;
+    out.failure_reason =
+        response.status == 0 ? "network: no response" : "http " + std::to_string(response.status);
+  } else if (!LooksLikeHtml(out.content_type)) {
+    out.failure_reason = "content type: " + out.content_type;
+  } else {
+    html::DecodedText decoded = html::DecodeToUtf8(response.body, out.content_type);
+    page.charset = decoded.charset;
+    out.charset = decoded.charset;
+    auto doc = html::Document::Parse(std::move(decoded.utf8));
+    if (!doc.ok()) {
+      out.failure_reason = "parse: " + doc.status().message();
+    } else {
+      extract::PageInput input{response.url, response.fetched_at};
+      // A URL that did not parse (ingest's --url) left page.url empty: Extract tries it and says why.
+      if (!page.url.href().empty()) input.parsed_url = &page.url;
+      input.page_type = page.page_type;
+      extract::ExtractedPage extracted = program.Extract(*doc, input);
+      page.records = std::move(extracted.records);
+      page.links = std::move(extracted.links);
+      out.record_url_keys = RecordUrlKeys(page.records, config.url_normalization);
+      for (const auto& f : extracted.failures)
+        out.field_failures.push_back({{"path", f.path}, {"reason", f.reason}});
+      out.limits = std::move(extracted.limits);
+      out.links_dropped = extracted.links_dropped;
+      if (!extracted.failures.empty()) {
+        out.failure_reason =
+            "extract: " + extracted.failures.front().path + ": " + extracted.failures.front().reason;
+      }
+      if (field_notes) *field_notes = std::move(extracted.field_notes);
+    }
   }
-  if (!LooksLikeHtml(page.content_type)) {
-    page.failure_reason = "content type: " + page.content_type;
-    return out;
-  }
-  html::DecodedText decoded = html::DecodeToUtf8(response.body, page.content_type);
-  page.charset = decoded.charset;
-  auto doc = html::Document::Parse(std::move(decoded.utf8));
-  if (!doc.ok()) {
-    page.failure_reason = "parse: " + doc.status().message();
-    return out;
-  }
-  extract::ExtractedPage extracted = program.Extract(*doc, {response.url, response.fetched_at});
-  page.page_type = extracted.page_type;
-  page.records = std::move(extracted.records);
-  page.record_url_keys = RecordUrlKeys(page.records, config.url_normalization);
-  for (const auto& f : extracted.failures) page.field_failures.push_back({{"path", f.path}, {"reason", f.reason}});
-  page.limits = std::move(extracted.limits);
-  page.links_dropped = extracted.links_dropped;
-  if (!extracted.failures.empty()) {
-    page.failure_reason = "extract: " + extracted.failures.front().path + ": " + extracted.failures.front().reason;
-  }
-  out.links = std::move(extracted.links);
-  out.link_priorities = std::move(extracted.link_priorities);
-  out.field_notes = std::move(extracted.field_notes);
+  out.records = std::move(page.records);
+  if (archive) out.raw = std::move(page.response);
   return out;
 }
 

@@ -143,8 +143,12 @@ void OriginScheduler::DispatchOrigin(const std::string& name, OriginState& o) {
       o.sitemaps.pop_front();
       request.max_body_bytes = run_.options.max_sitemap_bytes;
       request.headers = {{"Accept", "application/xml,text/xml;q=0.9,*/*;q=0.5"}};
-      transfers_[request.context_id] =
-          Transfer{.kind = Kind::kSitemap, .origin = name, .url = {}, .target = request.url.href(), .hops = 0};
+      transfers_[request.context_id] = Transfer{.kind = Kind::kSitemap,
+                                                .origin = name,
+                                                .url = {},
+                                                .page_url = {},
+                                                .target = request.url.href(),
+                                                .hops = 0};
       Submit(o, std::move(request));
       continue;
     }
@@ -177,8 +181,12 @@ bool OriginScheduler::SubmitPage(const std::string& name, OriginState& o, store:
     request.if_none_match = url.etag;
     request.if_modified_since = url.last_modified;
   }
-  transfers_[request.context_id] =
-      Transfer{.kind = Kind::kPage, .origin = name, .url = std::move(url), .target = {}, .hops = 0};
+  transfers_[request.context_id] = Transfer{.kind = Kind::kPage,
+                                            .origin = name,
+                                            .url = std::move(url),
+                                            .page_url = request.url,
+                                            .target = {},
+                                            .hops = 0};
   Submit(o, std::move(request));
   return true;
 }
@@ -227,7 +235,7 @@ void OriginScheduler::HandleResult(net::FetchResult& result) {
     // Slow down: nothing more goes to this origin before the server's wait is over.
     if (retry_after.count() > 0) o.pacer.HoldUntil(run_.pace_clock.Now() + retry_after);
   }
-  outcomes_.PageFetched(t.url, result, retry_after);
+  outcomes_.PageFetched(t.url, std::move(t.page_url), result, retry_after);
 }
 
 std::optional<milliseconds> OriginScheduler::LongHold(const OriginState& o) const {

@@ -104,6 +104,7 @@ class OriginScheduler {
     Kind kind = Kind::kPage;
     std::string origin;                 // the OriginState it counts against
     store::LeasedUrl url;               // kPage
+    Url page_url{};                     // kPage: url.url parsed (a copy of the request's), for the page value
     std::string target;                 // kRobots, kSitemap: the URL requested
     int hops = 0;                       // kRobots: redirects followed
   };

@@ -6,7 +6,10 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "core/page.h"
+#include "core/records.h"
 #include "store/digest.h"
 
 namespace hc::crawl::internal {
@@ -38,7 +41,7 @@ void PagePipeline::Finish() { pipeline_.Finish(); }
 void PagePipeline::Parse(FetchedPage page) {
   ++run_.final_outcomes;
   ++run_.pipeline_pending;
-  const std::size_t bytes = page.response.body.size();
+  const std::size_t bytes = page.page.response.body.size();
   pipeline_.Parse(std::move(page), bytes);
 }
 
@@ -68,86 +71,96 @@ std::optional<PagePipeline::Pipeline::Parsed> PagePipeline::ParsePage(int slot, 
     --run_.pipeline_pending;
     return std::nullopt;
   }
-  const bool ok = fetched.response.status >= 200 && fetched.response.status <= 299;
-  const std::string body_sha1 = ok ? store::HexLower(store::Sha1(fetched.response.body)) : std::string();
-  if (ok && fetched.url.visits > 0 && body_sha1 == fetched.url.body_sha1) {
+  Page& page = fetched.page;
+  const store::LeasedUrl& url = fetched.url;
+  const int status = page.response.status;
+  const bool ok = status >= 200 && status <= 299;
+  // The page's two facts every outcome below needs, each computed once: the body's digest (the revisit
+  // check, the frontier, the raw archive) and the page type (the revisit policy, extraction, the row).
+  if (ok) page.body_sha1 = store::HexLower(store::Sha1(page.response.body));
+  const extract::PageTypeInfo* type = run_.program.MatchPageType(page.response.url);
+  page.page_type = type ? type->name : std::string();
+  if (ok && url.visits > 0 && page.body_sha1 == url.body_sha1) {
     // The same bytes as last time: the same records, so nothing to parse (the visit is still recorded).
     WriteItem item;
-    item.outcome = run_.VisitOutcome(fetched.url, fetched.response.status, fetched.response.headers, body_sha1,
+    item.outcome = run_.VisitOutcome(url, type, status, page.response.headers, page.body_sha1,
                                      store::PageChange::kUnchanged);
     item.outcome.attempts = fetched.attempts;
-    item.outcome.finished_at = fetched.response.fetched_at;
+    item.outcome.finished_at = page.response.fetched_at;
     const std::size_t bytes = WriteItemBytes(item);
     return Pipeline::Parsed{std::move(item), bytes};
   }
-  ObservedPage observed;
+  const TimePoint fetched_at = page.response.fetched_at;
+  const std::size_t page_bytes = page.response.body.size();
+  store::PageObservation observed;
+  std::vector<extract::FieldNote> field_notes;
   {
     // Marked for the parse and extraction only: a death while fetching, waiting or writing is no
     // fault of the page's.
-    CommitBeforeParse(fetched.url.id);
-    MarkedParse marked(parse_marks_.get(), parse_gate_, slot, fetched.url);
-    CrashHookForTests(fetched.url.url);
-    observed = ObserveResponse(run_.program, fetched.response, run_.options.archive && ok);
+    CommitBeforeParse(url.id);
+    MarkedParse marked(parse_marks_.get(), parse_gate_, slot, url);
+    CrashHookForTests(url.url);
+    observed = ObserveResponse(run_.program, page, run_.options.archive && ok, &field_notes);
   }
-  if (!observed.field_notes.empty()) {
+  if (!field_notes.empty()) {
     std::lock_guard lock(run_.field_notes_mu);
-    run_.field_notes.Add(fetched.response.url, observed.field_notes);
+    run_.field_notes.Add(observed.url, field_notes);
   }
-  run_.drift.Add(observed.page);
+  // The records' page JSON, made once: the drift tally counts its fields, and the content hash is its
+  // digest (PutPage would otherwise serialize the records again).
+  store::Json records_json = store::Json::array();
+  for (const records::Record& record : observed.records) records_json.push_back(records::ToJson(record));
+  run_.drift.Add(observed, records_json);
+  if (observed.failure_reason.empty()) observed.content_hash = store::ContentHash(std::move(records_json));
   WriteItem item;
-  const store::LeasedUrl& url = fetched.url;
   item.outcome.id = url.id;
   item.outcome.owner = run_.owner;
-  item.outcome.state = observed.page.failure_reason.empty() ? store::UrlState::kDone : store::UrlState::kFailed;
-  item.outcome.detail = observed.page.failure_reason;
+  item.outcome.state = observed.failure_reason.empty() ? store::UrlState::kDone : store::UrlState::kFailed;
+  item.outcome.detail = observed.failure_reason;
   item.outcome.attempts = fetched.attempts;
-  item.outcome.http_status = fetched.response.status;
-  item.outcome.finished_at = fetched.response.fetched_at;
+  item.outcome.http_status = status;
+  item.outcome.finished_at = fetched_at;
   if (item.outcome.state == store::UrlState::kDone) {
     const auto change = url.visits > 0 ? store::PageChange::kChanged : store::PageChange::kNew;
-    store::UrlOutcome visit =
-        run_.VisitOutcome(url, fetched.response.status, fetched.response.headers, body_sha1, change);
+    // With the archive on, ObserveResponse moved the response into the observation.
+    const store::Headers& validators = observed.raw ? observed.raw->headers : page.response.headers;
+    store::UrlOutcome visit = run_.VisitOutcome(url, type, status, validators, page.body_sha1, change);
     item.outcome.change = change;
     item.outcome.etag = std::move(visit.etag);
     item.outcome.last_modified = std::move(visit.last_modified);
     item.outcome.body_sha1 = std::move(visit.body_sha1);
     item.outcome.revisit = visit.revisit;
-  } else if (url.visits > 0 && (fetched.response.status == 404 || fetched.response.status == 410)) {
+  } else if (url.visits > 0 && (status == 404 || status == 410)) {
     item.outcome.change = store::PageChange::kGone;
   }
-  // The page is stored under the URL it was fetched as; the frontier knows it by the same key.
-  observed.page.url_key = url.url_key;
   AddLinks(fetched, observed, item);
   // The records and the rest of the observation are estimated at the body's size.
-  const std::size_t page_bytes = fetched.response.body.size();
-  if (run_.options.warc) item.warc = std::move(fetched.response);
-  item.page = std::move(observed.page);
+  // The WARC record's copy: the archive row's when the observation holds the response, else the page's own.
+  if (run_.options.warc) item.warc = observed.raw ? *observed.raw : std::move(page.response);
+  item.page = std::move(observed);
   const std::size_t bytes = WriteItemBytes(item) + page_bytes;
   return Pipeline::Parsed{std::move(item), bytes};
 }
 
-void PagePipeline::AddLinks(const FetchedPage& fetched, ObservedPage& observed, WriteItem& item) {
+void PagePipeline::AddLinks(FetchedPage& fetched, store::PageObservation& observed, WriteItem& item) {
   const int depth = fetched.url.depth + 1;
   if (run_.max_depth != 0 && depth > run_.max_depth) return;
   int64_t with_userinfo = 0;
-  for (size_t i = 0; i < observed.links.size(); ++i) {
-    const std::string& link = observed.links[i];
+  for (PageLink& link : fetched.page.links) {
     // A link sent before (on this page's neighbours, in the navigation) would cost the writer an
     // insert that does nothing.
-    if (!sent_links_.FirstTime(link)) continue;
-    auto parsed = Url::Parse(link);
-    if (!parsed.ok()) continue;
-    if (HasUserinfo(*parsed)) {
+    if (!sent_links_.FirstTime(link.key)) continue;
+    if (HasUserinfo(link.url)) {
       ++with_userinfo;
       continue;
     }
     // The link is its own key: the store takes url for an empty url_key, and the copy is not kept.
-    item.outcome.discovered.push_back(run_.MakeNewUrl(link, std::string(), *parsed, depth, 0, fetched.url.url_key,
-                                                      observed.link_priorities[i]));
+    item.outcome.discovered.push_back(
+        run_.MakeNewUrl(link.key, std::string(), link.url, depth, 0, fetched.url.url_key, link.priority));
   }
   if (with_userinfo > 0) {
-    observed.page.links_dropped += with_userinfo;
-    observed.page.limits.push_back(std::to_string(with_userinfo) + " links with user:pass@ dropped");
+    observed.links_dropped += with_userinfo;
+    observed.limits.push_back(std::to_string(with_userinfo) + " links with user:pass@ dropped");
   }
 }
 

@@ -53,7 +53,7 @@ class PagePipeline {
   // On a parse worker: the page made into what the writer records (nothing when it went back to the queue).
   std::optional<Pipeline::Parsed> ParsePage(int slot, FetchedPage& fetched);
   // The links of a parsed page that go to the frontier, on `item`.
-  void AddLinks(const FetchedPage& fetched, ObservedPage& observed, WriteItem& item);
+  void AddLinks(FetchedPage& fetched, store::PageObservation& observed, WriteItem& item);
   // On the writer thread: records one item.
   void WriteOne(WriteItem& item);
   void CountWritten(const WriteItem& item);

@@ -51,7 +51,7 @@ Result<ReextractReport> Reextract(const std::vector<const extract::SelectorProgr
   auto parse = [](int, ArchivedPage& page) -> std::optional<Pipeline::Parsed> {
     // The records and the rest of the observation are estimated at the body's size.
     const std::size_t bytes = page.response.body.size();
-    return {{ObservePage(*page.program, page.response, /*archive=*/false), bytes}};
+    return {{ObservePage(*page.program, std::move(page.response), /*archive=*/false), bytes}};
   };
   auto write = [&](store::PageObservation& page) {
     if (failed) return;

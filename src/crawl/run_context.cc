@@ -121,10 +121,10 @@ store::NewUrl RunContext::MakeNewUrl(const std::string& url, const std::string& 
   return n;
 }
 
-store::UrlOutcome RunContext::VisitOutcome(const store::LeasedUrl& url, int status, const store::Headers& headers,
-                                           std::string body_sha1, store::PageChange change) const {
+store::UrlOutcome RunContext::VisitOutcome(const store::LeasedUrl& url, const extract::PageTypeInfo* type,
+                                           int status, const store::Headers& headers, std::string body_sha1,
+                                           store::PageChange change) const {
   static const extract::RevisitPolicy kNone{};
-  const auto* type = program.MatchPageType(url.url);
   store::UrlOutcome o;
   o.id = url.id;
   o.owner = owner;

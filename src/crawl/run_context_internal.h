@@ -28,6 +28,7 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/page.h"
 #include "core/status.h"
 #include "core/url.h"
 #include "crawl/crawl.h"
@@ -45,10 +46,10 @@ using Steady = std::chrono::steady_clock;
 // The hops followed from one URL (robots.txt: RFC 9309 section 2.3.1.2 says 5).
 inline constexpr int kMaxRedirects = 5;
 
-// fetch loop -> parse workers
+// fetch loop -> parse workers: the page value (core/page.h) with the frontier row it was leased as.
 struct FetchedPage {
   store::LeasedUrl url;
-  store::RawResponse response;
+  Page page;  // url, url_key and the response set; the workers fill the rest
   int attempts = 1;
 };
 
@@ -143,9 +144,11 @@ class RunContext {
   // matched here otherwise.
   store::NewUrl MakeNewUrl(const std::string& url, const std::string& key, const Url& parsed, int depth,
                            int redirects, const std::string& from, std::optional<int> priority = std::nullopt) const;
-  // A done outcome for a visit that found `change`, with the validators to keep and the next revisit.
-  store::UrlOutcome VisitOutcome(const store::LeasedUrl& url, int status, const store::Headers& headers,
-                                 std::string body_sha1, store::PageChange change) const;
+  // A done outcome for a visit that found `change`, with the validators to keep and the next revisit
+  // (the revisit policy of `type`, the page type the URL matched; none for nullptr).
+  store::UrlOutcome VisitOutcome(const store::LeasedUrl& url, const extract::PageTypeInfo* type, int status,
+                                 const store::Headers& headers, std::string body_sha1,
+                                 store::PageChange change) const;
   // A 429 or 5xx's Retry-After as a wait, capped at max_retry_after; 0 without one.
   std::chrono::milliseconds RetryAfterOf(const net::FetchResult& result) const;
   // A uniform number in [0, 1) for the retry backoff's jitter. Fetch loop only.

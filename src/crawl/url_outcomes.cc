@@ -19,7 +19,8 @@ void UrlOutcomes::NoteFetch(const store::LeasedUrl& url, const net::FetchResult&
                             static_cast<int64_t>(result.timing.total.count() / 1000)};
 }
 
-void UrlOutcomes::PageFetched(const store::LeasedUrl& url, net::FetchResult& result, milliseconds retry_after) {
+void UrlOutcomes::PageFetched(const store::LeasedUrl& url, Url parsed, net::FetchResult& result,
+                              milliseconds retry_after) {
   NoteFetch(url, result);
   if (!result.ok()) {
     const std::string detail = std::string(net::FetchErrorName(result.error)) +
@@ -48,21 +49,25 @@ void UrlOutcomes::PageFetched(const store::LeasedUrl& url, net::FetchResult& res
     return;
   }
   // 2xx and the other statuses: the workers build the observation (a 404 is stored as a failure).
-  FetchedPage page;
-  page.url = url;
-  page.attempts = url.attempts + 1;
+  FetchedPage fetched;
+  fetched.url = url;
+  fetched.attempts = url.attempts + 1;
+  Page& page = fetched.page;
+  page.url = std::move(parsed);
+  page.url_key = url.url_key;
   page.response.url = url.url;
   page.response.status = status;
   page.response.headers = std::move(result.headers);
   page.response.body = std::move(result.body);
   page.response.fetched_at = run_.clock.Now();
-  pipeline_.Parse(std::move(page));
+  pipeline_.Parse(std::move(fetched));
 }
 
 void UrlOutcomes::Unchanged(const store::LeasedUrl& url, int status, const store::Headers& headers,
                             const std::string& body_sha1) {
   WriteItem item;
-  item.outcome = run_.VisitOutcome(url, status, headers, body_sha1, store::PageChange::kUnchanged);
+  item.outcome = run_.VisitOutcome(url, run_.program.MatchPageType(url.url), status, headers, body_sha1,
+                                   store::PageChange::kUnchanged);
   ++run_.final_outcomes;
   ++run_.pipeline_pending;
   pipeline_.Write(std::move(item));

@@ -27,8 +27,10 @@ class UrlOutcomes {
   UrlOutcomes& operator=(const UrlOutcomes&) = delete;
 
   // The response (or network error) to a page request. `retry_after`: the server's Retry-After for a
-  // 429 or 5xx (RunContext::RetryAfterOf), the least wait before a retry.
-  void PageFetched(const store::LeasedUrl& url, net::FetchResult& result, std::chrono::milliseconds retry_after);
+  // 429 or 5xx (RunContext::RetryAfterOf), the least wait before a retry. `parsed`: url.url as parsed for
+  // the request, which a page handed to the parse workers carries (core/page.h).
+  void PageFetched(const store::LeasedUrl& url, Url parsed, net::FetchResult& result,
+                   std::chrono::milliseconds retry_after);
 
   // Recorded as failed with `reason` (a page row with the reason is stored too).
   void Fail(const store::LeasedUrl& url, const std::string& reason, int status, int attempts);

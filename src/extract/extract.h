@@ -13,15 +13,15 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
+#include "core/page.h"
 #include "core/records.h"
 #include "core/status.h"
 #include "core/url.h"
@@ -91,6 +91,11 @@ struct PageInput {
   TimePoint fetched_at{};  // "3天前" and "昨天 08:10" are resolved against this
   // Fill ExtractedPage::link_fates (`extract --links`); the crawl leaves it off.
   bool explain_links = false;
+  // What the caller knows already (the crawl's page value, core/page.h), so that Extract does not
+  // compute it again: `url` parsed, and the name of the page type it matched ("" for none). Unset,
+  // Extract parses and matches `url` itself.
+  const Url* parsed_url = nullptr;
+  std::optional<std::string> page_type{};
 };
 
 // Why the link extraction of a page did not take a link; kNone: it was followed.
@@ -139,8 +144,9 @@ struct ExtractedPage {
   std::vector<FieldFailure> failures;  // required fields that are missing: the page failed
   std::vector<std::string> notes;      // optional fields missing or unparsable (stored as null), one each
   std::vector<FieldNote> field_notes;  // the unparsable ones among them (what `extract`/`crawl` summarize)
-  std::vector<std::string> links;      // absolute hrefs to follow: resolved, filtered, deduped, in order
-  std::vector<int> link_priorities;    // each link's page-type priority (0 for none), parallel to links
+  // The links to follow: resolved, filtered, deduplicated by key, in order; each parsed once, with its
+  // key and page-type priority (PageLink, core/page.h).
+  std::vector<PageLink> links;
   // Limits the page hit (nesting depth, links per page, URL length), one sentence each, stored in
   // pages.notes; a page that hit one is extracted as far as the limit allowed, never failed for it.
   std::vector<std::string> limits;

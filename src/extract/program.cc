@@ -61,7 +61,8 @@ class PageExtraction {
   PageExtraction(const SelectorProgram::Rep& rep, const html::Document& doc, const PageInput& input,
                  ExtractedPage* page)
       : rep_(rep), doc_(doc), input_(input), page_(page), index_(doc), json_(index_, rep.max_json_bytes) {
-    auto url = Url::Parse(input.url);
+    // The crawl hands the page URL parsed already (the page value's); other callers give a string.
+    auto url = input.parsed_url ? Result<Url>(*input.parsed_url) : Url::Parse(input.url);
     if (url.ok()) {
       page_url_ = std::move(*url);
       base_ = page_url_;
@@ -172,8 +173,8 @@ class PageExtraction {
     return std::monostate();
   }
 
-  std::vector<std::string> Links() {
-    std::vector<std::string> links;
+  std::vector<PageLink> Links() {
+    std::vector<PageLink> links;
     if (!base_) return links;
     // Pages repeat hrefs (navigation, "more" links), and an href seen before resolves to a key seen
     // before: only first occurrences are parsed. The views point into the Document.
@@ -215,8 +216,8 @@ class PageExtraction {
     };
     const std::vector<bool> first_href = FirstOccurrences(hrefs);
     // One pass, keeping only what is taken: a page of 300,000 links held a parsed Url and a key for each
-    // at once (about 40 MB) before the cap could apply. Views into `links` stay valid: it never grows
-    // past its reserve.
+    // at once (about 40 MB) before the cap could apply. Views into `links` keys stay valid: it never
+    // grows past its reserve.
     links.reserve(std::min(hrefs.size(), max_links));
     std::unordered_set<std::string_view> taken;
     std::unordered_set<std::uint64_t> past_cap;  // hashes of the keys past the cap, only to count them
@@ -265,9 +266,8 @@ class PageExtraction {
           fates->push_back({std::string(hrefs[i]), *key, LinkDrop::kNone, {},
                             link.page_type ? link.page_type->name : std::string(), priority});
         }
-        links.push_back(std::move(*key));
-        page_->link_priorities.push_back(priority);
-        taken.insert(links.back());
+        links.push_back({*std::move(url), std::move(*key), priority});
+        taken.insert(links.back().key);
       } else if (past_cap.insert(std::hash<std::string>{}(*key)).second) {
         ++over_cap;
         fate(hrefs[i], *key, LinkDrop::kOverCap);
@@ -676,12 +676,32 @@ Result<SelectorProgram> SelectorProgram::Load(const std::filesystem::path& yaml_
 
 const SiteConfig& SelectorProgram::config() const { return rep_->config; }
 
-const PageTypeInfo* SelectorProgram::MatchPageType(std::string_view url) const {
-  for (const PageTypeRule& pt : rep_->page_types) {
-    if (pt.url.Search(url)) return &pt.info;
+namespace {
+
+// The one place a page type's url patterns run over a URL.
+const PageTypeRule* MatchRule(const SelectorProgram::Rep& rep, std::string_view url) {
+  ReportPageFact(PageFact::kPageTypeMatch, url);
+  for (const PageTypeRule& pt : rep.page_types) {
+    if (pt.url.Search(url)) return &pt;
   }
   return nullptr;
 }
+
+// The page type a caller matched before (PageInput::page_type): found by name, no pattern run.
+const PageTypeRule* RuleNamed(const SelectorProgram::Rep& rep, std::string_view name) {
+  for (const PageTypeRule& pt : rep.page_types) {
+    if (pt.info.name == name) return &pt;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const PageTypeInfo* SelectorProgram::MatchPageType(std::string_view url) const {
+  const PageTypeRule* rule = MatchRule(*rep_, url);
+  return rule ? &rule->info : nullptr;
+}
+
 
 SelectorProgram::LinkClass SelectorProgram::ClassifyLink(std::string_view absolute_url) const {
   LinkClass unresolvable;
@@ -723,13 +743,8 @@ ExtractedPage SelectorProgram::Extract(const html::Document& doc, const PageInpu
   page.site = rep_->config.key;
   NoteNestingLimit(doc, &page);
   PageExtraction run(*rep_, doc, input, &page);
-  const PageTypeRule* matched = nullptr;
-  for (const PageTypeRule& pt : rep_->page_types) {
-    if (pt.url.Search(input.url)) {
-      matched = &pt;
-      break;
-    }
-  }
+  const PageTypeRule* matched =
+      input.page_type ? RuleNamed(*rep_, *input.page_type) : MatchRule(*rep_, input.url);
   if (matched) {
     page.page_type = matched->info.name;
     if (matched->record) {
@@ -768,7 +783,9 @@ Json ToJson(const ExtractedPage& page, const PageInput& input) {
   Json failures = Json::array();
   for (const FieldFailure& f : page.failures) failures.push_back(Json{{"path", f.path}, {"reason", f.reason}});
   out["failures"] = std::move(failures);
-  out["links"] = page.links;
+  Json links = Json::array();
+  for (const PageLink& link : page.links) links.push_back(link.key);
+  out["links"] = std::move(links);
   return out;
 }
 

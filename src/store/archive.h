@@ -12,20 +12,17 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/page.h"
 #include "core/status.h"
 
 namespace hc::store {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;  // in received order
+using Headers = hc::Headers;  // in received order
 
-// One HTTP response as received: what the raw archive and a WARC file keep.
-struct RawResponse {
-  std::string url{};         // the final URL (after redirects)
-  int status = 0;          // HTTP status; 0 when no response arrived
-  Headers headers{};
-  std::string body{};        // the bytes as received (after Content-Encoding was undone)
-  TimePoint fetched_at{};
-};
+// One HTTP response as received: what the raw archive and a WARC file keep. The page value's own
+// response (core/page.h), so a crawled page's response reaches the archive without a copy in another
+// type.
+using RawResponse = hc::Response;
 
 struct RawQuery {
   std::string site{};                // "" for every site

@@ -45,11 +45,24 @@ struct PageObservation {
   std::vector<std::string> limits{};    // limits the page hit at this parse (pages.notes)
   int64_t links_dropped = 0;            // links lost to a limit (pages.links_dropped)
   std::optional<RawResponse> raw{};       // archived (zstd) when present and archiving is on
+  // Facts an earlier stage computed already (the crawl's parse worker, core/page.h), so that PutPage
+  // does not compute them again; PutPage computes each one that is "".
+  std::string body_sha1{};     // lowercase hex SHA-1 of raw->body
+  std::string content_hash{};  // ContentHash of `records`
   // The dedupe key of each URL found inside a record (an answer card's question_url), computed by
   // the crawler with the site's url_normalization, so that a card and the question page it links to
   // meet in one questions row. A URL that is not here is its own key.
   std::map<std::string, std::string> record_url_keys{};
 };
+
+// The content hash of a page (pages.content_hash): SHA-1 over its records' page JSON (records::ToJson
+// of each, in an array) in hash form (records::HashRole: counters such as views and helpful votes left
+// out, the vocabulary's fields hashed as the page printed them), so that a page whose only change is a
+// counter is unchanged (its counters become observations). The bytes are those hashed since schema
+// v1: an unchanged page keeps its hash. Takes the JSON by value: a caller that serialized the records
+// for another use already moves it in.
+std::string ContentHash(Json records_json);
+std::string ContentHash(const std::vector<records::Record>& page_records);
 
 // Builds an observation from a page JSON document (the extract output and golden-fixture format:
 // {"url","site","page_type","fetched_at","records","failures"}; records read by records::FromJson, so a

@@ -41,17 +41,6 @@ std::string MergedJson(const std::string& old_text, const std::string& patch_tex
   return internal::DumpJson(merged);
 }
 
-// As sqlite_store.cc: SHA-1 over the records' page JSON without the view count.
-std::string ContentHash(const std::vector<Record>& page_records) {
-  Json json = Json::array();
-  for (const Record& record : page_records) {
-    Json j = records::ToJson(record);
-    j.erase("views");
-    json.push_back(std::move(j));
-  }
-  return HexLower(Sha1(internal::DumpJson(json)));
-}
-
 class PgPageWrite {
  public:
   PgPageWrite(PgConnection& conn, const PageObservation& page, std::string now, int64_t seq)
@@ -109,7 +98,9 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
-  const std::string hash = ok ? ContentHash(page_.records) : std::string();
+  const std::string hash = !ok ? std::string()
+                             : page_.content_hash.empty() ? store::ContentHash(page_.records)
+                                                          : page_.content_hash;
   const std::string notes = internal::DumpJson(Json(page_.limits));
   const std::optional<int64_t> http_status =
       page_.http_status > 0 ? std::optional<int64_t>(page_.http_status) : std::nullopt;

@@ -37,62 +37,6 @@ std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::
 
 std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
 
-// A record's page JSON as content_hash reads it (records::HashRole): counters left out; the fields
-// added in schema v9 left out while null; a vocabulary field hashed as the page printed it (its raw
-// text), and an academic title left out when it is what that text splits into. So the bytes are those
-// hashed before v9 for every page whose content did not change.
-void ToHashForm(const records::RecordKind& kind, Json& j) {
-  for (const records::FieldSpec& f : kind.fields) {
-    const std::string name(f.name);
-    switch (f.hash) {
-      case records::HashRole::kHashed:
-      case records::HashRole::kRawText:
-        break;  // below, after every split has read its raw text
-      case records::HashRole::kCounter:
-        j.erase(name);
-        break;
-      case records::HashRole::kAddedWhenSet:
-        if (j.value(name, Json()).is_null()) j.erase(name);
-        break;
-      case records::HashRole::kSplitFromRaw: {
-        const Json value = j.value(name, Json());
-        const Json raw = j.value(std::string(f.filled_by) + "_raw", Json());
-        if (value.is_null() || (raw.is_string() && vocabulary::ReadTitles(raw.get<std::string>()).academic ==
-                                                       value.get<std::string>())) {
-          j.erase(name);
-        }
-        break;
-      }
-    }
-  }
-  for (const records::FieldSpec& f : kind.fields) {
-    if (f.hash != records::HashRole::kRawText) continue;
-    const std::string name(f.name);
-    Json raw = j.value(name, Json());
-    if (!raw.is_null()) j[std::string(f.filled_by)] = std::move(raw);
-    j.erase(name);
-  }
-  for (const records::ListSpec& l : kind.lists) {
-    const records::RecordKind* item_kind = records::FindRecordKind(l.kind);
-    auto items = j.find(std::string(l.name));
-    if (!item_kind || items == j.end() || !items->is_array()) continue;
-    for (Json& item : *items) ToHashForm(*item_kind, item);
-  }
-}
-
-// The content hash of a page: SHA-1 over its records' page JSON in hash form (ToHashForm), so that a
-// page whose only change is a counter (views, helpful votes) is unchanged — its counters become
-// observations. The bytes are those hashed since schema v1: an unchanged page keeps its hash.
-std::string ContentHash(const std::vector<Record>& page_records) {
-  Json json = Json::array();
-  for (const Record& record : page_records) {
-    Json j = records::ToJson(record);
-    ToHashForm(records::KindOf(record), j);
-    json.push_back(std::move(j));
-  }
-  return HexLower(Sha1(internal::DumpJson(json)));
-}
-
 // "date" or "datetime": the precision a stored date has (extraction writes 2026-02-28 or
 // 2025-11-03T08:30:00+08:00); null with the date.
 std::optional<std::string> PrecisionOf(const Text& date) {
@@ -178,7 +122,9 @@ Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
-  const std::string hash = ok ? ContentHash(page_.records) : std::string();
+  const std::string hash = !ok                          ? std::string()
+                           : page_.content_hash.empty() ? ContentHash(page_.records)
+                                                        : page_.content_hash;
   const std::string notes = internal::DumpJson(Json(page_.limits));
 
   bool changed = false;
@@ -658,7 +604,7 @@ Status PageWrite::RecordHelpfulVotes(const Record& record) {
 Status PageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive) {
   const RawResponse& raw = *page_.raw;
   const std::string fetched = FormatUtc(raw.fetched_at);
-  const std::string sha = HexLower(Sha1(raw.body));
+  const std::string sha = page_.body_sha1.empty() ? HexLower(Sha1(raw.body)) : page_.body_sha1;
   Json headers = Json::array();
   for (const auto& [name, value] : raw.headers) headers.push_back({name, value});
 
