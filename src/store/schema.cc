@@ -489,6 +489,10 @@ const std::vector<Migration>& Migrations() {
        "(run_fill_alarms)",
        kV8},
       {9,
+       "child lists: record_children (items of site-declared child lists, deleted with their page or "
+       "parent row)",
+       kV9RecordChildren},
+      {10,
        "record vocabulary: canonical grades and titles beside their raw text (hospitals.grade_raw, "
        "doctors.title_raw, doctors.academic_title), questions' patient and views (question_views), "
        "answers.helpful_votes, *_precision of dates",
