@@ -42,6 +42,12 @@ std::string MergedJson(const std::string& old_text, const std::string& patch_tex
 }
 
 // As sqlite_store.cc: SHA-1 over the records' page JSON without the view count.
+// "date" or "datetime": the precision a stored date has (as sqlite_store.cc's PrecisionOf).
+std::optional<std::string> PrecisionOf(const Text& date) {
+  if (!date) return std::nullopt;
+  return std::string(date->find('T') == std::string::npos ? "date" : "datetime");
+}
+
 std::string ContentHash(const std::vector<Record>& page_records) {
   Json json = Json::array();
   for (const Record& record : page_records) {
@@ -242,17 +248,19 @@ Status PgPageWrite::WriteArticle(const Article& a) {
       .Add(a.published_at)
       .Add(a.author)
       .Add(ListText(a.tags));
-  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_);
+  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_).Add(PrecisionOf(a.published_at));
   auto article =
       existing->rows() > 0
           ? Id("UPDATE articles SET site_id = $2, title = $3, body = $4, published_at = $5, author = $6, "
                "tags = $7,"
-               " source = $8, extra = $9, updated_at = $10, updated_seq = $11 WHERE page_id = $1 RETURNING "
+               " source = $8, extra = $9, updated_at = $10, updated_seq = $11, published_at_precision = $12"
+               " WHERE page_id = $1 RETURNING "
                "id",
                p)
           : Id("INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, "
                "extra,"
-               " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+               " updated_at, updated_seq, published_at_precision)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                p);
   if (!article.ok()) return article.status();
   const int64_t article_id = *article;
@@ -310,15 +318,18 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
   if (!existing.ok()) return existing.status();
   Params p;
   p.Add(site_id_).Add(key).Add(question.title).Add(question.description).Add(question.asked_at).Add(page_id_);
-  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_);
+  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_).Add(PrecisionOf(question.asked_at));
+  p.Add(question.patient_sex).Add(question.patient_age_years).Add(question.patient_age_months);
   auto question_id =
       existing->rows() > 0
           ? Id("UPDATE questions SET site_id = $1, title = $3, description = $4, asked_at = $5, page_id = $6,"
-               " extra = $7, updated_at = $8, updated_seq = $9 WHERE url = $2 RETURNING id",
+               " extra = $7, updated_at = $8, updated_seq = $9, asked_at_precision = $10, patient_sex = $11,"
+               " patient_age_years = $12, patient_age_months = $13 WHERE url = $2 RETURNING id",
                p)
           : Id("INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, "
                "updated_at,"
-               " updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+               " updated_seq, asked_at_precision, patient_sex, patient_age_years, patient_age_months)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                p);
   if (!question_id.ok()) return question_id.status();
 
