@@ -80,7 +80,7 @@ class PgPageWrite {
   Status WriteQuestion(const Question& question);
   Status WriteDoctor(const DoctorProfile& doctor);
   Result<std::optional<int64_t>> UpsertDisease(const DiseaseCard& disease, std::optional<int64_t> page_id);
-  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade);
+  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade, const Text& grade_raw);
   struct DoctorFacts {
     const Text& name;
     const Text& title;
@@ -291,7 +291,7 @@ Status PgPageWrite::WriteArticle(const Article& a) {
 
   position = 0;
   for (const AnswerCard& card : a.answers) {
-    auto hospital = UpsertHospital(card.hospital, card.hospital_grade);
+    auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
     auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
                                *hospital, std::nullopt);
@@ -335,7 +335,7 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
 
   int64_t anonymous = 0;
   for (const records::Answer& answer : question.answers) {
-    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade);
+    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade, answer.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
     auto doctor =
         UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
@@ -351,7 +351,7 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
 }
 
 Status PgPageWrite::WriteDoctor(const DoctorProfile& d) {
-  auto hospital = UpsertHospital(d.hospital, d.hospital_grade);
+  auto hospital = UpsertHospital(d.hospital, d.hospital_grade, d.hospital_grade_raw);
   if (!hospital.ok()) return hospital.status();
   auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
                              *hospital, page_id_);
@@ -394,21 +394,25 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& dis
   return std::optional<int64_t>(id);
 }
 
-Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade) {
+Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade,
+                                                           const Text& grade_raw) {
   if (!name || name->empty()) return std::optional<int64_t>();
   auto row = Exec("SELECT id, grade FROM hospitals WHERE name = $1", Params().Add(*name));
   if (!row.ok()) return row.status();
   if (row->rows() == 0) {
     auto id = Id(
-        "INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES ($1, $2, $3, $4) RETURNING id",
-        Params().Add(*name).Add(grade).Add(now_).Add(seq_));
+        "INSERT INTO hospitals (name, grade, updated_at, updated_seq, grade_raw) VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING id",
+        Params().Add(*name).Add(grade).Add(now_).Add(seq_).Add(grade_raw));
     if (!id.ok()) return id.status();
     return std::optional<int64_t>(*id);
   }
   const int64_t id = Int(*row, 0, 0);
-  if (grade && OptText(*row, 0, 1) != grade) {  // a known grade is never erased
-    HC_RETURN_IF_ERROR(Do("UPDATE hospitals SET grade = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
-                          Params().Add(id).Add(grade).Add(now_).Add(seq_)));
+  // A known grade is never erased; the row keeps the text of the page that last gave a grade.
+  if (grade && OptText(*row, 0, 1) != grade) {
+    HC_RETURN_IF_ERROR(
+        Do("UPDATE hospitals SET grade = $2, grade_raw = $5, updated_at = $3, updated_seq = $4 WHERE id = $1",
+           Params().Add(id).Add(grade).Add(now_).Add(seq_).Add(grade_raw)));
   }
   return std::optional<int64_t>(id);
 }
