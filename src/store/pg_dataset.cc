@@ -85,6 +85,8 @@ class PgPageWrite {
     const Text& name;
     const Text& title;
     const Text& department;
+    const Text& title_raw;
+    const Text& academic_title;
     std::optional<std::string> specialties;
     std::string extra;
   };
@@ -293,7 +295,8 @@ Status PgPageWrite::WriteArticle(const Article& a) {
   for (const AnswerCard& card : a.answers) {
     auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
+    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, card.doctor_title_raw,
+                                card.academic_title, std::nullopt, "{}"},
                                *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     std::optional<int64_t> question_id;
@@ -337,9 +340,9 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
   for (const records::Answer& answer : question.answers) {
     auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade, answer.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
-    auto doctor =
-        UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
-                     *hospital, std::nullopt);
+    auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department,
+                                answer.doctor_title_raw, answer.academic_title, std::nullopt, "{}"},
+                               *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     const int64_t ordinal = *doctor ? 0 : anonymous++;
     auto id =
@@ -353,7 +356,8 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
 Status PgPageWrite::WriteDoctor(const DoctorProfile& d) {
   auto hospital = UpsertHospital(d.hospital, d.hospital_grade, d.hospital_grade_raw);
   if (!hospital.ok()) return hospital.status();
-  auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
+  auto doctor = UpsertDoctor({d.name, d.title, d.department, d.title_raw, d.academic_title,
+                              ListText(d.specialties), ExtraText(d.extra)},
                              *hospital, page_id_);
   return doctor.status();
 }
@@ -424,17 +428,24 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doct
   if (!name || name->empty()) return std::optional<int64_t>();
   // doctors_identity's expression: one index probe.
   auto row = Exec(
-      "SELECT id, title, department, specialties, profile_page_id, extra FROM doctors"
+      "SELECT id, title, department, specialties, profile_page_id, extra, title_raw, academic_title FROM "
+      "doctors"
       " WHERE name = $1 AND coalesce(hospital_id, 0) = coalesce($2::bigint, 0)",
       Params().Add(*name).Add(hospital_id));
   if (!row.ok()) return row.status();
   if (row->rows() == 0) {
     Params p;
     p.Add(*name).Add(hospital_id).Add(doctor.title).Add(doctor.department).Add(doctor.specialties);
-    p.Add(profile_page_id).Add(doctor.extra).Add(now_).Add(seq_);
+    p.Add(profile_page_id)
+        .Add(doctor.extra)
+        .Add(now_)
+        .Add(seq_)
+        .Add(doctor.title_raw)
+        .Add(doctor.academic_title);
     auto id =
         Id("INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
-           " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+           " updated_at, updated_seq, title_raw, academic_title)"
+           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
            p);
     if (!id.ok()) return id.status();
     return std::optional<int64_t>(*id);
@@ -449,14 +460,18 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doct
   const auto specialties = doctor.specialties ? doctor.specialties : old_specialties;
   const auto page = profile_page_id ? profile_page_id : old_page;
   const std::string extra = MergedJson(old_extra, doctor.extra);
+  const auto old_title_raw = OptText(*row, 0, 6), old_academic = OptText(*row, 0, 7);
+  const auto title_raw = doctor.title_raw ? doctor.title_raw : old_title_raw;
+  const auto academic = doctor.academic_title ? doctor.academic_title : old_academic;
   if (title != old_title || department != old_department || specialties != old_specialties ||
-      page != old_page || extra != old_extra) {
+      page != old_page || extra != old_extra || title_raw != old_title_raw || academic != old_academic) {
     Params p;
     p.Add(id).Add(title).Add(department).Add(specialties).Add(page).Add(extra).Add(now_).Add(seq_);
-    HC_RETURN_IF_ERROR(
-        Do("UPDATE doctors SET title = $2, department = $3, specialties = $4, profile_page_id = $5,"
-           " extra = $6, updated_at = $7, updated_seq = $8 WHERE id = $1",
-           p));
+    p.Add(title_raw).Add(academic);
+    HC_RETURN_IF_ERROR(Do(
+        "UPDATE doctors SET title = $2, department = $3, specialties = $4, profile_page_id = $5,"
+        " extra = $6, updated_at = $7, updated_seq = $8, title_raw = $9, academic_title = $10 WHERE id = $1",
+        p));
   }
   return std::optional<int64_t>(id);
 }
