@@ -521,10 +521,11 @@ Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (!id) {
     Params p;
     p.Add(question_id).Add(doctor_id).Add(anon_ordinal).Add(text).Add(answered_at).Add(source);
-    p.Add(ExtraText(extra)).Add(now_).Add(seq_);
+    p.Add(ExtraText(extra)).Add(now_).Add(seq_).Add(PrecisionOf(answered_at));
     return Id(
         "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
-        " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        " updated_at, updated_seq, answered_at_precision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " RETURNING id",
         p);
   }
   // The merge: the question page's full text wins; between two cards the longer text wins; a known
@@ -549,9 +550,10 @@ Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   }
   Params p;
   p.Add(*id).Add(new_text).Add(new_answered_at).Add(new_source).Add(new_extra).Add(now_).Add(seq_);
+  p.Add(PrecisionOf(new_answered_at));
   HC_RETURN_IF_ERROR(
       Do("UPDATE answers SET text = $2, answered_at = $3, source = $4, extra = $5,"
-         " updated_at = $6, updated_seq = $7 WHERE id = $1",
+         " updated_at = $6, updated_seq = $7, answered_at_precision = $8 WHERE id = $1",
          p));
   return *id;
 }
