@@ -131,7 +131,7 @@ print(len(tables), bad[:5], articles['title'][0], '杜俊秋' in set(doctors['na
 )py");
   ASSERT_EQ(RunCommand("/usr/bin/python3 " + Quote(tmp_ / "pandas_check.py") + " " + Quote(tmp_.path()), &out, true), 0)
       << out;
-  EXPECT_EQ(out, "14 [] 大腿肌肉痉挛的主要原因 True\n");
+  EXPECT_EQ(out, "15 [] 大腿肌肉痉挛的主要原因 True\n");
 }
 
 TEST_F(ExportCliTest, NestedDocumentsCarryAnswersDoctorsAndDiseases) {
