@@ -22,7 +22,8 @@ std::string Sha1(std::string_view data) {
   ReportPageFact(PageFact::kSha1, data);
   std::string out(SHA_DIGEST_LENGTH, '\0');
   // The one-shot SHA1() (not deprecated in OpenSSL 3, unlike SHA1_Init) needs no context object.
-  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), reinterpret_cast<unsigned char*>(out.data()));
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
@@ -70,7 +71,6 @@ void ToHashForm(const records::RecordKind& kind, Json& j) {
     for (Json& item : *items) ToHashForm(*item_kind, item);
   }
 }
-
 
 }  // namespace
 

@@ -41,6 +41,12 @@ std::string MergedJson(const std::string& old_text, const std::string& patch_tex
   return internal::DumpJson(merged);
 }
 
+// "date" or "datetime": the precision a stored date has (as sqlite_store.cc's PrecisionOf).
+std::optional<std::string> PrecisionOf(const Text& date) {
+  if (!date) return std::nullopt;
+  return std::string(date->find('T') == std::string::npos ? "date" : "datetime");
+}
+
 class PgPageWrite {
  public:
   PgPageWrite(PgConnection& conn, const PageObservation& page, std::string now, int64_t seq)
@@ -63,11 +69,13 @@ class PgPageWrite {
   Status WriteQuestion(const Question& question);
   Status WriteDoctor(const DoctorProfile& doctor);
   Result<std::optional<int64_t>> UpsertDisease(const DiseaseCard& disease, std::optional<int64_t> page_id);
-  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade);
+  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade, const Text& grade_raw);
   struct DoctorFacts {
     const Text& name;
     const Text& title;
     const Text& department;
+    const Text& title_raw;
+    const Text& academic_title;
     std::optional<std::string> specialties;
     std::string extra;
   };
@@ -98,9 +106,9 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
-  const std::string hash = !ok ? std::string()
-                             : page_.content_hash.empty() ? store::ContentHash(page_.records)
-                                                          : page_.content_hash;
+  const std::string hash = !ok                          ? std::string()
+                           : page_.content_hash.empty() ? store::ContentHash(page_.records)
+                                                        : page_.content_hash;
   const std::string notes = internal::DumpJson(Json(page_.limits));
   const std::optional<int64_t> http_status =
       page_.http_status > 0 ? std::optional<int64_t>(page_.http_status) : std::nullopt;
@@ -233,17 +241,19 @@ Status PgPageWrite::WriteArticle(const Article& a) {
       .Add(a.published_at)
       .Add(a.author)
       .Add(ListText(a.tags));
-  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_);
+  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_).Add(PrecisionOf(a.published_at));
   auto article =
       existing->rows() > 0
           ? Id("UPDATE articles SET site_id = $2, title = $3, body = $4, published_at = $5, author = $6, "
                "tags = $7,"
-               " source = $8, extra = $9, updated_at = $10, updated_seq = $11 WHERE page_id = $1 RETURNING "
+               " source = $8, extra = $9, updated_at = $10, updated_seq = $11, published_at_precision = $12"
+               " WHERE page_id = $1 RETURNING "
                "id",
                p)
           : Id("INSERT INTO articles (page_id, site_id, title, body, published_at, author, tags, source, "
                "extra,"
-               " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+               " updated_at, updated_seq, published_at_precision)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                p);
   if (!article.ok()) return article.status();
   const int64_t article_id = *article;
@@ -274,9 +284,10 @@ Status PgPageWrite::WriteArticle(const Article& a) {
 
   position = 0;
   for (const AnswerCard& card : a.answers) {
-    auto hospital = UpsertHospital(card.hospital, card.hospital_grade);
+    auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, std::nullopt, "{}"},
+    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, card.doctor_title_raw,
+                                card.academic_title, std::nullopt, "{}"},
                                *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     std::optional<int64_t> question_id;
@@ -301,25 +312,28 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
   if (!existing.ok()) return existing.status();
   Params p;
   p.Add(site_id_).Add(key).Add(question.title).Add(question.description).Add(question.asked_at).Add(page_id_);
-  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_);
+  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_).Add(PrecisionOf(question.asked_at));
+  p.Add(question.patient_sex).Add(question.patient_age_years).Add(question.patient_age_months);
   auto question_id =
       existing->rows() > 0
           ? Id("UPDATE questions SET site_id = $1, title = $3, description = $4, asked_at = $5, page_id = $6,"
-               " extra = $7, updated_at = $8, updated_seq = $9 WHERE url = $2 RETURNING id",
+               " extra = $7, updated_at = $8, updated_seq = $9, asked_at_precision = $10, patient_sex = $11,"
+               " patient_age_years = $12, patient_age_months = $13 WHERE url = $2 RETURNING id",
                p)
           : Id("INSERT INTO questions (site_id, url, title, description, asked_at, page_id, extra, "
                "updated_at,"
-               " updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+               " updated_seq, asked_at_precision, patient_sex, patient_age_years, patient_age_months)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                p);
   if (!question_id.ok()) return question_id.status();
 
   int64_t anonymous = 0;
   for (const records::Answer& answer : question.answers) {
-    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade);
+    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade, answer.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
-    auto doctor =
-        UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department, std::nullopt, "{}"},
-                     *hospital, std::nullopt);
+    auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department,
+                                answer.doctor_title_raw, answer.academic_title, std::nullopt, "{}"},
+                               *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
     const int64_t ordinal = *doctor ? 0 : anonymous++;
     auto id =
@@ -331,9 +345,10 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
 }
 
 Status PgPageWrite::WriteDoctor(const DoctorProfile& d) {
-  auto hospital = UpsertHospital(d.hospital, d.hospital_grade);
+  auto hospital = UpsertHospital(d.hospital, d.hospital_grade, d.hospital_grade_raw);
   if (!hospital.ok()) return hospital.status();
-  auto doctor = UpsertDoctor({d.name, d.title, d.department, ListText(d.specialties), ExtraText(d.extra)},
+  auto doctor = UpsertDoctor({d.name, d.title, d.department, d.title_raw, d.academic_title,
+                              ListText(d.specialties), ExtraText(d.extra)},
                              *hospital, page_id_);
   return doctor.status();
 }
@@ -374,21 +389,25 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& dis
   return std::optional<int64_t>(id);
 }
 
-Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade) {
+Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade,
+                                                           const Text& grade_raw) {
   if (!name || name->empty()) return std::optional<int64_t>();
   auto row = Exec("SELECT id, grade FROM hospitals WHERE name = $1", Params().Add(*name));
   if (!row.ok()) return row.status();
   if (row->rows() == 0) {
     auto id = Id(
-        "INSERT INTO hospitals (name, grade, updated_at, updated_seq) VALUES ($1, $2, $3, $4) RETURNING id",
-        Params().Add(*name).Add(grade).Add(now_).Add(seq_));
+        "INSERT INTO hospitals (name, grade, updated_at, updated_seq, grade_raw) VALUES ($1, $2, $3, $4, $5)"
+        " RETURNING id",
+        Params().Add(*name).Add(grade).Add(now_).Add(seq_).Add(grade_raw));
     if (!id.ok()) return id.status();
     return std::optional<int64_t>(*id);
   }
   const int64_t id = Int(*row, 0, 0);
-  if (grade && OptText(*row, 0, 1) != grade) {  // a known grade is never erased
-    HC_RETURN_IF_ERROR(Do("UPDATE hospitals SET grade = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
-                          Params().Add(id).Add(grade).Add(now_).Add(seq_)));
+  // A known grade is never erased; the row keeps the text of the page that last gave a grade.
+  if (grade && OptText(*row, 0, 1) != grade) {
+    HC_RETURN_IF_ERROR(
+        Do("UPDATE hospitals SET grade = $2, grade_raw = $5, updated_at = $3, updated_seq = $4 WHERE id = $1",
+           Params().Add(id).Add(grade).Add(now_).Add(seq_).Add(grade_raw)));
   }
   return std::optional<int64_t>(id);
 }
@@ -400,17 +419,24 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doct
   if (!name || name->empty()) return std::optional<int64_t>();
   // doctors_identity's expression: one index probe.
   auto row = Exec(
-      "SELECT id, title, department, specialties, profile_page_id, extra FROM doctors"
+      "SELECT id, title, department, specialties, profile_page_id, extra, title_raw, academic_title FROM "
+      "doctors"
       " WHERE name = $1 AND coalesce(hospital_id, 0) = coalesce($2::bigint, 0)",
       Params().Add(*name).Add(hospital_id));
   if (!row.ok()) return row.status();
   if (row->rows() == 0) {
     Params p;
     p.Add(*name).Add(hospital_id).Add(doctor.title).Add(doctor.department).Add(doctor.specialties);
-    p.Add(profile_page_id).Add(doctor.extra).Add(now_).Add(seq_);
+    p.Add(profile_page_id)
+        .Add(doctor.extra)
+        .Add(now_)
+        .Add(seq_)
+        .Add(doctor.title_raw)
+        .Add(doctor.academic_title);
     auto id =
         Id("INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
-           " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+           " updated_at, updated_seq, title_raw, academic_title)"
+           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
            p);
     if (!id.ok()) return id.status();
     return std::optional<int64_t>(*id);
@@ -425,14 +451,18 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doct
   const auto specialties = doctor.specialties ? doctor.specialties : old_specialties;
   const auto page = profile_page_id ? profile_page_id : old_page;
   const std::string extra = MergedJson(old_extra, doctor.extra);
+  const auto old_title_raw = OptText(*row, 0, 6), old_academic = OptText(*row, 0, 7);
+  const auto title_raw = doctor.title_raw ? doctor.title_raw : old_title_raw;
+  const auto academic = doctor.academic_title ? doctor.academic_title : old_academic;
   if (title != old_title || department != old_department || specialties != old_specialties ||
-      page != old_page || extra != old_extra) {
+      page != old_page || extra != old_extra || title_raw != old_title_raw || academic != old_academic) {
     Params p;
     p.Add(id).Add(title).Add(department).Add(specialties).Add(page).Add(extra).Add(now_).Add(seq_);
-    HC_RETURN_IF_ERROR(
-        Do("UPDATE doctors SET title = $2, department = $3, specialties = $4, profile_page_id = $5,"
-           " extra = $6, updated_at = $7, updated_seq = $8 WHERE id = $1",
-           p));
+    p.Add(title_raw).Add(academic);
+    HC_RETURN_IF_ERROR(Do(
+        "UPDATE doctors SET title = $2, department = $3, specialties = $4, profile_page_id = $5,"
+        " extra = $6, updated_at = $7, updated_seq = $8, title_raw = $9, academic_title = $10 WHERE id = $1",
+        p));
   }
   return std::optional<int64_t>(id);
 }
@@ -482,10 +512,11 @@ Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (!id) {
     Params p;
     p.Add(question_id).Add(doctor_id).Add(anon_ordinal).Add(text).Add(answered_at).Add(source);
-    p.Add(ExtraText(extra)).Add(now_).Add(seq_);
+    p.Add(ExtraText(extra)).Add(now_).Add(seq_).Add(PrecisionOf(answered_at));
     return Id(
         "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
-        " updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        " updated_at, updated_seq, answered_at_precision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " RETURNING id",
         p);
   }
   // The merge: the question page's full text wins; between two cards the longer text wins; a known
@@ -510,9 +541,10 @@ Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   }
   Params p;
   p.Add(*id).Add(new_text).Add(new_answered_at).Add(new_source).Add(new_extra).Add(now_).Add(seq_);
+  p.Add(PrecisionOf(new_answered_at));
   HC_RETURN_IF_ERROR(
       Do("UPDATE answers SET text = $2, answered_at = $3, source = $4, extra = $5,"
-         " updated_at = $6, updated_seq = $7 WHERE id = $1",
+         " updated_at = $6, updated_seq = $7, answered_at_precision = $8 WHERE id = $1",
          p));
   return *id;
 }

@@ -143,7 +143,8 @@ Status PgStore::ScanArticleDocuments(const ExportFilter& filter,
         auto aq = c.Exec(
             "SELECT aq.position, q.url, q.title, q.description, q.asked_at, an.text, an.answered_at,"
             " an.source, an.extra, d.name, d.title, d.department, coalesce(d.specialties, '[]'), h.name,"
-            " h.grade FROM article_questions aq JOIN answers an ON an.id = aq.answer_id"
+            " h.grade, d.title_raw, d.academic_title, h.grade_raw, an.helpful_votes, an.answered_at_precision"
+            " FROM article_questions aq JOIN answers an ON an.id = aq.answer_id"
             " LEFT JOIN questions q ON q.id = an.question_id LEFT JOIN doctors d ON d.id = an.doctor_id"
             " LEFT JOIN hospitals h ON h.id = d.hospital_id WHERE aq.article_id = $1 ORDER BY aq.position",
             id.span());
@@ -162,13 +163,20 @@ Status PgStore::ScanArticleDocuments(const ExportFilter& filter,
           if (aq->IsNull(i, 9)) {
             item["doctor"] = nullptr;
           } else {
-            item["doctor"] = {
-                {"name", TextColumn(*aq, i, 9)},        {"title", TextColumn(*aq, i, 10)},
-                {"department", TextColumn(*aq, i, 11)}, {"specialties", JsonColumn(*aq, i, 12)},
-                {"hospital", TextColumn(*aq, i, 13)},   {"hospital_grade", TextColumn(*aq, i, 14)}};
+            item["doctor"] = {{"name", TextColumn(*aq, i, 9)},
+                              {"title", TextColumn(*aq, i, 10)},
+                              {"department", TextColumn(*aq, i, 11)},
+                              {"specialties", JsonColumn(*aq, i, 12)},
+                              {"hospital", TextColumn(*aq, i, 13)},
+                              {"hospital_grade", TextColumn(*aq, i, 14)},
+                              {"title_raw", TextColumn(*aq, i, 15)},
+                              {"academic_title", TextColumn(*aq, i, 16)},
+                              {"hospital_grade_raw", TextColumn(*aq, i, 17)}};
           }
           item["text"] = TextColumn(*aq, i, 5);
           item["answered_at"] = TextColumn(*aq, i, 6);
+          item["answered_at_precision"] = TextColumn(*aq, i, 19);
+          item["helpful_votes"] = aq->IsNull(i, 18) ? Json(nullptr) : Json(pg::Int(*aq, i, 18));
           item["source"] = TextColumn(*aq, i, 7);
           item["extra"] = JsonColumn(*aq, i, 8);
           answers.push_back(std::move(item));
