@@ -68,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (page.page_type.empty()) FUZZ_CHECK(page.records.empty(), "a record without a page type");
   std::set<std::string> seen;
-  for (const std::string& link : page.links) {
+  for (const hc::PageLink& page_link : page.links) {
+    const std::string& link = page_link.url.href();
     auto parsed = hc::Url::Parse(link);
     FUZZ_CHECK(parsed.ok() && parsed->is_http(), "link is not an absolute http(s) URL: " + link);
     FUZZ_CHECK(program.ShouldFollow(link), "link is not followable: " + link);
