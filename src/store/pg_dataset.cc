@@ -9,6 +9,7 @@
 
 #include "store/digest.h"
 #include "store/pg_rep_internal.h"
+#include "store/record_rules_internal.h"
 #include "store/store_rep_internal.h"  // ValidatePage: the same checks as SQLite
 
 namespace hc::store {
@@ -28,9 +29,9 @@ using records::Question;
 using records::Record;
 using records::Text;
 
-std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::DumpJson(extra) : "{}"; }
-
-std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
+using internal::DatePrecision;
+using internal::ExtraText;
+using internal::ListText;
 
 // SQLite's json_patch(old, patch) (RFC 7396) as text.
 std::string MergedJson(const std::string& old_text, const std::string& patch_text) {
@@ -39,12 +40,6 @@ std::string MergedJson(const std::string& old_text, const std::string& patch_tex
   Json patch = Json::parse(patch_text, nullptr, /*allow_exceptions=*/false);
   if (patch.is_object()) merged.merge_patch(patch);
   return internal::DumpJson(merged);
-}
-
-// "date" or "datetime": the precision a stored date has (as sqlite_store.cc's PrecisionOf).
-std::optional<std::string> PrecisionOf(const Text& date) {
-  if (!date) return std::nullopt;
-  return std::string(date->find('T') == std::string::npos ? "date" : "datetime");
 }
 
 class PgPageWrite {
@@ -241,7 +236,7 @@ Status PgPageWrite::WriteArticle(const Article& a) {
       .Add(a.published_at)
       .Add(a.author)
       .Add(ListText(a.tags));
-  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_).Add(PrecisionOf(a.published_at));
+  p.Add(a.source).Add(ExtraText(a.extra)).Add(now_).Add(seq_).Add(DatePrecision(a.published_at));
   auto article =
       existing->rows() > 0
           ? Id("UPDATE articles SET site_id = $2, title = $3, body = $4, published_at = $5, author = $6, "
@@ -312,7 +307,7 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
   if (!existing.ok()) return existing.status();
   Params p;
   p.Add(site_id_).Add(key).Add(question.title).Add(question.description).Add(question.asked_at).Add(page_id_);
-  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_).Add(PrecisionOf(question.asked_at));
+  p.Add(ExtraText(question.extra)).Add(now_).Add(seq_).Add(DatePrecision(question.asked_at));
   p.Add(question.patient_sex).Add(question.patient_age_years).Add(question.patient_age_months);
   auto question_id =
       existing->rows() > 0
@@ -512,36 +507,19 @@ Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (!id) {
     Params p;
     p.Add(question_id).Add(doctor_id).Add(anon_ordinal).Add(text).Add(answered_at).Add(source);
-    p.Add(ExtraText(extra)).Add(now_).Add(seq_).Add(PrecisionOf(answered_at));
+    p.Add(ExtraText(extra)).Add(now_).Add(seq_).Add(DatePrecision(answered_at));
     return Id(
         "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
         " updated_at, updated_seq, answered_at_precision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         " RETURNING id",
         p);
   }
-  // The merge: the question page's full text wins; between two cards the longer text wins; a known
-  // answered_at is never erased.
-  std::optional<std::string> new_text = old_text;
-  std::string new_source = old_source;
-  if (from_page) {
-    if (text) new_text = text;
-    new_source = "page";
-  } else if (old_source != "page" && text && (!old_text || text->size() > old_text->size())) {
-    new_text = text;
-  }
-  std::optional<std::string> new_answered_at = old_answered_at;
-  if (answered_at && (from_page || !old_answered_at)) new_answered_at = answered_at;
-  Json merged = Json::parse(old_extra, nullptr, /*allow_exceptions=*/false);
-  if (!merged.is_object()) merged = Json::object();
-  if (extra.is_object()) merged.merge_patch(extra);
-  const std::string new_extra = internal::DumpJson(merged);
-  if (new_text == old_text && new_answered_at == old_answered_at && new_source == old_source &&
-      new_extra == old_extra) {
-    return *id;
-  }
+  auto merged = internal::MergeAnswer({old_text, old_answered_at, old_source, old_extra}, text, answered_at,
+                                      extra, from_page);
+  if (!merged) return *id;
   Params p;
-  p.Add(*id).Add(new_text).Add(new_answered_at).Add(new_source).Add(new_extra).Add(now_).Add(seq_);
-  p.Add(PrecisionOf(new_answered_at));
+  p.Add(*id).Add(merged->text).Add(merged->answered_at).Add(merged->source).Add(merged->extra).Add(now_);
+  p.Add(seq_).Add(DatePrecision(merged->answered_at));
   HC_RETURN_IF_ERROR(
       Do("UPDATE answers SET text = $2, answered_at = $3, source = $4, extra = $5,"
          " updated_at = $6, updated_seq = $7, answered_at_precision = $8 WHERE id = $1",

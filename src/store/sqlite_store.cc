@@ -11,6 +11,7 @@
 #include "core/vocabulary.h"
 #include "store/digest.h"
 #include "store/record_children_internal.h"
+#include "store/record_rules_internal.h"
 #include "store/schema_internal.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_store_internal.h"
@@ -33,16 +34,9 @@ using records::Question;
 using records::Record;
 using records::Text;
 
-std::string ExtraText(const Json& extra) { return extra.is_object() ? internal::DumpJson(extra) : "{}"; }
-
-std::string ListText(const records::TextList& list) { return internal::DumpJson(Json(list)); }
-
-// "date" or "datetime": the precision a stored date has (extraction writes 2026-02-28 or
-// 2025-11-03T08:30:00+08:00); null with the date.
-std::optional<std::string> PrecisionOf(const Text& date) {
-  if (!date) return std::nullopt;
-  return std::string(date->find('T') == std::string::npos ? "date" : "datetime");
-}
+using internal::DatePrecision;
+using internal::ExtraText;
+using internal::ListText;
 
 Status ValidateObservation(const PageObservation& page) {
   if (page.site.empty()) return Status::InvalidArgument("page has no site");
@@ -256,7 +250,7 @@ Status PageWrite::WriteArticle(const Article& a) {
     if (!q.ok()) return q.status();
     q->Bind(1, page_id_).Bind(2, site_id_).Bind(3, a.title).Bind(4, a.body).Bind(5, a.published_at);
     q->Bind(6, a.author).Bind(7, ListText(a.tags)).Bind(8, a.source).Bind(9, ExtraText(a.extra));
-    q->Bind(10, now_).Bind(11, seq_).Bind(12, PrecisionOf(a.published_at));
+    q->Bind(10, now_).Bind(11, seq_).Bind(12, DatePrecision(a.published_at));
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from article upsert") : q->status();
     article_id = q->Int(0);
   }
@@ -329,7 +323,7 @@ Status PageWrite::WriteQuestion(const Question& question) {
       " asked_at_precision = excluded.asked_at_precision, patient_sex = excluded.patient_sex,"
       " patient_age_years = excluded.patient_age_years, patient_age_months = excluded.patient_age_months",
       site_id_, key, question.title, question.description, question.asked_at, page_id_,
-      ExtraText(question.extra), now_, seq_, PrecisionOf(question.asked_at), question.patient_sex,
+      ExtraText(question.extra), now_, seq_, DatePrecision(question.asked_at), question.patient_sex,
       question.patient_age_years, question.patient_age_months));
   auto q = db_.Prepare("SELECT id FROM questions WHERE url = ?1");
   if (!q.ok()) return q.status();
@@ -509,36 +503,19 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
     if (!q.ok()) return q.status();
     q->Bind(1, question_id).Bind(2, doctor_id).Bind(3, anon_ordinal).Bind(4, text);
     q->Bind(5, answered_at).Bind(6, source).Bind(7, ExtraText(extra)).Bind(8, now_).Bind(9, seq_);
-    q->Bind(10, PrecisionOf(answered_at));
+    q->Bind(10, DatePrecision(answered_at));
     if (!q->Step()) return q->status().ok() ? Status::Internal("no id from answer insert") : q->status();
     return q->Int(0);
   }
 
-  // The merge: the question page's full text wins; between two cards the longer text wins (cards
-  // are often cut short with "..."); a known answered_at is never erased.
-  std::optional<std::string> new_text = old_text;
-  std::string new_source = old_source;
-  if (from_page) {
-    if (text) new_text = text;
-    new_source = "page";
-  } else if (old_source != "page" && text && (!old_text || text->size() > old_text->size())) {
-    new_text = text;
-  }
-  std::optional<std::string> new_answered_at = old_answered_at;
-  if (answered_at && (from_page || !old_answered_at)) new_answered_at = answered_at;
-  Json merged = Json::parse(old_extra, nullptr, /*allow_exceptions=*/false);
-  if (!merged.is_object()) merged = Json::object();
-  if (extra.is_object()) merged.merge_patch(extra);
-  const std::string new_extra = internal::DumpJson(merged);
-  if (new_text == old_text && new_answered_at == old_answered_at && new_source == old_source &&
-      new_extra == old_extra) {
-    return *id;
-  }
+  auto merged = internal::MergeAnswer({old_text, old_answered_at, old_source, old_extra}, text, answered_at,
+                                      extra, from_page);
+  if (!merged) return *id;
   HC_RETURN_IF_ERROR(Execute(db_,
                              "UPDATE answers SET text = ?2, answered_at = ?3, source = ?4, extra = ?5,"
                              " updated_at = ?6, updated_seq = ?7, answered_at_precision = ?8 WHERE id = ?1",
-                             *id, new_text, new_answered_at, new_source, new_extra, now_, seq_,
-                             PrecisionOf(new_answered_at)));
+                             *id, merged->text, merged->answered_at, merged->source, merged->extra, now_,
+                             seq_, DatePrecision(merged->answered_at)));
   return *id;
 }
 

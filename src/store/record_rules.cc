@@ -1,0 +1,38 @@
+// The rules by which records become rows, shared by both backends (record_rules_internal.h).
+#include "store/record_rules_internal.h"
+#include "store/sqlite_internal.h"
+
+namespace hc::store::internal {
+
+std::string ExtraText(const records::Json& extra) { return extra.is_object() ? DumpJson(extra) : "{}"; }
+
+std::string ListText(const records::TextList& list) { return DumpJson(records::Json(list)); }
+
+std::optional<std::string> DatePrecision(const records::Text& date) {
+  if (!date) return std::nullopt;
+  return std::string(date->find('T') == std::string::npos ? "date" : "datetime");
+}
+
+std::optional<StoredAnswer> MergeAnswer(const StoredAnswer& old, const records::Text& text,
+                                        const records::Text& answered_at, const records::Json& extra,
+                                        bool from_page) {
+  StoredAnswer merged = old;
+  if (from_page) {
+    if (text) merged.text = text;
+    merged.source = "page";
+  } else if (old.source != "page" && text && (!old.text || text->size() > old.text->size())) {
+    merged.text = text;
+  }
+  if (answered_at && (from_page || !old.answered_at)) merged.answered_at = answered_at;
+  records::Json extra_json = records::Json::parse(old.extra, nullptr, /*allow_exceptions=*/false);
+  if (!extra_json.is_object()) extra_json = records::Json::object();
+  if (extra.is_object()) extra_json.merge_patch(extra);
+  merged.extra = DumpJson(extra_json);
+  if (merged.text == old.text && merged.answered_at == old.answered_at && merged.source == old.source &&
+      merged.extra == old.extra) {
+    return std::nullopt;
+  }
+  return merged;
+}
+
+}  // namespace hc::store::internal
