@@ -1,7 +1,7 @@
-// `healthcrawl serve [--db PATH] [--listen HOST:PORT] [--allowed-host NAME ...] [--token-file FILE]
-// [--read-only] [--connect-to H:P:H2:P2 ...] [--cacert FILE] [--allow-private-addresses] [--delay SECONDS]
-// [--workers N]`: the web dashboard and its HTTP API (docs/api.md) over one database, beside the
-// scheduler daemon. The token for requests that change something comes from --token-file, else the
+// `healthcrawl serve [--db PATH|POSTGRESQL-LOCATION] [--listen HOST:PORT] [--allowed-host NAME ...]
+// [--token-file FILE] [--read-only] [--connect-to H:P:H2:P2 ...] [--cacert FILE] [--allow-private-addresses]
+// [--delay SECONDS] [--workers N]`: the web dashboard and its HTTP API (docs/api.md) over one database
+// (SQLite or PostgreSQL, docs/postgresql.md), beside the scheduler daemon. The token for requests that change something comes from --token-file, else the
 // environment (HEALTHCRAWL_TOKEN), else it is generated and printed once on stdout. --connect-to and the
 // crawl options apply to the runs that "run now" starts, as for `schedule run`.
 //
@@ -23,6 +23,7 @@
 #include "cli/command.h"
 #include "cli/stop_signals.h"
 #include "serve/serve.h"
+#include "store/database.h"
 
 namespace hc::cli {
 namespace {
@@ -109,8 +110,8 @@ int RunServe(const ServeArgs& args, const CommandContext& ctx) {
   const std::string host = options.listen_host.find(':') != std::string::npos
                                ? "[" + options.listen_host + "]"
                                : options.listen_host;
-  std::printf("serve: http://%s:%d/ (database %s%s)\n", host.c_str(), (*server)->port(), args.db.c_str(),
-              args.read_only ? ", read-only" : "");
+  std::printf("serve: http://%s:%d/ (database %s%s)\n", host.c_str(), (*server)->port(),
+              store::PrintableLocation(args.db).c_str(), args.read_only ? ", read-only" : "");
   if (generated)
     std::printf("serve: token (give it to the page once; it is not shown again): %s\n",
                 options.token.c_str());
@@ -124,7 +125,7 @@ int RunServe(const ServeArgs& args, const CommandContext& ctx) {
 void RegisterServe(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand("serve", "Web dashboard and HTTP API over a database (docs/api.md)");
-  AddDbOption(cmd, args->db, "SQLite database");
+  AddDbOption(cmd, args->db, "SQLite database or PostgreSQL location");
   cmd->add_option("--listen", args->listen, "IP:PORT to listen on")->capture_default_str();
   cmd->add_option("--allowed-host", args->allowed_hosts,
                   "Host header name to answer besides the listen address and localhost (repeatable)");

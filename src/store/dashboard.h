@@ -2,17 +2,17 @@
 // with their live progress, failures by reason with example URLs, pages looked up by URL or status
 // with their records, sites, and the per-site figures of /metrics.
 //
-// A DashboardSource is an interface so that a second backend (PostgreSQL, issue #16) serves the same
-// API: src/serve only ever talks to it, to JobStore and RawArchive, never to SQL. The SQLite one opens
-// its own read-only connection, so it reads beside a running crawl (WAL) and never takes the write
-// lock. Results are JSON values whose members are the columns' names (docs/api.md shows each shape):
-// they go to the API as they are.
+// A DashboardSource is an interface so that both backends (SQLite, PostgreSQL) serve the same API:
+// src/serve only ever talks to it, to JobStore and RawArchive, never to SQL. The SQLite one opens its
+// own read-only connection, so it reads beside a running crawl (WAL) and never takes the write lock;
+// the PostgreSQL one opens its own read-only session, whose statements each see what is committed. Results
+// are JSON values whose members are the columns' names (docs/api.md shows each shape): they go to the API as
+// they are.
 //
 // Thread-safety: one thread at a time (the server serialises its calls).
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -75,10 +75,13 @@ class DashboardSource {
   virtual Result<nlohmann::json> Metrics() = 0;
 };
 
-// Opens the dashboard's reads of the database at `db` (which must exist): a file path, the SQLite
-// backend, on a read-only connection of its own; a second backend (issue #16) is picked here as
-// OpenDatabase picks it (store/database.h). The database must be of schema version 7 or later.
-// IoError when it cannot be opened; Corruption when it is not a healthcrawl database.
-Result<std::unique_ptr<DashboardSource>> OpenDashboard(const std::filesystem::path& db);
+// Opens the dashboard's reads of the database at `location`, as OpenDatabase takes it
+// (store/database.h): a SQLite file path (which must exist), read on a read-only connection of its
+// own, or a PostgreSQL location (IsPostgresLocation), read on a connection of its own whose session is
+// read-only. Both answer every query with the same values for the same rows (docs/api.md). The database
+// must be of schema version 7 or later (on PostgreSQL: the version this build writes). IoError when it
+// cannot be opened or reached; NotFound for a PostgreSQL database without a healthcrawl dataset;
+// Corruption when it is not a healthcrawl database. Messages never repeat a PostgreSQL location.
+Result<std::unique_ptr<DashboardSource>> OpenDashboard(const std::string& location);
 
 }  // namespace hc::store

@@ -1,5 +1,5 @@
-// OpenDatabase: the one function that picks a backend: a libpq location opens PostgreSQL
-// (pg_store_internal.h), anything else is a SQLite file path.
+// OpenDatabase, OpenDashboard and OpenRunProgress: the one place that picks a backend: a libpq location
+// opens PostgreSQL (pg_store_internal.h, dashboard_internal.h), anything else is a SQLite file path.
 #include "store/database.h"
 
 #include <algorithm>
@@ -8,7 +8,10 @@
 #include <string>
 #include <utility>
 
+#include "store/dashboard.h"
+#include "store/dashboard_internal.h"
 #include "store/pg_store_internal.h"
+#include "store/run_progress.h"
 #include "store/sqlite_store_internal.h"
 
 namespace hc::store {
@@ -87,6 +90,17 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& location, cons
   auto sqlite = SqliteStore::Open(location, options);
   if (!sqlite.ok()) return sqlite.status();
   return std::unique_ptr<Database>(std::move(*sqlite));
+}
+
+Result<std::unique_ptr<DashboardSource>> OpenDashboard(const std::string& location) {
+  if (IsPostgresLocation(location)) return internal::OpenPgDashboard(location);
+  return internal::OpenSqliteDashboard(location);
+}
+
+Result<std::unique_ptr<RunProgressLog>> OpenRunProgress(const std::string& location,
+                                                        std::chrono::milliseconds busy_timeout) {
+  if (IsPostgresLocation(location)) return internal::OpenPgRunProgress(location, busy_timeout);
+  return internal::OpenSqliteRunProgress(location, busy_timeout);
 }
 
 }  // namespace hc::store

@@ -53,6 +53,10 @@ class PgResult {
   int columns() const { return PQnfields(result_.get()); }
   // The column's index by name, or -1.
   int ColumnIndex(const std::string& name) const { return PQfnumber(result_.get(), name.c_str()); }
+  // The column's name (as the statement's AS gives it) and the OID of its type (pg_type: 20 bigint,
+  // 701 double precision, 17 bytea, ...).
+  std::string_view ColumnName(int column) const { return PQfname(result_.get(), column); }
+  Oid ColumnType(int column) const { return PQftype(result_.get(), column); }
   bool IsNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
   // The value's text form; empty for NULL (check IsNull). Valid while this PgResult lives.
   std::string_view Text(int row, int column) const;

@@ -7,17 +7,19 @@
 // they were taken (crawl_runs.extra.progress_at, ms since the epoch), without a heartbeat, so the
 // dashboard shows the run's progress live while the takeover rules stay as they are.
 //
-// The SQLite one has a connection of its own: the crawl's writer thread holds its write batch open
-// for up to StoreOptions::batch_max_age, so progress is written from another thread, which waits for
-// the batch's commit (busy_timeout) instead of holding the writer up.
+// Each backend's has a connection of its own: the crawl's writer thread holds its write batch open
+// for up to StoreOptions::batch_max_age, so progress is written from another thread. On SQLite it waits
+// for the batch's commit (busy_timeout) instead of holding the writer up; on PostgreSQL the update of
+// the run's row does not conflict with the batch (which only references the row), and a lock wait is
+// bounded by the same timeout (lock_timeout).
 //
 // Thread-safety: one thread at a time.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -44,8 +46,9 @@ class RunProgressLog {
   virtual Status RecordRunProgress(int64_t run_id, TimePoint now, const RunProgress& so_far) = 0;
 };
 
-// Opens `db` (which must exist) for writing progress rows; waits up to `busy_timeout` for a lock.
-Result<std::unique_ptr<RunProgressLog>> OpenRunProgress(const std::filesystem::path& db,
-                                                              std::chrono::milliseconds busy_timeout);
+// Opens the database at `location` (as OpenDatabase takes it: a SQLite file, which must exist, or a
+// PostgreSQL location) for writing progress rows; waits up to `busy_timeout` for a lock.
+Result<std::unique_ptr<RunProgressLog>> OpenRunProgress(const std::string& location,
+                                                        std::chrono::milliseconds busy_timeout);
 
 }  // namespace hc::store

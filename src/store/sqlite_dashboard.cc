@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/dashboard.h"
+#include "store/dashboard_internal.h"
 #include "store/sqlite_internal.h"
 
 namespace hc::store {
@@ -19,11 +20,10 @@ namespace {
 using nlohmann::json;
 using Param = std::variant<int64_t, std::string>;
 
-constexpr int64_t kApplicationId = 0x68634442;  // "hcDB", as schema.cc writes it
-constexpr int kMaxLimit = 500;                  // rows per listing, whatever the caller asks
-constexpr int kMaxRecordRows = 200;             // rows per table in one page's records
+using internal::ClampLimit;
+using internal::IsJsonColumn;
 
-int Clamp(int limit) { return limit < 1 ? 1 : (limit > kMaxLimit ? kMaxLimit : limit); }
+constexpr int64_t kApplicationId = 0x68634442;  // "hcDB", as schema.cc writes it
 
 json ColumnValue(sqlite3_stmt* stmt, int col) {
   switch (sqlite3_column_type(stmt, col)) {
@@ -42,12 +42,6 @@ json ColumnValue(sqlite3_stmt* stmt, int col) {
   }
 }
 
-// Columns that hold JSON text are returned as JSON values (a value that does not parse stays text).
-bool IsJsonColumn(std::string_view name) {
-  return name == "extra" || name == "tags" || name == "specialties" || name == "notes" || name == "detail" ||
-         name == "headers";
-}
-
 class SqliteDashboard final : public DashboardSource {
  public:
   explicit SqliteDashboard(std::unique_ptr<internal::Db> db) : db_(std::move(db)) {}
@@ -57,7 +51,7 @@ class SqliteDashboard final : public DashboardSource {
         std::string(kRunColumns) +
             " WHERE (?1 = '' OR job = ?1) AND (?2 = '' OR instr(',' || sites || ',', ',' || ?2 || ',') > 0)"
             " AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4",
-        {filter.job, filter.site, filter.before_id, int64_t{Clamp(filter.limit)}});
+        {filter.job, filter.site, filter.before_id, int64_t{ClampLimit(filter.limit)}});
   }
 
   Result<std::optional<json>> GetRun(int64_t id) override {
@@ -70,15 +64,14 @@ class SqliteDashboard final : public DashboardSource {
   Result<json> RunFailures(int64_t run_id, int examples) override {
     auto reasons = Objects(
         "SELECT ifnull(detail, '') AS reason, count(*) AS pages FROM frontier"
-        " WHERE run_id = ?1 AND state = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50",
-        {run_id});
+        " WHERE run_id = ?1 AND state = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?2",
+        {run_id, int64_t{internal::kDashboardMaxReasons}});
     if (!reasons.ok()) return reasons.status();
     for (json& reason : *reasons) {
       auto urls = Objects(
           "SELECT url FROM frontier WHERE run_id = ?1 AND state = 'failed' AND ifnull(detail, '') = ?2"
           " ORDER BY id LIMIT ?3",
-          {run_id, reason["reason"].get<std::string>(),
-           int64_t{examples < 0 ? 0 : (examples > 20 ? 20 : examples)}});
+          {run_id, reason["reason"].get<std::string>(), int64_t{internal::ClampExamples(examples)}});
       if (!urls.ok()) return urls.status();
       reason["examples"] = json::array();
       for (const json& url : *urls) reason["examples"].push_back(url["url"]);
@@ -87,13 +80,14 @@ class SqliteDashboard final : public DashboardSource {
   }
 
   Result<json> ListPages(const PageFilter& filter) override {
-    return Objects(std::string(kPageColumns) +
-                       " WHERE (?1 = '' OR p.url = ?1 OR p.fetched_url = ?1) AND (?2 = '' OR s.key = ?2)"
-                       " AND (?3 = '' OR (?3 = 'ok' AND p.failure_reason IS NULL)"
-                       "   OR (?3 = 'failed' AND p.failure_reason IS NOT NULL)"
-                       "   OR (?3 NOT IN ('ok', 'failed') AND p.http_status = CAST(?3 AS INTEGER)))"
-                       " AND p.id > ?4 ORDER BY p.id LIMIT ?5",
-                   {filter.url, filter.site, filter.status, filter.after_id, int64_t{Clamp(filter.limit)}});
+    return Objects(
+        std::string(kPageColumns) +
+            " WHERE (?1 = '' OR p.url = ?1 OR p.fetched_url = ?1) AND (?2 = '' OR s.key = ?2)"
+            " AND (?3 = '' OR (?3 = 'ok' AND p.failure_reason IS NULL)"
+            "   OR (?3 = 'failed' AND p.failure_reason IS NOT NULL)"
+            "   OR (?3 NOT IN ('ok', 'failed') AND p.http_status = CAST(?3 AS INTEGER)))"
+            " AND p.id > ?4 ORDER BY p.id LIMIT ?5",
+        {filter.url, filter.site, filter.status, filter.after_id, int64_t{ClampLimit(filter.limit)}});
   }
 
   Result<std::optional<json>> GetPage(int64_t id) override {
@@ -109,7 +103,7 @@ class SqliteDashboard final : public DashboardSource {
     page["records"] = json::object();
     for (const std::string& name : *tables) {
       auto records = Objects("SELECT * FROM " + Quoted(name) + " WHERE page_id = ?1 ORDER BY rowid LIMIT ?2",
-                             {id, int64_t{kMaxRecordRows}});
+                             {id, int64_t{internal::kDashboardMaxRecordRows}});
       if (!records.ok()) return records.status();
       if (!records->empty()) page["records"][name] = std::move(*records);
     }
@@ -134,23 +128,9 @@ class SqliteDashboard final : public DashboardSource {
         " WHERE f.site = ?1 AND f.run_id IN (SELECT DISTINCT run_id FROM run_field_fill WHERE site = ?1"
         "   ORDER BY run_id DESC LIMIT ?2)"
         " ORDER BY f.run_id, 4",
-        {site, int64_t{Clamp(runs)}});
+        {site, int64_t{ClampLimit(runs)}});
     if (!rows.ok()) return rows.status();
-    json* run = nullptr;
-    for (const json& row : *rows) {
-      if (run == nullptr || (*run)["run_id"] != row["run_id"]) {
-        out["runs"].push_back({{"run_id", row["run_id"]},
-                               {"started_at", row["started_at"]},
-                               {"outcome", row["outcome"]},
-                               {"fields", json::object()}});
-        run = &out["runs"].back();
-      }
-      const int64_t total = row["total"].get<int64_t>();
-      if (total > 0) {
-        (*run)["fields"][row["field"].get<std::string>()] =
-            static_cast<double>(row["filled"].get<int64_t>()) / static_cast<double>(total);
-      }
-    }
+    internal::FoldFillRows(*rows, out);
     return out;
   }
 
@@ -187,7 +167,7 @@ class SqliteDashboard final : public DashboardSource {
              "IS NOT NULL"
              "   ORDER BY id DESC LIMIT ?2)"
              " GROUP BY f.run_id";
-      auto rows = Objects(sql, {site, int64_t{Clamp(runs)}});
+      auto rows = Objects(sql, {site, int64_t{ClampLimit(runs)}});
       if (!rows.ok()) return rows.status();
       for (const json& row : *rows) {
         const int64_t total = row["total"].get<int64_t>();
@@ -360,7 +340,7 @@ class SqliteDashboard final : public DashboardSource {
 
 }  // namespace
 
-Result<std::unique_ptr<DashboardSource>> OpenDashboard(const std::filesystem::path& db) {
+Result<std::unique_ptr<DashboardSource>> internal::OpenSqliteDashboard(const std::filesystem::path& db) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(db, ec)) return Status::IoError(db.string() + ": no such database");
   auto conn = internal::Db::Open(db.string(), /*read_only=*/true, /*create=*/false);

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <string>
 
+#include "store/dashboard_internal.h"
 #include "store/run_progress.h"
 #include "store/sqlite_internal.h"
 
@@ -30,8 +31,8 @@ class SqliteRunProgress final : public RunProgressLog {
 
 }  // namespace
 
-Result<std::unique_ptr<RunProgressLog>> OpenRunProgress(const std::filesystem::path& db,
-                                                              std::chrono::milliseconds busy_timeout) {
+Result<std::unique_ptr<RunProgressLog>> internal::OpenSqliteRunProgress(
+    const std::filesystem::path& db, std::chrono::milliseconds busy_timeout) {
   auto conn = internal::Db::Open(db.string(), /*read_only=*/false, /*create=*/false);
   if (!conn.ok()) return conn.status();
   HC_RETURN_IF_ERROR((*conn)->Exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout.count())));

@@ -1,11 +1,12 @@
 // The HTTP API of `healthcrawl serve` over loopback (docs/api.md): every route on a database that a
 // real "run now" crawl of the saved mfk pages filled (served by a loopback HttpServer, every host sent
-// there), and every error the guards and routes answer, each with its status and JSON error code.
+// there), and every error the guards and routes answer, each with its status and JSON error code. Each
+// test runs on both backends (support/backend_support.h): Sqlite/ServeApiTest.* on a file,
+// Pg/ServeApiTest.* on a database of the test cluster.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "crawl/fixture_site.h"
 #include "serve/serve.h"
 #include "store/database.h"
+#include "support/backend_support.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -39,9 +41,11 @@ struct Answer {
   json doc;  // body parsed (discarded when it is not JSON)
 };
 
-class ServeApiTest : public ::testing::Test {
+class ServeApiTest : public hc::testing::BackendTest {
  protected:
   void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     // The shipped mfk config, started from a page the test server has, without its https sitemap.
     fs::create_directories(selectors_);
     std::string yaml = hc::testing::ReadFile(hc::testing::SelectorsDir() / "mfk.yaml");
@@ -49,7 +53,7 @@ class ServeApiTest : public ::testing::Test {
                                    "start_urls: ['http://www.mfk.com/list/guke.html']");
     yaml = hc::testing::ReplaceAll(yaml, "sitemaps: ['https://www.mfk.com/sitemap.xml']", "sitemaps: []");
     hc::testing::WriteFile(selectors_ / "mfk.yaml", yaml);
-    auto store = store::OpenDatabase(db_.string());
+    auto store = Open();
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto job = schedule::ParseJobsFile(
         "jobs:\n  - {name: nightly, site: mfk, schedule: '0 3 * * *', time_zone: Asia/Shanghai}\n",
@@ -60,7 +64,7 @@ class ServeApiTest : public ::testing::Test {
 
   ServeOptions Options() const {
     ServeOptions o;
-    o.db = db_;
+    o.db = location();
     o.selectors_dir = selectors_;
     o.listen_host = "127.0.0.1";
     o.port = 0;
@@ -152,14 +156,12 @@ class ServeApiTest : public ::testing::Test {
     return run_id;
   }
 
-  hc::testing::TempDir dir_;
-  fs::path selectors_ = dir_ / "selectors";
-  fs::path db_ = dir_ / "serve.db";
+  fs::path selectors_ = dir() / "selectors";
   hc::testing::HttpServer site_;
   std::unique_ptr<Server> server_;
 };
 
-TEST_F(ServeApiTest, ServesThePageAndItsAssetsFromTheBinary) {
+TEST_P(ServeApiTest, ServesThePageAndItsAssetsFromTheBinary) {
   hc::testing::ServeMfk(site_);
   StartServer(Options());
   struct Case {
@@ -181,7 +183,7 @@ TEST_F(ServeApiTest, ServesThePageAndItsAssetsFromTheBinary) {
   }
 }
 
-TEST_F(ServeApiTest, RunNowCrawlsAndEveryReadRouteShowsTheResult) {
+TEST_P(ServeApiTest, RunNowCrawlsAndEveryReadRouteShowsTheResult) {
   hc::testing::ServeMfk(site_);
   StartServer(Options());
 
@@ -275,7 +277,7 @@ TEST_F(ServeApiTest, RunNowCrawlsAndEveryReadRouteShowsTheResult) {
             std::string::npos);
 }
 
-TEST_F(ServeApiTest, ARunningCrawlShowsProgressAndASecondRunNowIsRefused) {
+TEST_P(ServeApiTest, ARunningCrawlShowsProgressAndASecondRunNowIsRefused) {
   // Each page answers 400 ms late, so the run is still going while the test looks.
   for (const auto& [path, page] : hc::testing::MfkPages()) {
     auto response = hc::testing::HttpResponse::Html(hc::testing::FixtureHtml("mfk", page));
@@ -309,40 +311,40 @@ TEST_F(ServeApiTest, ARunningCrawlShowsProgressAndASecondRunNowIsRefused) {
   EXPECT_TRUE(saw_progress) << "no progress row was seen while the run went on";
 }
 
-// The drift alarm's tables (schema 8, branch drift: run_field_fill, run_fill_alarms), created here as its
-// migration creates them, feed the chart, a run's drift alarms and the alarm metric.
-TEST_F(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
+// The drift alarm's per-run fill counts (run_field_fill) and alarms (run_fill_alarms), stored as a crawl
+// stores them, feed the chart, a run's drift alarms and the alarm metric.
+TEST_P(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
   {
-    auto store = store::OpenDatabase(db_.string());
+    auto store = Open();
     ASSERT_TRUE(store.ok());
+    const int64_t author_filled[] = {30, 4};
     for (int i = 0; i < 2; ++i) {
       auto id = (*store)->BeginRun({.command = "crawl", .sites = "mfk", .started_at = SystemClock().Now()});
       ASSERT_TRUE(id.ok());
+      ASSERT_EQ(*id, i + 1);
       store::RunStats stats;
       stats.finished_at = SystemClock().Now();
       stats.outcome = i == 0 ? "ok" : "degraded";
       ASSERT_TRUE((*store)->FinishRun(*id, stats).ok());
+      store::RunFill fill;
+      fill.run_id = *id;
+      fill.site = "mfk";
+      fill.page_types = {{.page_type = "article", .pages = 40, .records = 40}};
+      fill.fields = {{.page_type = "article", .field = "title", .filled = 40, .total = 40},
+                     {.page_type = "article", .field = "author", .filled = author_filled[i], .total = 40}};
+      ASSERT_TRUE((*store)->PutRunFill(fill).ok());
     }
+    ASSERT_TRUE((*store)
+                    ->PutFillAlarms(2, "mfk",
+                                    {{.page_type = "article",
+                                      .field = "author",
+                                      .filled = 4,
+                                      .total = 40,
+                                      .rate = 0.1,
+                                      .baseline = 0.75,
+                                      .basis = "median"}})
+                    .ok());
   }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.string().c_str(), &raw), SQLITE_OK);
-  const char* sql =
-      "CREATE TABLE IF NOT EXISTS run_field_fill (run_id INTEGER NOT NULL REFERENCES crawl_runs(id), site "
-      "TEXT NOT NULL,"
-      " page_type TEXT NOT NULL, field TEXT NOT NULL, filled INTEGER NOT NULL, total INTEGER NOT NULL,"
-      " PRIMARY KEY (run_id, page_type, field));"
-      "CREATE TABLE IF NOT EXISTS run_fill_alarms (run_id INTEGER NOT NULL REFERENCES crawl_runs(id), site "
-      "TEXT NOT NULL,"
-      " page_type TEXT NOT NULL, field TEXT NOT NULL, filled INTEGER NOT NULL, total INTEGER NOT NULL,"
-      " rate REAL NOT NULL, baseline REAL NOT NULL, basis TEXT NOT NULL, PRIMARY KEY (run_id, page_type, "
-      "field));"
-      "INSERT INTO run_field_fill VALUES (1, 'mfk', 'article', 'title', 40, 40), (1, 'mfk', 'article', "
-      "'author', 30, 40),"
-      " (2, 'mfk', 'article', 'title', 40, 40), (2, 'mfk', 'article', 'author', 4, 40);"
-      "INSERT INTO run_fill_alarms VALUES (2, 'mfk', 'article', 'author', 4, 40, 0.1, 0.75, 'median');";
-  char* message = nullptr;
-  ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_close(raw);
 
   StartServer(Options());
   Answer site = Get("/api/v1/sites/mfk");
@@ -365,7 +367,7 @@ TEST_F(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
             std::string::npos);
 }
 
-TEST_F(ServeApiTest, JobsAreAddedPausedResumedAndRemovedWithTheToken) {
+TEST_P(ServeApiTest, JobsAreAddedPausedResumedAndRemovedWithTheToken) {
   StartServer(Options());
   Answer added =
       Send("POST", "/api/v1/jobs", Auth(),
@@ -393,7 +395,7 @@ TEST_F(ServeApiTest, JobsAreAddedPausedResumedAndRemovedWithTheToken) {
   EXPECT_EQ(Send("DELETE", "/api/v1/jobs/hourly", Auth()).status, 404);
 }
 
-TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
+TEST_P(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
   StartServer(Options());
   const httplib::Headers auth = Auth();
   struct Case {
@@ -510,7 +512,7 @@ TEST_F(ServeApiTest, EveryErrorIsJsonWithAFittingStatus) {
   EXPECT_FALSE(preflight->has_header("Access-Control-Allow-Origin"));
 }
 
-TEST_F(ServeApiTest, ReadOnlyRefusesChangesWithoutAToken) {
+TEST_P(ServeApiTest, ReadOnlyRefusesChangesWithoutAToken) {
   ServeOptions o = Options();
   o.read_only = true;
   o.token.clear();
@@ -521,7 +523,7 @@ TEST_F(ServeApiTest, ReadOnlyRefusesChangesWithoutAToken) {
   EXPECT_EQ(a.doc["error"]["code"], "read_only");
 }
 
-TEST_F(ServeApiTest, AClientOverItsRateGets429) {
+TEST_P(ServeApiTest, AClientOverItsRateGets429) {
   ServeOptions o = Options();
   o.burst = 3;
   o.requests_per_second = 0.01;
@@ -532,7 +534,7 @@ TEST_F(ServeApiTest, AClientOverItsRateGets429) {
   EXPECT_EQ(a.doc["error"]["code"], "too_many_requests");
 }
 
-TEST_F(ServeApiTest, StartRefusesNoTokenAnAddressThatIsNotIpAndAMissingDatabase) {
+TEST_P(ServeApiTest, StartRefusesNoTokenAnAddressThatIsNotIpAndAMissingDatabase) {
   struct Case {
     const char* name;
     std::function<void(ServeOptions&)> change;
@@ -541,10 +543,10 @@ TEST_F(ServeApiTest, StartRefusesNoTokenAnAddressThatIsNotIpAndAMissingDatabase)
       {"no token", [](ServeOptions& o) { o.token.clear(); }, StatusCode::kInvalidArgument},
       {"short token", [](ServeOptions& o) { o.token = "short"; }, StatusCode::kInvalidArgument},
       {"host name", [](ServeOptions& o) { o.listen_host = "localhost"; }, StatusCode::kInvalidArgument},
-      {"no database", [this](ServeOptions& o) { o.db = dir_ / "missing.db"; }, StatusCode::kIoError},
-      // Not on PostgreSQL yet: a clear Unsupported that does not repeat the password.
-      {"postgresql", [](ServeOptions& o) { o.db = "postgresql://hc:secret-pw@127.0.0.1:1/hc"; },
-       StatusCode::kUnsupported},
+      {"no database", [this](ServeOptions& o) { o.db = dir() / "missing.db"; }, StatusCode::kIoError},
+      // A PostgreSQL server that is not there: the store's error, without the password.
+      {"postgresql unreachable", [](ServeOptions& o) { o.db = "postgresql://hc:secret-pw@127.0.0.1:1/hc"; },
+       StatusCode::kIoError},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -556,6 +558,8 @@ TEST_F(ServeApiTest, StartRefusesNoTokenAnAddressThatIsNotIpAndAMissingDatabase)
     EXPECT_EQ(server.status().message().find("secret-pw"), std::string::npos);
   }
 }
+
+HC_INSTANTIATE_BACKEND_TEST(ServeApiTest);
 
 }  // namespace
 }  // namespace hc::serve
