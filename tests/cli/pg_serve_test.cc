@@ -293,4 +293,63 @@ TEST(PgServeCli, RunNowOnPostgresShowsTheRunsProgressAndItsEnd) {
   }
 }
 
+// A `crawl` into PostgreSQL writes its heartbeats into its run's row: a dashboard of the same database
+// shows them while the crawl goes on.
+TEST(PgServeCli, ACrawlIntoPostgresShowsItsProgressLive) {
+  HC_REQUIRE_PG_CLUSTER(cluster);
+  hc::testing::PgTestDatabase database;
+  ASSERT_TRUE(database.Create(*cluster).ok());
+  {
+    auto store = hc::store::OpenDatabase(database.conninfo());  // the dataset serve opens
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+  hc::testing::TempDir dir;
+  fs::create_directories(dir / "serve");
+  hc::testing::HttpServer site;
+  hc::testing::schedule_cli::ServeSlowMfk(site, milliseconds(300));
+  ServeProcess serve(hc::testing::SelectorsDir(), database.conninfo(), dir / "serve", {});
+  ASSERT_GT(serve.port(), 0) << serve.Log();
+
+  std::vector<std::string> args = {CliPath().string(),
+                                   "--selectors",
+                                   hc::testing::SelectorsDir().string(),
+                                   "crawl",
+                                   "--site",
+                                   "mfk",
+                                   "--db",
+                                   database.conninfo(),
+                                   "--start-url",
+                                   "http://www.mfk.com/list/guke.html",
+                                   "--delay",
+                                   "0.4",
+                                   "--no-progress",
+                                   "--no-sitemaps"};
+  for (const std::string& arg : SiteArgs(site)) args.push_back(arg);
+  const pid_t crawl = hc::testing::schedule_cli::Spawn(args, dir / "crawl.log");
+  ASSERT_GT(crawl, 0);
+
+  bool saw_progress = false;
+  json run;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const json runs = serve.Get("/api/v1/runs?limit=1");
+    if (!runs["runs"].empty()) {
+      run = serve.Get("/api/v1/runs/" + std::to_string(runs["runs"][0]["id"].get<int64_t>()))["run"];
+      const json& progress = run["progress"];
+      if (!progress.is_null() && progress["updated_at"].is_number() && progress["pages_fetched"] > 0) {
+        saw_progress = true;
+        EXPECT_TRUE(progress["queued"].is_number()) << progress.dump();
+      }
+      if (!run["finished_at"].is_null()) break;
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  int status = 0;
+  waitpid(crawl, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << hc::testing::ReadFile(dir / "crawl.log");
+  EXPECT_TRUE(saw_progress) << "no progress was seen while the crawl went on: " << run.dump();
+  EXPECT_EQ(run["command"], "crawl") << run.dump();
+  EXPECT_EQ(run["outcome"], "ok") << run.dump();
+}
+
 }  // namespace
