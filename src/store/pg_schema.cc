@@ -399,8 +399,7 @@ CREATE TRIGGER record_children_answers AFTER DELETE ON answers
   FOR EACH ROW EXECUTE FUNCTION record_children_delete_parent();
 )sql";
 
-// kV10 (schema.cc) without its C++ step: grades and titles stored before it keep their text as the
-// canonical value too (copied to *_raw); a fresh PostgreSQL database has none.
+// kV10 (schema.cc); its C++ step, CanonicalizeStoredVocabulary, runs after it as on SQLite.
 constexpr std::string_view kV10 = R"sql(
 ALTER TABLE hospitals ADD COLUMN grade_raw TEXT;
 ALTER TABLE doctors ADD COLUMN title_raw TEXT;
@@ -449,7 +448,8 @@ const std::vector<PgMigration>& PgMigrations() {
       {7, "run heartbeats, per-site zstd dictionaries", kV7},
       {8, "drift alarm: per-run fill counts and alarms", kV8},
       {9, "child lists: record_children", kV9RecordChildren},
-      {10, "record vocabulary (grades and titles not canonicalized in place)", kV10},
+      {10, "record vocabulary: canonical grades and titles beside their raw text", kV10,
+       CanonicalizeStoredVocabulary},
   };
   return migrations;
 }
@@ -518,6 +518,11 @@ Status MigratePg(PgConnection& conn, const std::string& now, int target_version)
     if (!ran.ok()) {
       return internal::WithMessage(
           ran.status(), "schema migration " + std::to_string(m.version) + ": " + ran.status().message());
+    }
+    if (m.then) {
+      if (Status s = m.then(conn); !s.ok()) {
+        return internal::WithMessage(s, "schema migration " + std::to_string(m.version) + ": " + s.message());
+      }
     }
     auto noted = conn.Exec(std::string("INSERT INTO ") + std::string(kVersionTable) +
                                " (version, what, applied_at) VALUES ($1, $2, $3)",

@@ -240,6 +240,21 @@ TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
   failed.http_status = 404;
   failed.failure_reason = "http 404";
   pages.push_back(failed);
+  // Sites with child lists (record_children), views and helpful votes: the records their fixtures'
+  // golden files hold, as extraction gives them (a doctor's consultations, an answer's follow-ups).
+  for (const char* fixture : {"haodf/doctor-4876", "haodf/wenda-8876519024", "haodf/wenda-8876543210",
+                              "profiles/doctor-301", "profiles/question-9001"}) {
+    const Json golden = Json::parse(hc::testing::ReadFile(hc::testing::FixturesDir() / "sites" /
+                                                          (std::string(fixture) + ".expected.json")));
+    const Json& record = golden["records"][0];
+    pages.push_back(Page(golden["url"], golden["fetched_at"], record, golden["site"]));
+    // A revisit a day later, the page unchanged but for its counters, then one whose lists changed.
+    Json counters = record;
+    if (counters.contains("views")) counters["views"] = 1000;
+    if (counters.contains("answers") && !counters["answers"].empty())
+      counters["answers"][0]["helpful_votes"] = 7;
+    pages.push_back(Page(golden["url"], "2026-03-04T00:00:00Z", counters, golden["site"]));
+  }
 
   std::vector<std::string> exported;
   for (const std::string& location : {(dir / "crawl.db").string(), conninfo()}) {
@@ -290,6 +305,10 @@ TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
   }
   EXPECT_NE(exported[0].find("\"diseases\":[{\"name\""), std::string::npos) << exported[0];
   EXPECT_NE(exported[0].find("mfk|articles|title|1/1"), std::string::npos) << exported[0];
+  EXPECT_NE(exported[0].find("record_children.csv ("), std::string::npos) << exported[0];
+  EXPECT_NE(exported[0].find("consultations"), std::string::npos) << exported[0];
+  EXPECT_NE(exported[0].find("followups"), std::string::npos) << exported[0];
+  EXPECT_NE(exported[0].find("question_views.jsonl ("), std::string::npos) << exported[0];
   EXPECT_GT(exported[0].size(), 2000u);
   EXPECT_EQ(exported[1], exported[0]);
 }
