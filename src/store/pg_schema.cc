@@ -435,6 +435,28 @@ UPDATE hospitals SET grade_raw = grade WHERE grade IS NOT NULL;
 UPDATE doctors SET title_raw = title WHERE title IS NOT NULL;
 )sql";
 
+// kV12 (schema.cc): rows written before it are numbered in their physical order (ctid), the best
+// record of their write order PostgreSQL has; from now on the backend writes `position`.
+constexpr std::string_view kV12 = R"sql(
+ALTER TABLE run_page_types ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE run_field_fill ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE run_fill_alarms ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
+UPDATE run_page_types t SET position = o.n FROM (SELECT ctid AS c,
+  row_number() OVER (PARTITION BY run_id ORDER BY ctid) - 1 AS n FROM run_page_types) o WHERE t.ctid = o.c;
+UPDATE run_field_fill t SET position = o.n FROM (SELECT ctid AS c,
+  row_number() OVER (PARTITION BY run_id ORDER BY ctid) - 1 AS n FROM run_field_fill) o WHERE t.ctid = o.c;
+UPDATE run_fill_alarms t SET position = o.n FROM (SELECT ctid AS c,
+  row_number() OVER (PARTITION BY run_id ORDER BY ctid) - 1 AS n FROM run_fill_alarms) o WHERE t.ctid = o.c;
+CREATE TABLE parse_marks (
+  site        TEXT NOT NULL,
+  owner       TEXT NOT NULL,
+  slot        BIGINT NOT NULL,
+  frontier_id BIGINT NOT NULL DEFAULT 0,
+  started_at  TEXT NOT NULL,
+  PRIMARY KEY (site, owner, slot)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<PgMigration>& PgMigrations() {
@@ -450,6 +472,8 @@ const std::vector<PgMigration>& PgMigrations() {
       {9, "child lists: record_children", kV9RecordChildren},
       {10, "record vocabulary: canonical grades and titles beside their raw text", kV10,
        CanonicalizeStoredVocabulary},
+      // 11 is another branch's (not merged here yet).
+      {12, "drift rows' position; parse_marks", kV12},
   };
   return migrations;
 }
