@@ -143,6 +143,12 @@ Result<PgResult> PgConnection::Checked(PgResult result) {
   return Status::IoError(std::move(message));
 }
 
+bool LostToAnotherTransaction(const Status& status) {
+  if (status.code() != StatusCode::kBusy) return false;
+  const std::string& m = status.message();
+  return m.find("(SQLSTATE 40001)") != std::string::npos || m.find("(SQLSTATE 40P01)") != std::string::npos;
+}
+
 Result<PgTransaction> PgTransaction::Begin(PgConnection& conn) {
   Result<PgResult> begun = conn.Exec("BEGIN");
   if (!begun.ok()) return begun.status();

@@ -26,6 +26,11 @@
 
 namespace hc::store::pg {
 
+// A serialization failure or a deadlock (SQLSTATE 40001, 40P01): the statement lost to another
+// transaction and was undone, and running it again may succeed (a NOWAIT failure, 55P03, is Busy too
+// but not this: its caller chose not to wait).
+bool LostToAnotherTransaction(const Status& status);
+
 // One statement parameter ($1, $2, ...): text in the server's text input form, raw bytes for a bytea
 // (sent in binary format, so no escaping and any byte is allowed), or SQL NULL. Text holds no NUL byte
 // (PostgreSQL's text types cannot store one).

@@ -2,7 +2,8 @@
 // rules (sqlite_store.cc; docs/schema.md): pages by URL key, doctors by name and hospital, answers by
 // question, doctor and anonymous ordinal and merged with their cards, diseases and hospitals shared,
 // idempotent writes, revisits (an older observation never overwrites newer data), the view-count time
-// series, the failure history and the raw archive. JSON merges (extra) are done here, with the same
+// series and counters (question and article views, helpful votes), the child lists (record_children),
+// the failure history and the raw archive. JSON merges (extra) are done here, with the same
 // merge-patch and the same JSON text as SQLite's json_patch, so both backends hold the same bytes.
 #include <string>
 #include <vector>
@@ -81,6 +82,8 @@ class PgPageWrite {
                                int64_t anon_ordinal, const Text& text, const Text& answered_at,
                                const Json& extra, bool from_page);
   Status RecordViews();
+  Status RecordHelpfulVotes(const Record& record);
+  Status ReplaceRecordChildren();
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
     auto it = page_.record_url_keys.find(url);
@@ -94,6 +97,7 @@ class PgPageWrite {
   int64_t site_id_ = 0;
   int64_t page_id_ = 0;
   std::string fetched_;
+  internal::ChildOwners child_owners_;
 };
 
 Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
@@ -220,7 +224,23 @@ Status PgPageWrite::WriteRecords() {
     } else if (const auto* disease = std::get_if<DiseaseCard>(&record)) {
       auto id = UpsertDisease(*disease, page_id_);
       if (!id.ok()) return id.status();
+      child_owners_.Add("diseases", *id, "", disease->children);
     }
+  }
+  // Always: a page that no longer has child items (or no record) loses the ones it had.
+  return ReplaceRecordChildren();
+}
+
+Status PgPageWrite::ReplaceRecordChildren() {
+  HC_RETURN_IF_ERROR(Do("DELETE FROM record_children WHERE page_id = $1", Params().Add(page_id_)));
+  for (const internal::ChildOwners::Row& row : child_owners_.Rows()) {
+    Params p;
+    p.Add(page_id_).Add(std::string(row.owner->parent_table)).Add(row.owner->parent_id);
+    p.Add(row.owner->record_path).Add(*row.list).Add(row.position).Add(row.fields).Add(now_).Add(seq_);
+    HC_RETURN_IF_ERROR(
+        Do("INSERT INTO record_children (page_id, parent_table, parent_id, record_path, list, position,"
+           " fields, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+           p));
   }
   return Status::Ok();
 }
@@ -252,12 +272,15 @@ Status PgPageWrite::WriteArticle(const Article& a) {
                p);
   if (!article.ok()) return article.status();
   const int64_t article_id = *article;
+  child_owners_.Add("articles", article_id, "", a.children);
 
   HC_RETURN_IF_ERROR(Do("DELETE FROM article_diseases WHERE article_id = $1", Params().Add(article_id)));
   int64_t position = 0;
-  for (const DiseaseCard& disease : a.diseases) {
+  for (size_t i = 0; i < a.diseases.size(); ++i) {
+    const DiseaseCard& disease = a.diseases[i];
     auto id = UpsertDisease(disease, std::nullopt);
     if (!id.ok()) return id.status();
+    child_owners_.Add("diseases", *id, internal::ItemPath("diseases", i), disease.children);
     if (!*id) continue;  // a disease without a name cannot be keyed
     HC_RETURN_IF_ERROR(
         Do("INSERT INTO article_diseases (article_id, position, disease_id) VALUES ($1, $2, $3)",
@@ -278,7 +301,8 @@ Status PgPageWrite::WriteArticle(const Article& a) {
     HC_RETURN_IF_ERROR(Do("DELETE FROM answers WHERE id = $1", Params().Add(id)));
 
   position = 0;
-  for (const AnswerCard& card : a.answers) {
+  for (size_t i = 0; i < a.answers.size(); ++i) {
+    const AnswerCard& card = a.answers[i];
     auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
     auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, card.doctor_title_raw,
@@ -294,6 +318,7 @@ Status PgPageWrite::WriteArticle(const Article& a) {
     auto answer = UpsertAnswer(question_id, *doctor, 0, card.answer_text, card.answered_at, card.extra,
                                /*from_page=*/false);
     if (!answer.ok()) return answer.status();
+    child_owners_.Add("answers", *answer, internal::ItemPath("answers", i), card.children);
     HC_RETURN_IF_ERROR(
         Do("INSERT INTO article_questions (article_id, position, answer_id) VALUES ($1, $2, $3)",
            Params().Add(article_id).Add(position++).Add(*answer)));
@@ -321,20 +346,23 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                p);
   if (!question_id.ok()) return question_id.status();
+  child_owners_.Add("questions", *question_id, "", question.children);
 
   int64_t anonymous = 0;
-  for (const records::Answer& answer : question.answers) {
+  for (size_t i = 0; i < question.answers.size(); ++i) {
+    const records::Answer& answer = question.answers[i];
     auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade, answer.hospital_grade_raw);
     if (!hospital.ok()) return hospital.status();
     auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department,
                                 answer.doctor_title_raw, answer.academic_title, std::nullopt, "{}"},
                                *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
-    const int64_t ordinal = *doctor ? 0 : anonymous++;
+    const int64_t ordinal = internal::AnonOrdinal(doctor->has_value(), &anonymous);
     auto id =
         UpsertAnswer(*question_id, *doctor, ordinal, answer.answer_text, answer.answered_at, answer.extra,
                      /*from_page=*/true);
     if (!id.ok()) return id.status();
+    child_owners_.Add("answers", *id, internal::ItemPath("answers", i), answer.children);
   }
   return Status::Ok();
 }
@@ -345,7 +373,9 @@ Status PgPageWrite::WriteDoctor(const DoctorProfile& d) {
   auto doctor = UpsertDoctor({d.name, d.title, d.department, d.title_raw, d.academic_title,
                               ListText(d.specialties), ExtraText(d.extra)},
                              *hospital, page_id_);
-  return doctor.status();
+  if (!doctor.ok()) return doctor.status();
+  child_owners_.Add("doctors", *doctor, "", d.children);
+  return Status::Ok();
 }
 
 Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& disease,
@@ -527,15 +557,53 @@ Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   return *id;
 }
 
+// The counters of every visit, changed page or not (docs/schema.md "Time series and counters"): an
+// article's and a question's views as observations, and the answers' helpful votes.
 Status PgPageWrite::RecordViews() {
   for (const Record& record : page_.records) {
+    HC_RETURN_IF_ERROR(RecordHelpfulVotes(record));
     const auto* article = std::get_if<Article>(&record);
-    if (!article || !article->views) continue;
-    HC_RETURN_IF_ERROR(
-        Do("INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
-           " SELECT id, $2, $3, $4 FROM articles WHERE page_id = $1"
-           " ON CONFLICT (article_id, observed_at) DO NOTHING",
-           Params().Add(page_id_).Add(fetched_).Add(*article->views).Add(seq_)));
+    const auto* question = std::get_if<Question>(&record);
+    const records::Int& views = article ? article->views : question ? question->views : records::Int();
+    if (!views) continue;
+    HC_RETURN_IF_ERROR(Do(article
+                              ? "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
+                                " SELECT id, $2, $3, $4 FROM articles WHERE page_id = $1"
+                                " ON CONFLICT (article_id, observed_at) DO NOTHING"
+                              : "INSERT INTO question_views (question_id, observed_at, views, updated_seq)"
+                                " SELECT id, $2, $3, $4 FROM questions WHERE page_id = $1"
+                                " ON CONFLICT (question_id, observed_at) DO NOTHING",
+                          Params().Add(page_id_).Add(fetched_).Add(*views).Add(seq_)));
+  }
+  return Status::Ok();
+}
+
+// SqliteStore's rule (internal::ArticleCardVotes, QuestionAnswerVotes): the answers' rows found again by
+// the identity WriteArticle and WriteQuestion gave them; a row whose count moved is exported again.
+Status PgPageWrite::RecordHelpfulVotes(const Record& record) {
+  if (const auto* article = std::get_if<Article>(&record)) {
+    for (const internal::CardVotes& card : internal::ArticleCardVotes(*article)) {
+      HC_RETURN_IF_ERROR(Do(
+          "UPDATE answers SET helpful_votes = $3, updated_at = $4, updated_seq = $5"
+          " WHERE id = (SELECT aq.answer_id FROM article_questions aq JOIN articles a ON a.id = aq.article_id"
+          " WHERE a.page_id = $1 AND aq.position = $2) AND helpful_votes IS DISTINCT FROM $3::bigint",
+          Params().Add(page_id_).Add(card.position).Add(card.votes).Add(now_).Add(seq_)));
+    }
+    return Status::Ok();
+  }
+  const auto* question = std::get_if<Question>(&record);
+  if (!question) return Status::Ok();
+  for (const internal::AnswerVotes& answer : internal::QuestionAnswerVotes(*question)) {
+    Params p;
+    p.Add(page_id_).Add(answer.doctor_name).Add(answer.hospital).Add(answer.anon_ordinal).Add(answer.votes);
+    p.Add(now_).Add(seq_);
+    HC_RETURN_IF_ERROR(Do(
+        "UPDATE answers SET helpful_votes = $5, updated_at = $6, updated_seq = $7"
+        " WHERE question_id = (SELECT id FROM questions WHERE page_id = $1)"
+        " AND coalesce(doctor_id, 0) = coalesce((SELECT d.id FROM doctors d WHERE d.name = $2"
+        " AND coalesce(d.hospital_id, 0) = coalesce((SELECT h.id FROM hospitals h WHERE h.name = $3), 0)), 0)"
+        " AND anon_ordinal = $4 AND helpful_votes IS DISTINCT FROM $5::bigint",
+        p));
   }
   return Status::Ok();
 }

@@ -1,7 +1,6 @@
 // PgStore: per-run fill counts and the alarms of degraded runs (store/drift.h, docs/drift.md), with the
-// rules of SqliteStore (sqlite_drift.cc). SQLite lists a run's rows in rowid order, that is, the order
-// they were written; PostgreSQL has no rowid, so rows come back in their physical order (ctid), which is
-// the order one transaction wrote a run's few rows into a table.
+// rules of SqliteStore (sqlite_drift.cc): a run's rows come back in the order they were written, by their
+// `position` (migration 12), as on SQLite.
 #include <map>
 #include <string>
 #include <vector>
@@ -43,19 +42,22 @@ Status PgStore::PutRunFill(const RunFill& fill) {
     HC_RETURN_IF_ERROR(c.Exec("DELETE FROM run_page_types WHERE run_id = $1", p.span()).status());
     HC_RETURN_IF_ERROR(c.Exec("DELETE FROM run_field_fill WHERE run_id = $1", p.span()).status());
   }
+  int64_t position = 0;
   for (const PageTypeFill& t : fill.page_types) {
     pg::Params p;
-    p.Add(fill.run_id).Add(fill.site).Add(t.page_type).Add(t.pages).Add(t.records);
-    HC_RETURN_IF_ERROR(c.Exec("INSERT INTO run_page_types (run_id, site, page_type, pages, records)"
-                              " VALUES ($1, $2, $3, $4, $5)",
+    p.Add(fill.run_id).Add(fill.site).Add(t.page_type).Add(t.pages).Add(t.records).Add(position++);
+    HC_RETURN_IF_ERROR(c.Exec("INSERT INTO run_page_types (run_id, site, page_type, pages, records, position)"
+                              " VALUES ($1, $2, $3, $4, $5, $6)",
                               p.span())
                            .status());
   }
+  position = 0;
   for (const FieldFillCount& f : fill.fields) {
     pg::Params p;
     p.Add(fill.run_id).Add(fill.site).Add(f.page_type).Add(f.field).Add(f.filled).Add(f.total);
-    HC_RETURN_IF_ERROR(c.Exec("INSERT INTO run_field_fill (run_id, site, page_type, field, filled, total)"
-                              " VALUES ($1, $2, $3, $4, $5, $6)",
+    p.Add(position++);
+    HC_RETURN_IF_ERROR(c.Exec("INSERT INTO run_field_fill (run_id, site, page_type, field, filled, total,"
+                              " position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                               p.span())
                            .status());
   }
@@ -93,7 +95,7 @@ Result<std::vector<RunFill>> PgStore::ListRunFill(std::string_view site, bool go
   {
     auto q = c.Exec(
         "SELECT run_id, page_type, pages, records FROM run_page_types WHERE site = $1 AND run_id >= $2"
-        " ORDER BY run_id, ctid",
+        " ORDER BY run_id, position",
         p.span());
     if (!q.ok()) return q.status();
     for (int i = 0; i < q->rows(); ++i) {
@@ -107,7 +109,7 @@ Result<std::vector<RunFill>> PgStore::ListRunFill(std::string_view site, bool go
   {
     auto q = c.Exec(
         "SELECT run_id, page_type, field, filled, total FROM run_field_fill WHERE site = $1 AND run_id >= $2"
-        " ORDER BY run_id, ctid",
+        " ORDER BY run_id, position",
         p.span());
     if (!q.ok()) return q.status();
     for (int i = 0; i < q->rows(); ++i) {
@@ -130,14 +132,16 @@ Status PgStore::PutFillAlarms(int64_t run_id, std::string_view site, const std::
     p.Add(run_id);
     HC_RETURN_IF_ERROR(c.Exec("DELETE FROM run_fill_alarms WHERE run_id = $1", p.span()).status());
   }
+  int64_t position = 0;
   for (const FillAlarm& a : alarms) {
     pg::Params p;
     p.Add(run_id).Add(site).Add(a.page_type).Add(a.field).Add(a.filled).Add(a.total);
-    p.Add(a.rate).Add(a.baseline).Add(a.basis);
-    HC_RETURN_IF_ERROR(c.Exec("INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total,"
-                              " rate, baseline, basis) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                              p.span())
-                           .status());
+    p.Add(a.rate).Add(a.baseline).Add(a.basis).Add(position++);
+    HC_RETURN_IF_ERROR(
+        c.Exec("INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total,"
+               " rate, baseline, basis, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+               p.span())
+            .status());
   }
   return Flush();
 }
@@ -153,7 +157,7 @@ Result<std::vector<DegradedRun>> PgStore::ListDegradedRuns(std::string_view site
       " FROM run_fill_alarms a LEFT JOIN crawl_runs r ON r.id = a.run_id"
       " WHERE a.run_id IN (SELECT DISTINCT run_id FROM run_fill_alarms WHERE $1 = '' OR site = $1"
       "                    ORDER BY run_id DESC LIMIT $2)"
-      " ORDER BY a.run_id DESC, a.ctid",
+      " ORDER BY a.run_id DESC, a.position",
       p.span());
   if (!q.ok()) return q.status();
   for (int i = 0; i < q->rows(); ++i) {

@@ -11,6 +11,13 @@
 // URL state, its page and the links found on it in one savepoint, so a refused page leaves no trace.
 // Complete, Retry and Release only touch a row leased to the caller (Busy otherwise).
 //
+// Several processes add the same new URLs at once (a link to a hub page is found everywhere). Each
+// insert takes its rows' unique-index entries in (site, url_key) order, whatever the list's order, so
+// that two inserts never wait for each other in a circle; the ids are drawn in the list's order first,
+// so they still follow SQLite's. A statement that loses to another transaction anyway (a deadlock with
+// what an earlier statement of the open batch holds, a serialization failure) is undone to its
+// savepoint and run again, a few times, after a growing pause.
+//
 // RecoverLeases with `all` does not take every lease, since other live crawlers may hold some: it takes
 // the expired ones and those whose owner ("<host>:<pid>") runs on this host and whose process is gone.
 #include <signal.h>
@@ -19,7 +26,9 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <random>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -39,9 +48,9 @@ int64_t Millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-// The URLs as one JSON array parameter, inserted in their order (so ids grow as on SQLite); a URL
-// already known (or repeated in the list) is skipped before it is inserted, so the identity does not
-// advance for it and row ids match SQLite's.
+// The URLs as one JSON array parameter; a URL already known (or repeated in the list) is skipped before
+// it is inserted, so the identity does not advance for it. The others get their ids in the list's order
+// (so ids grow as on SQLite) and are inserted in key order (so concurrent inserts lock in one order).
 Status InsertUrls(PgConnection& c, const std::vector<NewUrl>& urls, const std::string& now, int64_t* added,
                   std::unordered_set<int64_t>* ids) {
   if (urls.empty()) return Status::Ok();
@@ -60,22 +69,63 @@ Status InsertUrls(PgConnection& c, const std::vector<NewUrl>& urls, const std::s
                         {"discovered_from", u.discovered_from.empty() ? Json() : Json(u.discovered_from)}});
   }
   auto r = c.Exec(
-      "INSERT INTO frontier (site, url_key, url, origin, depth, priority, redirects, not_before,"
-      " discovered_from, added_at)"
-      " SELECT site, url_key, url, origin, depth, priority, redirects, not_before, discovered_from, $2"
-      " FROM (SELECT DISTINCT ON (u.site, u.url_key) u.*, e.n"
+      // `fresh` is materialized (it calls nextval): ids drawn once, in list order.
+      "WITH fresh AS (SELECT nextval(pg_get_serial_sequence('frontier', 'id')) AS id, n.* FROM"
+      "   (SELECT * FROM (SELECT DISTINCT ON (u.site, u.url_key) u.*, e.n"
       "       FROM json_array_elements($1::json) WITH ORDINALITY AS e(v, n),"
       "            json_to_record(e.v) AS u(site text, url_key text, url text, origin text, depth bigint,"
       "              priority bigint, redirects bigint, not_before bigint, discovered_from text)"
-      "       ORDER BY u.site, u.url_key, e.n) AS n"
-      " WHERE NOT EXISTS (SELECT 1 FROM frontier f WHERE f.site = n.site AND f.url_key = n.url_key)"
-      " ORDER BY n.n"
+      "       ORDER BY u.site, u.url_key, e.n) AS d"
+      "    WHERE NOT EXISTS (SELECT 1 FROM frontier f WHERE f.site = d.site AND f.url_key = d.url_key)"
+      "    ORDER BY d.n) AS n)"
+      " INSERT INTO frontier (id, site, url_key, url, origin, depth, priority, redirects, not_before,"
+      " discovered_from, added_at)"
+      " SELECT id, site, url_key, url, origin, depth, priority, redirects, not_before, discovered_from, $2"
+      " FROM fresh ORDER BY site COLLATE \"C\", url_key COLLATE \"C\""
       " ON CONFLICT (site, url_key) DO NOTHING RETURNING id",
       Params().Add(internal::DumpJson(rows)).Add(now).span());
   if (!r.ok()) return r.status();
   *added += r->rows();
   for (int i = 0; i < r->rows(); ++i) ids->insert(pg::Int(*r, i, 0));
   return Status::Ok();
+}
+
+// How often a frontier insert that lost to another transaction is run again, and the first pause (it
+// doubles each time, with jitter so that two losers do not meet again): at most about 0.6 s in all.
+constexpr int kInsertRetries = 5;
+constexpr std::chrono::milliseconds kFirstRetryPause{20};
+
+// InsertUrls in the savepoint `name` of the open batch, run again after a deadlock or a serialization
+// failure (the savepoint undoes the lost attempt). Any other failure, or the last loss, undoes the
+// savepoint and is returned.
+Status InsertUrlsRetrying(PgStore::Rep& rep, std::string_view name, const std::vector<NewUrl>& urls,
+                          const std::string& now, int64_t* added) {
+  PgConnection& c = *rep.conn;
+  const std::string savepoint(name);
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  for (int attempt = 0;; ++attempt) {
+    auto sp = c.Exec("SAVEPOINT " + savepoint);
+    if (!sp.ok()) return sp.status();
+    int64_t n = 0;
+    Status s = InsertUrls(c, urls, now, &n, &rep.urls_added_in_batch);
+    if (s.ok()) {
+      auto released = c.Exec("RELEASE SAVEPOINT " + savepoint);
+      if (!released.ok()) return released.status();
+      *added += n;
+      return Status::Ok();
+    }
+    if (!pg::LostToAnotherTransaction(s) || attempt >= kInsertRetries) {
+      if (pg::LostToAnotherTransaction(s)) {
+        s = Status::Busy(s.message() + " (after " + std::to_string(kInsertRetries) + " retries)");
+      }
+      return pg::AbandonSavepoint(rep, savepoint, s);
+    }
+    auto back = c.Exec("ROLLBACK TO SAVEPOINT " + savepoint);
+    if (!back.ok()) return pg::AbandonSavepoint(rep, savepoint, s);
+    (void)c.Exec("RELEASE SAVEPOINT " + savepoint);
+    const auto pause = kFirstRetryPause * (1 << attempt);
+    std::this_thread::sleep_for(pause + std::chrono::milliseconds(jitter() % (pause.count() + 1)));
+  }
 }
 
 // The columns a LeasedUrl is read from (LeasedFromRow), in RETURNING clauses.
@@ -129,14 +179,8 @@ bool OwnerIsGone(std::string_view owner, const std::string& this_host) {
 Result<int64_t> PgStore::AddUrls(const std::vector<NewUrl>& urls) {
   if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
   HC_RETURN_IF_ERROR(pg::BeginBatch(*rep_));
-  PgConnection& c = *rep_->conn;
-  auto sp = c.Exec("SAVEPOINT frontier_add");
-  if (!sp.ok()) return sp.status();
   int64_t added = 0;
-  Status s = InsertUrls(c, urls, FormatUtc(rep_->clock->Now()), &added, &rep_->urls_added_in_batch);
-  if (!s.ok()) return pg::AbandonSavepoint(*rep_, "frontier_add", s);
-  auto released = c.Exec("RELEASE SAVEPOINT frontier_add");
-  if (!released.ok()) return released.status();
+  HC_RETURN_IF_ERROR(InsertUrlsRetrying(*rep_, "frontier_add", urls, FormatUtc(rep_->clock->Now()), &added));
   return added;
 }
 
@@ -244,7 +288,7 @@ Status PgStore::Complete(const UrlOutcome& outcome, const PageObservation* page)
     if (!u.ok()) return undo(u.status());
   }
   int64_t added = 0;
-  s = InsertUrls(c, outcome.discovered, now, &added, &rep_->urls_added_in_batch);
+  s = InsertUrlsRetrying(*rep_, "frontier_links", outcome.discovered, now, &added);
   if (!s.ok()) return undo(s);
   auto released = c.Exec("RELEASE SAVEPOINT frontier_complete");
   if (!released.ok()) return released.status();

@@ -399,8 +399,7 @@ CREATE TRIGGER record_children_answers AFTER DELETE ON answers
   FOR EACH ROW EXECUTE FUNCTION record_children_delete_parent();
 )sql";
 
-// kV10 (schema.cc) without its C++ step: grades and titles stored before it keep their text as the
-// canonical value too (copied to *_raw); a fresh PostgreSQL database has none.
+// kV10 (schema.cc); its C++ step, CanonicalizeStoredVocabulary, runs after it as on SQLite.
 constexpr std::string_view kV10 = R"sql(
 ALTER TABLE hospitals ADD COLUMN grade_raw TEXT;
 ALTER TABLE doctors ADD COLUMN title_raw TEXT;
@@ -436,6 +435,28 @@ UPDATE hospitals SET grade_raw = grade WHERE grade IS NOT NULL;
 UPDATE doctors SET title_raw = title WHERE title IS NOT NULL;
 )sql";
 
+// kV12 (schema.cc): rows written before it are numbered in their physical order (ctid), the best
+// record of their write order PostgreSQL has; from now on the backend writes `position`.
+constexpr std::string_view kV12 = R"sql(
+ALTER TABLE run_page_types ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE run_field_fill ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE run_fill_alarms ADD COLUMN position BIGINT NOT NULL DEFAULT 0;
+UPDATE run_page_types t SET position = o.n FROM (SELECT ctid AS c,
+  row_number() OVER (PARTITION BY run_id ORDER BY ctid) - 1 AS n FROM run_page_types) o WHERE t.ctid = o.c;
+UPDATE run_field_fill t SET position = o.n FROM (SELECT ctid AS c,
+  row_number() OVER (PARTITION BY run_id ORDER BY ctid) - 1 AS n FROM run_field_fill) o WHERE t.ctid = o.c;
+UPDATE run_fill_alarms t SET position = o.n FROM (SELECT ctid AS c,
+  row_number() OVER (PARTITION BY run_id ORDER BY ctid) - 1 AS n FROM run_fill_alarms) o WHERE t.ctid = o.c;
+CREATE TABLE parse_marks (
+  site        TEXT NOT NULL,
+  owner       TEXT NOT NULL,
+  slot        BIGINT NOT NULL,
+  frontier_id BIGINT NOT NULL DEFAULT 0,
+  started_at  TEXT NOT NULL,
+  PRIMARY KEY (site, owner, slot)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<PgMigration>& PgMigrations() {
@@ -449,7 +470,10 @@ const std::vector<PgMigration>& PgMigrations() {
       {7, "run heartbeats, per-site zstd dictionaries", kV7},
       {8, "drift alarm: per-run fill counts and alarms", kV8},
       {9, "child lists: record_children", kV9RecordChildren},
-      {10, "record vocabulary (grades and titles not canonicalized in place)", kV10},
+      {10, "record vocabulary: canonical grades and titles beside their raw text", kV10,
+       CanonicalizeStoredVocabulary},
+      // 11 is another branch's (not merged here yet).
+      {12, "drift rows' position; parse_marks", kV12},
   };
   return migrations;
 }
@@ -518,6 +542,11 @@ Status MigratePg(PgConnection& conn, const std::string& now, int target_version)
     if (!ran.ok()) {
       return internal::WithMessage(
           ran.status(), "schema migration " + std::to_string(m.version) + ": " + ran.status().message());
+    }
+    if (m.then) {
+      if (Status s = m.then(conn); !s.ok()) {
+        return internal::WithMessage(s, "schema migration " + std::to_string(m.version) + ": " + s.message());
+      }
     }
     auto noted = conn.Exec(std::string("INSERT INTO ") + std::string(kVersionTable) +
                                " (version, what, applied_at) VALUES ($1, $2, $3)",

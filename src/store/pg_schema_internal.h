@@ -29,7 +29,15 @@ struct PgMigration {
   int version;
   std::string_view what;
   std::string_view sql;  // several statements, no parameters
+  // Run after `sql`, in the same transaction: what SQL cannot compute (nullptr for none), as SQLite's
+  // Migration::then.
+  Status (*then)(PgConnection& conn) = nullptr;
 };
+
+// Migration 10's step (vocabulary_migration.cc), internal::CanonicalizeStoredVocabulary on PostgreSQL:
+// the grades and titles stored before the vocabulary, already copied to hospitals.grade_raw and
+// doctors.title_raw, read into their canonical values (core/vocabulary.h).
+Status CanonicalizeStoredVocabulary(PgConnection& conn);
 
 const std::vector<PgMigration>& PgMigrations();
 

@@ -35,4 +35,44 @@ std::optional<StoredAnswer> MergeAnswer(const StoredAnswer& old, const records::
   return merged;
 }
 
+std::string ItemPath(std::string_view list, size_t index) {
+  return std::string(list) + "[" + std::to_string(index) + "]";
+}
+
+std::vector<ChildOwners::Row> ChildOwners::Rows() const {
+  std::vector<Row> rows;
+  for (const ChildOwner& owner : owners_) {
+    for (const records::ChildList& list : *owner.children) {
+      int64_t position = 0;
+      for (const records::ChildRecord& item : list.items) {
+        rows.push_back({&owner, &list.name, position++, DumpJson(records::ChildFieldsJson(item))});
+      }
+    }
+  }
+  return rows;
+}
+
+std::vector<AnswerVotes> QuestionAnswerVotes(const records::Question& question) {
+  std::vector<AnswerVotes> out;
+  int64_t anonymous = 0;
+  for (const records::Answer& answer : question.answers) {
+    const bool named = answer.doctor_name && !answer.doctor_name->empty();
+    const int64_t ordinal = AnonOrdinal(named, &anonymous);
+    if (!answer.helpful_votes) continue;
+    const records::Text hospital =
+        answer.hospital && !answer.hospital->empty() ? answer.hospital : records::Text();
+    out.push_back({named ? answer.doctor_name : records::Text(), hospital, ordinal, *answer.helpful_votes});
+  }
+  return out;
+}
+
+std::vector<CardVotes> ArticleCardVotes(const records::Article& article) {
+  std::vector<CardVotes> out;
+  for (size_t position = 0; position < article.answers.size(); ++position) {
+    const records::Int& votes = article.answers[position].helpful_votes;
+    if (votes) out.push_back({static_cast<int64_t>(position), *votes});
+  }
+  return out;
+}
+
 }  // namespace hc::store::internal

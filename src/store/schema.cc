@@ -467,6 +467,30 @@ UPDATE hospitals SET grade_raw = grade WHERE grade IS NOT NULL;
 UPDATE doctors SET title_raw = title WHERE title IS NOT NULL;
 )sql";
 
+// The drift alarm's rows in the order they were written, by a key of their own (`position` within the
+// run) rather than SQLite's rowid, which PostgreSQL has not: existing rows are numbered in rowid order.
+// And the poison-page marks of crawls that share a database (PostgreSQL; docs/RELIABILITY.md "Poison
+// pages"): one row per parse worker of a running crawler process, the frontier id it is parsing.
+constexpr std::string_view kV12 = R"sql(
+ALTER TABLE run_page_types ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run_field_fill ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run_fill_alarms ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+UPDATE run_page_types SET position = (SELECT count(*) FROM run_page_types o
+  WHERE o.run_id = run_page_types.run_id AND o.rowid < run_page_types.rowid);
+UPDATE run_field_fill SET position = (SELECT count(*) FROM run_field_fill o
+  WHERE o.run_id = run_field_fill.run_id AND o.rowid < run_field_fill.rowid);
+UPDATE run_fill_alarms SET position = (SELECT count(*) FROM run_fill_alarms o
+  WHERE o.run_id = run_fill_alarms.run_id AND o.rowid < run_fill_alarms.rowid);
+CREATE TABLE parse_marks (
+  site        TEXT NOT NULL,
+  owner       TEXT NOT NULL,
+  slot        INTEGER NOT NULL,
+  frontier_id INTEGER NOT NULL DEFAULT 0,
+  started_at  TEXT NOT NULL,
+  PRIMARY KEY (site, owner, slot)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -495,6 +519,11 @@ const std::vector<Migration>& Migrations() {
        "doctors.title_raw, doctors.academic_title), questions' patient and views (question_views), "
        "answers.helpful_votes, *_precision of dates",
        kV10, CanonicalizeStoredVocabulary},
+      // 11 is another branch's (not merged here yet).
+      {12,
+       "drift rows in written order by a key (run_page_types, run_field_fill, run_fill_alarms: position) "
+       "and the poison-page marks of crawls sharing a database (parse_marks)",
+       kV12},
   };
   return migrations;
 }

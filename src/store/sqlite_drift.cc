@@ -31,17 +31,21 @@ Status SqliteStore::PutRunFill(const RunFill& fill) {
   internal::Db& db = *rep_->db;
   HC_RETURN_IF_ERROR(Execute(db, "DELETE FROM run_page_types WHERE run_id = ?1", fill.run_id));
   HC_RETURN_IF_ERROR(Execute(db, "DELETE FROM run_field_fill WHERE run_id = ?1", fill.run_id));
+  int64_t position = 0;
   for (const PageTypeFill& t : fill.page_types) {
-    HC_RETURN_IF_ERROR(Execute(db,
-                               "INSERT INTO run_page_types (run_id, site, page_type, pages, records)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5)",
-                               fill.run_id, fill.site, t.page_type, t.pages, t.records));
+    HC_RETURN_IF_ERROR(
+        Execute(db,
+                "INSERT INTO run_page_types (run_id, site, page_type, pages, records, position)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                fill.run_id, fill.site, t.page_type, t.pages, t.records, position++));
   }
+  position = 0;
   for (const FieldFillCount& f : fill.fields) {
-    HC_RETURN_IF_ERROR(Execute(db,
-                               "INSERT INTO run_field_fill (run_id, site, page_type, field, filled, total)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                               fill.run_id, fill.site, f.page_type, f.field, f.filled, f.total));
+    HC_RETURN_IF_ERROR(
+        Execute(db,
+                "INSERT INTO run_field_fill (run_id, site, page_type, field, filled, total, position)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                fill.run_id, fill.site, f.page_type, f.field, f.filled, f.total, position++));
   }
   return Flush();
 }
@@ -74,7 +78,7 @@ Result<std::vector<RunFill>> SqliteStore::ListRunFill(std::string_view site, boo
   {
     auto q = db.Prepare(
         "SELECT run_id, page_type, pages, records FROM run_page_types WHERE site = ?1 AND run_id >= ?2"
-        " ORDER BY run_id, rowid");
+        " ORDER BY run_id, position");
     if (!q.ok()) return q.status();
     q->Bind(1, site).Bind(2, oldest);
     while (q->Step()) {
@@ -86,7 +90,7 @@ Result<std::vector<RunFill>> SqliteStore::ListRunFill(std::string_view site, boo
   {
     auto q = db.Prepare(
         "SELECT run_id, page_type, field, filled, total FROM run_field_fill WHERE site = ?1 AND run_id >= ?2"
-        " ORDER BY run_id, rowid");
+        " ORDER BY run_id, position");
     if (!q.ok()) return q.status();
     q->Bind(1, site).Bind(2, oldest);
     while (q->Step()) {
@@ -105,12 +109,13 @@ Status SqliteStore::PutFillAlarms(int64_t run_id, std::string_view site,
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   internal::Db& db = *rep_->db;
   HC_RETURN_IF_ERROR(Execute(db, "DELETE FROM run_fill_alarms WHERE run_id = ?1", run_id));
+  int64_t position = 0;
   for (const FillAlarm& a : alarms) {
-    HC_RETURN_IF_ERROR(
-        Execute(db,
-                "INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total, rate,"
-                " baseline, basis) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                run_id, site, a.page_type, a.field, a.filled, a.total, a.rate, a.baseline, a.basis));
+    HC_RETURN_IF_ERROR(Execute(
+        db,
+        "INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total, rate,"
+        " baseline, basis, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        run_id, site, a.page_type, a.field, a.filled, a.total, a.rate, a.baseline, a.basis, position++));
   }
   return Flush();
 }
@@ -123,7 +128,7 @@ Result<std::vector<DegradedRun>> SqliteStore::ListDegradedRuns(std::string_view 
       " a.total, a.rate, a.baseline, a.basis FROM run_fill_alarms a LEFT JOIN crawl_runs r ON r.id = a.run_id"
       " WHERE a.run_id IN (SELECT DISTINCT run_id FROM run_fill_alarms WHERE ?1 = '' OR site = ?1"
       "                    ORDER BY run_id DESC LIMIT ?2)"
-      " ORDER BY a.run_id DESC, a.rowid");
+      " ORDER BY a.run_id DESC, a.position");
   if (!q.ok()) return q.status();
   q->Bind(1, site).Bind(2, limit <= 0 ? int64_t{-1} : int64_t{limit});
   while (q->Step()) {

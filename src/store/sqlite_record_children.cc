@@ -4,25 +4,18 @@
 
 namespace hc::store::internal {
 
-Status ReplaceRecordChildren(Db& db, int64_t page_id, const std::vector<ChildOwner>& owners,
-                             const std::string& now, int64_t seq) {
+Status ReplaceRecordChildren(Db& db, int64_t page_id, const ChildOwners& owners, const std::string& now,
+                             int64_t seq) {
   if (Status s = Execute(db, "DELETE FROM record_children WHERE page_id = ?1", page_id); !s.ok()) return s;
-  for (const ChildOwner& owner : owners) {
-    for (const records::ChildList& list : *owner.children) {
-      int64_t position = 0;
-      for (const records::ChildRecord& item : list.items) {
-        const std::string fields = DumpJson(records::ChildFieldsJson(item));
-        if (Status s =
-                Execute(db,
-                        "INSERT INTO record_children (page_id, parent_table, parent_id, record_path, list,"
-                        " position, fields, updated_at, updated_seq)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                        page_id, owner.parent_table, owner.parent_id, owner.record_path, list.name,
-                        position++, fields, now, seq);
-            !s.ok()) {
-          return s;
-        }
-      }
+  for (const ChildOwners::Row& row : owners.Rows()) {
+    if (Status s = Execute(db,
+                           "INSERT INTO record_children (page_id, parent_table, parent_id, record_path, list,"
+                           " position, fields, updated_at, updated_seq)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           page_id, row.owner->parent_table, row.owner->parent_id, row.owner->record_path,
+                           *row.list, row.position, row.fields, now, seq);
+        !s.ok()) {
+      return s;
     }
   }
   return Status::Ok();

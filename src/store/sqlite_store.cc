@@ -92,7 +92,7 @@ class PageWrite {
   // WriteRecords stores them all at the end (record_children).
   void AddChildOwner(std::string_view table, std::optional<int64_t> id, std::string path,
                      const records::ChildLists& children) {
-    if (!children.empty()) child_owners_.push_back({table, id, std::move(path), &children});
+    child_owners_.Add(table, id, std::move(path), children);
   }
   Status RecordHelpfulVotes(const Record& record);
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
@@ -108,7 +108,7 @@ class PageWrite {
   int64_t site_id_ = 0;
   int64_t page_id_ = 0;
   std::string fetched_;
-  std::vector<internal::ChildOwner> child_owners_;
+  internal::ChildOwners child_owners_;
 };
 
 Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
@@ -262,7 +262,7 @@ Status PageWrite::WriteArticle(const Article& a) {
     const DiseaseCard& disease = a.diseases[i];
     auto id = UpsertDisease(disease, std::nullopt);
     if (!id.ok()) return id.status();
-    AddChildOwner("diseases", *id, "diseases[" + std::to_string(i) + "]", disease.children);
+    AddChildOwner("diseases", *id, internal::ItemPath("diseases", i), disease.children);
     if (!*id) continue;  // a disease without a name cannot be keyed
     HC_RETURN_IF_ERROR(Execute(
         db_, "INSERT INTO article_diseases (article_id, position, disease_id) VALUES (?1, ?2, ?3)",
@@ -302,7 +302,7 @@ Status PageWrite::WriteArticle(const Article& a) {
     auto answer = UpsertAnswer(question_id, *doctor, 0, card.answer_text, card.answered_at, card.extra,
                                /*from_page=*/false);
     if (!answer.ok()) return answer.status();
-    AddChildOwner("answers", *answer, "answers[" + std::to_string(i) + "]", card.children);
+    AddChildOwner("answers", *answer, internal::ItemPath("answers", i), card.children);
     HC_RETURN_IF_ERROR(Execute(
         db_, "INSERT INTO article_questions (article_id, position, answer_id) VALUES (?1, ?2, ?3)",
         article_id, position++, *answer));
@@ -341,11 +341,11 @@ Status PageWrite::WriteQuestion(const Question& question) {
                                 answer.doctor_title_raw, answer.academic_title, std::nullopt, "{}"},
                                *hospital, std::nullopt);
     if (!doctor.ok()) return doctor.status();
-    const int64_t ordinal = *doctor ? 0 : anonymous++;
+    const int64_t ordinal = internal::AnonOrdinal(doctor->has_value(), &anonymous);
     auto id = UpsertAnswer(question_id, *doctor, ordinal, answer.answer_text, answer.answered_at, answer.extra,
                            /*from_page=*/true);
     if (!id.ok()) return id.status();
-    AddChildOwner("answers", *id, "answers[" + std::to_string(i) + "]", answer.children);
+    AddChildOwner("answers", *id, internal::ItemPath("answers", i), answer.children);
   }
   return Status::Ok();
 }
@@ -546,26 +546,19 @@ Status PageWrite::RecordViews() {
 // question, doctor and ordinal) and their votes set; a row whose count moved is exported again.
 Status PageWrite::RecordHelpfulVotes(const Record& record) {
   if (const auto* article = std::get_if<Article>(&record)) {
-    for (size_t position = 0; position < article->answers.size(); ++position) {
-      const records::Int& votes = article->answers[position].helpful_votes;
-      if (!votes) continue;
+    for (const internal::CardVotes& card : internal::ArticleCardVotes(*article)) {
       HC_RETURN_IF_ERROR(Execute(
           db_,
           "UPDATE answers SET helpful_votes = ?3, updated_at = ?4, updated_seq = ?5"
           " WHERE id = (SELECT aq.answer_id FROM article_questions aq JOIN articles a ON a.id = aq.article_id"
           " WHERE a.page_id = ?1 AND aq.position = ?2) AND helpful_votes IS NOT ?3",
-          page_id_, static_cast<int64_t>(position), *votes, now_, seq_));
+          page_id_, card.position, card.votes, now_, seq_));
     }
     return Status::Ok();
   }
   const auto* question = std::get_if<Question>(&record);
   if (!question) return Status::Ok();
-  int64_t anonymous = 0;
-  for (const records::Answer& answer : question->answers) {
-    const bool named = answer.doctor_name && !answer.doctor_name->empty();
-    const int64_t ordinal = named ? 0 : anonymous++;  // as WriteQuestion numbers them
-    if (!answer.helpful_votes) continue;
-    const Text hospital = answer.hospital && !answer.hospital->empty() ? answer.hospital : Text();
+  for (const internal::AnswerVotes& answer : internal::QuestionAnswerVotes(*question)) {
     HC_RETURN_IF_ERROR(Execute(
         db_,
         "UPDATE answers SET helpful_votes = ?5, updated_at = ?6, updated_seq = ?7"
@@ -573,7 +566,7 @@ Status PageWrite::RecordHelpfulVotes(const Record& record) {
         " AND ifnull(doctor_id, 0) = ifnull((SELECT d.id FROM doctors d WHERE d.name = ?2"
         " AND ifnull(d.hospital_id, 0) = ifnull((SELECT h.id FROM hospitals h WHERE h.name = ?3), 0)), 0)"
         " AND anon_ordinal = ?4 AND helpful_votes IS NOT ?5",
-        page_id_, named ? answer.doctor_name : Text(), hospital, ordinal, *answer.helpful_votes, now_, seq_));
+        page_id_, answer.doctor_name, answer.hospital, answer.anon_ordinal, answer.votes, now_, seq_));
   }
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -448,6 +449,55 @@ TEST_P(PgSharedFrontierTest, AnExpiredLeaseComesBackToAnotherProcess) {
   // The crashed owner comes back too late: its lease is gone.
   EXPECT_EQ(store_->Complete(Done((*first)[0], "crashed.example:1", t0_ + seconds(63)), nullptr).code(),
             StatusCode::kBusy);
+}
+
+// Processes that discover the same URLs at once, each batch in its own order: no batch fails (each
+// insert locks its keys in one order, and one that loses anyway is run again), every URL is added once.
+TEST_P(PgSharedFrontierTest, ConnectionsAddingOverlappingShuffledBatchesAtOnceAllSucceed) {
+  store_.reset();
+  constexpr int kWorkers = 4, kBatches = 15, kBatchSize = 60, kPool = 200;
+  std::vector<int64_t> added(kWorkers, 0);
+  std::vector<std::string> errors(kWorkers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      auto store = Open();
+      if (!store.ok()) {
+        errors[w] = store.status().ToString();
+        return;
+      }
+      std::mt19937 random(static_cast<unsigned>(w + 1));
+      std::vector<int> pool(kPool);
+      for (int i = 0; i < kPool; ++i) pool[i] = i;
+      for (int b = 0; b < kBatches; ++b) {
+        std::shuffle(pool.begin(), pool.end(), random);
+        std::vector<NewUrl> batch;
+        for (int i = 0; i < kBatchSize; ++i) batch.push_back(Url("/hub/" + std::to_string(pool[i])));
+        auto n = (*store)->AddUrls(batch);
+        if (!n.ok()) {
+          errors[w] = n.status().ToString();
+          return;
+        }
+        added[w] += *n;
+        Status s = (*store)->Flush();
+        if (!s.ok()) {
+          errors[w] = s.ToString();
+          return;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  int64_t total = 0;
+  for (int w = 0; w < kWorkers; ++w) {
+    EXPECT_EQ(errors[w], "") << "worker " << w;
+    total += added[w];
+  }
+  auto peek = Peek();
+  const int64_t rows = peek.Int("SELECT count(*) FROM frontier");
+  EXPECT_EQ(peek.Int("SELECT count(DISTINCT url_key) FROM frontier"), rows);
+  EXPECT_EQ(total, rows);  // each URL counted by the one insert that added it
+  EXPECT_GT(rows, kBatchSize);
 }
 
 INSTANTIATE_TEST_SUITE_P(Pg, PgSharedFrontierTest, ::testing::Values(hc::testing::Backend::kPostgres),

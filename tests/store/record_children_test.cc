@@ -1,10 +1,11 @@
 // record_children (issue 13 point 6): the child lists a site declares on a record are stored one row
-// per item, replaced on a revisit, deleted with their parent, and exported.
+// per item, replaced on a revisit, deleted with their parent, and exported; on both backends.
 #include <gtest/gtest.h>
 
 #include "store/database.h"
 #include "store/export.h"
 #include "store/page_builders.h"
+#include "support/backend_support.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -12,7 +13,6 @@ namespace {
 
 using testing::At;
 using testing::Page;
-using testing::Peek;
 
 // A doctor profile with `consultations` (one item per title) and an empty `schedule`.
 Json Doctor(const std::vector<std::string>& titles) {
@@ -30,10 +30,12 @@ Json Doctor(const std::vector<std::string>& titles) {
           {"children", {{"consultations", items}, {"schedule", Json::array()}}}};
 }
 
-class RecordChildrenTest : public ::testing::Test {
+class RecordChildrenTest : public hc::testing::BackendTest {
  protected:
   void SetUp() override {
-    auto s = OpenDatabase(dir_ / "c.db");
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto s = Open();
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
   }
@@ -43,30 +45,43 @@ class RecordChildrenTest : public ::testing::Test {
     ASSERT_TRUE(store_->Flush().ok());
   }
   std::string Rows() {
-    return Peek((dir_ / "c.db").string())
-        .All(
-            "SELECT parent_table, parent_id IS NOT NULL, record_path, list, position, fields FROM "
-            "record_children"
-            " ORDER BY page_id, record_path, list, position");
+    return Peek().All(
+        "SELECT parent_table, CASE WHEN parent_id IS NULL THEN 0 ELSE 1 END, record_path, list, position,"
+        " fields FROM record_children ORDER BY page_id, record_path, list, position");
   }
-
-  hc::testing::TempDir dir_;
+  // Runs `sql` on the database with a connection of its own, SQLite's foreign keys on.
+  void Exec(const std::string& sql) {
+    if (!is_pg()) {
+      sqlite3* raw = nullptr;
+      ASSERT_EQ(sqlite3_open(location().c_str(), &raw), SQLITE_OK);
+      const std::string with_keys = "PRAGMA foreign_keys = ON; " + sql;
+      EXPECT_EQ(sqlite3_exec(raw, with_keys.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+          << sqlite3_errmsg(raw);
+      sqlite3_close(raw);
+      return;
+    }
+    PGconn* conn = PQconnectdb(location().c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(conn);
+  }
+  const hc::testing::TempDir& dir_ = dir();
   std::unique_ptr<Database> store_;
 };
 
-TEST_F(RecordChildrenTest, OneRowPerItemWithItsTypedFieldsAndNullsInPlace) {
+TEST_P(RecordChildrenTest, OneRowPerItemWithItsTypedFieldsAndNullsInPlace) {
   Put(Page("https://www.mfk.com/doctor/1.html", "2026-03-01T00:00:00Z", Doctor({"腰疼", "颈椎"})));
   EXPECT_EQ(
       Rows(),
       "doctors|1||consultations|0|{\"title\":\"腰疼\",\"messages\":12,\"full\":true,\"tags\":[\"a\"]}\n"
       "doctors|1||consultations|1|{\"title\":\"颈椎\",\"messages\":null,\"full\":true,\"tags\":[\"a\"]}\n");
-  Peek peek((dir_ / "c.db").string());
-  EXPECT_EQ(peek.Text("SELECT count(*) FROM record_children c JOIN doctors d ON d.id = c.parent_id"
-                      " WHERE c.parent_table = 'doctors' AND d.name = '李文华'"),
+  EXPECT_EQ(Peek().Text("SELECT count(*) FROM record_children c JOIN doctors d ON d.id = c.parent_id"
+                        " WHERE c.parent_table = 'doctors' AND d.name = '李文华'"),
             "2");
 }
 
-TEST_F(RecordChildrenTest, ARevisitReplacesTheItemsAndNeverDuplicatesThem) {
+TEST_P(RecordChildrenTest, ARevisitReplacesTheItemsAndNeverDuplicatesThem) {
   Put(Page("https://www.mfk.com/doctor/1.html", "2026-03-01T00:00:00Z", Doctor({"腰疼", "颈椎"})));
   Put(Page("https://www.mfk.com/doctor/1.html", "2026-03-02T00:00:00Z",
            Doctor({"腰疼", "颈椎"})));  // unchanged
@@ -78,7 +93,7 @@ TEST_F(RecordChildrenTest, ARevisitReplacesTheItemsAndNeverDuplicatesThem) {
   EXPECT_EQ(Rows(), "");
 }
 
-TEST_F(RecordChildrenTest, ListItemsCarryTheirOwnChildrenByPath) {
+TEST_P(RecordChildrenTest, ListItemsCarryTheirOwnChildrenByPath) {
   Json question = {
       {"type", "question"},
       {"title", "腰疼"},
@@ -90,26 +105,20 @@ TEST_F(RecordChildrenTest, ListItemsCarryTheirOwnChildrenByPath) {
   EXPECT_EQ(Rows(), "answers|1|answers[0]|followups|0|{\"asked\":\"要住院吗\"}\n");
 }
 
-TEST_F(RecordChildrenTest, DeletingTheParentRowOrThePageDeletesTheItems) {
+TEST_P(RecordChildrenTest, DeletingTheParentRowOrThePageDeletesTheItems) {
   Put(Page("https://www.mfk.com/doctor/1.html", "2026-03-01T00:00:00Z", Doctor({"腰疼"})));
   Put(Page("https://www.mfk.com/doctor/2.html", "2026-03-01T00:00:00Z",
            Json{{"type", "doctor"},
                 {"name", "王建国"},
                 {"children", {{"consultations", Json::array({{{"t", "x"}}})}}}}));
   store_.reset();
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "c.db").c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "PRAGMA foreign_keys = ON; DELETE FROM doctors WHERE name = '李文华';"
-                         " DELETE FROM pages WHERE url = 'https://www.mfk.com/doctor/2.html';",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(raw);
-  sqlite3_close(raw);
+  Exec(
+      "DELETE FROM doctors WHERE name = '李文华';"
+      " DELETE FROM pages WHERE url = 'https://www.mfk.com/doctor/2.html';");
   EXPECT_EQ(Rows(), "");
 }
 
-TEST_F(RecordChildrenTest, ExportedAsATableAndInAll) {
+TEST_P(RecordChildrenTest, ExportedAsATableAndInAll) {
   Put(Page("https://www.mfk.com/doctor/1.html", "2026-03-01T00:00:00Z", Doctor({"腰疼"})));
   auto r = RunExport(*store_, {.format = ExportFormat::kJsonl,
                                .out = dir_ / "c.jsonl",
@@ -133,6 +142,8 @@ TEST_F(RecordChildrenTest, ExportedAsATableAndInAll) {
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_TRUE(std::filesystem::exists(dir_ / "all" / "record_children.csv"));
 }
+
+HC_INSTANTIATE_BACKEND_TEST(RecordChildrenTest);
 
 }  // namespace
 }  // namespace hc::store

@@ -64,12 +64,16 @@ Status BuildAtVersion(const std::filesystem::path& path, int version) {
 TEST(SchemaTest, MigrationsAreAnOrderedListEndingAtTheCurrentVersion) {
   const auto& migrations = internal::Migrations();
   ASSERT_GE(migrations.size(), 2u);
-  for (size_t i = 0; i < migrations.size(); ++i) EXPECT_EQ(migrations[i].version, static_cast<int>(i) + 1);
+  // Increasing from 1 (a gap is a migration another branch owns that is not merged yet).
+  EXPECT_EQ(migrations.front().version, 1);
+  for (size_t i = 1; i < migrations.size(); ++i) EXPECT_GT(migrations[i].version, migrations[i - 1].version);
   EXPECT_EQ(CurrentSchemaVersion(), migrations.back().version);
 }
 
 TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
-  for (int from = 1; from < CurrentSchemaVersion(); ++from) {
+  for (const internal::Migration& m : internal::Migrations()) {
+    const int from = m.version;
+    if (from == CurrentSchemaVersion()) break;
     SCOPED_TRACE("from version " + std::to_string(from));
     hc::testing::TempDir dir;
     const auto path = dir / "old.db";

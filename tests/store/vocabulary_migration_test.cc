@@ -1,7 +1,8 @@
-// Migration 10 (the record vocabulary, issue #13 point 3 and #14 point 2) on a version-8 database holding
-// a question page as version 8 stored it: canonical grades and titles after the upgrade with the stored
-// text kept as raw, the precision of stored dates, and the same page revisited with the new fields not
-// counted as changed (its content_hash is the one version 8 computed) while its counters are stored.
+// Migration 10 (the record vocabulary, issue #13 point 3 and #14 point 2) on an older database holding
+// a question page as version 8 stored it (SQLite at version 8, PostgreSQL at version 9; both backends):
+// canonical grades and titles after the upgrade with the stored text kept as raw, the precision of stored
+// dates, and the same page revisited with the new fields not counted as changed (its content_hash is the one
+// version 8 computed) while its counters are stored.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,8 +12,10 @@
 #include "store/digest.h"
 #include "store/export.h"
 #include "store/page_builders.h"
+#include "store/pg_schema_internal.h"
 #include "store/schema_internal.h"
 #include "store/sqlite_internal.h"
+#include "support/backend_support.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -20,7 +23,6 @@ namespace {
 
 using internal::Db;
 using testing::Page;
-using testing::Peek;
 
 constexpr const char* kUrl = "https://ask.39.net/question/1.html";
 
@@ -54,44 +56,68 @@ Json V9Question() {
   return q;
 }
 
-// A version-8 database with V8Question stored as version 8 did, its content_hash the SHA-1 of the
-// compact page JSON.
-void BuildV8(const std::filesystem::path& path) {
-  auto db = Db::Open(path.string(), false, true);
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
-  ASSERT_TRUE(internal::Migrate(**db, 8).ok());
-  const std::string hash = HexLower(Sha1(Json::array({V8Question()}).dump()));
-  const std::string sql = R"sql(
-    INSERT INTO sites (id, key, first_seen_at) VALUES (1, 'jk39', '2026-02-01T00:00:00Z');
-    INSERT INTO pages (id, site_id, url, fetched_url, page_type, http_status, content_hash, first_fetched_at,
-                       last_fetched_at, last_changed_at, updated_at)
-      VALUES (1, 1, ')sql" +
-                          std::string(kUrl) + "', '" + kUrl + "', 'question', 200, '" + hash + R"sql(',
-              '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z');
-    INSERT INTO questions (id, site_id, url, title, description, asked_at, page_id, updated_at)
-      VALUES (1, 1, ')sql" +
-                          kUrl + R"sql(', '腿抽筋怎么办', '男，45岁，夜里腿抽筋', '2026-01-31', 1,
-              '2026-02-01T00:00:00Z');
-    INSERT INTO hospitals (id, name, grade, updated_at) VALUES (1, '淮安市第二人民医院', '三级甲等', '2026-02-01T00:00:00Z'),
-      (2, '民营诊所', '民营', '2026-02-01T00:00:00Z');
-    INSERT INTO doctors (id, name, hospital_id, title, department, updated_at)
-      VALUES (1, '杜俊秋', 1, '主任医师 · 教授', '骨科', '2026-02-01T00:00:00Z'),
-             (2, '胡勇', 2, '副主任医师/硕导', NULL, '2026-02-01T00:00:00Z'),
-             (3, '毕连涌', 2, '主任护师', NULL, '2026-02-01T00:00:00Z');
-    INSERT INTO answers (id, question_id, doctor_id, text, answered_at, source, updated_at)
-      VALUES (1, 1, 1, '多拉伸。', '2026-02-01T08:30:00+08:00', 'page', '2026-02-01T00:00:00Z');
-  )sql";
-  ASSERT_TRUE((*db)->Exec(sql).ok());
-}
+// A database before migration 10 (SQLite at version 8, PostgreSQL at 9) with V8Question stored as
+// version 8 did, its content_hash the SHA-1 of the compact page JSON.
+class VocabularyMigrationTest : public hc::testing::BackendTest {
+ protected:
+  void SetUp() override {
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    BuildOld();
+  }
+  void BuildOld() {
+    const std::string hash = HexLower(Sha1(Json::array({V8Question()}).dump()));
+    const std::string sql = R"sql(
+      INSERT INTO sites (id, key, first_seen_at) VALUES (1, 'jk39', '2026-02-01T00:00:00Z');
+      INSERT INTO pages (id, site_id, url, fetched_url, page_type, http_status, content_hash, first_fetched_at,
+                         last_fetched_at, last_changed_at, updated_at)
+        VALUES (1, 1, ')sql" +
+                            std::string(kUrl) + "', '" + kUrl + "', 'question', 200, '" + hash + R"sql(',
+                '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z');
+      INSERT INTO questions (id, site_id, url, title, description, asked_at, page_id, updated_at)
+        VALUES (1, 1, ')sql" +
+                            kUrl + R"sql(', '腿抽筋怎么办', '男，45岁，夜里腿抽筋', '2026-01-31', 1,
+                '2026-02-01T00:00:00Z');
+      INSERT INTO hospitals (id, name, grade, updated_at) VALUES (1, '淮安市第二人民医院', '三级甲等', '2026-02-01T00:00:00Z'),
+        (2, '民营诊所', '民营', '2026-02-01T00:00:00Z');
+      INSERT INTO doctors (id, name, hospital_id, title, department, updated_at)
+        VALUES (1, '杜俊秋', 1, '主任医师 · 教授', '骨科', '2026-02-01T00:00:00Z'),
+               (2, '胡勇', 2, '副主任医师/硕导', NULL, '2026-02-01T00:00:00Z'),
+               (3, '毕连涌', 2, '主任护师', NULL, '2026-02-01T00:00:00Z');
+      INSERT INTO answers (id, question_id, doctor_id, text, answered_at, source, updated_at)
+        VALUES (1, 1, 1, '多拉伸。', '2026-02-01T08:30:00+08:00', 'page', '2026-02-01T00:00:00Z');
+    )sql";
+    if (!is_pg()) {
+      auto db = Db::Open(location(), false, true);
+      ASSERT_TRUE(db.ok()) << db.status().ToString();
+      ASSERT_TRUE(internal::Migrate(**db, 8).ok());
+      ASSERT_TRUE((*db)->Exec(sql).ok());
+      return;
+    }
+    auto conn = pg::PgConnection::Open(location());
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    Status migrated = pg::MigratePg(*conn, "2026-02-01T00:00:00Z", 9);
+    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    auto ran = conn->ExecScript(sql);
+    ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+    // The rows above name their ids; the identities go on after them.
+    for (const char* table : {"sites", "pages", "questions", "hospitals", "doctors", "answers"}) {
+      auto set = conn->ExecScript(std::string("SELECT setval(pg_get_serial_sequence('") + table +
+                                  "', 'id'), (SELECT max(id) FROM " + table + "))");
+      ASSERT_TRUE(set.ok()) << set.status().ToString();
+    }
+  }
+  int SchemaVersion() {
+    return static_cast<int>(
+        Peek().Int(is_pg() ? "SELECT max(version) FROM healthcrawl_schema_versions" : "PRAGMA user_version"));
+  }
+};
 
-TEST(VocabularyMigrationTest, StoredGradesAndTitlesBecomeCanonicalWithTheirTextKept) {
-  hc::testing::TempDir dir;
-  const auto path = dir / "v8.db";
-  BuildV8(path);
-  auto store = OpenDatabase(path);
+TEST_P(VocabularyMigrationTest, StoredGradesAndTitlesBecomeCanonicalWithTheirTextKept) {
+  auto store = Open();
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  Peek peek(path.string());
-  EXPECT_EQ(peek.Int("PRAGMA user_version"), 10);
+  auto peek = Peek();
+  EXPECT_EQ(SchemaVersion(), 10);
   EXPECT_EQ(peek.All("SELECT name, grade, grade_raw FROM hospitals ORDER BY id"),
             "淮安市第二人民医院|三甲|三级甲等\n"
             "民营诊所|NULL|民营\n");
@@ -104,13 +130,10 @@ TEST(VocabularyMigrationTest, StoredGradesAndTitlesBecomeCanonicalWithTheirTextK
   EXPECT_EQ(peek.Text("SELECT title FROM questions"), "腿抽筋怎么办");
 }
 
-TEST(VocabularyMigrationTest, AnUnchangedPageRevisitedAfterTheUpgradeIsNotChanged) {
-  hc::testing::TempDir dir;
-  const auto path = dir / "v8.db";
-  BuildV8(path);
-  Peek peek(path.string());
+TEST_P(VocabularyMigrationTest, AnUnchangedPageRevisitedAfterTheUpgradeIsNotChanged) {
+  auto peek = Peek();
   const std::string hash_before = peek.Text("SELECT content_hash FROM pages");
-  auto store = OpenDatabase(path);
+  auto store = Open();
   ASSERT_TRUE(store.ok()) << store.status().ToString();
 
   ASSERT_TRUE((*store)->PutPage(Page(kUrl, "2026-03-01T00:00:00Z", V9Question(), "jk39")).ok());
@@ -145,11 +168,8 @@ TEST(VocabularyMigrationTest, AnUnchangedPageRevisitedAfterTheUpgradeIsNotChange
 }
 
 // The exports carry the new columns, with the values stored.
-TEST(VocabularyMigrationTest, ExportsCarryTheVocabularyColumns) {
-  hc::testing::TempDir dir;
-  const auto path = dir / "v8.db";
-  BuildV8(path);
-  auto store = OpenDatabase(path);
+TEST_P(VocabularyMigrationTest, ExportsCarryTheVocabularyColumns) {
+  auto store = Open();
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Json changed = V9Question();
   changed["description"] = "男，45岁，夜里腿抽筋，三天了";
@@ -207,6 +227,8 @@ TEST(VocabularyMigrationTest, ExportsCarryTheVocabularyColumns) {
   EXPECT_EQ(views["url"], kUrl);
   EXPECT_EQ(views["views"], 2045);
 }
+
+HC_INSTANTIATE_BACKEND_TEST(VocabularyMigrationTest);
 
 }  // namespace
 }  // namespace hc::store
