@@ -46,18 +46,22 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   auto store = store::OpenDatabase(options.db);
   if (!store.ok()) return store.status();
   // The site's crawl lock (store/holder_lock.h): a `crawl` of the site that started after the
-  // scheduler's look (Step, RunNow) makes this run fail here rather than share the frontier.
-  auto lock = store::LockSiteCrawl(
-      options.db, job.site,
-      run.manual ? "healthcrawl schedule run " + job.name
-                 : "healthcrawl scheduler run: job " + job.name + ", run " + std::to_string(run.run_id));
-  if (!lock.ok()) return lock.status();
-  crawl_lock = std::move(*lock);
+  // scheduler's look (Step, RunNow) makes this run fail here rather than share the frontier. On
+  // PostgreSQL processes share a site's frontier (docs/postgresql.md): no lock file, no marks file.
+  const bool postgres = store::IsPostgresLocation(options.db.string());
+  if (!postgres) {
+    auto lock = store::LockSiteCrawl(
+        options.db, job.site,
+        run.manual ? "healthcrawl schedule run " + job.name
+                   : "healthcrawl scheduler run: job " + job.name + ", run " + std::to_string(run.run_id));
+    if (!lock.ok()) return lock.status();
+    crawl_lock = std::move(*lock);
+  }
 
   crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);
   crawl.job = job.name;
   crawl.request = job.options.request;
-  crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
+  if (!postgres) crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
   crawl.stop = run.stop;
   // The Scheduler records the run (one row, also when the crawl cannot start); the crawl reports its
   // progress into that row (run_progress_internal.h).
