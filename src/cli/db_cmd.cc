@@ -1,4 +1,6 @@
-// `healthcrawl db copy --from A --to B [--replace]` and `healthcrawl db compare A B [--json]`: moving a
+// `healthcrawl db copy --from A --to B [--replace]`, `healthcrawl db compare A B [--json]` and
+// `healthcrawl db migrate [--db LOCATION]` (creates or upgrades the schema, as every writer does on its
+// first open; for an owner role, docs/postgresql.md "Roles"): moving a
 // dataset between a SQLite file and PostgreSQL (either way), and checking that two datasets hold the
 // same data (store/copy.h, docs/postgresql.md "Moving a dataset").
 //
@@ -90,6 +92,20 @@ int RunCompare(const DbArgs& args) {
   return differences.empty() ? kExitOk : kExitFailure;
 }
 
+// Creates the dataset's tables, or brings them to this build's schema version; every writer does it too,
+// this is for a role that owns the schema (docs/postgresql.md, "Roles").
+int RunMigrate(const std::string& db) {
+  store::StoreOptions options;
+  options.reap_dead_runs = false;
+  auto store = store::OpenDatabase(db, options);
+  if (!store.ok()) {
+    spdlog::error("db migrate: {}", store.status().ToString());
+    return kExitStorage;
+  }
+  std::printf("%s: the schema is up to date\n", store::PrintableLocation(db).c_str());
+  return kExitOk;
+}
+
 void RegisterDb(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<DbArgs>();
   CLI::App* db =
@@ -105,6 +121,11 @@ void RegisterDb(CLI::App& app, CommandContext& ctx) {
       "Exit codes: 0 copied; 2 bad arguments, or a non-empty target without --replace;\n"
       "3 a database could not be used (the target is left as it was).");
   copy->callback([args, &ctx] { ctx.exit_code = RunCopy(*args); });
+  CLI::App* migrate =
+      db->add_subcommand("migrate", "Create the dataset's tables, or upgrade them to this version");
+  AddDbOption(migrate, args->from, "SQLite file or PostgreSQL location");
+  migrate->footer("Exit codes: 0 up to date; 3 the database could not be used.");
+  migrate->callback([args, &ctx] { ctx.exit_code = RunMigrate(args->from); });
   CLI::App* compare = db->add_subcommand(
       "compare", "Compare two datasets: row counts and checksums of every table and export");
   compare->add_option("first", args->first, "A SQLite file or PostgreSQL location")->required();
