@@ -81,7 +81,10 @@ int StorageExit(const Status& s) {
 Result<std::unique_ptr<store::Database>> OpenDb(const std::string& db, bool create) {
   store::StoreOptions options;
   options.create = create;
-  if (!create && !fs::exists(db)) return Status::IoError(db + ": no such database (nothing scheduled yet)");
+  // A PostgreSQL database that holds no dataset is refused by OpenDatabase itself (NotFound).
+  if (!create && !store::IsPostgresLocation(db) && !fs::exists(db)) {
+    return Status::IoError(db + ": no such database (nothing scheduled yet)");
+  }
   return store::OpenDatabase(db, options);
 }
 
@@ -502,7 +505,7 @@ void RegisterSchedule(CLI::App& app, CommandContext& ctx) {
   next->add_option("--count", args->count, "Fire times per job")->capture_default_str()->check(CLI::Range(1, 1000));
   for (CLI::App* cmd : {list, history, next}) cmd->add_flag("--json", args->json, "JSON on stdout");
   for (CLI::App* cmd : {add, load, list, remove, pause, resume, history, next}) {
-    AddDbOption(cmd, args->db, "SQLite database");
+    AddDbOption(cmd, args->db, "SQLite file or PostgreSQL location");
   }
 
   add->callback([args, &ctx] { ctx.exit_code = RunAdd(*args, ctx); });

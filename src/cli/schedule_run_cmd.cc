@@ -78,7 +78,7 @@ void PrintSummary(const std::string& name, const schedule::ManualRun& run) {
 }
 
 int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
-  if (!std::filesystem::exists(args.db)) {
+  if (!store::IsPostgresLocation(args.db) && !std::filesystem::exists(args.db)) {
     spdlog::error("schedule run: {}: no such database (nothing scheduled yet)", args.db);
     return kExitStorage;
   }
@@ -102,10 +102,13 @@ int RunJobNow(const ScheduleRunArgs& args, const CommandContext& ctx) {
 
   StopSignals signals(/*hangup=*/true);  // as `crawl`: a closed terminal stops the run cleanly
   schedule::SchedulerOptions scheduler_options;
-  // Refused, as a job whose lock is held, while a `crawl` of the job's site runs.
-  scheduler_options.site_holder = [db = args.db](const std::string& site) {
-    return store::SiteCrawlHolder(db, site);
-  };
+  // Refused, as a job whose lock is held, while a `crawl` of the job's site runs (SQLite: the site's
+  // crawl lock; on PostgreSQL crawls share a site, so only the job locks order runs).
+  if (!store::IsPostgresLocation(args.db)) {
+    scheduler_options.site_holder = [db = args.db](const std::string& site) {
+      return store::SiteCrawlHolder(db, site);
+    };
+  }
   schedule::Scheduler scheduler(**store, **store, schedule::CrawlJobRunner(std::move(runner)),
                                 std::move(scheduler_options));
   auto run = scheduler.RunNow(args.name, StopSignals::flag());
@@ -147,7 +150,7 @@ void RegisterScheduleRun(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<ScheduleRunArgs>();
   CLI::App* run = schedule->add_subcommand("run", "Run a job now, in the foreground, under its lock");
   run->add_option("name", args->name, "Job name")->required();
-  run->add_option("--db", args->db, "SQLite database")->capture_default_str();
+  run->add_option("--db", args->db, "SQLite file or PostgreSQL location")->capture_default_str();
   run->add_option("--connect-to", args->connect_to,
                   "HOST:PORT:CONNECT_HOST:CONNECT_PORT: connect there instead (an offline copy of a site)");
   run->add_option("--cacert", args->cacert, "CA bundle (PEM) to verify servers with")

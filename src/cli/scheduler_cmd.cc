@@ -19,6 +19,9 @@
 // exit 75, naming the first (pid, host, since); `schedule run` beside it is not (the job locks order
 // them). Each run takes its site's crawl lock, so a `crawl` of the site by hand is refused while the run
 // goes on, and a job whose site such a `crawl` is crawling waits for it.
+// On PostgreSQL (--db postgresql://...) any number of schedulers, on any hosts, share one database and
+// each fire time runs once (docs/scheduling.md); there is no lock file, and a `crawl` by hand shares
+// the site's frontier with a job's run.
 //
 // Exit codes: 130 stopped by SIGTERM/SIGINT after a clean shutdown (systemd: SuccessExitStatus=130);
 // 0 --once and every run ended ok; 1 --once and a run did not; 2 bad arguments or a broken jobs file;
@@ -86,14 +89,19 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
     spdlog::error("{}", store.status().ToString());
     return kExitStorage;
   }
-  // One scheduler per SQLite database (store/holder_lock.h): a second is refused, naming the first.
-  auto lock = store::LockScheduler(
-      args.db, args.once ? "healthcrawl scheduler run --once" : "healthcrawl scheduler run");
-  if (!lock.ok()) {
-    spdlog::error("scheduler: {}; not started", lock.status().message());
-    return lock.status().code() == StatusCode::kBusy ? kExitBusy : kExitStorage;
+  // One scheduler per SQLite database (store/holder_lock.h): a second is refused, naming the first. On
+  // PostgreSQL any number of schedulers share the database: the job locks and the compare-and-swap of
+  // each job's checked_through (store/jobs.h) run every fire time once, whoever claims it first.
+  const bool postgres = store::IsPostgresLocation(args.db);
+  if (!postgres) {
+    auto lock = store::LockScheduler(
+        args.db, args.once ? "healthcrawl scheduler run --once" : "healthcrawl scheduler run");
+    if (!lock.ok()) {
+      spdlog::error("scheduler: {}; not started", lock.status().message());
+      return lock.status().code() == StatusCode::kBusy ? kExitBusy : kExitStorage;
+    }
+    scheduler_lock = std::move(*lock);
   }
-  scheduler_lock = std::move(*lock);
   if (!args.jobs_file.empty()) {
     Status loaded = LoadJobs(args.jobs_file, ctx, **store);
     if (!loaded.ok()) {
@@ -139,10 +147,13 @@ int RunScheduler(const SchedulerArgs& args, const CommandContext& ctx) {
   {
     std::atomic<bool>& stop = StopSignals::flag();
     schedule::SchedulerOptions scheduler_options;
-    // A job whose site a `crawl` command is crawling waits for it (its run would be refused).
-    scheduler_options.site_holder = [db = args.db](const std::string& site) {
-      return store::SiteCrawlHolder(db, site);
-    };
+    // A job whose site a `crawl` command is crawling waits for it (its run would be refused). On
+    // PostgreSQL a `crawl` shares the site's frontier with the job's run: nothing to wait for.
+    if (!postgres) {
+      scheduler_options.site_holder = [db = args.db](const std::string& site) {
+        return store::SiteCrawlHolder(db, site);
+      };
+    }
     schedule::Scheduler scheduler(**store, **store, counted, std::move(scheduler_options));
     spdlog::info("scheduler: running as {} on {}", scheduler.owner(), store::PrintableLocation(args.db));
     if (args.once) {
@@ -171,7 +182,7 @@ void RegisterScheduler(CLI::App& app, CommandContext& ctx) {
   CLI::App* scheduler = app.add_subcommand("scheduler", "The scheduler daemon: runs the scheduled jobs when due");
   scheduler->require_subcommand(1);
   CLI::App* run = scheduler->add_subcommand("run", "Run the scheduler until SIGTERM/SIGINT; SIGHUP reloads --jobs");
-  AddDbOption(run, args->db, "SQLite database (jobs, locks, run history, pages)");
+  AddDbOption(run, args->db, "SQLite file or PostgreSQL location (jobs, locks, run history, pages)");
   run->add_option("--jobs", args->jobs_file, "Load this jobs file into the database first")->check(CLI::ExistingFile);
   run->add_flag("--once", args->once, "One pass: run what is due now, wait for it, exit");
   run->add_option("--connect-to", args->connect_to,

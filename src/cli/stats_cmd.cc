@@ -10,11 +10,15 @@
 
 #include "cli/command.h"
 #include "cli/drift_report.h"
+#include "cli/run_totals.h"
 #include "cli/stats_format.h"
 #include "store/database.h"
 
 namespace hc::cli {
 namespace {
+
+constexpr size_t kShownRuns = 20;   // the newest runs listed one by one
+constexpr int kMaxRuns = 1'000'000;  // the totals count every run
 
 struct StatsArgs {
   std::string db = "healthcrawl.db";
@@ -38,13 +42,22 @@ int RunStats(const StatsArgs& args) {
     spdlog::error("{}", degraded.status().ToString());
     return kExitStorage;
   }
+  // Every crawl run (several processes share a crawl on PostgreSQL: each records its own run), for the
+  // newest runs and the totals per site (cli/run_totals.h).
+  auto runs = (*store)->ListRuns("", /*include_manual=*/true, kMaxRuns);
+  if (!runs.ok()) {
+    spdlog::error("{}", runs.status().ToString());
+    return kExitStorage;
+  }
   std::string text;
   if (args.json) {
     auto json = StatsToJson(*report);
     json["degraded_runs"] = DegradedRunsToJson(*degraded);
+    const auto crawl_runs = CrawlRunsToJson(*runs, kShownRuns);
+    for (const auto& [key, value] : crawl_runs.items()) json[key] = value;
     text = json.dump(2) + "\n";
   } else {
-    text = FormatStats(*report) + FormatDegradedRuns(*degraded);
+    text = FormatStats(*report) + FormatDegradedRuns(*degraded) + FormatCrawlRuns(*runs, kShownRuns);
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
@@ -54,7 +67,7 @@ int RunStats(const StatsArgs& args) {
 void RegisterStats(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<StatsArgs>();
   CLI::App* cmd = app.add_subcommand("stats", "Rows, field fill rates, failures, conversion notes and degraded runs of a database");
-  AddDbOption(cmd, args->db, "SQLite database");
+  AddDbOption(cmd, args->db, "SQLite file or PostgreSQL location");
   cmd->add_flag("--json", args->json, "Print JSON instead of a text report");
   cmd->footer("Exit codes: 0 ok; 3 database unusable.");
   cmd->callback([args, &ctx] { ctx.exit_code = RunStats(*args); });

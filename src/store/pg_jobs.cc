@@ -244,7 +244,7 @@ Result<std::vector<RunRecord>> PgStore::ListRuns(std::string_view job, bool incl
       "SELECT id, command, sites, started_at, coalesce(job, ''), finished_at, coalesce(outcome, ''), "
       "pages_fetched,"
       "  pages_stored, pages_failed, bytes_fetched, pages_new, pages_changed, pages_unchanged, pages_gone, "
-      "extra"
+      "extra, coalesce(host, ''), coalesce(pid, 0)"
       " FROM crawl_runs"
       " WHERE ($1 <> '' AND job = $1) OR ($1 = '' AND ($2::bigint = 1 OR job IS NOT NULL))"
       " ORDER BY id DESC LIMIT $3",
@@ -275,6 +275,8 @@ Result<std::vector<RunRecord>> PgStore::ListRuns(std::string_view job, bool incl
     run.stats.pages_gone = pg::Int(*r, i, 14);
     run.stats.extra = Json::parse(r->Text(i, 15), nullptr, false);
     if (run.stats.extra.is_discarded()) run.stats.extra = Json::object();
+    run.info.host = std::string(r->Text(i, 16));
+    run.info.pid = pg::Int(*r, i, 17);
     runs.push_back(std::move(run));
   }
   return runs;

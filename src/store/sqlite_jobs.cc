@@ -257,7 +257,8 @@ Result<int64_t> SqliteStore::EndUnfinishedRuns(std::string_view job, std::string
 Result<std::vector<RunRecord>> SqliteStore::ListRuns(std::string_view job, bool include_manual, int limit) {
   auto q = rep_->db->Prepare(
       "SELECT id, command, sites, started_at, ifnull(job, ''), finished_at, ifnull(outcome, ''), pages_fetched,"
-      "  pages_stored, pages_failed, bytes_fetched, pages_new, pages_changed, pages_unchanged, pages_gone, extra"
+      "  pages_stored, pages_failed, bytes_fetched, pages_new, pages_changed, pages_unchanged, pages_gone, extra,"
+      "  ifnull(host, ''), ifnull(pid, 0)"
       " FROM crawl_runs"
       " WHERE (?1 <> '' AND job = ?1) OR (?1 = '' AND (?2 = 1 OR job IS NOT NULL))"
       " ORDER BY id DESC LIMIT ?3");
@@ -288,6 +289,8 @@ Result<std::vector<RunRecord>> SqliteStore::ListRuns(std::string_view job, bool 
     run.stats.pages_gone = q->Int(14);
     run.stats.extra = Json::parse(q->Text(15), nullptr, false);
     if (run.stats.extra.is_discarded()) run.stats.extra = Json::object();
+    run.info.host = q->Text(16);
+    run.info.pid = q->Int(17);
     runs.push_back(std::move(run));
   }
   if (!q->status().ok()) return q->status();

@@ -1,0 +1,168 @@
+// `healthcrawl db copy` and `db compare` (issue #16 point 9): a crawled fixture site's SQLite dataset
+// copied into PostgreSQL and back gives equal fingerprints (every table's rows and checksum, the flat and
+// nested exports) and byte-equal exports; a non-empty target is refused unless --replace; a copy into
+// PostgreSQL can be crawled on (its ids continue after the copied ones); compare finds a changed row.
+// Also `ingest` and `reextract` with --db postgresql://...: the same rows as on SQLite.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "crawl/fixture_site.h"
+#include "support/http_server.h"
+#include "support/pg_support.h"
+#include "support/test_env.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using hc::testing::CliPath;
+using hc::testing::Quote;
+using hc::testing::RunCommand;
+
+std::string Cli(const std::string& args) {
+  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
+}
+
+std::string SiteArgs(const hc::testing::HttpServer& server) {
+  const std::string port = std::to_string(server.port());
+  return " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
+         " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress --no-sitemaps"
+         " --allow-private-addresses --max-depth 1";
+}
+
+// Every file of an `export --all` folder and its bytes, by name.
+std::map<std::string, std::string> ExportedFiles(const std::string& db, const fs::path& out) {
+  std::string log;
+  EXPECT_EQ(RunCommand(Cli("export --all --format jsonl --out " + Quote(out) + " --db " + Quote(db)), &log),
+            0)
+      << log;
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(out)) {
+    files[entry.path().filename().string()] = hc::testing::ReadFile(entry.path());
+  }
+  return files;
+}
+
+void ExecSqlite(const fs::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(handle);
+}
+
+class PgDbCopyCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cluster = hc::testing::TestCluster();
+    if (!cluster.ok()) {
+      const char* ci = std::getenv("CI");
+      if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
+        GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
+      }
+      FAIL() << cluster.status().ToString();
+    }
+    cluster_ = *cluster;
+    ASSERT_TRUE(pg_.Create(cluster_).ok());
+  }
+  hc::testing::PgCluster cluster_;
+  hc::testing::PgTestDatabase pg_;
+  hc::testing::TempDir dir_;
+};
+
+TEST_F(PgDbCopyCli, SqliteToPostgresAndBackGivesEqualFingerprintsAndExports) {
+  hc::testing::HttpServer server;
+  hc::testing::ServeMfk(server);
+  const fs::path a = dir_ / "a.db";
+  const fs::path b = dir_ / "b.db";
+  std::string out;
+  // A crawl and a recrawl (two runs, revisits, the raw archive, drift rows), and a scheduled job.
+  ASSERT_EQ(RunCommand(Cli("crawl --site mfk --db " + Quote(a) + SiteArgs(server)), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli("crawl --site mfk --recrawl all --db " + Quote(a) + SiteArgs(server)), &out), 0)
+      << out;
+  ASSERT_EQ(RunCommand(Cli("schedule add nightly --site mfk --cron '0 3 * * *' --db " + Quote(a)), &out), 0)
+      << out;
+  const std::string pg = pg_.conninfo();
+
+  ASSERT_EQ(RunCommand(Cli("db copy --from " + Quote(a) + " --to " + Quote(pg)), &out), 0) << out;
+  EXPECT_NE(out.find("copied "), std::string::npos) << out;
+  EXPECT_NE(out.find("raw_responses"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Cli("db copy --from " + Quote(pg) + " --to " + Quote(b)), &out), 0) << out;
+
+  ASSERT_EQ(RunCommand(Cli("db compare " + Quote(a) + " " + Quote(pg)), &out), 0) << out;
+  EXPECT_NE(out.find("\nequal\n"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Cli("db compare --json " + Quote(a) + " " + Quote(b)), &out), 0) << out;
+  const auto summary = nlohmann::json::parse(out);
+  EXPECT_EQ(summary["equal"], true);
+  // Every table was fingerprinted, and the crawl filled the ones that matter.
+  for (const char* table : {"pages", "frontier", "raw_responses", "crawl_runs", "jobs", "run_field_fill",
+                            "articles", "doctors", "answers", "failures"}) {
+    EXPECT_GT(summary["first"]["tables"][table]["rows"].get<int64_t>(), 0) << table;
+  }
+  EXPECT_TRUE(summary["first"]["exports"].contains("export/nested.jsonl"));
+
+  // The exports themselves, byte for byte, from the three databases.
+  const auto from_a = ExportedFiles(a.string(), dir_ / "export-a");
+  EXPECT_EQ(ExportedFiles(pg, dir_ / "export-pg"), from_a);
+  EXPECT_EQ(ExportedFiles(b.string(), dir_ / "export-b"), from_a);
+
+  // A non-empty target is refused, and replaced when asked.
+  ASSERT_EQ(RunCommand(Cli("db copy --from " + Quote(a) + " --to " + Quote(pg)), &out, true), 2) << out;
+  EXPECT_NE(out.find("holds a dataset already"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Cli("db copy --replace --from " + Quote(a) + " --to " + Quote(pg)), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli("db compare " + Quote(a) + " " + Quote(pg)), &out), 0) << out;
+
+  // compare finds one changed value, and names its table.
+  ExecSqlite(b, "UPDATE doctors SET name = name || 'x' WHERE id = (SELECT min(id) FROM doctors)");
+  ASSERT_EQ(RunCommand(Cli("db compare " + Quote(a) + " " + Quote(b)), &out), 1) << out;
+  EXPECT_NE(out.find("differs: doctors: checksum differs"), std::string::npos) << out;
+  EXPECT_NE(out.find("\ndifferent\n"), std::string::npos) << out;
+
+  // The PostgreSQL copy is a dataset to crawl on: new rows get ids after the copied ones.
+  ASSERT_EQ(RunCommand(Cli("crawl --site mfk --recrawl all --db " + Quote(pg) + SiteArgs(server)), &out), 0)
+      << out;
+  ASSERT_EQ(RunCommand(Cli("db compare " + Quote(a) + " " + Quote(pg)), &out), 1) << out;
+  EXPECT_NE(out.find("crawl_runs: 2 vs 3 rows"), std::string::npos) << out;
+}
+
+// The two datasets' tables hold as many rows each (their times differ: each command stamps its run and
+// rows with the moment it ran).
+void ExpectSameRowCounts(const std::string& first, const std::string& second) {
+  std::string out;
+  const int status = RunCommand(Cli("db compare --json " + Quote(first) + " " + Quote(second)), &out);
+  ASSERT_TRUE(status == 0 || status == 1) << out;
+  const auto summary = nlohmann::json::parse(out);
+  for (const auto& [table, print] : summary["first"]["tables"].items()) {
+    EXPECT_EQ(print["rows"], summary["second"]["tables"][table]["rows"]) << table;
+  }
+  EXPECT_GT(summary["second"]["tables"]["articles"]["rows"].get<int64_t>(), 0);
+  EXPECT_GT(summary["second"]["tables"]["raw_responses"]["rows"].get<int64_t>(), 0);
+}
+
+TEST_F(PgDbCopyCli, IngestAndReextractOnPostgresStoreWhatTheyStoreOnSqlite) {
+  const fs::path sqlite = dir_ / "ingest.db";
+  const fs::path fixtures = fs::path(HC_SOURCE_DIR) / "fixtures/sites/mfk";
+  std::string files;
+  for (const auto& entry : fs::directory_iterator(fixtures)) {
+    if (entry.path().extension() == ".html") files += " " + Quote(entry.path());
+  }
+  const std::string pg = pg_.conninfo();
+  std::string out;
+  ASSERT_EQ(RunCommand(Cli("ingest --site mfk --db " + Quote(sqlite) + files), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli("ingest --site mfk --db " + Quote(pg) + files), &out), 0) << out;
+  EXPECT_NE(out.find("ingested 5 files"), std::string::npos) << out;
+  ExpectSameRowCounts(sqlite.string(), pg);
+  ASSERT_EQ(RunCommand(Cli("reextract --site mfk --db " + Quote(sqlite)), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli("reextract --site mfk --db " + Quote(pg)), &out), 0) << out;
+  EXPECT_NE(out.find("re-extracted 5 archived responses"), std::string::npos) << out;
+  ExpectSameRowCounts(sqlite.string(), pg);
+}
+
+}  // namespace
