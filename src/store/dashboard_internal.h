@@ -46,6 +46,13 @@ inline bool IsJsonColumn(std::string_view name) {
          name == "headers";
 }
 
+// An SQL identifier in double quotes (both dialects quote alike).
+inline std::string QuotedIdentifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + '"';
+}
+
 // `rows` of run_field_fill joined with their run, ordered by run then field: [{run_id, started_at,
 // outcome, field ("<page_type>.<field>"), filled, total}], folded into `out["runs"]`: one entry per run
 // with its rates (a field whose total is 0 has none).

@@ -156,8 +156,9 @@ class PgDashboard final : public DashboardSource {
     for (const RecordTable& table : *tables) {
       // SQLite orders by rowid, which is the id of every record table that has one; a table without
       // an id is read in physical order, the write order of its rows (as pg_drift.cc reads).
-      auto records = Objects("SELECT * FROM " + Quoted(table.name) + " WHERE page_id = $1::bigint ORDER BY " +
-                                 (table.has_id ? "id" : "ctid") + " LIMIT $2::bigint",
+      auto records = Objects("SELECT * FROM " + internal::QuotedIdentifier(table.name) +
+                                 " WHERE page_id = $1::bigint ORDER BY " + (table.has_id ? "id" : "ctid") +
+                                 " LIMIT $2::bigint",
                              {pg::Param::Text(page_id), pg::Param::Text(max_rows)});
       if (!records.ok()) return records.status();
       if (!records->empty()) page["records"][table.name] = std::move(*records);
@@ -303,13 +304,6 @@ class PgDashboard final : public DashboardSource {
     std::vector<RecordTable> tables;
     for (int i = 0; i < r->rows(); ++i) tables.push_back({std::string(r->Text(i, 0)), r->Text(i, 1) == "t"});
     return tables;
-  }
-
-  // An SQL identifier in double quotes.
-  static std::string Quoted(std::string_view name) {
-    std::string quoted = "\"";
-    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + '"';
   }
 
   // Runs `sql` with `params` bound to $1, $2, ... and returns its rows as objects.

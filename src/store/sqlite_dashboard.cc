@@ -102,8 +102,9 @@ class SqliteDashboard final : public DashboardSource {
     if (!tables.ok()) return tables.status();
     page["records"] = json::object();
     for (const std::string& name : *tables) {
-      auto records = Objects("SELECT * FROM " + Quoted(name) + " WHERE page_id = ?1 ORDER BY rowid LIMIT ?2",
-                             {id, int64_t{internal::kDashboardMaxRecordRows}});
+      auto records = Objects(
+          "SELECT * FROM " + internal::QuotedIdentifier(name) + " WHERE page_id = ?1 ORDER BY rowid LIMIT ?2",
+          {id, int64_t{internal::kDashboardMaxRecordRows}});
       if (!records.ok()) return records.status();
       if (!records->empty()) page["records"][name] = std::move(*records);
     }
@@ -155,12 +156,12 @@ class SqliteDashboard final : public DashboardSource {
             name == "updated_at" || name == "updated_seq" || name.size() > 64) {
           continue;
         }
-        sql += ", count(NULLIF(NULLIF(CAST(t." + Quoted(name) + " AS TEXT), ''), '[]')) AS " +
-               Quoted("f" + std::to_string(fields.size()));
+        sql += ", count(NULLIF(NULLIF(CAST(t." + internal::QuotedIdentifier(name) +
+               " AS TEXT), ''), '[]')) AS " + internal::QuotedIdentifier("f" + std::to_string(fields.size()));
         fields.push_back(name);
       }
       if (fields.empty()) continue;
-      sql += " FROM " + Quoted(table) +
+      sql += " FROM " + internal::QuotedIdentifier(table) +
              " t JOIN pages p ON p.id = t.page_id JOIN sites s ON s.id = p.site_id"
              " JOIN frontier f ON f.site = s.key AND f.url_key = p.url"
              " WHERE s.key = ?1 AND f.run_id IN (SELECT id FROM crawl_runs WHERE sites = ?1 AND finished_at "
@@ -282,13 +283,6 @@ class SqliteDashboard final : public DashboardSource {
     std::vector<std::string> names;
     for (const json& row : *rows) names.push_back(row["name"].get<std::string>());
     return names;
-  }
-
-  // An SQL identifier in double quotes.
-  static std::string Quoted(std::string_view name) {
-    std::string quoted = "\"";
-    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + '"';
   }
 
   // Tables of later schema versions (the drift alarm's) are read only where they exist, so a database

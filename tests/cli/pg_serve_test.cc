@@ -147,6 +147,24 @@ std::string MetricsWithoutDurations(const std::string& text) {
   return out;
 }
 
+// Polls run `run_id` until it has finished (at most two minutes) and returns it as /api/v1/runs/ID last
+// answered; *saw_progress tells whether an answer showed progress (a progress row with pages fetched).
+json WatchRun(const ServeProcess& serve, int64_t run_id, bool* saw_progress) {
+  json run;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    run = serve.Get("/api/v1/runs/" + std::to_string(run_id))["run"];
+    const json& progress = run["progress"];
+    if (!progress.is_null() && progress["updated_at"].is_number() && progress["pages_fetched"] > 0) {
+      *saw_progress = true;
+      EXPECT_TRUE(progress["queued"].is_number()) << progress.dump();
+    }
+    if (!run["finished_at"].is_null()) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  return run;
+}
+
 TEST(PgServeCli, EveryRouteAnswersAsForTheSameCrawlIntoSqlite) {
   HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
@@ -242,14 +260,8 @@ TEST(PgServeCli, RunNowOnPostgresShowsTheRunsProgressAndItsEnd) {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
   }
   hc::testing::TempDir dir;
-  // The shipped mfk config, started from a page the test server has, without its https sitemap.
   const fs::path selectors = dir / "selectors";
-  fs::create_directories(selectors);
-  std::string yaml = hc::testing::ReadFile(hc::testing::SelectorsDir() / "mfk.yaml");
-  yaml = hc::testing::ReplaceAll(yaml, "start_urls: ['https://www.mfk.com/list/zixun.html']",
-                                 "start_urls: ['http://www.mfk.com/list/guke.html']");
-  yaml = hc::testing::ReplaceAll(yaml, "sitemaps: ['https://www.mfk.com/sitemap.xml']", "sitemaps: []");
-  hc::testing::WriteFile(selectors / "mfk.yaml", yaml);
+  hc::testing::WriteLoopbackMfkConfig(selectors);
   // Slow pages and a pause between requests: the run lasts past its first progress row (every 5 s).
   hc::testing::HttpServer site;
   hc::testing::schedule_cli::ServeSlowMfk(site, milliseconds(300));
@@ -266,18 +278,7 @@ TEST(PgServeCli, RunNowOnPostgresShowsTheRunsProgressAndItsEnd) {
   const int64_t run_id = json::parse(body)["run_id"].get<int64_t>();
 
   bool saw_progress = false;
-  json run;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline) {
-    run = serve.Get("/api/v1/runs/" + std::to_string(run_id))["run"];
-    const json& progress = run["progress"];
-    if (!progress.is_null() && progress["updated_at"].is_number() && progress["pages_fetched"] > 0) {
-      saw_progress = true;
-      EXPECT_TRUE(progress["queued"].is_number()) << progress.dump();
-    }
-    if (!run["finished_at"].is_null()) break;
-    std::this_thread::sleep_for(milliseconds(200));
-  }
+  const json run = WatchRun(serve, run_id, &saw_progress);
   EXPECT_TRUE(saw_progress) << "no progress row was seen while the run went on: " << run.dump();
   ASSERT_FALSE(run["finished_at"].is_null()) << run.dump() << serve.Log();
   EXPECT_EQ(run["outcome"], "ok") << run.dump() << serve.Log();
@@ -328,22 +329,15 @@ TEST(PgServeCli, ACrawlIntoPostgresShowsItsProgressLive) {
   const pid_t crawl = hc::testing::schedule_cli::Spawn(args, dir / "crawl.log");
   ASSERT_GT(crawl, 0);
 
-  bool saw_progress = false;
-  json run;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline) {
+  int64_t run_id = 0;
+  hc::testing::schedule_cli::WaitFor([&] {
     const json runs = serve.Get("/api/v1/runs?limit=1");
-    if (!runs["runs"].empty()) {
-      run = serve.Get("/api/v1/runs/" + std::to_string(runs["runs"][0]["id"].get<int64_t>()))["run"];
-      const json& progress = run["progress"];
-      if (!progress.is_null() && progress["updated_at"].is_number() && progress["pages_fetched"] > 0) {
-        saw_progress = true;
-        EXPECT_TRUE(progress["queued"].is_number()) << progress.dump();
-      }
-      if (!run["finished_at"].is_null()) break;
-    }
-    std::this_thread::sleep_for(milliseconds(200));
-  }
+    if (!runs["runs"].empty()) run_id = runs["runs"][0]["id"].get<int64_t>();
+    return run_id > 0;
+  });
+  ASSERT_GT(run_id, 0) << "the crawl recorded no run: " << hc::testing::ReadFile(dir / "crawl.log");
+  bool saw_progress = false;
+  const json run = WatchRun(serve, run_id, &saw_progress);
   int status = 0;
   waitpid(crawl, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << hc::testing::ReadFile(dir / "crawl.log");

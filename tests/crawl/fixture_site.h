@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,17 @@ inline crawl::CrawlOptions FastOptions(const HttpServer& server, const std::stri
   options.lease_owner = "test";
   options.read_sitemaps = false;  // the config's sitemap is an https URL; the sitemap test opts in
   return options;
+}
+
+// Writes `dir`/mfk.yaml: the shipped mfk config started from a page ServeMfk has (the list page), without
+// its https sitemap, for the tests that run the scheduler's crawls (serve's "run now").
+inline void WriteLoopbackMfkConfig(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  std::string yaml = ReadFile(SelectorsDir() / "mfk.yaml");
+  yaml = ReplaceAll(yaml, "start_urls: ['https://www.mfk.com/list/zixun.html']",
+                    "start_urls: ['http://www.mfk.com/list/guke.html']");
+  yaml = ReplaceAll(yaml, "sitemaps: ['https://www.mfk.com/sitemap.xml']", "sitemaps: []");
+  WriteFile(dir / "mfk.yaml", yaml);
 }
 
 // selectors/<site>.yaml with its `sitemaps:` line replaced (the shipped configs name https URLs).

@@ -46,13 +46,7 @@ class ServeApiTest : public hc::testing::BackendTest {
   void SetUp() override {
     BackendTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    // The shipped mfk config, started from a page the test server has, without its https sitemap.
-    fs::create_directories(selectors_);
-    std::string yaml = hc::testing::ReadFile(hc::testing::SelectorsDir() / "mfk.yaml");
-    yaml = hc::testing::ReplaceAll(yaml, "start_urls: ['https://www.mfk.com/list/zixun.html']",
-                                   "start_urls: ['http://www.mfk.com/list/guke.html']");
-    yaml = hc::testing::ReplaceAll(yaml, "sitemaps: ['https://www.mfk.com/sitemap.xml']", "sitemaps: []");
-    hc::testing::WriteFile(selectors_ / "mfk.yaml", yaml);
+    hc::testing::WriteLoopbackMfkConfig(selectors_);
     auto store = Open();
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto job = schedule::ParseJobsFile(
