@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -58,22 +57,8 @@ void ExecSqlite(const fs::path& db, const std::string& sql) {
   sqlite3_close(handle);
 }
 
-class PgDbCopyCli : public ::testing::Test {
+class PgDbCopyCli : public hc::testing::PgDatabaseTest {
  protected:
-  void SetUp() override {
-    auto cluster = hc::testing::TestCluster();
-    if (!cluster.ok()) {
-      const char* ci = std::getenv("CI");
-      if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-        GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-      }
-      FAIL() << cluster.status().ToString();
-    }
-    cluster_ = *cluster;
-    ASSERT_TRUE(pg_.Create(cluster_).ok());
-  }
-  hc::testing::PgCluster cluster_;
-  hc::testing::PgTestDatabase pg_;
   hc::testing::TempDir dir_;
 };
 
@@ -89,7 +74,7 @@ TEST_F(PgDbCopyCli, SqliteToPostgresAndBackGivesEqualFingerprintsAndExports) {
       << out;
   ASSERT_EQ(RunCommand(Cli("schedule add nightly --site mfk --cron '0 3 * * *' --db " + Quote(a)), &out), 0)
       << out;
-  const std::string pg = pg_.conninfo();
+  const std::string pg = conninfo();
 
   ASSERT_EQ(RunCommand(Cli("db copy --from " + Quote(a) + " --to " + Quote(pg)), &out), 0) << out;
   EXPECT_NE(out.find("copied "), std::string::npos) << out;
@@ -153,7 +138,7 @@ TEST_F(PgDbCopyCli, IngestAndReextractOnPostgresStoreWhatTheyStoreOnSqlite) {
   for (const auto& entry : fs::directory_iterator(fixtures)) {
     if (entry.path().extension() == ".html") files += " " + Quote(entry.path());
   }
-  const std::string pg = pg_.conninfo();
+  const std::string pg = conninfo();
   std::string out;
   ASSERT_EQ(RunCommand(Cli("ingest --site mfk --db " + Quote(sqlite) + files), &out), 0) << out;
   ASSERT_EQ(RunCommand(Cli("ingest --site mfk --db " + Quote(pg) + files), &out), 0) << out;
