@@ -55,6 +55,11 @@ class TableAccess {
   virtual Status CommitWrite() = 0;
 };
 
+// `name` as an SQL identifier ("name", a quote doubled), and a list of them ("a", "b"): both backends'
+// spelling.
+std::string QuotedIdentifier(const std::string& name);
+std::string ColumnList(const std::vector<std::string>& columns);
+
 // Raw access to a SQLite dataset file / a PostgreSQL database (opened as OpenDatabase has checked or
 // made it: a healthcrawl dataset at this build's version).
 Result<std::unique_ptr<TableAccess>> OpenSqliteTables(const std::string& path, bool read_only);

@@ -20,6 +20,22 @@
 #include "store/export.h"
 
 namespace hc::store {
+
+std::string internal::QuotedIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+std::string internal::ColumnList(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + QuotedIdentifier(c);
+  return out;
+}
+
 namespace {
 
 using internal::Cell;

@@ -19,21 +19,6 @@ namespace {
 constexpr int kFetchRows = 1000;
 constexpr size_t kMaxParams = 30000;  // per INSERT; the protocol allows 65535
 
-std::string Quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
-std::string ColumnList(const std::vector<std::string>& columns) {
-  std::string out;
-  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + Quoted(c);
-  return out;
-}
-
 class PgTables : public TableAccess {
  public:
   explicit PgTables(pg::PgConnection conn) : conn_(std::move(conn)) {}
@@ -69,7 +54,7 @@ class PgTables : public TableAccess {
     return conn_.Exec("COMMIT").status();
   }
   Result<int64_t> CountRows(const std::string& table) override {
-    auto r = conn_.Exec("SELECT count(*) FROM " + Quoted(table));
+    auto r = conn_.Exec("SELECT count(*) FROM " + QuotedIdentifier(table));
     if (!r.ok()) return r.status();
     return std::strtoll(std::string(r->Text(0, 0)).c_str(), nullptr, 10);
   }
@@ -86,7 +71,7 @@ class PgTables : public TableAccess {
       kind_of.push_back(kind);
     }
     auto declared = conn_.Exec("DECLARE hc_copy_scan NO SCROLL CURSOR FOR SELECT " + ColumnList(columns) +
-                               " FROM " + Quoted(table) + " ORDER BY ctid");
+                               " FROM " + QuotedIdentifier(table) + " ORDER BY ctid");
     if (!declared.ok()) return declared.status();
     Row values(columns.size());
     Status status;
@@ -139,13 +124,14 @@ class PgTables : public TableAccess {
 
   Status BeginWrite() override { return Begin("BEGIN"); }
   Status DeleteAll(const std::string& table) override {
-    return conn_.Exec("DELETE FROM " + Quoted(table)).status();
+    return conn_.Exec("DELETE FROM " + QuotedIdentifier(table)).status();
   }
   Status Insert(const std::string& table, const std::vector<std::string>& columns,
                 const std::vector<Row>& rows) override {
     if (columns.empty()) return Status::Ok();
     const size_t per_statement = std::max<size_t>(1, std::min<size_t>(500, kMaxParams / columns.size()));
-    const std::string head = "INSERT INTO " + Quoted(table) + " (" + ColumnList(columns) + ") VALUES ";
+    const std::string head =
+        "INSERT INTO " + QuotedIdentifier(table) + " (" + ColumnList(columns) + ") VALUES ";
     for (size_t start = 0; start < rows.size(); start += per_statement) {
       const size_t end = std::min(rows.size(), start + per_statement);
       std::string sql = head;
@@ -190,9 +176,10 @@ class PgTables : public TableAccess {
     for (int i = 0; i < identities->rows(); ++i) {
       const std::string table(identities->Text(i, 0));
       const std::string column(identities->Text(i, 1));
-      auto r = conn_.Exec("SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT max(" +
-                              Quoted(column) + ") FROM " + Quoted(table) + "), 0) + 1, false)",
-                          {pg::Param::Text(Quoted(table)), pg::Param::Text(column)});
+      auto r =
+          conn_.Exec("SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT max(" +
+                         QuotedIdentifier(column) + ") FROM " + QuotedIdentifier(table) + "), 0) + 1, false)",
+                     {pg::Param::Text(QuotedIdentifier(table)), pg::Param::Text(column)});
       if (!r.ok()) return r.status();
     }
     return Status::Ok();

@@ -12,21 +12,6 @@ namespace hc::store::internal {
 namespace {
 
 // "name" quoted as an SQL identifier.
-std::string Quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
-std::string ColumnList(const std::vector<std::string>& columns) {
-  std::string out;
-  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + Quoted(c);
-  return out;
-}
-
 class SqliteTables : public TableAccess {
  public:
   explicit SqliteTables(std::unique_ptr<Db> db) : db_(std::move(db)) {}
@@ -53,7 +38,7 @@ class SqliteTables : public TableAccess {
     return db_->Exec("COMMIT");
   }
   Result<int64_t> CountRows(const std::string& table) override {
-    return db_->QueryInt("SELECT count(*) FROM " + Quoted(table));
+    return db_->QueryInt("SELECT count(*) FROM " + QuotedIdentifier(table));
   }
   Status Scan(const std::string& table, const std::vector<std::string>& columns,
               const std::function<Status(const Row&)>& row) override {
@@ -63,7 +48,8 @@ class SqliteTables : public TableAccess {
     auto without_rowid = Names("SELECT name FROM pragma_table_list WHERE wr = 1 AND name = ?1", table);
     if (!without_rowid.ok()) return without_rowid.status();
     const std::string order = without_rowid->empty() || key->empty() ? "rowid" : ColumnList(*key);
-    auto q = db_->Prepare("SELECT " + ColumnList(columns) + " FROM " + Quoted(table) + " ORDER BY " + order);
+    auto q = db_->Prepare("SELECT " + ColumnList(columns) + " FROM " + QuotedIdentifier(table) +
+                          " ORDER BY " + order);
     if (!q.ok()) return q.status();
     Row values(columns.size());
     while (q->Step()) {
@@ -103,10 +89,12 @@ class SqliteTables : public TableAccess {
     HC_RETURN_IF_ERROR(Begin("BEGIN IMMEDIATE"));
     return db_->Exec("PRAGMA defer_foreign_keys = ON");
   }
-  Status DeleteAll(const std::string& table) override { return db_->Exec("DELETE FROM " + Quoted(table)); }
+  Status DeleteAll(const std::string& table) override {
+    return db_->Exec("DELETE FROM " + QuotedIdentifier(table));
+  }
   Status Insert(const std::string& table, const std::vector<std::string>& columns,
                 const std::vector<Row>& rows) override {
-    std::string sql = "INSERT INTO " + Quoted(table) + " (" + ColumnList(columns) + ") VALUES (";
+    std::string sql = "INSERT INTO " + QuotedIdentifier(table) + " (" + ColumnList(columns) + ") VALUES (";
     for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 1);
     sql += ")";
     for (const Row& values : rows) {

@@ -3,7 +3,6 @@
 // per site; the sums are the dataset's own counts (pages, failures).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -24,23 +23,15 @@ std::string Cli(const std::string& args) {
   return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
 }
 
-TEST(PgStatsCli, StatsSumsTheRunsOfTwoCrawlerProcesses) {
-  auto cluster = hc::testing::TestCluster();
-  if (!cluster.ok()) {
-    const char* ci = std::getenv("CI");
-    if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-      GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-    }
-    FAIL() << cluster.status().ToString();
-  }
-  hc::testing::PgTestDatabase database;
-  ASSERT_TRUE(database.Create(*cluster).ok());
+class PgStatsCli : public hc::testing::PgDatabaseTest {};
+
+TEST_F(PgStatsCli, StatsSumsTheRunsOfTwoCrawlerProcesses) {
   hc::testing::HttpServer server;
   hc::testing::ServeMfk(server);
   const std::string port = std::to_string(server.port());
   const std::string crawl =
-      Cli("crawl --site mfk --db " + Quote(database.conninfo()) +
-          " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
+      Cli("crawl --site mfk --db " + Quote(conninfo()) + " --connect-to www.mfk.com:80:127.0.0.1:" + port +
+          " --connect-to ::127.0.0.1:" + port +
           " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress"
           " --no-sitemaps --allow-private-addresses --max-depth 1");
   std::string out1;
@@ -55,7 +46,7 @@ TEST(PgStatsCli, StatsSumsTheRunsOfTwoCrawlerProcesses) {
   ASSERT_EQ(status2, 0) << out2;
 
   std::string out;
-  ASSERT_EQ(RunCommand(Cli("stats --json --db " + Quote(database.conninfo())), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli("stats --json --db " + Quote(conninfo())), &out), 0) << out;
   const auto stats = nlohmann::json::parse(out);
   ASSERT_EQ(stats["runs"].size(), 2u) << out;
   std::set<int64_t> pids;
@@ -89,7 +80,7 @@ TEST(PgStatsCli, StatsSumsTheRunsOfTwoCrawlerProcesses) {
   for (const auto& [reason, count] : total["failures"].items()) by_reason += count.get<int64_t>();
   EXPECT_EQ(by_reason, failures) << out;
 
-  ASSERT_EQ(RunCommand(Cli("stats --db " + Quote(database.conninfo())), &out), 0) << out;
+  ASSERT_EQ(RunCommand(Cli("stats --db " + Quote(conninfo())), &out), 0) << out;
   EXPECT_NE(out.find("Crawl run totals per site (all 2 runs)"), std::string::npos) << out;
 }
 
