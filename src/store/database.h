@@ -57,6 +57,9 @@ struct StoreOptions {
   // older than this and whose process is gone (ReapDeadRuns). Off when reap_dead_runs is false.
   bool reap_dead_runs = true;
   std::chrono::milliseconds dead_run_after{60'000};
+  // PostgreSQL: after a lost connection, try to reconnect for this long (with backoff) before the
+  // operation fails (docs/postgresql.md "Faults"). HEALTHCRAWL_PG_RECONNECT_SECONDS overrides it.
+  std::chrono::milliseconds pg_reconnect_limit{60'000};
 };
 
 class Database : public PageWriter,

@@ -1,4 +1,5 @@
 #include <charconv>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -7,11 +8,12 @@
 namespace hc::store::pg {
 namespace {
 
-// libpq's messages end in a newline and may span lines ("FATAL: ...\nDETAIL: ..."): one line for a Status.
+// libpq's messages end in a newline and may span lines ("FATAL: ...\nDETAIL: ...", continuation lines
+// indented with a tab): one line for a Status.
 std::string OneLine(std::string_view message) {
   std::string out;
   out.reserve(message.size());
-  for (char c : message) out.push_back(c == '\n' ? ' ' : c);
+  for (char c : message) out.push_back(c == '\n' || c == '\t' ? ' ' : c);
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
@@ -59,6 +61,35 @@ int64_t PgResult::AffectedRows() const {
   return rows;
 }
 
+namespace {
+
+// A new connection for `conninfo` (already parsed), or libpq's reason. connect_timeout is 10 s unless
+// the string or PGCONNECT_TIMEOUT says otherwise: a server that is gone must not hang a reconnect.
+Result<PGconn*> Connect(const std::string& conninfo) {
+  const char* env_timeout = std::getenv("PGCONNECT_TIMEOUT");
+  const bool default_timeout = env_timeout == nullptr || *env_timeout == '\0';
+  // Processed in order: the expanded dbname (the whole connection string) overrides the timeout before it.
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {default_timeout ? "10" : env_timeout, conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!conn) return Status::IoError("postgresql: out of memory creating a connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    Status s = Status::IoError("postgresql: cannot connect: " + OneLine(PQerrorMessage(conn)));
+    PQfinish(conn);
+    return s;
+  }
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  if (PQsetClientEncoding(conn, "UTF8") != 0) {
+    Status s =
+        Status::IoError("postgresql: cannot set client_encoding UTF8: " + OneLine(PQerrorMessage(conn)));
+    PQfinish(conn);
+    return s;
+  }
+  return conn;
+}
+
+}  // namespace
+
 Result<PgConnection> PgConnection::Open(const std::string& conninfo) {
   // Parsed first so that a malformed string is the caller's error, not a failed connection. The
   // parse error never quotes the string, which may hold a password.
@@ -71,17 +102,29 @@ Result<PgConnection> PgConnection::Open(const std::string& conninfo) {
   }
   PQconninfoFree(options);
 
-  PgConnection conn(PQconnectdb(conninfo.c_str()));
-  if (!conn.conn_) return Status::IoError("postgresql: out of memory creating a connection");
-  if (PQstatus(conn.conn_.get()) != CONNECTION_OK) {
-    return Status::IoError("postgresql: cannot connect: " + OneLine(PQerrorMessage(conn.conn_.get())));
+  auto conn = Connect(conninfo);
+  if (!conn.ok()) return conn.status();
+  PgConnection opened(*conn);
+  opened.conninfo_ = conninfo;
+  return opened;
+}
+
+Status PgConnection::Reconnect() {
+  auto conn = Connect(conninfo_);
+  if (!conn.ok()) return conn.status();
+  conn_.reset(*conn);
+  for (const std::string& sql : session_settings_) {
+    auto r = Exec(sql);
+    if (!r.ok()) return r.status();
   }
-  PQsetNoticeProcessor(conn.conn_.get(), IgnoreNotice, nullptr);
-  if (PQsetClientEncoding(conn.conn_.get(), "UTF8") != 0) {
-    return Status::IoError("postgresql: cannot set client_encoding UTF8: " +
-                           OneLine(PQerrorMessage(conn.conn_.get())));
-  }
-  return conn;
+  return Status::Ok();
+}
+
+Status PgConnection::SetForSession(std::string_view sql) {
+  auto r = Exec(sql);
+  if (!r.ok()) return r.status();
+  session_settings_.emplace_back(sql);
+  return Status::Ok();
 }
 
 Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params) {
@@ -127,7 +170,8 @@ Result<PgResult> PgConnection::ExecScript(std::string_view sql) {
 
 Result<PgResult> PgConnection::Checked(PgResult result) {
   if (!result.result_) {
-    return Status::IoError("postgresql: " + OneLine(PQerrorMessage(conn_.get())));
+    return Status::IoError((broken() ? "postgresql: connection lost: " : "postgresql: ") +
+                           OneLine(PQerrorMessage(conn_.get())));
   }
   const ExecStatusType status = PQresultStatus(result.result_.get());
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
@@ -135,7 +179,15 @@ Result<PgResult> PgConnection::Checked(PgResult result) {
   }
   const char* state = PQresultErrorField(result.result_.get(), PG_DIAG_SQLSTATE);
   const std::string sqlstate = state ? state : "";
-  std::string message = "postgresql: " + OneLine(PQresultErrorMessage(result.result_.get()));
+  const std::string reason = OneLine(PQresultErrorMessage(result.result_.get()));
+  std::string message = "postgresql: ";
+  if (broken()) {
+    // A terminated backend (57P01), a server shutting down, a broken socket, ...
+    message += "connection lost: ";
+  } else if (sqlstate == "57014" && reason.find("statement timeout") != std::string::npos) {
+    message += "statement timeout: ";
+  }
+  message += reason;
   if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
   // serialization_failure, deadlock_detected, lock_not_available: another session won; retrying may work.
   if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")

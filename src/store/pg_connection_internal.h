@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -83,15 +84,29 @@ class PgResult {
 
 class PgConnection {
  public:
-  // Connects (blocking; PGCONNECT_TIMEOUT or connect_timeout bounds it). InvalidArgument for a
-  // connection string libpq cannot parse, IoError with libpq's message for every other failure (no
-  // server on that socket, no such database, authentication failed, ...). Messages never repeat a
-  // password.
+  // Connects (blocking; the string's connect_timeout or PGCONNECT_TIMEOUT bounds it, 10 s when neither
+  // is given). InvalidArgument for a connection string libpq cannot parse, IoError with libpq's message
+  // for every other failure (no server on that socket, no such database, authentication failed, ...).
+  // Messages never repeat a password.
   static Result<PgConnection> Open(const std::string& conninfo);
+
+  // The server closed the connection or it broke (a terminated backend, a server restart, a network
+  // failure): every statement fails until Reconnect. libpq only notices when a statement is sent, so a
+  // connection is found broken by the statement that fails, never before.
+  bool broken() const { return PQstatus(conn_.get()) == CONNECTION_BAD; }
+  // Replaces the connection with a new one from the same connection string, with the client encoding
+  // and every SetForSession setting applied again (the store prepares no statements, so there is nothing
+  // else a new session needs). Open's errors; the connection stays broken on failure. Whatever
+  // transaction the old session had open is gone.
+  Status Reconnect();
+  // Runs a SET that must hold for the whole session, and again after every Reconnect.
+  Status SetForSession(std::string_view sql);
 
   // Runs one statement with $1.. bound to params; results come back in text form. IoError with the
   // server's message and SQLSTATE on failure (Busy for a serialization failure, a deadlock or a lock
-  // not available, which a caller may retry).
+  // not available, which a caller may retry). A statement that broke the connection is IoError
+  // "postgresql: connection lost: ..." (and broken() is then true); one cancelled by statement_timeout
+  // is IoError "postgresql: statement timeout: ...".
   Result<PgResult> Exec(std::string_view sql, std::span<const Param> params = {});
   Result<PgResult> Exec(std::string_view sql, std::initializer_list<Param> params) {
     return Exec(sql, std::span<const Param>(params.begin(), params.size()));
@@ -114,6 +129,8 @@ class PgConnection {
   // The result, or the Status its failure maps to (Busy for 40001, 40P01, 55P03).
   Result<PgResult> Checked(PgResult result);
   std::unique_ptr<PGconn, Finish> conn_;
+  std::string conninfo_;                       // for Reconnect; may hold a password: never in a message
+  std::vector<std::string> session_settings_;  // SetForSession's statements, applied again on Reconnect
 };
 
 // BEGIN on Begin, COMMIT on Commit, ROLLBACK when destroyed uncommitted (a failed statement, an early

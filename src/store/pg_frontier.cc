@@ -157,6 +157,16 @@ LeasedUrl LeasedFromRow(const PgResult& r, int row) {
   return l;
 }
 
+// Leased rows in the order the crawl takes them: priority first, then depth, then id.
+std::vector<LeasedUrl> LeasedInOrder(const PgResult& r) {
+  std::vector<LeasedUrl> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(LeasedFromRow(r, i));
+  std::sort(out.begin(), out.end(), [](const LeasedUrl& a, const LeasedUrl& b) {
+    return std::tuple(-a.priority, a.depth, a.id) < std::tuple(-b.priority, b.depth, b.id);
+  });
+  return out;
+}
+
 Status NotLeased(int64_t id, std::string_view owner) {
   return Status::Busy("frontier: URL " + std::to_string(id) + " is not leased to " + std::string(owner));
 }
@@ -218,12 +228,7 @@ Result<std::vector<LeasedUrl>> PgStore::Lease(const LeaseRequest& request) {
           .Add(static_cast<int64_t>(std::max(0, request.max_urls)))
           .span());
   if (!r.ok()) return r.status();
-  std::vector<LeasedUrl> out;
-  for (int i = 0; i < r->rows(); ++i) out.push_back(LeasedFromRow(*r, i));
-  std::sort(out.begin(), out.end(), [](const LeasedUrl& a, const LeasedUrl& b) {
-    return std::tuple(-a.priority, a.depth, a.id) < std::tuple(-b.priority, b.depth, b.id);
-  });
-  return out;
+  return LeasedInOrder(*r);
 }
 
 Status PgStore::Complete(const UrlOutcome& outcome, const PageObservation* page) {
@@ -440,5 +445,21 @@ Result<std::optional<TimePoint>> PgStore::NextEligible(std::string_view site) {
   if (r->rows() == 1 && !r->IsNull(0, 0)) next = TimePoint(std::chrono::milliseconds(pg::Int(*r, 0, 0)));
   return next;
 }
+
+namespace pg {
+
+Result<std::vector<LeasedUrl>> LeasesExpiringAt(PgConnection& conn, std::string_view site,
+                                                std::string_view owner, int64_t expires_ms) {
+  // kLeasedColumns is a RETURNING clause of f: the same columns through a no-op UPDATE of those rows.
+  auto r = conn.Exec(
+      "UPDATE frontier AS f SET lease_expires = lease_expires"
+      " WHERE site = $1 AND state = 'in_flight' AND lease_owner = $2 AND lease_expires = $3" +
+          std::string(kLeasedColumns),
+      Params().Add(site).Add(owner).Add(expires_ms).span());
+  if (!r.ok()) return r.status();
+  return LeasedInOrder(*r);
+}
+
+}  // namespace pg
 
 }  // namespace hc::store

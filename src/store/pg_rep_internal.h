@@ -4,11 +4,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "core/clock.h"
 #include "store/archive_codec_internal.h"
@@ -30,6 +32,19 @@ struct PgStore::Rep {
   std::unordered_set<int64_t>
       urls_added_in_batch;  // frontier ids inserted by the open batch (UrlIsCommitted)
   std::unique_ptr<internal::ArchiveCodec> archive;  // compresses and reads raw_responses bodies
+
+  // After a lost connection (pg_reconnect.cc). The open batch's operations in order, each writing
+  // again what it wrote, so that a batch lost with its session is redone on the next one; empty when
+  // no batch is open (CommitBatch clears it).
+  std::vector<std::function<Status()>> batch_log;
+  // The transaction id of a batch whose COMMIT got no answer: the next session asks the server
+  // (pg_xact_status) whether it committed.
+  std::optional<std::string> unknown_commit_xid;
+  std::chrono::milliseconds reconnect_limit{60'000};  // how long to try to reconnect
+  bool gave_up =
+      false;      // the last reconnect ran out of time: the next operation tries once, not again for long
+  int depth = 0;  // > 0 inside a wrapped operation (its nested calls are not wrapped again)
+  int64_t last_lease_expires = 0;  // each Lease gets a later expiry than the one before (ms)
 };
 
 namespace pg {
@@ -55,6 +70,12 @@ Status CommitBatch(PgStore::Rep& rep);
 // Writes a validated page inside the open batch, without a savepoint of its own (PutPage adds one;
 // Complete wraps it with its URL's state in one).
 Status WritePage(PgStore::Rep& rep, const PageObservation& page);
+// The rows leased to `owner` in `site` whose lease expires at `expires_ms`: what a Lease took when its
+// answer was lost with the connection (pg_frontier.cc).
+Result<std::vector<LeasedUrl>> LeasesExpiringAt(PgConnection& conn, std::string_view site,
+                                                std::string_view owner, int64_t expires_ms);
+// The store Open returns: PgStore under the reconnect policy (pg_reconnect.cc).
+std::unique_ptr<PgStore> NewReconnectingPgStore(std::unique_ptr<PgStore::Rep> rep);
 // Undoes the open batch's work since `SAVEPOINT <name>` after `cause` and returns `cause`; when even
 // that fails, the whole batch is gone and the IoError says how many pages it held.
 Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -82,11 +83,24 @@ bool BatchIsFull(const PgStore::Rep& rep) {
 
 Status CommitBatch(PgStore::Rep& rep) {
   if (!rep.batch) return Status::Ok();
-  Status s = rep.batch->Commit();
+  // The transaction's id (none if it wrote nothing), so that when the COMMIT gets no answer (the
+  // connection broke) the next session can ask whether it committed (pg_reconnect.cc).
+  auto xid = rep.conn->Exec("SELECT pg_current_xact_id_if_assigned()");
+  Status s = xid.ok() ? rep.batch->Commit() : xid.status();
   rep.batch.reset();
   const int pages = rep.pages_in_batch;
   rep.pages_in_batch = 0;
-  if (!s.ok()) return Status::IoError(s.message() + " (" + std::to_string(pages) + " pages were not stored)");
+  if (!s.ok()) {
+    if (rep.conn->broken()) {
+      // batch_log stays: a ReconnectingPgStore redoes the batch unless the server says it committed.
+      if (xid.ok() && xid->rows() == 1 && !xid->IsNull(0, 0))
+        rep.unknown_commit_xid = std::string(xid->Text(0, 0));
+      return s;
+    }
+    rep.batch_log.clear();
+    return Status::IoError(s.message() + " (" + std::to_string(pages) + " pages were not stored)");
+  }
+  rep.batch_log.clear();
   return Status::Ok();
 }
 
@@ -96,6 +110,8 @@ Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& 
     const int lost = rep.pages_in_batch;
     rep.batch.reset();
     rep.pages_in_batch = 0;
+    // A lost connection keeps batch_log, to redo the batch on the next session (pg_reconnect.cc).
+    if (!rep.conn->broken()) rep.batch_log.clear();
     return Status::IoError(cause.message() + " (the open batch of " + std::to_string(lost) +
                            " pages was rolled back)");
   }
@@ -144,18 +160,28 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& conninfo, cons
                                  "; open it once with a command that writes (e.g. ingest)");
     }
     // Every later transaction of this session is read-only: a write is refused by the server.
-    auto ro = c.Exec("SET default_transaction_read_only = on");
-    if (!ro.ok()) return ro.status();
+    Status ro = c.SetForSession("SET default_transaction_read_only = on");  // again after a reconnect
+    if (!ro.ok()) return ro;
   } else if (*version < pg::PgSchemaVersion()) {
     Status s = pg::MigratePg(c, FormatUtc(rep->clock->Now()));
     if (!s.ok()) return s;
   }
 
-  std::unique_ptr<PgStore> store(new PgStore(std::move(rep)));
+  rep->reconnect_limit = options.pg_reconnect_limit;
+  if (const char* env = std::getenv("HEALTHCRAWL_PG_RECONNECT_SECONDS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const double seconds = std::strtod(env, &end);
+    if (end == env || *end != '\0' || !(seconds >= 0) || seconds > 86400) {
+      return Status::InvalidArgument(
+          "HEALTHCRAWL_PG_RECONNECT_SECONDS must be a number of seconds from 0 to 86400");
+    }
+    rep->reconnect_limit = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  }
+  std::unique_ptr<PgStore> store = pg::NewReconnectingPgStore(std::move(rep));
   if (!options.read_only && options.reap_dead_runs) {
-    auto reaped = store->ReapDeadRuns(store->rep_->clock->Now(), options.dead_run_after);
+    auto reaped = store->ReapDeadRuns(store->rep().clock->Now(), options.dead_run_after);
     if (!reaped.ok())
-      spdlog::warn("{}: checking for dead runs: {}", store->rep_->where, reaped.status().ToString());
+      spdlog::warn("{}: checking for dead runs: {}", store->rep().where, reaped.status().ToString());
   }
   return store;
 }

@@ -2,7 +2,8 @@
 // by OpenDatabase for a libpq location (IsPostgresLocation). Its implementation is spread by concern like
 // SqliteStore's: pg_store.cc (open, batches, integrity), pg_schema.cc (migrations), pg_dataset.cc
 // (PutPage), pg_archive.cc (raw archive), pg_runs.cc (run records), pg_jobs.cc (scheduler state),
-// pg_drift.cc (fill history), pg_export.cc, pg_stats.cc and pg_frontier.cc (the shared frontier). Nothing outside src/store names this class.
+// pg_drift.cc (fill history), pg_export.cc, pg_stats.cc and pg_frontier.cc (the shared frontier), and
+// pg_reconnect.cc (a lost connection). Nothing outside src/store names this class.
 //
 // Thread-safety: one thread at a time, as Database says; one connection per PgStore.
 #pragma once
@@ -25,7 +26,7 @@
 
 namespace hc::store {
 
-class PgStore final : public Database {
+class PgStore : public Database {
  public:
   // OpenDatabase for a PostgreSQL location: connects, checks that the database is healthcrawl's (or
   // empty) and migrates it to PgSchemaVersion() in one transaction under an advisory lock.
@@ -99,8 +100,13 @@ class PgStore final : public Database {
 
   struct Rep;
 
- private:
+ protected:
+  // Open makes a ReconnectingPgStore (pg_reconnect.cc), which wraps these methods with the reconnect
+  // policy (docs/postgresql.md "Faults").
   explicit PgStore(std::unique_ptr<Rep> rep);
+  Rep& rep() { return *rep_; }
+
+ private:
   std::unique_ptr<Rep> rep_{};
 };
 

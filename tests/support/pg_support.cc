@@ -120,6 +120,44 @@ Result<PgCluster> TestCluster() {
                                 " names no running cluster"));
 }
 
+PrivatePgCluster::~PrivatePgCluster() {
+  if (!dir_.empty()) (void)Script("stop");
+}
+
+Status PrivatePgCluster::Script(const std::string& command) {
+  std::string out;
+  const int rc =
+      RunCommand(Quote(SourceDir() / "scripts" / "pg-test-cluster") + " " + command + " " + Quote(dir_), &out, true);
+  if (rc != 0) {
+    return Status::IoError("scripts/pg-test-cluster " + command + " failed (" + std::to_string(rc) + "): " + out);
+  }
+  return Status::Ok();
+}
+
+Status PrivatePgCluster::Start() {
+  if (!fs::exists(BinDir() / "initdb") || !fs::exists(BinDir() / "pg_ctl")) {
+    return Status::NotFound("PostgreSQL 15 server binaries not found in " + BinDir().string());
+  }
+  // Short (a socket path) and new: the script makes the folder.
+  static std::atomic<int> counter{0};
+  const fs::path dir = fs::temp_directory_path() /
+                       ("hc-pgp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  dir_ = dir.string();
+  Status s = Script("start");
+  if (!s.ok()) {
+    dir_.clear();
+    return s;
+  }
+  auto c = ClusterFromEnvFile(dir / "env");
+  if (!c) return Status::IoError("scripts/pg-test-cluster started " + dir.string() + " but its env names no cluster");
+  cluster_ = *c;
+  return Status::Ok();
+}
+
+Status PrivatePgCluster::Halt() { return Script("halt"); }
+Status PrivatePgCluster::Resume() { return Script("resume"); }
+Status PrivatePgCluster::Restart() { return Script("restart"); }
+
 PgTestDatabase::~PgTestDatabase() {
   if (name_.empty()) return;
   // FORCE: a connection the test leaked must not keep the database (and the next run's name) alive.

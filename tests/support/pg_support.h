@@ -30,6 +30,29 @@ struct PgCluster {
 // server binaries are absent; another error when the cluster could not be started or reached.
 Result<PgCluster> TestCluster();
 
+// A cluster of one test's own (scripts/pg-test-cluster start DIR), for a test that stops or restarts
+// the server, which the run's cluster cannot do under the tests that share it. Removed on destruction.
+// Start costs an initdb (a few seconds): only for such tests.
+class PrivatePgCluster {
+ public:
+  PrivatePgCluster() = default;
+  ~PrivatePgCluster();
+  PrivatePgCluster(const PrivatePgCluster&) = delete;
+  PrivatePgCluster& operator=(const PrivatePgCluster&) = delete;
+
+  // NotFound without the server binaries, as TestCluster.
+  Status Start();
+  const PgCluster& cluster() const { return cluster_; }
+  Status Halt();     // stops the server (fast: its sessions are terminated); the data stays
+  Status Resume();   // starts it again
+  Status Restart();  // both
+
+ private:
+  Status Script(const std::string& command);
+  std::string dir_;  // empty until Start succeeded
+  PgCluster cluster_;
+};
+
 // A database cloned from hc_template under a name no other test uses, dropped (with its connections)
 // on destruction.
 class PgTestDatabase {
