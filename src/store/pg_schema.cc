@@ -436,6 +436,25 @@ UPDATE hospitals SET grade_raw = grade WHERE grade IS NOT NULL;
 UPDATE doctors SET title_raw = title WHERE title IS NOT NULL;
 )sql";
 
+// kV11 (schema.cc): the rows store/host_pace.h reserves and claims.
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE host_pace (
+  origin          TEXT PRIMARY KEY,
+  next_allowed_at DOUBLE PRECISION NOT NULL,
+  delay_seconds   DOUBLE PRECISION NOT NULL,
+  reservations    BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE robots_cache (
+  origin         TEXT PRIMARY KEY,
+  status         BIGINT,
+  body           BYTEA,
+  fetched_at     TEXT,
+  expires_at     DOUBLE PRECISION,
+  fetching_owner TEXT,
+  fetching_until DOUBLE PRECISION
+);
+)sql";
+
 }  // namespace
 
 const std::vector<PgMigration>& PgMigrations() {
@@ -450,6 +469,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {8, "drift alarm: per-run fill counts and alarms", kV8},
       {9, "child lists: record_children", kV9RecordChildren},
       {10, "record vocabulary (grades and titles not canonicalized in place)", kV10},
+      {11, "politeness shared by a crawl's processes: host_pace, robots_cache", kV11},
   };
   return migrations;
 }

@@ -13,6 +13,7 @@
 #include "store/page_builders.h"
 #include "store/schema_internal.h"
 #include "store/sqlite_internal.h"
+#include "store/sqlite_store_internal.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -91,7 +92,7 @@ TEST(VocabularyMigrationTest, StoredGradesAndTitlesBecomeCanonicalWithTheirTextK
   auto store = OpenDatabase(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   Peek peek(path.string());
-  EXPECT_EQ(peek.Int("PRAGMA user_version"), 10);
+  EXPECT_EQ(peek.Int("PRAGMA user_version"), CurrentSchemaVersion());
   EXPECT_EQ(peek.All("SELECT name, grade, grade_raw FROM hospitals ORDER BY id"),
             "淮安市第二人民医院|三甲|三级甲等\n"
             "民营诊所|NULL|民营\n");
