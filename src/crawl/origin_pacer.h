@@ -82,6 +82,10 @@ class OriginPacer {
   // uses the reservation up. While one is held, reserved() is true and no other is asked for.
   void Reserve(TimePoint at) { reserved_ = at; }
   bool reserved() const { return reserved_.has_value(); }
+  // The reserved slot's moment (nullopt: none), and forgetting it (a slot missed: the caller was held up
+  // past it, so the next process's slot may be close; the caller reserves another).
+  std::optional<TimePoint> reserved_at() const { return reserved_; }
+  void DropReservation() { reserved_.reset(); }
 
   Duration delay() const { return delay_; }
   // The end of the latest hold; TimePoint::min() when there was none.

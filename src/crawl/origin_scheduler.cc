@@ -195,9 +195,16 @@ bool OriginScheduler::SubmitPage(const std::string& name, OriginState& o, store:
 }
 
 bool OriginScheduler::ClearedToStart(const std::string& name, OriginState& o) {
+  // A reserved slot is used if this start is at most this late for it; later, the next process's slot
+  // may be close behind (this loop was held up: a commit, a lease), so a new slot is reserved instead.
+  constexpr milliseconds kMissedSlot{15};
   if (!o.pacer.MayStart()) return false;
-  // Without a delay there is no pace to share; a reservation held has come (MayStart waited for it).
-  if (run_.options.host_pace == nullptr || o.pacer.delay() <= Duration::zero() || o.pacer.reserved()) return true;
+  // Without a delay there is no pace to share.
+  if (run_.options.host_pace == nullptr || o.pacer.delay() <= Duration::zero()) return true;
+  if (const std::optional<TimePoint> slot = o.pacer.reserved_at()) {
+    if (run_.pace_clock.Now() - *slot <= kMissedSlot) return true;
+    o.pacer.DropReservation();
+  }
   auto wait = run_.options.host_pace->ReserveStart(name, std::chrono::ceil<milliseconds>(o.pacer.delay()));
   if (!wait.ok()) {
     run_.SetFatal(wait.status());
