@@ -31,6 +31,7 @@
 #include "extract/extract.h"
 #include "store/database.h"
 #include "store/holder_lock.h"
+#include "store/host_pace.h"
 #include "store/warc.h"
 
 namespace hc::cli {
@@ -167,6 +168,11 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   }
   options.runs = store->get();
   options.fill_history = store->get();
+  // Politeness for every process crawling this database (one start slot per origin, robots.txt once):
+  // on PostgreSQL a connection of its own; on SQLite the crawl paces itself (store/host_pace.h).
+  auto host_pace = store::OpenHostPace(args.db);
+  if (!host_pace.ok()) return StorageExit(host_pace.status());
+  options.host_pace = host_pace->get();
   if (args.clear_holds) {
     auto cleared = (*store)->ClearWaits(program->config().key, SystemClock().Now());
     Status flushed = cleared.ok() ? (*store)->Flush() : cleared.status();

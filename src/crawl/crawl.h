@@ -30,6 +30,7 @@
 #include "store/archive.h"
 #include "store/dataset.h"
 #include "store/frontier.h"
+#include "store/host_pace.h"
 #include "store/runs.h"
 #include "store/warc.h"
 
@@ -179,6 +180,10 @@ struct CrawlOptions {
   bool archive = true;               // keep each response in the raw archive
   store::WarcWriter* warc = nullptr; // also write responses as WARC records (by the writer thread)
   store::RunLog* runs = nullptr;     // record the run (BeginRun/FinishRun)
+  // Politeness shared with the other processes crawling the same database (store/host_pace.h: one start
+  // slot per origin and delay for the whole cluster, robots.txt fetched once); null: this process paces
+  // alone, as on SQLite. Used from the fetch loop's thread only.
+  store::HostPace* host_pace = nullptr;
   // How often the writer records the run's heartbeat and counts so far (RunLog::Heartbeat), so that a
   // run whose process died is told from a running one (docs/RELIABILITY.md, "Run records and heartbeats").
   std::chrono::milliseconds heartbeat_interval{5000};

@@ -16,8 +16,10 @@ OriginPacer::OriginPacer(const Clock& clock, Policy policy)
 
 std::optional<TimePoint> OriginPacer::NextStart() const {
   if (in_flight_ >= std::max(1, policy_.concurrency)) return std::nullopt;
-  if (!last_start_) return held_until_;
-  return std::max(*last_start_ + delay_, held_until_);
+  TimePoint next = held_until_;
+  if (last_start_) next = std::max(next, *last_start_ + delay_);
+  if (reserved_) next = std::max(next, *reserved_);
+  return next;
 }
 
 bool OriginPacer::MayStart() const {
@@ -28,6 +30,7 @@ bool OriginPacer::MayStart() const {
 void OriginPacer::Started() {
   ++in_flight_;
   last_start_ = clock_.Now();
+  reserved_.reset();
 }
 
 void OriginPacer::Sent() {

@@ -9,6 +9,9 @@
 //  * The delay is the larger of the configured one and robots.txt's Crawl-delay (capped).
 //  * A hold (the server's Retry-After, or an unreachable robots.txt's backoff) stops every start until
 //    it ends.
+//  * A reservation (a start slot the crawl's processes share, store/host_pace.h): once the pacer would
+//    let a request start, the crawl may reserve the origin's next slot for the whole cluster; when that
+//    slot is later, Reserve() holds the next start until it comes, and that start uses it.
 //
 // The pacer only decides; it never waits. The crawl loop asks NextStart() for the moment to wake up and
 // MayStart() whether to send now, and reports Started() (it hands a request to libcurl), Sent() (libcurl
@@ -75,6 +78,14 @@ class OriginPacer {
   void SetCrawlDelay(std::optional<double> seconds);
   // Nothing starts before `until` (a later hold extends an earlier one; an earlier one changes nothing).
   void HoldUntil(TimePoint until);
+  // The next start was reserved for `at` (a cluster's shared slot): it waits until then, and Started()
+  // uses the reservation up. While one is held, reserved() is true and no other is asked for.
+  void Reserve(TimePoint at) { reserved_ = at; }
+  bool reserved() const { return reserved_.has_value(); }
+  // The reserved slot's moment (nullopt: none), and forgetting it (a slot missed: the caller was held up
+  // past it, so the next process's slot may be close; the caller reserves another).
+  std::optional<TimePoint> reserved_at() const { return reserved_; }
+  void DropReservation() { reserved_.reset(); }
 
   Duration delay() const { return delay_; }
   // The end of the latest hold; TimePoint::min() when there was none.
@@ -87,6 +98,7 @@ class OriginPacer {
   Duration delay_;
   std::optional<TimePoint> last_start_;
   TimePoint held_until_ = TimePoint::min();
+  std::optional<TimePoint> reserved_;
   int in_flight_ = 0;
 };
 

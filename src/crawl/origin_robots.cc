@@ -31,7 +31,54 @@ void OriginScheduler::SubmitRobots(const std::string& name, OriginState& o, cons
   Submit(o, std::move(request));  // robots.txt counts: the origin's first page starts a delay after it
 }
 
+bool OriginScheduler::RobotsFromCluster(const std::string& name, OriginState& o) {
+  store::HostPace* pace = run_.options.host_pace;
+  if (pace == nullptr || o.robots_claimed) return true;
+  // The claim outlives a fetch with its retries; a claimant that died frees it when it runs out.
+  const milliseconds claim_for = std::max(milliseconds(60'000), 2 * run_.options.fetcher.total_timeout);
+  auto lookup = pace->LookupRobots(name, run_.owner, claim_for);
+  if (!lookup.ok()) {
+    run_.SetFatal(lookup.status());
+    return false;
+  }
+  switch (lookup->state) {
+    case store::RobotsLookup::State::kCached:
+      UseRobots(name, o, lookup->status, lookup->body, lookup->expires_in, /*fetched_here=*/false);
+      return true;
+    case store::RobotsLookup::State::kFetch:
+      o.robots_claimed = true;
+      return true;
+    case store::RobotsLookup::State::kWait:
+      break;
+  }
+  o.pacer.HoldUntil(run_.pace_clock.Now() + milliseconds(200));  // another process fetches it: look again
+  return false;
+}
+
+void OriginScheduler::ReleaseRobotsClaim(const std::string& name, OriginState& o) {
+  if (!o.robots_claimed) return;
+  o.robots_claimed = false;
+  Status released = run_.options.host_pace->ReleaseRobots(name, run_.owner);
+  if (!released.ok()) run_.SetFatal(released);
+}
+
+void OriginScheduler::UseRobots(const std::string& name, OriginState& o, int status, const std::string& body,
+                                std::chrono::seconds lifetime, bool fetched_here) {
+  origin_answered_ = true;  // here or, read from the database, to another process of the crawl
+  net::RobotsPolicy policy = net::PolicyForRobotsResponse(status, body);
+  // The larger of the delay and the Crawl-delay (capped), counted from the robots.txt request's start.
+  o.pacer.SetCrawlDelay(policy.CrawlDelay(run_.user_agent));
+  // Sitemaps are queued by the process that fetched robots.txt, so that the cluster reads each once.
+  if (fetched_here && run_.options.read_sitemaps) {
+    for (const auto& sitemap : policy.sitemaps()) QueueSitemap(sitemap);
+  }
+  robots_.Put(name, std::move(policy), lifetime);
+  o.policy = robots_.Get(name);
+  o.robots = OriginState::Robots::kReady;
+}
+
 void OriginScheduler::Refuse(const std::string& name, OriginState& o, std::string reason) {
+  ReleaseRobotsClaim(name, o);
   o.robots = OriginState::Robots::kRefused;
   o.refused = std::move(reason);
   spdlog::warn("crawl {}: {} cannot be visited ({}); its URLs fail", run_.config.key, name, o.refused);
@@ -60,23 +107,21 @@ void OriginScheduler::HandleRobots(Transfer& t, net::FetchResult& result) {
     RobotsUnreachable(t.origin, o, why, status != 0 || net::IsTransient(result.error), run_.RetryAfterOf(result));
     return;
   }
-  origin_answered_ = true;
   o.robots_tries = 0;
   o.robots_holds = 0;
-  net::RobotsPolicy policy = net::PolicyForRobotsResponse(status, result.body);
-  // The larger of the delay and the Crawl-delay (capped), counted from the robots.txt request's start.
-  o.pacer.SetCrawlDelay(policy.CrawlDelay(run_.user_agent));
-  if (run_.options.read_sitemaps) {
-    for (const auto& sitemap : policy.sitemaps()) QueueSitemap(sitemap);
+  const std::chrono::seconds lifetime = net::RobotsCacheLifetime(status);
+  if (o.robots_claimed) {  // the other processes read it from here on
+    o.robots_claimed = false;
+    Status put = run_.options.host_pace->PutRobots(t.origin, status, result.body, lifetime);
+    if (!put.ok()) run_.SetFatal(put);
   }
-  robots_.Put(t.origin, std::move(policy), net::RobotsCacheLifetime(status));
-  o.policy = robots_.Get(t.origin);
-  o.robots = OriginState::Robots::kReady;
+  UseRobots(t.origin, o, status, result.body, lifetime, /*fetched_here=*/true);
 }
 
 void OriginScheduler::RobotsUnreachable(const std::string& name, OriginState& o, const std::string& why,
                                         bool retriable, milliseconds at_least) {
   const CrawlOptions& options = run_.options;
+  ReleaseRobotsClaim(name, o);
   o.robots = OriginState::Robots::kBlocked;
   ++o.robots_tries;
   if (retriable && o.robots_tries < options.max_attempts) {

@@ -128,14 +128,17 @@ void OriginScheduler::DispatchOrigin(const std::string& name, OriginState& o) {
   }
   if (o.robots == OriginState::Robots::kUnknown) {
     if ((o.waiting.empty() && o.sitemaps.empty()) || run_.Stopping()) return;
-    if (!o.pacer.MayStart()) return;
-    SubmitRobots(name, o, name + "/robots.txt", 0);
-    return;
+    if (!o.pacer.MayStart() || !RobotsFromCluster(name, o)) return;
+    if (o.robots == OriginState::Robots::kUnknown) {
+      if (!ClearedToStart(name, o)) return;
+      SubmitRobots(name, o, name + "/robots.txt", 0);
+      return;
+    }
   }
   if (o.robots != OriginState::Robots::kReady) return;
 
   while (!run_.Stopping() && (!o.waiting.empty() || !o.sitemaps.empty()) && o.pacer.MayStart()) {
-    if (!pipeline_.HasRoom()) return;
+    if (!pipeline_.HasRoom() || !ClearedToStart(name, o)) return;
     if (!o.sitemaps.empty()) {
       net::FetchRequest request;
       request.context_id = next_context_++;
@@ -191,6 +194,27 @@ bool OriginScheduler::SubmitPage(const std::string& name, OriginState& o, store:
   return true;
 }
 
+bool OriginScheduler::ClearedToStart(const std::string& name, OriginState& o) {
+  // A reserved slot is used if this start is at most this late for it; later, the next process's slot
+  // may be close behind (this loop was held up: a commit, a lease), so a new slot is reserved instead.
+  constexpr milliseconds kMissedSlot{15};
+  if (!o.pacer.MayStart()) return false;
+  // Without a delay there is no pace to share.
+  if (run_.options.host_pace == nullptr || o.pacer.delay() <= Duration::zero()) return true;
+  if (const std::optional<TimePoint> slot = o.pacer.reserved_at()) {
+    if (run_.pace_clock.Now() - *slot <= kMissedSlot) return true;
+    o.pacer.DropReservation();
+  }
+  auto wait = run_.options.host_pace->ReserveStart(name, std::chrono::ceil<milliseconds>(o.pacer.delay()));
+  if (!wait.ok()) {
+    run_.SetFatal(wait.status());
+    return false;
+  }
+  if (wait->count() <= 0) return true;
+  o.pacer.Reserve(run_.pace_clock.Now() + *wait);
+  return false;
+}
+
 void OriginScheduler::Submit(OriginState& o, net::FetchRequest request) {
   ++run_.requests;
   o.pacer.Started();
@@ -232,8 +256,14 @@ void OriginScheduler::HandleResult(net::FetchResult& result) {
   milliseconds retry_after{0};
   if (result.ok() && (result.status == 429 || result.status >= 500)) {
     retry_after = run_.RetryAfterOf(result);
-    // Slow down: nothing more goes to this origin before the server's wait is over.
-    if (retry_after.count() > 0) o.pacer.HoldUntil(run_.pace_clock.Now() + retry_after);
+    // Slow down: nothing more goes to this origin before the server's wait is over, from any process.
+    if (retry_after.count() > 0) {
+      o.pacer.HoldUntil(run_.pace_clock.Now() + retry_after);
+      if (run_.options.host_pace != nullptr) {
+        Status held = run_.options.host_pace->HoldOrigin(t.origin, retry_after);
+        if (!held.ok()) run_.SetFatal(held);
+      }
+    }
   }
   outcomes_.PageFetched(t.url, std::move(t.page_url), result, retry_after);
 }

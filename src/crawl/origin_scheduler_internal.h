@@ -6,7 +6,11 @@
 //    held (RobotsHoldWait) and its URLs go back to the queue; an origin whose address is refused fails
 //    its URLs at once. Disallowed URLs fail with "robots: disallowed by ...".
 //  * politeness: each origin's OriginPacer (origin_pacer.h) says when the next request may start
-//    (delay start to start, concurrency, Crawl-delay, Retry-After and robots.txt holds).
+//    (delay start to start, concurrency, Crawl-delay, Retry-After and robots.txt holds). With a shared
+//    HostPace (CrawlOptions::host_pace, store/host_pace.h) each start with a delay also reserves the
+//    origin's next slot for the whole cluster, Retry-After holds every process, and robots.txt is read
+//    from the database when another process has fetched it (only the one that fetched it queues its
+//    Sitemap: lines).
 //  * leases: URLs are leased in batches for the origins that can take more, so one slow origin cannot
 //    use up the buffer of the others; long holds release their URLs so an idle run can end.
 //  * dispatch: requests (robots.txt, sitemaps, pages) go to the fetcher, and each result comes back
@@ -92,6 +96,7 @@ class OriginScheduler {
     std::shared_ptr<const net::RobotsPolicy> policy;
     int robots_tries = 0;                // failed tries of robots.txt since the last hold (or the start)
     int robots_holds = 0;                // holds this run: each one doubles the next
+    bool robots_claimed = false;         // this process holds the cluster's claim to fetch robots.txt
     std::string refused;                 // kRefused: the failure reason given to its URLs
     // When the next request may start: the delay, the concurrency, Retry-After and robots.txt holds.
     // Every request to the origin (robots.txt, sitemaps, pages) is Started and Finished on it.
@@ -114,12 +119,24 @@ class OriginScheduler {
   // One page request; false when the URL failed instead (it does not parse, robots.txt disallows it).
   bool SubmitPage(const std::string& name, OriginState& o, store::LeasedUrl url);
   void Submit(OriginState& o, net::FetchRequest request);
+  // A request may start on the origin now: its pacer allows it, and (with a shared HostPace and a
+  // delay) the cluster's slot reserved for it has come. A slot further off is kept on the pacer.
+  bool ClearedToStart(const std::string& name, OriginState& o);
   // An origin nothing may be sent to for longer than max_idle_wait (an unreachable robots.txt, a long
   // Retry-After): how long until that hold ends, or nullopt when it is not held that long.
   std::optional<std::chrono::milliseconds> LongHold(const OriginState& o) const;
 
   // robots.txt (origin_robots.cc).
   void SubmitRobots(const std::string& name, OriginState& o, const std::string& url, int hops);
+  // With a shared HostPace: robots.txt from the database (kReady, true), or the claim to fetch it
+  // (true: go on and fetch), or another process is fetching it (false: look again shortly).
+  bool RobotsFromCluster(const std::string& name, OriginState& o);
+  // Applies robots.txt's answer (`status`, `body`, valid `lifetime`) to the origin; `fetched_here`
+  // queues its sitemaps.
+  void UseRobots(const std::string& name, OriginState& o, int status, const std::string& body,
+                 std::chrono::seconds lifetime, bool fetched_here);
+  // The claim to fetch robots.txt ends without an answer (another process may try).
+  void ReleaseRobotsClaim(const std::string& name, OriginState& o);
   // The origin cannot be visited (its address is refused, its robots.txt URL is not one): its URLs fail
   // with `reason`.
   void Refuse(const std::string& name, OriginState& o, std::string reason);

@@ -457,6 +457,25 @@ CREATE TABLE parse_marks (
 );
 )sql";
 
+// kV11 (schema.cc): the rows store/host_pace.h reserves and claims.
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE host_pace (
+  origin          TEXT PRIMARY KEY,
+  next_allowed_at DOUBLE PRECISION NOT NULL,
+  delay_seconds   DOUBLE PRECISION NOT NULL,
+  reservations    BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE robots_cache (
+  origin         TEXT PRIMARY KEY,
+  status         BIGINT,
+  body           BYTEA,
+  fetched_at     TEXT,
+  expires_at     DOUBLE PRECISION,
+  fetching_owner TEXT,
+  fetching_until DOUBLE PRECISION
+);
+)sql";
+
 }  // namespace
 
 const std::vector<PgMigration>& PgMigrations() {
@@ -472,7 +491,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {9, "child lists: record_children", kV9RecordChildren},
       {10, "record vocabulary: canonical grades and titles beside their raw text", kV10,
        CanonicalizeStoredVocabulary},
-      // 11 is another branch's (not merged here yet).
+      {11, "politeness shared by a crawl's processes: host_pace, robots_cache", kV11},
       {12, "drift rows' position; parse_marks", kV12},
   };
   return migrations;

@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "store/database.h"
+#include "store/host_pace.h"
 #include "store/pg_connection_internal.h"
 
 namespace hc::store {
@@ -153,6 +154,10 @@ double Real(const PgResult& r, int row, int column);
 
 // Unsupported: `what` is not implemented on PostgreSQL yet (docs/postgresql.md lists what is).
 Status NotYetOnPostgres(std::string_view what);
+
+// HostPace (store/host_pace.h) on its own connection to `conninfo` (pg_host_pace.cc): Corruption for a
+// database migrated to less than version 11.
+Result<std::unique_ptr<HostPace>> OpenPgHostPace(const std::string& conninfo);
 
 }  // namespace pg
 

@@ -491,6 +491,27 @@ CREATE TABLE parse_marks (
 );
 )sql";
 
+// Politeness for a crawl shared by several processes (store/host_pace.h). Only PostgreSQL writes these
+// rows; SQLite has them so that both backends have the same tables (one crawl per SQLite file paces
+// itself in process). Times are seconds since 1970 by the database server's clock.
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE host_pace (
+  origin          TEXT PRIMARY KEY,
+  next_allowed_at REAL NOT NULL,
+  delay_seconds   REAL NOT NULL,
+  reservations    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE robots_cache (
+  origin         TEXT PRIMARY KEY,
+  status         INTEGER,
+  body           BLOB,
+  fetched_at     TEXT,
+  expires_at     REAL,
+  fetching_owner TEXT,
+  fetching_until REAL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -519,7 +540,7 @@ const std::vector<Migration>& Migrations() {
        "doctors.title_raw, doctors.academic_title), questions' patient and views (question_views), "
        "answers.helpful_votes, *_precision of dates",
        kV10, CanonicalizeStoredVocabulary},
-      // 11 is another branch's (not merged here yet).
+      {11, "politeness shared by a crawl's processes: host_pace (next start per origin), robots_cache", kV11},
       {12,
        "drift rows in written order by a key (run_page_types, run_field_fill, run_fill_alarms: position) "
        "and the poison-page marks of crawls sharing a database (parse_marks)",

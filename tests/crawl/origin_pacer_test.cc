@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -144,6 +145,95 @@ TEST(OriginPacer, ACrawlDelayGoneFromRobotsTxtLeavesTheConfiguredDelay) {
   EXPECT_EQ(pacer.delay(), std::chrono::seconds(2));
   pacer.SetCrawlDelay(std::nullopt);  // robots.txt fetched again a day later, without Crawl-delay
   EXPECT_EQ(pacer.delay(), milliseconds(100));
+}
+
+TEST(OriginPacer, AReservationHoldsTheNextStartUntilItsSlotAndIsUsedByIt) {
+  FakeClock clock(kT0);
+  OriginPacer pacer(clock, {.delay = milliseconds(100), .concurrency = 1, .max_crawl_delay = std::chrono::seconds(120)});
+  EXPECT_TRUE(pacer.MayStart());
+  pacer.Reserve(kT0 + milliseconds(250));  // the cluster's next slot of this origin
+  EXPECT_TRUE(pacer.reserved());
+  EXPECT_EQ(pacer.NextStart(), kT0 + milliseconds(250));
+  clock.Advance(milliseconds(249));
+  EXPECT_FALSE(pacer.MayStart());
+  clock.Advance(milliseconds(1));
+  EXPECT_TRUE(pacer.MayStart());
+  pacer.Started();
+  EXPECT_FALSE(pacer.reserved()) << "a start uses its reservation up";
+  pacer.Finished();
+  EXPECT_EQ(pacer.NextStart(), kT0 + milliseconds(350)) << "then the process's own delay, from that start";
+}
+
+// The crawl's decision with a shared HostPace (OriginScheduler::ClearedToStart), on one fake clock:
+// when a process's pacer allows a start, it reserves the origin's next slot in a table all processes
+// share (store/host_pace.h, here in memory) and starts at once only when that slot is now.
+TEST(OriginPacer, ProcessesSharingSlotsStartOneDelayApartTogether) {
+  struct Row {
+    const char* name;
+    int processes;
+    int delay_ms;
+    int answer_ms;
+  };
+  const Row rows[] = {
+      {"one process: its own delay", 1, 100, 10},
+      {"three processes, a fast server: one start per delay in all", 3, 100, 10},
+      {"three processes, a server slower than the delay: still one per delay", 3, 100, 250},
+      {"three processes, each with concurrency 1, a very slow server", 3, 100, 1000},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    FakeClock clock(kT0);
+    const milliseconds delay(row.delay_ms);
+    TimePoint next_allowed = TimePoint::min();  // the table's row for the origin
+    auto reserve = [&] {
+      const TimePoint slot = std::max(next_allowed, clock.Now());
+      next_allowed = slot + delay;
+      return slot;
+    };
+    std::vector<std::unique_ptr<OriginPacer>> pacers;
+    std::vector<std::vector<TimePoint>> answers(static_cast<std::size_t>(row.processes));
+    for (int i = 0; i < row.processes; ++i) {
+      pacers.push_back(std::make_unique<OriginPacer>(
+          clock, OriginPacer::Policy{.delay = delay, .concurrency = 1, .max_crawl_delay = std::chrono::seconds(120)}));
+    }
+    std::vector<TimePoint> starts;
+    while (starts.size() < 12) {
+      for (std::size_t i = 0; i < pacers.size(); ++i) {
+        OriginPacer& pacer = *pacers[i];
+        for (auto it = answers[i].begin(); it != answers[i].end();) {
+          if (*it > clock.Now()) {
+            ++it;
+            continue;
+          }
+          it = answers[i].erase(it);
+          pacer.Finished();
+        }
+        if (!pacer.MayStart()) continue;
+        if (!pacer.reserved()) {
+          const TimePoint slot = reserve();
+          if (slot > clock.Now()) {
+            pacer.Reserve(slot);
+            continue;
+          }
+        }
+        pacer.Started();
+        starts.push_back(clock.Now());
+        answers[i].push_back(clock.Now() + milliseconds(row.answer_ms));
+      }
+      std::optional<TimePoint> wake;
+      for (std::size_t i = 0; i < pacers.size(); ++i) {
+        for (TimePoint t : answers[i]) wake = wake ? std::min(*wake, t) : t;
+        if (auto next = pacers[i]->NextStart(); next && *next > clock.Now()) wake = wake ? std::min(*wake, *next) : *next;
+      }
+      ASSERT_TRUE(wake.has_value());
+      clock.Set(*wake);
+    }
+    for (std::size_t i = 1; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 1], delay) << "start " << i;
+    if (row.answer_ms <= row.delay_ms * row.processes) {
+      // No process waits for its answer longer than the others keep the slots busy: one start per delay.
+      EXPECT_EQ(starts.back() - starts.front(), 11 * delay);
+    }
+  }
 }
 
 TEST(SecondsAsDuration, ClampsWhatWouldOverflowATimePoint) {
