@@ -14,6 +14,7 @@
 #include "store/database.h"
 #include "store/export.h"
 #include "store/holder_lock.h"
+#include "store/host_pace.h"
 
 namespace hc::schedule {
 namespace {
@@ -72,6 +73,10 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl.runs = run.run_id != 0 ? &progress : nullptr;
   crawl.run_id = run.run_id;
   crawl.fill_history = store->get();
+  // One politeness for every process crawling the database, as for `crawl` (store/host_pace.h).
+  auto host_pace = store::OpenHostPace(options.db.string());
+  if (!host_pace.ok()) return host_pace.status();
+  crawl.host_pace = host_pace->get();
   auto report = [&]() -> Result<crawl::CrawlReport> {
     auto fetcher = crawl::NewCrawlFetcher(program->config(), crawl);
     if (!fetcher.ok()) return fetcher.status();
