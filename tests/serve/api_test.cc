@@ -336,10 +336,10 @@ TEST_F(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
       " page_type TEXT NOT NULL, field TEXT NOT NULL, filled INTEGER NOT NULL, total INTEGER NOT NULL,"
       " rate REAL NOT NULL, baseline REAL NOT NULL, basis TEXT NOT NULL, PRIMARY KEY (run_id, page_type, "
       "field));"
-      "INSERT INTO run_field_fill VALUES (1, 'mfk', 'article', 'title', 40, 40), (1, 'mfk', 'article', "
+      "INSERT INTO run_field_fill (run_id, site, page_type, field, filled, total) VALUES (1, 'mfk', 'article', 'title', 40, 40), (1, 'mfk', 'article', "
       "'author', 30, 40),"
       " (2, 'mfk', 'article', 'title', 40, 40), (2, 'mfk', 'article', 'author', 4, 40);"
-      "INSERT INTO run_fill_alarms VALUES (2, 'mfk', 'article', 'author', 4, 40, 0.1, 0.75, 'median');";
+      "INSERT INTO run_fill_alarms (run_id, site, page_type, field, filled, total, rate, baseline, basis) VALUES (2, 'mfk', 'article', 'author', 4, 40, 0.1, 0.75, 'median');";
   char* message = nullptr;
   ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
   sqlite3_close(raw);
