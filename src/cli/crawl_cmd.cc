@@ -180,8 +180,12 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
     spdlog::info("crawl {}: --clear-holds: {} waiting URLs are due now", args.site, *cleared);
   }
   // The poison-page marks are a file beside the SQLite database, one crawl per file; on PostgreSQL,
-  // where several processes share a site, there are none yet (docs/postgresql.md).
-  if (!postgres) options.parse_marks = crawl::ParseMarksPath(args.db, args.site);
+  // where several processes share a site, rows of the database's parse_marks (docs/postgresql.md).
+  if (postgres) {
+    options.parse_marks_db = args.db;
+  } else {
+    options.parse_marks = crawl::ParseMarksPath(args.db, args.site);
+  }
 
   Result<crawl::CrawlReport> report = [&] {
     StopSignals signals(/*hangup=*/true);

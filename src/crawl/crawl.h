@@ -235,6 +235,10 @@ struct CrawlOptions {
   // internal::kParseDeathLimit (3) crawls in a row. Usually ParseMarksPath(db, site). Empty: no marks
   // (such a page is fetched and parsed again by every run).
   std::filesystem::path parse_marks{};
+  // Poison pages on PostgreSQL: the database (a store::OpenDatabase location) whose parse_marks rows
+  // hold the marks of every crawler process sharing it (store::SharedParseMarks); set instead of
+  // parse_marks. A page that killed kParseDeathLimit crawler processes of this host in a row is failed.
+  std::string parse_marks_db{};
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by a signal handler) to stop gracefully
   const Clock* clock = nullptr;      // wall time for fetched_at and eligibility; the system clock if null
 };

@@ -25,8 +25,10 @@ PagePipeline::PagePipeline(RunContext& run)
                 [this](WriteItem& item) { WriteOne(item); }, [this](bool last) { WriterTick(last); }) {}
 
 Result<std::vector<store::LeasedUrl>> PagePipeline::OpenParseMarks() {
-  if (run_.options.parse_marks.empty()) return std::vector<store::LeasedUrl>{};
-  return StartParseMarks(run_.options.parse_marks, run_.workers, run_.frontier, run_.config.key, run_.owner,
+  if (run_.options.parse_marks.empty() && run_.options.parse_marks_db.empty()) {
+    return std::vector<store::LeasedUrl>{};
+  }
+  return StartParseMarks({run_.options.parse_marks, run_.options.parse_marks_db}, run_.workers, run_.frontier, run_.config.key, run_.owner,
                          run_.clock.Now(), &parse_marks_);
 }
 

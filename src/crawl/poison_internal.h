@@ -1,7 +1,9 @@
 // Internal to src/crawl: poison pages (docs/RELIABILITY.md, "Poison pages"). A page whose parse or
 // extraction kills the process (a bug not found yet, a library fault) would otherwise be fetched and
 // parsed again by every restart, and crash it again. Each parse worker marks the frontier id of the page
-// it is parsing in a small file beside the database; the next crawl reads what a dead one left there,
+// it is parsing in a small file beside the database (SQLite), or in the database's parse_marks rows when
+// crawler processes share a PostgreSQL database (store::SharedParseMarks); the next crawl reads what a
+// dead one left there,
 // counts the death against those pages in the frontier (frontier.parse_deaths) and fails a page once it
 // was being parsed at kParseDeathLimit consecutive deaths.
 //
@@ -50,7 +52,12 @@ class ParseMarks {
   // what the last run left into `last`, and starts this run's record: the run flag set and `slots`
   // empty slots. IoError when the file cannot be opened or written.
   static Result<std::unique_ptr<ParseMarks>> Open(const std::filesystem::path& path, int slots, LastRun* last);
-  ~ParseMarks();  // a clean end: the run flag cleared, the lock released
+  // The marks of `owner`, a crawler process of `site`, in the PostgreSQL database at `db` (shared by
+  // the processes that crawl it, store::OpenSharedParseMarks): `last` is what the site's processes
+  // known to be gone left (`died` when there was one).
+  static Result<std::unique_ptr<ParseMarks>> OpenShared(const std::string& db, std::string_view site,
+                                                        std::string_view owner, int slots, LastRun* last);
+  ~ParseMarks();  // a clean end: the run flag cleared, the lock released (the rows deleted)
   ParseMarks(const ParseMarks&) = delete;
   ParseMarks& operator=(const ParseMarks&) = delete;
 
@@ -61,6 +68,7 @@ class ParseMarks {
   ParseMarks(int fd, std::filesystem::path path, int slots) : fd_(fd), path_(std::move(path)), slots_(slots) {}
   void Write(int index, int64_t value);
 
+  std::unique_ptr<store::SharedParseMarks> shared_;  // set instead of the file on PostgreSQL
   int fd_ = -1;
   std::filesystem::path path_;
   int slots_ = 0;
@@ -86,11 +94,18 @@ class MarkedParse {
   std::unique_lock<std::shared_mutex> alone_;
 };
 
-// At the start of a crawl: opens the marks at `path` with `slots` slots into `*marks` and, when the last
-// crawl of this database died, records the death in `frontier` (Frontier::RecordParseDeath). Returns
-// the URLs that reached kParseDeathLimit, leased to `owner`, for the caller to fail with PoisonReason.
-// A file another crawl holds leaves `*marks` null (logged: this run goes without the protection).
-Result<std::vector<store::LeasedUrl>> StartParseMarks(const std::filesystem::path& path, int slots,
+// Where a crawl keeps its marks: a file (SQLite), or the PostgreSQL database `db`.
+struct ParseMarksAt {
+  std::filesystem::path path{};
+  std::string db{};
+};
+
+// At the start of a crawl: opens the marks at `at` with `slots` slots into `*marks` and, when the last
+// crawl of this database died (on PostgreSQL: a crawler process of the site known to be gone), records
+// the death in `frontier` (Frontier::RecordParseDeath). Returns the URLs that reached kParseDeathLimit,
+// leased to `owner`, for the caller to fail with PoisonReason. A file another crawl holds leaves
+// `*marks` null (logged: this run goes without the protection).
+Result<std::vector<store::LeasedUrl>> StartParseMarks(const ParseMarksAt& at, int slots,
                                                       store::Frontier& frontier, std::string_view site,
                                                       std::string_view owner, TimePoint now,
                                                       std::unique_ptr<ParseMarks>* marks);

@@ -59,7 +59,22 @@ Result<std::unique_ptr<ParseMarks>> ParseMarks::Open(const std::filesystem::path
   return marks;
 }
 
+Result<std::unique_ptr<ParseMarks>> ParseMarks::OpenShared(const std::string& db, std::string_view site,
+                                                           std::string_view owner, int slots, LastRun* last) {
+  slots = std::clamp(slots, 1, kMaxSlots);
+  store::SharedParseMarks::Left left;
+  auto shared = store::OpenSharedParseMarks(db, site, owner, slots, &left);
+  if (!shared.ok()) return shared.status();
+  std::unique_ptr<ParseMarks> marks(new ParseMarks(-1, std::filesystem::path(), slots));
+  marks->shared_ = std::move(*shared);
+  *last = LastRun{};
+  last->died = !left.owners.empty();
+  last->being_parsed = std::move(left.being_parsed);
+  return marks;
+}
+
 ParseMarks::~ParseMarks() {
+  if (shared_) return;  // its destructor deletes this process's rows
   Write(0, 0);
   if (write_failed_) spdlog::warn("{}: some parse marks could not be written", path_.string());
   ::close(fd_);  // releases the lock
@@ -67,6 +82,10 @@ ParseMarks::~ParseMarks() {
 
 void ParseMarks::Write(int index, int64_t value) {
   if (index < 0 || index > slots_) return;
+  if (shared_) {
+    if (index > 0) shared_->Set(index - 1, value);  // [0], the run flag, is the rows' existence
+    return;
+  }
   const auto offset = static_cast<off_t>(index) * static_cast<off_t>(sizeof value);
   if (pwrite(fd_, &value, sizeof value, offset) != static_cast<ssize_t>(sizeof value)) write_failed_ = true;
 }
@@ -86,12 +105,13 @@ MarkedParse::~MarkedParse() {
   if (marks_) marks_->Clear(slot_);
 }
 
-Result<std::vector<store::LeasedUrl>> StartParseMarks(const std::filesystem::path& path, int slots,
+Result<std::vector<store::LeasedUrl>> StartParseMarks(const ParseMarksAt& at, int slots,
                                                       store::Frontier& frontier, std::string_view site,
                                                       std::string_view owner, TimePoint now,
                                                       std::unique_ptr<ParseMarks>* marks) {
   ParseMarks::LastRun last;
-  auto opened = ParseMarks::Open(path, slots, &last);
+  auto opened = at.db.empty() ? ParseMarks::Open(at.path, slots, &last)
+                              : ParseMarks::OpenShared(at.db, site, owner, slots, &last);
   if (!opened.ok()) {
     if (opened.status().code() != StatusCode::kBusy) return opened.status();
     spdlog::warn("crawl {}: {}; this run cannot recognise a page that kills it", site, opened.status().message());

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,24 +68,24 @@ struct LeasedUrl {
   int depth = 0;
   int priority = 0;
   int redirects = 0;
-  int attempts = 0;               // failed attempts so far (Retry counts them)
+  int attempts = 0;  // failed attempts so far (Retry counts them)
   std::string discovered_from{};
-  std::string last_error{};       // the reason given to the last Retry, "" if none
+  std::string last_error{};  // the reason given to the last Retry, "" if none
   // Revisit state of a URL visited before (all empty/0 for a URL never fetched).
-  int visits = 0;                 // completed visits
-  std::string etag{};             // validators of the last full response, for a conditional GET
+  int visits = 0;      // completed visits
+  std::string etag{};  // validators of the last full response, for a conditional GET
   std::string last_modified{};
-  std::string body_sha1{};        // hex SHA-1 of the last decoded body
+  std::string body_sha1{};               // hex SHA-1 of the last decoded body
   std::chrono::milliseconds revisit{0};  // the interval that scheduled this visit; 0 if none
-  int parse_deaths = 0;           // consecutive crawler deaths while its page was being parsed
+  int parse_deaths = 0;                  // consecutive crawler deaths while its page was being parsed
 };
 
 struct LeaseRequest {
   std::string site{};
-  std::string owner{};                    // who holds the leases, e.g. "host:pid"
+  std::string owner{};  // who holds the leases, e.g. "host:pid"
   int max_urls = 1;
-  TimePoint now{};                        // rows with not_before <= now are eligible
-  std::chrono::seconds lease_for{600};    // the lease expires at now + lease_for
+  TimePoint now{};                          // rows with not_before <= now are eligible
+  std::chrono::seconds lease_for{600};      // the lease expires at now + lease_for
   std::vector<std::string> skip_origins{};  // do not lease URLs of these origins (busy hosts)
 };
 
@@ -177,5 +178,34 @@ class Frontier {
   // Commits the open batch (the same batch as PageWriter::Flush in a backend that is both).
   virtual Status Flush() = 0;
 };
+
+// Poison-page marks kept in the database, for crawler processes that share one (PostgreSQL; table
+// parse_marks, docs/RELIABILITY.md "Poison pages", docs/postgresql.md): each process has one row per
+// parse worker (slot) holding the frontier id that worker is parsing, written at once on a connection
+// of its own, so that what a process was parsing when it died outlives it. A SQLite crawl keeps its
+// marks in a file beside the database instead (crawl::ParseMarksPath).
+//
+// Thread-safety: Set may be called from many threads at once.
+class SharedParseMarks {
+ public:
+  // What dead crawler processes of the site left.
+  struct Left {
+    std::vector<std::string> owners;    // the dead processes found (their marks are deleted)
+    std::vector<int64_t> being_parsed;  // the frontier ids they were parsing
+  };
+  virtual ~SharedParseMarks() = default;  // a clean end: this process's rows are deleted
+  // Marks the frontier id the worker `slot` is parsing (0: nothing), committed at once. A failed write
+  // is remembered and reported at the end: a lost mark only loses the protection.
+  virtual void Set(int slot, int64_t frontier_id) = 0;
+};
+
+// Opens the marks of `owner` ("<host>:<pid>", the crawl's lease owner) for `site` in the PostgreSQL
+// database at `location` with `slots` workers: collects into `left` (and deletes) the marks of the
+// site's crawler processes known to be gone — an owner on this host whose process no longer exists, as
+// for RecoverLeases, and rows under `owner` itself, which an earlier process with this pid left — then
+// writes this process's rows, parsing nothing. Unsupported for a SQLite location.
+Result<std::unique_ptr<SharedParseMarks>> OpenSharedParseMarks(const std::string& location,
+                                                               std::string_view site, std::string_view owner,
+                                                               int slots, SharedParseMarks::Left* left);
 
 }  // namespace hc::store

@@ -171,9 +171,9 @@ Status NotLeased(int64_t id, std::string_view owner) {
   return Status::Busy("frontier: URL " + std::to_string(id) + " is not leased to " + std::string(owner));
 }
 
-// A lease owner "<host>:<pid>" whose process is known to be gone: its host is this one and no process
-// has its pid. Any other owner (another host, another form) may be alive.
-bool OwnerIsGone(std::string_view owner, const std::string& this_host) {
+}  // namespace
+
+bool pg::OwnerIsGone(std::string_view owner, const std::string& this_host) {
   const auto colon = owner.rfind(':');
   if (colon == std::string_view::npos || owner.substr(0, colon) != this_host) return false;
   const std::string_view digits = owner.substr(colon + 1);
@@ -183,8 +183,6 @@ bool OwnerIsGone(std::string_view owner, const std::string& this_host) {
   if (pid == static_cast<int64_t>(::getpid())) return false;
   return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
-
-}  // namespace
 
 Result<int64_t> PgStore::AddUrls(const std::vector<NewUrl>& urls) {
   if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
@@ -340,7 +338,7 @@ Result<int64_t> PgStore::RecoverLeases(std::string_view site, TimePoint now, boo
     if (!owners.ok()) return owners.status();
     const std::string host = HostName();
     for (int i = 0; i < owners->rows(); ++i) {
-      if (!owners->IsNull(i, 0) && OwnerIsGone(owners->Text(i, 0), host)) {
+      if (!owners->IsNull(i, 0) && pg::OwnerIsGone(owners->Text(i, 0), host)) {
         gone.push_back(std::string(owners->Text(i, 0)));
       }
     }

@@ -79,6 +79,9 @@ std::unique_ptr<PgStore> NewReconnectingPgStore(std::unique_ptr<PgStore::Rep> re
 // Undoes the open batch's work since `SAVEPOINT <name>` after `cause` and returns `cause`; when even
 // that fails, the whole batch is gone and the IoError says how many pages it held.
 Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause);
+// A lease or mark owner "<host>:<pid>" whose process is known to be gone: its host is `this_host` and
+// no process has its pid (never this process). Any other owner (another host, another form) may be alive.
+bool OwnerIsGone(std::string_view owner, const std::string& this_host);
 // The next change sequence number (change_seq), inside the caller's transaction.
 Result<int64_t> NextChangeSeq(PgConnection& conn);
 

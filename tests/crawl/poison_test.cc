@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@
 #include "crawl/generated_site.h"
 #include "crawl/poison_internal.h"
 #include "store/database.h"
+#include "support/backend_support.h"
 #include "support/http_server.h"
+#include "support/pg_support.h"
 
 namespace hc::crawl {
 namespace {
@@ -58,7 +61,11 @@ Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
   options.commit_interval = milliseconds(20);
   options.start_urls = {"http://www.mfk.com/list/guke.html"};
   options.runs = store->get();
-  options.parse_marks = ParseMarksPath(db, "mfk");
+  if (store::IsPostgresLocation(db)) {
+    options.parse_marks_db = db;  // shared by every crawler process on the database
+  } else {
+    options.parse_marks = ParseMarksPath(db, "mfk");
+  }
   return CrawlOverCurl(program, **store, options);
 }
 
@@ -71,11 +78,13 @@ TEST(PoisonChild, Crawl) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 }
 
-TEST(PoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
+// Crawls the database `db` (a SQLite file or a PostgreSQL database) in child processes until a run ends
+// by itself, and checks that the poison page was failed after kParseDeathLimit deaths and nothing else
+// was; `QueryInt` reads the database.
+void CrawlUntilThePoisonPageIsFailed(const std::string& db,
+                                     const std::function<int64_t(const std::string&)>& QueryInt) {
   hc::testing::HttpServer server;
   ServeSite(server);
-  hc::testing::TempDir dir;
-  const std::string db = (dir / "crawl.db").string();
   const std::string poison_path = hc::testing::GeneratedArticlePath(kPoisonArticle);
   const std::string poison_url = "http://www.mfk.com" + poison_path;
 
@@ -84,9 +93,10 @@ TEST(PoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
   bool finished = false;
   for (int run = 0; run < internal::kParseDeathLimit + 2 && !finished; ++run) {
     SCOPED_TRACE("run " + std::to_string(run + 1));
-    const pid_t child = hc::testing::StartTestChild(
-        "PoisonChild.Crawl",
-        {{"HC_POISON_DB", db}, {"HC_POISON_PORT", std::to_string(server.port())}, {"HC_TEST_CRASH_ON_PARSE", poison_path}});
+    const pid_t child =
+        hc::testing::StartTestChild("PoisonChild.Crawl", {{"HC_POISON_DB", db},
+                                                          {"HC_POISON_PORT", std::to_string(server.port())},
+                                                          {"HC_TEST_CRASH_ON_PARSE", poison_path}});
     ASSERT_GT(child, 0);
     int status = 0;
     ASSERT_EQ(waitpid(child, &status, 0), child);
@@ -94,7 +104,8 @@ TEST(PoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
       finished = true;
     } else {
       ++deaths;  // SIGSEGV (under ASan: its report, then abort)
-      EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM frontier WHERE url = '" + poison_url + "' AND state = 'failed'"), 0)
+      EXPECT_EQ(
+          QueryInt("SELECT count(*) FROM frontier WHERE url = '" + poison_url + "' AND state = 'failed'"), 0)
           << "failed before the limit";
     }
   }
@@ -105,21 +116,23 @@ TEST(PoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
 
   // The poison URL failed with the one reason, in the frontier, on the page and in the failures history.
   const std::string reason = internal::PoisonReason();
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM frontier WHERE url = '" + poison_url + "' AND state = 'failed'"
-                         " AND detail = '" + reason + "'"),
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM frontier WHERE url = '" + poison_url +
+                     "' AND state = 'failed'"
+                     " AND detail = '" +
+                     reason + "'"),
             1);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM pages WHERE url = '" + poison_url + "' AND failure_reason = '" +
-                             reason + "'"),
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM pages WHERE url = '" + poison_url + "' AND failure_reason = '" +
+                     reason + "'"),
             1);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM failures f JOIN pages p ON p.id = f.page_id WHERE p.url = '" +
-                             poison_url + "' AND f.reason = '" + reason + "'"),
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM failures f JOIN pages p ON p.id = f.page_id WHERE p.url = '" +
+                     poison_url + "' AND f.reason = '" + reason + "'"),
             1);
   // Every other page stored once: the pages parsed beside the poison one at a death were not failed.
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM frontier WHERE state = 'done'"), kArticles);  // + listing - poison
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM frontier WHERE state <> 'done'"), 1);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM articles"), kArticles - 1);
-  EXPECT_EQ(QueryInt(db, "SELECT count(DISTINCT page_id) FROM articles"), kArticles - 1);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM failures"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM frontier WHERE state = 'done'"), kArticles);  // + listing - poison
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM frontier WHERE state <> 'done'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM articles"), kArticles - 1);
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT page_id) FROM articles"), kArticles - 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM failures"), 1);
 
   // `healthcrawl stats` shows it: ComputeStats counts it (cli_test's StatsFormatTest.FailureReasonShown
   // checks that the report prints a failure's reason).
@@ -138,6 +151,28 @@ TEST(PoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(server.RequestsFor(poison_path).size(), static_cast<std::size_t>(internal::kParseDeathLimit));
   EXPECT_EQ(again->failed, 0);
+}
+
+TEST(PoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
+  hc::testing::TempDir dir;
+  const std::string db = (dir / "crawl.db").string();
+  CrawlUntilThePoisonPageIsFailed(db, [&](const std::string& sql) { return QueryInt(db, sql); });
+}
+
+// The same on PostgreSQL: the marks are rows of parse_marks, which each dead crawler process leaves
+// behind for the next process of this host (store::SharedParseMarks).
+class PgPoisonPage : public hc::testing::PgDatabaseTest {};
+
+TEST_F(PgPoisonPage, FailedAfterThreeDeathsWhileParsingItAndTheCrawlGoesOn) {
+  const std::string db = conninfo();
+  {
+    auto store = store::OpenDatabase(db);  // the schema first: the children would race to migrate it
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, db);
+  CrawlUntilThePoisonPageIsFailed(db, [&](const std::string& sql) { return peek.Int(sql); });
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM parse_marks"),
+            0);  // every run that ended cleanly removed its rows
 }
 
 // A death leaves the pages being parsed in the marks; a clean end leaves none. The death is real: a
