@@ -48,8 +48,8 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   if (!store.ok()) return store.status();
   // The site's crawl lock (store/holder_lock.h): a `crawl` of the site that started after the
   // scheduler's look (Step, RunNow) makes this run fail here rather than share the frontier. On
-  // PostgreSQL there is no lock file and no poison-page marks file, as for `crawl` (docs/postgresql.md):
-  // its frontier leases each URL to one process.
+  // PostgreSQL there is no lock file, as for `crawl` (docs/postgresql.md): its frontier leases each URL
+  // to one process.
   const bool postgres = store::IsPostgresLocation(options.db.string());
   if (!postgres) {
     auto lock = store::LockSiteCrawl(
@@ -63,7 +63,12 @@ Result<store::RunStats> RunOnce(const CrawlRunnerOptions& options, const JobRun&
   crawl::CrawlOptions crawl = CrawlOptionsFor(job, options.crawl);
   crawl.job = job.name;
   crawl.request = job.options.request;
-  if (!postgres) crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
+  // Poison pages: a marks file beside a SQLite database; rows of parse_marks on PostgreSQL, as for `crawl`.
+  if (postgres) {
+    crawl.parse_marks_db = options.db.string();
+  } else {
+    crawl.parse_marks = crawl::ParseMarksPath(options.db, job.site);
+  }
   crawl.stop = run.stop;
   // The Scheduler records the run (one row, also when the crawl cannot start); the crawl reports its
   // progress into that row (run_progress_internal.h).
