@@ -4,19 +4,25 @@
 # several runs, for a small and a large site (peak RSS should not grow with the site).
 #
 #   bench/crawl_bench.sh [--sizes "5000 50000"] [--runs 3] [--only scrapy|healthcrawl]
-#                        [--hc PATH] [--sites-dir DIR] [--timeout SECONDS] [--results FILE]
-#                        [--extract-bench PATH] [--profile default|heavy]
+#                        [--hc PATH [--hc PATH2 ...]] [--sites-dir DIR] [--timeout SECONDS] [--results FILE]
+#                        [--extract-bench PATH] [--ceiling PATH] [--profile default|heavy]
 #
 #   --sizes      site sizes in pages (default "5000 50000")
 #   --runs       runs per crawler and size; the median is reported (default 3)
 #   --only       run one crawler only
-#   --hc         the healthcrawl binary (default: build-release/healthcrawl, else build/healthcrawl)
+#   --hc         the healthcrawl binary (default: build-release/healthcrawl, else build/healthcrawl); give it
+#                more than once to compare builds (A/B): each run crawls with every binary in turn
+#                (A, B, A, B, ...), so a load that changes during the session hits all of them alike,
+#                and each gets its own row, named by its path
 #   --sites-dir  keep generated sites here and reuse them across invocations (default: a temp folder,
 #                removed at exit; generating 50,000 pages takes a few minutes and about 4 GB)
 #   --timeout    per-run limit in seconds (default 3600); a run that hits it is reported as such
 #   --results    also append one JSON line per run to FILE
 #   --extract-bench  the extract_bench binary for the Gumbo ceiling (default: build-bench/bench/extract_bench;
 #                skipped with a message when there is none)
+#   --ceiling    the gumbo_ceiling binary (default: beside the first --hc, bench/gumbo_ceiling): plain
+#                gumbo_parse over every page of the site, one core; the table then gives each crawler's
+#                CPU per page as a multiple of it (issue 12's "× Gumbo's parse alone")
 #   --profile    bench/gen_site.py's page profile (default: default; heavy: pages as heavy as real portals')
 #
 # Each size: bench/gen_site.py writes the site, scripts/serve-site serves it (nginx, gzip, per-page
@@ -24,25 +30,27 @@
 # healthcrawl (`healthcrawl crawl`, skipped with a message until the binary has it) each crawl it from
 # /list/zixun.html. Both reach www.mfk.com only through 127.0.0.1:PORT (Scrapy as an HTTP proxy client,
 # healthcrawl with --connect-to). Measured with /usr/bin/time -v: wall time (pages/s = pages served with
-# 200 by nginx during the run / wall seconds), user+sys CPU, maximum RSS. Prints a Markdown table, then
-# the Gumbo ceiling: extract_bench's *_SitePages rows on a sample of each site's own pages, one core.
+# 200 by nginx during the run / wall seconds), user+sys CPU, maximum RSS. Prints a Markdown table (CPU ms
+# per page is the figure to compare on a loaded machine, not wall time), then the Gumbo ceiling:
+# gumbo_ceiling over all of each site's pages, and extract_bench's *_SitePages rows on a sample of them.
 # nginx and the temp files are cleaned up at exit, however the script ends.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-sizes="5000 50000" runs=3 only="" hc="" sites_dir="" run_timeout=3600 results="" extract_bench="" profile=default
+sizes="5000 50000" runs=3 only="" hc="" hcs=() ceiling_bin="" sites_dir="" run_timeout=3600 results="" extract_bench="" profile=default
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
-    --hc) hc=$2; shift 2 ;;
+    --hc) hcs+=("$2"); shift 2 ;;
+    --ceiling) ceiling_bin=$2; shift 2 ;;
     --sites-dir) sites_dir=$2; shift 2 ;;
     --timeout) run_timeout=$2; shift 2 ;;
     --results) results=$2; shift 2 ;;
     --extract-bench) extract_bench=$2; shift 2 ;;
     --profile) profile=$2; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "crawl_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -61,21 +69,31 @@ if [ "$only" != healthcrawl ] && [ -z "$scrapy_version" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-scrapy >&2
   scrapy_version=$($PY -c 'import scrapy; print(scrapy.__version__)')
 fi
-if [ -z "$hc" ]; then
+if [ ${#hcs[@]} -eq 0 ]; then
   for c in "$repo/build-release/healthcrawl" "$repo/build/healthcrawl"; do
-    if [ -x "$c" ]; then hc=$c; break; fi
+    if [ -x "$c" ]; then hcs=("$c"); break; fi
   done
 fi
+hc=${hcs[0]:-}
 hc_ok=0
 if [ "$only" != scrapy ]; then
   # CLI11 prints the top-level help (exit 0) for an unknown subcommand with --help: look for the
   # subcommand's own usage line.
-  if [ -n "$hc" ] && "$hc" crawl --help 2>&1 | grep -Eq '^Usage: .*healthcrawl crawl( |$)'; then
-    hc_ok=1
-  else
-    log "SKIP healthcrawl: ${hc:-no healthcrawl binary} has no 'crawl' subcommand yet (build the crawl engine, or pass --hc)"
+  hc_ok=1
+  for c in "${hcs[@]}"; do
+    if ! "$c" crawl --help 2>&1 | grep -Eq '^Usage: .* crawl( |$)'; then hc_ok=0; fi  # any binary name
+  done
+  if [ -z "$hc" ] || [ "$hc_ok" = 0 ]; then
+    hc_ok=0
+    log "SKIP healthcrawl: ${hcs[*]:-no healthcrawl binary} has no 'crawl' subcommand yet (build the crawl engine, or pass --hc)"
   fi
 fi
+# The row name of each healthcrawl binary: "healthcrawl" alone, else its path with "/" and spaces as "_"
+# (row fields and file names).
+hc_name() {
+  if [ ${#hcs[@]} -le 1 ]; then echo healthcrawl; else local n=${1// /_}; echo "healthcrawl:${n//\//_}"; fi
+}
+if [ -z "$ceiling_bin" ] && [ -n "$hc" ]; then ceiling_bin=$(dirname "$hc")/bench/gumbo_ceiling; fi
 
 # --- work folder, cleanup ----------------------------------------------------------------------------
 work=$(mktemp -d /tmp/crawl-bench.XXXXXX)
@@ -150,6 +168,8 @@ print(sys.argv[1], round(rows["BM_GumboParseOnly_SitePages"]), round(rows["BM_Pa
 
 : >"$work/rows"
 : >"$work/ceiling"
+: >"$work/gumbo"
+if [ ! -x "$ceiling_bin" ]; then log "no ${ceiling_bin:-gumbo_ceiling} (-DHC_BUILD_BENCH=ON, target gumbo_ceiling): no × Gumbo column"; fi
 for size in $sizes; do
   site="${sites_dir:-$work}/mfk-$size"
   if [ "$profile" != default ]; then site="${sites_dir:-$work}/mfk-$profile-$size"; fi
@@ -180,30 +200,49 @@ for size in $sizes; do
           -a "stats_out=$work/scrapy-stats-$size-$run.json" -o "$work/items.jsonl" -s "CLOSESPIDER_TIMEOUT=$run_timeout"
     fi
     if [ "$hc_ok" = 1 ]; then
-      rm -f "$work"/hc.db*
-      measure healthcrawl "$size" "$run" "$access" \
-        "$hc" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench --db "$work/hc.db" \
-          --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps
+      for c in "${hcs[@]}"; do
+        rm -f "$work"/hc.db*
+        measure "$(hc_name "$c")" "$size" "$run" "$access" \
+          "$c" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench --db "$work/hc.db" \
+            --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps
+      done
     fi
   done
   # Anything not from the crawlers' loopback connections would show here; the log lists every request.
   if grep -qv '^127\.0\.0\.1 ' "$access"; then log "WARNING: requests from other addresses in $access"; fi
   stop_server
   ceiling "$site" "$size"
+  if [ -x "$ceiling_bin" ]; then
+    log "gumbo_ceiling on $site/www"
+    echo "$size $("$ceiling_bin" "$site/www")" >>"$work/gumbo" || log "gumbo_ceiling on $site failed"
+  fi
   if [ -z "$sites_dir" ]; then rm -rf "$site"; fi
 done
 
 # --- the table ---------------------------------------------------------------------------------------
-$PY - "$work/rows" "${scrapy_version:-?}" "$runs" "$work/ceiling" "$(nproc)" <<'EOF'
-import statistics, sys
+$PY - "$work/rows" "${scrapy_version:-?}" "$runs" "$work/ceiling" "$(nproc)" "$work/gumbo" <<'EOF'
+import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 scrapy_version, runs, cores = sys.argv[2], sys.argv[3], int(sys.argv[5])
 ceilings = {int(l.split()[0]): (int(l.split()[1]), int(l.split()[2])) for l in open(sys.argv[4]) if l.strip()}
-names = {"scrapy": f"Scrapy {scrapy_version} (python3-scrapy)", "healthcrawl": "healthcrawl"}
+# gumbo_ceiling over all of the site's pages: CPU ms per page of Gumbo's parse alone, per site size.
+gumbo = {}
+for l in open(sys.argv[6]):
+    if l.strip():
+        size, js = l.split(" ", 1)
+        g = json.loads(js)
+        gumbo[int(size)] = 1000 * g["cpu_s"] / g["pages"]
+def name(tool):
+    if tool == "scrapy":
+        return f"Scrapy {scrapy_version} (python3-scrapy)"
+    return tool.replace("healthcrawl:", "healthcrawl ", 1)
+tools = list(dict.fromkeys(r[0] for r in rows if r[0] != "scrapy")) + ["scrapy"]
+x_gumbo = "× Gumbo's parse alone |" if gumbo else ""
 print()
-print("| crawler | site pages | runs | pages fetched | wall s | pages/s | CPU s per 1,000 pages | peak RSS MB |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for tool in ("healthcrawl", "scrapy"):
+print(f"| crawler | site pages | runs | pages fetched | wall s | pages/s | CPU ms per page | {x_gumbo} peak RSS MB |")
+print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if gumbo else "") + "---:|")
+per_run = []
+for tool in tools:
     sizes = sorted({int(r[1]) for r in rows if r[0] == tool})
     for size in sizes:
         rs = [r for r in rows if r[0] == tool and int(r[1]) == size]
@@ -217,18 +256,27 @@ for tool in ("healthcrawl", "scrapy"):
         note = "" if len(ok) == len(rs) else f" ({len(rs) - len(ok)} failed)"
         if incomplete:
             note += " (" + ", ".join(incomplete) + ": did not fetch the whole site)"
-        print(f"| {names[tool]} | {size:,} | {len(ok)}{note} | {pages:,.0f} | {wall:.1f} | {pps:.1f} | {cpu:.1f} | {rss:.0f} |")
+        xg = f" {cpu / gumbo[size]:.2f}× |" if size in gumbo else (" - |" if gumbo else "")
+        print(f"| {name(tool)} | {size:,} | {len(ok)}{note} | {pages:,.0f} | {wall:.1f} | {pps:.1f} | {cpu:.2f} |{xg} {rss:.0f} |")
+        per_run.append(f"{name(tool)}, {size:,} pages: " + ", ".join(f"{float(r[4]) / max(1, int(r[6])) * 1000:.2f}" for r in rs))
+print("\nCPU ms per page of each run, in run order:")
+for line in per_run:
+    print(f"- {line}")
+for size, ms in sorted(gumbo.items()):
+    print(f"\n{size:,}-page site, all pages (gumbo_ceiling: plain gumbo_parse on UTF-8, one core): "
+          f"{ms:.3f} CPU ms per page, {1000 / ms:,.0f} pages per CPU second; the {cores}-core ceiling is "
+          f"{cores * 1000 / ms:,.0f} pages/s.")
 hc_pps = {}
-for size in sorted({int(r[1]) for r in rows if r[0] == "healthcrawl"}):
-    ok = [r for r in rows if r[0] == "healthcrawl" and int(r[1]) == size and r[7] == "ok"]
+for size in sorted({int(r[1]) for r in rows if r[0].startswith("healthcrawl")}):
+    ok = [r for r in rows if r[0] == tools[0] and int(r[1]) == size and r[7] == "ok"]
     if ok:
         hc_pps[size] = statistics.median(int(r[6]) / float(r[3]) for r in ok if float(r[3]) > 0)
-for size, (gumbo, extract) in sorted(ceilings.items()):
+for size, (gumbo_pps, extract) in sorted(ceilings.items()):
     line = (f"\n{size:,}-page site, one core, a sample of its pages (extract_bench *_SitePages, median of 3): "
-            f"Gumbo's parse alone {gumbo:,} pages/s, parse + extract {extract:,} pages/s; "
-            f"the {cores}-core Gumbo ceiling is {cores * gumbo:,} pages/s")
+            f"Gumbo's parse alone {gumbo_pps:,} pages/s, parse + extract {extract:,} pages/s; "
+            f"the {cores}-core Gumbo ceiling is {cores * gumbo_pps:,} pages/s")
     if size in hc_pps:
-        line += f", healthcrawl's crawl reached {100 * hc_pps[size] / (cores * gumbo):.0f}% of it"
+        line += f", healthcrawl's crawl reached {100 * hc_pps[size] / (cores * gumbo_pps):.0f}% of it"
     print(line + ".")
-print("\nMedians over the runs; pages fetched = HTML pages nginx served with 200 during the run.")
+print("\nMedians over the runs; pages fetched = HTML pages nginx served with 200 during the run; CPU = user + sys.")
 EOF

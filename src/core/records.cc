@@ -549,6 +549,85 @@ Status AppendToList(Record& record, size_t index, Record item) {
       record);
 }
 
+namespace {
+
+template <class R>
+R const& As(RecordRef ref) {
+  return *static_cast<const R*>(ref.p);
+}
+
+// Calls f with the typed record ref points to.
+template <class Fn>
+decltype(auto) VisitRef(RecordRef ref, Fn&& f) {
+  switch (static_cast<size_t>(ref.kind - kKinds.data())) {
+    case 0:
+      return f(As<Article>(ref));
+    case 1:
+      return f(As<DiseaseCard>(ref));
+    case 2:
+      return f(As<AnswerCard>(ref));
+    case 3:
+      return f(As<Question>(ref));
+    case 4:
+      return f(As<Answer>(ref));
+    default:
+      return f(As<DoctorProfile>(ref));
+  }
+}
+
+// The index of R among Record's alternatives (and so its kind in kKinds).
+template <class R, class... Rs>
+constexpr size_t AlternativeIndex(std::variant<Rs...>*) {
+  size_t index = 0;
+  bool found = false;
+  ((found = found || std::is_same_v<R, Rs>, index += found ? 0 : 1), ...);
+  return index;
+}
+
+template <class R>
+RecordRef RefTo(const R& r) {
+  constexpr size_t kIndex = AlternativeIndex<R>(static_cast<Record*>(nullptr));
+  return {&kKinds[kIndex], &r};
+}
+
+}  // namespace
+
+RecordRef RefOf(const Record& record) {
+  return std::visit([&](const auto& r) { return RecordRef{&KindOf(record), &r}; }, record);
+}
+
+ConstFieldSlot FieldAt(RecordRef record, size_t index) {
+  return VisitRef(record, [&](const auto& r) -> ConstFieldSlot {
+    using R = std::decay_t<decltype(r)>;
+    const FieldDecl<R>& f = Decl<R>::kFields.at(index);
+    if (f.text) return &(r.*f.text);
+    if (f.integer) return &(r.*f.integer);
+    return &(r.*f.list);
+  });
+}
+
+const Json& ExtraOf(RecordRef record) {
+  return VisitRef(record, [](const auto& r) -> const Json& { return r.extra; });
+}
+
+const ChildLists& ChildrenOf(RecordRef record) {
+  return VisitRef(record, [](const auto& r) -> const ChildLists& { return r.children; });
+}
+
+size_t ListSize(RecordRef record, size_t list) {
+  return VisitRef(record, [&](const auto& r) -> size_t {
+    using R = std::decay_t<decltype(r)>;
+    return WithList(r, Decl<R>::kLists.at(list), [](const auto& items) { return items.size(); });
+  });
+}
+
+RecordRef ListItem(RecordRef record, size_t list, size_t item) {
+  return VisitRef(record, [&](const auto& r) -> RecordRef {
+    using R = std::decay_t<decltype(r)>;
+    return WithList(r, Decl<R>::kLists.at(list), [&](const auto& items) { return RefTo(items.at(item)); });
+  });
+}
+
 Json ToJson(const Record& record) {
   ReportPageFact(PageFact::kRecordJson, KindOf(record).name);
   return std::visit([](const auto& r) { return Write(r); }, record);

@@ -203,6 +203,20 @@ const ChildLists& ChildrenOf(const Record& record);
 // list's kind.
 Status AppendToList(Record& record, size_t index, Record item);
 
+// Read-only access to any record or list item by the declaration's indices, without copying it into a
+// Record (list items are typed members of their parent): what the content hash and the drift tally walk.
+struct RecordRef {
+  const RecordKind* kind = nullptr;  // the kind of the record *p
+  const void* p = nullptr;           // an Article, DiseaseCard, ... as kind says
+};
+RecordRef RefOf(const Record& record);
+using ConstFieldSlot = std::variant<const Text*, const Int*, const TextList*>;
+ConstFieldSlot FieldAt(RecordRef record, size_t index);  // field `index` of record.kind->fields
+const Json& ExtraOf(RecordRef record);
+const ChildLists& ChildrenOf(RecordRef record);
+size_t ListSize(RecordRef record, size_t list);                  // items of list `list` of record.kind->lists
+RecordRef ListItem(RecordRef record, size_t list, size_t item);  // one of them
+
 // --- the page JSON form -----------------------------------------------------------------------------
 // {"type", every field in declared order, "extra", every list in declared order, then "children" when
 // the record has child lists: {"<list>": [{"<field>": value, ...}, ...], ...}} — what `extract` prints

@@ -3,6 +3,7 @@
 #include <unicode/utf8.h>
 
 #include <cstdint>
+#include <cstring>
 
 namespace hc {
 
@@ -38,19 +39,46 @@ void AppendUtf8(char32_t code_point, std::string& out) {
   out.append(reinterpret_cast<const char*>(buffer), length);
 }
 
-bool IsValidUtf8(std::string_view bytes) {
+std::size_t ValidUtf8Prefix(std::string_view bytes, std::size_t* multibyte) {
+  const auto* s = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  const std::size_t n = bytes.size();
   std::size_t i = 0;
-  while (i < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[i]) < 0x80) {  // the common case, without a call
-      ++i;
+  std::size_t chars = 0;
+  const auto trail = [&](std::size_t at) { return at < n && (s[at] & 0xC0) == 0x80; };
+  while (i < n) {
+    if (s[i] < 0x80) {
+      // Markup is mostly ASCII: skip it a word at a time.
+      while (i + 8 <= n) {
+        std::uint64_t word;
+        std::memcpy(&word, s + i, 8);
+        if (word & 0x8080808080808080ULL) break;
+        i += 8;
+      }
+      while (i < n && s[i] < 0x80) ++i;
       continue;
     }
-    const Utf8Char c = DecodeUtf8At(bytes, i);
-    if (!c.valid) return false;
-    i += c.length;
+    const std::uint8_t lead = s[i];
+    std::size_t length = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      if (trail(i + 1)) length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      // E0 needs A0..BF second (no overlong forms), ED 80..9F (no surrogates).
+      const std::uint8_t lo = lead == 0xE0 ? 0xA0 : 0x80, hi = lead == 0xED ? 0x9F : 0xBF;
+      if (i + 1 < n && s[i + 1] >= lo && s[i + 1] <= hi && trail(i + 2)) length = 3;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      // F0 needs 90..BF second (no overlong forms), F4 80..8F (nothing above U+10FFFF).
+      const std::uint8_t lo = lead == 0xF0 ? 0x90 : 0x80, hi = lead == 0xF4 ? 0x8F : 0xBF;
+      if (i + 1 < n && s[i + 1] >= lo && s[i + 1] <= hi && trail(i + 2) && trail(i + 3)) length = 4;
+    }
+    if (length == 0) break;
+    i += length;
+    ++chars;
   }
-  return true;
+  if (multibyte) *multibyte += chars;
+  return i;
 }
+
+bool IsValidUtf8(std::string_view bytes) { return ValidUtf8Prefix(bytes) == bytes.size(); }
 
 std::size_t AppendReplacingInvalidUtf8(std::string_view bytes, std::string& out) {
   static constexpr std::string_view kReplacementUtf8 = "\xEF\xBF\xBD";

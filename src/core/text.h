@@ -42,6 +42,12 @@ void AppendUtf8(char32_t code_point, std::string& out);
 // nothing above U+10FFFF, nothing truncated).
 bool IsValidUtf8(std::string_view bytes);
 
+// The length of the longest well-formed prefix of `bytes` (as IsValidUtf8 judges it), in one pass that
+// reads ASCII eight bytes at a time; `multibyte` (when given) gains the number of non-ASCII characters
+// in that prefix. The byte at the returned position, if any, starts an ill-formed sequence:
+// DecodeUtf8At reads it.
+std::size_t ValidUtf8Prefix(std::string_view bytes, std::size_t* multibyte = nullptr);
+
 // Appends `bytes` to `out` with every ill-formed sequence (maximal subpart) replaced by U+FFFD.
 // Returns the number of replacements.
 std::size_t AppendReplacingInvalidUtf8(std::string_view bytes, std::string& out);

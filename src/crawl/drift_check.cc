@@ -9,14 +9,14 @@
 
 namespace hc::crawl::internal {
 
-void DriftCheck::Add(const store::PageObservation& page, const store::Json& records_json) {
+void DriftCheck::Add(const store::PageObservation& page) {
   if (page.page_type.empty() || page.http_status < 200 || page.http_status > 299) return;
   // Pages that were never extracted (not HTML, unparsable) say nothing about the selectors.
   const std::string& why = page.failure_reason;
   if (!why.empty() && why.rfind("extract: ", 0) != 0) return;
   // FillTally counts fields by their page-JSON names (the names alerts and the dashboard use).
   std::lock_guard lock(mu_);
-  tally_.Add(page.page_type, records_json);
+  tally_.Add(page.page_type, page.records);
 }
 
 DriftVerdict DriftCheck::Finish(store::FillHistory* history, const std::string& site, int64_t run_id,

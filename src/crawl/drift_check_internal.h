@@ -22,8 +22,8 @@ class DriftCheck {
 
   // A page the run stored: counted when it was extracted (a 2xx HTML page that parsed; one that lacks
   // a required field counts, with its nulls).
-  // `records_json`: the page's records as page JSON (records::ToJson of each), made once by the caller.
-  void Add(const store::PageObservation& page, const store::Json& records_json);
+  // The fields are counted on the typed records (page.records), by their page-JSON names.
+  void Add(const store::PageObservation& page);
 
   // Stores the run's counts in `history` (when both it and `run_id` are given) and, when the run's
   // outcome would otherwise be "ok", judges them against the site's good runs and stores the alarms

@@ -108,12 +108,10 @@ std::optional<PagePipeline::Pipeline::Parsed> PagePipeline::ParsePage(int slot, 
     std::lock_guard lock(run_.field_notes_mu);
     run_.field_notes.Add(observed.url, field_notes);
   }
-  // The records' page JSON, made once: the drift tally counts its fields, and the content hash is its
-  // digest (PutPage would otherwise serialize the records again).
-  store::Json records_json = store::Json::array();
-  for (const records::Record& record : observed.records) records_json.push_back(records::ToJson(record));
-  run_.drift.Add(observed, records_json);
-  if (observed.failure_reason.empty()) observed.content_hash = store::ContentHash(std::move(records_json));
+  // Both read the typed records; the content hash writes their hash-form JSON bytes straight into its
+  // digest, so no page JSON tree is built in the crawl.
+  run_.drift.Add(observed);
+  if (observed.failure_reason.empty()) observed.content_hash = store::ContentHash(observed.records);
   WriteItem item;
   item.outcome.id = url.id;
   item.outcome.owner = run_.owner;

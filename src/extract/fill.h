@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/records.h"
+
 namespace hc::extract {
 
 class SelectorProgram;
@@ -55,6 +57,8 @@ class FillTally {
   explicit FillTally(const SelectorProgram& program);
   // One extracted page of `page_type` ("" or a type without a record counts nothing) and its records.
   void Add(std::string_view page_type, const nlohmann::ordered_json& records);
+  // The same from the typed records (the crawl's form: no page JSON is built to count them).
+  void Add(std::string_view page_type, const std::vector<records::Record>& records);
   // Page types with at least one page, in config order.
   std::vector<PageTypeCount> page_types() const;
   // The fields of those page types, in config order.

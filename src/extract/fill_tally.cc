@@ -1,6 +1,7 @@
 // FillTally: per page type and field, how many records (or list items) carry a value. A crawl feeds
 // it every page it extracts, and the drift alarm compares its rates with earlier runs'.
 #include <utility>
+#include <variant>
 
 #include "extract/extract.h"
 #include "extract/fill_internal.h"
@@ -72,6 +73,89 @@ void Count(const Json& container, const FillTally::Field& field, size_t depth, i
   if (field.is_list ? value.is_array() && !value.empty() : Filled(value)) ++*filled;
 }
 
+// The same counts over the typed records (what the crawl tallies: no page JSON is built for it). A
+// container is a record (or list item) or a child list's item.
+struct Container {
+  records::RecordRef record{};
+  const records::ChildRecord* child = nullptr;
+};
+
+bool Filled(const records::ConstFieldSlot& slot) {
+  if (const auto* t = std::get_if<const records::Text*>(&slot)) return **t && !(**t)->empty();
+  if (const auto* i = std::get_if<const records::Int*>(&slot)) return (*i)->has_value();
+  return !std::get<const records::TextList*>(slot)->empty();
+}
+
+bool Filled(const records::ChildValue& v) {
+  if (std::holds_alternative<std::monostate>(v)) return false;
+  if (const auto* s = std::get_if<std::string>(&v)) return !s->empty();
+  if (const auto* l = std::get_if<records::TextList>(&v)) return !l->empty();
+  return true;
+}
+
+const records::ChildList* FindChildList(records::RecordRef record, std::string_view name) {
+  for (const records::ChildList& list : records::ChildrenOf(record)) {
+    if (list.name == name) return &list;
+  }
+  return nullptr;
+}
+
+// Calls f(item) for each item of the list `name` of `c` ("answers", "children.<list>"); false when `c`
+// has no such list (the JSON member is not an array).
+template <class Fn>
+bool ForEachItem(const Container& c, std::string_view name, Fn&& f) {
+  if (c.child != nullptr) return false;  // a child item's values are never lists of records
+  if (name.starts_with("children.")) {
+    const records::ChildList* list = FindChildList(c.record, name.substr(9));
+    if (list == nullptr) return false;
+    for (const records::ChildRecord& item : list->items) f(Container{{}, &item});
+    return true;
+  }
+  const records::RecordKind& kind = *c.record.kind;
+  for (size_t l = 0; l < kind.lists.size(); ++l) {
+    if (kind.lists[l].name != name) continue;
+    const size_t n = records::ListSize(c.record, l);
+    for (size_t i = 0; i < n; ++i) f(Container{records::ListItem(c.record, l, i), nullptr});
+    return true;
+  }
+  return false;
+}
+
+// Whether the value `field` names in `c` is filled (Count's rule over the JSON form).
+bool FilledIn(const Container& c, const FillTally::Field& field) {
+  if (c.child != nullptr) {
+    if (field.extra || field.is_list) return false;
+    for (const records::ChildField& f : c.child->fields) {
+      if (f.name == field.name) return Filled(f.value);
+    }
+    return false;
+  }
+  if (field.extra) return Filled(Member(records::ExtraOf(c.record), field.name));
+  if (field.is_list) {
+    bool any = false;
+    const bool is_list = ForEachItem(c, field.name, [&](const Container&) { any = true; });
+    if (is_list) return any;
+  }
+  const records::RecordKind& kind = *c.record.kind;
+  for (size_t i = 0; i < kind.fields.size(); ++i) {
+    if (kind.fields[i].name != field.name) continue;
+    const records::ConstFieldSlot slot = records::FieldAt(c.record, i);
+    return field.is_list ? std::holds_alternative<const records::TextList*>(slot) && Filled(slot)
+                         : Filled(slot);
+  }
+  return false;
+}
+
+void Count(const Container& c, const FillTally::Field& field, size_t depth, int64_t* filled, int64_t* total) {
+  if (depth < field.lists.size()) {
+    ForEachItem(c, field.lists[depth],
+                [&](const Container& item) { Count(item, field, depth + 1, filled, total); });
+    return;
+  }
+  ++*total;
+  if (FilledIn(c, field)) ++*filled;
+}
+
 }  // namespace
 
 std::vector<FillTally::Field> FillFieldsOf(const RecordRule& rule) {
@@ -98,6 +182,20 @@ void FillTally::Add(std::string_view page_type, const nlohmann::ordered_json& re
     for (const Json& record : records) {
       ++type.records;
       for (Counted& c : type.fields) Count(record, c.field, 0, &c.filled, &c.total);
+    }
+    return;
+  }
+}
+
+void FillTally::Add(std::string_view page_type, const std::vector<records::Record>& page_records) {
+  if (page_type.empty()) return;
+  for (Type& type : types_) {
+    if (type.name != page_type) continue;
+    ++type.pages;
+    for (const records::Record& record : page_records) {
+      ++type.records;
+      const Container c{records::RefOf(record), nullptr};
+      for (Counted& counted : type.fields) Count(c, counted.field, 0, &counted.filled, &counted.total);
     }
     return;
   }

@@ -214,20 +214,10 @@ DecodeStats DecodeUtf8(std::string_view in, std::string* out) {
   std::size_t i = 0;
   while (i < n) {
     // Copy a run of ASCII and well-formed characters in one go; most of a page is markup.
-    std::size_t run = i;
-    Utf8Char c;
-    while (run < n) {
-      if (static_cast<unsigned char>(in[run]) < 0x80) {
-        ++run;
-        continue;
-      }
-      c = DecodeUtf8At(in, run);
-      if (!c.valid) break;
-      run += c.length;
-      ++stats.non_ascii;
-    }
+    const std::size_t run = i + ValidUtf8Prefix(in.substr(i), &stats.non_ascii);
     out->append(in.data() + i, run - i);
     if (run == n) break;
+    const Utf8Char c = DecodeUtf8At(in, run);  // ill-formed: its maximal subpart
     out->append(kReplacementUtf8);
     ++stats.errors;
     if (c.truncated) stats.truncated_at_end = true;
@@ -597,17 +587,7 @@ std::optional<Encoding> PrescanMetaCharset(std::string_view s) {
 
 bool IsValidUtf8(std::string_view bytes, std::size_t* multibyte) {
   std::size_t count = 0;
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const Utf8Char c = DecodeUtf8At(bytes, i);
-    if (!c.valid) return false;
-    i += c.length;
-    ++count;
-  }
+  if (ValidUtf8Prefix(bytes, &count) != bytes.size()) return false;
   if (multibyte) *multibyte = count;
   return true;
 }

@@ -126,6 +126,48 @@ TEST(Utf8, ValidTextIsAppendedUnchanged) {
   }
 }
 
+// ValidUtf8Prefix (the word-at-a-time scan) stops where stepping with DecodeUtf8At meets the first
+// ill-formed sequence, and counts the characters before it: every lead byte with every second byte,
+// after ASCII runs of every length up to a word and more, with and without a third and fourth byte.
+TEST(Utf8, ValidPrefixIsWhereDecodeUtf8AtFirstFails) {
+  const auto reference = [](std::string_view bytes, std::size_t* chars) {
+    std::size_t i = 0;
+    *chars = 0;
+    while (i < bytes.size()) {
+      const Utf8Char c = DecodeUtf8At(bytes, i);
+      if (!c.valid) break;
+      *chars += c.length > 1 ? 1 : 0;
+      i += c.length;
+    }
+    return i;
+  };
+  std::size_t checked = 0;
+  for (std::size_t ascii : {0, 1, 7, 8, 9, 17}) {
+    for (int lead = 0x80; lead <= 0xFF; ++lead) {
+      for (int second : {0x20, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0}) {
+        for (std::string_view tail : {"", "\x80", "\x80\x80", "\xBF\xBF" "abc", "\x80\xC0", "\xE4\xB8\xAD"}) {
+          std::string bytes(ascii, 'a');
+          bytes += "\xE4\xB8\xAD";  // one valid character first
+          bytes += static_cast<char>(lead);
+          bytes += static_cast<char>(second);
+          bytes += tail;
+          std::size_t chars = 0, expected_chars = 0;
+          const std::size_t expected = reference(bytes, &expected_chars);
+          ASSERT_EQ(ValidUtf8Prefix(bytes, &chars), expected) << ascii << " " << lead << " " << second;
+          ASSERT_EQ(chars, expected_chars);
+          ASSERT_EQ(IsValidUtf8(bytes), expected == bytes.size());
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 6000u);
+  std::size_t chars = 5;  // counts add to what the caller had
+  EXPECT_EQ(ValidUtf8Prefix("\xF0\x9F\x98\x80 \xE4\xB8\xAD", &chars), 8u);
+  EXPECT_EQ(chars, 7u);
+  EXPECT_EQ(ValidUtf8Prefix(""), 0u);
+}
+
 TEST(Utf8, EncodesOneToFourBytes) {
   struct Case {
     const char* name;

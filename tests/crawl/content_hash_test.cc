@@ -6,10 +6,12 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "extract/extract.h"
-#include "store/page_builders.h"
 #include "store/database.h"
+#include "store/dataset.h"
+#include "store/page_builders.h"
 #include "support/test_env.h"
 
 namespace hc::crawl {
@@ -85,6 +87,73 @@ TEST(ContentHashTest, GoldenPagesKeepTheHashesComputedBeforeRecordsWereTyped) {
     SCOPED_TRACE(url);
     EXPECT_EQ(peek.Text("SELECT content_hash FROM pages WHERE url = '" + url + "'"), hash);
   }
+}
+
+}  // namespace
+}  // namespace hc::crawl
+
+namespace hc::crawl {
+namespace {
+
+std::string HashOverJson(const std::vector<records::Record>& page_records) {
+  store::Json json = store::Json::array();
+  for (const records::Record& r : page_records) json.push_back(records::ToJson(r));
+  return store::ContentHash(std::move(json));
+}
+
+// ContentHash of typed records writes the hash-form bytes itself; they must be the JSON tree's.
+TEST(ContentHashTest, TypedRecordsHashAsTheirJson) {
+  for (const extract::FixturePage& fixture : extract::FindFixtures(hc::testing::FixturesDir() / "sites")) {
+    SCOPED_TRACE(fixture.name);
+    auto program = extract::LoadSite(hc::testing::SelectorsDir(), fixture.site);
+    ASSERT_TRUE(program.ok()) << program.status().ToString();
+    auto run = extract::RunFixture(*program, fixture);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    EXPECT_EQ(store::ContentHash(run->page.records), HashOverJson(run->page.records));
+  }
+  // Every hash role, escapes, invalid UTF-8, counters, child values of every kind.
+  records::Article article;
+  article.title = std::string("q\"uote\\ back\b\f\n\r\t\x01\x1f\x7f 中文 \xC0\x80 bad \xE4\xB8");
+  article.body = std::string("");
+  article.views = 12;
+  article.tags = {"a", "b\"", "\xFF"};
+  article.extra = {{"k", "v\x02"}, {"n", -3}, {"z", nullptr}, {"bad", std::string("\xE4")}};
+  records::AnswerCard card;
+  card.doctor_title = "主任医师";
+  card.doctor_title_raw = "主任医师 教授";
+  card.academic_title = "教授";  // what the raw text splits into: left out
+  card.hospital_grade = "三级甲等";
+  card.helpful_votes = 7;
+  records::AnswerCard other = card;
+  other.doctor_title_raw.reset();
+  other.academic_title = "副教授";  // not the split of a raw text: hashed
+  other.hospital_grade_raw = "三甲";
+  article.answers = {card, other};
+  article.diseases.push_back(records::DiseaseCard{.name = "骨折", .summary = {}, .url = "https://x/1"});
+  records::ChildList visits{"visits", {}};
+  visits.items.push_back({"visits",
+                          {{"when", std::string("周一")},
+                           {"n", int64_t{-4}},
+                           {"open", true},
+                           {"none", std::monostate{}},
+                           {"list", records::TextList{"x", "\n"}}}});
+  visits.items.push_back({"visits", {}});
+  article.children = {visits, records::ChildList{"empty", {}}};
+  records::Question question;
+  question.patient_age_years = 0;  // added when set: an integer 0 is set
+  question.views = 3;
+  records::Question empty_question;
+  records::DoctorProfile doctor;
+  doctor.title = "主治医师";
+  doctor.title_raw = "主治医师";
+  doctor.academic_title = "教授";
+  const std::vector<records::Record> page = {article, question, empty_question, doctor};
+  EXPECT_EQ(store::ContentHash(page), HashOverJson(page));
+  EXPECT_EQ(store::ContentHash(std::vector<records::Record>{}), HashOverJson({}));
+  // A child list named twice is written as the JSON tree writes it (one member, the last value).
+  records::Article twice;
+  twice.children = {visits, records::ChildList{"visits", {}}};
+  EXPECT_EQ(store::ContentHash({twice}), HashOverJson({twice}));
 }
 
 }  // namespace

@@ -3,10 +3,13 @@
 // mistake refused at load as file:line:column.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "extract/extract.h"
+#include "support/test_env.h"
 
 namespace hc::extract {
 namespace {
@@ -67,6 +70,41 @@ TEST(FillTallyTest, CountsRecordsAndListItems) {
                                           "question answers 1/2",              // records with an answer
                                           "question answers.doctor_name 2/3",  // per answer
                                       }));
+}
+
+// The crawl tallies the typed records; the counts are those of the page JSON, on every fixture page
+// of every bundled config (lists, extra, child lists).
+TEST(FillTallyTest, TypedRecordsCountAsTheirJson) {
+  std::map<std::string, SelectorProgram> programs;
+  std::map<std::string, std::pair<FillTally, FillTally>> tallies;  // site -> (from JSON, typed)
+  for (const FixturePage& fixture : FindFixtures(hc::testing::FixturesDir() / "sites")) {
+    SCOPED_TRACE(fixture.name);
+    if (!programs.count(fixture.site)) {
+      auto program = LoadSite(hc::testing::SelectorsDir(), fixture.site);
+      ASSERT_TRUE(program.ok()) << program.status().ToString();
+      programs.emplace(fixture.site, std::move(*program));
+      tallies.emplace(fixture.site,
+                      std::pair{FillTally(programs.at(fixture.site)), FillTally(programs.at(fixture.site))});
+    }
+    auto run = RunFixture(programs.at(fixture.site), fixture);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    nlohmann::ordered_json json = nlohmann::ordered_json::array();
+    for (const records::Record& r : run->page.records) json.push_back(records::ToJson(r));
+    auto& [from_json, typed] = tallies.at(fixture.site);
+    from_json.Add(run->page.page_type, json);
+    typed.Add(run->page.page_type, run->page.records);
+  }
+  ASSERT_FALSE(tallies.empty());
+  for (const auto& [site, pair] : tallies) {
+    SCOPED_TRACE(site);
+    EXPECT_EQ(Describe(pair.second.fields()), Describe(pair.first.fields()));
+    EXPECT_FALSE(pair.first.fields().empty());
+    ASSERT_EQ(pair.second.page_types().size(), pair.first.page_types().size());
+    for (size_t i = 0; i < pair.first.page_types().size(); ++i) {
+      EXPECT_EQ(pair.second.page_types()[i].pages, pair.first.page_types()[i].pages);
+      EXPECT_EQ(pair.second.page_types()[i].records, pair.first.page_types()[i].records);
+    }
+  }
 }
 
 TEST(FillTallyTest, NoPagesNoCounts) {
