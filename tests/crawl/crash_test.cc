@@ -40,35 +40,9 @@ namespace {
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
-constexpr int kPerListing = 50;
-constexpr int kFirstArticle = 100000;
-
 int EnvInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
   return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string ListingPath(int n) { return n == 1 ? "/list/guke.html" : "/list/guke_" + std::to_string(n) + ".html"; }
-
-// `articles` articles in listings of 50, each listing linking the next; every listing also links one
-// article that is not there (a 404 failure), and every 101st article lacks its required title (an
-// extraction failure), so failures and failed pages are compared too.
-void ServeGeneratedSite(hc::testing::HttpServer& server, int articles) {
-  server.RobotsTxt("User-agent: *\nAllow: /\n");
-  const int listings = (articles + kPerListing - 1) / kPerListing;
-  for (int n = 1; n <= listings; ++n) {
-    std::vector<std::string> hrefs;
-    for (int i = (n - 1) * kPerListing; i < std::min(articles, n * kPerListing); ++i) {
-      const int id = kFirstArticle + i;
-      hrefs.push_back(hc::testing::GeneratedArticlePath(id));
-      const std::string title = id % 101 == 0 ? std::string() : hc::testing::GeneratedTitle(id);
-      server.Route(hc::testing::GeneratedArticlePath(id),
-                   hc::testing::HttpResponse::Html(hc::testing::GeneratedArticleHtml(id, title)));
-    }
-    hrefs.push_back(hc::testing::GeneratedArticlePath(8000000 + n));  // not routed: 404
-    if (n < listings) hrefs.push_back(ListingPath(n + 1));
-    server.Route(ListingPath(n), hc::testing::HttpResponse::Html(hc::testing::GeneratedListingHtml(hrefs)));
-  }
 }
 
 Result<CrawlReport> CrawlInto(const std::string& db, uint16_t port) {
@@ -137,7 +111,7 @@ TEST(CrawlCrash, SigkillAtRandomMomentsThenResume) {
   std::mt19937 rng(seed);
 
   hc::testing::HttpServer server;
-  ServeGeneratedSite(server, articles);
+  hc::testing::ServeKillTestSite(server, articles, {});
   hc::testing::TempDir dir;
 
   const auto whole_started = Steady::now();

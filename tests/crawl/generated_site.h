@@ -4,6 +4,7 @@
 // there, so a crawl reaches exactly the URLs the test intends.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,38 @@ inline std::string GeneratedListingHtml(const std::vector<std::string>& hrefs) {
 }
 
 inline HttpResponse GeneratedArticle(int id) { return HttpResponse::Html(GeneratedArticleHtml(id, GeneratedTitle(id))); }
+
+// The site of the kill -9 tests (crash_test.cc, pg_cluster_crash_test.cc): `articles` articles from
+// `first_article` on, in listings of `per_listing` at /list/guke.html, /list/guke_2.html, ..., each
+// listing linking the next and one article that is not there (`missing_from` + n: a 404 failure); every
+// `untitled_every`-th article lacks its required title (an extraction failure), so failures and failed
+// pages are compared too.
+struct KillTestSite {
+  int per_listing = 50;
+  int first_article = 100000;
+  int untitled_every = 101;
+  int missing_from = 8000000;
+};
+
+inline std::string KillTestListingPath(int n) {
+  return n == 1 ? "/list/guke.html" : "/list/guke_" + std::to_string(n) + ".html";
+}
+
+inline void ServeKillTestSite(HttpServer& server, int articles, const KillTestSite& shape) {
+  server.RobotsTxt("User-agent: *\nAllow: /\n");
+  const int listings = (articles + shape.per_listing - 1) / shape.per_listing;
+  for (int n = 1; n <= listings; ++n) {
+    std::vector<std::string> hrefs;
+    for (int i = (n - 1) * shape.per_listing; i < std::min(articles, n * shape.per_listing); ++i) {
+      const int id = shape.first_article + i;
+      hrefs.push_back(GeneratedArticlePath(id));
+      const std::string title = id % shape.untitled_every == 0 ? std::string() : GeneratedTitle(id);
+      server.Route(GeneratedArticlePath(id), HttpResponse::Html(GeneratedArticleHtml(id, title)));
+    }
+    hrefs.push_back(GeneratedArticlePath(shape.missing_from + n));  // not routed: 404
+    if (n < listings) hrefs.push_back(KillTestListingPath(n + 1));
+    server.Route(KillTestListingPath(n), HttpResponse::Html(GeneratedListingHtml(hrefs)));
+  }
+}
 
 }  // namespace hc::testing

@@ -38,36 +38,9 @@ namespace {
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
-constexpr int kPerListing = 40;
-constexpr int kFirstArticle = 200000;
-
 int EnvInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
   return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string ListingPath(int n) {
-  return n == 1 ? "/list/guke.html" : "/list/guke_" + std::to_string(n) + ".html";
-}
-
-// `articles` articles in listings of 40, each listing linking the next and one article that is not there
-// (a 404), every 97th article without its required title (an extraction failure).
-void ServeGeneratedSite(hc::testing::HttpServer& server, int articles) {
-  server.RobotsTxt("User-agent: *\nAllow: /\n");
-  const int listings = (articles + kPerListing - 1) / kPerListing;
-  for (int n = 1; n <= listings; ++n) {
-    std::vector<std::string> hrefs;
-    for (int i = (n - 1) * kPerListing; i < std::min(articles, n * kPerListing); ++i) {
-      const int id = kFirstArticle + i;
-      hrefs.push_back(hc::testing::GeneratedArticlePath(id));
-      const std::string title = id % 97 == 0 ? std::string() : hc::testing::GeneratedTitle(id);
-      server.Route(hc::testing::GeneratedArticlePath(id),
-                   hc::testing::HttpResponse::Html(hc::testing::GeneratedArticleHtml(id, title)));
-    }
-    hrefs.push_back(hc::testing::GeneratedArticlePath(9000000 + n));  // not routed: 404
-    if (n < listings) hrefs.push_back(ListingPath(n + 1));
-    server.Route(ListingPath(n), hc::testing::HttpResponse::Html(hc::testing::GeneratedListingHtml(hrefs)));
-  }
 }
 
 Result<CrawlReport> CrawlInto(const std::string& conninfo, uint16_t port) {
@@ -180,7 +153,7 @@ TEST(PgClusterCrash, ThreeCrawlersOneKilledAtRandomMoments) {
   std::mt19937 rng(seed);
 
   hc::testing::HttpServer server;
-  ServeGeneratedSite(server, articles);
+  hc::testing::ServeKillTestSite(server, articles, {.per_listing = 40, .first_article = 200000, .untitled_every = 97, .missing_from = 9000000});
 
   hc::testing::PgTestDatabase whole_db;
   ASSERT_TRUE(whole_db.Create(*cluster).ok());
