@@ -292,14 +292,17 @@ class ReconnectingPgStore final : public PgStore {
     Nested nested(r);
     HC_RETURN_IF_ERROR(Ready(what));
     auto slot = std::make_shared<std::optional<R>>();
-    r.batch_log.push_back([op = std::move(op), slot]() mutable -> Status {
+    // Held here as well as in batch_log: an operation that commits the batch (BeginRun, a full batch)
+    // clears batch_log while it runs, which must not destroy the running operation and its captures.
+    auto entry = std::make_shared<std::function<Status()>>([op = std::move(op), slot]() mutable -> Status {
       R out = op();
       Status s = StatusOf(out);
       slot->emplace(std::move(out));
       return s;
     });
+    r.batch_log.push_back([entry] { return (*entry)(); });
     const size_t entries = r.batch_log.size();
-    Status s = r.batch_log.back()();
+    Status s = (*entry)();
     if (!r.conn->broken()) {
       // A failed operation undid its own writes (its savepoint): nothing of it to redo.
       if (!s.ok() && r.batch_log.size() == entries) r.batch_log.pop_back();

@@ -123,7 +123,8 @@ TEST_F(PgHostPaceTest, RobotsTxtIsFetchedByTheFirstProcessAndReadByTheOthers) {
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->state, RobotsLookup::State::kWait);
 
-  const std::string body = std::string("User-agent: *\nDisallow: /private\n\0\xff", 38);
+  static constexpr char kBody[] = "User-agent: *\nDisallow: /private\n\0\xff";  // a NUL and a non-UTF-8 byte
+  const std::string body(kBody, sizeof(kBody) - 1);
   ASSERT_TRUE(a->PutRobots(origin, 200, body, std::chrono::seconds(86400)).ok());
   auto cached = b->LookupRobots(origin, "host-b:2", milliseconds(60'000));
   ASSERT_TRUE(cached.ok());
