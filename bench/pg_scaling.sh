@@ -7,17 +7,19 @@
 # each configuration on a fresh database, several runs, the median reported. Measured: wall time, pages/s
 # (pages nginx served with 200 during the run / wall s), the crawlers' CPU (user+sys, summed over the
 # processes), the database server's CPU (every process of the cluster, the exited backends included,
-# from /proc), and the server's CPU per page. PostgreSQL runs with pg_stat_statements; after the last
+# from /proc), the server's CPU per page and the WAL it wrote per page (pg_current_wal_lsn). PostgreSQL runs with pg_stat_statements; after the last
 # run of each process count, the statements that took the server's time are listed.
 #
 #   bench/pg_scaling.sh [--pages 5000] [--runs 3] [--processes "1 2 4"] [--hc PATH] [--sites-dir DIR]
-#                       [--profile default|heavy] [--durable]
+#                       [--profile default|heavy] [--durable] [--batch-pages N]
 #
 #   --durable  run the server with fsync, full_page_writes and synchronous_commit on (PostgreSQL's
 #              defaults; the test cluster turns them off). SQLite then keeps its own default.
+#   --batch-pages N  pages per write transaction of every crawler (crawl --batch-pages; default 200):
+#              what batching buys is the difference between --batch-pages 1 and the default.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-pages=5000 runs=3 processes="1 2 4" hc="" sites_dir="" profile=default durable=0
+pages=5000 runs=3 processes="1 2 4" hc="" sites_dir="" profile=default durable=0 batch_pages=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --pages) pages=$2; shift 2 ;;
@@ -27,7 +29,8 @@ while [ $# -gt 0 ]; do
     --sites-dir) sites_dir=$2; shift 2 ;;
     --profile) profile=$2; shift 2 ;;
     --durable) durable=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --batch-pages) batch_pages=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pg_scaling: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -127,21 +130,24 @@ run() {
   fi
   sleep 1.2
   local before s0 t0 pids=() i
+  local w0=0 w1=0
+  [ "$kind" = pg ] && w0=$(psql "$HC_TEST_PG" -A -t -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
   before=$(served); s0=$(server_cpu); t0=$(date +%s.%N)
   for i in $(seq "$n"); do
     /usr/bin/time -v -o "$work/time-$i" "$hc" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench \
-      --db "$db" --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps >"$work/out-$i" 2>&1 &
+      --db "$db" --batch-pages "$batch_pages" --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps >"$work/out-$i" 2>&1 &
     pids+=($!)
   done
   local status=ok
   for pid in "${pids[@]}"; do wait "$pid" || status=failed; done
   local t1 s1 after
   t1=$(date +%s.%N); s1=$(server_cpu)
+  [ "$kind" = pg ] && w1=$(psql "$HC_TEST_PG" -A -t -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
   sleep 1.2; after=$(served)
   [ "$status" = ok ] || log "a crawler failed: $(tail -n 3 "$work"/out-*)"
-  $PY - "$kind" "$n" "$r" "$t0" "$t1" "$s0" "$s1" "$((after - before))" "$work" <<'EOF' >>"$work/rows"
+  $PY - "$kind" "$n" "$r" "$t0" "$t1" "$s0" "$s1" "$((after - before))" "$work" "$w0" "$w1" <<'EOF' >>"$work/rows"
 import re, sys
-kind, n, r, t0, t1, s0, s1, pages, work = sys.argv[1:10]
+kind, n, r, t0, t1, s0, s1, pages, work, w0, w1 = sys.argv[1:12]
 cpu, rss = 0.0, 0
 for i in range(1, int(n) + 1):
     text = open(f"{work}/time-{i}").read()
@@ -149,7 +155,8 @@ for i in range(1, int(n) + 1):
     cpu += float(get("User time (seconds)")) + float(get("System time (seconds)"))
     rss = max(rss, int(get("Maximum resident set size (kbytes)")))
 server = float(s1) - float(s0) if kind == "pg" else 0.0
-print(kind, n, r, f"{float(t1) - float(t0):.2f}", f"{cpu:.2f}", f"{server:.2f}", pages, rss)
+wal = int(float(w1)) - int(float(w0))
+print(kind, n, r, f"{float(t1) - float(t0):.2f}", f"{cpu:.2f}", f"{server:.2f}", pages, rss, wal)
 EOF
   log "$(tail -n 1 "$work/rows")"
   if [ "$kind" = pg ] && [ "$r" = "$runs" ]; then
@@ -166,23 +173,23 @@ for r in $(seq "$runs"); do
   for n in $processes; do run pg "$n" "$r"; done
 done
 
-$PY - "$work/rows" "$pages" "$runs" "$(nproc)" "$durable" <<'EOF'
+$PY - "$work/rows" "$pages" "$runs" "$(nproc)" "$durable" "$batch_pages" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-pages, runs, cores, durable = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-print(f"\n{pages} pages, median of {runs} runs, {cores} cores, PostgreSQL {'durable' if durable == '1' else 'fsync off'}\n")
-print("| backend | crawlers | wall s | pages/s | crawler CPU s | crawler CPU ms/page | server CPU s | server CPU ms/page | peak RSS MB (one crawler) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+pages, runs, cores, durable, batch = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+print(f"\n{pages} pages, median of {runs} runs, {cores} cores, PostgreSQL {'durable' if durable == '1' else 'fsync off'}, {batch} pages per batch\n")
+print("| backend | crawlers | wall s | pages/s | crawler CPU s | crawler CPU ms/page | server CPU s | server CPU ms/page | WAL KB/page | peak RSS MB (one crawler) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 groups = {}
-for kind, n, r, wall, cpu, server, served, rss in rows:
-    groups.setdefault((kind, int(n)), []).append((float(wall), float(cpu), float(server), int(served), int(rss)))
+for kind, n, r, wall, cpu, server, served, rss, wal in rows:
+    groups.setdefault((kind, int(n)), []).append((float(wall), float(cpu), float(server), int(served), int(rss), int(wal)))
 for (kind, n), runs_ in sorted(groups.items(), key=lambda kv: (kv[0][0] != "sqlite", kv[0][1])):
     med = lambda i: statistics.median(x[i] for x in runs_)
-    wall, cpu, server, served, rss = med(0), med(1), med(2), med(3), med(4)
+    wall, cpu, server, served, rss, wal = med(0), med(1), med(2), med(3), med(4), med(5)
     per = max(served, 1)
     name = "SQLite" if kind == "sqlite" else "PostgreSQL"
     print(f"| {name} | {n} | {wall:.2f} | {served / wall:.0f} | {cpu:.2f} | {1000 * cpu / per:.2f} | "
-          f"{server:.2f} | {1000 * server / per:.2f} | {rss / 1024:.1f} |")
+          f"{server:.2f} | {1000 * server / per:.2f} | {wal / 1024 / per:.1f} | {rss / 1024:.1f} |")
 EOF
 for f in "$work"/statements-*.txt; do
   [ -f "$f" ] || continue

@@ -41,6 +41,7 @@ struct CrawlArgs {
   std::string site;
   std::string db = "healthcrawl.db";
   int max_pages = -1;
+  int batch_pages = store::StoreOptions{}.batch_pages;
   int max_dataset_pages = -1;
   int max_depth = -1;
   double max_idle_wait = -1;
@@ -144,7 +145,7 @@ int RunCrawlCommand(const CrawlArgs& args, const CommandContext& ctx) {
   options.request = std::move(*request);
 
   std::unique_ptr<store::HolderLock> crawl_lock;  // outlives the store: released after its last write
-  auto store = store::OpenDatabase(args.db);
+  auto store = store::OpenDatabase(args.db, {.batch_pages = args.batch_pages});
   if (!store.ok()) return StorageExit(store.status());
   // One crawl of a site per SQLite database (store/holder_lock.h): a second is refused before it
   // changes anything, naming the first. Sharing a crawl between processes is PostgreSQL's job: its
@@ -230,6 +231,10 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   CLI::App* cmd = app.add_subcommand("crawl", "Crawl a site into the database (resumable)");
   cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
   AddDbOption(cmd, args->db, "SQLite database (pages and the crawl frontier)");
+  cmd->add_option("--batch-pages", args->batch_pages,
+                  "Pages written per database transaction (default 200; 1 commits every page; a batch also "
+                  "commits after 2 s)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--max-pages", args->max_pages,
                   "Stop after this run completed N pages (stored, unchanged or failed), whatever the database "
                   "already holds (default: config limits.max_pages; 0 = no limit)")

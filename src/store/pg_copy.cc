@@ -70,8 +70,15 @@ class PgTables : public TableAccess {
       }
       kind_of.push_back(kind);
     }
+    // PostgreSQL's change sequence is the SEQUENCE change_seq_next (migration 13); its change_seq row
+    // stays at the value of the migration. The row a copy carries is the sequence's.
+    const std::string from =
+        table == "change_seq"
+            ? "(SELECT id, greatest(value, (SELECT last_value FROM change_seq_next)) AS value, ctid"
+              " FROM change_seq) AS change_seq"
+            : QuotedIdentifier(table);
     auto declared = conn_.Exec("DECLARE hc_copy_scan NO SCROLL CURSOR FOR SELECT " + ColumnList(columns) +
-                               " FROM " + QuotedIdentifier(table) + " ORDER BY ctid");
+                               " FROM " + from + " ORDER BY ctid");
     if (!declared.ok()) return declared.status();
     Row values(columns.size());
     Status status;
@@ -182,6 +189,11 @@ class PgTables : public TableAccess {
                      {pg::Param::Text(QuotedIdentifier(table)), pg::Param::Text(column)});
       if (!r.ok()) return r.status();
     }
+    // And the change sequence goes on from the copied row (the Scan above reads it back from there).
+    auto seq = conn_.Exec(
+        "SELECT setval('change_seq_next', greatest((SELECT last_value FROM change_seq_next),"
+        " COALESCE((SELECT value FROM change_seq WHERE id = 1), 1)))");
+    if (!seq.ok()) return seq.status();
     return Status::Ok();
   }
   Status CommitWrite() override {

@@ -188,9 +188,9 @@ Status PgStore::ScanArticleDocuments(const ExportFilter& filter,
 }
 
 Result<int64_t> PgStore::CurrentChangeSeq() {
-  auto r = rep_->conn->Exec("SELECT value FROM change_seq WHERE id = 1");
-  if (!r.ok()) return r.status();
-  return r->rows() ? pg::Int(*r, 0, 0) : 0;
+  // This process's own open batch goes first: it holds the change sequence's lock shared.
+  HC_RETURN_IF_ERROR(Flush());
+  return pg::WaitForChangeSeq(*rep_->conn);
 }
 
 Result<int64_t> PgStore::LastExportSeq(std::string_view target) {

@@ -82,8 +82,24 @@ Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& 
 // A lease or mark owner "<host>:<pid>" whose process is known to be gone: its host is `this_host` and
 // no process has its pid (never this process). Any other owner (another host, another form) may be alive.
 bool OwnerIsGone(std::string_view owner, const std::string& this_host);
-// The next change sequence number (change_seq), inside the caller's transaction.
+// The change sequence (migration 13: the SEQUENCE change_seq_next). A writer takes numbers without a
+// row lock, so writers of many processes do not queue on one row; what keeps an incremental export
+// from passing a number whose rows are not committed yet is this advisory lock: every transaction that
+// takes a number holds it shared until it ends, and the export's watermark (WaitForChangeSeq) takes it
+// exclusively once, so it waits for every transaction that may hold a number at or below the watermark.
+inline constexpr int64_t kChangeSeqLockKey = 0x68635351;  // 'hcSQ'
+// Takes kChangeSeqLockKey shared for the rest of the caller's transaction. A write transaction does
+// this first, before it locks any row: a transaction waiting here (behind an export's exclusive
+// request) then holds nothing that the export's wait could need, so the wait cannot deadlock.
+Status HoldChangeSeqShared(PgConnection& conn);
+// The next change sequence number, inside the caller's transaction (which holds kChangeSeqLockKey
+// shared, taken again here if it does not).
 Result<int64_t> NextChangeSeq(PgConnection& conn);
+// The newest change sequence number handed out, once every transaction that may hold it or an older
+// one has ended: rows with updated_seq up to it are all committed (or rolled back) and visible to a
+// statement that starts afterwards. The caller must not be inside a transaction that holds rows
+// another writer could wait for.
+Result<int64_t> WaitForChangeSeq(PgConnection& conn);
 
 }  // namespace pg
 

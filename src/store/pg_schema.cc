@@ -457,6 +457,16 @@ CREATE TABLE parse_marks (
 );
 )sql";
 
+// kV13: the change sequence as a PostgreSQL sequence. Every write took the next number by updating
+// the one change_seq row, so the row stayed locked until the writer's batch committed and the
+// crawlers of a cluster wrote one batch at a time. nextval() takes no row lock; the exports' watermark
+// waits for the writers instead (pg_export.cc, CurrentChangeSeq). The change_seq row stays, as on
+// SQLite, at the value it had here; db copy reads and sets the sequence in its place (pg_copy.cc).
+constexpr std::string_view kV13 = R"sql(
+CREATE SEQUENCE change_seq_next AS BIGINT MINVALUE 1;
+SELECT setval('change_seq_next', (SELECT value FROM change_seq WHERE id = 1));
+)sql";
+
 // kV11 (schema.cc): the rows store/host_pace.h reserves and claims.
 constexpr std::string_view kV11 = R"sql(
 CREATE TABLE host_pace (
@@ -493,6 +503,7 @@ const std::vector<PgMigration>& PgMigrations() {
        CanonicalizeStoredVocabulary},
       {11, "politeness shared by a crawl's processes: host_pace, robots_cache", kV11},
       {12, "drift rows' position; parse_marks", kV12},
+      {13, "the change sequence as a sequence (change_seq_next): writers no longer queue on one row", kV13},
   };
   return migrations;
 }

@@ -70,6 +70,11 @@ Status BeginBatch(PgStore::Rep& rep) {
   auto txn = PgTransaction::Begin(*rep.conn);
   if (!txn.ok()) return txn.status();
   rep.batch.emplace(std::move(*txn));
+  // First, before any row lock (pg_rep_internal.h, HoldChangeSeqShared).
+  if (Status held = HoldChangeSeqShared(*rep.conn); !held.ok()) {
+    rep.batch.reset();
+    return held;
+  }
   rep.pages_in_batch = 0;
   rep.urls_added_in_batch.clear();
   rep.batch_started = std::chrono::steady_clock::now();
@@ -119,11 +124,36 @@ Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& 
   return cause;
 }
 
+Status HoldChangeSeqShared(PgConnection& conn) {
+  return conn.Exec("SELECT pg_advisory_xact_lock_shared($1)", {Param::Text(std::to_string(kChangeSeqLockKey))})
+      .status();
+}
+
 Result<int64_t> NextChangeSeq(PgConnection& conn) {
-  auto seq = conn.Exec("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
+  // The lock is taken before nextval runs (the MATERIALIZED CTE is read first). Held already by a
+  // batch, it is only counted again, without a wait.
+  auto seq = conn.Exec(
+      "WITH held AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($1))"
+      " SELECT nextval('change_seq_next') FROM held",
+      {Param::Text(std::to_string(kChangeSeqLockKey))});
   if (!seq.ok()) return seq.status();
-  if (seq->rows() != 1) return Status::Corruption("postgresql: change_seq has no row");
+  if (seq->rows() != 1) return Status::Corruption("postgresql: change_seq_next gave no number");
   return Int(*seq, 0, 0);
+}
+
+Result<int64_t> WaitForChangeSeq(PgConnection& conn) {
+  // The watermark first, then the wait: a transaction that took a number at or below it held the
+  // lock shared before it did, so the exclusive lock is granted only once all of them have ended.
+  auto last = conn.Exec("SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM change_seq_next");
+  if (!last.ok()) return last.status();
+  if (last->rows() != 1) return Status::Corruption("postgresql: change_seq_next has no row");
+  const int64_t watermark = Int(*last, 0, 0);
+  const std::string key = std::to_string(kChangeSeqLockKey);
+  auto locked = conn.Exec("SELECT pg_advisory_lock($1)", {Param::Text(key)});
+  if (!locked.ok()) return locked.status();
+  auto unlocked = conn.Exec("SELECT pg_advisory_unlock($1)", {Param::Text(key)});
+  if (!unlocked.ok()) return unlocked.status();
+  return watermark;
 }
 
 }  // namespace pg

@@ -545,6 +545,10 @@ const std::vector<Migration>& Migrations() {
        "drift rows in written order by a key (run_page_types, run_field_fill, run_fill_alarms: position) "
        "and the poison-page marks of crawls sharing a database (parse_marks)",
        kV12},
+      // PostgreSQL's migration 13 turns its change sequence into a SEQUENCE (pg_schema.cc); one SQLite
+      // crawl writes a file at a time, so its change_seq row never queues writers. Nothing changes here;
+      // the number keeps the two backends' versions equal.
+      {13, "nothing on SQLite (PostgreSQL's change sequence became a SEQUENCE)", "-- no change on SQLite"},
   };
   return migrations;
 }

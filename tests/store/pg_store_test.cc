@@ -86,6 +86,7 @@ TEST_F(PgSchemaTest, AFreshDatabaseIsMigratedMarkedAndLeftAloneWhenCurrent) {
   EXPECT_EQ(peek.Text("SELECT obj_description('healthcrawl_schema_versions'::regclass, 'pg_class')"),
             "healthcrawl dataset");
   EXPECT_EQ(peek.Int("SELECT value FROM change_seq"), 1);
+  EXPECT_EQ(peek.Int("SELECT last_value FROM change_seq_next"), 1);  // migration 13: the sequence goes on from the row
   const std::string applied =
       peek.All("SELECT version, applied_at FROM healthcrawl_schema_versions ORDER BY 1");
   ASSERT_TRUE(OpenOk() != nullptr);
