@@ -74,6 +74,9 @@ class HostPace {
   // reserved start plus `lease_for` (the longest a request may take, and some): a slot whose lease ran
   // out is free again. With a slot and a `delay` above zero, the start is also reserved as ReserveStart
   // does, in the same statement. Without a free slot nothing is reserved (slot -1): ask again later.
+  // The first owner refused is next in line while it asks again at least once a second: until it is
+  // served, no other owner takes or renews a slot of the origin, so that one process with a stream of
+  // requests for an origin cannot keep it from the others.
   // Slots released with ReleaseSlot since the last statement go in the same statement; one of
   // `origin`'s is renewed for this start instead of being freed and taken again. IoError when the
   // database cannot be reached.

@@ -58,30 +58,44 @@ class PgHostPace final : public HostPace {
 
   Result<StartGrant> AcquireStart(const std::string& origin, const std::string& owner, int concurrency,
                                   milliseconds delay, milliseconds lease_for) override {
-    // One statement: the queued releases (but a slot of this origin, which is renewed for this start
-    // instead of freed and taken again: one row is not changed twice by a statement), then a slot (the
-    // lowest free one, taken by an upsert whose WHERE makes it a compare-and-swap: two processes that
-    // pick the same free slot at once, one gets it), then, with a slot and a delay, the start.
-    // The lease counts from the origin's next start as the statement began: a start reserved later
-    // than that by a racing process is covered by lease_for's margin. A slot of the owner's own is
-    // never taken anew (it may be in the DELETE above: one row is not changed twice by a statement).
+    // One statement:
+    //  * turn: another process was refused a slot of this origin in the last second and is next in line
+    //    (the row of slot -1). Without it a process that always has a request for the origin would
+    //    renew its slot for ever (with no delay) and the others' URLs of it would wait for nothing.
+    //  * released: the queued releases, and the slot to renew when another process is next in line.
+    //  * candidate, acquired: unless another is next in line, the slot to renew (one of this origin's
+    //    queued releases: renewed rather than freed and taken again, as one row is not changed twice by
+    //    a statement) or the lowest free one, taken by an upsert whose WHERE makes it a compare-and-swap
+    //    (of two processes that pick the same free slot at once, one gets it). A slot of the owner's own
+    //    is never taken anew (it may be in `released`). The lease counts from the origin's next start as
+    //    the statement began; a start reserved later by a racing process is covered by lease_for's margin.
+    //  * queued, served: refused, the caller is next in line (unless another is); served, it is not.
+    //  * reserved: with a slot and a delay, the start (as ReserveStart).
+    const std::string now(kNow);
     static const std::string sql =
-        "WITH released AS (DELETE FROM host_slots d USING unnest($6::text[], $7::int[]) AS r(origin, slot) "
-        "WHERE d.origin = r.origin AND d.slot = r.slot AND d.owner = $2), "
-        "candidate AS (SELECT $8::int AS slot WHERE $8::int >= 0 UNION ALL "
-        "(SELECT s FROM generate_series(0, $3::int - 1) s WHERE $8::int < 0 AND NOT EXISTS "
-        "(SELECT 1 FROM host_slots h WHERE h.origin = $1 AND h.slot = s AND (h.lease_until > " +
-        std::string(kNow) + " OR h.owner = $2)) ORDER BY s LIMIT 1)), " +
-        "acquired AS (INSERT INTO host_slots AS h (origin, slot, owner, lease_until) SELECT $1, slot, $2, " +
-        "greatest(" + std::string(kNow) + ", coalesce((SELECT p.next_allowed_at FROM host_pace p WHERE " +
-        "p.origin = $1), 0)) + $4::float8 + $5::float8 FROM candidate ON CONFLICT (origin, slot) DO UPDATE " +
-        "SET owner = excluded.owner, lease_until = excluded.lease_until WHERE h.lease_until <= " +
-        std::string(kNow) + " OR h.owner = $2 RETURNING slot), " +
-        "reserved AS (INSERT INTO host_pace AS p (origin, next_allowed_at, delay_seconds, reservations) " +
-        "SELECT $1, " + std::string(kNow) + " + $4::float8, $4::float8, 1 FROM acquired WHERE $4::float8 > 0 " +
-        "ON CONFLICT (origin) DO UPDATE SET next_allowed_at = greatest(p.next_allowed_at, " +
-        std::string(kNow) + ") + $4::float8, delay_seconds = $4::float8, reservations = p.reservations + 1 " +
-        "RETURNING next_allowed_at - $4::float8 - " + std::string(kNow) + " AS wait) " +
+        "WITH turn AS (SELECT 1 FROM host_slots t WHERE t.origin = $1 AND t.slot = -1 AND t.owner <> $2 AND "
+        "t.lease_until > " + now + "), "
+        "released AS (DELETE FROM host_slots d WHERE d.owner = $2 AND ((d.origin, d.slot) IN (SELECT r.origin, "
+        "r.slot FROM unnest($6::text[], $7::int[]) AS r(origin, slot)) OR (d.origin = $1 AND d.slot = $8::int "
+        "AND $8::int >= 0 AND EXISTS (SELECT 1 FROM turn)))), "
+        "candidate AS (SELECT $8::int AS slot WHERE $8::int >= 0 AND NOT EXISTS (SELECT 1 FROM turn) UNION ALL "
+        "(SELECT s FROM generate_series(0, $3::int - 1) s WHERE $8::int < 0 AND NOT EXISTS (SELECT 1 FROM turn) "
+        "AND NOT EXISTS (SELECT 1 FROM host_slots h WHERE h.origin = $1 AND h.slot = s AND (h.lease_until > " +
+        now + " OR h.owner = $2)) ORDER BY s LIMIT 1)), "
+        "acquired AS (INSERT INTO host_slots AS h (origin, slot, owner, lease_until) SELECT $1, slot, $2, "
+        "greatest(" + now + ", coalesce((SELECT p.next_allowed_at FROM host_pace p WHERE p.origin = $1), 0)) + "
+        "$4::float8 + $5::float8 FROM candidate ON CONFLICT (origin, slot) DO UPDATE SET owner = excluded.owner, "
+        "lease_until = excluded.lease_until WHERE h.lease_until <= " + now + " OR h.owner = $2 RETURNING slot), "
+        "queued AS (INSERT INTO host_slots AS q (origin, slot, owner, lease_until) SELECT $1, -1, $2, " + now +
+        " + 1.0 WHERE NOT EXISTS (SELECT 1 FROM acquired) ON CONFLICT (origin, slot) DO UPDATE SET owner = "
+        "excluded.owner, lease_until = excluded.lease_until WHERE q.lease_until <= " + now + " OR q.owner = $2), "
+        "served AS (DELETE FROM host_slots w WHERE w.origin = $1 AND w.slot = -1 AND w.owner = $2 AND EXISTS "
+        "(SELECT 1 FROM acquired)), "
+        "reserved AS (INSERT INTO host_pace AS p (origin, next_allowed_at, delay_seconds, reservations) "
+        "SELECT $1, " + now + " + $4::float8, $4::float8, 1 FROM acquired WHERE $4::float8 > 0 "
+        "ON CONFLICT (origin) DO UPDATE SET next_allowed_at = greatest(p.next_allowed_at, " + now +
+        ") + $4::float8, delay_seconds = $4::float8, reservations = p.reservations + 1 "
+        "RETURNING next_allowed_at - $4::float8 - " + now + " AS wait) "
         "SELECT (SELECT slot FROM acquired), (SELECT wait FROM reserved)";
     // A queued release of this origin's becomes the slot this start renews.
     int renew = -1;
@@ -107,10 +121,9 @@ class PgHostPace final : public HostPace {
     if (!result.ok()) return result.status();
     releases_.clear();
     StartGrant grant;
-    if (result->IsNull(0, 0)) {
-      // The renewed slot was lost (its lease ran out and another process took it): the rest is freed.
-      return grant;
-    }
+    // No slot: every one is taken, another process is next in line (a renewed slot was freed then), or
+    // the slot to renew was lost (its lease ran out and another process took it).
+    if (result->IsNull(0, 0)) return grant;
     grant.slot = static_cast<int>(ParseDouble(result->Text(0, 0)));
     if (!result->IsNull(0, 1)) {
       const double wait = ParseDouble(result->Text(0, 1));

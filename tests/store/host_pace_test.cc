@@ -189,7 +189,7 @@ TEST_F(PgHostPaceTest, ARequestSlotIsHeldByOneProcessUntilReleasedOrItsLeaseRuns
   ASSERT_TRUE(b->ReleaseAllSlots("host-b:2/1").ok());
   EXPECT_TRUE(a->AcquireStart(origin, "host-a:1/1", 1, milliseconds(0), lease)->acquired());
   hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
-  EXPECT_EQ(peek.All("SELECT origin, slot, owner FROM host_slots ORDER BY origin"),
+  EXPECT_EQ(peek.All("SELECT origin, slot, owner FROM host_slots ORDER BY origin, slot"),
             "http://ask.39.net|0|host-a:1/1\nhttp://www.mfk.com|0|host-a:1/1\n");
 }
 
@@ -219,10 +219,6 @@ TEST_F(PgHostPaceTest, TheSlotAndTheStartAreTakenInOneStatementAndASlotIsRenewed
   auto first = a->AcquireStart(origin, "a", 1, delay, lease);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->wait, milliseconds(0));
-  EXPECT_FALSE(b->AcquireStart(origin, "b", 1, delay, lease)->acquired());
-  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
-  EXPECT_EQ(peek.Int("SELECT reservations FROM host_pace WHERE origin = 'http://www.mfk.com'"), 1)
-      << "no slot, no start reserved";
   // a's request ended; its next start renews the slot (the release goes with it) and waits a delay.
   a->ReleaseSlot("http://club.xywy.com", 0);  // not a's: left alone
   a->ReleaseSlot(origin, first->slot);
@@ -231,10 +227,42 @@ TEST_F(PgHostPaceTest, TheSlotAndTheStartAreTakenInOneStatementAndASlotIsRenewed
   EXPECT_EQ(next->slot, 0);
   EXPECT_GT(next->wait, delay - kSlack);
   EXPECT_LE(next->wait, delay);
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
   EXPECT_EQ(peek.Int("SELECT reservations FROM host_pace WHERE origin = 'http://www.mfk.com'"), 2);
   EXPECT_GT(peek.Int("SELECT round(lease_until - extract(epoch FROM clock_timestamp()))::bigint FROM host_slots"),
-            60) << "the lease counts from the reserved start";
+            60)
+      << "the lease counts from the reserved start";
   EXPECT_FALSE(b->AcquireStart(origin, "b", 1, delay, lease)->acquired());
+  EXPECT_EQ(peek.Int("SELECT reservations FROM host_pace WHERE origin = 'http://www.mfk.com'"), 2)
+      << "no slot, no start reserved";
+}
+
+TEST_F(PgHostPaceTest, AProcessRefusedASlotIsNextInLine) {
+  auto a = Process(), b = Process(), c = Process();
+  ASSERT_TRUE(a && b && c);
+  const std::string origin = "http://www.mfk.com";
+  const milliseconds lease(60'000);
+  ASSERT_TRUE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+  // a has another request for the origin at once: instead of renewing its slot it gives it up, since b
+  // asked first.
+  a->ReleaseSlot(origin, 0);
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired()) << "b is next, not c";
+  EXPECT_TRUE(b->AcquireStart(origin, "b", 1, milliseconds(0), lease)->acquired());
+  // The next in line is whoever asks first once b is served.
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+  b->ReleaseSlot(origin, 0);
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  EXPECT_TRUE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+  // a is next in line, but does not ask again within a second (it died, or has other work): the place
+  // is lost, and c renews.
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  std::this_thread::sleep_for(milliseconds(1200));
+  c->ReleaseSlot(origin, 0);
+  EXPECT_TRUE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
 }
 
 TEST_F(PgHostPaceTest, ASitemapIsReadByOneProcessWithinItsWindow) {
