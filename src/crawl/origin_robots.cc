@@ -26,8 +26,8 @@ void OriginScheduler::SubmitRobots(const std::string& name, OriginState& o, cons
   request.headers = {{"Accept", "text/plain,*/*;q=0.5"}};
   // A little more than the parse limit, so that the policy sees every byte it may use.
   request.max_body_bytes = net::kRobotsParseLimit + 64 * 1024;
-  transfers_[request.context_id] =
-      Transfer{.kind = Kind::kRobots, .origin = name, .url = {}, .page_url = {}, .target = url, .hops = hops, .slot = -1};
+  transfers_[request.context_id] = Transfer{
+      .kind = Kind::kRobots, .origin = name, .url = {}, .page_url = {}, .target = url, .hops = hops, .slot = -1};
   Submit(o, std::move(request));  // robots.txt counts: the origin's first page starts a delay after it
 }
 
