@@ -16,6 +16,7 @@
 // - A write that commits on its own and is not idempotent (job locks, RecordExports, the export scans
 //   that feed a callback) is not done again: it fails, saying it may or may not have taken effect.
 //
+// The backoff and limit are pg::Reconnector's, shared with the store's side connections.
 // When the server stays away past the limit, the operation fails with IoError "... could not reconnect
 // within N s ..."; the next operation tries to reconnect once, not for another full limit, so a crawl
 // that stops on the error ends quickly (exit status 3), and the next crawl resumes.
@@ -41,17 +42,13 @@ namespace {
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kFirstWait{250};
-constexpr milliseconds kLongestWait{5000};
-constexpr int kMostLossesPerOperation = 5;  // a connection that breaks again and again: give up
+constexpr int kMostLossesPerOperation = pg::Reconnector::kMostLossesPerOperation;
 
 const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
 const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
-
-double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 
 int64_t Millis(TimePoint t) { return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count(); }
 
@@ -257,29 +254,17 @@ class ReconnectingPgStore final : public PgStore {
     Rep& rep;
   };
 
-  // Before an operation: a connection known to be broken is reconnected first (nothing was sent on
-  // it); after a reconnect that ran out of time, one quick try.
+  // Before an operation: after a reconnect that ran out of time, one quick try; a connection known to
+  // be broken is reconnected first (nothing was sent on it).
   Status Ready(std::string_view what) {
     Rep& r = rep();
-    if (r.gave_up) {
-      Status s = r.conn->Reconnect();
-      if (!s.ok()) {
-        return Status::IoError(r.where + ": still no connection to the server after the reconnect limit (" +
-                               s.message() + "); " + std::string(what) +
-                               " was not done; run the command again when the server is back: it resumes");
-      }
-      r.gave_up = false;
-      spdlog::info("{}: reconnected", r.where);
-      return Status::Ok();
-    }
+    HC_RETURN_IF_ERROR(r.reconnect.Ready(*r.conn, what));
     if (r.conn->broken()) return Recover(what, Status::IoError("postgresql: connection lost"));
     return Status::Ok();
   }
 
   Status TooManyLosses(std::string_view what, const Status& cause) {
-    return Status::IoError(rep().where + ": the connection broke " +
-                           std::to_string(kMostLossesPerOperation + 1) + " times while " + std::string(what) +
-                           "; giving up (last: " + cause.message() + ")");
+    return rep().reconnect.TooManyLosses(what, cause);
   }
 
   // An operation that writes in the open batch: logged before it runs, so that a batch lost with the
@@ -350,64 +335,33 @@ class ReconnectingPgStore final : public PgStore {
                            " is not done again: it may or may not have taken effect");
   }
 
-  // Reconnects with backoff within the limit, settles a COMMIT whose answer was lost and redoes the
-  // lost batch. IoError when the server stays away past the limit, or when redoing the batch fails.
+  // Reconnects with backoff within the limit (pg::Reconnector, shared with the side connections),
+  // settles a COMMIT whose answer was lost and redoes the lost batch. IoError when the server stays away
+  // past the limit, or when redoing the batch fails.
   Status Recover(std::string_view what, const Status& cause) {
     Rep& r = rep();
-    const Steady::time_point started = Steady::now();
-    const Steady::time_point deadline = started + r.reconnect_limit;
     // The old session's transaction is gone with it (the guard's ROLLBACK fails on the dead connection).
     r.batch.reset();
     r.pages_in_batch = 0;
     r.urls_added_in_batch.clear();
     std::vector<std::function<Status()>> log = std::move(r.batch_log);
     r.batch_log.clear();
-    spdlog::warn("{}: {}: {}; reconnecting (for at most {:.0f} s){}", r.where, what, cause.message(),
-                 Seconds(r.reconnect_limit),
-                 log.empty()
-                     ? ""
-                     : ", then redoing the " + std::to_string(log.size()) + " operations of the open batch");
-    milliseconds wait = kFirstWait;
-    Status last = cause;
-    for (int attempt = 1;; ++attempt) {
-      Status s = r.conn->Reconnect();
-      if (s.ok()) {
-        s = Resume(log, deadline);
-        if (s.ok()) {
-          spdlog::warn("{}: reconnected after {:.1f} s ({} attempts)", r.where,
-                       Seconds(Steady::now() - started), attempt);
-          return Status::Ok();
-        }
-        if (!r.conn->broken()) {  // a real failure, not the connection
-          r.batch.reset();
-          r.batch_log.clear();
-          return Status::IoError(r.where + ": reconnected, but redoing the open batch failed: " +
-                                 s.message() + "; its operations were not stored");
-        }
-      }
-      last = s;
-      if (Steady::now() + wait > deadline) {
-        r.gave_up = true;
-        r.batch.reset();
-        r.batch_log.clear();
-        r.unknown_commit_xid.reset();
-        Status gone = Status::IoError(r.where + ": the connection to the server was lost (" +
-                                      cause.message() + ") and could not be re-established within " +
-                                      std::to_string(static_cast<int>(Seconds(r.reconnect_limit))) + " s (" +
-                                      std::to_string(attempt) + " attempts; last: " + last.message() + ")" +
-                                      (log.empty() ? std::string()
-                                                   : "; the open batch (" + std::to_string(log.size()) +
-                                                         " operations) was not stored") +
-                                      "; run the command again when the server is back: it resumes");
-        // Logged here too: the caller may be stopped by a later operation's error first.
-        spdlog::error("{}", gone.message());
-        return gone;
-      }
-      spdlog::warn("{}: reconnect attempt {} failed: {}; next in {:.2f} s", r.where, attempt, s.message(),
-                   Seconds(wait));
-      std::this_thread::sleep_for(wait);
-      wait = std::min(wait * 2, kLongestWait);
+    pg::Reconnector::Pending pending;
+    if (!log.empty()) {
+      pending.redo = ", then redoing the " + std::to_string(log.size()) + " operations of the open batch";
+      pending.unstored = "; the open batch (" + std::to_string(log.size()) + " operations) was not stored";
     }
+    Status s = r.reconnect.Recover(*r.conn, what, cause, pending,
+                                   [&](Steady::time_point deadline) { return Resume(log, deadline); });
+    if (s.ok()) return s;
+    r.batch.reset();
+    r.batch_log.clear();
+    if (r.reconnect.gave_up()) {
+      r.unknown_commit_xid.reset();
+      return s;
+    }
+    return Status::IoError(r.where + ": reconnected, but redoing the open batch failed: " + s.message() +
+                           "; its operations were not stored");
   }
 
   // On the new session: settles a lost COMMIT's outcome, then redoes `log` in order. When the connection
