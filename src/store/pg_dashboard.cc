@@ -191,11 +191,12 @@ class PgDashboard final : public DashboardSource {
     return out;
   }
 
+  // In the order the drift check wrote them, as sqlite_dashboard.cc and ListDegradedRuns list them.
   Result<json> RunAlarms(int64_t run_id) override {
     const std::string run = std::to_string(run_id);
     return Objects(
         "SELECT page_type, field, filled, total, rate, baseline, basis FROM run_fill_alarms"
-        " WHERE run_id = $1::bigint ORDER BY page_type COLLATE \"C\", field COLLATE \"C\"",
+        " WHERE run_id = $1::bigint ORDER BY position",
         {pg::Param::Text(run)});
   }
 
