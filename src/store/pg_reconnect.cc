@@ -16,6 +16,10 @@
 // - A write that commits on its own and is not idempotent (job locks, RecordExports, the export scans
 //   that feed a callback) is not done again: it fails, saying it may or may not have taken effect.
 //
+// - A batch that loses to another process's open batch (deadlock_detected, serialization_failure), past
+//   the statement's own retries (pg_frontier.cc), is rolled back, which frees the rows its earlier
+//   statements hold, and redone from batch_log as after a lost connection (RedoLostBatch).
+//
 // The backoff and limit are pg::Reconnector's, shared with the store's side connections.
 // When the server stays away past the limit, the operation fails with IoError "... could not reconnect
 // within N s ..."; the next operation tries to reconnect once, not for another full limit, so a crawl
@@ -26,6 +30,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -43,6 +48,10 @@ using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr int kMostLossesPerOperation = pg::Reconnector::kMostLossesPerOperation;
+// A batch that loses to another transaction is redone this many times, after a pause of 50 ms that
+// doubles each time, with jitter so that two losers do not meet again (about 1.5 s in all at most).
+constexpr int kMostBatchRedos = 5;
+constexpr milliseconds kFirstRedoPause{50};
 
 const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
@@ -288,6 +297,14 @@ class ReconnectingPgStore final : public PgStore {
     r.batch_log.push_back([entry] { return (*entry)(); });
     const size_t entries = r.batch_log.size();
     Status s = (*entry)();
+    if (!r.conn->broken() && pg::LostToAnotherTransaction(s) && r.batch && r.batch_log.size() == entries) {
+      // A deadlock or serialization failure with another process's open batch, which retrying the
+      // statement did not get past: this batch's earlier statements may hold what the other waits for.
+      slot->reset();
+      s = RedoLostBatch(what, s);
+      if (s.ok()) return std::move(**slot);
+      if (!r.conn->broken()) return s;  // the batch was dropped, as s says
+    }
     if (!r.conn->broken()) {
       // A failed operation undid its own writes (its savepoint): nothing of it to redo.
       if (!s.ok() && r.batch_log.size() == entries) r.batch_log.pop_back();
@@ -388,21 +405,82 @@ class ReconnectingPgStore final : public PgStore {
                                (outcome.empty() ? std::string("no status") : outcome) + ")");
       }
     }
+    return Redo(log);
+  }
+
+  // Runs `log` again, in order, in a new batch, each entry logged again as it runs (a commit inside
+  // clears batch_log, as when it first ran). On a failure, `log` is left holding what is still to do:
+  // the entries since the last commit, the failed one among them, and those not run.
+  Status Redo(std::vector<std::function<Status()>>& log) {
+    Rep& r = rep();
     for (size_t i = 0; i < log.size(); ++i) {
-      r.batch_log.push_back(log[i]);  // as when it first ran: a commit inside clears batch_log
+      r.batch_log.push_back(log[i]);
       Status s = log[i]();
+      if (s.ok() && !r.conn->broken()) continue;
+      std::vector<std::function<Status()>> rest = std::move(r.batch_log);
+      r.batch_log.clear();
+      rest.insert(rest.end(), log.begin() + static_cast<std::ptrdiff_t>(i) + 1, log.end());
+      log = std::move(rest);
       if (r.conn->broken()) {
-        std::vector<std::function<Status()>> rest = std::move(r.batch_log);
-        r.batch_log.clear();
-        rest.insert(rest.end(), log.begin() + static_cast<std::ptrdiff_t>(i) + 1, log.end());
-        log = std::move(rest);
         r.batch.reset();
         return s.ok() ? Status::IoError("postgresql: connection lost") : s;
       }
-      if (!s.ok()) return s;
+      return s;
     }
     log.clear();
     return Status::Ok();
+  }
+
+  // The open batch lost to another transaction (a deadlock, a serialization failure): rolls it back,
+  // which frees the rows its earlier statements hold so the other transaction goes on, and does it
+  // again from batch_log after a pause, up to kMostBatchRedos times. Ok when a redo went through. When
+  // the connection breaks meanwhile, batch_log is left holding what is still to redo, for Recover.
+  // Otherwise the whole batch is dropped (rolled back) and the IoError says so: its URLs stay leased
+  // to this process, and the next crawl takes them back, as after a reconnect that ran out of time.
+  Status RedoLostBatch(std::string_view what, Status cause) {
+    Rep& r = rep();
+    thread_local std::minstd_rand jitter(std::random_device{}());
+    std::vector<std::function<Status()>> log = std::move(r.batch_log);
+    r.batch_log.clear();
+    const size_t operations = log.size();
+    milliseconds pause = kFirstRedoPause;
+    for (int round = 1; round <= kMostBatchRedos; ++round) {
+      r.batch.reset();  // ROLLBACK
+      r.pages_in_batch = 0;
+      r.urls_added_in_batch.clear();
+      spdlog::warn("{}: {}: {}; the open batch lost to another transaction: rolled back, redoing its {} "
+                   "operations (round {} of {})",
+                   r.where, what, cause.message(), log.size(), round, kMostBatchRedos);
+      std::this_thread::sleep_for(pause + milliseconds(jitter() % (pause.count() + 1)));
+      pause *= 2;
+      Status s = Redo(log);
+      if (s.ok()) {
+        spdlog::info("{}: the open batch was redone after losing to another transaction", r.where);
+        return s;
+      }
+      if (r.conn->broken()) {
+        r.batch_log = std::move(log);
+        return s;
+      }
+      if (!pg::LostToAnotherTransaction(s) || !r.batch) {
+        r.batch.reset();
+        r.batch_log.clear();
+        return Status::IoError(r.where + ": " + std::string(what) +
+                               ": redoing the open batch after it lost to another transaction failed: " +
+                               s.message() + "; the open batch (" + std::to_string(operations) +
+                               " operations) was not stored; run the command again: it resumes");
+      }
+      cause = s;
+    }
+    r.batch.reset();
+    r.batch_log.clear();
+    Status gone = Status::IoError(r.where + ": " + std::string(what) + ": the open batch lost to another "
+                                  "transaction " + std::to_string(kMostBatchRedos + 1) +
+                                  " times (last: " + cause.message() + "); the open batch (" +
+                                  std::to_string(operations) +
+                                  " operations) was not stored; run the command again: it resumes");
+    spdlog::error("{}", gone.message());
+    return gone;
   }
 };
 

@@ -133,6 +133,53 @@ bool RunSql(PGconn* conn, const std::string& sql) {
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
+NewUrl Url(const std::string& path) {
+  NewUrl url;
+  url.site = "mfk";
+  url.url = "https://www.mfk.com/" + path;
+  url.origin = "https://www.mfk.com";
+  return url;
+}
+
+// Two processes' open batches deadlock across their statements: each holds a URL from an earlier
+// statement that the other's next statement inserts too. Retrying the statement cannot help the
+// victim (the other still waits for its earlier row); rolling its batch back and redoing it does, so
+// both succeed and each URL is stored once (docs/postgresql.md, AddUrls).
+TEST_F(PgReconnectTest, BatchesThatDeadlockAcrossStatementsBothSucceed) {
+  // A short deadlock_timeout: each lost statement retry costs one (1 s by default).
+  const std::string db = conninfo() + " options='-c deadlock_timeout=50'";
+  StoreOptions options;
+  options.batch_pages = 100;
+  auto a = OpenDatabase(db, options);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = OpenDatabase(db, options);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE((*a)->AddUrls({Url("x.html")}).ok());
+  ASSERT_TRUE((*b)->AddUrls({Url("y.html")}).ok());
+  Result<int64_t> a_second = Status::Internal("not run");
+  Status a_flushed = Status::Internal("not run");
+  std::thread first([&] {
+    a_second = (*a)->AddUrls({Url("y.html")});  // waits for b's batch
+    a_flushed = (*a)->Flush();
+  });
+  BackendPeek peek(Backend::kPostgres, conninfo());
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (peek.Int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                  " AND wait_event_type = 'Lock'") == 0 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto b_second = (*b)->AddUrls({Url("x.html")});  // waits for a's batch: a deadlock
+  Status b_flushed = (*b)->Flush();
+  first.join();
+  ASSERT_TRUE(a_second.ok()) << a_second.status().ToString();
+  ASSERT_TRUE(a_flushed.ok()) << a_flushed.ToString();
+  ASSERT_TRUE(b_second.ok()) << b_second.status().ToString();
+  ASSERT_TRUE(b_flushed.ok()) << b_flushed.ToString();
+  EXPECT_EQ(peek.All("SELECT url FROM frontier ORDER BY url"),
+            "https://www.mfk.com/x.html\nhttps://www.mfk.com/y.html\n");
+}
+
 // The answer to a batch's COMMIT is lost, and the batch had committed: the new session learns so
 // from pg_xact_status and does not redo the batch (no page stored twice, none lost). Provoked for
 // real: the server waits for a synchronous standby that never comes after the commit is durable, and
