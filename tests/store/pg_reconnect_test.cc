@@ -218,9 +218,9 @@ TEST(PgLostCommit, ABatchThatCommittedIsNotRedone) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const std::string xid = peek.Text("SELECT backend_xid" + waiting);
-  // Every transaction id from here on is at least this (the batch's, and its savepoints', are below):
-  // a redo would write the pages again with a later one. (A fresh cluster: epoch 0, so xid8 = xid.)
-  const int64_t next_xid = peek.Int("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint");
+  // A transaction id after the batch's and its savepoints': a redo would write the pages again with a
+  // later one. (A fresh cluster: epoch 0, so xid8 = xid.)
+  const int64_t next_xid = peek.Int("SELECT pg_current_xact_id()::text::bigint");
   const int64_t terminated = peek.Int("SELECT count(pg_terminate_backend(pid))" + waiting);
   // Later sessions commit without waiting.
   EXPECT_TRUE(RunSql(admin.get(), "ALTER SYSTEM RESET synchronous_standby_names"));
@@ -233,7 +233,8 @@ TEST(PgLostCommit, ABatchThatCommittedIsNotRedone) {
   // Written by the batch whose answer was lost (its id, or its savepoints' after it), by no redo.
   EXPECT_EQ(peek.Int("SELECT count(*) FROM pages WHERE xmin::text::bigint >= " + xid +
                      " AND xmin::text::bigint < " + std::to_string(next_xid)),
-            3);
+            3)
+      << "pages' xmin: " << peek.All("SELECT xmin FROM pages") << "batch: " << xid << ", next: " << next_xid;
   EXPECT_EQ(peek.Int("SELECT count(*) FROM pages WHERE fetch_count <> 1"), 0);
   // The store goes on on its new session.
   ASSERT_TRUE((*store)->PutPage(Page("https://www.mfk.com/list/3.html", "2026-03-02T10:00:00Z", Json())).ok());
