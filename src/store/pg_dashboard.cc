@@ -19,7 +19,9 @@
 
 #include "store/dashboard.h"
 #include "store/dashboard_internal.h"
+#include "store/database.h"
 #include "store/pg_connection_internal.h"
+#include "store/pg_reconnector_internal.h"
 #include "store/pg_schema_internal.h"
 
 namespace hc::store {
@@ -78,7 +80,8 @@ int64_t SqliteInteger(std::string_view text) {
 
 class PgDashboard final : public DashboardSource {
  public:
-  explicit PgDashboard(pg::PgConnection conn) : conn_(std::move(conn)) {}
+  PgDashboard(pg::PgConnection conn, pg::Reconnector reconnect)
+      : conn_(std::move(conn)), reconnect_(std::move(reconnect)) {}
 
   Result<json> ListRuns(const RunFilter& filter) override {
     const std::string job = filter.job, site = filter.site;
@@ -188,11 +191,12 @@ class PgDashboard final : public DashboardSource {
     return out;
   }
 
+  // In the order the drift check wrote them, as sqlite_dashboard.cc and ListDegradedRuns list them.
   Result<json> RunAlarms(int64_t run_id) override {
     const std::string run = std::to_string(run_id);
     return Objects(
         "SELECT page_type, field, filled, total, rate, baseline, basis FROM run_fill_alarms"
-        " WHERE run_id = $1::bigint ORDER BY page_type COLLATE \"C\", field COLLATE \"C\"",
+        " WHERE run_id = $1::bigint ORDER BY position",
         {pg::Param::Text(run)});
   }
 
@@ -293,7 +297,7 @@ class PgDashboard final : public DashboardSource {
   // The tables of records: those of the dataset's schema with a page_id column (articles, diseases,
   // questions, ...), so that a table added later needs no change here.
   Result<std::vector<RecordTable>> RecordTables() {
-    auto r = conn_.Exec(
+    auto r = Read(
         "SELECT c.relname::text, EXISTS (SELECT 1 FROM pg_attribute i WHERE i.attrelid = c.oid"
         "   AND i.attname = 'id' AND NOT i.attisdropped)"
         " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
@@ -308,7 +312,7 @@ class PgDashboard final : public DashboardSource {
 
   // Runs `sql` with `params` bound to $1, $2, ... and returns its rows as objects.
   Result<json> Objects(const std::string& sql, std::initializer_list<pg::Param> params) {
-    auto r = conn_.Exec(sql, params);
+    auto r = Read(sql, params);
     if (!r.ok()) return r.status();
     json rows = json::array();
     for (int i = 0; i < r->rows(); ++i) {
@@ -327,7 +331,14 @@ class PgDashboard final : public DashboardSource {
     return rows;
   }
 
+  // One statement (each is a read of its own), run again on a new session if the connection is lost
+  // under it (pg::Reconnector: the same backoff and limit as the Database's connection).
+  Result<pg::PgResult> Read(const std::string& sql, std::initializer_list<pg::Param> params = {}) {
+    return reconnect_.Retried(conn_, "reading for the dashboard", [&] { return conn_.Exec(sql, params); });
+  }
+
   pg::PgConnection conn_;
+  pg::Reconnector reconnect_;
 };
 
 }  // namespace
@@ -344,10 +355,13 @@ Result<std::unique_ptr<DashboardSource>> internal::OpenPgDashboard(const std::st
                                " needs an upgrade to " + std::to_string(pg::PgSchemaVersion()) +
                                "; open it once with a command that writes (e.g. ingest)");
   }
-  // Every statement of this session is read-only: the dashboard's reads can never write.
-  auto ro = conn->Exec("SET default_transaction_read_only = on");
-  if (!ro.ok()) return ro.status();
-  return std::unique_ptr<DashboardSource>(new PgDashboard(std::move(*conn)));
+  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
+  if (!limit.ok()) return limit.status();
+  // Every statement of this session, and of each session after a reconnect, is read-only: the
+  // dashboard's reads can never write.
+  Status ro = conn->SetForSession("SET default_transaction_read_only = on");
+  if (!ro.ok()) return ro;
+  return std::unique_ptr<DashboardSource>(new PgDashboard(std::move(*conn), pg::Reconnector(where, *limit)));
 }
 
 }  // namespace hc::store

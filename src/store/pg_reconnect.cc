@@ -16,6 +16,11 @@
 // - A write that commits on its own and is not idempotent (job locks, RecordExports, the export scans
 //   that feed a callback) is not done again: it fails, saying it may or may not have taken effect.
 //
+// - A batch that loses to another process's open batch (deadlock_detected, serialization_failure), past
+//   the statement's own retries (pg_frontier.cc), is rolled back, which frees the rows its earlier
+//   statements hold, and redone from batch_log as after a lost connection (RedoLostBatch).
+//
+// The backoff and limit are pg::Reconnector's, shared with the store's side connections.
 // When the server stays away past the limit, the operation fails with IoError "... could not reconnect
 // within N s ..."; the next operation tries to reconnect once, not for another full limit, so a crawl
 // that stops on the error ends quickly (exit status 3), and the next crawl resumes.
@@ -25,6 +30,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -41,17 +47,17 @@ namespace {
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr milliseconds kFirstWait{250};
-constexpr milliseconds kLongestWait{5000};
-constexpr int kMostLossesPerOperation = 5;  // a connection that breaks again and again: give up
+constexpr int kMostLossesPerOperation = pg::Reconnector::kMostLossesPerOperation;
+// A batch that loses to another transaction is redone this many times, after a pause of 50 ms that
+// doubles each time, with jitter so that two losers do not meet again (about 1.5 s in all at most).
+constexpr int kMostBatchRedos = 5;
+constexpr milliseconds kFirstRedoPause{50};
 
 const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
 const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
-
-double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 
 int64_t Millis(TimePoint t) { return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count(); }
 
@@ -257,29 +263,17 @@ class ReconnectingPgStore final : public PgStore {
     Rep& rep;
   };
 
-  // Before an operation: a connection known to be broken is reconnected first (nothing was sent on
-  // it); after a reconnect that ran out of time, one quick try.
+  // Before an operation: after a reconnect that ran out of time, one quick try; a connection known to
+  // be broken is reconnected first (nothing was sent on it).
   Status Ready(std::string_view what) {
     Rep& r = rep();
-    if (r.gave_up) {
-      Status s = r.conn->Reconnect();
-      if (!s.ok()) {
-        return Status::IoError(r.where + ": still no connection to the server after the reconnect limit (" +
-                               s.message() + "); " + std::string(what) +
-                               " was not done; run the command again when the server is back: it resumes");
-      }
-      r.gave_up = false;
-      spdlog::info("{}: reconnected", r.where);
-      return Status::Ok();
-    }
+    HC_RETURN_IF_ERROR(r.reconnect.Ready(*r.conn, what));
     if (r.conn->broken()) return Recover(what, Status::IoError("postgresql: connection lost"));
     return Status::Ok();
   }
 
   Status TooManyLosses(std::string_view what, const Status& cause) {
-    return Status::IoError(rep().where + ": the connection broke " +
-                           std::to_string(kMostLossesPerOperation + 1) + " times while " + std::string(what) +
-                           "; giving up (last: " + cause.message() + ")");
+    return rep().reconnect.TooManyLosses(what, cause);
   }
 
   // An operation that writes in the open batch: logged before it runs, so that a batch lost with the
@@ -303,6 +297,14 @@ class ReconnectingPgStore final : public PgStore {
     r.batch_log.push_back([entry] { return (*entry)(); });
     const size_t entries = r.batch_log.size();
     Status s = (*entry)();
+    if (!r.conn->broken() && pg::LostToAnotherTransaction(s) && r.batch && r.batch_log.size() == entries) {
+      // A deadlock or serialization failure with another process's open batch, which retrying the
+      // statement did not get past: this batch's earlier statements may hold what the other waits for.
+      slot->reset();
+      s = RedoLostBatch(what, s);
+      if (s.ok()) return std::move(**slot);
+      if (!r.conn->broken()) return s;  // the batch was dropped, as s says
+    }
     if (!r.conn->broken()) {
       // A failed operation undid its own writes (its savepoint): nothing of it to redo.
       if (!s.ok() && r.batch_log.size() == entries) r.batch_log.pop_back();
@@ -350,64 +352,33 @@ class ReconnectingPgStore final : public PgStore {
                            " is not done again: it may or may not have taken effect");
   }
 
-  // Reconnects with backoff within the limit, settles a COMMIT whose answer was lost and redoes the
-  // lost batch. IoError when the server stays away past the limit, or when redoing the batch fails.
+  // Reconnects with backoff within the limit (pg::Reconnector, shared with the side connections),
+  // settles a COMMIT whose answer was lost and redoes the lost batch. IoError when the server stays away
+  // past the limit, or when redoing the batch fails.
   Status Recover(std::string_view what, const Status& cause) {
     Rep& r = rep();
-    const Steady::time_point started = Steady::now();
-    const Steady::time_point deadline = started + r.reconnect_limit;
     // The old session's transaction is gone with it (the guard's ROLLBACK fails on the dead connection).
     r.batch.reset();
     r.pages_in_batch = 0;
     r.urls_added_in_batch.clear();
     std::vector<std::function<Status()>> log = std::move(r.batch_log);
     r.batch_log.clear();
-    spdlog::warn("{}: {}: {}; reconnecting (for at most {:.0f} s){}", r.where, what, cause.message(),
-                 Seconds(r.reconnect_limit),
-                 log.empty()
-                     ? ""
-                     : ", then redoing the " + std::to_string(log.size()) + " operations of the open batch");
-    milliseconds wait = kFirstWait;
-    Status last = cause;
-    for (int attempt = 1;; ++attempt) {
-      Status s = r.conn->Reconnect();
-      if (s.ok()) {
-        s = Resume(log, deadline);
-        if (s.ok()) {
-          spdlog::warn("{}: reconnected after {:.1f} s ({} attempts)", r.where,
-                       Seconds(Steady::now() - started), attempt);
-          return Status::Ok();
-        }
-        if (!r.conn->broken()) {  // a real failure, not the connection
-          r.batch.reset();
-          r.batch_log.clear();
-          return Status::IoError(r.where + ": reconnected, but redoing the open batch failed: " +
-                                 s.message() + "; its operations were not stored");
-        }
-      }
-      last = s;
-      if (Steady::now() + wait > deadline) {
-        r.gave_up = true;
-        r.batch.reset();
-        r.batch_log.clear();
-        r.unknown_commit_xid.reset();
-        Status gone = Status::IoError(r.where + ": the connection to the server was lost (" +
-                                      cause.message() + ") and could not be re-established within " +
-                                      std::to_string(static_cast<int>(Seconds(r.reconnect_limit))) + " s (" +
-                                      std::to_string(attempt) + " attempts; last: " + last.message() + ")" +
-                                      (log.empty() ? std::string()
-                                                   : "; the open batch (" + std::to_string(log.size()) +
-                                                         " operations) was not stored") +
-                                      "; run the command again when the server is back: it resumes");
-        // Logged here too: the caller may be stopped by a later operation's error first.
-        spdlog::error("{}", gone.message());
-        return gone;
-      }
-      spdlog::warn("{}: reconnect attempt {} failed: {}; next in {:.2f} s", r.where, attempt, s.message(),
-                   Seconds(wait));
-      std::this_thread::sleep_for(wait);
-      wait = std::min(wait * 2, kLongestWait);
+    pg::Reconnector::Pending pending;
+    if (!log.empty()) {
+      pending.redo = ", then redoing the " + std::to_string(log.size()) + " operations of the open batch";
+      pending.unstored = "; the open batch (" + std::to_string(log.size()) + " operations) was not stored";
     }
+    Status s = r.reconnect.Recover(*r.conn, what, cause, pending,
+                                   [&](Steady::time_point deadline) { return Resume(log, deadline); });
+    if (s.ok()) return s;
+    r.batch.reset();
+    r.batch_log.clear();
+    if (r.reconnect.gave_up()) {
+      r.unknown_commit_xid.reset();
+      return s;
+    }
+    return Status::IoError(r.where + ": reconnected, but redoing the open batch failed: " + s.message() +
+                           "; its operations were not stored");
   }
 
   // On the new session: settles a lost COMMIT's outcome, then redoes `log` in order. When the connection
@@ -434,21 +405,82 @@ class ReconnectingPgStore final : public PgStore {
                                (outcome.empty() ? std::string("no status") : outcome) + ")");
       }
     }
+    return Redo(log);
+  }
+
+  // Runs `log` again, in order, in a new batch, each entry logged again as it runs (a commit inside
+  // clears batch_log, as when it first ran). On a failure, `log` is left holding what is still to do:
+  // the entries since the last commit, the failed one among them, and those not run.
+  Status Redo(std::vector<std::function<Status()>>& log) {
+    Rep& r = rep();
     for (size_t i = 0; i < log.size(); ++i) {
-      r.batch_log.push_back(log[i]);  // as when it first ran: a commit inside clears batch_log
+      r.batch_log.push_back(log[i]);
       Status s = log[i]();
+      if (s.ok() && !r.conn->broken()) continue;
+      std::vector<std::function<Status()>> rest = std::move(r.batch_log);
+      r.batch_log.clear();
+      rest.insert(rest.end(), log.begin() + static_cast<std::ptrdiff_t>(i) + 1, log.end());
+      log = std::move(rest);
       if (r.conn->broken()) {
-        std::vector<std::function<Status()>> rest = std::move(r.batch_log);
-        r.batch_log.clear();
-        rest.insert(rest.end(), log.begin() + static_cast<std::ptrdiff_t>(i) + 1, log.end());
-        log = std::move(rest);
         r.batch.reset();
         return s.ok() ? Status::IoError("postgresql: connection lost") : s;
       }
-      if (!s.ok()) return s;
+      return s;
     }
     log.clear();
     return Status::Ok();
+  }
+
+  // The open batch lost to another transaction (a deadlock, a serialization failure): rolls it back,
+  // which frees the rows its earlier statements hold so the other transaction goes on, and does it
+  // again from batch_log after a pause, up to kMostBatchRedos times. Ok when a redo went through. When
+  // the connection breaks meanwhile, batch_log is left holding what is still to redo, for Recover.
+  // Otherwise the whole batch is dropped (rolled back) and the IoError says so: its URLs stay leased
+  // to this process, and the next crawl takes them back, as after a reconnect that ran out of time.
+  Status RedoLostBatch(std::string_view what, Status cause) {
+    Rep& r = rep();
+    thread_local std::minstd_rand jitter(std::random_device{}());
+    std::vector<std::function<Status()>> log = std::move(r.batch_log);
+    r.batch_log.clear();
+    const size_t operations = log.size();
+    milliseconds pause = kFirstRedoPause;
+    for (int round = 1; round <= kMostBatchRedos; ++round) {
+      r.batch.reset();  // ROLLBACK
+      r.pages_in_batch = 0;
+      r.urls_added_in_batch.clear();
+      spdlog::warn("{}: {}: {}; the open batch lost to another transaction: rolled back, redoing its {} "
+                   "operations (round {} of {})",
+                   r.where, what, cause.message(), log.size(), round, kMostBatchRedos);
+      std::this_thread::sleep_for(pause + milliseconds(jitter() % (pause.count() + 1)));
+      pause *= 2;
+      Status s = Redo(log);
+      if (s.ok()) {
+        spdlog::info("{}: the open batch was redone after losing to another transaction", r.where);
+        return s;
+      }
+      if (r.conn->broken()) {
+        r.batch_log = std::move(log);
+        return s;
+      }
+      if (!pg::LostToAnotherTransaction(s) || !r.batch) {
+        r.batch.reset();
+        r.batch_log.clear();
+        return Status::IoError(r.where + ": " + std::string(what) +
+                               ": redoing the open batch after it lost to another transaction failed: " +
+                               s.message() + "; the open batch (" + std::to_string(operations) +
+                               " operations) was not stored; run the command again: it resumes");
+      }
+      cause = s;
+    }
+    r.batch.reset();
+    r.batch_log.clear();
+    Status gone = Status::IoError(r.where + ": " + std::string(what) + ": the open batch lost to another "
+                                  "transaction " + std::to_string(kMostBatchRedos + 1) +
+                                  " times (last: " + cause.message() + "); the open batch (" +
+                                  std::to_string(operations) +
+                                  " operations) was not stored; run the command again: it resumes");
+    spdlog::error("{}", gone.message());
+    return gone;
   }
 };
 

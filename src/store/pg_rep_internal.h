@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "store/archive_codec_internal.h"
 #include "store/pg_connection_internal.h"
+#include "store/pg_reconnector_internal.h"
 #include "store/pg_store_internal.h"
 #include "store/sqlite_internal.h"  // HC_RETURN_IF_ERROR, DumpJson (the same JSON text on both backends)
 
@@ -40,9 +41,7 @@ struct PgStore::Rep {
   // The transaction id of a batch whose COMMIT got no answer: the next session asks the server
   // (pg_xact_status) whether it committed.
   std::optional<std::string> unknown_commit_xid;
-  std::chrono::milliseconds reconnect_limit{60'000};  // how long to try to reconnect
-  bool gave_up =
-      false;      // the last reconnect ran out of time: the next operation tries once, not again for long
+  pg::Reconnector reconnect;  // the backoff, its limit, and whether the last reconnect ran out of time
   int depth = 0;  // > 0 inside a wrapped operation (its nested calls are not wrapped again)
   int64_t last_lease_expires = 0;  // each Lease gets a later expiry than the one before (ms)
 };

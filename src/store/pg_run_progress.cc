@@ -8,7 +8,9 @@
 #include <string>
 
 #include "store/dashboard_internal.h"
+#include "store/database.h"
 #include "store/pg_connection_internal.h"
+#include "store/pg_reconnector_internal.h"
 #include "store/pg_schema_internal.h"
 #include "store/run_progress.h"
 #include "store/sqlite_internal.h"  // DumpJson: the JSON text both backends write
@@ -18,9 +20,17 @@ namespace {
 
 class PgRunProgress final : public RunProgressLog {
  public:
-  explicit PgRunProgress(pg::PgConnection conn) : conn_(std::move(conn)) {}
+  PgRunProgress(pg::PgConnection conn, pg::Reconnector reconnect)
+      : conn_(std::move(conn)), reconnect_(std::move(reconnect)) {}
 
+  // One transaction that sets the counts and progress_at to these values: done again whole on a new
+  // session if the connection is lost under it (pg::Reconnector, the Database's backoff and limit).
   Status RecordRunProgress(int64_t run_id, TimePoint now, const RunProgress& so_far) override {
+    return reconnect_.Retried(conn_, "recording a run's progress", [&] { return Record(run_id, now, so_far); });
+  }
+
+ private:
+  Status Record(int64_t run_id, TimePoint now, const RunProgress& so_far) {
     const int64_t at = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     auto txn = pg::PgTransaction::Begin(conn_);
     if (!txn.ok()) return txn.status();
@@ -52,8 +62,8 @@ class PgRunProgress final : public RunProgressLog {
     return txn->Commit();
   }
 
- private:
   pg::PgConnection conn_;
+  pg::Reconnector reconnect_;
 };
 
 }  // namespace
@@ -68,11 +78,14 @@ Result<std::unique_ptr<RunProgressLog>> internal::OpenPgRunProgress(const std::s
     return Status::NotFound("no healthcrawl dataset in postgresql database \"" +
                             std::string(conn->database()) + "\"");
   }
+  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
+  if (!limit.ok()) return limit.status();
   // A lock the update waits for longer than this fails as Busy (lock_not_available), as SQLite's
-  // busy_timeout does.
-  auto timeout = conn->Exec("SET lock_timeout = " + std::to_string(busy_timeout.count()));
-  if (!timeout.ok()) return timeout.status();
-  return std::unique_ptr<RunProgressLog>(new PgRunProgress(std::move(*conn)));
+  // busy_timeout does; again on each session after a reconnect.
+  Status timeout = conn->SetForSession("SET lock_timeout = " + std::to_string(busy_timeout.count()));
+  if (!timeout.ok()) return timeout;
+  const std::string where = "postgresql database \"" + std::string(conn->database()) + "\"";
+  return std::unique_ptr<RunProgressLog>(new PgRunProgress(std::move(*conn), pg::Reconnector(where, *limit)));
 }
 
 }  // namespace hc::store

@@ -197,16 +197,9 @@ Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& conninfo, cons
     if (!s.ok()) return s;
   }
 
-  rep->reconnect_limit = options.pg_reconnect_limit;
-  if (const char* env = std::getenv("HEALTHCRAWL_PG_RECONNECT_SECONDS"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const double seconds = std::strtod(env, &end);
-    if (end == env || *end != '\0' || !(seconds >= 0) || seconds > 86400) {
-      return Status::InvalidArgument(
-          "HEALTHCRAWL_PG_RECONNECT_SECONDS must be a number of seconds from 0 to 86400");
-    }
-    rep->reconnect_limit = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-  }
+  auto limit = pg::ReconnectLimit(options.pg_reconnect_limit);
+  if (!limit.ok()) return limit.status();
+  rep->reconnect = pg::Reconnector(rep->where, *limit);
   std::unique_ptr<PgStore> store = pg::NewReconnectingPgStore(std::move(rep));
   if (!options.read_only && options.reap_dead_runs) {
     auto reaped = store->ReapDeadRuns(store->rep().clock->Now(), options.dead_run_after);

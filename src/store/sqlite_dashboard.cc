@@ -196,9 +196,15 @@ class SqliteDashboard final : public DashboardSource {
     auto has = HasTable("run_fill_alarms");
     if (!has.ok()) return has.status();
     if (!*has) return json::array();
+    // In the order the drift check wrote them, as ListDegradedRuns and PostgreSQL's
+    // dashboard list them: by `position` (migration 12), or before it by rowid, the same write order
+    // migration 12 numbers them in.
+    auto positioned = Objects("SELECT 1 AS present FROM pragma_table_info('run_fill_alarms') WHERE name = 'position'",
+                              {});
+    if (!positioned.ok()) return positioned.status();
     return Objects(
         "SELECT page_type, field, filled, total, rate, baseline, basis FROM run_fill_alarms WHERE run_id = ?1"
-        " ORDER BY page_type, field",
+        " ORDER BY " + std::string(positioned->empty() ? "rowid" : "position"),
         {run_id});
   }
 

@@ -336,6 +336,13 @@ TEST_P(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
                                       .total = 40,
                                       .rate = 0.1,
                                       .baseline = 0.75,
+                                      .basis = "median"},
+                                     {.page_type = "article",
+                                      .field = "abstract",
+                                      .filled = 2,
+                                      .total = 40,
+                                      .rate = 0.05,
+                                      .baseline = 0.5,
                                       .basis = "median"}})
                     .ok());
   }
@@ -354,8 +361,11 @@ TEST_P(ServeApiTest, PerRunFillCountsFeedTheChartAndAlarmsTheRunAndMetrics) {
   Answer alarmed = Get("/api/v1/runs/2");
   ASSERT_EQ(alarmed.status, 200);
   ASSERT_TRUE(alarmed.doc["run"]["drift"].is_object()) << alarmed.body;
+  // In the order the drift check wrote them (position), not by name, on both backends.
+  ASSERT_EQ(alarmed.doc["run"]["drift"]["alarms"].size(), 2u) << alarmed.body;
   EXPECT_EQ(alarmed.doc["run"]["drift"]["alarms"][0]["field"], "author");
   EXPECT_EQ(alarmed.doc["run"]["drift"]["alarms"][0]["baseline"], 0.75);
+  EXPECT_EQ(alarmed.doc["run"]["drift"]["alarms"][1]["field"], "abstract");
   EXPECT_TRUE(Get("/api/v1/runs/1").doc["run"]["drift"].is_null());
   EXPECT_NE(Get("/metrics").body.find("healthcrawl_drift_alarm_runs_total{site=\"mfk\"} 1\n"),
             std::string::npos);

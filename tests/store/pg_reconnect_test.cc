@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "store/database.h"
 #include "store/page_builders.h"
@@ -122,6 +125,121 @@ TEST_F(PgReconnectTest, AStatementTimeoutIsReportedAndNotRetried) {
   EXPECT_EQ(counts.status().message(),
             "postgresql: statement timeout: ERROR:  canceling statement due to statement timeout"
             " (SQLSTATE 57014)");
+}
+
+bool RunSql(PGconn* conn, const std::string& sql) {
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn, sql.c_str()), &PQclear);
+  const ExecStatusType status = PQresultStatus(r.get());
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+NewUrl Url(const std::string& path) {
+  NewUrl url;
+  url.site = "mfk";
+  url.url = "https://www.mfk.com/" + path;
+  url.origin = "https://www.mfk.com";
+  return url;
+}
+
+// Two processes' open batches deadlock across their statements: each holds a URL from an earlier
+// statement that the other's next statement inserts too. Retrying the statement cannot help the
+// victim (the other still waits for its earlier row); rolling its batch back and redoing it does, so
+// both succeed and each URL is stored once (docs/postgresql.md, AddUrls).
+TEST_F(PgReconnectTest, BatchesThatDeadlockAcrossStatementsBothSucceed) {
+  // A short deadlock_timeout: each lost statement retry costs one (1 s by default).
+  const std::string db = conninfo() + " options='-c deadlock_timeout=50'";
+  StoreOptions options;
+  options.batch_pages = 100;
+  auto a = OpenDatabase(db, options);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = OpenDatabase(db, options);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE((*a)->AddUrls({Url("x.html")}).ok());
+  ASSERT_TRUE((*b)->AddUrls({Url("y.html")}).ok());
+  Result<int64_t> a_second = Status::Internal("not run");
+  Status a_flushed = Status::Internal("not run");
+  std::thread first([&] {
+    a_second = (*a)->AddUrls({Url("y.html")});  // waits for b's batch
+    a_flushed = (*a)->Flush();
+  });
+  BackendPeek peek(Backend::kPostgres, conninfo());
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (peek.Int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                  " AND wait_event_type = 'Lock'") == 0 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto b_second = (*b)->AddUrls({Url("x.html")});  // waits for a's batch: a deadlock
+  Status b_flushed = (*b)->Flush();
+  first.join();
+  ASSERT_TRUE(a_second.ok()) << a_second.status().ToString();
+  ASSERT_TRUE(a_flushed.ok()) << a_flushed.ToString();
+  ASSERT_TRUE(b_second.ok()) << b_second.status().ToString();
+  ASSERT_TRUE(b_flushed.ok()) << b_flushed.ToString();
+  EXPECT_EQ(peek.All("SELECT url FROM frontier ORDER BY url"),
+            "https://www.mfk.com/x.html\nhttps://www.mfk.com/y.html\n");
+}
+
+// The answer to a batch's COMMIT is lost, and the batch had committed: the new session learns so
+// from pg_xact_status and does not redo the batch (no page stored twice, none lost). Provoked for
+// real: the server waits for a synchronous standby that never comes after the commit is durable, and
+// the backend terminated during that wait ends without answering (PostgreSQL warns "the transaction
+// has already committed locally"). The setting is the whole cluster's, so a cluster of the test's own.
+TEST(PgLostCommit, ABatchThatCommittedIsNotRedone) {
+  hc::testing::PrivatePgCluster server;
+  Status started = server.Start();
+  if (started.code() == StatusCode::kNotFound && std::getenv("CI") == nullptr) GTEST_SKIP() << started.ToString();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  const std::string admin_db = server.cluster().Conninfo("postgres");
+  // The cluster's synchronous_commit is off (pg-test-cluster); the store's session waits for standbys.
+  const std::string db = admin_db + " options='-c synchronous_commit=on'";
+  StoreOptions options;
+  options.batch_pages = 100;
+  auto store = OpenDatabase(db, options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*store)
+                    ->PutPage(Page("https://www.mfk.com/list/" + std::to_string(i) + ".html",
+                                   "2026-03-02T10:00:00Z", Json()))
+                    .ok());
+  }
+  std::unique_ptr<PGconn, decltype(&PQfinish)> admin(PQconnectdb(admin_db.c_str()), &PQfinish);
+  ASSERT_TRUE(RunSql(admin.get(), "ALTER SYSTEM SET synchronous_standby_names = 'nobody'"));
+  ASSERT_TRUE(RunSql(admin.get(), "SELECT pg_reload_conf()"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the server's processes reload it
+
+  Status flushed = Status::Internal("not run");
+  std::thread committing([&] { flushed = (*store)->Flush(); });
+  BackendPeek peek(Backend::kPostgres, admin_db);
+  const std::string waiting =
+      " FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'SyncRep'";
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (peek.Int("SELECT count(*)" + waiting) == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string xid = peek.Text("SELECT backend_xid" + waiting);
+  // A transaction id after the batch's and its savepoints': a redo would write the pages again with a
+  // later one. (A fresh cluster: epoch 0, so xid8 = xid.)
+  const int64_t next_xid = peek.Int("SELECT pg_current_xact_id()::text::bigint");
+  const int64_t terminated = peek.Int("SELECT count(pg_terminate_backend(pid))" + waiting);
+  // Later sessions commit without waiting.
+  EXPECT_TRUE(RunSql(admin.get(), "ALTER SYSTEM RESET synchronous_standby_names"));
+  EXPECT_TRUE(RunSql(admin.get(), "SELECT pg_reload_conf()"));
+  committing.join();
+  ASSERT_EQ(terminated, 1);
+  ASSERT_FALSE(xid.empty());
+  ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 3);
+  // Written by the batch whose answer was lost (its id, or its savepoints' after it), by no redo.
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages WHERE xmin::text::bigint >= " + xid +
+                     " AND xmin::text::bigint < " + std::to_string(next_xid)),
+            3)
+      << "pages' xmin: " << peek.All("SELECT xmin FROM pages") << "batch: " << xid << ", next: " << next_xid;
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages WHERE fetch_count <> 1"), 0);
+  // The store goes on on its new session.
+  ASSERT_TRUE((*store)->PutPage(Page("https://www.mfk.com/list/3.html", "2026-03-02T10:00:00Z", Json())).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 4);
 }
 
 }  // namespace
