@@ -15,13 +15,15 @@
 
 #include "crawl/generated_site.h"
 #include "support/backend_support.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
+#include "support/pg_cluster_required.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
 
 namespace {
 
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
 using std::chrono::milliseconds;
@@ -31,19 +33,8 @@ constexpr double kDelaySeconds = 0.3;
 // A process may wake a little after its slot (a loaded machine), and the next one on time.
 constexpr milliseconds kTolerance{60};
 
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
-
 TEST(PgClusterPace, ThreeCrawlersHoldOneDelayPerHostAndFetchRobotsTxtOnce) {
-  auto cluster = hc::testing::TestCluster();
-  if (!cluster.ok()) {
-    const char* ci = std::getenv("CI");
-    if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-      GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-    }
-    FAIL() << cluster.status().ToString();
-  }
+  HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
   ASSERT_TRUE(database.Create(*cluster).ok());
   hc::testing::HttpServer server;
