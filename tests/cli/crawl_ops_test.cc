@@ -16,27 +16,21 @@
 #include <string>
 
 #include "crawl/fixture_site.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::RunCommand;
 
 using hc::testing::Quote;
 
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
-
 // Every host of the crawl goes to 127.0.0.1:port.
 std::string SiteArgs(uint16_t port) {
-  const std::string p = std::to_string(port);
-  return " --connect-to www.mfk.com:80:127.0.0.1:" + p + " --connect-to ::127.0.0.1:" + p +
-         " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress --no-sitemaps"
-         " --allow-private-addresses";
+  return hc::testing::MfkCrawlArgs(port, "--no-progress --allow-private-addresses");
 }
 
 std::string QueryText(const fs::path& db, const std::string& sql) {

@@ -3,7 +3,6 @@
 // exit status 130 and a rerun finishes the crawl, and bad input is refused with the documented status
 // before anything is fetched.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -11,40 +10,24 @@
 #include <string>
 
 #include "crawl/fixture_site.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
+#include "support/sqlite_count.h"
 #include "support/test_env.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::RunCommand;
+using hc::testing::SqliteCount;
 
 using hc::testing::Quote;
 
-std::string Cli(const std::string& args, const fs::path& selectors = hc::testing::SelectorsDir()) {
-  return Quote(CliPath()) + " --selectors " + Quote(selectors) + " " + args;
-}
-
-// Every host goes to the loopback server: nothing this test runs can reach another address.
+// Every host goes to the loopback server: nothing this test runs can reach another address. Whether
+// loopback addresses are allowed is each test's own flag.
 std::string SiteArgs(const hc::testing::HttpServer& server) {
-  const std::string port = std::to_string(server.port());
-  return " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
-         " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress --no-sitemaps";
-}
-
-int64_t Count(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-      n = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(h);
-  return n;
+  return hc::testing::MfkCrawlArgs(server.port(), "--no-progress");
 }
 
 TEST(CrawlCli, CrawlsTheFixtureSiteAndASecondRunResumesWithoutRefetching) {
@@ -62,20 +45,21 @@ TEST(CrawlCli, CrawlsTheFixtureSiteAndASecondRunResumesWithoutRefetching) {
   EXPECT_NE(out.find("crawl mfk: "), std::string::npos) << out;
   EXPECT_NE(out.find("visits: "), std::string::npos) << out;
   // The listing links the fixture article; the pages that are not in the fixture set are 404s, recorded.
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM articles"), 1);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM frontier WHERE state IN ('queued', 'in_flight')"), 0);
-  EXPECT_GT(Count(db, "SELECT count(*) FROM frontier WHERE state = 'done'"), 1);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM failures"), Count(db, "SELECT count(*) FROM frontier WHERE state = 'failed'"));
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM crawl_runs WHERE command = 'crawl' AND outcome = 'ok'"), 1);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM articles"), 1);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM frontier WHERE state IN ('queued', 'in_flight')"), 0);
+  EXPECT_GT(SqliteCount(db, "SELECT count(*) FROM frontier WHERE state = 'done'"), 1);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM failures"),
+            SqliteCount(db, "SELECT count(*) FROM frontier WHERE state = 'failed'"));
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM crawl_runs WHERE command = 'crawl' AND outcome = 'ok'"), 1);
 
   const size_t requests = server.Requests().size();
-  const int64_t pages = Count(db, "SELECT count(*) FROM pages");
+  const int64_t pages = SqliteCount(db, "SELECT count(*) FROM pages");
   ASSERT_EQ(RunCommand(Cli("crawl --site mfk --db " + Quote(db) + " --allow-private-addresses --max-depth 1" +
                            SiteArgs(server)),
                        &out),
             0)
       << out;
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM pages"), pages);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM pages"), pages);
   // Only robots.txt is asked again: every page is done and none is due for a revisit yet.
   const auto log = server.Requests();
   for (size_t i = requests; i < log.size(); ++i) EXPECT_EQ(log[i].path, "/robots.txt");
@@ -95,21 +79,24 @@ TEST(CrawlCli, CrawledMfkHoldsTheRealPagesDoctorsOnceEach) {
                        &out),
             0)
       << out;
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 5);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM questions WHERE page_id IS NOT NULL"), 3);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM doctors"), 12);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM hospitals"), 11);
-  EXPECT_EQ(Count(db, "SELECT count(DISTINCT name) FROM doctors"), 12);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM answers an JOIN doctors d ON d.id = an.doctor_id JOIN hospitals h"
-                      " ON h.id = d.hospital_id WHERE d.name = '杜俊秋' AND d.title = '副主任医师'"
-                      " AND h.name = '淮安市第二人民医院'"),
-            3);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM doctors d JOIN hospitals h ON h.id = d.hospital_id"
-                      " WHERE h.name = '淮安市中医院' AND d.name IN ('胡勇', '杨道海')"),
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 5);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM questions WHERE page_id IS NOT NULL"), 3);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM doctors"), 12);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM hospitals"), 11);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(DISTINCT name) FROM doctors"), 12);
+  EXPECT_EQ(
+      SqliteCount(db,
+                  "SELECT count(*) FROM answers an JOIN doctors d ON d.id = an.doctor_id JOIN hospitals h"
+                  " ON h.id = d.hospital_id WHERE d.name = '杜俊秋' AND d.title = '副主任医师'"
+                  " AND h.name = '淮安市第二人民医院'"),
+      3);
+  EXPECT_EQ(SqliteCount(db,
+                        "SELECT count(*) FROM doctors d JOIN hospitals h ON h.id = d.hospital_id"
+                        " WHERE h.name = '淮安市中医院' AND d.name IN ('胡勇', '杨道海')"),
             2);
   // Each of the three question pages met its card in one answer row: 16 answers, 3 with the page's text.
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM answers"), 16);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM answers WHERE source = 'page'"), 3);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM answers"), 16);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM answers WHERE source = 'page'"), 3);
 }
 
 TEST(CrawlCli, LoopbackAddressesAreRefusedUnlessAllowed) {
@@ -120,11 +107,15 @@ TEST(CrawlCli, LoopbackAddressesAreRefusedUnlessAllowed) {
   std::string out;
   ASSERT_EQ(RunCommand(Cli("crawl --site mfk --db " + Quote(db) + SiteArgs(server)), &out, true), 0) << out;
   EXPECT_EQ(server.Requests().size(), 0u);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM articles"), 0);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM articles"), 0);
   // The origin cannot be visited under this configuration: its URL fails at once, with the reason.
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM frontier WHERE state = 'failed' AND detail LIKE 'network: refused_address%'"),
-            1);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM frontier WHERE state IN ('queued', 'in_flight', 'done')"), 0);
+  EXPECT_EQ(
+      SqliteCount(
+          db,
+          "SELECT count(*) FROM frontier WHERE state = 'failed' AND detail LIKE 'network: refused_address%'"),
+      1);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM frontier WHERE state IN ('queued', 'in_flight', 'done')"),
+            0);
 }
 
 TEST(CrawlCli, SigtermStopsCleanlyAndARerunFinishes) {
@@ -148,14 +139,16 @@ TEST(CrawlCli, SigtermStopsCleanlyAndARerunFinishes) {
   std::string out;
   // `timeout` sends SIGTERM after 1.5 s; --preserve-status passes on the crawler's own exit status.
   EXPECT_EQ(RunCommand("timeout --preserve-status -s TERM 1.5 " + crawl, &out, true), 130) << out;
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM frontier WHERE state = 'in_flight'"), 0);
-  const int64_t done = Count(db, "SELECT count(*) FROM frontier WHERE state = 'done'");
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM frontier WHERE state = 'in_flight'"), 0);
+  const int64_t done = SqliteCount(db, "SELECT count(*) FROM frontier WHERE state = 'done'");
   EXPECT_GT(done, 0) << out;
   EXPECT_LT(done, 41);
   ASSERT_EQ(RunCommand(crawl, &out), 0) << out;
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM frontier WHERE url LIKE '%/article/30000%' AND state = 'done'"), 40);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM articles"), 40);
-  EXPECT_EQ(Count(db, "SELECT count(*) FROM crawl_runs WHERE outcome = 'interrupted'"), 1);
+  EXPECT_EQ(
+      SqliteCount(db, "SELECT count(*) FROM frontier WHERE url LIKE '%/article/30000%' AND state = 'done'"),
+      40);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM articles"), 40);
+  EXPECT_EQ(SqliteCount(db, "SELECT count(*) FROM crawl_runs WHERE outcome = 'interrupted'"), 1);
 }
 
 TEST(CrawlCli, BadInputIsRefusedBeforeAnyFetch) {

@@ -9,13 +9,13 @@
 #include <string>
 
 #include "crawl/drift_site.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
 using hc::testing::TempDir;
@@ -24,9 +24,7 @@ using hc::testing::WriteFile;
 class DriftCliTest : public ::testing::Test {
  protected:
   void SetUp() override { WriteFile(dir_ / "selectors/demo.yaml", hc::testing::kDriftConfig); }
-  std::string Cli(const std::string& args) const {
-    return Quote(CliPath()) + " --selectors " + Quote(dir_ / "selectors") + " " + args;
-  }
+  std::string Cli(const std::string& args) const { return hc::testing::Cli(args, dir_ / "selectors"); }
   int Crawl(std::string* out, const std::string& extra = "") {
     return RunCommand(Cli("crawl --site demo --db " + Quote(db()) +
                           " --recrawl all --connect-to ::127.0.0.1:" + std::to_string(server_.port()) +

@@ -8,12 +8,12 @@
 #include <filesystem>
 #include <string>
 
+#include "support/cli_command.h"
 #include "support/test_env.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
 using hc::testing::RunCommand;
 using hc::testing::TempDir;
 using hc::testing::WriteFile;
@@ -70,9 +70,7 @@ class ExtractCliTest : public ::testing::Test {
     WriteFile(dir_ / "fixtures/sites/demo/page.html", kPage);
     WriteFile(dir_ / "fixtures/sites/demo/page.expected.json", ExpectedJson("感冒").dump(2));
   }
-  std::string Cli(const std::string& args) const {
-    return Quote(CliPath()) + " --selectors " + Quote(dir_ / "selectors") + " " + args;
-  }
+  std::string Cli(const std::string& args) const { return hc::testing::Cli(args, dir_ / "selectors"); }
   fs::path page() const { return dir_ / "fixtures/sites/demo/page.html"; }
   TempDir dir_;
 };
@@ -222,10 +220,7 @@ TEST_F(ExtractCliTest, BadTypeInAChildListExitsTwoWithItsLocation) {
 TEST(SelectorsCheckProjectTest, ProjectFixturesMatch) {
   if (!fs::is_directory(hc::testing::FixturesDir() / "sites")) GTEST_SKIP() << "no fixtures";
   std::string out;
-  EXPECT_EQ(RunCommand(Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " selectors check",
-                       &out, true),
-            0)
-      << out;
+  EXPECT_EQ(RunCommand(hc::testing::Cli("selectors check"), &out, true), 0) << out;
   EXPECT_EQ(out.find("MISMATCH"), std::string::npos) << out;
 }
 
@@ -251,8 +246,9 @@ TEST(ExtractProjectTest, HundredThousandDigitDoctorLinkExitsNormally) {
     SCOPED_TRACE(raised ? "max_url_length 1000000" : "shipped config");
     const fs::path selectors = raised ? dir / "raised" : hc::testing::SelectorsDir();
     std::string out;
-    ASSERT_EQ(RunCommand(Quote(CliPath()) + " --selectors " + Quote(selectors) +
-                             " extract --site xywy --url https://club.xywy.com/list_guke_1.htm " + Quote(page),
+    ASSERT_EQ(RunCommand(hc::testing::Cli(
+                             "extract --site xywy --url https://club.xywy.com/list_guke_1.htm " + Quote(page),
+                             selectors),
                          &out),
               0)
         << out.substr(0, 2000);

@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 
 #include "cli/schedule_cli.h"
 #include "crawl/generated_site.h"
+#include "support/sqlite_count.h"
 
 namespace hc::testing::schedule_cli {
 namespace {
@@ -58,21 +58,6 @@ HeldSite ServeHeldSite(HttpServer& server) {
 }
 
 // One number from the database, read behind the writers' backs; -1 when it cannot be read yet.
-int64_t Count(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(h, 1000);
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-      n = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(h);
-  return n;
-}
-
 std::string Line(const std::vector<std::string>& args) {
   std::string line;
   for (const auto& arg : args) line += Quote(arg) + " ";
@@ -110,24 +95,9 @@ class Reaper {
 class HolderLockCliTest : public ScheduleCliTest {
  protected:
   std::vector<std::string> CrawlArgs(const HttpServer& server) const {
-    const std::string port = std::to_string(server.port());
-    return {CliPath().string(),
-            "--selectors",
-            selectors_.string(),
-            "crawl",
-            "--site",
-            "mfk",
-            "--db",
-            db_.string(),
-            "--connect-to",
-            "www.mfk.com:80:127.0.0.1:" + port,
-            "--connect-to",
-            "::127.0.0.1:" + port,
-            "--allow-private-addresses",
-            "--delay",
-            "0",
-            "--no-progress",
-            "--no-sitemaps"};
+    std::vector<std::string> args = LoopbackArgv(server, {"crawl", "--site", "mfk"});
+    args.insert(args.end(), {"--no-progress", "--no-sitemaps"});
+    return args;
   }
 
   // The pid the site's crawl lock names while it is held; 0 while nobody holds it.
@@ -146,13 +116,13 @@ TEST_F(HolderLockCliTest, ASecondCrawlIsRefusedAndAKilledOneIsTakenOverAndResume
   const pid_t first = Spawn(CrawlArgs(server), dir_ / "first.log");
   ASSERT_GT(first, 0);
   Reaper reaper(first);
-  const bool crawling =
-      WaitFor([&] { return CrawlHolderPid() == first && Count(db_, "SELECT count(*) FROM pages") >= 3; });
+  const bool crawling = WaitFor(
+      [&] { return CrawlHolderPid() == first && SqliteCount(db_, "SELECT count(*) FROM pages") >= 3; });
   ASSERT_TRUE(crawling) << LogOf(dir_ / "first.log");
 
   std::string out;
   const int second = RunCommand(Line(CrawlArgs(server)), &out, /*merge_stderr=*/true);
-  const int64_t runs_beside = Count(db_, "SELECT count(*) FROM crawl_runs");
+  const int64_t runs_beside = SqliteCount(db_, "SELECT count(*) FROM crawl_runs");
   std::string stats;
   const int stats_status = Run("stats" + Db(), &stats, true);
   std::string exported;
@@ -180,18 +150,18 @@ TEST_F(HolderLockCliTest, ASecondCrawlIsRefusedAndAKilledOneIsTakenOverAndResume
   EXPECT_EQ(CrawlHolderPid(), 0);
   EXPECT_NE(ReadFile(store::CrawlLockPath(db_, "mfk")).find("\"pid\":" + std::to_string(first)),
             std::string::npos);
-  const int64_t stored_before = Count(db_, "SELECT count(*) FROM pages");
+  const int64_t stored_before = SqliteCount(db_, "SELECT count(*) FROM pages");
 
   ASSERT_EQ(RunCommand(Line(CrawlArgs(server)), &out, true), 0) << out;
   EXPECT_NE(out.find("taking over from pid " + std::to_string(first) + " on host " + ThisHost()),
             std::string::npos)
       << out;
   EXPECT_LT(stored_before, kArticles + 1) << "the killed crawl had finished";
-  EXPECT_EQ(Count(db_, "SELECT count(*) FROM pages"), kArticles + 1);
-  EXPECT_EQ(Count(db_, "SELECT count(*) FROM articles"), kArticles);
-  EXPECT_EQ(Count(db_, "SELECT max(fetch_count) FROM pages"), 1) << "a page was stored twice";
-  EXPECT_EQ(Count(db_, "SELECT count(*) FROM frontier WHERE state = 'done'"), kArticles + 1);
-  EXPECT_EQ(Count(db_, "SELECT count(*) FROM frontier WHERE state IN ('queued', 'in_flight')"), 0);
+  EXPECT_EQ(SqliteCount(db_, "SELECT count(*) FROM pages"), kArticles + 1);
+  EXPECT_EQ(SqliteCount(db_, "SELECT count(*) FROM articles"), kArticles);
+  EXPECT_EQ(SqliteCount(db_, "SELECT max(fetch_count) FROM pages"), 1) << "a page was stored twice";
+  EXPECT_EQ(SqliteCount(db_, "SELECT count(*) FROM frontier WHERE state = 'done'"), kArticles + 1);
+  EXPECT_EQ(SqliteCount(db_, "SELECT count(*) FROM frontier WHERE state IN ('queued', 'in_flight')"), 0);
   EXPECT_EQ(CrawlHolderPid(), 0);
   EXPECT_EQ(ReadFile(store::CrawlLockPath(db_, "mfk")), "") << "a crawl that ended left its record";
 }
@@ -249,7 +219,7 @@ TEST_F(HolderLockCliTest, ACrawlBesideADaemonsRunOfTheSiteIsRefused) {
   EXPECT_NE(out.find("(healthcrawl scheduler run: job nightly, run 1); not started"), std::string::npos)
       << out;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << LogOf(dir_ / "daemon.log");
-  EXPECT_EQ(Count(db_, "SELECT count(*) FROM crawl_runs"), 1) << "the refused crawl recorded a run";
+  EXPECT_EQ(SqliteCount(db_, "SELECT count(*) FROM crawl_runs"), 1) << "the refused crawl recorded a run";
 }
 
 // A `crawl` by hand holds the site: `schedule run` of a job of that site is refused (75, the crawl

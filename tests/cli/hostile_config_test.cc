@@ -8,17 +8,14 @@
 #include <string>
 
 #include "hostile/hostile_case.h"
+#include "support/cli_command.h"
 #include "support/test_env.h"
 
 namespace {
 
 using hc::testing::HostileCase;
 
-std::string ShellQuote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
+using hc::testing::ShellQuote;
 
 class HostileConfigCli : public ::testing::TestWithParam<HostileCase> {};
 

@@ -9,19 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_command.h"
 #include "support/test_env.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::RunCommand;
 
 using hc::testing::Quote;
-
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
 
 std::vector<fs::path> FixturePages(const std::string& site) {
   std::vector<fs::path> pages;

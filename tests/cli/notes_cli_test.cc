@@ -6,13 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
 using hc::testing::RunCommand;
 using hc::testing::TempDir;
 using hc::testing::WriteFile;
@@ -51,9 +51,7 @@ class NotesCliTest : public ::testing::Test {
     ASSERT_EQ(RunCommand(Cli("extract --site demo " + Quote(page())), &json), 0) << json;
     WriteFile(dir_ / "fixtures/sites/demo/page.expected.json", json);
   }
-  std::string Cli(const std::string& args) const {
-    return Quote(CliPath()) + " --selectors " + Quote(dir_ / "selectors") + " " + args;
-  }
+  std::string Cli(const std::string& args) const { return hc::testing::Cli(args, dir_ / "selectors"); }
   fs::path page() const { return dir_ / "fixtures/sites/demo/page.html"; }
   TempDir dir_;
 };

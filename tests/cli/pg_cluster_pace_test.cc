@@ -18,13 +18,15 @@
 
 #include "crawl/generated_site.h"
 #include "support/backend_support.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
+#include "support/pg_cluster_required.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
 
 namespace {
 
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
 using std::chrono::milliseconds;
@@ -33,21 +35,6 @@ constexpr int kArticles = 14;
 constexpr double kDelaySeconds = 0.3;
 // A process may wake a little after its slot (a loaded machine), and the next one on time.
 constexpr milliseconds kTolerance{60};
-
-std::string Cli(const std::string& args, const std::string& selectors = hc::testing::SelectorsDir()) {
-  return Quote(CliPath()) + " --selectors " + Quote(selectors) + " " + args;
-}
-
-// The shared test cluster, or a skip (no PostgreSQL outside CI).
-#define HC_TEST_CLUSTER_OR_SKIP(cluster)                                                                  \
-  auto cluster = hc::testing::TestCluster();                                                              \
-  if (!cluster.ok()) {                                                                                    \
-    const char* ci = std::getenv("CI");                                                                   \
-    if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {     \
-      GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();                         \
-    }                                                                                                     \
-    FAIL() << cluster.status().ToString();                                                                \
-  }
 
 // Runs `command` in `n` processes at once; each must exit 0.
 void RunAtOnce(const std::string& command, int n) {
@@ -66,7 +53,7 @@ void RunAtOnce(const std::string& command, int n) {
 }
 
 TEST(PgClusterPace, ThreeCrawlersHoldOneDelayPerHostAndFetchRobotsTxtOnce) {
-  HC_TEST_CLUSTER_OR_SKIP(cluster);
+  HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
   ASSERT_TRUE(database.Create(*cluster).ok());
   hc::testing::HttpServer server;
@@ -115,7 +102,7 @@ TEST(PgClusterPace, ThreeCrawlersHoldOneDelayPerHostAndFetchRobotsTxtOnce) {
 // Three crawlers, each with --concurrency 1 and no delay, against a server slower than they are: one
 // request of the host in progress at a time for the whole cluster (HostPace's request slots).
 TEST(PgClusterPace, ThreeCrawlersWithConcurrencyOneNeverHaveTwoRequestsInProgressAtOnce) {
-  HC_TEST_CLUSTER_OR_SKIP(cluster);
+  HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
   ASSERT_TRUE(database.Create(*cluster).ok());
   hc::testing::HttpServer server;
@@ -153,7 +140,7 @@ TEST(PgClusterPace, ThreeCrawlersWithConcurrencyOneNeverHaveTwoRequestsInProgres
 // The config's sitemap (here http://www.mfk.com/sitemap.xml) with three crawlers starting at once: one of
 // them reads it, and its URLs reach them all through the frontier.
 TEST(PgClusterPace, ASitemapIsFetchedOnceWhenThreeCrawlersStart) {
-  HC_TEST_CLUSTER_OR_SKIP(cluster);
+  HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
   ASSERT_TRUE(database.Create(*cluster).ok());
   hc::testing::TempDir dir;

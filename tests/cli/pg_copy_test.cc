@@ -12,6 +12,7 @@
 #include <string>
 
 #include "crawl/fixture_site.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
@@ -19,19 +20,12 @@
 namespace {
 
 namespace fs = std::filesystem;
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
 
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
-
 std::string SiteArgs(const hc::testing::HttpServer& server) {
-  const std::string port = std::to_string(server.port());
-  return " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
-         " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress --no-sitemaps"
-         " --allow-private-addresses --max-depth 1";
+  return hc::testing::MfkCrawlArgs(server.port(), "--no-progress --allow-private-addresses --max-depth 1");
 }
 
 // Every file of an `export --all` folder and its bytes, by name.

@@ -9,7 +9,9 @@
 
 #include "crawl/fixture_site.h"
 #include "support/backend_support.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
+#include "support/pg_cluster_required.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
 
@@ -18,19 +20,12 @@ namespace {
 namespace fs = std::filesystem;
 using hc::testing::Backend;
 using hc::testing::BackendPeek;
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
 
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
-
 std::string SiteArgs(const hc::testing::HttpServer& server) {
-  const std::string port = std::to_string(server.port());
-  return " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
-         " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress --no-sitemaps"
-         " --allow-private-addresses --max-depth 1";
+  return hc::testing::MfkCrawlArgs(server.port(), "--no-progress --allow-private-addresses --max-depth 1");
 }
 
 // What a crawl decides, without its times: the frontier, the pages and the records.
@@ -43,14 +38,7 @@ std::string Rows(BackendPeek& peek) {
 }
 
 TEST(PgCrawlCli, CrawlsIntoPostgresTheSameRowsAsIntoSqlite) {
-  auto cluster = hc::testing::TestCluster();
-  if (!cluster.ok()) {
-    const char* ci = std::getenv("CI");
-    if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-      GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-    }
-    FAIL() << cluster.status().ToString();
-  }
+  HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
   ASSERT_TRUE(database.Create(*cluster).ok());
   hc::testing::HttpServer server;

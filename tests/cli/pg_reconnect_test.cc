@@ -18,7 +18,9 @@
 #include "crawl/fixture_site.h"
 #include "store/database.h"
 #include "support/backend_support.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
+#include "support/pg_cluster_required.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
 
@@ -26,14 +28,10 @@ namespace {
 
 using hc::testing::Backend;
 using hc::testing::BackendPeek;
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
 using namespace std::chrono_literals;
-
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
 
 // Every article and question the mfk fixture pages link to, each served (after `delay`) as a fixture
 // page of its kind: a crawl two links deep finds about fifty pages, and every page it finds exists.
@@ -59,12 +57,10 @@ void ServeManyMfkPages(hc::testing::HttpServer& server, std::chrono::millisecond
   server.RobotsTxt("User-agent: *\nAllow: /\n");
 }
 
+// One fetch at a time, two links deep: the fault comes in the middle of the crawl.
 std::string SiteArgs(const hc::testing::HttpServer& server) {
-  const std::string port = std::to_string(server.port());
-  return " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
-         " --start-url http://www.mfk.com/list/guke.html --delay 0 --concurrency 1 --no-progress "
-         "--no-sitemaps"
-         " --allow-private-addresses --max-depth 2";
+  return hc::testing::MfkCrawlArgs(server.port(),
+                                   "--concurrency 1 --no-progress --allow-private-addresses --max-depth 2");
 }
 
 // One statement on its own connection; the first column of the first row, or "error: ...".
@@ -142,14 +138,7 @@ class BackgroundCrawl {
 class PgReconnectCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto cluster = hc::testing::TestCluster();
-    if (!cluster.ok()) {
-      const char* ci = std::getenv("CI");
-      if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-        GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-      }
-      FAIL() << cluster.status().ToString();
-    }
+    HC_REQUIRE_PG_CLUSTER(cluster);
     shared_ = *cluster;
     ServeManyMfkPages(server_, 40ms);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/schedule_cli.h"
+#include "support/pg_cluster_required.h"
 #include "support/pg_support.h"
 
 namespace hc::testing::schedule_cli {
@@ -25,14 +26,7 @@ class PgScheduleCli : public ScheduleCliTest {
  protected:
   void SetUp() override {
     ScheduleCliTest::SetUp();
-    auto cluster = hc::testing::TestCluster();
-    if (!cluster.ok()) {
-      const char* ci = std::getenv("CI");
-      if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-        GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-      }
-      FAIL() << cluster.status().ToString();
-    }
+    HC_REQUIRE_PG_CLUSTER(cluster);
     ASSERT_TRUE(database_.Create(*cluster).ok());
     db_ = database_.conninfo();  // every helper of ScheduleCliTest now addresses PostgreSQL
   }

@@ -18,7 +18,9 @@
 #include "cli/schedule_cli.h"
 #include "crawl/fixture_site.h"
 #include "store/database.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
+#include "support/pg_cluster_required.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
 
@@ -33,21 +35,10 @@ using std::chrono::milliseconds;
 
 constexpr const char* kToken = "pg-serve-token-0123456789abcdef";
 
-// The run's PostgreSQL cluster, or a skip (a failure in CI) without the server binaries.
-#define HC_REQUIRE_PG_CLUSTER(cluster)                                                                \
-  auto cluster = hc::testing::TestCluster();                                                          \
-  if (!cluster.ok()) {                                                                                \
-    const char* ci = std::getenv("CI");                                                               \
-    if (cluster.status().code() == hc::StatusCode::kNotFound && !(ci && std::string(ci) == "true")) { \
-      GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();                     \
-    }                                                                                                 \
-    FAIL() << cluster.status().ToString();                                                            \
-  }
-
 std::vector<std::string> SiteArgs(const hc::testing::HttpServer& server) {
-  const std::string port = std::to_string(server.port());
-  return {"--connect-to", "www.mfk.com:80:127.0.0.1:" + port, "--connect-to", "::127.0.0.1:" + port,
-          "--allow-private-addresses"};
+  std::vector<std::string> args = hc::testing::LoopbackConnectTo(server.port());
+  args.push_back("--allow-private-addresses");
+  return args;
 }
 
 // `healthcrawl serve` as a child process on a port the kernel picks, stopped (SIGTERM) on destruction.

@@ -9,31 +9,25 @@
 #include <thread>
 
 #include "crawl/fixture_site.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/pg_support.h"
 #include "support/test_env.h"
 
 namespace {
 
-using hc::testing::CliPath;
+using hc::testing::Cli;
 using hc::testing::Quote;
 using hc::testing::RunCommand;
-
-std::string Cli(const std::string& args) {
-  return Quote(CliPath()) + " --selectors " + Quote(hc::testing::SelectorsDir()) + " " + args;
-}
 
 class PgStatsCli : public hc::testing::PgDatabaseTest {};
 
 TEST_F(PgStatsCli, StatsSumsTheRunsOfTwoCrawlerProcesses) {
   hc::testing::HttpServer server;
   hc::testing::ServeMfk(server);
-  const std::string port = std::to_string(server.port());
   const std::string crawl =
-      Cli("crawl --site mfk --db " + Quote(conninfo()) + " --connect-to www.mfk.com:80:127.0.0.1:" + port +
-          " --connect-to ::127.0.0.1:" + port +
-          " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress"
-          " --no-sitemaps --allow-private-addresses --max-depth 1");
+      Cli("crawl --site mfk --db " + Quote(conninfo()) +
+          hc::testing::MfkCrawlArgs(server.port(), "--no-progress --allow-private-addresses --max-depth 1"));
   std::string out1;
   std::string out2;
   int status1 = -1;

@@ -4,7 +4,6 @@
 // `request:` block does the same and the flags win over it; --proxy (and http_proxy) send the requests
 // through a loopback proxy; bad values are refused with status 2 before anything is fetched.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +11,7 @@
 
 #include "crawl/fixture_site.h"
 #include "support/http_server.h"
+#include "support/sqlite_count.h"
 #include "support/test_env.h"
 
 namespace {
@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using hc::testing::HttpRequest;
 using hc::testing::HttpResponse;
 using hc::testing::RunCommand;
+using hc::testing::SqliteCount;
 
 using hc::testing::Quote;
 
@@ -30,20 +31,6 @@ std::string Crawl(const fs::path& db, const fs::path& selectors = hc::testing::S
 
 std::string ConnectTo(const hc::testing::HttpServer& server) {
   return " --allow-private-addresses --connect-to ::127.0.0.1:" + std::to_string(server.port());
-}
-
-int64_t Count(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
-      n = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(h);
-  return n;
 }
 
 TEST(RequestOptions, TheServerSeesTheUserAgentHeadersAndCookiesAndTheJarIsWrittenBack) {
@@ -77,7 +64,7 @@ TEST(RequestOptions, TheServerSeesTheUserAgentHeadersAndCookiesAndTheJarIsWritte
   const std::string written = hc::testing::ReadFile(jar);
   EXPECT_NE(written.find("\tsession\tabc123"), std::string::npos) << written;
   EXPECT_NE(written.find("\tvisited\tyes"), std::string::npos) << written;
-  EXPECT_EQ(Count(dir / "a.db", "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 1);
+  EXPECT_EQ(SqliteCount(dir / "a.db", "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 1);
 }
 
 TEST(RequestOptions, RobotsRulesAreMatchedAgainstTheConfiguredAgentsProductToken) {
@@ -98,8 +85,9 @@ TEST(RequestOptions, RobotsRulesAreMatchedAgainstTheConfiguredAgentsProductToken
     hc::testing::TempDir dir;
     std::string out;
     ASSERT_EQ(RunCommand(Crawl(dir / "a.db") + ConnectTo(server) + c.flags, &out, true), 0) << out;
-    EXPECT_EQ(Count(dir / "a.db", "SELECT count(*) FROM frontier WHERE detail LIKE 'robots: disallowed%'"),
-              c.disallowed);
+    EXPECT_EQ(
+        SqliteCount(dir / "a.db", "SELECT count(*) FROM frontier WHERE detail LIKE 'robots: disallowed%'"),
+        c.disallowed);
   }
 }
 
@@ -159,7 +147,7 @@ TEST(RequestOptions, ProxyFromTheFlagOrTheEnvironmentCarriesTheRequests) {
     const auto requests = proxy.Requests();
     ASSERT_EQ(requests.size(), 2u) << out;
     for (const HttpRequest& r : requests) EXPECT_TRUE(r.target.starts_with("http://www.mfk.com/")) << r.target;
-    EXPECT_EQ(Count(dir / "a.db", "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 1);
+    EXPECT_EQ(SqliteCount(dir / "a.db", "SELECT count(*) FROM pages WHERE failure_reason IS NULL"), 1);
   }
 }
 

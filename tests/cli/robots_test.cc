@@ -4,21 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_command.h"
 #include "support/test_env.h"
 
 namespace {
 
-std::string Quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
+using hc::testing::ShellQuote;
 
 struct RobotsRun {
   int exit_code;
@@ -26,8 +17,8 @@ struct RobotsRun {
 };
 
 RobotsRun RunRobotsCheck(const std::vector<std::string>& args) {
-  std::string command = Quote(hc::testing::CliPath().string()) + " --log-level off robots check";
-  for (const std::string& arg : args) command += " " + Quote(arg);
+  std::string command = ShellQuote(hc::testing::CliPath().string()) + " --log-level off robots check";
+  for (const std::string& arg : args) command += " " + ShellQuote(arg);
   command += " </dev/null";
   RobotsRun run;
   run.exit_code = hc::testing::RunCommand(command, &run.output);

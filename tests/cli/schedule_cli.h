@@ -9,16 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "crawl/fixture_site.h"
 #include "store/database.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -43,21 +43,27 @@ class ScheduleCliTest : public ::testing::Test {
     hc::testing::WriteFile(selectors_ / "mfk.yaml", yaml);
   }
 
-  std::string Cli(const std::string& args) const {
-    return Quote(CliPath()) + " --selectors " + Quote(selectors_) + " " + args;
-  }
+  std::string Cli(const std::string& args) const { return hc::testing::Cli(args, selectors_); }
   std::string Db() const { return " --db " + Quote(db_); }
   int Run(const std::string& args, std::string* out, bool merge = false) const {
     return RunCommand(Cli(args), out, merge);
   }
 
-  // The daemon's arguments: every host and port to the loopback server.
+  // A spawned process's argv: the binary with this test's selectors, `words` (the subcommand and its
+  // arguments), this test's database, and every host and port sent to the loopback server, no delay.
+  std::vector<std::string> LoopbackArgv(const hc::testing::HttpServer& server,
+                                        const std::vector<std::string>& words) const {
+    std::vector<std::string> args = {CliPath().string(), "--selectors", selectors_.string()};
+    args.insert(args.end(), words.begin(), words.end());
+    args.insert(args.end(), {"--db", db_.string()});
+    for (const std::string& word : hc::testing::LoopbackConnectTo(server.port())) args.push_back(word);
+    args.insert(args.end(), {"--allow-private-addresses", "--delay", "0"});
+    return args;
+  }
+
+  // The daemon's arguments.
   std::vector<std::string> DaemonArgs(const hc::testing::HttpServer& server, bool once) const {
-    const std::string port = std::to_string(server.port());
-    std::vector<std::string> args = {CliPath().string(), "--selectors", selectors_.string(), "scheduler", "run",
-                                     "--db", db_.string(), "--connect-to", "www.mfk.com:80:127.0.0.1:" + port,
-                                     "--connect-to", "::127.0.0.1:" + port, "--allow-private-addresses",
-                                     "--delay", "0"};
+    std::vector<std::string> args = LoopbackArgv(server, {"scheduler", "run"});
     if (once) args.push_back("--once");
     return args;
   }

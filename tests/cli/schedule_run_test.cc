@@ -48,23 +48,9 @@ class ScheduleRunTest : public ScheduleCliTest {
  protected:
   // `schedule run JOB` with every host and port sent to the loopback server, as DaemonArgs does.
   std::vector<std::string> RunJob(const HttpServer& server, const std::string& job) const {
-    const std::string port = std::to_string(server.port());
-    return {CliPath().string(),
-            "--selectors",
-            selectors_.string(),
-            "schedule",
-            "run",
-            job,
-            "--db",
-            db_.string(),
-            "--connect-to",
-            "www.mfk.com:80:127.0.0.1:" + port,
-            "--connect-to",
-            "::127.0.0.1:" + port,
-            "--allow-private-addresses",
-            "--delay",
-            "0",
-            "--no-progress"};
+    std::vector<std::string> args = LoopbackArgv(server, {"schedule", "run", job});
+    args.push_back("--no-progress");
+    return args;
   }
   std::string HostName() const {
     char host[256] = {};

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "crawl/fixture_site.h"
+#include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/test_env.h"
 
@@ -26,19 +27,11 @@ using hc::testing::RunCommand;
 using Json = nlohmann::json;
 
 using hc::testing::Quote;
-// A whole command line as one word for sh -c: every ' closed, escaped and reopened.
-std::string QuoteCommand(const std::string& command) {
-  std::string out = "'";
-  for (char c : command) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 std::string Hc() { return Quote(CliPath()); }
 
-// Every host goes to the loopback server.
+// Every host goes to the loopback server. No --no-progress: some tests look at the progress line.
 std::string SiteArgs(const hc::testing::HttpServer& server) {
-  const std::string port = std::to_string(server.port());
-  return " --connect-to www.mfk.com:80:127.0.0.1:" + port + " --connect-to ::127.0.0.1:" + port +
-         " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-sitemaps --allow-private-addresses";
+  return hc::testing::MfkCrawlArgs(server.port(), "--allow-private-addresses");
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -244,7 +237,7 @@ TEST(UnixConventions, OnATerminalLogLinesAreColouredUnlessNoColorAndNeverGluedTo
   auto on_tty = [&](const std::string& env, const fs::path& db) {
     std::string out;
     const std::string inner = env + " " + crawl + " --db " + Quote(db);
-    RunCommand("script -qec " + QuoteCommand(inner) + " /dev/null", &out);
+    RunCommand("script -qec " + hc::testing::ShellQuote(inner) + " /dev/null", &out);
     return out;
   };
   const std::string coloured = on_tty("env -u NO_COLOR TERM=xterm", dir / "a.db");

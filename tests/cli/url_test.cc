@@ -4,22 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_command.h"
 #include "support/test_env.h"
 
 namespace {
 
-// Single-quotes `arg` for /bin/sh.
-std::string ShellQuote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
+using hc::testing::ShellQuote;
 
 struct CliRun {
   int exit_code;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 
+#include "support/pg_cluster_required.h"
 #include "support/test_env.h"
 
 namespace hc::testing {
@@ -177,14 +178,7 @@ Status PgTestDatabase::Create(const PgCluster& cluster) {
 }
 
 void PgDatabaseTest::SetUp() {
-  Result<PgCluster> cluster = TestCluster();
-  if (!cluster.ok()) {
-    const char* ci = std::getenv("CI");
-    if (cluster.status().code() == StatusCode::kNotFound && !(ci && std::string(ci) == "true")) {
-      GTEST_SKIP() << "PostgreSQL tests skipped: " << cluster.status().message();
-    }
-    FAIL() << "PostgreSQL test cluster: " << cluster.status().ToString();
-  }
+  HC_REQUIRE_PG_CLUSTER(cluster);
   cluster_ = *cluster;
   const Status s = database_.Create(cluster_);
   ASSERT_TRUE(s.ok()) << s.ToString();
