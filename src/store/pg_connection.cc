@@ -201,6 +201,11 @@ bool LostToAnotherTransaction(const Status& status) {
   return m.find("(SQLSTATE 40001)") != std::string::npos || m.find("(SQLSTATE 40P01)") != std::string::npos;
 }
 
+bool LostInsertRace(const Status& status) {
+  return status.code() == StatusCode::kIoError &&
+         status.message().find("(SQLSTATE 23505)") != std::string::npos;
+}
+
 Result<PgTransaction> PgTransaction::Begin(PgConnection& conn) {
   Result<PgResult> begun = conn.Exec("BEGIN");
   if (!begun.ok()) return begun.status();

@@ -31,6 +31,9 @@ namespace hc::store::pg {
 // transaction and was undone, and running it again may succeed (a NOWAIT failure, 55P03, is Busy too
 // but not this: its caller chose not to wait).
 bool LostToAnotherTransaction(const Status& status);
+// A unique key that another transaction inserted first (SQLSTATE 23505) after both looked for it and
+// found nothing: once that transaction has committed, the same lookup finds its row.
+bool LostInsertRace(const Status& status);
 
 // One statement parameter ($1, $2, ...): text in the server's text input form, raw bytes for a bytea
 // (sent in binary format, so no escaping and any byte is allowed), or SQL NULL. Text holds no NUL byte

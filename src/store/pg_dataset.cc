@@ -673,16 +673,9 @@ Status PgStore::PutPage(const PageObservation& page) {
   if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
   HC_RETURN_IF_ERROR(Validate(page));
   HC_RETURN_IF_ERROR(pg::BeginBatch(*rep_));
-  pg::PgConnection& c = *rep_->conn;
-  auto savepoint = c.Exec("SAVEPOINT page");
-  if (!savepoint.ok()) return savepoint.status();
-  Status s = pg::WritePage(*rep_, page);
-  if (!s.ok()) {
-    // Only this page is undone; the batch's earlier pages stay (as on SQLite).
-    return pg::AbandonSavepoint(*rep_, "page", s);
-  }
-  auto released = c.Exec("RELEASE SAVEPOINT page");
-  if (!released.ok()) return released.status();
+  // On failure only this page is undone; the batch's earlier pages stay (as on SQLite).
+  HC_RETURN_IF_ERROR(
+      pg::InSavepointRetryingInsertRaces(*rep_, "page", [&] { return pg::WritePage(*rep_, page); }));
   ++rep_->pages_in_batch;
   if (pg::BatchIsFull(*rep_)) return Flush();
   return Status::Ok();

@@ -239,9 +239,6 @@ Status PgStore::Complete(const UrlOutcome& outcome, const PageObservation* page)
   if (page) HC_RETURN_IF_ERROR(internal::ValidatePage(*page));
   HC_RETURN_IF_ERROR(pg::BeginBatch(*rep_));
   PgConnection& c = *rep_->conn;
-  auto sp = c.Exec("SAVEPOINT frontier_complete");
-  if (!sp.ok()) return sp.status();
-  auto undo = [&](const Status& s) { return pg::AbandonSavepoint(*rep_, "frontier_complete", s); };
   const std::string now = FormatUtc(rep_->clock->Now());
   const bool visited = outcome.change != PageChange::kNone;
   const bool changed = outcome.change == PageChange::kNew || outcome.change == PageChange::kChanged;
@@ -265,36 +262,36 @@ Status PgStore::Complete(const UrlOutcome& outcome, const PageObservation* page)
     p.Add(outcome.run_id);
   else
     p.Null();
-  auto r = c.Exec(
-      "UPDATE frontier SET state = $3, detail = $4, attempts = $5, http_status = $6, finished_at = $7,"
-      " lease_owner = NULL, lease_expires = NULL,"
-      " etag = coalesce($8, etag), last_modified = coalesce($9, last_modified),"
-      " body_sha1 = coalesce($10, body_sha1), revisit_ms = $11, next_visit = $12,"
-      " visits = visits + $13, changes = changes + $14, last_change = coalesce($15, last_change),"
-      " run_id = $16"
-      " WHERE id = $1 AND lease_owner = $2 AND state = 'in_flight'"
-      " RETURNING url_key",
-      p.span());
-  if (!r.ok()) return undo(r.status());
-  if (r->rows() != 1) return undo(NotLeased(outcome.id, outcome.owner));
-  const std::string url_key(r->Text(0, 0));
-  Status s;
-  if (page) {
-    s = pg::WritePage(*rep_, *page);
-    if (!s.ok()) return undo(s);
-  } else if (outcome.change == PageChange::kUnchanged) {
-    // The visit is data too (when was this page last seen as it is), but not a change to export.
-    auto u = c.Exec(
-        "UPDATE pages SET last_fetched_at = greatest(last_fetched_at, $2), fetch_count = fetch_count + 1"
-        " WHERE url = $1",
-        Params().Add(url_key).Add(FormatUtc(outcome.finished_at)).span());
-    if (!u.ok()) return undo(u.status());
-  }
-  int64_t added = 0;
-  s = InsertUrlsRetrying(*rep_, "frontier_links", outcome.discovered, now, &added);
-  if (!s.ok()) return undo(s);
-  auto released = c.Exec("RELEASE SAVEPOINT frontier_complete");
-  if (!released.ok()) return released.status();
+  // The URL's state, its page and its links: all or none (InSavepointRetryingInsertRaces).
+  HC_RETURN_IF_ERROR(pg::InSavepointRetryingInsertRaces(*rep_, "frontier_complete", [&]() -> Status {
+    auto r = c.Exec(
+        "UPDATE frontier SET state = $3, detail = $4, attempts = $5, http_status = $6, finished_at = $7,"
+        " lease_owner = NULL, lease_expires = NULL,"
+        " etag = coalesce($8, etag), last_modified = coalesce($9, last_modified),"
+        " body_sha1 = coalesce($10, body_sha1), revisit_ms = $11, next_visit = $12,"
+        " visits = visits + $13, changes = changes + $14, last_change = coalesce($15, last_change),"
+        " run_id = $16"
+        " WHERE id = $1 AND lease_owner = $2 AND state = 'in_flight'"
+        " RETURNING url_key",
+        p.span());
+    if (!r.ok()) return r.status();
+    if (r->rows() != 1) return NotLeased(outcome.id, outcome.owner);
+    const std::string url_key(r->Text(0, 0));
+    Status s;
+    if (page) {
+      s = pg::WritePage(*rep_, *page);
+      if (!s.ok()) return s;
+    } else if (outcome.change == PageChange::kUnchanged) {
+      // The visit is data too (when was this page last seen as it is), but not a change to export.
+      auto u = c.Exec(
+          "UPDATE pages SET last_fetched_at = greatest(last_fetched_at, $2), fetch_count = fetch_count + 1"
+          " WHERE url = $1",
+          Params().Add(url_key).Add(FormatUtc(outcome.finished_at)).span());
+      if (!u.ok()) return u.status();
+    }
+    int64_t added = 0;
+    return InsertUrlsRetrying(*rep_, "frontier_links", outcome.discovered, now, &added);
+  }));
   ++rep_->pages_in_batch;  // a URL state counts as a page: a crawl of failures still commits steadily
   if (pg::BatchIsFull(*rep_)) return Flush();
   return Status::Ok();

@@ -78,6 +78,14 @@ std::unique_ptr<PgStore> NewReconnectingPgStore(std::unique_ptr<PgStore::Rep> re
 // Undoes the open batch's work since `SAVEPOINT <name>` after `cause` and returns `cause`; when even
 // that fails, the whole batch is gone and the IoError says how many pages it held.
 Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& cause);
+// Runs `body` inside `SAVEPOINT <name>` of the open batch. The rows a page shares with other pages
+// (its site, hospitals, doctors, diseases, questions) are looked up and inserted when missing; two
+// processes that write pages sharing a new row at once both miss it, and the second INSERT fails on the
+// unique key once the first commits (SQLSTATE 23505). Then the savepoint is rolled back and `body` runs
+// again (a few times at most), finding the row. Any other failure, or the last, undoes the savepoint
+// (AbandonSavepoint) and is returned.
+Status InSavepointRetryingInsertRaces(PgStore::Rep& rep, std::string_view name,
+                                      const std::function<Status()>& body);
 // A lease or mark owner "<host>:<pid>" whose process is known to be gone: its host is `this_host` and
 // no process has its pid (never this process). Any other owner (another host, another form) may be alive.
 bool OwnerIsGone(std::string_view owner, const std::string& this_host);

@@ -124,6 +124,22 @@ Status AbandonSavepoint(PgStore::Rep& rep, std::string_view name, const Status& 
   return cause;
 }
 
+Status InSavepointRetryingInsertRaces(PgStore::Rep& rep, std::string_view name,
+                                      const std::function<Status()>& body) {
+  constexpr int kRaces = 5;
+  const std::string savepoint(name);
+  auto sp = rep.conn->Exec("SAVEPOINT " + savepoint);
+  if (!sp.ok()) return sp.status();
+  for (int attempt = 0;; ++attempt) {
+    Status s = body();
+    if (s.ok()) return rep.conn->Exec("RELEASE SAVEPOINT " + savepoint).status();
+    if (!LostInsertRace(s) || attempt + 1 >= kRaces) return AbandonSavepoint(rep, savepoint, s);
+    // Back to the savepoint, which stays for the next attempt.
+    auto back = rep.conn->Exec("ROLLBACK TO SAVEPOINT " + savepoint);
+    if (!back.ok()) return AbandonSavepoint(rep, savepoint, s);
+  }
+}
+
 Status HoldChangeSeqShared(PgConnection& conn) {
   return conn.Exec("SELECT pg_advisory_xact_lock_shared($1)", {Param::Text(std::to_string(kChangeSeqLockKey))})
       .status();

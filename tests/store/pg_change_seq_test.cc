@@ -44,6 +44,10 @@ TEST_F(PgChangeSeqTest, TwoWritersWithOpenBatchesDoNotWaitForEachOther) {
   auto first = OpenOk(conninfo());
   auto second = OpenOk(conninfo());
   ASSERT_TRUE(first && second);
+  // The site's row exists, as it does after a crawl's first batch (two batches that both insert one
+  // new row with the same key do wait: the second for the first's outcome).
+  ASSERT_TRUE(first->PutPage(ArticlePage(0)).ok());
+  ASSERT_TRUE(first->Flush().ok());
   ASSERT_TRUE(first->PutPage(ArticlePage(1)).ok());  // its batch stays open, holding a number
   auto written = std::async(std::launch::async, [&] {
     Status s = second->PutPage(ArticlePage(2));
@@ -54,7 +58,39 @@ TEST_F(PgChangeSeqTest, TwoWritersWithOpenBatchesDoNotWaitForEachOther) {
   ASSERT_TRUE(written.get().ok());
   ASSERT_TRUE(first->Flush().ok());
   BackendPeek peek(Backend::kPostgres, conninfo());
-  EXPECT_EQ(peek.Int("SELECT count(DISTINCT updated_seq) FROM pages"), 2);
+  EXPECT_EQ(peek.Int("SELECT count(DISTINCT updated_seq) FROM pages"), 3);
+}
+
+// Two crawler processes whose batches both insert the same new rows (the site, a doctor and a hospital
+// both pages name): the second INSERT waits for the first batch and then fails on the unique key; the
+// page is written again in its savepoint and finds the rows, instead of failing the crawl.
+TEST_F(PgChangeSeqTest, TwoWritersInsertingTheSameNewRowsAtOnceBothStoreTheirPages) {
+  using testing::Card;
+  auto first = OpenOk(conninfo());
+  auto second = OpenOk(conninfo());
+  ASSERT_TRUE(first && second);
+  auto with_card = [](int n) {
+    return Page("https://www.mfk.com/article/" + std::to_string(n) + ".html", "2026-03-01T02:00:00Z",
+                Article("文章 " + std::to_string(n), 100 + n,
+                        Json::array({Card("https://www.mfk.com/question/7.html", "李明", "多喝水")})));
+  };
+  ASSERT_TRUE(first->PutPage(with_card(1)).ok());  // inserts site, hospital, doctor, question: not committed
+  auto written = std::async(std::launch::async, [&] {
+    Status s = second->PutPage(with_card(2));  // waits on the first's rows
+    return s.ok() ? second->Flush() : s;
+  });
+  EXPECT_EQ(written.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  ASSERT_TRUE(first->Flush().ok());
+  ASSERT_EQ(written.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  Status s = written.get();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  BackendPeek peek(Backend::kPostgres, conninfo());
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages"), 2);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM sites"), 1);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors"), 1);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM hospitals"), 1);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM questions"), 1);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM article_questions"), 2);
 }
 
 TEST_F(PgChangeSeqTest, AnExportWaitsForAnOpenBatchThatHoldsAnOlderNumber) {
@@ -62,6 +98,8 @@ TEST_F(PgChangeSeqTest, AnExportWaitsForAnOpenBatchThatHoldsAnOlderNumber) {
   auto fast = OpenOk(conninfo());
   auto exporter = OpenOk(conninfo());
   ASSERT_TRUE(slow && fast && exporter);
+  ASSERT_TRUE(slow->PutPage(ArticlePage(0)).ok());  // the site's row, committed
+  ASSERT_TRUE(slow->Flush().ok());
   ASSERT_TRUE(slow->PutPage(ArticlePage(1)).ok());  // the older number, not committed
   ASSERT_TRUE(fast->PutPage(ArticlePage(2)).ok());
   ASSERT_TRUE(fast->Flush().ok());                  // the newer number, committed
@@ -76,7 +114,7 @@ TEST_F(PgChangeSeqTest, AnExportWaitsForAnOpenBatchThatHoldsAnOlderNumber) {
   ASSERT_TRUE(upto.ok()) << upto.status().ToString();
   BackendPeek peek(Backend::kPostgres, conninfo());
   EXPECT_EQ(*upto, peek.Int("SELECT max(updated_seq) FROM pages"));
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages WHERE updated_seq <= " + std::to_string(*upto)), 2);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM pages WHERE updated_seq <= " + std::to_string(*upto)), 3);
   // Every later write takes a larger number.
   ASSERT_TRUE(fast->PutPage(ArticlePage(3)).ok());
   ASSERT_TRUE(fast->Flush().ok());
