@@ -258,7 +258,6 @@ void CrawlRun::FetchLoop() {
   }
   // Whatever is still in flight after the grace period goes back to the queue.
   scheduler_.AbandonInFlight();
-  scheduler_.ReleaseSlots();
 }
 
 Result<CrawlReport> CrawlRun::Run() {

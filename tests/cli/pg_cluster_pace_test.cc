@@ -2,15 +2,12 @@
 // processes on one PostgreSQL database crawl one loopback host with --delay d. The server's request log
 // shows what they did together: every request starts at least d after the one before it, whichever
 // process sent them (less a small tolerance for a process that wakes late), robots.txt was requested once,
-// and every page once. With --concurrency 1 and a slow server, the server never has two requests of the
-// host in progress at once; and the config's sitemap is fetched by one of the processes.
+// and every page once.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <future>
 #include <map>
 #include <string>
@@ -36,22 +33,6 @@ constexpr double kDelaySeconds = 0.3;
 // A process may wake a little after its slot (a loaded machine), and the next one on time.
 constexpr milliseconds kTolerance{60};
 
-// Runs `command` in `n` processes at once; each must exit 0.
-void RunAtOnce(const std::string& command, int n) {
-  std::vector<std::future<std::pair<int, std::string>>> crawlers;
-  for (int i = 0; i < n; ++i) {
-    crawlers.push_back(std::async(std::launch::async, [&command] {
-      std::string output;
-      const int status = RunCommand(command, &output, true);
-      return std::make_pair(status, output);
-    }));
-  }
-  for (auto& crawler : crawlers) {
-    auto [status, output] = crawler.get();
-    EXPECT_EQ(status, 0) << output;
-  }
-}
-
 TEST(PgClusterPace, ThreeCrawlersHoldOneDelayPerHostAndFetchRobotsTxtOnce) {
   HC_REQUIRE_PG_CLUSTER(cluster);
   hc::testing::PgTestDatabase database;
@@ -69,7 +50,18 @@ TEST(PgClusterPace, ThreeCrawlersHoldOneDelayPerHostAndFetchRobotsTxtOnce) {
       Cli("crawl --site mfk --db " + Quote(database.conninfo()) + " --connect-to www.mfk.com:80:127.0.0.1:" +
           port + " --start-url http://www.mfk.com/list/guke.html --delay " + std::to_string(kDelaySeconds) +
           " --no-progress --no-sitemaps --allow-private-addresses --max-depth 1");
-  RunAtOnce(crawl, 3);
+  std::vector<std::future<std::pair<int, std::string>>> crawlers;
+  for (int i = 0; i < 3; ++i) {
+    crawlers.push_back(std::async(std::launch::async, [&crawl] {
+      std::string output;
+      const int status = RunCommand(crawl, &output, true);
+      return std::make_pair(status, output);
+    }));
+  }
+  for (auto& crawler : crawlers) {
+    auto [status, output] = crawler.get();
+    EXPECT_EQ(status, 0) << output;
+  }
 
   const auto log = server.Requests();
   std::map<std::string, int> by_path;
@@ -97,89 +89,6 @@ TEST(PgClusterPace, ThreeCrawlersHoldOneDelayPerHostAndFetchRobotsTxtOnce) {
   EXPECT_EQ(peek.Int("SELECT count(*) FROM crawl_runs"), 3);
   EXPECT_EQ(peek.Int("SELECT count(*) FROM crawl_runs WHERE outcome NOT IN ('ok', 'nothing due')"), 0)
       << peek.All("SELECT outcome FROM crawl_runs");
-}
-
-// Three crawlers, each with --concurrency 1 and no delay, against a server slower than they are: one
-// request of the host in progress at a time for the whole cluster (HostPace's request slots).
-TEST(PgClusterPace, ThreeCrawlersWithConcurrencyOneNeverHaveTwoRequestsInProgressAtOnce) {
-  HC_REQUIRE_PG_CLUSTER(cluster);
-  hc::testing::PgTestDatabase database;
-  ASSERT_TRUE(database.Create(*cluster).ok());
-  hc::testing::HttpServer server;
-  server.RobotsTxt("User-agent: *\nAllow: /\n");
-  std::vector<std::string> hrefs;
-  for (int id = 1; id <= kArticles; ++id) {
-    hrefs.push_back(hc::testing::GeneratedArticlePath(id));
-    hc::testing::HttpResponse article = hc::testing::GeneratedArticle(id);
-    article.delay = milliseconds(120);  // each request lasts long enough for the others to try one
-    server.Route(hc::testing::GeneratedArticlePath(id), std::move(article));
-  }
-  server.Route("/list/guke.html", hc::testing::HttpResponse::Html(hc::testing::GeneratedListingHtml(hrefs)));
-  const std::string crawl =
-      Cli("crawl --site mfk --db " + Quote(database.conninfo()) + " --connect-to www.mfk.com:80:127.0.0.1:" +
-          std::to_string(server.port()) +
-          " --start-url http://www.mfk.com/list/guke.html --delay 0 --concurrency 1 --no-progress --no-sitemaps"
-          " --allow-private-addresses --max-depth 1");
-  RunAtOnce(crawl, 3);
-
-  EXPECT_EQ(server.PeakRequestsInProgress(), 1) << "concurrency 1 holds for the cluster";
-  const auto log = server.Requests();
-  std::map<std::string, int> by_path;
-  for (const auto& request : log) ++by_path[request.path];
-  for (int id = 1; id <= kArticles; ++id) EXPECT_EQ(by_path[hc::testing::GeneratedArticlePath(id)], 1) << id;
-  EXPECT_EQ(by_path["/robots.txt"], 1);
-  std::printf("3 crawlers, --concurrency 1: %zu requests, at most %d in progress at once\n", log.size(),
-              server.PeakRequestsInProgress());
-  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, database.conninfo());
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier WHERE state = 'done'"), kArticles + 1);
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM host_slots"), 0) << "every process freed its slots at its end";
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM crawl_runs WHERE outcome NOT IN ('ok', 'nothing due')"), 0)
-      << peek.All("SELECT outcome FROM crawl_runs");
-}
-
-// The config's sitemap (here http://www.mfk.com/sitemap.xml) with three crawlers starting at once: one of
-// them reads it, and its URLs reach them all through the frontier.
-TEST(PgClusterPace, ASitemapIsFetchedOnceWhenThreeCrawlersStart) {
-  HC_REQUIRE_PG_CLUSTER(cluster);
-  hc::testing::PgTestDatabase database;
-  ASSERT_TRUE(database.Create(*cluster).ok());
-  hc::testing::TempDir dir;
-  const std::filesystem::path selectors = dir / "selectors";
-  std::filesystem::copy(hc::testing::SelectorsDir(), selectors, std::filesystem::copy_options::recursive);
-  {
-    std::ifstream in(selectors / "mfk.yaml");
-    std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::string https = "sitemaps: ['https://www.mfk.com/sitemap.xml']";
-    const auto at = config.find(https);
-    ASSERT_NE(at, std::string::npos);
-    config.replace(at, https.size(), "sitemaps: ['http://www.mfk.com/sitemap.xml']");
-    std::ofstream(selectors / "mfk.yaml", std::ios::trunc) << config;
-  }
-  hc::testing::HttpServer server;
-  server.RobotsTxt("User-agent: *\nAllow: /\n");
-  std::string sitemap = "<?xml version=\"1.0\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
-  for (int id = 1; id <= kArticles; ++id) {
-    server.Route(hc::testing::GeneratedArticlePath(id), hc::testing::GeneratedArticle(id));
-    sitemap += "<url><loc>http://www.mfk.com" + hc::testing::GeneratedArticlePath(id) + "</loc></url>\n";
-  }
-  sitemap += "</urlset>\n";
-  server.Route("/sitemap.xml", hc::testing::HttpResponse::Text(sitemap, "application/xml"));
-  server.Route("/list/guke.html", hc::testing::HttpResponse::Html(hc::testing::GeneratedListingHtml({})));
-  const std::string crawl =
-      Cli("crawl --site mfk --db " + Quote(database.conninfo()) + " --connect-to www.mfk.com:80:127.0.0.1:" +
-              std::to_string(server.port()) +
-              " --start-url http://www.mfk.com/list/guke.html --delay 0 --no-progress --allow-private-addresses"
-              " --max-depth 1",
-          selectors.string());
-  RunAtOnce(crawl, 3);
-
-  EXPECT_EQ(server.RequestsFor("/sitemap.xml").size(), 1u) << "one crawler reads it for the cluster";
-  for (int id = 1; id <= kArticles; ++id) {
-    EXPECT_EQ(server.RequestsFor(hc::testing::GeneratedArticlePath(id)).size(), 1u) << id;
-  }
-  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, database.conninfo());
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM frontier WHERE state = 'done'"), kArticles + 1);
-  EXPECT_EQ(peek.Int("SELECT count(*) FROM sitemap_reads"), 1);
 }
 
 }  // namespace
