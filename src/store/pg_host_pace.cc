@@ -1,12 +1,18 @@
 // HostPace on PostgreSQL (store/host_pace.h): the tables host_pace and robots_cache (migration 11),
 // each reservation and claim one statement, timed by the server's clock (clock_timestamp(), seconds
 // since 1970), so that crawlers on machines whose clocks disagree still keep one pace.
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "store/host_pace.h"
+#include "store/database.h"
 #include "store/pg_connection_internal.h"
+#include "store/pg_reconnector_internal.h"
 #include "store/pg_schema_internal.h"
 #include "store/pg_store_internal.h"
 
@@ -27,7 +33,8 @@ double ParseDouble(std::string_view text) { return std::strtod(std::string(text)
 
 class PgHostPace final : public HostPace {
  public:
-  explicit PgHostPace(pg::PgConnection conn) : conn_(std::move(conn)) {}
+  PgHostPace(pg::PgConnection conn, pg::Reconnector reconnect)
+      : conn_(std::move(conn)), reconnect_(std::move(reconnect)) {}
 
   Result<milliseconds> ReserveStart(const std::string& origin, milliseconds delay) override {
     // One statement, so the row lock of ON CONFLICT DO UPDATE orders the reservations of every process:
@@ -44,7 +51,7 @@ class PgHostPace final : public HostPace {
         "RETURNING next_allowed_at - $2::float8 - " +
         std::string(kNow);
     const std::string seconds = Seconds(delay);
-    auto result = conn_.Exec(sql, {Param::Text(origin), Param::Text(seconds)});
+    auto result = Exec(sql, {Param::Text(origin), Param::Text(seconds)});
     if (!result.ok()) return result.status();
     const double wait = ParseDouble(result->Text(0, 0));
     if (!(wait > 0)) return milliseconds(0);
@@ -57,7 +64,7 @@ class PgHostPace final : public HostPace {
         std::string(kNow) + " + $2::float8, 0, 0) ON CONFLICT (origin) DO UPDATE SET next_allowed_at = " +
         "greatest(h.next_allowed_at, " + std::string(kNow) + " + $2::float8)";
     const std::string seconds = Seconds(wait);
-    auto result = conn_.Exec(sql, {Param::Text(origin), Param::Text(seconds)});
+    auto result = Exec(sql, {Param::Text(origin), Param::Text(seconds)});
     return result.ok() ? Status::Ok() : result.status();
   }
 
@@ -75,7 +82,7 @@ class PgHostPace final : public HostPace {
         std::string(kNow) + ") AND (r.expires_at IS NULL OR r.expires_at <= " + std::string(kNow) +
         ") RETURNING 1";
     const std::string seconds = Seconds(claim_for);
-    auto claimed = conn_.Exec(claim, {Param::Text(origin), Param::Text(owner), Param::Text(seconds)});
+    auto claimed = Exec(claim, {Param::Text(origin), Param::Text(owner), Param::Text(seconds)});
     if (!claimed.ok()) return claimed.status();
     if (claimed->rows() == 1) return RobotsLookup{};  // kFetch
     // Someone holds the claim, or has just stored the answer.
@@ -99,12 +106,12 @@ class PgHostPace final : public HostPace {
     const std::string code = std::to_string(status);
     const std::string seconds = std::to_string(lifetime.count());
     auto result =
-        conn_.Exec(sql, {Param::Text(origin), Param::Text(code), Param::Bytes(body), Param::Text(seconds)});
+        Exec(sql, {Param::Text(origin), Param::Text(code), Param::Bytes(body), Param::Text(seconds)});
     return result.ok() ? Status::Ok() : result.status();
   }
 
   Status ReleaseRobots(const std::string& origin, const std::string& owner) override {
-    auto result = conn_.Exec(
+    auto result = Exec(
         "UPDATE robots_cache SET fetching_owner = NULL, fetching_until = NULL WHERE origin = $1 AND "
         "fetching_owner = $2",
         {Param::Text(origin), Param::Text(owner)});
@@ -117,7 +124,7 @@ class PgHostPace final : public HostPace {
     static const std::string sql =
         "SELECT status, body, expires_at - " + std::string(kNow) +
         " FROM robots_cache WHERE origin = $1 AND status IS NOT NULL AND expires_at > " + std::string(kNow);
-    auto result = conn_.Exec(sql, {Param::Text(origin)});
+    auto result = Exec(sql, {Param::Text(origin)});
     if (!result.ok()) return result.status();
     if (result->rows() == 0) return RobotsLookup{};
     auto body = result->Bytes(0, 1);
@@ -130,7 +137,19 @@ class PgHostPace final : public HostPace {
     return cached;
   }
 
+  // A statement on the pace connection; when the connection breaks (a server restart, a terminated
+  // backend) it is reconnected with the store's backoff and limit (pg::Reconnector) and the statement
+  // sent again. Each statement is one transaction and none is harmful twice: a start reserved by the
+  // lost attempt is only unused (it slows the origin down, never speeds it up), and a robots.txt claim
+  // made again by its owner is its own.
+  Result<pg::PgResult> Exec(std::string_view sql, std::initializer_list<Param> params) {
+    const std::vector<Param> kept(params);
+    return reconnect_.Retried(conn_, "pacing a request",
+                              [&] { return conn_.Exec(sql, std::span<const Param>(kept)); });
+  }
+
   pg::PgConnection conn_;
+  pg::Reconnector reconnect_;
 };
 
 }  // namespace
@@ -145,7 +164,10 @@ Result<std::unique_ptr<HostPace>> pg::OpenPgHostPace(const std::string& conninfo
                               "\": schema version " + std::to_string(*version) +
                               " has no host_pace table (open it with a writer first)");
   }
-  return std::unique_ptr<HostPace>(std::make_unique<PgHostPace>(std::move(*conn)));
+  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
+  if (!limit.ok()) return limit.status();
+  pg::Reconnector reconnect("postgresql database \"" + std::string(conn->database()) + "\"", *limit);
+  return std::unique_ptr<HostPace>(std::make_unique<PgHostPace>(std::move(*conn), std::move(reconnect)));
 }
 
 }  // namespace hc::store
