@@ -355,13 +355,13 @@ Result<std::unique_ptr<DashboardSource>> internal::OpenPgDashboard(const std::st
                                " needs an upgrade to " + std::to_string(pg::PgSchemaVersion()) +
                                "; open it once with a command that writes (e.g. ingest)");
   }
-  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
-  if (!limit.ok()) return limit.status();
+  auto reconnect = pg::SideReconnector(*conn);
+  if (!reconnect.ok()) return reconnect.status();
   // Every statement of this session, and of each session after a reconnect, is read-only: the
   // dashboard's reads can never write.
   Status ro = conn->SetForSession("SET default_transaction_read_only = on");
   if (!ro.ok()) return ro;
-  return std::unique_ptr<DashboardSource>(new PgDashboard(std::move(*conn), pg::Reconnector(where, *limit)));
+  return std::unique_ptr<DashboardSource>(new PgDashboard(std::move(*conn), std::move(*reconnect)));
 }
 
 }  // namespace hc::store

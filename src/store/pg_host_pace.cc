@@ -164,10 +164,9 @@ Result<std::unique_ptr<HostPace>> pg::OpenPgHostPace(const std::string& conninfo
                               "\": schema version " + std::to_string(*version) +
                               " has no host_pace table (open it with a writer first)");
   }
-  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
-  if (!limit.ok()) return limit.status();
-  pg::Reconnector reconnect("postgresql database \"" + std::string(conn->database()) + "\"", *limit);
-  return std::unique_ptr<HostPace>(std::make_unique<PgHostPace>(std::move(*conn), std::move(reconnect)));
+  auto reconnect = pg::SideReconnector(*conn);
+  if (!reconnect.ok()) return reconnect.status();
+  return std::unique_ptr<HostPace>(std::make_unique<PgHostPace>(std::move(*conn), std::move(*reconnect)));
 }
 
 }  // namespace hc::store

@@ -221,6 +221,7 @@ Result<int64_t> PgStore::EndUnfinishedRuns(std::string_view job, std::string_vie
   if (job.empty()) return Status::InvalidArgument("EndUnfinishedRuns needs a job name");
   auto txn = pg::PgTransaction::Begin(*rep_->conn);
   if (!txn.ok()) return txn.status();
+  HC_RETURN_IF_ERROR(pg::HoldChangeSeqShared(*rep_->conn));
   auto seq = pg::NextChangeSeq(*rep_->conn);
   if (!seq.ok()) return seq.status();
   auto r = rep_->conn->Exec(

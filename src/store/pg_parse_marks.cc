@@ -102,12 +102,11 @@ Result<std::unique_ptr<SharedParseMarks>> OpenSharedParseMarks(const std::string
     return Status::Unsupported(
         "parse marks in the database need PostgreSQL; a SQLite crawl keeps them in a file");
   }
-  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
-  if (!limit.ok()) return limit.status();
   auto conn = pg::PgConnection::Open(location);
   if (!conn.ok()) return conn.status();
-  pg::Reconnector reconnect("postgresql database \"" + std::string(conn->database()) + "\"", *limit);
-  auto marks = std::make_unique<PgParseMarks>(std::move(*conn), std::move(reconnect), std::string(site),
+  auto reconnect = pg::SideReconnector(*conn);
+  if (!reconnect.ok()) return reconnect.status();
+  auto marks = std::make_unique<PgParseMarks>(std::move(*conn), std::move(*reconnect), std::string(site),
                                               std::string(owner));
   HC_RETURN_IF_ERROR(marks->Start(std::max(slots, 1), left));
   return std::unique_ptr<SharedParseMarks>(std::move(marks));

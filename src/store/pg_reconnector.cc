@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
+#include "store/database.h"
 #include "store/pg_reconnector_internal.h"
 
 namespace hc::store::pg {
@@ -87,6 +89,12 @@ Status Reconnector::Recover(PgConnection& conn, std::string_view what, const Sta
     std::this_thread::sleep_for(wait);
     wait = std::min(wait * 2, kLongestWait);
   }
+}
+
+Result<Reconnector> SideReconnector(const PgConnection& conn) {
+  auto limit = ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
+  if (!limit.ok()) return limit.status();
+  return Reconnector("postgresql database \"" + std::string(conn.database()) + "\"", *limit);
 }
 
 }  // namespace hc::store::pg

@@ -26,6 +26,11 @@ namespace hc::store::pg {
 // InvalidArgument for any other value of the variable.
 Result<std::chrono::milliseconds> ReconnectLimit(std::chrono::milliseconds configured);
 
+class Reconnector;
+// The policy of a side connection (the pace, the parse marks, the dashboard's reader, run progress):
+// the default limit (or the variable's), messages naming `conn`'s database.
+Result<Reconnector> SideReconnector(const PgConnection& conn);
+
 class Reconnector {
  public:
   // An operation whose connection breaks this many times more after reconnecting is given up on.

@@ -99,8 +99,8 @@ inline constexpr int64_t kChangeSeqLockKey = 0x68635351;  // 'hcSQ'
 // this first, before it locks any row: a transaction waiting here (behind an export's exclusive
 // request) then holds nothing that the export's wait could need, so the wait cannot deadlock.
 Status HoldChangeSeqShared(PgConnection& conn);
-// The next change sequence number, inside the caller's transaction (which holds kChangeSeqLockKey
-// shared, taken again here if it does not).
+// The next change sequence number, inside the caller's transaction, which must hold kChangeSeqLockKey
+// shared (a batch takes it in BeginBatch; a transaction of its own calls HoldChangeSeqShared first).
 Result<int64_t> NextChangeSeq(PgConnection& conn);
 // The newest change sequence number handed out, once every transaction that may hold it or an older
 // one has ended: rows with updated_seq up to it are all committed (or rolled back) and visible to a

@@ -78,14 +78,13 @@ Result<std::unique_ptr<RunProgressLog>> internal::OpenPgRunProgress(const std::s
     return Status::NotFound("no healthcrawl dataset in postgresql database \"" +
                             std::string(conn->database()) + "\"");
   }
-  auto limit = pg::ReconnectLimit(StoreOptions{}.pg_reconnect_limit);
-  if (!limit.ok()) return limit.status();
+  auto reconnect = pg::SideReconnector(*conn);
+  if (!reconnect.ok()) return reconnect.status();
   // A lock the update waits for longer than this fails as Busy (lock_not_available), as SQLite's
   // busy_timeout does; again on each session after a reconnect.
   Status timeout = conn->SetForSession("SET lock_timeout = " + std::to_string(busy_timeout.count()));
   if (!timeout.ok()) return timeout;
-  const std::string where = "postgresql database \"" + std::string(conn->database()) + "\"";
-  return std::unique_ptr<RunProgressLog>(new PgRunProgress(std::move(*conn), pg::Reconnector(where, *limit)));
+  return std::unique_ptr<RunProgressLog>(new PgRunProgress(std::move(*conn), std::move(*reconnect)));
 }
 
 }  // namespace hc::store

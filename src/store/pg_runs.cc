@@ -112,6 +112,7 @@ Result<std::vector<int64_t>> PgStore::ReapDeadRuns(TimePoint now, std::chrono::m
   for (const Candidate& run : dead) {
     auto txn = pg::PgTransaction::Begin(c);
     if (!txn.ok()) return txn.status();
+    HC_RETURN_IF_ERROR(pg::HoldChangeSeqShared(c));
     auto seq = pg::NextChangeSeq(c);
     if (!seq.ok()) return seq.status();
     pg::Params p;

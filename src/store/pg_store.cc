@@ -146,12 +146,7 @@ Status HoldChangeSeqShared(PgConnection& conn) {
 }
 
 Result<int64_t> NextChangeSeq(PgConnection& conn) {
-  // The lock is taken before nextval runs (the MATERIALIZED CTE is read first). Held already by a
-  // batch, it is only counted again, without a wait.
-  auto seq = conn.Exec(
-      "WITH held AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($1))"
-      " SELECT nextval('change_seq_next') FROM held",
-      {Param::Text(std::to_string(kChangeSeqLockKey))});
+  auto seq = conn.Exec("SELECT nextval('change_seq_next')");
   if (!seq.ok()) return seq.status();
   if (seq->rows() != 1) return Status::Corruption("postgresql: change_seq_next gave no number");
   return Int(*seq, 0, 0);
