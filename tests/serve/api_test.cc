@@ -272,14 +272,18 @@ TEST_P(ServeApiTest, RunNowCrawlsAndEveryReadRouteShowsTheResult) {
 }
 
 TEST_P(ServeApiTest, ARunningCrawlShowsProgressAndASecondRunNowIsRefused) {
-  // Each page answers 400 ms late, so the run is still going while the test looks.
+  // Each page answers 800 ms late, one at a time, so the run goes on for about 4 s: longer than a
+  // write batch may stay open on SQLite (StoreOptions::batch_max_age, 2 s), which holds off the
+  // progress row's writer until it commits. A shorter run may end inside its first batch.
   for (const auto& [path, page] : hc::testing::MfkPages()) {
     auto response = hc::testing::HttpResponse::Html(hc::testing::FixtureHtml("mfk", page));
-    response.delay = milliseconds(400);
+    response.delay = milliseconds(800);
     site_.Route(path, response);
   }
   site_.RobotsTxt("User-agent: *\nAllow: /\n");
-  StartServer(Options());
+  ServeOptions options = Options();
+  options.runner.crawl.concurrency = 1;
+  StartServer(std::move(options));
   Answer started = Send("POST", "/api/v1/jobs/nightly/run", Auth());
   ASSERT_EQ(started.status, 202) << started.body;
   const std::string path = "/api/v1/runs/" + std::to_string(started.doc["run_id"].get<int64_t>());
