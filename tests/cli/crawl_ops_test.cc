@@ -10,10 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
+#include <thread>
 
 #include "crawl/fixture_site.h"
 #include "support/cli_command.h"
@@ -121,6 +124,39 @@ TEST(CrawlOps, UnreachableFirstCrawlExitsOneAndClearHoldsRecoversAtOnce) {
   EXPECT_NE(out.find("outcome: nothing due"), std::string::npos) << out;
   EXPECT_EQ(server.Requests().size(), requests);
   EXPECT_EQ(QueryText(db, "SELECT outcome FROM crawl_runs ORDER BY id DESC LIMIT 1"), "nothing due");
+}
+
+// --batch-pages: 0 and past 100000 are refused before anything starts (exit 2, naming the option);
+// --batch-pages 1 commits every page, so a reader sees the articles arrive one by one while the crawl
+// goes on (the default batch stays open up to 2 s and would show them in one or two steps).
+TEST(CrawlOps, BatchPagesIsCheckedAndOneCommitsEveryPage) {
+  hc::testing::HttpServer server;
+  ServeArticles(server, 8, std::chrono::milliseconds(300));
+  hc::testing::TempDir dir;
+  const fs::path db = dir / "crawl.db";
+  const std::string crawl = "crawl --site mfk --db " + Quote(db) + " --max-depth 1 --concurrency 1" + SiteArgs(server.port());
+  std::string out;
+  for (const char* bad : {"0", "100001", "many"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(RunCommand(Cli(crawl + " --batch-pages " + bad) + " 2>&1", &out), 2) << out;
+    EXPECT_NE(out.find("--batch-pages"), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(db)) << "a refused command created the database";
+  }
+
+  std::atomic<int> exit_code = -1;
+  std::thread crawler([&] { exit_code = RunCommand(Cli(crawl + " --batch-pages 1"), &out); });
+  std::set<int64_t> seen;  // the stored article counts a reader saw while the crawl ran
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (exit_code == -1 && std::chrono::steady_clock::now() < give_up) {
+    const int64_t n = Count(db, "SELECT count(*) FROM articles");
+    if (n >= 0) seen.insert(n);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  crawler.join();
+  EXPECT_EQ(exit_code.load(), 0) << out;
+  EXPECT_EQ(Count(db, "SELECT count(*) FROM articles"), 8);
+  // Pages 300 ms apart, looked at every 20 ms: most of the 9 counts 0..8 show; at least 5 of them.
+  EXPECT_GE(seen.size(), 5u) << "counts seen: " << seen.size();
 }
 
 TEST(CrawlOps, MaxPagesCountsThisRunOnlyAndTheDatasetLimitCountsTheDatabase) {
