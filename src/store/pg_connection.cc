@@ -113,6 +113,7 @@ Status PgConnection::Reconnect() {
   auto conn = Connect(conninfo_);
   if (!conn.ok()) return conn.status();
   conn_.reset(*conn);
+  prepared_.clear();  // prepared statements belong to the session that is gone
   for (const std::string& sql : session_settings_) {
     auto r = Exec(sql);
     if (!r.ok()) return r.status();
@@ -128,6 +129,10 @@ Status PgConnection::SetForSession(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params) {
+  return Exec(sql, params, /*retry_stale=*/true);
+}
+
+Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params, bool retry_stale) {
   if (params.size() > 65535) {  // the protocol's limit on parameters per statement
     return Status::InvalidArgument("postgresql: " + std::to_string(params.size()) +
                                    " parameters (at most 65535)");
@@ -158,9 +163,34 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
     }
   }
   const std::string statement(sql);  // the SQL needs its terminating NUL
-  PgResult result(PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(n), /*paramTypes=*/nullptr,
-                               values.data(), lengths.data(), formats.data(), /*resultFormat=*/0));
-  return Checked(std::move(result));
+  const int count = static_cast<int>(n);
+  auto found = prepared_.find(statement);
+  // A bulk statement (db copy's multi-row INSERTs) runs once or twice: its parse is a small part of its
+  // cost, and its plan would hold the session's memory.
+  const bool bulk = n > kMaxPreparedParams;
+  if (found == prepared_.end() && !bulk && next_statement_ < kMaxPreparedStatements) {
+    // The first run of this SQL on this session: prepare it under a name of its own. A failed prepare
+    // (a syntax error, an aborted transaction, a lost connection) is the statement's own failure.
+    std::string name = "hc_" + std::to_string(++next_statement_);
+    auto ready = Checked(PgResult(PQprepare(conn_.get(), name.c_str(), statement.c_str(), count,
+                                            /*paramTypes=*/nullptr)));
+    if (!ready.ok()) return ready.status();
+    found = prepared_.emplace(statement, std::move(name)).first;
+  }
+  if (found == prepared_.end()) {  // bulk, or past the cap: parsed and planned on every run
+    return Checked(PgResult(PQexecParams(conn_.get(), statement.c_str(), count, /*paramTypes=*/nullptr,
+                                         values.data(), lengths.data(), formats.data(), /*resultFormat=*/0)));
+  }
+  auto result = Checked(PgResult(PQexecPrepared(conn_.get(), found->second.c_str(), count, values.data(),
+                                                lengths.data(), formats.data(), /*resultFormat=*/0)));
+  // 0A000 "cached plan must not change result type": another session altered a table the statement
+  // reads (a migration) since it was prepared. The statement is prepared again under a new name; outside
+  // a transaction nothing was lost and it runs again at once, inside one the transaction has failed.
+  if (!result.ok() && result.status().message().find("(SQLSTATE 0A000)") != std::string::npos) {
+    prepared_.erase(found);
+    if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE && retry_stale) return Exec(sql, params, false);
+  }
+  return result;
 }
 
 Result<PgResult> PgConnection::ExecScript(std::string_view sql) {

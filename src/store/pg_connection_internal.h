@@ -1,8 +1,14 @@
-// Internal to src/store: the PostgreSQL connection under the future PostgreSQL backend (issue #16). One
+// Internal to src/store: the PostgreSQL connection under the PostgreSQL backend (issue #16). One
 // RAII owner per libpq handle (PgConnection owns a PGconn*, PgResult a PGresult*; nothing else calls
-// PQfinish or PQclear), parameterised statements only (PQexecParams: values never spliced into SQL),
-// a transaction guard, and every libpq failure as a Status carrying the server's own message, never an
-// exception.
+// PQfinish or PQclear), parameterised statements only (values never spliced into SQL), a transaction
+// guard, and every libpq failure as a Status carrying the server's own message, never an exception.
+//
+// Exec prepares each distinct statement once per session (PQprepare, then PQexecPrepared): the write
+// path runs the same few dozen statements for every page, and the server's parse and plan of each was
+// a large part of its CPU per page (docs/SCALING.md). A session prepares at most
+// kMaxPreparedStatements; SQL past that, and bulk statements of over kMaxPreparedParams parameters, run
+// unprepared (PQexecParams). Prepared statements are per session, so a pooler in transaction mode must
+// support them (PgBouncer 1.21+ with max_prepared_statements; docs/postgresql.md).
 //
 // Connection strings are libpq's: a URI (postgresql://user@host/db?...) or keyword/value pairs
 // ("host=/run/pg dbname=hc"); whatever they leave out comes from the standard PG* environment variables
@@ -21,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -98,9 +105,9 @@ class PgConnection {
   // connection is found broken by the statement that fails, never before.
   bool broken() const { return PQstatus(conn_.get()) == CONNECTION_BAD; }
   // Replaces the connection with a new one from the same connection string, with the client encoding
-  // and every SetForSession setting applied again (the store prepares no statements, so there is nothing
-  // else a new session needs). Open's errors; the connection stays broken on failure. Whatever
-  // transaction the old session had open is gone.
+  // and every SetForSession setting applied again; statements are prepared again on their next run.
+  // Open's errors; the connection stays broken on failure. Whatever transaction the old session had
+  // open is gone.
   Status Reconnect();
   // Runs a SET that must hold for the whole session, and again after every Reconnect.
   Status SetForSession(std::string_view sql);
@@ -129,9 +136,15 @@ class PgConnection {
     void operator()(PGconn* c) const { PQfinish(c); }
   };
   explicit PgConnection(PGconn* c) : conn_(c) {}
+  Result<PgResult> Exec(std::string_view sql, std::span<const Param> params, bool retry_stale);
   // The result, or the Status its failure maps to (Busy for 40001, 40P01, 55P03).
   Result<PgResult> Checked(PgResult result);
   std::unique_ptr<PGconn, Finish> conn_;
+  // Statement SQL -> its prepared name on this session (hc_1, hc_2, ...). Emptied on Reconnect.
+  static constexpr int kMaxPreparedStatements = 1000;
+  static constexpr size_t kMaxPreparedParams = 64;  // statements with more parameters run unprepared
+  std::unordered_map<std::string, std::string> prepared_;
+  int next_statement_ = 0;
   std::string conninfo_;                       // for Reconnect; may hold a password: never in a message
   std::vector<std::string> session_settings_;  // SetForSession's statements, applied again on Reconnect
 };

@@ -209,6 +209,79 @@ TEST_F(PgConnectionTest, StatementFailuresCarryTheServersMessage) {
   EXPECT_EQ(QueryOne(*conn, "SELECT 1 + 1"), "2");
 }
 
+// How many statements this session has prepared under the given SQL text.
+std::string PreparedCount(PgConnection& conn, std::string_view sql) {
+  Result<PgResult> r =
+      conn.Exec("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", {Param::Text(sql)});
+  if (!r.ok()) return "error: " + r.status().ToString();
+  return std::string(r->Text(0, 0));
+}
+
+// Exec prepares a statement on its first run and reuses it (the write path's parse and plan, once per
+// session); a reconnect, a table changed under it, a failed prepare and a bulk statement each behave.
+TEST_F(PgConnectionTest, EachStatementIsPreparedOncePerSession) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  Result<PgConnection> other = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok() && other.ok());
+  ASSERT_TRUE(conn->Exec("CREATE TABLE t (id int PRIMARY KEY, name text)").ok());
+  const std::string insert = "INSERT INTO t (id, name) VALUES ($1::int, $2)";
+  for (int i = 1; i <= 3; ++i) {
+    auto r = conn->Exec(insert, {Param::Text(std::to_string(i)), Param::Text("医生" + std::to_string(i))});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->AffectedRows(), 1);
+  }
+  EXPECT_EQ(PreparedCount(*conn, insert), "1");
+  EXPECT_EQ(QueryOne(*conn, "SELECT string_agg(name, ',' ORDER BY id) FROM t"), "医生1,医生2,医生3");
+
+  // A failed prepare is the statement's own error, and nothing is kept for it.
+  auto bad = conn->Exec("SELEC $1", {Param::Text("1")});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("(SQLSTATE 42601)"), std::string::npos) << bad.status().message();
+  EXPECT_EQ(PreparedCount(*conn, "SELEC $1"), "0");
+
+  // Another session adds a column: `SELECT *` prepared before would change its result type. Outside a
+  // transaction the statement is prepared again and answers with the new column.
+  const std::string star = "SELECT * FROM t WHERE id = $1::int";
+  ASSERT_TRUE(conn->Exec(star, {Param::Text("1")}).ok());
+  ASSERT_TRUE(other->Exec("ALTER TABLE t ADD COLUMN hospital text").ok());
+  auto after = conn->Exec(star, {Param::Text("1")});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->columns(), 3);
+  // Inside a transaction that change fails the transaction (its earlier work cannot be redone here);
+  // the statement's next run, in a new transaction, works.
+  ASSERT_TRUE(other->Exec("ALTER TABLE t ADD COLUMN title text").ok());
+  {
+    Result<PgTransaction> tx = PgTransaction::Begin(*conn);
+    ASSERT_TRUE(tx.ok());
+    auto stale = conn->Exec(star, {Param::Text("1")});
+    ASSERT_FALSE(stale.ok());
+    EXPECT_NE(stale.status().message().find("(SQLSTATE 0A000)"), std::string::npos) << stale.status().message();
+  }
+  auto fresh = conn->Exec(star, {Param::Text("1")});
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ(fresh->columns(), 4);
+
+  // A bulk statement (over 64 parameters) runs unprepared.
+  std::string bulk = "SELECT $1::int";
+  std::vector<Param> many = {Param::Text("0")};
+  for (int i = 2; i <= 70; ++i) bulk += " + $" + std::to_string(i) + "::int";
+  for (int i = 2; i <= 70; ++i) many.push_back(Param::Text("1"));
+  auto sum = conn->Exec(bulk, std::span<const Param>(many));
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(sum->Text(0, 0), "69");
+  EXPECT_EQ(PreparedCount(*conn, bulk), "0");
+
+  // A new session after the old one was killed prepares again; the statement works there too.
+  const std::string pid = QueryOne(*conn, "SELECT pg_backend_pid()");
+  ASSERT_TRUE(other->Exec("SELECT pg_terminate_backend($1::int)", {Param::Text(pid)}).ok());
+  EXPECT_FALSE(conn->Exec(insert, {Param::Text("4"), Param::Text("x")}).ok());
+  ASSERT_TRUE(conn->broken());
+  ASSERT_TRUE(conn->Reconnect().ok());
+  auto again = conn->Exec(insert, {Param::Text("4"), Param::Text("医生4")});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(PreparedCount(*conn, insert), "1");
+}
+
 TEST_F(PgConnectionTest, LockNotAvailableIsBusy) {
   Result<PgConnection> holder = PgConnection::Open(conninfo());
   Result<PgConnection> waiter = PgConnection::Open(conninfo());
