@@ -145,6 +145,16 @@ run() {
   [ "$kind" = pg ] && w1=$(psql "$HC_TEST_PG" -A -t -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
   sleep 1.2; after=$(served)
   [ "$status" = ok ] || log "a crawler failed: $(tail -n 3 "$work"/out-*)"
+  # The dataset each configuration stored, to be the same on both backends and for any process count.
+  local counts="SELECT (SELECT count(*) FROM pages) || ' ' || (SELECT count(*) FROM articles) || ' ' ||
+    (SELECT count(*) FROM answers) || ' ' || (SELECT count(*) FROM article_questions) || ' ' ||
+    (SELECT count(*) FROM frontier WHERE state = 'failed')"
+  if [ "$kind" = sqlite ]; then
+    echo "$(sqlite3 "$db" "$counts")" >"$work/dataset-$kind-$n-$r"
+  else
+    psql "$db" -A -t -c "$counts" >"$work/dataset-$kind-$n-$r"
+  fi
+  log "dataset (pages articles answers article_questions failed URLs): $(cat "$work/dataset-$kind-$n-$r")"
   $PY - "$kind" "$n" "$r" "$t0" "$t1" "$s0" "$s1" "$((after - before))" "$work" "$w0" "$w1" <<'EOF' >>"$work/rows"
 import re, sys
 kind, n, r, t0, t1, s0, s1, pages, work, w0, w1 = sys.argv[1:12]
@@ -191,6 +201,12 @@ for (kind, n), runs_ in sorted(groups.items(), key=lambda kv: (kv[0][0] != "sqli
     print(f"| {name} | {n} | {wall:.2f} | {served / wall:.0f} | {cpu:.2f} | {1000 * cpu / per:.2f} | "
           f"{server:.2f} | {1000 * server / per:.2f} | {wal / 1024 / per:.1f} | {rss / 1024:.1f} |")
 EOF
+if [ "$(cat "$work"/dataset-* | sort -u | wc -l)" -ne 1 ]; then
+  echo; echo "THE DATASETS DIFFER (pages articles answers article_questions failed URLs):"
+  for f in "$work"/dataset-*; do echo "  $(basename "$f"): $(cat "$f")"; done
+else
+  echo; echo "Every configuration stored the same dataset (pages articles answers article_questions failed URLs): $(cat "$work"/dataset-* | head -n 1)"
+fi
 for f in "$work"/statements-*.txt; do
   [ -f "$f" ] || continue
   echo; echo "pg_stat_statements, the last run with $(basename "$f" .txt | sed 's/statements-//') crawler(s), the top statements by server time:"

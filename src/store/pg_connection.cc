@@ -129,10 +129,14 @@ Status PgConnection::SetForSession(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params) {
-  return Exec(sql, params, /*retry_stale=*/true);
+  return Run(sql, params, Plan::kPrepared);
 }
 
-Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param> params, bool retry_stale) {
+Result<PgResult> PgConnection::ExecUnprepared(std::string_view sql, std::span<const Param> params) {
+  return Run(sql, params, Plan::kEachRun);
+}
+
+Result<PgResult> PgConnection::Run(std::string_view sql, std::span<const Param> params, Plan plan) {
   if (params.size() > 65535) {  // the protocol's limit on parameters per statement
     return Status::InvalidArgument("postgresql: " + std::to_string(params.size()) +
                                    " parameters (at most 65535)");
@@ -168,7 +172,7 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
   // A bulk statement (db copy's multi-row INSERTs) runs once or twice: its parse is a small part of its
   // cost, and its plan would hold the session's memory.
   const bool bulk = n > kMaxPreparedParams;
-  if (found == prepared_.end() && !bulk && next_statement_ < kMaxPreparedStatements) {
+  if (found == prepared_.end() && plan != Plan::kEachRun && !bulk && next_statement_ < kMaxPreparedStatements) {
     // The first run of this SQL on this session: prepare it under a name of its own. A failed prepare
     // (a syntax error, an aborted transaction, a lost connection) is the statement's own failure.
     std::string name = "hc_" + std::to_string(++next_statement_);
@@ -177,7 +181,7 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
     if (!ready.ok()) return ready.status();
     found = prepared_.emplace(statement, std::move(name)).first;
   }
-  if (found == prepared_.end()) {  // bulk, or past the cap: parsed and planned on every run
+  if (found == prepared_.end() || plan == Plan::kEachRun) {  // parsed and planned on this run
     return Checked(PgResult(PQexecParams(conn_.get(), statement.c_str(), count, /*paramTypes=*/nullptr,
                                          values.data(), lengths.data(), formats.data(), /*resultFormat=*/0)));
   }
@@ -188,7 +192,8 @@ Result<PgResult> PgConnection::Exec(std::string_view sql, std::span<const Param>
   // a transaction nothing was lost and it runs again at once, inside one the transaction has failed.
   if (!result.ok() && result.status().message().find("(SQLSTATE 0A000)") != std::string::npos) {
     prepared_.erase(found);
-    if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE && retry_stale) return Exec(sql, params, false);
+    if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE && plan == Plan::kPrepared)
+      return Run(sql, params, Plan::kPreparedAgain);
   }
   return result;
 }

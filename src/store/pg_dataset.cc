@@ -84,6 +84,8 @@ class PgPageWrite {
   Status RecordViews();
   Status RecordHelpfulVotes(const Record& record);
   Status ReplaceRecordChildren();
+  Status InsertPositioned(std::string_view table, std::string_view column, int64_t article_id,
+                          const std::vector<int64_t>& ids);
   Status ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive);
   std::string KeyOf(const std::string& url) const {
     auto it = page_.record_url_keys.find(url);
@@ -275,17 +277,15 @@ Status PgPageWrite::WriteArticle(const Article& a) {
   child_owners_.Add("articles", article_id, "", a.children);
 
   HC_RETURN_IF_ERROR(Do("DELETE FROM article_diseases WHERE article_id = $1", Params().Add(article_id)));
-  int64_t position = 0;
+  std::vector<int64_t> disease_ids;  // in position order: 0, 1, ...
   for (size_t i = 0; i < a.diseases.size(); ++i) {
     const DiseaseCard& disease = a.diseases[i];
     auto id = UpsertDisease(disease, std::nullopt);
     if (!id.ok()) return id.status();
     child_owners_.Add("diseases", *id, internal::ItemPath("diseases", i), disease.children);
-    if (!*id) continue;  // a disease without a name cannot be keyed
-    HC_RETURN_IF_ERROR(
-        Do("INSERT INTO article_diseases (article_id, position, disease_id) VALUES ($1, $2, $3)",
-           Params().Add(article_id).Add(position++).Add(**id)));
+    if (*id) disease_ids.push_back(**id);  // a disease without a name cannot be keyed
   }
+  HC_RETURN_IF_ERROR(InsertPositioned("article_diseases", "disease_id", article_id, disease_ids));
 
   // Cards without a question URL have answers of their own; they are replaced with the article's
   // cards. Cards with one are keyed by (question, doctor) and survive.
@@ -297,10 +297,10 @@ Status PgPageWrite::WriteArticle(const Article& a) {
   std::vector<int64_t> own_answers;
   for (int i = 0; i < own->rows(); ++i) own_answers.push_back(Int(*own, i, 0));
   HC_RETURN_IF_ERROR(Do("DELETE FROM article_questions WHERE article_id = $1", Params().Add(article_id)));
-  for (int64_t id : own_answers)
-    HC_RETURN_IF_ERROR(Do("DELETE FROM answers WHERE id = $1", Params().Add(id)));
+  if (!own_answers.empty())
+    HC_RETURN_IF_ERROR(Do("DELETE FROM answers WHERE id = ANY($1::bigint[])", Params().Add(own_answers)));
 
-  position = 0;
+  std::vector<int64_t> answer_ids;  // in position order: 0, 1, ...
   for (size_t i = 0; i < a.answers.size(); ++i) {
     const AnswerCard& card = a.answers[i];
     auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
@@ -319,11 +319,19 @@ Status PgPageWrite::WriteArticle(const Article& a) {
                                /*from_page=*/false);
     if (!answer.ok()) return answer.status();
     child_owners_.Add("answers", *answer, internal::ItemPath("answers", i), card.children);
-    HC_RETURN_IF_ERROR(
-        Do("INSERT INTO article_questions (article_id, position, answer_id) VALUES ($1, $2, $3)",
-           Params().Add(article_id).Add(position++).Add(*answer)));
+    answer_ids.push_back(*answer);
   }
-  return Status::Ok();
+  return InsertPositioned("article_questions", "answer_id", article_id, answer_ids);
+}
+
+// An article's list (article_diseases, article_questions) in one statement: (article_id, position,
+// `column`) for each of `ids`, positions 0, 1, ... in list order.
+Status PgPageWrite::InsertPositioned(std::string_view table, std::string_view column, int64_t article_id,
+                                     const std::vector<int64_t>& ids) {
+  if (ids.empty()) return Status::Ok();
+  return Do("INSERT INTO " + std::string(table) + " (article_id, position, " + std::string(column) +
+                ") SELECT $1, u.n - 1, u.id FROM unnest($2::bigint[]) WITH ORDINALITY AS u(id, n)",
+            Params().Add(article_id).Add(ids));
 }
 
 Status PgPageWrite::WriteQuestion(const Question& question) {

@@ -31,6 +31,16 @@ std::string Params::WithoutNul(std::string_view text) {
   return out;
 }
 
+Params& Params::Add(const std::vector<int64_t>& values) {
+  std::string array = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) array += ',';
+    array += std::to_string(values[i]);
+  }
+  array += '}';
+  return Keep(std::move(array), false);
+}
+
 Params& Params::Add(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", value);  // round-trips

@@ -128,6 +128,9 @@ class Params {
   Params& Add(const std::optional<std::string>& text) { return text ? Add(*text) : Null(); }
   Params& Add(std::optional<int64_t> value) { return value ? Add(*value) : Null(); }
   Params& AddOrNull(std::string_view text) { return text.empty() ? Null() : Add(text); }
+  // A bigint[] in its text form ({1,2,3}): a whole list in one parameter, for one statement a list
+  // instead of one a row.
+  Params& Add(const std::vector<int64_t>& values);
   Params& Bytes(std::string_view bytes) { return Keep(std::string(bytes), true); }
   Params& Null() {
     params_.push_back(Param::Null());

@@ -261,6 +261,15 @@ TEST_F(PgConnectionTest, EachStatementIsPreparedOncePerSession) {
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
   EXPECT_EQ(fresh->columns(), 4);
 
+  // ExecUnprepared plans each run for its values and keeps nothing.
+  const std::string once = "SELECT count(*) FROM t WHERE id = ANY($1::int[])";
+  for (int i = 0; i < 7; ++i) {
+    auto r = conn->ExecUnprepared(once, {Param::Text("{1,2,9}")});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->Text(0, 0), "2");
+  }
+  EXPECT_EQ(PreparedCount(*conn, once), "0");
+
   // A bulk statement (over 64 parameters) runs unprepared.
   std::string bulk = "SELECT $1::int";
   std::vector<Param> many = {Param::Text("0")};
