@@ -173,7 +173,7 @@ if [ ! -x "$ceiling_bin" ]; then log "no ${ceiling_bin:-gumbo_ceiling} (-DHC_BUI
 for size in $sizes; do
   site="${sites_dir:-$work}/mfk-$size"
   if [ "$profile" != default ]; then site="${sites_dir:-$work}/mfk-$profile-$size"; fi
-  if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $size or m['seed'] != 1 or m.get('profile', 'default') != '$profile')"; then
+  if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m.get('generator', 1) != 2 or m['pages'] != $size or m['seed'] != 1 or m.get('profile', 'default') != '$profile')"; then
     log "reusing $site"
   else
     rm -rf "$site"

@@ -99,6 +99,9 @@ DOCTOR_TITLES = ["主任医师", "副主任医师", "主治医师"]
 DEPARTMENTS = ["骨科", "神经内科", "内分泌科", "康复医学科", "针灸推拿科", "血管外科", "妇产科",
                "运动医学科", "神经外科", "老年医学科", "儿科", "消化内科", "心血管内科", "呼吸内科",
                "皮肤科", "中医内科", "泌尿外科", "耳鼻喉科"]
+# Bumped when the same seed makes different pages; the bench scripts regenerate a site whose manifest
+# names another generator (2: one grade per hospital).
+GENERATOR = 2
 HOSPITALS = ["淮安市中医院", "江苏省人民医院", "南京鼓楼医院", "无锡市人民医院", "苏州大学附属第一医院",
              "徐州医科大学附属医院", "南通大学附属医院", "常州市第一人民医院", "苏北人民医院",
              "镇江市第一人民医院", "连云港市第一人民医院", "扬州大学附属医院", "东南大学附属中大医院",
@@ -228,7 +231,9 @@ class Site:
                 "title": DOCTOR_TITLES[(0, 0, 1, 1, 2)[i % 5]],
                 "dept": DEPARTMENTS[i % len(DEPARTMENTS)],
                 "hosp": HOSPITALS[(i * 3) % len(HOSPITALS)],
-                "grade": GRADES[i % len(GRADES)],
+                # One grade per hospital, as on a real portal (generator 2; generator 1 gave a hospital
+                # a different grade on different doctors' cards, so every card regraded it).
+                "grade": GRADES[((i * 3) % len(HOSPITALS)) % len(GRADES)],
             })
 
     def rng(self, kind, index):
@@ -800,7 +805,8 @@ def write_extras(site, writer, out, total):
     (out / "charset.map").write_text("\n".join(writer.charset_map) + "\n", encoding="ascii")
     manifest = {"pages": total, "base": site.base, "start_url": site.base + "/list/zixun.html",
                 "articles": site.n_articles, "questions": site.n_questions,
-                "listings": 1 + sum(site.list_pages), "seed": site.seed, "by_kind": writer.stats}
+                "listings": 1 + sum(site.list_pages), "seed": site.seed, "by_kind": writer.stats,
+                "generator": GENERATOR}
     if site.profile != "default":
         manifest["profile"] = site.profile  # absent for the default profile, whose manifest stays as it was
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

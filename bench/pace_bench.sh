@@ -70,7 +70,7 @@ trap 'exit 130' INT TERM
 
 site_pages=$((pages + 100))  # more than a crawl fetches, so the frontier never runs dry
 site="${site_dir:-$work/site}"
-if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $site_pages or m['seed'] != 1)"; then
+if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m.get('generator', 1) != 2 or m['pages'] != $site_pages or m['seed'] != 1)"; then
   log "reusing $site"
 else
   rm -rf "$site"

@@ -57,7 +57,7 @@ trap 'exit 130' INT TERM
 # --- the site ----------------------------------------------------------------------------------------
 site="${sites_dir:-$work}/mfk-$pages"
 [ "$profile" = default ] || site="${sites_dir:-$work}/mfk-$profile-$pages"
-if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $pages or m['seed'] != 1 or m.get('profile', 'default') != '$profile')"; then
+if [ -f "$site/manifest.json" ] && $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m.get('generator', 1) != 2 or m['pages'] != $pages or m['seed'] != 1 or m.get('profile', 'default') != '$profile')"; then
   log "reusing $site"
 else
   rm -rf "$site"; mkdir -p "$(dirname "$site")"

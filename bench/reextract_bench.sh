@@ -69,7 +69,7 @@ archive="$site/archive.db"
 
 # --- the site and its archive ------------------------------------------------------------------------
 if [ -f "$site/manifest.json" ] && [ -f "$archive" ] &&
-   $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m['pages'] != $pages or m.get('profile', 'default') != '$profile')"; then
+   $PY -c "import json,sys; m=json.load(open('$site/manifest.json')); sys.exit(m.get('generator', 1) != 2 or m['pages'] != $pages or m.get('profile', 'default') != '$profile')"; then
   log "reusing $site and its archive"
 else
   rm -rf "$site"

@@ -425,24 +425,19 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& dis
 Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade,
                                                            const Text& grade_raw) {
   if (!name || name->empty()) return std::optional<int64_t>();
-  auto row = Exec("SELECT id, grade FROM hospitals WHERE name = $1", Params().Add(*name));
-  if (!row.ok()) return row.status();
-  if (row->rows() == 0) {
-    auto id = Id(
-        "INSERT INTO hospitals (name, grade, updated_at, updated_seq, grade_raw) VALUES ($1, $2, $3, $4, $5)"
-        " RETURNING id",
-        Params().Add(*name).Add(grade).Add(now_).Add(seq_).Add(grade_raw));
-    if (!id.ok()) return id.status();
-    return std::optional<int64_t>(*id);
-  }
-  const int64_t id = Int(*row, 0, 0);
-  // A known grade is never erased; the row keeps the text of the page that last gave a grade.
-  if (grade && OptText(*row, 0, 1) != grade) {
-    HC_RETURN_IF_ERROR(
-        Do("UPDATE hospitals SET grade = $2, grade_raw = $5, updated_at = $3, updated_seq = $4 WHERE id = $1",
-           Params().Add(id).Add(grade).Add(now_).Add(seq_).Add(grade_raw)));
-  }
-  return std::optional<int64_t>(id);
+  // One round trip, whether the hospital is new, known or regraded (every answer card names one): found
+  // by name; a known grade is never erased, and the row keeps the text of the page that last gave a
+  // grade; a new one is inserted.
+  auto id = Id(
+      "WITH found AS (SELECT id, grade FROM hospitals WHERE name = $1),"
+      " regraded AS (UPDATE hospitals h SET grade = $2, grade_raw = $5, updated_at = $3, updated_seq = $4"
+      "   FROM found WHERE h.id = found.id AND $2::text IS NOT NULL AND found.grade IS DISTINCT FROM $2::text),"
+      " added AS (INSERT INTO hospitals (name, grade, updated_at, updated_seq, grade_raw)"
+      "   SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
+      " SELECT id FROM found UNION ALL SELECT id FROM added",
+      Params().Add(*name).Add(grade).Add(now_).Add(seq_).Add(grade_raw));
+  if (!id.ok()) return id.status();
+  return std::optional<int64_t>(*id);
 }
 
 Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doctor,

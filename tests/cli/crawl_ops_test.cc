@@ -126,6 +126,11 @@ TEST(CrawlOps, UnreachableFirstCrawlExitsOneAndClearHoldsRecoversAtOnce) {
   EXPECT_EQ(QueryText(db, "SELECT outcome FROM crawl_runs ORDER BY id DESC LIMIT 1"), "nothing due");
 }
 
+// A crawl of ServeArticles' listing and its articles, one transfer at a time.
+std::string ListingCrawl(const fs::path& db, uint16_t port) {
+  return "crawl --site mfk --db " + Quote(db) + " --max-depth 1 --concurrency 1" + SiteArgs(port);
+}
+
 // --batch-pages: 0 and past 100000 are refused before anything starts (exit 2, naming the option);
 // --batch-pages 1 commits every page, so a reader sees the articles arrive one by one while the crawl
 // goes on (the default batch stays open up to 2 s and would show them in one or two steps).
@@ -134,7 +139,7 @@ TEST(CrawlOps, BatchPagesIsCheckedAndOneCommitsEveryPage) {
   ServeArticles(server, 8, std::chrono::milliseconds(300));
   hc::testing::TempDir dir;
   const fs::path db = dir / "crawl.db";
-  const std::string crawl = "crawl --site mfk --db " + Quote(db) + " --max-depth 1 --concurrency 1" + SiteArgs(server.port());
+  const std::string crawl = ListingCrawl(db, server.port());
   std::string out;
   for (const char* bad : {"0", "100001", "many"}) {
     SCOPED_TRACE(bad);
@@ -164,7 +169,7 @@ TEST(CrawlOps, MaxPagesCountsThisRunOnlyAndTheDatasetLimitCountsTheDatabase) {
   ServeArticles(server, 30, std::chrono::milliseconds(0));
   hc::testing::TempDir dir;
   const fs::path db = dir / "crawl.db";
-  const std::string crawl = "crawl --site mfk --db " + Quote(db) + " --max-depth 1 --concurrency 1" + SiteArgs(server.port());
+  const std::string crawl = ListingCrawl(db, server.port());
   const std::string completed = "SELECT count(*) FROM frontier WHERE state IN ('done', 'failed')";
   std::string out;
 

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/records.h"
 #include "store/dataset.h"
+#include "store/frontier.h"
 
 namespace hc::store::testing {
 
@@ -79,6 +80,24 @@ inline PageObservation Page(const std::string& url, const std::string& when, Jso
   p.fetched_at = At(when);
   if (!record.is_null()) p.records.push_back(Typed(record));
   return p;
+}
+
+// A frontier URL of the mfk site: https://www.mfk.com/ + `path`.
+inline NewUrl MfkUrl(const std::string& path) {
+  NewUrl url;
+  url.site = "mfk";
+  url.url = "https://www.mfk.com/" + path;
+  url.origin = "https://www.mfk.com";
+  return url;
+}
+
+// `n` listing pages (list/0.html, list/1.html, ...) written into the store's open batch.
+inline void PutListPages(PageWriter& store, int n) {
+  for (int i = 0; i < n; ++i) {
+    Status s = store.PutPage(Page("https://www.mfk.com/list/" + std::to_string(i) + ".html",
+                                  "2026-03-02T10:00:00Z", Json()));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
 }
 
 // Reads the database with a separate plain connection, as a user's tool would.

@@ -20,7 +20,9 @@ namespace hc::store {
 namespace {
 
 using hc::store::testing::At;
+using hc::store::testing::MfkUrl;
 using hc::store::testing::Page;
+using hc::store::testing::PutListPages;
 using hc::testing::Backend;
 using hc::testing::BackendPeek;
 
@@ -40,12 +42,7 @@ TEST_F(PgReconnectTest, TheOpenBatchLostWithTheConnectionIsRedoneWhole) {
   options.batch_pages = 100;
   auto store = OpenDatabase(conninfo(), options);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE((*store)
-                    ->PutPage(Page("https://www.mfk.com/list/" + std::to_string(i) + ".html",
-                                   "2026-03-02T10:00:00Z", Json()))
-                    .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PutListPages(**store, 3));
   ASSERT_EQ(TerminateOthers(), 1);
   // The next write finds the connection gone, reconnects, redoes the three pages, then writes its own.
   Status s = (*store)->PutPage(Page("https://www.mfk.com/list/3.html", "2026-03-02T10:00:00Z", Json()));
@@ -62,11 +59,7 @@ TEST_F(PgReconnectTest, TheOpenBatchLostWithTheConnectionIsRedoneWhole) {
 TEST_F(PgReconnectTest, LeasesStayValidAcrossAReconnect) {
   auto store = OpenDatabase(conninfo());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  NewUrl url;
-  url.site = "mfk";
-  url.url = "https://www.mfk.com/list/a.html";
-  url.origin = "https://www.mfk.com";
-  ASSERT_TRUE((*store)->AddUrls({url}).ok());
+  ASSERT_TRUE((*store)->AddUrls({MfkUrl("list/a.html")}).ok());
   LeaseRequest request;
   request.site = "mfk";
   request.owner = "host:1";
@@ -133,14 +126,6 @@ bool RunSql(PGconn* conn, const std::string& sql) {
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
-NewUrl Url(const std::string& path) {
-  NewUrl url;
-  url.site = "mfk";
-  url.url = "https://www.mfk.com/" + path;
-  url.origin = "https://www.mfk.com";
-  return url;
-}
-
 // Two processes' open batches deadlock across their statements: each holds a URL from an earlier
 // statement that the other's next statement inserts too. Retrying the statement cannot help the
 // victim (the other still waits for its earlier row); rolling its batch back and redoing it does, so
@@ -154,12 +139,12 @@ TEST_F(PgReconnectTest, BatchesThatDeadlockAcrossStatementsBothSucceed) {
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   auto b = OpenDatabase(db, options);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
-  ASSERT_TRUE((*a)->AddUrls({Url("x.html")}).ok());
-  ASSERT_TRUE((*b)->AddUrls({Url("y.html")}).ok());
+  ASSERT_TRUE((*a)->AddUrls({MfkUrl("x.html")}).ok());
+  ASSERT_TRUE((*b)->AddUrls({MfkUrl("y.html")}).ok());
   Result<int64_t> a_second = Status::Internal("not run");
   Status a_flushed = Status::Internal("not run");
   std::thread first([&] {
-    a_second = (*a)->AddUrls({Url("y.html")});  // waits for b's batch
+    a_second = (*a)->AddUrls({MfkUrl("y.html")});  // waits for b's batch
     a_flushed = (*a)->Flush();
   });
   BackendPeek peek(Backend::kPostgres, conninfo());
@@ -169,7 +154,7 @@ TEST_F(PgReconnectTest, BatchesThatDeadlockAcrossStatementsBothSucceed) {
          std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  auto b_second = (*b)->AddUrls({Url("x.html")});  // waits for a's batch: a deadlock
+  auto b_second = (*b)->AddUrls({MfkUrl("x.html")});  // waits for a's batch: a deadlock
   Status b_flushed = (*b)->Flush();
   first.join();
   ASSERT_TRUE(a_second.ok()) << a_second.status().ToString();
@@ -197,12 +182,7 @@ TEST(PgLostCommit, ABatchThatCommittedIsNotRedone) {
   options.batch_pages = 100;
   auto store = OpenDatabase(db, options);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE((*store)
-                    ->PutPage(Page("https://www.mfk.com/list/" + std::to_string(i) + ".html",
-                                   "2026-03-02T10:00:00Z", Json()))
-                    .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PutListPages(**store, 3));
   std::unique_ptr<PGconn, decltype(&PQfinish)> admin(PQconnectdb(admin_db.c_str()), &PQfinish);
   ASSERT_TRUE(RunSql(admin.get(), "ALTER SYSTEM SET synchronous_standby_names = 'nobody'"));
   ASSERT_TRUE(RunSql(admin.get(), "SELECT pg_reload_conf()"));

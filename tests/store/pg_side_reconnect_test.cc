@@ -16,6 +16,7 @@
 #include "store/dashboard.h"
 #include "store/database.h"
 #include "store/frontier.h"
+#include "store/page_builders.h"
 #include "store/run_progress.h"
 #include "support/backend_support.h"
 #include "support/pg_support.h"
@@ -93,11 +94,7 @@ TEST_F(PgSideReconnectTest, TheDashboardReadsAcrossALostConnection) {
   {
     auto store = OpenDatabase(conninfo());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    NewUrl url;
-    url.site = "mfk";
-    url.url = "https://www.mfk.com/list/a.html";
-    url.origin = "https://www.mfk.com";
-    ASSERT_TRUE((*store)->AddUrls({url}).ok());
+    ASSERT_TRUE((*store)->AddUrls({hc::store::testing::MfkUrl("list/a.html")}).ok());
     ASSERT_TRUE((*store)->Flush().ok());
   }
   auto dashboard = OpenDashboard(conninfo());

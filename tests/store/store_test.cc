@@ -395,6 +395,42 @@ TEST_P(StoreTest, DoctorPagesFillProfilesAndShareTheDoctorRow) {
   EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors WHERE profile_page_id IS NOT NULL"), 1);
 }
 
+// A hospital's grade on both backends: a card without one never erases it, a different grade regrades
+// the row (with that card's raw text), the same grade in other words leaves it alone; within one page
+// the last card's grade wins, in card order.
+TEST_P(StoreTest, AHospitalIsRegradedOnlyByADifferentGrade) {
+  auto card = [](const std::string& q, const std::optional<std::string>& grade, const std::string& raw) {
+    Json c = Card("https://www.mfk.com/question/" + q + ".html", "李明" + q, "答");
+    c["hospital_grade"] = grade ? Json(*grade) : Json(nullptr);
+    c["hospital_grade_raw"] = raw.empty() ? Json(nullptr) : Json(raw);
+    return c;
+  };
+  struct Step {
+    const char* what;
+    Json cards;
+    const char* grade;
+    const char* raw;
+  };
+  const Step steps[] = {
+      {"first seen", Json::array({card("1", "三甲", "三级甲等")}), "三甲", "三级甲等"},
+      {"no grade on the card", Json::array({card("2", std::nullopt, "")}), "三甲", "三级甲等"},
+      {"the same grade in other words", Json::array({card("3", "三甲", "三甲医院")}), "三甲", "三级甲等"},
+      {"a different grade", Json::array({card("4", "三乙", "三级乙等")}), "三乙", "三级乙等"},
+      {"two grades on one page: the last card's",
+       Json::array({card("5", "三甲", "三级甲等"), card("6", "二甲", "二级甲等")}), "二甲", "二级甲等"},
+  };
+  int page = 0;
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.what);
+    Put(Page("https://www.mfk.com/article/" + std::to_string(++page) + ".html", "2026-03-01T00:00:00Z",
+             Article("文", 1, step.cards)));
+    auto peek = Peek();
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM hospitals"), 1);
+    EXPECT_EQ(peek.Text("SELECT grade FROM hospitals"), step.grade);
+    EXPECT_EQ(peek.Text("SELECT grade_raw FROM hospitals"), step.raw);
+  }
+}
+
 TEST_P(StoreTest, RejectsRecordsThatCannotBeAPage) {
   struct Case {
     std::string name;
