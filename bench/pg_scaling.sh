@@ -15,11 +15,13 @@
 #
 #   --durable  run the server with fsync, full_page_writes and synchronous_commit on (PostgreSQL's
 #              defaults; the test cluster turns them off). SQLite then keeps its own default.
-#   --batch-pages N  pages per write transaction of every crawler (crawl --batch-pages; default 200):
-#              what batching buys is the difference between --batch-pages 1 and the default.
+#   --batch-pages N  pages per write transaction of every crawler (crawl --batch-pages; default: the
+#              backend's, 200 on SQLite and 10 on PostgreSQL): what batching buys is the difference
+#              between --batch-pages 1 and the default; --batch-pages 200 shows the crawlers of one crawl
+#              waiting for each other's open batches.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-pages=5000 runs=3 processes="1 2 4" hc="" sites_dir="" profile=default durable=0 batch_pages=200
+pages=5000 runs=3 processes="1 2 4" hc="" sites_dir="" profile=default durable=0 batch_pages=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --pages) pages=$2; shift 2 ;;
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     --profile) profile=$2; shift 2 ;;
     --durable) durable=1; shift ;;
     --batch-pages) batch_pages=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pg_scaling: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -135,7 +137,7 @@ run() {
   before=$(served); s0=$(server_cpu); t0=$(date +%s.%N)
   for i in $(seq "$n"); do
     /usr/bin/time -v -o "$work/time-$i" "$hc" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench \
-      --db "$db" --batch-pages "$batch_pages" --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps >"$work/out-$i" 2>&1 &
+      --db "$db" ${batch_pages:+--batch-pages "$batch_pages"} --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps >"$work/out-$i" 2>&1 &
     pids+=($!)
   done
   local status=ok
@@ -183,11 +185,13 @@ for r in $(seq "$runs"); do
   for n in $processes; do run pg "$n" "$r"; done
 done
 
-$PY - "$work/rows" "$pages" "$runs" "$(nproc)" "$durable" "$batch_pages" <<'EOF'
+$PY - "$work/rows" "$pages" "$runs" "$(nproc)" "$durable" "${batch_pages:-default}" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 pages, runs, cores, durable, batch = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
-print(f"\n{pages} pages, median of {runs} runs, {cores} cores, PostgreSQL {'durable' if durable == '1' else 'fsync off'}, {batch} pages per batch\n")
+per_batch = ("the backends' default pages per batch (SQLite 200, PostgreSQL 10)" if batch == "default"
+             else batch + " pages per batch")
+print(f"\n{pages} pages, median of {runs} runs, {cores} cores, PostgreSQL {'durable' if durable == '1' else 'fsync off'}, {per_batch}\n")
 print("| backend | crawlers | wall s | pages/s | crawler CPU s | crawler CPU ms/page | server CPU s | server CPU ms/page | WAL KB/page | peak RSS MB (one crawler) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 groups = {}

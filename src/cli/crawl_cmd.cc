@@ -41,7 +41,7 @@ struct CrawlArgs {
   std::string site;
   std::string db = "healthcrawl.db";
   int max_pages = -1;
-  int batch_pages = store::StoreOptions{}.batch_pages;
+  int batch_pages = 0;  // the backend's (StoreOptions::batch_pages)
   int max_dataset_pages = -1;
   int max_depth = -1;
   double max_idle_wait = -1;
@@ -232,8 +232,8 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
   AddDbOption(cmd, args->db, "SQLite database (pages and the crawl frontier)");
   cmd->add_option("--batch-pages", args->batch_pages,
-                  "Pages written per database transaction (default 200; 1 commits every page; a batch also "
-                  "commits after 2 s)")
+                  "Pages written per database transaction (default 200 on SQLite, 10 on PostgreSQL; 1 commits "
+                  "every page; a batch also commits after 2 s)")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--max-pages", args->max_pages,
                   "Stop after this run completed N pages (stored, unchanged or failed), whatever the database "

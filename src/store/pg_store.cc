@@ -92,7 +92,9 @@ Status BeginBatch(PgStore::Rep& rep) {
 }
 
 bool BatchIsFull(const PgStore::Rep& rep) {
-  return rep.pages_in_batch >= rep.options.batch_pages ||
+  constexpr int kDefaultBatchPages = 10;  // StoreOptions::batch_pages
+  const int batch_pages = rep.options.batch_pages > 0 ? rep.options.batch_pages : kDefaultBatchPages;
+  return rep.pages_in_batch >= batch_pages ||
          std::chrono::steady_clock::now() - rep.batch_started >= rep.options.batch_max_age;
 }
 
