@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "store/batch_policy_internal.h"
 #include "store/pg_rep_internal.h"
 #include "store/pg_schema_internal.h"
 #include "store/pg_store_internal.h"
@@ -92,10 +93,8 @@ Status BeginBatch(PgStore::Rep& rep) {
 }
 
 bool BatchIsFull(const PgStore::Rep& rep) {
-  constexpr int kDefaultBatchPages = 10;  // StoreOptions::batch_pages
-  const int batch_pages = rep.options.batch_pages > 0 ? rep.options.batch_pages : kDefaultBatchPages;
-  return rep.pages_in_batch >= batch_pages ||
-         std::chrono::steady_clock::now() - rep.batch_started >= rep.options.batch_max_age;
+  return internal::BatchIsDue(rep.options, rep.pages_in_batch, rep.batch_started,
+                              internal::kPostgresBatchPages);
 }
 
 Status CommitBatch(PgStore::Rep& rep) {

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/vocabulary.h"
+#include "store/batch_policy_internal.h"
 #include "store/digest.h"
 #include "store/record_children_internal.h"
 #include "store/record_rules_internal.h"
@@ -783,10 +784,8 @@ Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s
 }
 
 bool BatchIsFull(const SqliteStore::Rep& rep) {
-  constexpr int kDefaultBatchPages = 200;  // StoreOptions::batch_pages
-  const int batch_pages = rep.options.batch_pages > 0 ? rep.options.batch_pages : kDefaultBatchPages;
-  return rep.pages_in_batch >= batch_pages ||
-         std::chrono::steady_clock::now() - rep.batch_started >= rep.options.batch_max_age;
+  return internal::BatchIsDue(rep.options, rep.pages_in_batch, rep.batch_started,
+                              internal::kSqliteBatchPages);
 }
 
 }  // namespace internal
