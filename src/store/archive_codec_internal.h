@@ -48,6 +48,7 @@ struct TrainedDictionary {
   std::string dict;          // the ZDICT dictionary (zstd's format, with its entropy tables)
   double trained_ratio = 0;  // raw/compressed bytes of the held-out pages with the dictionary
   double plain_ratio = 0;    // ... and with plain zstd at the same level
+  double current_ratio = 0;  // ... and with the dictionary it would replace (0: none)
 };
 
 // The pages a dictionary is trained from, kept as ZDICT takes them (one buffer and the sizes), so
@@ -56,6 +57,9 @@ struct TrainedDictionary {
 class Sample {
  public:
   static constexpr size_t kHoldOutEvery = 8;
+  // Reserves the joined buffer once, so a growing sample is never copied into a buffer twice its size
+  // (which doubled the sample's share of peak RSS); untouched reserved pages cost no RSS.
+  void Reserve(size_t bytes) { joined_.reserve(bytes); }
   void Add(std::string_view body);  // counts the first kMaxSampleBytes
   size_t pages() const { return sizes_.size() + held_out_.size(); }
   int64_t bytes() const { return bytes_; }
@@ -70,10 +74,17 @@ class Sample {
   int64_t bytes_ = 0;
 };
 
-// Trains a dictionary of at most `max_bytes` with ZDICT_trainFromBuffer from the sample's training
-// pages and measures it on its held-out ones. InvalidArgument with fewer than 8 pages; Internal with
-// ZDICT's error when it cannot train (too little or too uniform data).
-Result<TrainedDictionary> TrainDictionary(const Sample& sample, size_t max_bytes, int level);
+// Trains a dictionary of at most `max_bytes` from the sample's training pages (ZDICT's fastCover with
+// kTrainingHashLog) and measures it on the held-out ones, and `current` (the dictionary it would
+// replace, if any) on the same pages. InvalidArgument with fewer than 8 pages; Internal with ZDICT's
+// error when it cannot train (too little or too uniform data).
+Result<TrainedDictionary> TrainDictionary(const Sample& sample, size_t max_bytes, int level,
+                                          const ZSTD_CDict* current = nullptr);
+
+// fastCover's frequency table has 2^f entries: ZDICT_trainFromBuffer's f = 20 took 13 MB of working
+// memory a training, most of a crawl's peak RSS above its steady state; f = 16 takes under 1 MB and
+// its dictionaries compress the heavy bench pages 3% less (26.7x against 27.6x; BENCHMARKS.md).
+inline constexpr unsigned kTrainingHashLog = 16;
 
 // zstd compression with and without a prepared dictionary, on contexts reused from page to page.
 class ZstdCoder {

@@ -2,17 +2,18 @@
 // (ExtractedPage::limits, which the crawl stores in pages.notes) and warns once, naming the URL and
 // the depth; the page JSON (golden fixtures, `healthcrawl extract`) does not change shape.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <sstream>
 #include <string>
 
 #include "extract/extract.h"
+#include "support/captured_log.h"
 
 namespace hc::extract {
 namespace {
+
+using hc::testing::CapturedLog;
 
 const char* kConfig = R"(site: demo
 allowed_domains: [demo.com]
@@ -32,24 +33,6 @@ std::string Nest(std::size_t levels, const std::string& inside) {
   for (std::size_t i = 0; i < levels; ++i) out += "</div>";
   return out;
 }
-
-// Spdlog's default logger writing into a string for as long as it lives.
-class CapturedLog {
- public:
-  CapturedLog() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
-    auto logger = std::make_shared<spdlog::logger>("captured", sink);
-    logger->set_pattern("%l %v");
-    logger->set_level(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-
- private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 std::size_t Count(const std::string& text, const std::string& what) {
   std::size_t n = 0;

@@ -19,6 +19,7 @@
 #include "store/database.h"
 #include "store/digest.h"
 #include "store/warc.h"
+#include "support/captured_log.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -252,6 +253,52 @@ TEST_F(ArchiveDictionaryTest, RetrainsWhenTheMovingRatioFallsAndKeepsEveryDictio
   EXPECT_EQ(peek.Int("SELECT count(*) FROM zstd_dictionaries WHERE id = " + std::to_string(first)), 0);
   EXPECT_EQ(peek.Int("SELECT count(*) FROM zstd_dictionaries WHERE id = " + std::to_string(second)), 1);
   EXPECT_EQ(peek.Int("SELECT count(*) FROM zstd_dictionaries"), 2);
+  ExpectEveryBodyReadsBack(put);
+}
+
+// A page of layout A whose text is random hex: no dictionary can learn it, so its pages compress worse
+// than the sample's with any dictionary.
+PageObservation NoisyPage(int n) {
+  auto page = ArchivedPage("mfk", n, 'A', "2026-03-01T01:00:00Z");
+  std::mt19937 rng(static_cast<unsigned>(n) * 104729u);
+  std::string noise;
+  for (int i = 0; i < 3000; ++i) noise += std::to_string(rng());
+  page.raw->body.insert(page.raw->body.find("</body>"), "<p>" + noise + "</p>");
+  return page;
+}
+
+TEST_F(ArchiveDictionaryTest, ARetrainingThatIsNoBetterKeepsTheDictionaryAndItsMeasuredRatio) {
+  // The moving ratio falls (the pages carry text no dictionary learns), so a new sample is taken; the
+  // dictionary trained from it does no better on its held-out pages than the current one: the current
+  // one stays, and its ratio on those pages, not its training ratio, is what the next drop is measured
+  // against, so the same pages do not start a sample again.
+  hc::testing::CapturedLog log;
+  Open();
+  std::map<std::string, std::string> put;
+  for (int n = 0; n < 24; ++n) {
+    auto page = ArchivedPage("mfk", n, 'A', "2026-03-01T01:00:00Z");
+    put[page.url] = page.raw->body;
+    Put(page);
+  }
+  for (int n = 24; n < 160; ++n) {
+    auto page = NoisyPage(n);
+    put[page.url] = page.raw->body;
+    Put(page);
+  }
+  ASSERT_TRUE(store_->Flush().ok());
+  Peek peek(path());
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM zstd_dictionaries"), 1);
+  EXPECT_EQ(peek.Int("SELECT count(*) FROM raw_responses WHERE dictionary_id IS NOT NULL"), 160 - 15);
+  const std::string text = log.text();
+  auto count = [&](const std::string& what) {
+    int n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  // One sample after the drop (pages 24-39 fill the window, 40-55 the sample), then 104 more noisy pages
+  // (6 more windows) with no new sample.
+  EXPECT_EQ(count("collecting a sample for a new one"), 1) << text;
+  EXPECT_EQ(count(": kept dictionary 1"), 1) << text;
   ExpectEveryBodyReadsBack(put);
 }
 
