@@ -64,6 +64,9 @@ class CrawlRun {
   CrawlReport Report();
   // Records the run's end (RunLog::FinishRun) under store_mu; the first storage error is returned.
   Status FinishRun(const CrawlReport& report, const Status& fatal);
+  // After a storage error: this process's leases back to the queue (the rolled-back batch took the
+  // completions of some leased URLs with it), so other crawlers need not wait for them to expire.
+  void ReleaseOwnLeases();
 
   internal::RunContext run_;
   internal::PagePipeline pipeline_;
@@ -296,6 +299,7 @@ Result<CrawlReport> CrawlRun::Run() {
   const int64_t drift_run = run_.run_id > 0 ? run_.run_id : run_.options.run_id;
   report.drift = run_.drift.Finish(run_.options.fill_history, run_.config.key, drift_run,
                                    fatal.ok() ? RunOutcome(report) : "failed", run_.config.alerts);
+  if (!fatal.ok()) ReleaseOwnLeases();
   Status finished = FinishRun(report, fatal);
   if (!fatal.ok()) return fatal;
   if (!finished.ok()) return finished;
@@ -346,6 +350,18 @@ CrawlReport CrawlRun::Report() {
     if (next.ok()) report.next_due = *next;
   }
   return report;
+}
+
+void CrawlRun::ReleaseOwnLeases() {
+  std::lock_guard lock(run_.store_mu);
+  auto released = run_.frontier.ReleaseLeases(run_.config.key, run_.owner);
+  Status s = released.ok() ? run_.frontier.Flush() : released.status();
+  if (!s.ok()) {
+    spdlog::warn("crawl {}: the URLs leased to this process stay leased until their leases expire: {}",
+                 run_.config.key, s.ToString());
+  } else if (*released > 0) {
+    spdlog::info("crawl {}: {} URLs leased to this process are back in the queue", run_.config.key, *released);
+  }
 }
 
 Status CrawlRun::FinishRun(const CrawlReport& report, const Status& fatal) {

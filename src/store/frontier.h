@@ -152,6 +152,10 @@ class Frontier {
   // every in-flight URL of the site (a single-process crawl starting after a crash: nobody else holds
   // a lease). Returns how many.
   virtual Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) = 0;
+  // Puts every URL of the site leased to `owner` back in the queue, unchanged: a crawl that stops on a
+  // storage error, whose last write batch (and the completions in it) was rolled back, so that the
+  // other crawlers of a shared frontier need not wait for the leases to expire. Returns how many.
+  virtual Result<int64_t> ReleaseLeases(std::string_view site, std::string_view owner) = 0;
   virtual Result<FrontierCounts> CountUrls(std::string_view site) = 0;
   // The earliest not_before of the site's queued URLs; nullopt when none is queued.
   virtual Result<std::optional<TimePoint>> NextEligible(std::string_view site) = 0;

@@ -352,6 +352,17 @@ Result<int64_t> PgStore::RecoverLeases(std::string_view site, TimePoint now, boo
   return r->AffectedRows();
 }
 
+Result<int64_t> PgStore::ReleaseLeases(std::string_view site, std::string_view owner) {
+  if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
+  HC_RETURN_IF_ERROR(pg::BeginBatch(*rep_));
+  auto r = rep_->conn->Exec(
+      "UPDATE frontier SET state = 'queued', lease_owner = NULL, lease_expires = NULL"
+      " WHERE site = $1 AND state = 'in_flight' AND lease_owner = $2",
+      Params().Add(site).Add(owner).span());
+  if (!r.ok()) return r.status();
+  return r->AffectedRows();
+}
+
 Result<int64_t> PgStore::RequeueDue(std::string_view site, TimePoint now, bool all) {
   if (rep_->options.read_only) return Status::IoError(rep_->where + ": opened read-only");
   HC_RETURN_IF_ERROR(pg::BeginBatch(*rep_));

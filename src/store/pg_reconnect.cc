@@ -100,6 +100,11 @@ class ReconnectingPgStore final : public PgStore {
     return Batched("recovering leases",
                    [=, this, site = std::string(site)] { return PgStore::RecoverLeases(site, now, all); });
   }
+  Result<int64_t> ReleaseLeases(std::string_view site, std::string_view owner) override {
+    return Batched("releasing leases", [=, this, site = std::string(site), owner = std::string(owner)] {
+      return PgStore::ReleaseLeases(site, owner);
+    });
+  }
   Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) override {
     return Batched("queueing due revisits",
                    [=, this, site = std::string(site)] { return PgStore::RequeueDue(site, now, all); });

@@ -242,6 +242,16 @@ Result<int64_t> SqliteStore::RecoverLeases(std::string_view site, TimePoint now,
   return static_cast<int64_t>(sqlite3_changes(rep_->db->raw()));
 }
 
+Result<int64_t> SqliteStore::ReleaseLeases(std::string_view site, std::string_view owner) {
+  if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
+  HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
+  HC_RETURN_IF_ERROR(Execute(*rep_->db,
+                             "UPDATE frontier SET state = 'queued', lease_owner = NULL, lease_expires = NULL"
+                             " WHERE site = ?1 AND state = 'in_flight' AND lease_owner = ?2",
+                             site, owner));
+  return static_cast<int64_t>(sqlite3_changes(rep_->db->raw()));
+}
+
 Result<int64_t> SqliteStore::RequeueDue(std::string_view site, TimePoint now, bool all) {
   if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));

@@ -47,6 +47,7 @@ class SqliteStore final : public Database {
                std::string_view error) override;
   Status Release(int64_t id, std::string_view owner, TimePoint not_before) override;
   Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) override;
+  Result<int64_t> ReleaseLeases(std::string_view site, std::string_view owner) override;
   Result<FrontierCounts> CountUrls(std::string_view site) override;
   Result<std::optional<TimePoint>> NextEligible(std::string_view site) override;
   Result<int64_t> RequeueDue(std::string_view site, TimePoint now, bool all) override;

@@ -245,4 +245,47 @@ TEST_F(PgReconnectCli, StatementTimeoutStopsTheCrawlWithAClearMessage) {
   EXPECT_EQ(out.find("reconnect"), std::string::npos) << out;  // not a lost connection, not retried
 }
 
+TEST_F(PgReconnectCli, AStorageErrorPutsThisProcesssLeasesBackInTheQueue) {
+  // A crawl that stops on a storage error rolls back its open batch, and with it the completions of
+  // URLs it had leased: it puts them back in the queue as it exits, so the other crawlers of a shared
+  // frontier need not wait for the leases to expire. Here every page write waits past the statement
+  // timeout (another session holds the pages table), so the crawl has URLs leased when it stops.
+  hc::testing::PgTestDatabase database;
+  ASSERT_TRUE(database.Create(shared_).ok());
+  {
+    auto store = hc::store::OpenDatabase(database.conninfo());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+  }
+  std::unique_ptr<PGconn, decltype(&PQfinish)> locker(PQconnectdb(database.conninfo().c_str()), &PQfinish);
+  ASSERT_EQ(PQstatus(locker.get()), CONNECTION_OK);
+  std::unique_ptr<PGresult, decltype(&PQclear)> locked(
+      PQexec(locker.get(), "BEGIN; LOCK TABLE pages IN ACCESS EXCLUSIVE MODE"), &PQclear);
+  ASSERT_EQ(PQresultStatus(locked.get()), PGRES_COMMAND_OK) << PQerrorMessage(locker.get());
+
+  std::string out;
+  const std::string db = database.conninfo() + " options='-c statement_timeout=1000'";
+  EXPECT_EQ(RunCommand(Cli("crawl --site mfk --db \"" + db + "\"" + SiteArgs(server_)), &out, true), 3) << out;
+  EXPECT_NE(out.find("statement timeout"), std::string::npos) << out;
+  EXPECT_NE(out.find("URLs leased to this process are back in the queue"), std::string::npos) << out;
+  std::unique_ptr<PGresult, decltype(&PQclear)> unlocked(PQexec(locker.get(), "ROLLBACK"), &PQclear);
+  ASSERT_EQ(PQresultStatus(unlocked.get()), PGRES_COMMAND_OK) << PQerrorMessage(locker.get());
+
+  std::unique_ptr<PGresult, decltype(&PQclear)> counts(
+      PQexec(locker.get(),
+             "SELECT count(*) FILTER (WHERE state = 'in_flight'), count(*) FILTER (WHERE state = 'queued')"
+             " FROM frontier"),
+      &PQclear);
+  ASSERT_EQ(PQresultStatus(counts.get()), PGRES_TUPLES_OK) << PQerrorMessage(locker.get());
+  EXPECT_STREQ(PQgetvalue(counts.get(), 0, 0), "0");
+  EXPECT_STRNE(PQgetvalue(counts.get(), 0, 1), "0");
+
+  std::string resumed;
+  ASSERT_EQ(RunCommand(Cli("crawl --site mfk --db " + Quote(database.conninfo()) + SiteArgs(server_)),
+                       &resumed, true),
+            0)
+      << resumed;
+  ExpectEveryPageOnce(database.conninfo());
+  EXPECT_EQ(Dataset(database.conninfo()), Reference());
+}
+
 }  // namespace

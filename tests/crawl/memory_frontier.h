@@ -187,6 +187,18 @@ class MemoryFrontier final : public store::Frontier {
     return out;
   }
 
+  Result<int64_t> ReleaseLeases(std::string_view site, std::string_view owner) override {
+    std::lock_guard lock(mu_);
+    int64_t n = 0;
+    for (auto& row : rows_) {
+      if (row.url.site == site && row.state == store::UrlState::kInFlight && row.owner == owner) {
+        row.state = store::UrlState::kQueued;
+        row.owner.clear();
+        ++n;
+      }
+    }
+    return n;
+  }
   Result<int64_t> RecoverLeases(std::string_view site, TimePoint now, bool all) override {
     std::lock_guard lock(mu_);
     int64_t n = 0;
