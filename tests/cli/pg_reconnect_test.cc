@@ -220,19 +220,29 @@ TEST_F(PgReconnectCli, ServerGonePastTheLimitStopsTheCrawlWhichResumesLater) {
   EXPECT_EQ(Dataset(database.conninfo()), Reference());
 }
 
-TEST_F(PgReconnectCli, StatementTimeoutStopsTheCrawlWithAClearMessage) {
-  hc::testing::PgTestDatabase database;
-  ASSERT_TRUE(database.Create(shared_).ok());
+using PgConnHandle = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+
+// Makes the database's schema, then has another session (`locker`) hold `table` in ACCESS EXCLUSIVE
+// mode in an open transaction, so that a crawl's statements on it wait past a statement timeout.
+void CreateAndLock(hc::testing::PgTestDatabase& database, const hc::testing::PgCluster& shared,
+                   const std::string& table, PgConnHandle& locker) {
+  ASSERT_TRUE(database.Create(shared).ok());
   {
-    auto store = hc::store::OpenDatabase(database.conninfo());  // the schema, before the frontier is locked
+    auto store = hc::store::OpenDatabase(database.conninfo());  // the schema, before the table is locked
     ASSERT_TRUE(store.ok()) << store.status().ToString();
   }
-  // Another session holds the frontier locked: the crawl's first statement on it waits past the timeout.
-  std::unique_ptr<PGconn, decltype(&PQfinish)> locker(PQconnectdb(database.conninfo().c_str()), &PQfinish);
+  locker.reset(PQconnectdb(database.conninfo().c_str()));
   ASSERT_EQ(PQstatus(locker.get()), CONNECTION_OK);
   std::unique_ptr<PGresult, decltype(&PQclear)> locked(
-      PQexec(locker.get(), "BEGIN; LOCK TABLE frontier IN ACCESS EXCLUSIVE MODE"), &PQclear);
+      PQexec(locker.get(), ("BEGIN; LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE").c_str()), &PQclear);
   ASSERT_EQ(PQresultStatus(locked.get()), PGRES_COMMAND_OK) << PQerrorMessage(locker.get());
+}
+
+TEST_F(PgReconnectCli, StatementTimeoutStopsTheCrawlWithAClearMessage) {
+  // Another session holds the frontier locked: the crawl's first statement on it waits past the timeout.
+  hc::testing::PgTestDatabase database;
+  PgConnHandle locker(nullptr, &PQfinish);
+  ASSERT_NO_FATAL_FAILURE(CreateAndLock(database, shared_, "frontier", locker));
 
   std::string out;
   const std::string db = database.conninfo() + " options='-c statement_timeout=300'";
@@ -251,16 +261,8 @@ TEST_F(PgReconnectCli, AStorageErrorPutsThisProcesssLeasesBackInTheQueue) {
   // frontier need not wait for the leases to expire. Here every page write waits past the statement
   // timeout (another session holds the pages table), so the crawl has URLs leased when it stops.
   hc::testing::PgTestDatabase database;
-  ASSERT_TRUE(database.Create(shared_).ok());
-  {
-    auto store = hc::store::OpenDatabase(database.conninfo());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-  }
-  std::unique_ptr<PGconn, decltype(&PQfinish)> locker(PQconnectdb(database.conninfo().c_str()), &PQfinish);
-  ASSERT_EQ(PQstatus(locker.get()), CONNECTION_OK);
-  std::unique_ptr<PGresult, decltype(&PQclear)> locked(
-      PQexec(locker.get(), "BEGIN; LOCK TABLE pages IN ACCESS EXCLUSIVE MODE"), &PQclear);
-  ASSERT_EQ(PQresultStatus(locked.get()), PGRES_COMMAND_OK) << PQerrorMessage(locker.get());
+  PgConnHandle locker(nullptr, &PQfinish);
+  ASSERT_NO_FATAL_FAILURE(CreateAndLock(database, shared_, "pages", locker));
 
   std::string out;
   const std::string db = database.conninfo() + " options='-c statement_timeout=1000'";
