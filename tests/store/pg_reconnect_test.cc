@@ -28,9 +28,11 @@ using hc::testing::BackendPeek;
 
 class PgReconnectTest : public hc::testing::PgDatabaseTest {
  protected:
-  // Terminates every other session on the test's database: the store's.
+  // Terminates every other session on the test's database: the store's (once the sessions closed
+  // before it have left pg_stat_activity).
   int TerminateOthers() {
     BackendPeek peek(Backend::kPostgres, conninfo());
+    if (!hc::testing::WaitForOtherSessions(peek, 1)) return -1;
     return static_cast<int>(
         peek.Int("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                  " WHERE datname = current_database() AND pid <> pg_backend_pid()"));

@@ -82,7 +82,10 @@ TEST_F(PgSideReconnectTest, ParseMarksAreWrittenAcrossALostConnection) {
                                   [&] { (*marks)->Set(1, 42); }),
             1);
   EXPECT_EQ(peek.All("SELECT slot, frontier_id FROM parse_marks ORDER BY slot"), "0|0\n1|42\n");
-  // Closed on a lost connection too: its rows go.
+  // Closed on a lost connection too: its rows go. The sessions this test ended (the locker's, the
+  // terminated one) can stay in pg_stat_activity a moment after they close: wait for them to go, so
+  // that only the marks' session is terminated.
+  ASSERT_TRUE(hc::testing::WaitForOtherSessions(peek, 1));
   ASSERT_EQ(peek.Int("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                      " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
             1);

@@ -16,10 +16,12 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/status.h"
@@ -155,6 +157,19 @@ class BackendPeek {
   std::unique_ptr<sqlite3, SqliteCloser> sqlite_;
   std::unique_ptr<PGconn, PgCloser> pg_;
 };
+
+// Waits (at most 10 s) until exactly `n` sessions other than peek's are on peek's PostgreSQL database.
+// A session that a test closed or terminated can stay in pg_stat_activity a moment after it ends, so a
+// test that then counts or terminates "the other sessions" waits for them first.
+inline bool WaitForOtherSessions(BackendPeek& peek, int64_t n) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (peek.Int("SELECT count(*) FROM pg_stat_activity"
+                  " WHERE datname = current_database() AND pid <> pg_backend_pid()") != n) {
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
 
 // A fresh, empty database per test on the parameter's backend: a file in a temporary folder, or a
 // clone of the cluster's hc_template (skipped, or failed in CI, without the server binaries).
