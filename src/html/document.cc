@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "html/html.h"
 #include "html/nesting_limit_internal.h"
 #include "html/parse_arena_internal.h"
+#include "html/raw_text_elision_internal.h"
 
 namespace hc::html {
 
@@ -127,6 +129,7 @@ std::string LowercaseValidUtf8(std::string_view s) {
 struct Document::Rep {
   std::string source;
   std::string parsed;             // the page after LimitNesting, when it removed tags; else empty
+  std::string elided;             // what Gumbo parsed when script and style contents were cut out
   std::deque<std::string> names;  // lowercase names of elements Gumbo does not know
   // Owns all of Gumbo's memory, `output` included: the tree is released with the arena, so
   // gumbo_destroy_output is never called.
@@ -160,7 +163,22 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
 
   GumboOptions gumbo_options = GumboParseOptions();
   gumbo_options.userdata = &rep->arena;
-  GumboOutput* out = gumbo_parse_with_options(&gumbo_options, input.data(), input.size());
+  GumboOutput* out = nullptr;
+  if (options.elide_raw_text) {
+    // Gumbo parses the page without its script and style contents, which then go back into the tree
+    // as text (raw_text_elision_internal.h); when a cut turns out not to be an element's content, the
+    // page is parsed whole.
+    if (std::optional<internal::RawTextElision> elision = internal::ElideRawText(input)) {
+      out = gumbo_parse_with_options(&gumbo_options, elision->html.data(), elision->html.size());
+      if (out && internal::RestoreElidedText(out, *elision, input, rep->arena)) {
+        rep->elided = std::move(elision->html);  // the tree's tag names and positions point into it
+      } else {
+        out = nullptr;
+        rep->arena.Clear();
+      }
+    }
+  }
+  if (!out) out = gumbo_parse_with_options(&gumbo_options, input.data(), input.size());
   if (!out) return Status::Internal("the HTML parser returned no document");
   rep->output = out;
 

@@ -57,6 +57,13 @@ void* ParseArena::Allocate(std::size_t size) {
   return out;
 }
 
+void ParseArena::Clear() {
+  blocks_.clear();
+  next_ = nullptr;
+  left_ = 0;
+  reserved_ = 0;
+}
+
 void* ParseArena::GumboAllocate(void* arena, std::size_t size) {
   return static_cast<ParseArena*>(arena)->Allocate(size);
 }

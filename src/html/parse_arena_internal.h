@@ -23,6 +23,8 @@ class ParseArena {
 
   // Aligned for any type (Gumbo stores pointers, sizes and doubles); nullptr when out of memory.
   void* Allocate(std::size_t size);
+  // Frees everything allocated so far (a tree that is thrown away); the arena can be used again.
+  void Clear();
   // Bytes taken from malloc so far (blocks and large buffers); the arena's whole footprint.
   std::size_t bytes_reserved() const { return reserved_; }
 

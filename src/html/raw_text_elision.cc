@@ -1,0 +1,284 @@
+// Cutting script and style contents out before Gumbo's parse and putting them back after it; see
+// raw_text_elision_internal.h for why and for why the result equals a parse of the whole page.
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "core/text.h"
+#include "html/gumbo_node_internal.h"
+#include "html/raw_text_elision_internal.h"
+
+namespace hc::html::internal {
+namespace {
+
+constexpr std::size_t kNone = std::string_view::npos;
+// Below this in all, the copy of the page costs about what Gumbo would spend on the contents.
+constexpr std::size_t kMinElidedTotal = 1024;
+
+// The tokenizer's whitespace; CR counts, as the input stream turns it into LF before the tokenizer.
+constexpr bool IsTagSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+constexpr bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Where a tag ends, the tag name starting at `at` (just after "<" or "</"): the position after its '>'
+// as the tokenizer's tag, attribute and self-closing states find it (a '>' inside a quoted attribute
+// value does not end it), or kNone when the page ends first (the tokenizer then drops the tag).
+// `*name_end` is set to where the tag name ends.
+std::size_t TagEnd(std::string_view s, std::size_t at, std::size_t* name_end) {
+  enum State { kName, kBeforeName, kAttrName, kAfterAttrName, kBeforeValue, kUnquoted, kAfterQuoted, kSelfClosing };
+  State state = kName;
+  *name_end = s.size();
+  for (std::size_t i = at; i < s.size(); ++i) {
+    const char c = s[i];
+    switch (state) {
+      case kName:
+        if (IsTagSpace(c) || c == '/' || c == '>') {
+          *name_end = i;
+          if (c == '>') return i + 1;
+          state = c == '/' ? kSelfClosing : kBeforeName;
+        }
+        break;
+      case kBeforeName:
+      case kAfterAttrName:
+        if (c == '>') return i + 1;
+        if (c == '/') {
+          state = kSelfClosing;
+        } else if (c == '=' && state == kAfterAttrName) {
+          state = kBeforeValue;
+        } else if (!IsTagSpace(c)) {
+          state = kAttrName;
+        }
+        break;
+      case kAttrName:
+        if (c == '>') return i + 1;
+        if (IsTagSpace(c)) state = kAfterAttrName;
+        if (c == '/') state = kSelfClosing;
+        if (c == '=') state = kBeforeValue;
+        break;
+      case kBeforeValue:
+        if (c == '>') return i + 1;
+        if (c == '"' || c == '\'') {
+          const std::size_t close = s.find(c, i + 1);
+          if (close == kNone) return kNone;
+          i = close;
+          state = kAfterQuoted;
+        } else if (!IsTagSpace(c)) {
+          state = kUnquoted;
+        }
+        break;
+      case kUnquoted:
+        if (c == '>') return i + 1;
+        if (IsTagSpace(c)) state = kBeforeName;
+        break;
+      case kAfterQuoted:
+      case kSelfClosing:
+        // "Anything else" in both is a parse error that reconsumes in the before-attribute-name state.
+        if (c == '>') return i + 1;
+        state = c == '/' ? kSelfClosing : IsTagSpace(c) ? kBeforeName : kAttrName;
+        break;
+    }
+  }
+  return kNone;
+}
+
+// The first "</name" (ASCII case-insensitive) at or after `from` that is followed by whitespace, '/'
+// or '>': the end tag that ends an RCDATA, RAWTEXT or script data content (the "appropriate end tag").
+// kNone when there is none before the page ends.
+std::size_t FindEndTag(std::string_view s, std::size_t from, std::string_view name) {
+  for (std::size_t i = from; (i = s.find("</", i)) != kNone; i += 2) {
+    const std::size_t after = i + 2 + name.size();
+    if (after >= s.size()) return kNone;
+    if (EqualsIgnoringAsciiCase(s.substr(i + 2, name.size()), name) &&
+        (IsTagSpace(s[after]) || s[after] == '/' || s[after] == '>')) {
+      return i;
+    }
+  }
+  return kNone;
+}
+
+// True when Gumbo's input stream passes `content` through as it is (apart from CR): valid UTF-8 with
+// no NUL and none of the code points its utf8 iterator replaces with U+FFFD (C0 controls other than
+// tab, LF, FF and CR; DEL; C1 controls; U+FDD0..U+FDEF; U+xFFFE and U+xFFFF). `*whitespace_only` says
+// whether every character is ASCII whitespace.
+bool PassesThroughGumbo(std::string_view content, bool* whitespace_only) {
+  bool blank = true;
+  for (std::size_t i = 0; i < content.size();) {
+    const auto c = static_cast<unsigned char>(content[i]);
+    if (c < 0x80) {
+      if (c < 0x20 ? !IsTagSpace(static_cast<char>(c)) : c == 0x7F) return false;
+      blank = blank && IsTagSpace(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    const Utf8Char u = DecodeUtf8At(content, i);
+    const char32_t cp = u.code_point;
+    if (!u.valid || cp <= 0x9F || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) return false;
+    blank = false;
+    i += u.length;
+  }
+  *whitespace_only = blank;
+  return true;
+}
+
+}  // namespace
+
+std::optional<RawTextElision> ElideRawText(std::string_view page) {
+  struct Cut {
+    std::size_t tag;      // '<' of the start tag, in `page`
+    std::size_t content;  // first byte of the content
+    std::size_t end;      // the end tag's '<'
+    GumboTag name;
+    bool whitespace_only;
+  };
+  std::vector<Cut> cuts;
+  std::size_t total = 0;
+  const std::size_t n = page.size();
+  for (std::size_t i = 0; i < n;) {
+    const std::size_t lt = page.find('<', i);
+    if (lt == kNone || lt + 1 >= n) break;
+    const char c = page[lt + 1];
+    if (c == '!' && page.compare(lt, 4, "<!--") == 0) {
+      // Comment start, start dash, comment, end dash, end and end bang states: "<!-->" and "<!--->"
+      // are whole comments; otherwise the first "-->" or "--!>" ends it.
+      const std::size_t q = lt + 4;
+      if (q < n && page[q] == '>') {
+        i = q + 1;
+      } else if (page.compare(q, 2, "->") == 0) {
+        i = q + 2;
+      } else {
+        const std::size_t dash = page.find("-->", q), bang = page.find("--!>", q);
+        if (dash == kNone && bang == kNone) break;  // the rest of the page is the comment
+        i = dash <= bang ? dash + 3 : bang + 4;
+      }
+      continue;
+    }
+    if (c == '!' || c == '?' || (c == '/' && lt + 2 < n && !IsAsciiAlpha(page[lt + 2]) && page[lt + 2] != '>')) {
+      // A doctype, CDATA outside foreign content, a processing instruction or "</" and a non-letter:
+      // each ends at the first '>' (a '>' in a doctype's quoted identifier ends it too).
+      const std::size_t gt = page.find('>', lt + 2);
+      if (gt == kNone) break;
+      i = gt + 1;
+      continue;
+    }
+    if (c == '/') {
+      if (lt + 2 >= n) break;
+      if (page[lt + 2] == '>') {  // "</>" is dropped
+        i = lt + 3;
+        continue;
+      }
+      std::size_t name_end = 0;
+      const std::size_t end = TagEnd(page, lt + 2, &name_end);
+      if (end == kNone) break;
+      i = end;
+      continue;
+    }
+    if (!IsAsciiAlpha(c)) {  // a '<' that is text
+      i = lt + 1;
+      continue;
+    }
+    std::size_t name_end = 0;
+    const std::size_t end = TagEnd(page, lt + 1, &name_end);
+    if (end == kNone) break;
+    const std::string_view name = page.substr(lt + 1, name_end - (lt + 1));
+    i = end;
+    const bool script = EqualsIgnoringAsciiCase(name, "script");
+    if (!script && !EqualsIgnoringAsciiCase(name, "style") && !EqualsIgnoringAsciiCase(name, "title") &&
+        !EqualsIgnoringAsciiCase(name, "textarea") && !EqualsIgnoringAsciiCase(name, "xmp") &&
+        !EqualsIgnoringAsciiCase(name, "iframe") && !EqualsIgnoringAsciiCase(name, "noembed") &&
+        !EqualsIgnoringAsciiCase(name, "noframes")) {
+      if (EqualsIgnoringAsciiCase(name, "plaintext")) break;  // the rest of the page is its text
+      continue;
+    }
+    // RCDATA, RAWTEXT or script data: the content runs to the appropriate end tag, which the loop then
+    // reads as a tag.
+    const std::size_t close = FindEndTag(page, end, name);
+    if (close == kNone) break;
+    const std::string_view content = page.substr(end, close - end);
+    // "<!--" in a script's content starts the escaped states, in which a "</script" inside a nested
+    // "<script" does not end it: where it ends is no longer simple, so nothing after it is cut.
+    if (script && content.find("<!--") != kNone) break;
+    bool whitespace_only = false;
+    if ((script || EqualsIgnoringAsciiCase(name, "style")) && content.size() >= kMinElidedContent &&
+        PassesThroughGumbo(content, &whitespace_only)) {
+      cuts.push_back({lt, end, close, script ? GUMBO_TAG_SCRIPT : GUMBO_TAG_STYLE, whitespace_only});
+      total += content.size();
+    }
+    i = close;
+  }
+  if (total < kMinElidedTotal) return std::nullopt;
+
+  RawTextElision out;
+  out.html.reserve(n - total);
+  out.contents.reserve(cuts.size());
+  std::size_t copied = 0;
+  for (const Cut& cut : cuts) {
+    out.html.append(page.substr(copied, cut.content - copied));
+    copied = cut.end;
+    const std::size_t shift = cut.content - (out.html.size());  // bytes cut before this element
+    out.contents.push_back({cut.tag - shift, cut.content, cut.end - cut.content, cut.name, cut.whitespace_only});
+  }
+  out.html.append(page.substr(copied));
+  return out;
+}
+
+bool RestoreElidedText(GumboOutput* output, const RawTextElision& elision, std::string_view page,
+                       ParseArena& arena) {
+  const std::vector<ElidedContent>& contents = elision.contents;
+  std::vector<char> restored(contents.size(), 0);
+  std::size_t restored_count = 0;
+  std::vector<GumboNode*> stack{output->document};
+  while (!stack.empty()) {
+    GumboNode* node = stack.back();
+    stack.pop_back();
+    if (IsElement(node) && (node->v.element.tag == GUMBO_TAG_SCRIPT || node->v.element.tag == GUMBO_TAG_STYLE) &&
+        node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML) {
+      GumboElement& element = node->v.element;
+      const auto it = std::lower_bound(contents.begin(), contents.end(), std::size_t{element.start_pos.offset},
+                                       [](const ElidedContent& e, std::size_t at) { return e.tag_offset < at; });
+      if (it == contents.end() || it->tag_offset != element.start_pos.offset) continue;  // not cut
+      const auto index = static_cast<std::size_t>(it - contents.begin());
+      if (it->tag != element.tag || restored[index] || element.children.length != 0) return false;
+      const std::string_view content = page.substr(it->content_offset, it->length);
+      auto* text = static_cast<char*>(arena.Allocate(content.size() + 1));
+      auto* child = static_cast<GumboNode*>(arena.Allocate(sizeof(GumboNode)));
+      void** slots = element.children.capacity >= 1 && element.children.data
+                         ? element.children.data
+                         : static_cast<void**>(arena.Allocate(sizeof(void*)));
+      if (!text || !child || !slots) return false;
+      // The input stream's newline normalization: CR LF and a lone CR each become LF.
+      std::size_t length = 0;
+      for (std::size_t from = 0; from < content.size();) {
+        const void* cr = std::memchr(content.data() + from, '\r', content.size() - from);
+        const std::size_t upto = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - content.data())
+                                    : content.size();
+        std::memcpy(text + length, content.data() + from, upto - from);
+        length += upto - from;
+        if (upto == content.size()) break;
+        text[length++] = '\n';
+        from = upto + 1 + (upto + 1 < content.size() && content[upto + 1] == '\n' ? 1 : 0);
+      }
+      text[length] = '\0';
+      child->type = it->whitespace_only ? GUMBO_NODE_WHITESPACE : GUMBO_NODE_TEXT;
+      child->parent = node;
+      child->index_within_parent = 0;
+      child->parse_flags = GUMBO_INSERTION_NORMAL;
+      child->v.text.text = text;
+      child->v.text.original_text = {content.data(), content.size()};
+      // Line and column are not counted (Node exposes no position); the offset is the content's.
+      child->v.text.start_pos = {0, 0, static_cast<unsigned>(it->content_offset)};
+      slots[0] = child;
+      element.children.data = slots;
+      element.children.length = 1;
+      element.children.capacity = std::max(element.children.capacity, 1u);
+      restored[index] = 1;
+      ++restored_count;
+      continue;
+    }
+    if (const GumboVector* kids = ChildVector(node)) {
+      for (unsigned k = 0; k < kids->length; ++k) stack.push_back(static_cast<GumboNode*>(kids->data[k]));
+    }
+  }
+  return restored_count == contents.size();
+}
+
+}  // namespace hc::html::internal
