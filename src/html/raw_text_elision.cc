@@ -2,7 +2,6 @@
 // raw_text_elision_internal.h for why and for why the result equals a parse of the whole page.
 #include <algorithm>
 #include <cstring>
-#include <utility>
 #include <vector>
 
 #include "core/text.h"
@@ -181,14 +180,13 @@ std::optional<RawTextElision> ElideRawText(std::string_view page) {
     if (end == kNone) break;
     const std::string_view name = page.substr(lt + 1, name_end - (lt + 1));
     i = end;
-    const bool script = EqualsIgnoringAsciiCase(name, "script");
-    if (!script && !EqualsIgnoringAsciiCase(name, "style") && !EqualsIgnoringAsciiCase(name, "title") &&
-        !EqualsIgnoringAsciiCase(name, "textarea") && !EqualsIgnoringAsciiCase(name, "xmp") &&
-        !EqualsIgnoringAsciiCase(name, "iframe") && !EqualsIgnoringAsciiCase(name, "noembed") &&
-        !EqualsIgnoringAsciiCase(name, "noframes")) {
-      if (EqualsIgnoringAsciiCase(name, "plaintext")) break;  // the rest of the page is its text
+    const GumboTag tag = gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size()));  // any case
+    if (tag == GUMBO_TAG_PLAINTEXT) break;  // the rest of the page is its text
+    if (tag != GUMBO_TAG_SCRIPT && tag != GUMBO_TAG_STYLE && tag != GUMBO_TAG_TITLE && tag != GUMBO_TAG_TEXTAREA &&
+        tag != GUMBO_TAG_XMP && tag != GUMBO_TAG_IFRAME && tag != GUMBO_TAG_NOEMBED && tag != GUMBO_TAG_NOFRAMES) {
       continue;
     }
+    const bool script = tag == GUMBO_TAG_SCRIPT;
     // RCDATA, RAWTEXT or script data: the content runs to the appropriate end tag, which the loop then
     // reads as a tag.
     const std::size_t close = FindEndTag(page, end, name);
@@ -198,9 +196,9 @@ std::optional<RawTextElision> ElideRawText(std::string_view page) {
     // "<script" does not end it: where it ends is no longer simple, so nothing after it is cut.
     if (script && content.find("<!--") != kNone) break;
     bool whitespace_only = false;
-    if ((script || EqualsIgnoringAsciiCase(name, "style")) && content.size() >= kMinElidedContent &&
+    if ((script || tag == GUMBO_TAG_STYLE) && content.size() >= kMinElidedContent &&
         PassesThroughGumbo(content, &whitespace_only)) {
-      cuts.push_back({lt, end, close, script ? GUMBO_TAG_SCRIPT : GUMBO_TAG_STYLE, whitespace_only});
+      cuts.push_back({lt, end, close, tag, whitespace_only});
       total += content.size();
     }
     i = close;
