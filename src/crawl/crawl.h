@@ -197,7 +197,8 @@ struct CrawlOptions {
   // bounds the workers' memory; ordinary pages (30-300 KB) never wait for it. A body larger than the
   // budget is parsed alone.
   std::size_t parse_bytes = 4 * 1024 * 1024;
-  // Slots of the table of links already sent to the writer this run (8 bytes each; SentLinks).
+  // The most slots the table of links already sent to the writer may grow to this run (8 bytes each,
+  // touched only as the table grows; SentLinks).
   std::size_t sent_link_slots = std::size_t{1} << 20;
   std::chrono::milliseconds commit_interval{1000};  // commit the open batch at least this often
   // On stop, transfers in flight and fetched pages waiting for a parse worker get this long to finish;

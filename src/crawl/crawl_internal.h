@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -127,24 +128,44 @@ class ByteBudget {
   std::size_t in_use_ = 0;
 };
 
-// The links this run already sent to the writer, remembered as 64-bit hashes in a fixed table of
-// `slots` entries (direct-mapped: a new key takes its slot's place). A link found on thousands of pages
-// (navigation, "hot" lists) then costs the writer one insert instead of thousands, and the table's
-// memory is fixed (8 bytes a slot) however many links the run finds. Forgetting a key is harmless (the
-// frontier's unique (site, url_key) drops the repeat); a key wrongly taken as seen needs two keys with
-// the same 64-bit hash. Thread-safe without a lock (relaxed atomics: a race costs at most a repeat).
+// The links this run already sent to the writer, remembered as 64-bit hashes in a direct-mapped table
+// (a new key takes its slot's place). A link found on thousands of pages (navigation, "hot" lists) then
+// costs the writer one insert instead of thousands. Forgetting a key is harmless (the frontier's unique
+// (site, url_key) drops the repeat); a key wrongly taken as seen needs two keys with the same 64-bit hash.
+//
+// The table's memory is reserved for `max_slots` (8 bytes a slot) but only the slots in use are touched:
+// it starts at kInitialSlots and doubles once more than a quarter of its slots are filled (fuller, two
+// keys sharing a slot push each other out more often), up to max_slots. The memory comes zeroed from the
+// kernel (calloc of a large block is an untouched anonymous mapping), so a crawl of a few thousand links
+// keeps a few hundred KB resident instead of 8 MB, and a crawl of millions is bounded by max_slots as
+// before. Doubling splits the table in place (a key stays in slot i or moves to i + the old size), so
+// growing forgets nothing.
+// Thread-safe: a mutex per call (parse workers offer a few hundred links a page; uncontended).
 class SentLinks {
  public:
-  explicit SentLinks(std::size_t slots);
+  static constexpr std::size_t kInitialSlots = std::size_t{1} << 13;
+
+  explicit SentLinks(std::size_t max_slots);
   SentLinks(const SentLinks&) = delete;
   SentLinks& operator=(const SentLinks&) = delete;
 
   // True unless `key` was offered before and is still remembered; remembers it.
   bool FirstTime(std::string_view key);
 
+  // The slots in use now (a power of two, at most max_slots rounded up to one).
+  std::size_t slots();
+
  private:
-  std::vector<std::atomic<uint64_t>> slots_;
-  const uint64_t mask_;
+  struct FreeSlots {
+    void operator()(uint64_t* p) const;
+  };
+  void Double();  // mu_ held
+
+  std::mutex mu_;
+  std::unique_ptr<uint64_t[], FreeSlots> slots_;
+  const uint64_t max_mask_;
+  uint64_t mask_;
+  std::size_t filled_ = 0;  // slots in use that hold a key
 };
 
 // What the progress display shows.
