@@ -68,6 +68,9 @@ constexpr bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// A to Z and a to z: the first letter of an HTML tag name, a URL scheme's letters.
+constexpr bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
 // --- whitespace ------------------------------------------------------------------------------------
 
 // ASCII whitespace as the WHATWG standards (HTML, URL, Encoding, CSS) define it: TAB, LF, FF, CR and

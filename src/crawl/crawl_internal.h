@@ -153,7 +153,7 @@ class SentLinks {
   bool FirstTime(std::string_view key);
 
   // The slots in use now (a power of two, at most max_slots rounded up to one).
-  std::size_t slots();
+  std::size_t slots() const;
 
  private:
   struct FreeSlots {
@@ -161,7 +161,7 @@ class SentLinks {
   };
   void Double();  // mu_ held
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unique_ptr<uint64_t[], FreeSlots> slots_;
   const uint64_t max_mask_;
   uint64_t mask_;

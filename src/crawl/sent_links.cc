@@ -45,7 +45,7 @@ bool SentLinks::FirstTime(std::string_view key) {
   return true;
 }
 
-std::size_t SentLinks::slots() {
+std::size_t SentLinks::slots() const {
   std::lock_guard lock(mu_);
   return static_cast<std::size_t>(mask_) + 1;
 }

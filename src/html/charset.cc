@@ -369,8 +369,6 @@ bool StartsWithCaseInsensitive(std::string_view s, std::size_t pos, std::string_
   return true;
 }
 
-bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
 struct Attribute {
   std::string name, value;
 };

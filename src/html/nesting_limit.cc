@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "html/gumbo_node_internal.h"
 #include "html/nesting_limit_internal.h"
 
@@ -115,15 +116,13 @@ class NestingScanner {
   }
 
  private:
-  static bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
   // Scans the markup starting at s_[lt] == '<'; returns the position after it.
   std::size_t ScanMarkup(std::size_t lt) {
     std::string_view rest = s_.substr(lt);
     if (rest.starts_with("<!--")) return SkipPast(lt + 4, "-->");
     if (rest.size() >= 2 && (rest[1] == '!' || rest[1] == '?')) return SkipPast(lt + 2, ">");
-    if (rest.size() >= 3 && rest[1] == '/' && IsAlpha(rest[2])) return ScanEndTag(lt);
-    if (rest.size() >= 2 && IsAlpha(rest[1])) return ScanStartTag(lt);
+    if (rest.size() >= 3 && rest[1] == '/' && IsAsciiAlpha(rest[2])) return ScanEndTag(lt);
+    if (rest.size() >= 2 && IsAsciiAlpha(rest[1])) return ScanStartTag(lt);
     return lt + 1;  // a literal '<'
   }
 

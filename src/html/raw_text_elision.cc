@@ -15,9 +15,8 @@ constexpr std::size_t kNone = std::string_view::npos;
 // Below this in all, the copy of the page costs about what Gumbo would spend on the contents.
 constexpr std::size_t kMinElidedTotal = 1024;
 
-// The tokenizer's whitespace; CR counts, as the input stream turns it into LF before the tokenizer.
-constexpr bool IsTagSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
-constexpr bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+// The tokenizer's whitespace is IsAsciiWhitespace: CR counts, as the input stream turns it into LF
+// before the tokenizer sees it.
 
 // Where a tag ends, the tag name starting at `at` (just after "<" or "</"): the position after its '>'
 // as the tokenizer's tag, attribute and self-closing states find it (a '>' inside a quoted attribute
@@ -31,7 +30,7 @@ std::size_t TagEnd(std::string_view s, std::size_t at, std::size_t* name_end) {
     const char c = s[i];
     switch (state) {
       case kName:
-        if (IsTagSpace(c) || c == '/' || c == '>') {
+        if (IsAsciiWhitespace(c) || c == '/' || c == '>') {
           *name_end = i;
           if (c == '>') return i + 1;
           state = c == '/' ? kSelfClosing : kBeforeName;
@@ -44,13 +43,13 @@ std::size_t TagEnd(std::string_view s, std::size_t at, std::size_t* name_end) {
           state = kSelfClosing;
         } else if (c == '=' && state == kAfterAttrName) {
           state = kBeforeValue;
-        } else if (!IsTagSpace(c)) {
+        } else if (!IsAsciiWhitespace(c)) {
           state = kAttrName;
         }
         break;
       case kAttrName:
         if (c == '>') return i + 1;
-        if (IsTagSpace(c)) state = kAfterAttrName;
+        if (IsAsciiWhitespace(c)) state = kAfterAttrName;
         if (c == '/') state = kSelfClosing;
         if (c == '=') state = kBeforeValue;
         break;
@@ -61,19 +60,19 @@ std::size_t TagEnd(std::string_view s, std::size_t at, std::size_t* name_end) {
           if (close == kNone) return kNone;
           i = close;
           state = kAfterQuoted;
-        } else if (!IsTagSpace(c)) {
+        } else if (!IsAsciiWhitespace(c)) {
           state = kUnquoted;
         }
         break;
       case kUnquoted:
         if (c == '>') return i + 1;
-        if (IsTagSpace(c)) state = kBeforeName;
+        if (IsAsciiWhitespace(c)) state = kBeforeName;
         break;
       case kAfterQuoted:
       case kSelfClosing:
         // "Anything else" in both is a parse error that reconsumes in the before-attribute-name state.
         if (c == '>') return i + 1;
-        state = c == '/' ? kSelfClosing : IsTagSpace(c) ? kBeforeName : kAttrName;
+        state = c == '/' ? kSelfClosing : IsAsciiWhitespace(c) ? kBeforeName : kAttrName;
         break;
     }
   }
@@ -88,7 +87,7 @@ std::size_t FindEndTag(std::string_view s, std::size_t from, std::string_view na
     const std::size_t after = i + 2 + name.size();
     if (after >= s.size()) return kNone;
     if (EqualsIgnoringAsciiCase(s.substr(i + 2, name.size()), name) &&
-        (IsTagSpace(s[after]) || s[after] == '/' || s[after] == '>')) {
+        (IsAsciiWhitespace(s[after]) || s[after] == '/' || s[after] == '>')) {
       return i;
     }
   }
@@ -104,8 +103,8 @@ bool PassesThroughGumbo(std::string_view content, bool* whitespace_only) {
   for (std::size_t i = 0; i < content.size();) {
     const auto c = static_cast<unsigned char>(content[i]);
     if (c < 0x80) {
-      if (c < 0x20 ? !IsTagSpace(static_cast<char>(c)) : c == 0x7F) return false;
-      blank = blank && IsTagSpace(static_cast<char>(c));
+      if (c < 0x20 ? !IsAsciiWhitespace(static_cast<char>(c)) : c == 0x7F) return false;
+      blank = blank && IsAsciiWhitespace(static_cast<char>(c));
       ++i;
       continue;
     }
