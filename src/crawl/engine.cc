@@ -117,6 +117,12 @@ Status CrawlRun::Seed() {
     spdlog::info("crawl {}: {} URLs in flight when the last crawl stopped went back to the queue", config.key,
                  *recovered);
   }
+  if (run_.options.host_pace != nullptr) {
+    // A crawl of this host killed before it released its request slots: they are free at once.
+    auto freed = run_.options.host_pace->RecoverSlots();
+    if (!freed.ok()) return freed.status();
+    if (*freed > 0) spdlog::info("crawl {}: {} request slots of a crawl that is gone were freed", config.key, *freed);
+  }
   auto poisoned = pipeline_.OpenParseMarks();
   if (!poisoned.ok()) return poisoned.status();
   poisoned_ = std::move(*poisoned);
@@ -261,6 +267,7 @@ void CrawlRun::FetchLoop() {
   }
   // Whatever is still in flight after the grace period goes back to the queue.
   scheduler_.AbandonInFlight();
+  scheduler_.ReleaseSlots();
 }
 
 Result<CrawlReport> CrawlRun::Run() {

@@ -26,8 +26,8 @@ void OriginScheduler::SubmitRobots(const std::string& name, OriginState& o, cons
   request.headers = {{"Accept", "text/plain,*/*;q=0.5"}};
   // A little more than the parse limit, so that the policy sees every byte it may use.
   request.max_body_bytes = net::kRobotsParseLimit + 64 * 1024;
-  transfers_[request.context_id] =
-      Transfer{.kind = Kind::kRobots, .origin = name, .url = {}, .page_url = {}, .target = url, .hops = hops};
+  transfers_[request.context_id] = Transfer{
+      .kind = Kind::kRobots, .origin = name, .url = {}, .page_url = {}, .target = url, .hops = hops, .slot = -1};
   Submit(o, std::move(request));  // robots.txt counts: the origin's first page starts a delay after it
 }
 
@@ -89,7 +89,16 @@ void OriginScheduler::HandleRobots(Transfer& t, net::FetchResult& result) {
   OriginState& o = Origin(t.origin);
   o.pacer.Finished();
   const int status = result.ok() || result.error == net::FetchError::kTooLarge ? result.status : 0;
-  if (status >= 300 && status < 400 && !result.location.empty() && t.hops < kMaxRedirects) {
+  const bool redirect = status >= 300 && status < 400 && !result.location.empty() && t.hops < kMaxRedirects;
+  if (t.slot >= 0) {
+    // A redirect hop follows at once on the request's own cluster slot; otherwise the slot is free.
+    if (redirect && o.slot < 0) {
+      o.slot = t.slot;
+    } else if (run_.options.host_pace != nullptr) {
+      run_.options.host_pace->ReleaseSlot(t.origin, t.slot);
+    }
+  }
+  if (redirect) {
     SubmitRobots(t.origin, o, result.location, t.hops + 1);
     return;
   }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -12,9 +13,24 @@ namespace hc::crawl::internal {
 
 using std::chrono::milliseconds;
 
+namespace {
+
+// The owner of this run's request slots: the lease owner (host:pid) and a number of the process's own,
+// so that two crawls of one process (a scheduler daemon's jobs) free only their own slots at the end.
+std::string NumberedSlotOwner(const std::string& owner) {
+  static std::atomic<int64_t> runs{0};
+  return owner + "/" + std::to_string(++runs);
+}
+
+}  // namespace
+
 OriginScheduler::OriginScheduler(RunContext& run, UrlOutcomes& outcomes, PagePipeline& pipeline,
                                  SitemapReader& sitemaps)
-    : run_(run), outcomes_(outcomes), pipeline_(pipeline), sitemap_reader_(sitemaps), robots_(run.clock) {}
+    : run_(run),
+      outcomes_(outcomes),
+      pipeline_(pipeline),
+      sitemap_reader_(sitemaps),
+      robots_(run.clock) {}
 
 OriginScheduler::OriginState& OriginScheduler::Origin(const std::string& name) {
   return origins_.try_emplace(name, run_.pace_clock, run_.pace_policy).first->second;
@@ -33,6 +49,21 @@ void OriginScheduler::QueueSitemap(const std::string& url) {
     return;
   }
   if (!sitemaps_seen_.insert(parsed->href()).second) return;
+  if (run_.options.host_pace != nullptr) {
+    // One process of the cluster reads it; its URLs reach the others through the frontier they share.
+    // Within the window a restarted crawl skips it too: what it gave is in the frontier already.
+    constexpr std::chrono::seconds kSitemapFreshFor = std::chrono::hours(1);
+    auto claimed = run_.options.host_pace->ClaimSitemap(parsed->href(), run_.owner, kSitemapFreshFor);
+    if (!claimed.ok()) {
+      run_.SetFatal(claimed.status());
+      return;
+    }
+    if (!*claimed) {
+      spdlog::info("crawl {}: sitemap {} skipped: another process of the crawl read it within the hour",
+                   run_.config.key, parsed->href());
+      return;
+    }
+  }
   Origin(OriginOf(*parsed)).sitemaps.push_back(*std::move(parsed));
 }
 
@@ -101,7 +132,19 @@ bool OriginScheduler::LeaseMore(bool idle) {
 void OriginScheduler::DelayLeases(milliseconds wait) { next_lease_ = Steady::now() + wait; }
 
 void OriginScheduler::Dispatch() {
-  for (auto& [name, o] : origins_) DispatchOrigin(name, o);
+  for (auto& [name, o] : origins_) {
+    DispatchOrigin(name, o);
+    // A slot taken for a start that no longer comes (its URL failed, nothing is left to send).
+    if (o.slot >= 0 && ((o.waiting.empty() && o.sitemaps.empty()) || o.robots == OriginState::Robots::kBlocked ||
+                        o.robots == OriginState::Robots::kRefused || run_.Stopping())) {
+      ReturnSlot(name, o);
+    }
+  }
+  // The slots of the responses since the last Dispatch that no AcquireStart has freed already.
+  if (run_.options.host_pace != nullptr) {
+    Status flushed = run_.options.host_pace->FlushReleases(SlotOwner());
+    if (!flushed.ok()) run_.SetFatal(flushed);
+  }
 }
 
 void OriginScheduler::DispatchOrigin(const std::string& name, OriginState& o) {
@@ -151,7 +194,8 @@ void OriginScheduler::DispatchOrigin(const std::string& name, OriginState& o) {
                                                 .url = {},
                                                 .page_url = {},
                                                 .target = request.url.href(),
-                                                .hops = 0};
+                                                .hops = 0,
+                                                .slot = -1};
       Submit(o, std::move(request));
       continue;
     }
@@ -189,7 +233,8 @@ bool OriginScheduler::SubmitPage(const std::string& name, OriginState& o, store:
                                             .url = std::move(url),
                                             .page_url = request.url,
                                             .target = {},
-                                            .hops = 0};
+                                            .hops = 0,
+                                            .slot = -1};
   Submit(o, std::move(request));
   return true;
 }
@@ -198,14 +243,39 @@ bool OriginScheduler::ClearedToStart(const std::string& name, OriginState& o) {
   // A reserved slot is used if this start is at most this late for it; later, the next process's slot
   // may be close behind (this loop was held up: a commit, a lease), so a new slot is reserved instead.
   constexpr milliseconds kMissedSlot{15};
+  // No free request slot in the cluster: look again this much later. A finished request of another
+  // process frees one at once, but nothing tells this process, so it polls; each look is one statement.
+  constexpr milliseconds kSlotPoll{50};
   if (!o.pacer.MayStart()) return false;
-  // Without a delay there is no pace to share.
-  if (run_.options.host_pace == nullptr || o.pacer.delay() <= Duration::zero()) return true;
+  store::HostPace* pace = run_.options.host_pace;
+  if (pace == nullptr) return true;
+  const bool paced = o.pacer.delay() > Duration::zero();
+  const milliseconds delay = paced ? std::chrono::ceil<milliseconds>(o.pacer.delay()) : milliseconds(0);
+  if (o.slot < 0) {
+    // The request slot and, with a delay, the start: one statement.
+    auto grant =
+        pace->AcquireStart(name, SlotOwner(), run_.pace_policy.concurrency, delay, SlotLease(), o.pacer.in_flight());
+    if (!grant.ok()) {
+      run_.SetFatal(grant.status());
+      return false;
+    }
+    if (!grant->acquired()) {
+      o.pacer.HoldUntil(run_.pace_clock.Now() + kSlotPoll);
+      return false;
+    }
+    o.slot = grant->slot;
+    o.pacer.DropReservation();
+    if (grant->wait.count() <= 0) return true;
+    o.pacer.Reserve(run_.pace_clock.Now() + grant->wait);
+    return false;
+  }
+  // The slot is held; without a delay there is no pace to share.
+  if (!paced) return true;
   if (const std::optional<TimePoint> slot = o.pacer.reserved_at()) {
     if (run_.pace_clock.Now() - *slot <= kMissedSlot) return true;
     o.pacer.DropReservation();
   }
-  auto wait = run_.options.host_pace->ReserveStart(name, std::chrono::ceil<milliseconds>(o.pacer.delay()));
+  auto wait = pace->ReserveStart(name, delay);
   if (!wait.ok()) {
     run_.SetFatal(wait.status());
     return false;
@@ -215,7 +285,38 @@ bool OriginScheduler::ClearedToStart(const std::string& name, OriginState& o) {
   return false;
 }
 
+const std::string& OriginScheduler::SlotOwner() {
+  // Not in the constructor: the run's lease owner is known once RunContext::Resolve has run.
+  if (slot_owner_.empty()) slot_owner_ = NumberedSlotOwner(run_.owner);
+  return slot_owner_;
+}
+
+milliseconds OriginScheduler::SlotLease() const {
+  // A request ends within the fetcher's total timeout; the margin covers a start that waited for its
+  // reservation and a loop held up between the response and its release.
+  return run_.options.fetcher.total_timeout + milliseconds(30'000);
+}
+
+void OriginScheduler::ReturnSlot(const std::string& name, OriginState& o) {
+  if (o.slot < 0) return;
+  if (run_.options.host_pace != nullptr) run_.options.host_pace->ReleaseSlot(name, o.slot);
+  o.slot = -1;
+}
+
+void OriginScheduler::ReleaseSlots() {
+  store::HostPace* pace = run_.options.host_pace;
+  if (pace == nullptr) return;
+  for (auto& [name, o] : origins_) o.slot = -1;
+  // Not fatal: the run's work is done, and the slots' leases run out by themselves.
+  Status released = pace->ReleaseAllSlots(SlotOwner());
+  if (!released.ok()) {
+    spdlog::warn("crawl {}: request slots not released ({}); they come back when their leases run out",
+                 run_.config.key, released.message());
+  }
+}
+
 void OriginScheduler::Submit(OriginState& o, net::FetchRequest request) {
+  transfers_[request.context_id].slot = std::exchange(o.slot, -1);  // held until the response
   ++run_.requests;
   o.pacer.Started();
   just_started_.push_back(&o);
@@ -248,6 +349,7 @@ void OriginScheduler::HandleResult(net::FetchResult& result) {
   }
   OriginState& o = Origin(t.origin);
   o.pacer.Finished();
+  if (t.slot >= 0 && run_.options.host_pace != nullptr) run_.options.host_pace->ReleaseSlot(t.origin, t.slot);
   if (t.kind == Kind::kSitemap) {
     for (const std::string& nested : sitemap_reader_.Read(t.target, result)) QueueSitemap(nested);
     return;

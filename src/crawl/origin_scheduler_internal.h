@@ -7,8 +7,9 @@
 //    its URLs at once. Disallowed URLs fail with "robots: disallowed by ...".
 //  * politeness: each origin's OriginPacer (origin_pacer.h) says when the next request may start
 //    (delay start to start, concurrency, Crawl-delay, Retry-After and robots.txt holds). With a shared
-//    HostPace (CrawlOptions::host_pace, store/host_pace.h) each start with a delay also reserves the
-//    origin's next slot for the whole cluster, Retry-After holds every process, and robots.txt is read
+//    HostPace (CrawlOptions::host_pace, store/host_pace.h) each start takes one of the origin's
+//    `concurrency` request slots of the whole cluster (held until its response) and, with a delay, also
+//    reserves the origin's next start for the whole cluster; Retry-After holds every process; robots.txt is read
 //    from the database when another process has fetched it (only the one that fetched it queues its
 //    Sitemap: lines).
 //  * leases: URLs are leased in batches for the origins that can take more, so one slow origin cannot
@@ -46,7 +47,9 @@ class OriginScheduler {
   OriginScheduler(const OriginScheduler&) = delete;
   OriginScheduler& operator=(const OriginScheduler&) = delete;
 
-  // A sitemap to read: queued on its origin (after its robots.txt), once per run, at most max_sitemaps.
+  // A sitemap to read: queued on its origin (after its robots.txt), once per run, at most max_sitemaps;
+  // with a shared HostPace only when this process claims it (ClaimSitemap: one process of the cluster
+  // reads it within an hour).
   void QueueSitemap(const std::string& url);
 
   // Leases URLs in batches: up to about 4 x concurrency URLs for the origins that can take more. An
@@ -73,6 +76,10 @@ class OriginScheduler {
   // No lease before `wait` from now (queued URLs are not yet eligible).
   void DelayLeases(std::chrono::milliseconds wait);
 
+  // The end of the run: every request slot of this process's is freed in the cluster (those of
+  // requests abandoned in flight too).
+  void ReleaseSlots();
+
   // On a stop: the URLs waiting go back to the queue and the sitemaps are dropped.
   void ReleaseWaiting();
   // After the stop's grace period: the pages still in flight go back to the queue too.
@@ -97,6 +104,7 @@ class OriginScheduler {
     int robots_tries = 0;                // failed tries of robots.txt since the last hold (or the start)
     int robots_holds = 0;                // holds this run: each one doubles the next
     bool robots_claimed = false;         // this process holds the cluster's claim to fetch robots.txt
+    int slot = -1;                       // a cluster request slot taken for the next start (HostPace)
     std::string refused;                 // kRefused: the failure reason given to its URLs
     // When the next request may start: the delay, the concurrency, Retry-After and robots.txt holds.
     // Every request to the origin (robots.txt, sitemaps, pages) is Started and Finished on it.
@@ -112,6 +120,7 @@ class OriginScheduler {
     Url page_url{};                     // kPage: url.url parsed (a copy of the request's), for the page value
     std::string target;                 // kRobots, kSitemap: the URL requested
     int hops = 0;                       // kRobots: redirects followed
+    int slot = -1;                      // the cluster request slot it holds until its response (HostPace)
   };
 
   OriginState& Origin(const std::string& name);
@@ -119,9 +128,17 @@ class OriginScheduler {
   // One page request; false when the URL failed instead (it does not parse, robots.txt disallows it).
   bool SubmitPage(const std::string& name, OriginState& o, store::LeasedUrl url);
   void Submit(OriginState& o, net::FetchRequest request);
-  // A request may start on the origin now: its pacer allows it, and (with a shared HostPace and a
-  // delay) the cluster's slot reserved for it has come. A slot further off is kept on the pacer.
+  // A request may start on the origin now: its pacer allows it, and (with a shared HostPace) it holds
+  // one of the cluster's request slots of the origin and, with a delay, the cluster's start reserved
+  // for it has come. A start further off is kept on the pacer; no free slot: the origin is looked at
+  // again after kSlotPoll.
   bool ClearedToStart(const std::string& name, OriginState& o);
+  // The owner of this run's cluster request slots: the lease owner and the run's number in the process.
+  const std::string& SlotOwner();
+  // How long a request slot is leased: the longest a request may take, and a margin.
+  std::chrono::milliseconds SlotLease() const;
+  // The origin's unused request slot goes back (queued on the HostPace, freed by its next statement).
+  void ReturnSlot(const std::string& name, OriginState& o);
   // An origin nothing may be sent to for longer than max_idle_wait (an unreachable robots.txt, a long
   // Retry-After): how long until that hold ends, or nullopt when it is not held that long.
   std::optional<std::chrono::milliseconds> LongHold(const OriginState& o) const;
@@ -151,6 +168,7 @@ class OriginScheduler {
   PagePipeline& pipeline_;
   SitemapReader& sitemap_reader_;
   net::RobotsCache robots_;
+  std::string slot_owner_;  // the owner of this run's cluster request slots (HostPace); set by SlotOwner()
 
   std::map<std::string, OriginState> origins_;  // never erased: pointers to its values stay valid
   std::vector<OriginState*> just_started_;        // origins given a request since the last SendStarted

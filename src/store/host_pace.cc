@@ -17,6 +17,17 @@ class ProcessHostPace final : public HostPace {
  public:
   Result<milliseconds> ReserveStart(const std::string&, milliseconds) override { return milliseconds(0); }
   Status HoldOrigin(const std::string&, milliseconds) override { return Status::Ok(); }
+  Result<StartGrant> AcquireStart(const std::string&, const std::string&, int, milliseconds, milliseconds,
+                                  int) override {
+    return StartGrant{.slot = 0, .wait = milliseconds(0)};  // the crawl's own pacer counts its requests
+  }
+  void ReleaseSlot(const std::string&, int) override {}
+  Status FlushReleases(const std::string&) override { return Status::Ok(); }
+  Status ReleaseAllSlots(const std::string&) override { return Status::Ok(); }
+  Result<int64_t> RecoverSlots() override { return int64_t{0}; }
+  Result<bool> ClaimSitemap(const std::string&, const std::string&, std::chrono::seconds) override {
+    return true;  // every run reads its sitemaps
+  }
   Result<RobotsLookup> LookupRobots(const std::string&, const std::string&, milliseconds) override {
     return RobotsLookup{};  // kFetch
   }

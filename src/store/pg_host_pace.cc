@@ -1,18 +1,23 @@
 // HostPace on PostgreSQL (store/host_pace.h): the tables host_pace and robots_cache (migration 11),
-// each reservation and claim one statement, timed by the server's clock (clock_timestamp(), seconds
-// since 1970), so that crawlers on machines whose clocks disagree still keep one pace.
+// host_slots and sitemap_reads (migration 14), each reservation, slot and claim one statement, timed by
+// the server's clock (clock_timestamp(), seconds since 1970), so that crawlers on machines whose clocks
+// disagree still keep one pace.
+#include <algorithm>
 #include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "store/host_pace.h"
+#include "core/host.h"
 #include "store/database.h"
 #include "store/pg_connection_internal.h"
 #include "store/pg_reconnector_internal.h"
+#include "store/pg_rep_internal.h"
 #include "store/pg_schema_internal.h"
 #include "store/pg_store_internal.h"
 
@@ -22,8 +27,8 @@ namespace {
 using pg::Param;
 using std::chrono::milliseconds;
 
-// The schema version that added host_pace and robots_cache.
-constexpr int kHostPaceVersion = 11;
+// The schema version that added host_slots and sitemap_reads (host_pace and robots_cache came with 11).
+constexpr int kHostPaceVersion = 14;
 
 constexpr std::string_view kNow = "extract(epoch FROM clock_timestamp())";
 
@@ -31,10 +36,158 @@ std::string Seconds(milliseconds d) { return std::to_string(static_cast<double>(
 
 double ParseDouble(std::string_view text) { return std::strtod(std::string(text).c_str(), nullptr); }
 
+// A PostgreSQL array literal of `items` (each element double-quoted, '"' and '\\' escaped).
+template <typename T>
+std::string ArrayLiteral(const std::vector<T>& items) {
+  std::string out = "{";
+  for (const T& item : items) {
+    if (out.size() > 1) out += ',';
+    std::string text;
+    if constexpr (std::is_same_v<T, std::string>) {
+      text = item;
+    } else {
+      text = std::to_string(item);
+    }
+    out += '"';
+    for (char c : text) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 class PgHostPace final : public HostPace {
  public:
   PgHostPace(pg::PgConnection conn, pg::Reconnector reconnect)
       : conn_(std::move(conn)), reconnect_(std::move(reconnect)) {}
+
+  Result<StartGrant> AcquireStart(const std::string& origin, const std::string& owner, int concurrency,
+                                  milliseconds delay, milliseconds lease_for, int holding) override {
+    // One statement:
+    //  * turn: another process was refused a slot of this origin in the last second and is next in line
+    //    (the row of slot -1). Without it a process that always has a request for the origin would
+    //    renew its slot for ever (with no delay) and the others' URLs of it would wait for nothing.
+    //  * released: the queued releases, and the slot to renew when another process is next in line.
+    //  * candidate, acquired: unless another is next in line, the slot to renew (one of this origin's
+    //    queued releases: renewed rather than freed and taken again, as one row is not changed twice by
+    //    a statement) or the lowest free one, taken by an upsert whose WHERE makes it a compare-and-swap
+    //    (of two processes that pick the same free slot at once, one gets it). A slot of the owner's own
+    //    is never taken anew (it may be in `released`). The lease counts from the origin's next start as
+    //    the statement began; a start reserved later by a racing process is covered by lease_for's margin.
+    //  * queued, served: refused while it holds no slot of the origin ($9), the caller is next in line
+    //    (unless another is); served, it is not.
+    //  * reserved: with a slot and a delay, the start (as ReserveStart).
+    const std::string now(kNow);
+    static const std::string sql =
+        "WITH turn AS (SELECT 1 FROM host_slots t WHERE t.origin = $1 AND t.slot = -1 AND t.owner <> $2 AND "
+        "t.lease_until > " + now + "), "
+        "released AS (DELETE FROM host_slots d WHERE d.owner = $2 AND ((d.origin, d.slot) IN (SELECT r.origin, "
+        "r.slot FROM unnest($6::text[], $7::int[]) AS r(origin, slot)) OR (d.origin = $1 AND d.slot = $8::int "
+        "AND $8::int >= 0 AND EXISTS (SELECT 1 FROM turn)))), "
+        "candidate AS (SELECT $8::int AS slot WHERE $8::int >= 0 AND NOT EXISTS (SELECT 1 FROM turn) UNION ALL "
+        "(SELECT s FROM generate_series(0, $3::int - 1) s WHERE $8::int < 0 AND NOT EXISTS (SELECT 1 FROM turn) "
+        "AND NOT EXISTS (SELECT 1 FROM host_slots h WHERE h.origin = $1 AND h.slot = s AND (h.lease_until > " +
+        now + " OR h.owner = $2)) ORDER BY s LIMIT 1)), "
+        "acquired AS (INSERT INTO host_slots AS h (origin, slot, owner, lease_until) SELECT $1, slot, $2, "
+        "greatest(" + now + ", coalesce((SELECT p.next_allowed_at FROM host_pace p WHERE p.origin = $1), 0)) + "
+        "$4::float8 + $5::float8 FROM candidate ON CONFLICT (origin, slot) DO UPDATE SET owner = excluded.owner, "
+        "lease_until = excluded.lease_until WHERE h.lease_until <= " + now + " OR h.owner = $2 RETURNING slot), "
+        "queued AS (INSERT INTO host_slots AS q (origin, slot, owner, lease_until) SELECT $1, -1, $2, " + now +
+        " + 1.0 WHERE $9::int = 0 AND NOT EXISTS (SELECT 1 FROM acquired) ON CONFLICT (origin, slot) DO UPDATE SET owner = "
+        "excluded.owner, lease_until = excluded.lease_until WHERE q.lease_until <= " + now + " OR q.owner = $2), "
+        "served AS (DELETE FROM host_slots w WHERE w.origin = $1 AND w.slot = -1 AND w.owner = $2 AND EXISTS "
+        "(SELECT 1 FROM acquired)), "
+        "reserved AS (INSERT INTO host_pace AS p (origin, next_allowed_at, delay_seconds, reservations) "
+        "SELECT $1, " + now + " + $4::float8, $4::float8, 1 FROM acquired WHERE $4::float8 > 0 "
+        "ON CONFLICT (origin) DO UPDATE SET next_allowed_at = greatest(p.next_allowed_at, " + now +
+        ") + $4::float8, delay_seconds = $4::float8, reservations = p.reservations + 1 "
+        "RETURNING next_allowed_at - $4::float8 - " + now + " AS wait) "
+        "SELECT (SELECT slot FROM acquired), (SELECT wait FROM reserved)";
+    // A queued release of this origin's becomes the slot this start renews.
+    int renew = -1;
+    std::vector<std::string> origins;
+    std::vector<int> slots;
+    for (const auto& [o, slot] : releases_) {
+      if (renew < 0 && o == origin && slot < concurrency) {
+        renew = slot;
+        continue;
+      }
+      origins.push_back(o);
+      slots.push_back(slot);
+    }
+    const std::string count = std::to_string(std::max(1, concurrency));
+    const std::string seconds = Seconds(delay);
+    const std::string lease = Seconds(lease_for);
+    const std::string origin_list = ArrayLiteral(origins);
+    const std::string slot_list = ArrayLiteral(slots);
+    const std::string renewed = std::to_string(renew);
+    auto result = Exec(sql, {Param::Text(origin), Param::Text(owner), Param::Text(count), Param::Text(seconds),
+                             Param::Text(lease), Param::Text(origin_list), Param::Text(slot_list),
+                             Param::Text(renewed), Param::Text(std::to_string(holding))});
+    if (!result.ok()) return result.status();
+    releases_.clear();
+    StartGrant grant;
+    // No slot: every one is taken, another process is next in line (a renewed slot was freed then), or
+    // the slot to renew was lost (its lease ran out and another process took it).
+    if (result->IsNull(0, 0)) return grant;
+    grant.slot = static_cast<int>(ParseDouble(result->Text(0, 0)));
+    if (!result->IsNull(0, 1)) {
+      const double wait = ParseDouble(result->Text(0, 1));
+      if (wait > 0) grant.wait = milliseconds(static_cast<int64_t>(wait * 1000.0 + 0.999));
+    }
+    return grant;
+  }
+
+  void ReleaseSlot(const std::string& origin, int slot) override {
+    if (slot >= 0) releases_.emplace_back(origin, slot);
+  }
+
+  Status FlushReleases(const std::string& owner) override {
+    if (releases_.empty()) return Status::Ok();
+    std::vector<std::string> origins;
+    std::vector<int> slots;
+    for (const auto& [origin, slot] : releases_) {
+      origins.push_back(origin);
+      slots.push_back(slot);
+    }
+    const std::string origin_list = ArrayLiteral(origins);
+    const std::string slot_list = ArrayLiteral(slots);
+    auto result = Exec(
+        "DELETE FROM host_slots d USING unnest($2::text[], $3::int[]) AS r(origin, slot) WHERE d.origin = "
+        "r.origin AND d.slot = r.slot AND d.owner = $1",
+        {Param::Text(owner), Param::Text(origin_list), Param::Text(slot_list)});
+    if (!result.ok()) return result.status();
+    releases_.clear();
+    return Status::Ok();
+  }
+
+  Status ReleaseAllSlots(const std::string& owner) override {
+    auto result = Exec("DELETE FROM host_slots WHERE owner = $1", {Param::Text(owner)});
+    if (!result.ok()) return result.status();
+    releases_.clear();
+    return Status::Ok();
+  }
+
+  Result<int64_t> RecoverSlots() override {
+    auto owners = Exec("SELECT DISTINCT owner FROM host_slots WHERE slot >= 0", {});
+    if (!owners.ok()) return owners.status();
+    const std::string host = HostName();
+    std::vector<std::string> gone;
+    for (int i = 0; i < owners->rows(); ++i) {
+      const std::string_view owner = owners->Text(i, 0);
+      // A slot owner is the crawl's lease owner `<host>:<pid>` and the number of its run.
+      const auto slash = owner.rfind('/');
+      if (slash != std::string_view::npos && pg::OwnerIsGone(owner.substr(0, slash), host)) {
+        gone.emplace_back(owner);
+      }
+    }
+    if (gone.empty()) return int64_t{0};
+    auto freed = Exec("DELETE FROM host_slots WHERE owner = ANY($1::text[])", {Param::Text(ArrayLiteral(gone))});
+    if (!freed.ok()) return freed.status();
+    return static_cast<int64_t>(freed->AffectedRows());
+  }
 
   Result<milliseconds> ReserveStart(const std::string& origin, milliseconds delay) override {
     // One statement, so the row lock of ON CONFLICT DO UPDATE orders the reservations of every process:
@@ -66,6 +219,21 @@ class PgHostPace final : public HostPace {
     const std::string seconds = Seconds(wait);
     auto result = Exec(sql, {Param::Text(origin), Param::Text(seconds)});
     return result.ok() ? Status::Ok() : result.status();
+  }
+
+  Result<bool> ClaimSitemap(const std::string& url, const std::string& owner,
+                            std::chrono::seconds fresh_for) override {
+    // The WHERE of DO UPDATE makes it a compare-and-swap: of the processes that find the claim stale at
+    // once, one takes it.
+    static const std::string sql =
+        "INSERT INTO sitemap_reads AS s (url, owner, claimed_at) VALUES ($1, $2, " + std::string(kNow) +
+        ") ON CONFLICT (url) DO UPDATE SET owner = excluded.owner, claimed_at = excluded.claimed_at WHERE "
+        "s.claimed_at <= " +
+        std::string(kNow) + " - $3::float8 RETURNING 1";
+    const std::string seconds = std::to_string(fresh_for.count());
+    auto result = Exec(sql, {Param::Text(url), Param::Text(owner), Param::Text(seconds)});
+    if (!result.ok()) return result.status();
+    return result->rows() == 1;
   }
 
   Result<RobotsLookup> LookupRobots(const std::string& origin, const std::string& owner,
@@ -150,6 +318,7 @@ class PgHostPace final : public HostPace {
 
   pg::PgConnection conn_;
   pg::Reconnector reconnect_;
+  std::vector<std::pair<std::string, int>> releases_;  // queued by ReleaseSlot, freed by the next statement
 };
 
 }  // namespace
@@ -162,7 +331,7 @@ Result<std::unique_ptr<HostPace>> pg::OpenPgHostPace(const std::string& conninfo
   if (*version < kHostPaceVersion) {
     return Status::Corruption("postgresql database \"" + std::string(conn->database()) +
                               "\": schema version " + std::to_string(*version) +
-                              " has no host_pace table (open it with a writer first)");
+                              " lacks host_pace, host_slots or sitemap_reads (open it with a writer first)");
   }
   auto reconnect = pg::SideReconnector(*conn);
   if (!reconnect.ok()) return reconnect.status();

@@ -467,6 +467,22 @@ CREATE SEQUENCE change_seq_next AS BIGINT MINVALUE 1;
 SELECT setval('change_seq_next', (SELECT value FROM change_seq WHERE id = 1));
 )sql";
 
+// kV14 (schema.cc): the request slots and sitemap claims of store/host_pace.h.
+constexpr std::string_view kV14 = R"sql(
+CREATE TABLE host_slots (
+  origin      TEXT NOT NULL,
+  slot        BIGINT NOT NULL,
+  owner       TEXT NOT NULL,
+  lease_until DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (origin, slot)
+);
+CREATE TABLE sitemap_reads (
+  url        TEXT PRIMARY KEY,
+  owner      TEXT NOT NULL,
+  claimed_at DOUBLE PRECISION NOT NULL
+);
+)sql";
+
 // kV11 (schema.cc): the rows store/host_pace.h reserves and claims.
 constexpr std::string_view kV11 = R"sql(
 CREATE TABLE host_pace (
@@ -504,6 +520,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {11, "politeness shared by a crawl's processes: host_pace, robots_cache", kV11},
       {12, "drift rows' position; parse_marks", kV12},
       {13, "the change sequence as a sequence (change_seq_next): writers no longer queue on one row", kV13},
+      {14, "cluster politeness: host_slots, sitemap_reads", kV14},
   };
   return migrations;
 }

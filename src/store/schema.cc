@@ -512,6 +512,25 @@ CREATE TABLE robots_cache (
 );
 )sql";
 
+// The request slots of store/host_pace.h (at most `concurrency` requests in flight to an origin across
+// a crawl's processes), each leased to its owner until lease_until (seconds since 1970, by the database
+// server's clock); and the sitemaps read by one of the processes (sitemap_reads: claimed by `owner` at
+// claimed_at, the others skip them for a while). Only PostgreSQL writes them, as host_pace.
+constexpr std::string_view kV14 = R"sql(
+CREATE TABLE host_slots (
+  origin      TEXT NOT NULL,
+  slot        INTEGER NOT NULL,
+  owner       TEXT NOT NULL,
+  lease_until REAL NOT NULL,
+  PRIMARY KEY (origin, slot)
+);
+CREATE TABLE sitemap_reads (
+  url        TEXT PRIMARY KEY,
+  owner      TEXT NOT NULL,
+  claimed_at REAL NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -549,6 +568,8 @@ const std::vector<Migration>& Migrations() {
       // crawl writes a file at a time, so its change_seq row never queues writers. Nothing changes here;
       // the number keeps the two backends' versions equal.
       {13, "nothing on SQLite (PostgreSQL's change sequence became a SEQUENCE)", "-- no change on SQLite"},
+      {14, "cluster politeness: host_slots (request slots per origin), sitemap_reads (each sitemap read by one "
+       "process)", kV14},
   };
   return migrations;
 }

@@ -4,6 +4,8 @@
 #include "store/host_pace.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/host.h"
 #include "store/database.h"
 #include "support/backend_support.h"
 #include "support/pg_support.h"
@@ -154,6 +157,194 @@ TEST_F(PgHostPaceTest, AClaimEndsWhenReleasedOrWhenItsTimeIsUp) {
   EXPECT_EQ(a->LookupRobots(origin, "host-a:1", milliseconds(60'000))->state, RobotsLookup::State::kWait);
 }
 
+TEST_F(PgHostPaceTest, ARequestSlotIsHeldByOneProcessUntilReleasedOrItsLeaseRunsOut) {
+  auto a = Process(), b = Process();
+  ASSERT_TRUE(a && b);
+  const std::string origin = "http://www.mfk.com";
+  const milliseconds lease(60'000);
+  auto first = a->AcquireStart(origin, "host-a:1/1", 1, milliseconds(0), lease);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->slot, 0);
+  EXPECT_EQ(first->wait, milliseconds(0));
+  auto second = b->AcquireStart(origin, "host-b:2/1", 1, milliseconds(0), lease);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_FALSE(second->acquired()) << "concurrency 1: the only slot is a's";
+  EXPECT_TRUE(b->AcquireStart("http://club.xywy.com", "host-b:2/1", 1, milliseconds(0), lease)->acquired())
+      << "another origin has slots of its own";
+
+  // A release is queued: nothing changes in the database until a's next statement.
+  a->ReleaseSlot(origin, first->slot);
+  EXPECT_FALSE(b->AcquireStart(origin, "host-b:2/1", 1, milliseconds(0), lease)->acquired());
+  ASSERT_TRUE(a->FlushReleases("host-a:1/1").ok());
+  auto freed = b->AcquireStart(origin, "host-b:2/1", 1, milliseconds(0), lease);
+  ASSERT_TRUE(freed.ok());
+  EXPECT_EQ(freed->slot, 0) << "released: b takes it";
+  EXPECT_FALSE(a->AcquireStart(origin, "host-a:1/1", 1, milliseconds(0), lease)->acquired());
+
+  // b is killed while it holds the slot: the lease runs out and a takes it.
+  const std::string dead = "http://ask.39.net";
+  ASSERT_TRUE(b->AcquireStart(dead, "host-b:2/1", 1, milliseconds(0), milliseconds(150))->acquired());
+  EXPECT_FALSE(a->AcquireStart(dead, "host-a:1/1", 1, milliseconds(0), lease)->acquired());
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(a->AcquireStart(dead, "host-a:1/1", 1, milliseconds(0), lease)->acquired());
+
+  // The end of a run frees all of its owner's slots.
+  ASSERT_TRUE(b->ReleaseAllSlots("host-b:2/1").ok());
+  EXPECT_TRUE(a->AcquireStart(origin, "host-a:1/1", 1, milliseconds(0), lease)->acquired());
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
+  EXPECT_EQ(peek.All("SELECT origin, slot, owner FROM host_slots ORDER BY origin, slot"),
+            "http://ask.39.net|0|host-a:1/1\nhttp://www.mfk.com|0|host-a:1/1\n");
+}
+
+TEST_F(PgHostPaceTest, ConcurrencyTwoIsTwoSlotsForTheWholeCluster) {
+  auto a = Process(), b = Process(), c = Process();
+  ASSERT_TRUE(a && b && c);
+  const std::string origin = "http://www.mfk.com";
+  const milliseconds lease(60'000);
+  auto one = a->AcquireStart(origin, "a", 2, milliseconds(0), lease);
+  auto two = b->AcquireStart(origin, "b", 2, milliseconds(0), lease);
+  ASSERT_TRUE(one.ok() && two.ok());
+  EXPECT_EQ(one->slot, 0);
+  EXPECT_EQ(two->slot, 1);
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 2, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired())
+      << "a process with a lower concurrency counts the others' requests too";
+  b->ReleaseSlot(origin, two->slot);
+  ASSERT_TRUE(b->FlushReleases("b").ok());
+  EXPECT_EQ(c->AcquireStart(origin, "c", 2, milliseconds(0), lease)->slot, 1);
+}
+
+TEST_F(PgHostPaceTest, TheSlotAndTheStartAreTakenInOneStatementAndASlotIsRenewedForTheNextStart) {
+  auto a = Process(), b = Process();
+  ASSERT_TRUE(a && b);
+  const std::string origin = "http://www.mfk.com";
+  const milliseconds delay(4000), lease(60'000);
+  auto first = a->AcquireStart(origin, "a", 1, delay, lease);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->wait, milliseconds(0));
+  // a's request ended; its next start renews the slot (the release goes with it) and waits a delay.
+  a->ReleaseSlot("http://club.xywy.com", 0);  // not a's: left alone
+  a->ReleaseSlot(origin, first->slot);
+  auto next = a->AcquireStart(origin, "a", 1, delay, lease);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->slot, 0);
+  EXPECT_GT(next->wait, delay - kSlack);
+  EXPECT_LE(next->wait, delay);
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
+  EXPECT_EQ(peek.Int("SELECT reservations FROM host_pace WHERE origin = 'http://www.mfk.com'"), 2);
+  EXPECT_GT(peek.Int("SELECT round(lease_until - extract(epoch FROM clock_timestamp()))::bigint FROM host_slots"),
+            60)
+      << "the lease counts from the reserved start";
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 1, delay, lease)->acquired());
+  EXPECT_EQ(peek.Int("SELECT reservations FROM host_pace WHERE origin = 'http://www.mfk.com'"), 2)
+      << "no slot, no start reserved";
+}
+
+TEST_F(PgHostPaceTest, AProcessRefusedASlotIsNextInLine) {
+  auto a = Process(), b = Process(), c = Process();
+  ASSERT_TRUE(a && b && c);
+  const std::string origin = "http://www.mfk.com";
+  const milliseconds lease(60'000);
+  ASSERT_TRUE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+  // a has another request for the origin at once: instead of renewing its slot it gives it up, since b
+  // asked first.
+  a->ReleaseSlot(origin, 0);
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired()) << "b is next, not c";
+  EXPECT_TRUE(b->AcquireStart(origin, "b", 1, milliseconds(0), lease)->acquired());
+  // The next in line is whoever asks first once b is served.
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+  b->ReleaseSlot(origin, 0);
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  EXPECT_TRUE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+  // a is next in line, but does not ask again within a second (it died, or has other work): the place
+  // is lost, and c renews.
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 1, milliseconds(0), lease)->acquired());
+  std::this_thread::sleep_for(milliseconds(1200));
+  c->ReleaseSlot(origin, 0);
+  EXPECT_TRUE(c->AcquireStart(origin, "c", 1, milliseconds(0), lease)->acquired());
+}
+
+TEST_F(PgHostPaceTest, TheSlotsOfAGoneCrawlOfThisHostAreFreedAtOnce) {
+  auto dead = Process(), alive = Process(), restarted = Process();
+  ASSERT_TRUE(dead && alive && restarted);
+  // A pid that existed and is gone: a child that has exited and been reaped.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const std::string host = HostName();
+  const std::string gone = host + ":" + std::to_string(child) + "/1";
+  const std::string living = host + ":" + std::to_string(::getpid()) + "/7";
+  const milliseconds lease(600'000);
+  const std::string origin = "http://www.mfk.com";
+  ASSERT_TRUE(dead->AcquireStart(origin, gone, 2, milliseconds(0), lease)->acquired());
+  ASSERT_TRUE(alive->AcquireStart(origin, living, 2, milliseconds(0), lease)->acquired());
+  ASSERT_TRUE(dead->AcquireStart("http://club.xywy.com", gone, 1, milliseconds(0), lease)->acquired());
+  // Another machine's crawl is never known to be gone: its slot waits for its lease.
+  ASSERT_TRUE(alive->AcquireStart("http://ask.39.net", "elsewhere:" + std::to_string(child) + "/1", 1,
+                                  milliseconds(0), lease)
+                  ->acquired());
+  EXPECT_FALSE(restarted->AcquireStart(origin, "restarted", 2, milliseconds(0), lease)->acquired());
+
+  auto freed = restarted->RecoverSlots();
+  ASSERT_TRUE(freed.ok()) << freed.status().ToString();
+  EXPECT_EQ(*freed, 2) << "the gone crawl's two slots, not the living one's, not another host's";
+  EXPECT_TRUE(restarted->AcquireStart(origin, "restarted", 2, milliseconds(0), lease)->acquired());
+  EXPECT_TRUE(restarted->AcquireStart("http://club.xywy.com", "restarted", 1, milliseconds(0), lease)->acquired());
+  EXPECT_FALSE(restarted->AcquireStart("http://ask.39.net", "restarted", 1, milliseconds(0), lease)->acquired());
+  EXPECT_EQ(*restarted->RecoverSlots(), 0);
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
+  EXPECT_EQ(peek.All("SELECT count(*) FROM host_slots WHERE owner = '" + gone + "'"), "0\n");
+}
+
+TEST_F(PgHostPaceTest, AProcessRefusedWhileItHoldsSlotsIsNotNextInLine) {
+  auto a = Process(), b = Process(), c = Process();
+  ASSERT_TRUE(a && b && c);
+  const std::string origin = "http://www.mfk.com";
+  const milliseconds lease(60'000);
+  ASSERT_TRUE(a->AcquireStart(origin, "a", 2, milliseconds(0), lease)->acquired());
+  ASSERT_TRUE(b->AcquireStart(origin, "b", 2, milliseconds(0), lease, 0)->acquired());
+  // b has a request in flight on its slot: refused, it does not hold up the others.
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 2, milliseconds(0), lease, 1)->acquired());
+  a->ReleaseSlot(origin, 0);
+  EXPECT_TRUE(a->AcquireStart(origin, "a", 2, milliseconds(0), lease, 0)->acquired()) << "a renews: b is not next";
+  // c holds nothing: it is next in line, and a gives its slot up for it.
+  EXPECT_FALSE(c->AcquireStart(origin, "c", 2, milliseconds(0), lease, 0)->acquired());
+  a->ReleaseSlot(origin, 0);
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 2, milliseconds(0), lease, 0)->acquired());
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 2, milliseconds(0), lease, 1)->acquired());
+  EXPECT_TRUE(c->AcquireStart(origin, "c", 2, milliseconds(0), lease, 0)->acquired());
+  // Once c is served: b, refused holding a slot, is not next in line; a, holding nothing, is.
+  EXPECT_FALSE(b->AcquireStart(origin, "b", 2, milliseconds(0), lease, 1)->acquired());
+  EXPECT_FALSE(a->AcquireStart(origin, "a", 2, milliseconds(0), lease, 0)->acquired());
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
+  EXPECT_EQ(peek.All("SELECT slot, owner FROM host_slots WHERE origin = 'http://www.mfk.com' ORDER BY slot"),
+            "-1|a\n0|c\n1|b\n")
+      << "a is next in line";
+}
+
+TEST_F(PgHostPaceTest, ASitemapIsReadByOneProcessWithinItsWindow) {
+  auto a = Process(), b = Process();
+  ASSERT_TRUE(a && b);
+  const std::string url = "http://www.mfk.com/sitemap.xml";
+  const std::chrono::seconds hour(3600);
+  auto first = a->ClaimSitemap(url, "a", hour);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*b->ClaimSitemap(url, "b", hour));
+  EXPECT_FALSE(*a->ClaimSitemap(url, "a", hour)) << "a restarted crawl within the window skips it too";
+  EXPECT_TRUE(*b->ClaimSitemap("http://www.mfk.com/sitemap-2.xml", "b", hour));
+  EXPECT_TRUE(*b->ClaimSitemap(url, "b", std::chrono::seconds(0))) << "after the window it is read again";
+  hc::testing::BackendPeek peek(hc::testing::Backend::kPostgres, conninfo());
+  EXPECT_EQ(peek.All("SELECT url, owner FROM sitemap_reads ORDER BY url"),
+            "http://www.mfk.com/sitemap-2.xml|b\nhttp://www.mfk.com/sitemap.xml|b\n");
+}
+
 TEST(HostPaceSqlite, OneCrawlPerFilePacesItselfInProcess) {
   hc::testing::TempDir dir;
   auto pace = OpenHostPace((dir / "crawl.db").string());
@@ -165,11 +356,16 @@ TEST(HostPaceSqlite, OneCrawlPerFilePacesItselfInProcess) {
     auto robots = (*pace)->LookupRobots("http://www.mfk.com", "host:1", milliseconds(60'000));
     ASSERT_TRUE(robots.ok());
     EXPECT_EQ(robots->state, RobotsLookup::State::kFetch);
+    auto slot = (*pace)->AcquireStart("http://www.mfk.com", "host:1", 1, milliseconds(5000), milliseconds(60'000));
+    ASSERT_TRUE(slot.ok());
+    EXPECT_TRUE(slot->acquired()) << "the crawl's own pacer keeps the concurrency";
+    EXPECT_EQ(slot->wait, milliseconds(0));
+    EXPECT_TRUE(*(*pace)->ClaimSitemap("http://www.mfk.com/sitemap.xml", "host:1", std::chrono::hours(1)));
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "crawl.db")) << "no file is made";
 }
 
-TEST_F(PgHostPaceTest, ADatabaseBeforeMigration11IsRefused) {
+TEST_F(PgHostPaceTest, ADatabaseBeforeMigration14IsRefused) {
   hc::testing::PgTestDatabase fresh;
   ASSERT_TRUE(fresh.Create(cluster()).ok());
   auto pace = OpenHostPace(fresh.conninfo());
