@@ -16,9 +16,9 @@
 #   --durable  run the server with fsync, full_page_writes and synchronous_commit on (PostgreSQL's
 #              defaults; the test cluster turns them off). SQLite then keeps its own default.
 #   --batch-pages N  pages per write transaction of every crawler (crawl --batch-pages; default: the
-#              backend's, 200 on SQLite and 10 on PostgreSQL): what batching buys is the difference
-#              between --batch-pages 1 and the default; --batch-pages 200 shows the crawlers of one crawl
-#              waiting for each other's open batches.
+#              backend's, 200 on SQLite and 1 on PostgreSQL): what batching buys is the difference
+#              between --batch-pages 10 (or 200) and the default, which also shows the crawlers of one
+#              crawl waiting for each other's open batches.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 pages=5000 runs=3 processes="1 2 4" hc="" sites_dir="" profile=default durable=0 batch_pages=""
@@ -189,7 +189,7 @@ $PY - "$work/rows" "$pages" "$runs" "$(nproc)" "$durable" "${batch_pages:-defaul
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 pages, runs, cores, durable, batch = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
-per_batch = ("the backends' default pages per batch (SQLite 200, PostgreSQL 10)" if batch == "default"
+per_batch = ("the backends' default pages per batch (SQLite 200, PostgreSQL 1)" if batch == "default"
              else batch + " pages per batch")
 print(f"\n{pages} pages, median of {runs} runs, {cores} cores, PostgreSQL {'durable' if durable == '1' else 'fsync off'}, {per_batch}\n")
 print("| backend | crawlers | wall s | pages/s | crawler CPU s | crawler CPU ms/page | server CPU s | server CPU ms/page | WAL KB/page | peak RSS MB (one crawler) |")

@@ -232,7 +232,7 @@ void RegisterCrawl(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--site", args->site, "Site key: selectors/<SITE>.yaml")->required();
   AddDbOption(cmd, args->db, "SQLite database (pages and the crawl frontier)");
   cmd->add_option("--batch-pages", args->batch_pages,
-                  "Pages written per database transaction (default 200 on SQLite, 10 on PostgreSQL; 1 commits "
+                  "Pages written per database transaction (default 200 on SQLite, 1 on PostgreSQL; 1 commits "
                   "every page; a batch also commits after 2 s)")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--max-pages", args->max_pages,

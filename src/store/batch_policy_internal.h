@@ -9,10 +9,13 @@
 namespace hc::store::internal {
 
 // StoreOptions::batch_pages when it is 0. SQLite: one process writes, and a batch saves a commit each
-// page. PostgreSQL: the crawlers of one crawl wait for each other's open batches on the frontier rows
-// of links they both find, so batches stay small (docs/SCALING.md).
+// page. PostgreSQL: a page a transaction. The crawlers of one crawl write the same rows (the frontier
+// rows of links they both find, the doctors and hospitals of answer cards), and two open batches of
+// several pages each lock some of them in opposite orders: 27 deadlocks in one 4-crawler run of 1,000
+// pages with 10 pages a batch, each a 1 s wait and a batch redone, against 2 with one page
+// (docs/BENCHMARKS.md, "Fourth figures"; docs/SCALING.md).
 inline constexpr int kSqliteBatchPages = 200;
-inline constexpr int kPostgresBatchPages = 10;
+inline constexpr int kPostgresBatchPages = 1;
 
 // The open batch, `pages` pages begun at `started`, has reached the batch size (`backend_default` when
 // options.batch_pages is 0) or batch_max_age: time to commit.

@@ -41,7 +41,7 @@ struct StoreOptions {
   bool read_only = false;     // open for reading only (stats); writes then fail
   bool create = true;         // create the database when missing (with read_only: never)
   std::chrono::milliseconds busy_timeout{5000};  // wait this long for another process's lock
-  // Pages per write transaction; 0: the backend's (SQLite 200, PostgreSQL 10: batch_policy_internal.h).
+  // Pages per write transaction; 0: the backend's (SQLite 200, PostgreSQL 1: batch_policy_internal.h).
   int batch_pages = 0;
   // A batch is also committed by the first PutPage after it is this old, so a slow crawl does not hold
   // the write lock for long; a writer that goes idle should call Flush.

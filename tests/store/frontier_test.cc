@@ -75,6 +75,9 @@ class FrontierTest : public hc::testing::BackendTest {
     if (IsSkipped() || HasFatalFailure()) return;
     StoreOptions options;
     options.clock = &clock_;
+    // Work stays uncommitted across calls until a batch fills (some cases look at it before Flush): 10
+    // pages on PostgreSQL, whose default is one page a transaction; SQLite's default (200).
+    if (is_pg()) options.batch_pages = 10;
     auto store = Open(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);

@@ -27,7 +27,9 @@ using testing::Page;
 class PgChangeSeqTest : public hc::testing::PgDatabaseTest {
  protected:
   std::unique_ptr<Database> OpenOk(const std::string& location) {
-    auto db = OpenDatabase(location, {.clock = &clock_});
+    // Batches of several pages, as these tests hold a batch open across PutPage calls (the default on
+    // PostgreSQL is one page a transaction).
+    auto db = OpenDatabase(location, {.batch_pages = 10, .clock = &clock_});
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     return db.ok() ? std::move(*db) : nullptr;
   }
