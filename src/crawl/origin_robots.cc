@@ -90,13 +90,11 @@ void OriginScheduler::HandleRobots(Transfer& t, net::FetchResult& result) {
   o.pacer.Finished();
   const int status = result.ok() || result.error == net::FetchError::kTooLarge ? result.status : 0;
   const bool redirect = status >= 300 && status < 400 && !result.location.empty() && t.hops < kMaxRedirects;
-  if (t.slot >= 0) {
-    // A redirect hop follows at once on the request's own cluster slot; otherwise the slot is free.
-    if (redirect && o.slot < 0) {
-      o.slot = t.slot;
-    } else if (run_.options.host_pace != nullptr) {
-      run_.options.host_pace->ReleaseSlot(t.origin, t.slot);
-    }
+  // A redirect hop follows at once on the request's own cluster slot; otherwise the slot is free.
+  if (t.slot >= 0 && redirect && o.slot < 0) {
+    o.slot = t.slot;
+  } else {
+    FreeSlot(t.origin, t.slot);
   }
   if (redirect) {
     SubmitRobots(t.origin, o, result.location, t.hops + 1);

@@ -26,11 +26,7 @@ std::string NumberedSlotOwner(const std::string& owner) {
 
 OriginScheduler::OriginScheduler(RunContext& run, UrlOutcomes& outcomes, PagePipeline& pipeline,
                                  SitemapReader& sitemaps)
-    : run_(run),
-      outcomes_(outcomes),
-      pipeline_(pipeline),
-      sitemap_reader_(sitemaps),
-      robots_(run.clock) {}
+    : run_(run), outcomes_(outcomes), pipeline_(pipeline), sitemap_reader_(sitemaps), robots_(run.clock) {}
 
 OriginScheduler::OriginState& OriginScheduler::Origin(const std::string& name) {
   return origins_.try_emplace(name, run_.pace_clock, run_.pace_policy).first->second;
@@ -298,9 +294,11 @@ milliseconds OriginScheduler::SlotLease() const {
 }
 
 void OriginScheduler::ReturnSlot(const std::string& name, OriginState& o) {
-  if (o.slot < 0) return;
-  if (run_.options.host_pace != nullptr) run_.options.host_pace->ReleaseSlot(name, o.slot);
-  o.slot = -1;
+  FreeSlot(name, std::exchange(o.slot, -1));
+}
+
+void OriginScheduler::FreeSlot(const std::string& origin, int slot) {
+  if (slot >= 0 && run_.options.host_pace != nullptr) run_.options.host_pace->ReleaseSlot(origin, slot);
 }
 
 void OriginScheduler::ReleaseSlots() {
@@ -349,7 +347,7 @@ void OriginScheduler::HandleResult(net::FetchResult& result) {
   }
   OriginState& o = Origin(t.origin);
   o.pacer.Finished();
-  if (t.slot >= 0 && run_.options.host_pace != nullptr) run_.options.host_pace->ReleaseSlot(t.origin, t.slot);
+  FreeSlot(t.origin, t.slot);
   if (t.kind == Kind::kSitemap) {
     for (const std::string& nested : sitemap_reader_.Read(t.target, result)) QueueSitemap(nested);
     return;

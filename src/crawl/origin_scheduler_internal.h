@@ -139,6 +139,8 @@ class OriginScheduler {
   std::chrono::milliseconds SlotLease() const;
   // The origin's unused request slot goes back (queued on the HostPace, freed by its next statement).
   void ReturnSlot(const std::string& name, OriginState& o);
+  // A request's cluster slot (-1: none) is free again (queued on the HostPace, as ReturnSlot).
+  void FreeSlot(const std::string& origin, int slot);
   // An origin nothing may be sent to for longer than max_idle_wait (an unreachable robots.txt, a long
   // Retry-After): how long until that hold ends, or nullopt when it is not held that long.
   std::optional<std::chrono::milliseconds> LongHold(const OriginState& o) const;

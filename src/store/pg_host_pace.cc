@@ -8,7 +8,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,6 +24,7 @@ namespace hc::store {
 namespace {
 
 using pg::Param;
+using pg::Params;
 using std::chrono::milliseconds;
 
 // The schema version that added host_slots and sitemap_reads (host_pace and robots_cache came with 11).
@@ -35,28 +35,6 @@ constexpr std::string_view kNow = "extract(epoch FROM clock_timestamp())";
 std::string Seconds(milliseconds d) { return std::to_string(static_cast<double>(d.count()) / 1000.0); }
 
 double ParseDouble(std::string_view text) { return std::strtod(std::string(text).c_str(), nullptr); }
-
-// A PostgreSQL array literal of `items` (each element double-quoted, '"' and '\\' escaped).
-template <typename T>
-std::string ArrayLiteral(const std::vector<T>& items) {
-  std::string out = "{";
-  for (const T& item : items) {
-    if (out.size() > 1) out += ',';
-    std::string text;
-    if constexpr (std::is_same_v<T, std::string>) {
-      text = item;
-    } else {
-      text = std::to_string(item);
-    }
-    out += '"';
-    for (char c : text) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 class PgHostPace final : public HostPace {
  public:
@@ -106,26 +84,17 @@ class PgHostPace final : public HostPace {
         "RETURNING next_allowed_at - $4::float8 - " + now + " AS wait) "
         "SELECT (SELECT slot FROM acquired), (SELECT wait FROM reserved)";
     // A queued release of this origin's becomes the slot this start renews.
-    int renew = -1;
-    std::vector<std::string> origins;
-    std::vector<int> slots;
-    for (const auto& [o, slot] : releases_) {
-      if (renew < 0 && o == origin && slot < concurrency) {
-        renew = slot;
-        continue;
-      }
-      origins.push_back(o);
-      slots.push_back(slot);
-    }
-    const std::string count = std::to_string(std::max(1, concurrency));
-    const std::string seconds = Seconds(delay);
-    const std::string lease = Seconds(lease_for);
-    const std::string origin_list = ArrayLiteral(origins);
-    const std::string slot_list = ArrayLiteral(slots);
-    const std::string renewed = std::to_string(renew);
-    auto result = Exec(sql, {Param::Text(origin), Param::Text(owner), Param::Text(count), Param::Text(seconds),
-                             Param::Text(lease), Param::Text(origin_list), Param::Text(slot_list),
-                             Param::Text(renewed), Param::Text(std::to_string(holding))});
+    const Releases releases = SplitReleases(origin, concurrency);
+    auto result = Exec(sql, Params()
+                                .Add(origin)
+                                .Add(owner)
+                                .Add(std::max(1, concurrency))
+                                .Add(Seconds(delay))
+                                .Add(Seconds(lease_for))
+                                .Add(releases.origins)
+                                .Add(releases.slots)
+                                .Add(releases.renew)
+                                .Add(holding));
     if (!result.ok()) return result.status();
     releases_.clear();
     StartGrant grant;
@@ -146,18 +115,11 @@ class PgHostPace final : public HostPace {
 
   Status FlushReleases(const std::string& owner) override {
     if (releases_.empty()) return Status::Ok();
-    std::vector<std::string> origins;
-    std::vector<int> slots;
-    for (const auto& [origin, slot] : releases_) {
-      origins.push_back(origin);
-      slots.push_back(slot);
-    }
-    const std::string origin_list = ArrayLiteral(origins);
-    const std::string slot_list = ArrayLiteral(slots);
+    const Releases releases = SplitReleases("", 0);
     auto result = Exec(
         "DELETE FROM host_slots d USING unnest($2::text[], $3::int[]) AS r(origin, slot) WHERE d.origin = "
         "r.origin AND d.slot = r.slot AND d.owner = $1",
-        {Param::Text(owner), Param::Text(origin_list), Param::Text(slot_list)});
+        Params().Add(owner).Add(releases.origins).Add(releases.slots));
     if (!result.ok()) return result.status();
     releases_.clear();
     return Status::Ok();
@@ -184,7 +146,7 @@ class PgHostPace final : public HostPace {
       }
     }
     if (gone.empty()) return int64_t{0};
-    auto freed = Exec("DELETE FROM host_slots WHERE owner = ANY($1::text[])", {Param::Text(ArrayLiteral(gone))});
+    auto freed = Exec("DELETE FROM host_slots WHERE owner = ANY($1::text[])", Params().Add(gone));
     if (!freed.ok()) return freed.status();
     return static_cast<int64_t>(freed->AffectedRows());
   }
@@ -314,6 +276,29 @@ class PgHostPace final : public HostPace {
     const std::vector<Param> kept(params);
     return reconnect_.Retried(conn_, "pacing a request",
                               [&] { return conn_.Exec(sql, std::span<const Param>(kept)); });
+  }
+  Result<pg::PgResult> Exec(std::string_view sql, const Params& params) {
+    return reconnect_.Retried(conn_, "pacing a request", [&] { return conn_.Exec(sql, params.span()); });
+  }
+
+  // The queued releases as two parallel lists for unnest(), less the first of `origin`'s (a slot below
+  // `concurrency`), which is `renew` (-1: none; an empty origin renews nothing).
+  struct Releases {
+    std::vector<std::string> origins;
+    std::vector<int64_t> slots;
+    int64_t renew = -1;
+  };
+  Releases SplitReleases(std::string_view origin, int concurrency) const {
+    Releases out;
+    for (const auto& [o, slot] : releases_) {
+      if (out.renew < 0 && !origin.empty() && o == origin && slot < concurrency) {
+        out.renew = slot;
+        continue;
+      }
+      out.origins.push_back(o);
+      out.slots.push_back(slot);
+    }
+    return out;
   }
 
   pg::PgConnection conn_;

@@ -42,6 +42,21 @@ Params& Params::Add(const std::vector<int64_t>& values) {
   return Keep(std::move(array), false);
 }
 
+Params& Params::Add(const std::vector<std::string>& values) {
+  std::string array = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) array += ',';
+    array += '"';
+    for (char c : WithoutNul(values[i])) {
+      if (c == '"' || c == '\\') array += '\\';
+      array += c;
+    }
+    array += '"';
+  }
+  array += '}';
+  return Keep(std::move(array), false);
+}
+
 Params& Params::Add(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", value);  // round-trips

@@ -132,6 +132,8 @@ class Params {
   // A bigint[] in its text form ({1,2,3}): a whole list in one parameter, for one statement a list
   // instead of one a row.
   Params& Add(const std::vector<int64_t>& values);
+  // A text[] in its text form ({"a","b"}: each element quoted, '"' and '\\' escaped).
+  Params& Add(const std::vector<std::string>& values);
   Params& Bytes(std::string_view bytes) { return Keep(std::string(bytes), true); }
   Params& Null() {
     params_.push_back(Param::Null());
