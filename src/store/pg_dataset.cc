@@ -53,7 +53,8 @@ class PgPageWrite {
     if (r->rows() < 1) return Status::Internal("postgresql: no row from: " + std::string(sql.substr(0, 40)));
     return Int(*r, 0, 0);
   }
-  Status UpsertSite();
+  // The site's id from its lookup (`found`), inserting the site when there is none.
+  Status UpsertSite(const pg::PgResult& found);
   Status WriteRecords();
   Status WriteArticle(const Article& article);
   Status WriteQuestion(const Question& question);
@@ -86,7 +87,6 @@ class PgPageWrite {
 
 Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   fetched_ = FormatUtc(page_.fetched_at);
-  HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
   const std::string hash = !ok                          ? std::string()
@@ -97,9 +97,15 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
       page_.http_status > 0 ? std::optional<int64_t>(page_.http_status) : std::nullopt;
 
   bool changed = false;
-  auto existing = Exec("SELECT id, content_hash, last_fetched_at, failure_reason FROM pages WHERE url = $1",
-                       Params().Add(key));
-  if (!existing.ok()) return existing.status();
+  // The site's row and the page's, in one round trip.
+  pg::Pipeline round;
+  round.Add("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
+  round.Add("SELECT id, content_hash, last_fetched_at, failure_reason FROM pages WHERE url = $1",
+            Params().Add(key));
+  auto found = round.Run(conn_);
+  if (!found.ok()) return found.status();
+  HC_RETURN_IF_ERROR(UpsertSite((*found)[0]));
+  const pg::PgResult* existing = &(*found)[1];
   if (existing->rows() == 0) {
     Params p;
     p.Add(site_id_).Add(key).Add(page_.url).AddOrNull(page_.page_type).Add(http_status);
@@ -181,13 +187,11 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   return Status::Ok();
 }
 
-Status PgPageWrite::UpsertSite() {
+Status PgPageWrite::UpsertSite(const pg::PgResult& found) {
   // Looked up first: PostgreSQL's identity advances on every INSERT attempt, even one that ON CONFLICT
   // turns into an update or nothing (SQLite's does not), and ids must come out the same on both.
-  auto found = Exec("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
-  if (!found.ok()) return found.status();
-  if (found->rows() > 0) {
-    site_id_ = Int(*found, 0, 0);
+  if (found.rows() > 0) {
+    site_id_ = Int(found, 0, 0);
     return Status::Ok();
   }
   auto id = Id("INSERT INTO sites (key, first_seen_at, updated_seq) VALUES ($1, $2, $3) RETURNING id",
@@ -475,25 +479,25 @@ Status PgPageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive
   const std::string sha = HexLower(Sha1(raw.body));
   Json headers = Json::array();
   for (const auto& [name, value] : raw.headers) headers.push_back({name, value});
+  // The newest version and any version of this fetch time, in one round trip.
+  pg::Pipeline round;
+  round.Add(
+      "SELECT id, fetched_at, body_sha1, http_status FROM raw_responses WHERE page_id = $1"
+      " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+      Params().Add(page_id_));
+  round.Add("SELECT 1 FROM raw_responses WHERE page_id = $1 AND fetched_at = $2", Params().Add(page_id_).Add(fetched));
+  auto found = round.Run(conn_);
+  if (!found.ok()) return found.status();
   {
     // The same body seen again is one version, last seen at the newer fetch time.
-    auto r = Exec(
-        "SELECT id, fetched_at, body_sha1, http_status FROM raw_responses WHERE page_id = $1"
-        " ORDER BY fetched_at DESC, id DESC LIMIT 1",
-        Params().Add(page_id_));
-    if (!r.ok()) return r.status();
-    if (r->rows() > 0 && r->Text(0, 2) == sha && Int(*r, 0, 3) == raw.status) {
-      if (fetched <= r->Text(0, 1)) return Status::Ok();
+    const pg::PgResult& r = (*found)[0];
+    if (r.rows() > 0 && r.Text(0, 2) == sha && Int(r, 0, 3) == raw.status) {
+      if (fetched <= r.Text(0, 1)) return Status::Ok();
       return Do("UPDATE raw_responses SET fetched_at = $2, url = $3, headers = $4 WHERE id = $1",
-                Params().Add(Int(*r, 0, 0)).Add(fetched).Add(raw.url).Add(internal::DumpJson(headers)));
+                Params().Add(Int(r, 0, 0)).Add(fetched).Add(raw.url).Add(internal::DumpJson(headers)));
     }
   }
-  {
-    auto r = Exec("SELECT 1 FROM raw_responses WHERE page_id = $1 AND fetched_at = $2",
-                  Params().Add(page_id_).Add(fetched));
-    if (!r.ok()) return r.status();
-    if (r->rows() > 0) return Status::Ok();
-  }
+  if ((*found)[1].rows() > 0) return Status::Ok();
   pg::PgDictionaries dictionaries(conn_);
   auto compressed = archive.Compress(dictionaries, site_id_, page_.site, raw.body, now_);
   if (!compressed.ok()) return compressed.status();
@@ -505,14 +509,15 @@ Status PgPageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive
       .Add(internal::DumpJson(headers))
       .Bytes(compressed->frame);
   p.Add(static_cast<int64_t>(raw.body.size())).Add(sha).Add(compressed->dictionary_id);
-  HC_RETURN_IF_ERROR(
-      Do("INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
-         " body_sha1, dictionary_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-         p));
-  return Do(
+  round.Add(
+      "INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
+      " body_sha1, dictionary_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      std::move(p));
+  round.Add(
       "DELETE FROM raw_responses WHERE page_id = $1 AND id NOT IN (SELECT id FROM raw_responses"
       " WHERE page_id = $1 ORDER BY fetched_at DESC, id DESC LIMIT $2)",
       Params().Add(page_id_).Add(static_cast<int64_t>(raw_versions)));
+  return round.Run(conn_).status();
 }
 
 Status Validate(const PageObservation& page) { return internal::ValidatePage(page); }
