@@ -1,6 +1,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "store/pg_connection_internal.h"
@@ -136,17 +137,28 @@ Result<PgResult> PgConnection::ExecUnprepared(std::string_view sql, std::span<co
   return Run(sql, params, Plan::kEachRun);
 }
 
-Result<PgResult> PgConnection::Run(std::string_view sql, std::span<const Param> params, Plan plan) {
+namespace {
+
+// A statement's parameters as libpq takes them. libpq reads text-format values up to their NUL (it
+// ignores their lengths), so each is copied into a string of its own; bytes go in binary format with
+// their lengths, NULs and all.
+struct Marshalled {
+  std::vector<std::string> texts;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  int count() const { return static_cast<int>(values.size()); }
+};
+
+Status Marshal(std::span<const Param> params, Marshalled& out) {
   if (params.size() > 65535) {  // the protocol's limit on parameters per statement
     return Status::InvalidArgument("postgresql: " + std::to_string(params.size()) +
                                    " parameters (at most 65535)");
   }
   const size_t n = params.size();
-  // libpq reads text-format values up to their NUL (it ignores their lengths), so each is copied into a
-  // string of its own; bytes go in binary format with their lengths, NULs and all.
-  std::vector<std::string> texts(n);
-  std::vector<const char*> values(n);
-  std::vector<int> lengths(n), formats(n);
+  out.texts.assign(n, std::string());
+  out.values.assign(n, nullptr);
+  out.lengths.assign(n, 0);
+  out.formats.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
     const Param& p = params[i];
     if (p.value().size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
@@ -154,24 +166,32 @@ Result<PgResult> PgConnection::Run(std::string_view sql, std::span<const Param> 
     }
     if (p.is_null()) continue;  // values[i] stays null: SQL NULL
     if (p.binary()) {
-      values[i] = p.value().data();
-      lengths[i] = static_cast<int>(p.value().size());
-      formats[i] = 1;
+      out.values[i] = p.value().data();
+      out.lengths[i] = static_cast<int>(p.value().size());
+      out.formats[i] = 1;
     } else {
       if (p.value().find('\0') != std::string_view::npos) {  // PostgreSQL text cannot hold NUL
         return Status::InvalidArgument("postgresql: text parameter $" + std::to_string(i + 1) +
                                        " holds a NUL byte");
       }
-      texts[i] = std::string(p.value());
-      values[i] = texts[i].c_str();
+      out.texts[i] = std::string(p.value());
+      out.values[i] = out.texts[i].c_str();
     }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PgResult> PgConnection::Run(std::string_view sql, std::span<const Param> params, Plan plan) {
+  Marshalled args;
+  if (Status marshalled = Marshal(params, args); !marshalled.ok()) return marshalled;
   const std::string statement(sql);  // the SQL needs its terminating NUL
-  const int count = static_cast<int>(n);
+  const int count = args.count();
   auto found = prepared_.find(statement);
   // A bulk statement (db copy's multi-row INSERTs) runs once or twice: its parse is a small part of its
   // cost, and its plan would hold the session's memory.
-  const bool bulk = n > kMaxPreparedParams;
+  const bool bulk = params.size() > kMaxPreparedParams;
   if (found == prepared_.end() && plan != Plan::kEachRun && !bulk && next_statement_ < kMaxPreparedStatements) {
     // The first run of this SQL on this session: prepare it under a name of its own. A failed prepare
     // (a syntax error, an aborted transaction, a lost connection) is the statement's own failure.
@@ -183,10 +203,11 @@ Result<PgResult> PgConnection::Run(std::string_view sql, std::span<const Param> 
   }
   if (found == prepared_.end() || plan == Plan::kEachRun) {  // parsed and planned on this run
     return Checked(PgResult(PQexecParams(conn_.get(), statement.c_str(), count, /*paramTypes=*/nullptr,
-                                         values.data(), lengths.data(), formats.data(), /*resultFormat=*/0)));
+                                         args.values.data(), args.lengths.data(), args.formats.data(),
+                                         /*resultFormat=*/0)));
   }
-  auto result = Checked(PgResult(PQexecPrepared(conn_.get(), found->second.c_str(), count, values.data(),
-                                                lengths.data(), formats.data(), /*resultFormat=*/0)));
+  auto result = Checked(PgResult(PQexecPrepared(conn_.get(), found->second.c_str(), count, args.values.data(),
+                                                args.lengths.data(), args.formats.data(), /*resultFormat=*/0)));
   // 0A000 "cached plan must not change result type": another session altered a table the statement
   // reads (a migration) since it was prepared. The statement is prepared again under a new name; outside
   // a transaction nothing was lost and it runs again at once, inside one the transaction has failed.
@@ -196,6 +217,105 @@ Result<PgResult> PgConnection::Run(std::string_view sql, std::span<const Param> 
       return Run(sql, params, Plan::kPreparedAgain);
   }
   return result;
+}
+
+Result<std::vector<PgResult>> PgConnection::ExecPipeline(std::span<const Statement> statements) {
+  std::vector<PgResult> results;
+  if (statements.size() == 1) {  // nothing to save: one round trip either way
+    auto r = Exec(statements[0].sql, statements[0].params);
+    if (!r.ok()) return r.status();
+    results.push_back(std::move(*r));
+    return results;
+  }
+  if (statements.empty()) return results;
+  std::vector<Marshalled> args(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (Status marshalled = Marshal(statements[i].params, args[i]); !marshalled.ok()) return marshalled;
+  }
+  if (PQenterPipelineMode(conn_.get()) != 1) {
+    return Status::IoError("postgresql: cannot enter pipeline mode: " + OneLine(PQerrorMessage(conn_.get())));
+  }
+  std::vector<int> commands;  // per command sent: the statement's index, negative (-1 - index) for its prepare
+  std::vector<std::string> prepared_here;  // the SQL of the statements prepared by this call
+  bool sent = true;
+  for (size_t i = 0; i < statements.size() && sent; ++i) {
+    const std::string sql(statements[i].sql);  // the SQL needs its terminating NUL
+    const Marshalled& a = args[i];
+    auto found = prepared_.find(sql);
+    const bool bulk = statements[i].params.size() > kMaxPreparedParams;
+    if (found == prepared_.end() && !bulk && next_statement_ < kMaxPreparedStatements) {
+      std::string name = "hc_" + std::to_string(++next_statement_);
+      sent = PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), a.count(), /*paramTypes=*/nullptr) == 1;
+      if (!sent) break;
+      commands.push_back(-1 - static_cast<int>(i));
+      found = prepared_.emplace(sql, std::move(name)).first;
+      prepared_here.push_back(sql);
+    }
+    sent = found == prepared_.end()
+               ? PQsendQueryParams(conn_.get(), sql.c_str(), a.count(), /*paramTypes=*/nullptr, a.values.data(),
+                                   a.lengths.data(), a.formats.data(), /*resultFormat=*/0) == 1
+               : PQsendQueryPrepared(conn_.get(), found->second.c_str(), a.count(), a.values.data(),
+                                     a.lengths.data(), a.formats.data(), /*resultFormat=*/0) == 1;
+    if (sent) commands.push_back(static_cast<int>(i));
+  }
+  // The sync ends the pipeline: the server answers every command sent, then reports the sync.
+  const bool synced = PQpipelineSync(conn_.get()) == 1;
+  std::optional<Status> failure;
+  if (!sent || !synced) {
+    failure = Status::IoError((broken() ? "postgresql: connection lost: " : "postgresql: cannot send: ") +
+                              OneLine(PQerrorMessage(conn_.get())));
+  }
+  // Every command's result, then the sync's; a command's results end with a null. After a failure the
+  // server skips the rest (PGRES_PIPELINE_ABORTED each), and the first failure is the call's.
+  size_t next = 0;
+  std::optional<PgResult> failed;  // the first failed command's result, read into a Status at the end
+  // Bounded: a broken connection answers null for ever.
+  for (int nulls = 0; synced && nulls <= 2 * static_cast<int>(commands.size()) + 2;) {
+    PGresult* raw = PQgetResult(conn_.get());
+    if (!raw) {
+      if (broken()) break;
+      ++nulls;
+      continue;
+    }
+    PgResult result(raw);
+    const ExecStatusType status = PQresultStatus(raw);
+    if (status == PGRES_PIPELINE_SYNC) break;
+    if (next >= commands.size()) continue;  // not one of ours: cannot happen; skipped
+    const int command = commands[next++];
+    if (failure || failed) continue;
+    if (status == PGRES_PIPELINE_ABORTED) {
+      failure = Status::IoError("postgresql: a pipelined statement was not run (an earlier one failed)");
+      continue;
+    }
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+      // A failed prepare names nothing; a statement whose plan changed (0A000) is prepared anew next time.
+      const size_t index = static_cast<size_t>(command < 0 ? -1 - command : command);
+      const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+      if (command < 0 || (state && std::string_view(state) == "0A000"))
+        prepared_.erase(std::string(statements[index].sql));
+      failed = std::move(result);
+      continue;
+    }
+    if (command >= 0) results.push_back(std::move(result));
+  }
+  // Read after the rest, so that a connection the server closed with its error (a terminated backend)
+  // is known to be broken by then, and says so.
+  if (failed && !failure) failure = Checked(std::move(*failed)).status();
+  if (!failure && results.size() != statements.size()) {
+    failure = Status::IoError((broken() ? "postgresql: connection lost: " : "postgresql: lost pipeline results: ") +
+                              OneLine(PQerrorMessage(conn_.get())));
+  }
+  if (PQexitPipelineMode(conn_.get()) != 1 && !failure && !broken()) {
+    failure = Status::Internal("postgresql: cannot leave pipeline mode: " + OneLine(PQerrorMessage(conn_.get())));
+  }
+  if (failure) {
+    // What this call prepared may not exist on the server (a prepare after the failure was skipped).
+    if (!prepared_here.empty()) {
+      for (const std::string& sql : prepared_here) prepared_.erase(sql);
+    }
+    return *failure;
+  }
+  return results;
 }
 
 Result<PgResult> PgConnection::ExecScript(std::string_view sql) {

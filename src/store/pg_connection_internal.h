@@ -130,6 +130,21 @@ class PgConnection {
     return ExecUnprepared(sql, std::span<const Param>(params.begin(), params.size()));
   }
 
+  // Runs the statements back to back in one round trip (libpq's pipeline mode) and returns their
+  // results in order: for a page's many small writes, whose cost on both sides was the round trip (a
+  // send, a wait and a receive per statement), not the statement. Each statement is prepared as Exec's
+  // are. The statements run in order, each seeing the ones before it, but none can use an earlier one's
+  // result, so only statements that do not depend on each other's answers go in one call. The first
+  // statement that fails is the call's Status (as Exec's); the ones after it do not run. In a
+  // transaction the failure aborts it, as a failed Exec does; outside one, the pipeline is one
+  // transaction of its own (the protocol's implicit one, up to its sync), so a failure undoes the
+  // statements before it too. No statement may be BEGIN, COMMIT or a script.
+  struct Statement {
+    std::string_view sql;
+    std::span<const Param> params;
+  };
+  Result<std::vector<PgResult>> ExecPipeline(std::span<const Statement> statements);
+
   // Runs a script of several statements without parameters (PQexec: the simple protocol), such as a
   // schema migration; the result is the last statement's.
   Result<PgResult> ExecScript(std::string_view sql);
@@ -147,6 +162,11 @@ class PgConnection {
   // kPreparedAgain: a statement prepared anew after 0A000, not retried a second time.
   enum class Plan { kPrepared, kPreparedAgain, kEachRun };
   Result<PgResult> Run(std::string_view sql, std::span<const Param> params, Plan plan);
+  // ExecPipeline's reading side: the result of every sent command in order (`kinds`: true for a
+  // statement's own result, false for the prepare before it), then the sync; the first failure.
+  Result<std::vector<PgResult>> ReadPipeline(const std::vector<bool>& kinds,
+                                            const std::vector<std::string>& prepared_here,
+                                            std::span<const Statement> statements);
   // The result, or the Status its failure maps to (Busy for 40001, 40P01, 55P03).
   Result<PgResult> Checked(PgResult result);
   std::unique_ptr<PGconn, Finish> conn_;

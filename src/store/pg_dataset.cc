@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/digest.h"
+#include "store/pg_answers_internal.h"
 #include "store/pg_rep_internal.h"
 #include "store/record_rules_internal.h"
 #include "store/store_rep_internal.h"  // ValidatePage: the same checks as SQLite
@@ -34,14 +35,7 @@ using internal::DatePrecision;
 using internal::ExtraText;
 using internal::ListText;
 
-// SQLite's json_patch(old, patch) (RFC 7396) as text.
-std::string MergedJson(const std::string& old_text, const std::string& patch_text) {
-  Json merged = Json::parse(old_text, nullptr, /*allow_exceptions=*/false);
-  if (!merged.is_object()) merged = Json::object();
-  Json patch = Json::parse(patch_text, nullptr, /*allow_exceptions=*/false);
-  if (patch.is_object()) merged.merge_patch(patch);
-  return internal::DumpJson(merged);
-}
+using pg::MergedJson;
 
 class PgPageWrite {
  public:
@@ -59,30 +53,19 @@ class PgPageWrite {
     if (r->rows() < 1) return Status::Internal("postgresql: no row from: " + std::string(sql.substr(0, 40)));
     return Int(*r, 0, 0);
   }
-  Status UpsertSite();
+  // The site's id from its lookup (`found`), inserting the site when there is none.
+  Status UpsertSite(const pg::PgResult& found);
   Status WriteRecords();
   Status WriteArticle(const Article& article);
   Status WriteQuestion(const Question& question);
   Status WriteDoctor(const DoctorProfile& doctor);
   Result<std::optional<int64_t>> UpsertDisease(const DiseaseCard& disease, std::optional<int64_t> page_id);
-  Result<std::optional<int64_t>> UpsertHospital(const Text& name, const Text& grade, const Text& grade_raw);
-  struct DoctorFacts {
-    const Text& name;
-    const Text& title;
-    const Text& department;
-    const Text& title_raw;
-    const Text& academic_title;
-    std::optional<std::string> specialties;
-    std::string extra;
-  };
-  Result<std::optional<int64_t>> UpsertDoctor(const DoctorFacts& doctor, std::optional<int64_t> hospital_id,
-                                              std::optional<int64_t> profile_page_id);
-  Result<int64_t> UpsertQuestionFromCard(const std::string& key, const std::optional<std::string>& title);
-  Result<int64_t> UpsertAnswer(std::optional<int64_t> question_id, std::optional<int64_t> doctor_id,
-                               int64_t anon_ordinal, const Text& text, const Text& answered_at,
-                               const Json& extra, bool from_page);
+  // A record's answers (and a profile's doctor) through WriteAnswers, with this page's seq and time.
+  Result<pg::AnswerRows> Answers(const std::vector<pg::AnswerFacts>& items) {
+    return pg::WriteAnswers(conn_, site_id_, now_, seq_, items);
+  }
   Status RecordViews();
-  Status RecordHelpfulVotes(const Record& record);
+  void QueueHelpfulVotes(const Record& record, pg::Pipeline& round);
   Status ReplaceRecordChildren();
   Status InsertPositioned(std::string_view table, std::string_view column, int64_t article_id,
                           const std::vector<int64_t>& ids);
@@ -104,7 +87,6 @@ class PgPageWrite {
 
 Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   fetched_ = FormatUtc(page_.fetched_at);
-  HC_RETURN_IF_ERROR(UpsertSite());
   const std::string key = page_.url_key.empty() ? page_.url : page_.url_key;
   const bool ok = page_.failure_reason.empty();
   const std::string hash = !ok                          ? std::string()
@@ -115,9 +97,15 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
       page_.http_status > 0 ? std::optional<int64_t>(page_.http_status) : std::nullopt;
 
   bool changed = false;
-  auto existing = Exec("SELECT id, content_hash, last_fetched_at, failure_reason FROM pages WHERE url = $1",
-                       Params().Add(key));
-  if (!existing.ok()) return existing.status();
+  // The site's row and the page's, in one round trip.
+  pg::Pipeline round;
+  round.Add("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
+  round.Add("SELECT id, content_hash, last_fetched_at, failure_reason FROM pages WHERE url = $1",
+            Params().Add(key));
+  auto found = round.Run(conn_);
+  if (!found.ok()) return found.status();
+  HC_RETURN_IF_ERROR(UpsertSite((*found)[0]));
+  const pg::PgResult* existing = &(*found)[1];
   if (existing->rows() == 0) {
     Params p;
     p.Add(site_id_).Add(key).Add(page_.url).AddOrNull(page_.page_type).Add(http_status);
@@ -199,13 +187,11 @@ Status PgPageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   return Status::Ok();
 }
 
-Status PgPageWrite::UpsertSite() {
+Status PgPageWrite::UpsertSite(const pg::PgResult& found) {
   // Looked up first: PostgreSQL's identity advances on every INSERT attempt, even one that ON CONFLICT
   // turns into an update or nothing (SQLite's does not), and ids must come out the same on both.
-  auto found = Exec("SELECT id FROM sites WHERE key = $1", Params().Add(page_.site));
-  if (!found.ok()) return found.status();
-  if (found->rows() > 0) {
-    site_id_ = Int(*found, 0, 0);
+  if (found.rows() > 0) {
+    site_id_ = Int(found, 0, 0);
     return Status::Ok();
   }
   auto id = Id("INSERT INTO sites (key, first_seen_at, updated_seq) VALUES ($1, $2, $3) RETURNING id",
@@ -234,17 +220,18 @@ Status PgPageWrite::WriteRecords() {
 }
 
 Status PgPageWrite::ReplaceRecordChildren() {
-  HC_RETURN_IF_ERROR(Do("DELETE FROM record_children WHERE page_id = $1", Params().Add(page_id_)));
+  pg::Pipeline round;  // the delete, then the rows: one round trip
+  round.Add("DELETE FROM record_children WHERE page_id = $1", Params().Add(page_id_));
   for (const internal::ChildOwners::Row& row : child_owners_.Rows()) {
     Params p;
     p.Add(page_id_).Add(std::string(row.owner->parent_table)).Add(row.owner->parent_id);
     p.Add(row.owner->record_path).Add(*row.list).Add(row.position).Add(row.fields).Add(now_).Add(seq_);
-    HC_RETURN_IF_ERROR(
-        Do("INSERT INTO record_children (page_id, parent_table, parent_id, record_path, list, position,"
-           " fields, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-           p));
+    round.Add(
+        "INSERT INTO record_children (page_id, parent_table, parent_id, record_path, list, position,"
+        " fields, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        std::move(p));
   }
-  return Status::Ok();
+  return round.Run(conn_).status();
 }
 
 Status PgPageWrite::WriteArticle(const Article& a) {
@@ -289,37 +276,40 @@ Status PgPageWrite::WriteArticle(const Article& a) {
 
   // Cards without a question URL have answers of their own; they are replaced with the article's
   // cards. Cards with one are keyed by (question, doctor) and survive.
-  auto own = Exec(
+  pg::Pipeline round;
+  const size_t own_at = round.Add(
       "SELECT aq.answer_id FROM article_questions aq JOIN answers a ON a.id = aq.answer_id"
       " WHERE aq.article_id = $1 AND a.question_id IS NULL",
       Params().Add(article_id));
+  round.Add("DELETE FROM article_questions WHERE article_id = $1", Params().Add(article_id));
+  auto own = round.Run(conn_);
   if (!own.ok()) return own.status();
   std::vector<int64_t> own_answers;
-  for (int i = 0; i < own->rows(); ++i) own_answers.push_back(Int(*own, i, 0));
-  HC_RETURN_IF_ERROR(Do("DELETE FROM article_questions WHERE article_id = $1", Params().Add(article_id)));
+  for (int i = 0; i < (*own)[own_at].rows(); ++i) own_answers.push_back(Int((*own)[own_at], i, 0));
   if (!own_answers.empty())
     HC_RETURN_IF_ERROR(Do("DELETE FROM answers WHERE id = ANY($1::bigint[])", Params().Add(own_answers)));
 
-  std::vector<int64_t> answer_ids;  // in position order: 0, 1, ...
+  std::vector<pg::AnswerFacts> cards(a.answers.size());
   for (size_t i = 0; i < a.answers.size(); ++i) {
     const AnswerCard& card = a.answers[i];
-    auto hospital = UpsertHospital(card.hospital, card.hospital_grade, card.hospital_grade_raw);
-    if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor({card.doctor_name, card.doctor_title, card.department, card.doctor_title_raw,
-                                card.academic_title, std::nullopt, "{}"},
-                               *hospital, std::nullopt);
-    if (!doctor.ok()) return doctor.status();
-    std::optional<int64_t> question_id;
-    if (card.question_url) {
-      auto q = UpsertQuestionFromCard(KeyOf(*card.question_url), card.question_title);
-      if (!q.ok()) return q.status();
-      question_id = *q;
-    }
-    auto answer = UpsertAnswer(question_id, *doctor, 0, card.answer_text, card.answered_at, card.extra,
-                               /*from_page=*/false);
-    if (!answer.ok()) return answer.status();
-    child_owners_.Add("answers", *answer, internal::ItemPath("answers", i), card.children);
-    answer_ids.push_back(*answer);
+    pg::AnswerFacts& f = cards[i];
+    f.hospital = card.hospital;
+    f.hospital_grade = card.hospital_grade;
+    f.hospital_grade_raw = card.hospital_grade_raw;
+    f.doctor = {card.doctor_name, card.doctor_title, card.department, card.doctor_title_raw, card.academic_title,
+                std::nullopt, "{}", std::nullopt};
+    if (card.question_url) f.question_key = KeyOf(*card.question_url);
+    f.question_title = card.question_title;
+    f.text = card.answer_text;
+    f.answered_at = card.answered_at;
+    f.extra = &card.extra;
+  }
+  auto rows = Answers(cards);
+  if (!rows.ok()) return rows.status();
+  std::vector<int64_t> answer_ids;  // in position order: 0, 1, ...
+  for (size_t i = 0; i < a.answers.size(); ++i) {
+    child_owners_.Add("answers", rows->answer_ids[i], internal::ItemPath("answers", i), a.answers[i].children);
+    answer_ids.push_back(*rows->answer_ids[i]);
   }
   return InsertPositioned("article_questions", "answer_id", article_id, answer_ids);
 }
@@ -357,32 +347,43 @@ Status PgPageWrite::WriteQuestion(const Question& question) {
   child_owners_.Add("questions", *question_id, "", question.children);
 
   int64_t anonymous = 0;
+  std::vector<pg::AnswerFacts> answers(question.answers.size());
   for (size_t i = 0; i < question.answers.size(); ++i) {
     const records::Answer& answer = question.answers[i];
-    auto hospital = UpsertHospital(answer.hospital, answer.hospital_grade, answer.hospital_grade_raw);
-    if (!hospital.ok()) return hospital.status();
-    auto doctor = UpsertDoctor({answer.doctor_name, answer.doctor_title, answer.department,
-                                answer.doctor_title_raw, answer.academic_title, std::nullopt, "{}"},
-                               *hospital, std::nullopt);
-    if (!doctor.ok()) return doctor.status();
-    const int64_t ordinal = internal::AnonOrdinal(doctor->has_value(), &anonymous);
-    auto id =
-        UpsertAnswer(*question_id, *doctor, ordinal, answer.answer_text, answer.answered_at, answer.extra,
-                     /*from_page=*/true);
-    if (!id.ok()) return id.status();
-    child_owners_.Add("answers", *id, internal::ItemPath("answers", i), answer.children);
+    pg::AnswerFacts& f = answers[i];
+    f.hospital = answer.hospital;
+    f.hospital_grade = answer.hospital_grade;
+    f.hospital_grade_raw = answer.hospital_grade_raw;
+    f.doctor = {answer.doctor_name, answer.doctor_title,   answer.department, answer.doctor_title_raw,
+                answer.academic_title, std::nullopt, "{}", std::nullopt};
+    f.question_id = *question_id;
+    const bool named = answer.doctor_name && !answer.doctor_name->empty();
+    f.anon_ordinal = internal::AnonOrdinal(named, &anonymous);
+    f.text = answer.answer_text;
+    f.answered_at = answer.answered_at;
+    f.extra = &answer.extra;
+    f.from_page = true;
+  }
+  auto rows = Answers(answers);
+  if (!rows.ok()) return rows.status();
+  for (size_t i = 0; i < question.answers.size(); ++i) {
+    child_owners_.Add("answers", rows->answer_ids[i], internal::ItemPath("answers", i),
+                      question.answers[i].children);
   }
   return Status::Ok();
 }
 
 Status PgPageWrite::WriteDoctor(const DoctorProfile& d) {
-  auto hospital = UpsertHospital(d.hospital, d.hospital_grade, d.hospital_grade_raw);
-  if (!hospital.ok()) return hospital.status();
-  auto doctor = UpsertDoctor({d.name, d.title, d.department, d.title_raw, d.academic_title,
-                              ListText(d.specialties), ExtraText(d.extra)},
-                             *hospital, page_id_);
-  if (!doctor.ok()) return doctor.status();
-  child_owners_.Add("doctors", *doctor, "", d.children);
+  pg::AnswerFacts profile;
+  profile.hospital = d.hospital;
+  profile.hospital_grade = d.hospital_grade;
+  profile.hospital_grade_raw = d.hospital_grade_raw;
+  profile.doctor = {d.name, d.title, d.department, d.title_raw, d.academic_title, ListText(d.specialties),
+                    ExtraText(d.extra), page_id_};
+  profile.has_answer = false;
+  auto rows = Answers({profile});
+  if (!rows.ok()) return rows.status();
+  child_owners_.Add("doctors", rows->doctor_ids[0], "", d.children);
   return Status::Ok();
 }
 
@@ -422,193 +423,54 @@ Result<std::optional<int64_t>> PgPageWrite::UpsertDisease(const DiseaseCard& dis
   return std::optional<int64_t>(id);
 }
 
-Result<std::optional<int64_t>> PgPageWrite::UpsertHospital(const Text& name, const Text& grade,
-                                                           const Text& grade_raw) {
-  if (!name || name->empty()) return std::optional<int64_t>();
-  // One round trip, whether the hospital is new, known or regraded (every answer card names one): found
-  // by name; a known grade is never erased, and the row keeps the text of the page that last gave a
-  // grade; a new one is inserted.
-  auto id = Id(
-      "WITH found AS (SELECT id, grade FROM hospitals WHERE name = $1),"
-      " regraded AS (UPDATE hospitals h SET grade = $2, grade_raw = $5, updated_at = $3, updated_seq = $4"
-      "   FROM found WHERE h.id = found.id AND $2::text IS NOT NULL AND found.grade IS DISTINCT FROM $2::text),"
-      " added AS (INSERT INTO hospitals (name, grade, updated_at, updated_seq, grade_raw)"
-      "   SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
-      " SELECT id FROM found UNION ALL SELECT id FROM added",
-      Params().Add(*name).Add(grade).Add(now_).Add(seq_).Add(grade_raw));
-  if (!id.ok()) return id.status();
-  return std::optional<int64_t>(*id);
-}
-
-Result<std::optional<int64_t>> PgPageWrite::UpsertDoctor(const DoctorFacts& doctor,
-                                                         std::optional<int64_t> hospital_id,
-                                                         std::optional<int64_t> profile_page_id) {
-  const Text& name = doctor.name;
-  if (!name || name->empty()) return std::optional<int64_t>();
-  // doctors_identity's expression: one index probe.
-  auto row = Exec(
-      "SELECT id, title, department, specialties, profile_page_id, extra, title_raw, academic_title FROM "
-      "doctors"
-      " WHERE name = $1 AND coalesce(hospital_id, 0) = coalesce($2::bigint, 0)",
-      Params().Add(*name).Add(hospital_id));
-  if (!row.ok()) return row.status();
-  if (row->rows() == 0) {
-    Params p;
-    p.Add(*name).Add(hospital_id).Add(doctor.title).Add(doctor.department).Add(doctor.specialties);
-    p.Add(profile_page_id)
-        .Add(doctor.extra)
-        .Add(now_)
-        .Add(seq_)
-        .Add(doctor.title_raw)
-        .Add(doctor.academic_title);
-    auto id =
-        Id("INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
-           " updated_at, updated_seq, title_raw, academic_title)"
-           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-           p);
-    if (!id.ok()) return id.status();
-    return std::optional<int64_t>(*id);
-  }
-  const int64_t id = Int(*row, 0, 0);
-  const auto old_title = OptText(*row, 0, 1), old_department = OptText(*row, 0, 2);
-  const auto old_specialties = OptText(*row, 0, 3);
-  const auto old_page = OptInt(*row, 0, 4);
-  const std::string old_extra(row->Text(0, 5));
-  const auto title = doctor.title ? doctor.title : old_title;
-  const auto department = doctor.department ? doctor.department : old_department;
-  const auto specialties = doctor.specialties ? doctor.specialties : old_specialties;
-  const auto page = profile_page_id ? profile_page_id : old_page;
-  const std::string extra = MergedJson(old_extra, doctor.extra);
-  const auto old_title_raw = OptText(*row, 0, 6), old_academic = OptText(*row, 0, 7);
-  const auto title_raw = doctor.title_raw ? doctor.title_raw : old_title_raw;
-  const auto academic = doctor.academic_title ? doctor.academic_title : old_academic;
-  if (title != old_title || department != old_department || specialties != old_specialties ||
-      page != old_page || extra != old_extra || title_raw != old_title_raw || academic != old_academic) {
-    Params p;
-    p.Add(id).Add(title).Add(department).Add(specialties).Add(page).Add(extra).Add(now_).Add(seq_);
-    p.Add(title_raw).Add(academic);
-    HC_RETURN_IF_ERROR(Do(
-        "UPDATE doctors SET title = $2, department = $3, specialties = $4, profile_page_id = $5,"
-        " extra = $6, updated_at = $7, updated_seq = $8, title_raw = $9, academic_title = $10 WHERE id = $1",
-        p));
-  }
-  return std::optional<int64_t>(id);
-}
-
-Result<int64_t> PgPageWrite::UpsertQuestionFromCard(const std::string& key,
-                                                    const std::optional<std::string>& title) {
-  // The card's title stands in until the question page itself is stored (page_id set).
-  auto row = Exec("SELECT id, page_id IS NULL, title FROM questions WHERE url = $1", Params().Add(key));
-  if (!row.ok()) return row.status();
-  if (row->rows() == 0) {
-    return Id(
-        "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES ($1, $2, $3, $4, $5)"
-        " RETURNING id",
-        Params().Add(site_id_).Add(key).Add(title).Add(now_).Add(seq_));
-  }
-  const int64_t id = Int(*row, 0, 0);
-  if (row->Text(0, 1) == "t" && title && OptText(*row, 0, 2) != title) {
-    HC_RETURN_IF_ERROR(Do("UPDATE questions SET title = $2, updated_at = $3, updated_seq = $4 WHERE id = $1",
-                          Params().Add(id).Add(title).Add(now_).Add(seq_)));
-  }
-  return id;
-}
-
-Result<int64_t> PgPageWrite::UpsertAnswer(std::optional<int64_t> question_id,
-                                          std::optional<int64_t> doctor_id, int64_t anon_ordinal,
-                                          const Text& text, const Text& answered_at, const Json& extra,
-                                          bool from_page) {
-  const char* source = from_page ? "page" : "card";
-  std::optional<int64_t> id;
-  std::optional<std::string> old_text, old_answered_at;
-  std::string old_source, old_extra;
-  if (question_id) {
-    // answers_identity's expression: one probe of that index.
-    auto r = Exec(
-        "SELECT id, text, answered_at, source, extra FROM answers"
-        " WHERE question_id = $1 AND coalesce(doctor_id, 0) = coalesce($2::bigint, 0) AND anon_ordinal = $3",
-        Params().Add(*question_id).Add(doctor_id).Add(anon_ordinal));
-    if (!r.ok()) return r.status();
-    if (r->rows() > 0) {
-      id = Int(*r, 0, 0);
-      old_text = OptText(*r, 0, 1);
-      old_answered_at = OptText(*r, 0, 2);
-      old_source = std::string(r->Text(0, 3));
-      old_extra = std::string(r->Text(0, 4));
-    }
-  }
-  if (!id) {
-    Params p;
-    p.Add(question_id).Add(doctor_id).Add(anon_ordinal).Add(text).Add(answered_at).Add(source);
-    p.Add(ExtraText(extra)).Add(now_).Add(seq_).Add(DatePrecision(answered_at));
-    return Id(
-        "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
-        " updated_at, updated_seq, answered_at_precision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        " RETURNING id",
-        p);
-  }
-  auto merged = internal::MergeAnswer({old_text, old_answered_at, old_source, old_extra}, text, answered_at,
-                                      extra, from_page);
-  if (!merged) return *id;
-  Params p;
-  p.Add(*id).Add(merged->text).Add(merged->answered_at).Add(merged->source).Add(merged->extra).Add(now_);
-  p.Add(seq_).Add(DatePrecision(merged->answered_at));
-  HC_RETURN_IF_ERROR(
-      Do("UPDATE answers SET text = $2, answered_at = $3, source = $4, extra = $5,"
-         " updated_at = $6, updated_seq = $7, answered_at_precision = $8 WHERE id = $1",
-         p));
-  return *id;
-}
-
 // The counters of every visit, changed page or not (docs/schema.md "Time series and counters"): an
 // article's and a question's views as observations, and the answers' helpful votes.
 Status PgPageWrite::RecordViews() {
+  pg::Pipeline round;  // none needs another's answer: one round trip
   for (const Record& record : page_.records) {
-    HC_RETURN_IF_ERROR(RecordHelpfulVotes(record));
+    QueueHelpfulVotes(record, round);
     const auto* article = std::get_if<Article>(&record);
     const auto* question = std::get_if<Question>(&record);
     const records::Int& views = article ? article->views : question ? question->views : records::Int();
     if (!views) continue;
-    HC_RETURN_IF_ERROR(Do(article
-                              ? "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
-                                " SELECT id, $2, $3, $4 FROM articles WHERE page_id = $1"
-                                " ON CONFLICT (article_id, observed_at) DO NOTHING"
-                              : "INSERT INTO question_views (question_id, observed_at, views, updated_seq)"
-                                " SELECT id, $2, $3, $4 FROM questions WHERE page_id = $1"
-                                " ON CONFLICT (question_id, observed_at) DO NOTHING",
-                          Params().Add(page_id_).Add(fetched_).Add(*views).Add(seq_)));
+    round.Add(article ? "INSERT INTO article_views (article_id, observed_at, views, updated_seq)"
+                        " SELECT id, $2, $3, $4 FROM articles WHERE page_id = $1"
+                        " ON CONFLICT (article_id, observed_at) DO NOTHING"
+                      : "INSERT INTO question_views (question_id, observed_at, views, updated_seq)"
+                        " SELECT id, $2, $3, $4 FROM questions WHERE page_id = $1"
+                        " ON CONFLICT (question_id, observed_at) DO NOTHING",
+              Params().Add(page_id_).Add(fetched_).Add(*views).Add(seq_));
   }
-  return Status::Ok();
+  return round.Run(conn_).status();
 }
 
 // SqliteStore's rule (internal::ArticleCardVotes, QuestionAnswerVotes): the answers' rows found again by
 // the identity WriteArticle and WriteQuestion gave them; a row whose count moved is exported again.
-Status PgPageWrite::RecordHelpfulVotes(const Record& record) {
+void PgPageWrite::QueueHelpfulVotes(const Record& record, pg::Pipeline& round) {
   if (const auto* article = std::get_if<Article>(&record)) {
     for (const internal::CardVotes& card : internal::ArticleCardVotes(*article)) {
-      HC_RETURN_IF_ERROR(Do(
+      round.Add(
           "UPDATE answers SET helpful_votes = $3, updated_at = $4, updated_seq = $5"
           " WHERE id = (SELECT aq.answer_id FROM article_questions aq JOIN articles a ON a.id = aq.article_id"
           " WHERE a.page_id = $1 AND aq.position = $2) AND helpful_votes IS DISTINCT FROM $3::bigint",
-          Params().Add(page_id_).Add(card.position).Add(card.votes).Add(now_).Add(seq_)));
+          Params().Add(page_id_).Add(card.position).Add(card.votes).Add(now_).Add(seq_));
     }
-    return Status::Ok();
+    return;
   }
   const auto* question = std::get_if<Question>(&record);
-  if (!question) return Status::Ok();
+  if (!question) return;
   for (const internal::AnswerVotes& answer : internal::QuestionAnswerVotes(*question)) {
     Params p;
     p.Add(page_id_).Add(answer.doctor_name).Add(answer.hospital).Add(answer.anon_ordinal).Add(answer.votes);
     p.Add(now_).Add(seq_);
-    HC_RETURN_IF_ERROR(Do(
+    round.Add(
         "UPDATE answers SET helpful_votes = $5, updated_at = $6, updated_seq = $7"
         " WHERE question_id = (SELECT id FROM questions WHERE page_id = $1)"
         " AND coalesce(doctor_id, 0) = coalesce((SELECT d.id FROM doctors d WHERE d.name = $2"
         " AND coalesce(d.hospital_id, 0) = coalesce((SELECT h.id FROM hospitals h WHERE h.name = $3), 0)), 0)"
         " AND anon_ordinal = $4 AND helpful_votes IS DISTINCT FROM $5::bigint",
-        p));
+        std::move(p));
   }
-  return Status::Ok();
 }
 
 Status PgPageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive) {
@@ -617,25 +479,25 @@ Status PgPageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive
   const std::string sha = HexLower(Sha1(raw.body));
   Json headers = Json::array();
   for (const auto& [name, value] : raw.headers) headers.push_back({name, value});
+  // The newest version and any version of this fetch time, in one round trip.
+  pg::Pipeline round;
+  round.Add(
+      "SELECT id, fetched_at, body_sha1, http_status FROM raw_responses WHERE page_id = $1"
+      " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+      Params().Add(page_id_));
+  round.Add("SELECT 1 FROM raw_responses WHERE page_id = $1 AND fetched_at = $2", Params().Add(page_id_).Add(fetched));
+  auto found = round.Run(conn_);
+  if (!found.ok()) return found.status();
   {
     // The same body seen again is one version, last seen at the newer fetch time.
-    auto r = Exec(
-        "SELECT id, fetched_at, body_sha1, http_status FROM raw_responses WHERE page_id = $1"
-        " ORDER BY fetched_at DESC, id DESC LIMIT 1",
-        Params().Add(page_id_));
-    if (!r.ok()) return r.status();
-    if (r->rows() > 0 && r->Text(0, 2) == sha && Int(*r, 0, 3) == raw.status) {
-      if (fetched <= r->Text(0, 1)) return Status::Ok();
+    const pg::PgResult& r = (*found)[0];
+    if (r.rows() > 0 && r.Text(0, 2) == sha && Int(r, 0, 3) == raw.status) {
+      if (fetched <= r.Text(0, 1)) return Status::Ok();
       return Do("UPDATE raw_responses SET fetched_at = $2, url = $3, headers = $4 WHERE id = $1",
-                Params().Add(Int(*r, 0, 0)).Add(fetched).Add(raw.url).Add(internal::DumpJson(headers)));
+                Params().Add(Int(r, 0, 0)).Add(fetched).Add(raw.url).Add(internal::DumpJson(headers)));
     }
   }
-  {
-    auto r = Exec("SELECT 1 FROM raw_responses WHERE page_id = $1 AND fetched_at = $2",
-                  Params().Add(page_id_).Add(fetched));
-    if (!r.ok()) return r.status();
-    if (r->rows() > 0) return Status::Ok();
-  }
+  if ((*found)[1].rows() > 0) return Status::Ok();
   pg::PgDictionaries dictionaries(conn_);
   auto compressed = archive.Compress(dictionaries, site_id_, page_.site, raw.body, now_);
   if (!compressed.ok()) return compressed.status();
@@ -647,14 +509,15 @@ Status PgPageWrite::ArchiveRaw(int raw_versions, internal::ArchiveCodec& archive
       .Add(internal::DumpJson(headers))
       .Bytes(compressed->frame);
   p.Add(static_cast<int64_t>(raw.body.size())).Add(sha).Add(compressed->dictionary_id);
-  HC_RETURN_IF_ERROR(
-      Do("INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
-         " body_sha1, dictionary_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-         p));
-  return Do(
+  round.Add(
+      "INSERT INTO raw_responses (page_id, url, fetched_at, http_status, headers, body, body_size,"
+      " body_sha1, dictionary_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      std::move(p));
+  round.Add(
       "DELETE FROM raw_responses WHERE page_id = $1 AND id NOT IN (SELECT id FROM raw_responses"
       " WHERE page_id = $1 ORDER BY fetched_at DESC, id DESC LIMIT $2)",
       Params().Add(page_id_).Add(static_cast<int64_t>(raw_versions)));
+  return round.Run(conn_).status();
 }
 
 Status Validate(const PageObservation& page) { return internal::ValidatePage(page); }

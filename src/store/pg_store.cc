@@ -57,6 +57,29 @@ Params& Params::Add(const std::vector<std::string>& values) {
   return Keep(std::move(array), false);
 }
 
+Params::Params(const Params& other) : values_(other.values_) {
+  params_.reserve(other.params_.size());
+  size_t next = 0;  // values_ holds the non-null parameters' values, in order
+  for (const Param& p : other.params_) {
+    if (p.is_null()) {
+      params_.push_back(Param::Null());
+    } else {
+      const std::string& value = values_[next++];
+      params_.push_back(p.binary() ? Param::Bytes(value) : Param::Text(value));
+    }
+  }
+}
+
+Result<std::vector<PgResult>> Pipeline::Run(PgConnection& conn) {
+  std::vector<PgConnection::Statement> statements;
+  statements.reserve(sql_.size());
+  for (size_t i = 0; i < sql_.size(); ++i) statements.push_back({sql_[i], params_[i].span()});
+  auto results = conn.ExecPipeline(statements);
+  sql_.clear();
+  params_.clear();
+  return results;
+}
+
 Params& Params::Add(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", value);  // round-trips

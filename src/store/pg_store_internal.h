@@ -118,6 +118,14 @@ namespace pg {
 // temporary may be passed. Empty optional and Null() are SQL NULL.
 class Params {
  public:
+  Params() = default;
+  // A copy keeps views into its own values (a statement built as a temporary, `Params().Add(x)`, may be
+  // queued by value).
+  Params(const Params& other);
+  Params(Params&&) = default;  // a deque's elements stay where they are
+  Params& operator=(const Params&) = delete;
+  Params& operator=(Params&&) = default;
+
   // PostgreSQL text cannot hold a NUL byte (SQLite can): each becomes U+FFFD, as invalid UTF-8 does in
   // the store's JSON text.
   Params& Add(std::string_view text) { return Keep(WithoutNul(text), false); }
@@ -150,6 +158,24 @@ class Params {
   }
   std::deque<std::string> values_;
   std::vector<Param> params_;
+};
+
+// Statements queued one by one and run in one round trip (PgConnection::ExecPipeline): a page's writes
+// that do not need each other's answers. Add returns the index of the statement's result in Run's.
+class Pipeline {
+ public:
+  size_t Add(std::string sql, Params params) {
+    sql_.push_back(std::move(sql));
+    params_.push_back(std::move(params));  // a deque: the Params (and the views into them) stay put
+    return sql_.size() - 1;
+  }
+  bool empty() const { return sql_.empty(); }
+  // Runs the queued statements and empties the queue.
+  Result<std::vector<PgResult>> Run(PgConnection& conn);
+
+ private:
+  std::deque<std::string> sql_;
+  std::deque<Params> params_;
 };
 
 // A result value as an integer (0 when NULL or not a number), as an optional, as a double.

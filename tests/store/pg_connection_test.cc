@@ -291,6 +291,105 @@ TEST_F(PgConnectionTest, EachStatementIsPreparedOncePerSession) {
   EXPECT_EQ(PreparedCount(*conn, insert), "1");
 }
 
+// ExecPipeline runs statements in order in one round trip; each sees the ones before it; results come
+// back in order, parameters (text, bytes, NULL) as Exec's; statements are prepared once per session.
+TEST_F(PgConnectionTest, APipelineRunsItsStatementsInOrderAndAnswersEach) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE(conn->Exec("CREATE TABLE t (id int PRIMARY KEY, name text, body bytea)").ok());
+  const std::string bytes = AllBytes();
+  const std::string insert = "INSERT INTO t (id, name, body) VALUES ($1::int, $2, $3) RETURNING id";
+  const std::vector<Param> first = {Param::Text("1"), Param::Text("主任医师"), Param::Bytes(bytes)};
+  const std::vector<Param> second = {Param::Text("2"), Param::Null(), Param::Null()};
+  const std::vector<Param> count = {};
+  const std::vector<PgConnection::Statement> statements = {
+      {insert, first},
+      {insert, second},
+      {"SELECT count(*), string_agg(coalesce(name, '-'), ',' ORDER BY id) FROM t", count},
+      {"UPDATE t SET name = 'x' WHERE id > 5", count},
+  };
+  auto results = conn->ExecPipeline(statements);
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  ASSERT_EQ(results->size(), 4u);
+  EXPECT_EQ((*results)[0].Text(0, 0), "1");
+  EXPECT_EQ((*results)[1].Text(0, 0), "2");
+  EXPECT_EQ((*results)[2].Text(0, 0), "2");  // the third sees the first two
+  EXPECT_EQ((*results)[2].Text(0, 1), "主任医师,-");
+  EXPECT_EQ((*results)[3].AffectedRows(), 0);
+  auto body = conn->Exec("SELECT body FROM t WHERE id = 1");
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(body->Bytes(0, 0).value(), bytes);
+  EXPECT_EQ(PreparedCount(*conn, insert), "1");  // prepared once, in the pipeline, for both
+  // The session is out of pipeline mode: plain statements work, and so does another pipeline, whose
+  // statements are already prepared.
+  EXPECT_EQ(QueryOne(*conn, "SELECT 40 + 2"), "42");
+  const std::vector<Param> third = {Param::Text("3"), Param::Text("医生"), Param::Null()};
+  const std::vector<Param> fourth = {Param::Text("4"), Param::Text("医生"), Param::Null()};
+  auto again = conn->ExecPipeline(std::vector<PgConnection::Statement>{{insert, third}, {insert, fourth}});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)[1].Text(0, 0), "4");
+  EXPECT_EQ(PreparedCount(*conn, insert), "1");
+  // None, and one, are fine.
+  auto none = conn->ExecPipeline({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+// The first statement that fails is the pipeline's Status, with the server's message; the ones after it
+// do not run. In a transaction the failure aborts it (as a failed Exec does); outside one, the pipeline
+// is one implicit transaction, all or nothing. A failed prepare keeps nothing; the session stays usable.
+TEST_F(PgConnectionTest, APipelineStopsAtItsFirstFailure) {
+  Result<PgConnection> conn = PgConnection::Open(conninfo());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE(conn->Exec("CREATE TABLE t (id int PRIMARY KEY)").ok());
+  const std::string insert = "INSERT INTO t (id) VALUES ($1::int)";
+  const std::vector<Param> one = {Param::Text("1")}, two = {Param::Text("2")}, three = {Param::Text("3")};
+  const std::vector<Param> none = {};
+  {
+    // Outside a transaction: the duplicate fails, 3 never runs, and the first insert is undone with it.
+    auto r = conn->ExecPipeline(
+        std::vector<PgConnection::Statement>{{insert, one}, {insert, one}, {insert, three}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+    EXPECT_NE(r.status().message().find("(SQLSTATE 23505)"), std::string::npos) << r.status().message();
+    EXPECT_TRUE(LostInsertRace(r.status()));
+    EXPECT_EQ(QueryOne(*conn, "SELECT count(*) FROM t"), "0");
+    ASSERT_TRUE(conn->Exec(insert, std::span<const Param>(one)).ok());
+  }
+  {
+    // In a transaction: the failure aborts it; COMMIT reports the rollback.
+    Result<PgTransaction> tx = PgTransaction::Begin(*conn);
+    ASSERT_TRUE(tx.ok());
+    auto r = conn->ExecPipeline(
+        std::vector<PgConnection::Statement>{{insert, two}, {"SELEC 1", none}, {insert, three}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("(SQLSTATE 42601)"), std::string::npos) << r.status().message();
+    EXPECT_FALSE(tx->Commit().ok());
+  }
+  EXPECT_EQ(QueryOne(*conn, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"), "1");
+  EXPECT_EQ(PreparedCount(*conn, "SELEC 1"), "0");
+  // A NUL byte in a text parameter is refused before anything is sent.
+  const std::string with_nul("a\0b", 3);
+  const std::vector<Param> bad = {Param::Text(with_nul)};
+  auto refused = conn->ExecPipeline(std::vector<PgConnection::Statement>{{insert, two}, {"SELECT $1::text", bad}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(QueryOne(*conn, "SELECT count(*) FROM t"), "1");
+  // A lost connection is "connection lost", as for Exec, and Reconnect makes the session usable again.
+  Result<PgConnection> other = PgConnection::Open(conninfo());
+  ASSERT_TRUE(other.ok());
+  const std::string pid = QueryOne(*conn, "SELECT pg_backend_pid()");
+  ASSERT_TRUE(other->Exec("SELECT pg_terminate_backend($1::int)", {Param::Text(pid)}).ok());
+  auto lost = conn->ExecPipeline(std::vector<PgConnection::Statement>{{insert, two}, {insert, three}});
+  ASSERT_FALSE(lost.ok());
+  EXPECT_NE(lost.status().message().find("connection lost"), std::string::npos) << lost.status().message();
+  EXPECT_TRUE(conn->broken());
+  ASSERT_TRUE(conn->Reconnect().ok());
+  auto after = conn->ExecPipeline(std::vector<PgConnection::Statement>{{insert, two}, {insert, three}});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(QueryOne(*conn, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"), "1,2,3");
+}
+
 TEST_F(PgConnectionTest, LockNotAvailableIsBusy) {
   Result<PgConnection> holder = PgConnection::Open(conninfo());
   Result<PgConnection> waiter = PgConnection::Open(conninfo());

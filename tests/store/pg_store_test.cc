@@ -262,6 +262,60 @@ TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
     pages.push_back(Page(golden["url"], "2026-03-04T00:00:00Z", counters, golden["site"]));
   }
 
+  // One page naming the same rows several times (PostgreSQL writes a page's answers in pipelined
+  // rounds, pg_answers.cc; SQLite one at a time): a doctor on four cards whose title changes and comes
+  // back, two cards of one question with different titles, one question-and-doctor pair twice (the
+  // longer text wins), a card of a doctor and a question stored by the pages above (its answer merged),
+  // a new doctor at a new hospital, an anonymous card without a question; then a revisit that changes
+  // them again; then a question page answering twice by one doctor and twice anonymously.
+  {
+    auto card = [](const std::string& q, const std::string& doctor, const std::string& text,
+                   const std::string& hospital = "协和医院") {
+      return Card(q.empty() ? q : "https://www.mfk.com/question/" + q + ".html", doctor, text, hospital);
+    };
+    // The anonymous card comes first: its answer is deleted and inserted again on the revisit, and
+    // SQLite gives a new row the highest id + 1 where PostgreSQL's identity never reuses one, so the
+    // ids agree only while that answer is not the newest row.
+    Json anonymous = card("", "", "无名");
+    anonymous["question_url"] = nullptr;
+    anonymous["question_title"] = nullptr;
+    anonymous["doctor_name"] = nullptr;
+    Json cards = Json::array({anonymous});
+    cards.push_back(card("7", "李明", "短"));
+    cards.push_back(card("7", "李明", "这是更长的一条回答"));
+    cards.back()["question_title"] = "问题七的新标题";
+    cards.push_back(card("8", "李明", "八"));
+    cards.back()["doctor_title"] = "副主任医师";
+    cards.push_back(card("8", "王芳", "九", "人民医院"));
+    cards.push_back(card("1", "李明", "补"));
+    cards.push_back(card("2", "张华", "少吃盐，多运动，定期复查血压"));
+    cards.push_back(card("9", "李明", "十"));
+    cards.back()["doctor_title"] = "主任医师";
+    cards.back()["extra"] = {{"badge", "金牌"}};
+    pages.push_back(Page("https://www.mfk.com/article/3.html", "2026-03-01T06:00:00Z",
+                         Article("同一位医生", 5, cards, Json::array({Disease("高血压")}))));
+    Json revisit = cards;
+    revisit[1]["doctor_title"] = nullptr;
+    revisit[3]["doctor_title"] = "主治医师";
+    revisit[4]["hospital_grade"] = "三乙";
+    revisit[7]["answer_text"] = "十，补充了很多内容";
+    revisit.erase(2);
+    pages.push_back(Page("https://www.mfk.com/article/3.html", "2026-03-02T06:00:00Z",
+                         Article("同一位医生", 6, revisit, Json::array({Disease("高血压")}))));
+    const Json golden = Json::parse(
+        hc::testing::ReadFile(hc::testing::FixturesDir() / "sites" / "profiles/question-9001.expected.json"));
+    Json question = golden["records"][0];
+    Json twice = question["answers"][0];
+    twice["answer_text"] = "第二次回答，比第一次长得多的文本";
+    twice["doctor_title"] = "主任医师";
+    Json nameless = question["answers"][1];
+    nameless["doctor_name"] = nullptr;
+    question["answers"].push_back(twice);
+    question["answers"].push_back(nameless);
+    question["answers"].push_back(nameless);
+    pages.push_back(Page("https://www.mfk.com/question/7.html", "2026-03-02T07:00:00Z", question));
+  }
+
   std::vector<std::string> exported;
   for (const std::string& location : {(dir / "crawl.db").string(), conninfo()}) {
     auto db = OpenDatabase(location, {.clock = &clock});
@@ -307,10 +361,20 @@ TEST_F(PgSchemaTest, BothBackendsExportTheSameBytes) {
       all += f.site + "|" + f.reason + "|" + std::to_string(f.pages) + "|" + std::to_string(f.events) + "\n";
     }
     all += report->oldest_fetch.value_or("-") + " " + report->newest_fetch.value_or("-") + "\n";
+    // The shared rows as stored, with the change sequence each was last written at.
+    BackendPeek peek(IsPostgresLocation(location) ? Backend::kPostgres : Backend::kSqlite, location);
+    all += "rows:\n" + peek.All("SELECT id, name, grade, grade_raw, updated_seq FROM hospitals ORDER BY id");
+    all += peek.All(
+        "SELECT id, name, hospital_id, title, department, extra, profile_page_id, updated_seq FROM doctors"
+        " ORDER BY id");
+    all += peek.All("SELECT id, url, title, page_id, updated_seq FROM questions ORDER BY id");
+    all += peek.All(
+        "SELECT id, question_id, doctor_id, anon_ordinal, text, answered_at, source, extra, helpful_votes,"
+        " updated_seq FROM answers ORDER BY id");
     exported.push_back(all);
   }
   EXPECT_NE(exported[0].find("\"diseases\":[{\"name\""), std::string::npos) << exported[0];
-  EXPECT_NE(exported[0].find("mfk|articles|title|1/1"), std::string::npos) << exported[0];
+  EXPECT_NE(exported[0].find("mfk|articles|title|2/2"), std::string::npos) << exported[0];
   EXPECT_NE(exported[0].find("record_children.csv ("), std::string::npos) << exported[0];
   EXPECT_NE(exported[0].find("consultations"), std::string::npos) << exported[0];
   EXPECT_NE(exported[0].find("followups"), std::string::npos) << exported[0];
