@@ -148,6 +148,18 @@ Result<int64_t> FirstId(const std::vector<PgResult>& results, size_t index, cons
   return Int(results[index], 0, 0);
 }
 
+// The ids of the rows that `states` inserted, from the RETURNING id of their statements in `results`.
+template <typename State>
+Status TakeInsertedIds(std::vector<State>& states, const std::vector<PgResult>& results, const char* what) {
+  for (State& s : states) {
+    if (!s.written) continue;
+    auto id = FirstId(results, *s.written, what);
+    if (!id.ok()) return id.status();
+    s.id = *id;
+  }
+  return Status::Ok();
+}
+
 // The rows in the order their writes go out: the changed ones first, by id, so that two crawlers'
 // pages take the row locks of shared rows in one order; then the new ones, in the order the items first
 // named them, which is the order one-at-a-time writes inserted them in (ids as on SQLite).
@@ -305,18 +317,8 @@ Result<AnswerRows> WriteAnswers(PgConnection& conn, int64_t site_id, const std::
   if (!round.empty()) {
     auto written = round.Run(conn);
     if (!written.ok()) return written.status();
-    for (DoctorState& d : doctors) {
-      if (!d.written) continue;
-      auto id = FirstId(*written, *d.written, "doctor insert");
-      if (!id.ok()) return id.status();
-      d.id = *id;
-    }
-    for (QuestionState& q : questions) {
-      if (!q.written) continue;
-      auto id = FirstId(*written, *q.written, "question insert");
-      if (!id.ok()) return id.status();
-      q.id = *id;
-    }
+    HC_RETURN_IF_ERROR(TakeInsertedIds(doctors, *written, "doctor insert"));
+    HC_RETURN_IF_ERROR(TakeInsertedIds(questions, *written, "question insert"));
     for (AnswerState& a : answers) {
       if (!a.lookup) continue;
       const PgResult& r = (*written)[*a.lookup];
@@ -354,12 +356,7 @@ Result<AnswerRows> WriteAnswers(PgConnection& conn, int64_t site_id, const std::
   if (!round.empty()) {
     auto written = round.Run(conn);
     if (!written.ok()) return written.status();
-    for (AnswerState& a : answers) {
-      if (!a.written) continue;
-      auto id = FirstId(*written, *a.written, "answer insert");
-      if (!id.ok()) return id.status();
-      a.id = *id;
-    }
+    HC_RETURN_IF_ERROR(TakeInsertedIds(answers, *written, "answer insert"));
   }
   for (size_t i = 0; i < n; ++i)
     if (answer_of[i]) out.answer_ids[i] = answers[*answer_of[i]].id;
