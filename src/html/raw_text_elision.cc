@@ -1,6 +1,7 @@
 // Cutting script and style contents out before Gumbo's parse and putting them back after it; see
 // raw_text_elision_internal.h for why and for why the result equals a parse of the whole page.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -94,6 +95,10 @@ std::size_t FindEndTag(std::string_view s, std::size_t from, std::string_view na
   return kNone;
 }
 
+// A non-ASCII code point that Gumbo's utf8 iterator keeps (it replaces C1 controls, U+FDD0..U+FDEF,
+// U+xFFFE and U+xFFFF with U+FFFD).
+constexpr bool GumboKeeps(char32_t cp) { return cp > 0x9F && !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFE) != 0xFFFE; }
+
 // True when Gumbo's input stream passes `content` through as it is (apart from CR): valid UTF-8 with
 // no NUL and none of the code points its utf8 iterator replaces with U+FFFD (C0 controls other than
 // tab, LF, FF and CR; DEL; C1 controls; U+FDD0..U+FDEF; U+xFFFE and U+xFFFF). `*whitespace_only` says
@@ -109,8 +114,7 @@ bool PassesThroughGumbo(std::string_view content, bool* whitespace_only) {
       continue;
     }
     const Utf8Char u = DecodeUtf8At(content, i);
-    const char32_t cp = u.code_point;
-    if (!u.valid || cp <= 0x9F || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) return false;
+    if (!u.valid || !GumboKeeps(u.code_point)) return false;
     blank = false;
     i += u.length;
   }
@@ -118,22 +122,93 @@ bool PassesThroughGumbo(std::string_view content, bool* whitespace_only) {
   return true;
 }
 
+// Placeholders are unambiguous only when nothing else in the page can become one of their code points:
+// no raw character of plane 16 (lead byte F4) and no numeric character reference to one ("&#x100000;",
+// "&#1048576;" and up; Gumbo turns a reference above U+10FFFF into U+FFFD). A named reference never
+// names a plane-16 character.
+bool PlaceholdersAreUnambiguous(std::string_view page) {
+  if (page.find('\xF4') != kNone) return false;
+  for (std::size_t at = 0; (at = page.find("&#", at)) != kNone;) {
+    at += 2;
+    const bool hex = at < page.size() && (page[at] == 'x' || page[at] == 'X');
+    if (hex) ++at;
+    std::uint64_t value = 0;
+    for (; at < page.size(); ++at) {
+      const char c = page[at];
+      int digit = -1;
+      if (c >= '0' && c <= '9') digit = c - '0';
+      if (hex && c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+      if (hex && c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+      if (digit < 0) break;
+      value = value * (hex ? 16 : 10) + static_cast<unsigned>(digit);
+      if (value >= kFirstPlaceholder) return false;
+    }
+  }
+  return true;
+}
+
+// The length of the longest prefix of `run` (bytes >= 0x80 only) that is whole characters Gumbo passes
+// through as they are (GumboKeeps) and that are not placeholders. Stops at the first that is not.
+std::size_t PassingNonAsciiPrefix(std::string_view run) {
+  const std::size_t valid = ValidUtf8Prefix(run);
+  std::size_t i = 0;
+  while (i < valid) {
+    const auto lead = static_cast<unsigned char>(run[i]);
+    // Only C2 (C1 controls), EF (U+FDD0..U+FDEF, U+FFFE, U+FFFF) and F0..F4 (U+xFFFE, U+xFFFF, plane
+    // 16) can start a character that does not pass; the CJK blocks (E3..E9) never do.
+    if (lead == 0xC2 || lead >= 0xEF) {
+      const Utf8Char u = DecodeUtf8At(run, i);
+      if (!GumboKeeps(u.code_point) || u.code_point >= kFirstPlaceholder) break;
+      i += u.length;
+    } else {
+      i += lead >= 0xE0 ? 3 : 2;  // the length a valid sequence with this lead byte has
+    }
+  }
+  return i;
+}
+
 }  // namespace
 
 std::optional<RawTextElision> ElideRawText(std::string_view page) {
   struct Cut {
-    std::size_t tag;      // '<' of the start tag, in `page`
+    std::size_t tag;      // '<' of the start tag, in `page` (a text run: unused)
     std::size_t content;  // first byte of the content
-    std::size_t end;      // the end tag's '<'
-    GumboTag name;
+    std::size_t end;      // the end tag's '<' (a text run: the byte after it)
+    GumboTag name;        // GUMBO_TAG_UNKNOWN for a text run
     bool whitespace_only;
   };
   std::vector<Cut> cuts;
-  std::size_t total = 0;
+  std::size_t total = 0, text_runs = 0;
   const std::size_t n = page.size();
-  for (std::size_t i = 0; i < n;) {
+  const bool cut_text = PlaceholdersAreUnambiguous(page);
+  // Text the light tokenizer reads in the data state, [from, to): its runs of non-ASCII characters
+  // long enough to be worth a placeholder.
+  auto cut_text_runs = [&](std::size_t from, std::size_t to) {
+    if (!cut_text) return;
+    for (std::size_t at = std::max<std::size_t>(from, 1); at < to;) {
+      if (static_cast<unsigned char>(page[at]) < 0x80) {
+        ++at;
+        continue;
+      }
+      std::size_t end = at;
+      while (end < to && static_cast<unsigned char>(page[end]) >= 0x80) ++end;
+      const std::size_t passing = PassingNonAsciiPrefix(page.substr(at, end - at));
+      if (passing >= kMinElidedText && text_runs < kMaxElidedTexts) {
+        cuts.push_back({at, at, at + passing, GUMBO_TAG_UNKNOWN, false});
+        total += passing - kPlaceholderBytes;
+        ++text_runs;
+      }
+      at = passing == end - at ? end : at + std::max<std::size_t>(passing, 1);
+    }
+  };
+  std::size_t i = 0;
+  for (; i < n;) {
     const std::size_t lt = page.find('<', i);
-    if (lt == kNone || lt + 1 >= n) break;
+    cut_text_runs(i, lt == kNone ? n : lt);
+    if (lt == kNone || lt + 1 >= n) {
+      i = n;
+      break;
+    }
     const char c = page[lt + 1];
     if (c == '!' && page.compare(lt, 4, "<!--") == 0) {
       // Comment start, start dash, comment, end dash, end and end bang states: "<!-->" and "<!--->"
@@ -206,11 +281,17 @@ std::optional<RawTextElision> ElideRawText(std::string_view page) {
 
   RawTextElision out;
   out.html.reserve(n - total);
-  out.contents.reserve(cuts.size());
+  out.contents.reserve(cuts.size() - text_runs);
+  out.texts.reserve(text_runs);
   std::size_t copied = 0;
   for (const Cut& cut : cuts) {
     out.html.append(page.substr(copied, cut.content - copied));
     copied = cut.end;
+    if (cut.name == GUMBO_TAG_UNKNOWN) {
+      AppendUtf8(kFirstPlaceholder + static_cast<char32_t>(out.texts.size()), out.html);
+      out.texts.push_back({cut.content, cut.end - cut.content});
+      continue;
+    }
     const std::size_t shift = cut.content - (out.html.size());  // bytes cut before this element
     out.contents.push_back({cut.tag - shift, cut.content, cut.end - cut.content, cut.name, cut.whitespace_only});
   }
@@ -218,15 +299,65 @@ std::optional<RawTextElision> ElideRawText(std::string_view page) {
   return out;
 }
 
+namespace {
+
+// Replaces the placeholders in one text node's text with the runs they stand for. A placeholder's
+// first byte, F4, is nowhere else in the text (PlaceholdersAreUnambiguous). False when a placeholder is
+// cut off, names no run, or names one already put back (Gumbo never copies a character token into two
+// nodes, so the tree is not what the scan expected).
+bool RestoreTextRuns(GumboText& node, const std::vector<ElidedText>& texts, std::string_view page,
+                     ParseArena& arena, std::vector<char>& found, std::size_t& found_count) {
+  const std::string_view text(node.text);
+  std::size_t at = text.find('\xF4');
+  if (at == kNone) return true;
+  auto index_at = [&](std::size_t p) -> std::size_t {
+    const Utf8Char u = DecodeUtf8At(text, p);
+    if (!u.valid || u.length != kPlaceholderBytes || u.code_point < kFirstPlaceholder) return texts.size();
+    return static_cast<std::size_t>(u.code_point - kFirstPlaceholder);
+  };
+  std::size_t length = text.size();
+  for (std::size_t p = at; p != kNone; p = text.find('\xF4', p + kPlaceholderBytes)) {
+    const std::size_t index = index_at(p);
+    if (index >= texts.size() || found[index]) return false;
+    found[index] = 1;
+    ++found_count;
+    length += texts[index].length - kPlaceholderBytes;
+  }
+  auto* out = static_cast<char*>(arena.Allocate(length + 1));
+  if (!out) return false;
+  std::size_t written = 0, copied = 0;
+  for (std::size_t p = at; p != kNone; p = text.find('\xF4', p + kPlaceholderBytes)) {
+    std::memcpy(out + written, text.data() + copied, p - copied);
+    written += p - copied;
+    const ElidedText& run = texts[index_at(p)];
+    std::memcpy(out + written, page.data() + run.offset, run.length);
+    written += run.length;
+    copied = p + kPlaceholderBytes;
+  }
+  std::memcpy(out + written, text.data() + copied, text.size() - copied);
+  written += text.size() - copied;
+  out[written] = '\0';
+  node.text = out;
+  return true;
+}
+
+}  // namespace
+
 bool RestoreElidedText(GumboOutput* output, const RawTextElision& elision, std::string_view page,
                        ParseArena& arena) {
   const std::vector<ElidedContent>& contents = elision.contents;
   std::vector<char> restored(contents.size(), 0);
   std::size_t restored_count = 0;
+  std::vector<char> text_found(elision.texts.size(), 0);
+  std::size_t texts_found = 0;
   std::vector<GumboNode*> stack{output->document};
   while (!stack.empty()) {
     GumboNode* node = stack.back();
     stack.pop_back();
+    if (node->type == GUMBO_NODE_TEXT && !elision.texts.empty()) {
+      if (!RestoreTextRuns(node->v.text, elision.texts, page, arena, text_found, texts_found)) return false;
+      continue;
+    }
     if (IsElement(node) && (node->v.element.tag == GUMBO_TAG_SCRIPT || node->v.element.tag == GUMBO_TAG_STYLE) &&
         node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML) {
       GumboElement& element = node->v.element;
@@ -275,7 +406,7 @@ bool RestoreElidedText(GumboOutput* output, const RawTextElision& elision, std::
       for (unsigned k = 0; k < kids->length; ++k) stack.push_back(static_cast<GumboNode*>(kids->data[k]));
     }
   }
-  return restored_count == contents.size();
+  return restored_count == contents.size() && texts_found == elision.texts.size();
 }
 
 }  // namespace hc::html::internal

@@ -746,13 +746,46 @@ namespace internal {
 
 Status ValidatePage(const PageObservation& page) { return ValidateObservation(page); }
 
+namespace {
+
+// A batch's savepoint journals in memory, and SQLite's default (a temporary file past 64 KiB) again
+// once it ends. Each page of a batch is written inside a SAVEPOINT, whose journal holds every b-tree
+// page the page's write changes as it was before (30 to 120 pages of 4 KiB: the answer cards and their
+// indexes, the frontier's links), so with SQLite's default nearly every page spilled its journal to a
+// temporary file: about 200 pwrite calls a page, 85% of the crawl's writes (docs/BENCHMARKS.md,
+// "Savepoint journals in memory"). In memory a journal is freed when its page's savepoint is released:
+// a few hundred KiB, bounded by what one page can write. SQLite decides where a transaction's journals
+// go when the transaction begins (temp_store: MEMORY keeps them in memory), so the setting is made
+// before BEGIN and undone after the batch, and nothing outside a batch (a migration's UPDATE of a whole
+// table, a large sort) holds its temporary data in memory. No connection of the store has TEMP
+// tables, which changing temp_store would drop. (SQLITE_CONFIG_STMTJRNL_SPILL is no way out: it is
+// global, and SQLite 3.40 fails a spill of a journal over 128 KiB with "database or disk is full".)
+Status KeepBatchJournalsInMemory(Db& db, bool in_memory) {
+  return db.Exec(in_memory ? "PRAGMA temp_store = MEMORY" : "PRAGMA temp_store = DEFAULT");
+}
+
+// The batch ended (committed or rolled back): journals back to SQLite's default.
+void EndBatch(SqliteStore::Rep& rep) {
+  rep.in_batch = false;
+  rep.pages_in_batch = 0;
+  Status s = KeepBatchJournalsInMemory(*rep.db, false);
+  if (!s.ok()) spdlog::warn("store: {}: {}", rep.path, s.ToString());
+}
+
+}  // namespace
+
 Status BeginBatch(SqliteStore::Rep& rep) {
   if (rep.in_batch) return Status::Ok();
-  HC_RETURN_IF_ERROR(rep.db->Exec("BEGIN IMMEDIATE"));
+  HC_RETURN_IF_ERROR(KeepBatchJournalsInMemory(*rep.db, true));
+  if (Status s = rep.db->Exec("BEGIN IMMEDIATE"); !s.ok()) {
+    (void)KeepBatchJournalsInMemory(*rep.db, false);
+    return s;
+  }
   // For Frontier::UrlIsCommitted: frontier ids only grow, so the rows this batch adds are above it.
   auto max_id = rep.db->QueryInt("SELECT coalesce(max(id), 0) FROM frontier");
   if (!max_id.ok()) {
     (void)rep.db->Exec("ROLLBACK");
+    (void)KeepBatchJournalsInMemory(*rep.db, false);
     return max_id.status();
   }
   rep.frontier_max_id_at_begin = *max_id;
@@ -774,8 +807,7 @@ Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s
   if (sqlite3_get_autocommit(db.raw())) {
     // SQLite rolled the whole transaction back (disk full, I/O error): the batch is gone.
     const int lost = rep.pages_in_batch;
-    rep.in_batch = false;
-    rep.pages_in_batch = 0;
+    EndBatch(rep);
     return WithMessage(s, s.message() + " (the open batch of " + std::to_string(lost) + " pages was rolled back)");
   }
   (void)db.Exec(std::string("ROLLBACK TO ") + name);
@@ -809,12 +841,11 @@ Status SqliteStore::Flush() {
   Status s = rep_->db->Exec("COMMIT");
   if (!s.ok()) {
     (void)rep_->db->Exec("ROLLBACK");
-    rep_->in_batch = false;
-    return internal::WithMessage(
-        s, s.message() + " (" + std::to_string(rep_->pages_in_batch) + " pages were not stored)");
+    const int lost = rep_->pages_in_batch;
+    internal::EndBatch(*rep_);
+    return internal::WithMessage(s, s.message() + " (" + std::to_string(lost) + " pages were not stored)");
   }
-  rep_->in_batch = false;
-  rep_->pages_in_batch = 0;
+  internal::EndBatch(*rep_);
   return Status::Ok();
 }
 

@@ -87,11 +87,28 @@ std::string Css(const std::string& marker) {
   return "." + marker + " { color: #333; font: 14px/1.5 'PingFang SC', sans-serif; }\n"
          ".nav > li:hover a[href^=\"/\"] { background: url(data:image/png;base64,iVBORw0KGgo=); }";
 }
+// A run of Chinese text long enough to be cut (kMinElidedText): full-width punctuation included.
+std::string Zh() { return "大腿肌肉痉挛主要由电解质紊乱（如钠、钾、钙缺乏）引发。"; }
+
 // Enough cut bytes that ElideRawText cuts at all (kMinElidedTotal).
 std::string Padding() {
   std::string out;
   for (int i = 0; i < 12; ++i) out += "<style>" + Css("pad" + std::to_string(i)) + "</style>";
   return out;
+}
+
+// How many contents and text runs of `page` were cut and put back, or -1 when RestoreElidedText refused the tree.
+int CutAndRestored(const std::string& page) {
+  auto elision = ElideRawText(page);
+  if (!elision) return 0;
+  internal::ParseArena arena;
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &internal::ParseArena::GumboAllocate;
+  options.deallocator = &internal::ParseArena::GumboFree;
+  options.userdata = &arena;
+  GumboOutput* out = gumbo_parse_with_options(&options, elision->html.data(), elision->html.size());
+  if (!out || !internal::RestoreElidedText(out, *elision, page, arena)) return -1;
+  return static_cast<int>(elision->contents.size() + elision->texts.size());
 }
 
 TEST(RawTextElisionTest, CutsTheContentsOfScriptsAndStylesAndKeepsTheRest) {
@@ -112,6 +129,27 @@ TEST(RawTextElisionTest, CutsTheContentsOfScriptsAndStylesAndKeepsTheRest) {
   ExpectSameTree(page, "ordinary page");
 }
 
+TEST(RawTextElisionTest, ReplacesLongRunsOfNonAsciiTextWithPlaceholders) {
+  const std::string zh = Zh();
+  std::string page = "<html><head><title>" + zh + "</title></head><body>";
+  for (int i = 0; i < 12; ++i) page += "<p class=\"answer-text\">" + zh + " 9039次浏览 <b>" + zh + "</b></p>";
+  page += "<p>短文本</p></body></html>";
+  auto elision = ElideRawText(page);
+  ASSERT_TRUE(elision.has_value());
+  ASSERT_EQ(elision->texts.size(), 24u);  // not the title's (RCDATA), the views' or the short one's
+  EXPECT_TRUE(elision->contents.empty());
+  EXPECT_EQ(page.substr(elision->texts[0].offset, elision->texts[0].length), zh);
+  EXPECT_EQ(page.substr(elision->texts[1].offset, elision->texts[1].length), zh);
+  EXPECT_NE(elision->html.find("<p class=\"answer-text\">\xf4\x80\x80\x80 9039次浏览 <b>\xf4\x80\x80\x81</b></p>"),
+            std::string::npos);
+  EXPECT_NE(elision->html.find("<title>" + zh + "</title>"), std::string::npos);
+  EXPECT_NE(elision->html.find("<p>短文本</p>"), std::string::npos);
+  EXPECT_EQ(elision->html.size(), page.size() - 24 * (zh.size() - 4));
+  EXPECT_EQ(CutAndRestored(page), 24);
+  ExpectSameTree(page, "Chinese page");
+  ExpectSameTree(Padding() + page, "Chinese page with styles");
+}
+
 TEST(RawTextElisionTest, ShortOrFewContentsAreNotCut) {
   EXPECT_FALSE(ElideRawText("<script>var a = 1;</script><p>x</p>").has_value());
   EXPECT_FALSE(ElideRawText("<style>" + Css("one") + "</style>").has_value());
@@ -126,7 +164,7 @@ struct Case {
 };
 
 std::vector<Case> Cases() {
-  const std::string js = Js("m"), css = Css("m");
+  const std::string js = Js("m"), css = Css("m"), zh = Zh();
   std::string deep;
   for (int i = 0; i < 1100; ++i) deep += "<div>";
   return {
@@ -183,6 +221,33 @@ std::vector<Case> Cases() {
       {"uppercase start tag", "<SCRIPT TYPE=\"X\">" + js + "</script><STYLE>" + css + "</STYLE>"},
       {"a style before <head>", "<style>" + css + "</style><html><head></head>"},
       {"scripts deeper than max_depth", deep + "<script>" + js + "</script><style>" + css + "</style>"},
+      // Runs of non-ASCII text, each replaced by a placeholder: wherever the tree builder puts them.
+      {"text runs in paragraphs, with entities, '<' and '&' beside them",
+       "<p>" + zh + "&amp;" + zh + "</p><p>" + zh + "<" + zh + " & " + zh + "&#20013;" + zh + "&nbsp" + zh + "</p>"},
+      {"a text run split by ASCII", "<p>" + zh + " 2026-02-28 " + zh + "," + zh + "9039次浏览</p>"},
+      {"text runs before <html>, in <head> and after </html>",
+       zh + "<html><head>" + zh + "<title>" + zh + "</title></head><body></body></html>" + zh},
+      {"text runs in a table are foster-parented",
+       "<table>" + zh + "<tr>" + zh + "<td>" + zh + "</td>" + zh + "</tr></table>"},
+      {"text runs in a table beside formatting elements", "<b><table><i>" + zh + "<tr><td>" + zh + "</table>"},
+      {"text runs in colgroup, select, template and noscript",
+       "<table><colgroup>" + zh + "</colgroup></table><select>" + zh + "<option>" + zh +
+           "</select><template>" + zh + "</template><noscript>" + zh + "</noscript>"},
+      {"text runs in svg and math", "<svg><desc>" + zh + "</desc>" + zh + "</svg><math><mi>" + zh + "</mi></math>"},
+      {"text runs in a frameset are dropped", "<frameset>" + zh + "</frameset>" + zh},
+      {"text runs in comments, a title, a textarea and CDATA",
+       "<!-- " + zh + " --><title>" + zh + "</title><textarea>" + zh + "</textarea><svg><![CDATA[" + zh +
+           "]]></svg>"},
+      {"text runs in attributes are not cut", "<p title=\"" + zh + "\" data-x=" + zh + ">" + zh + "</p>"},
+      {"a text run in <pre> after its newline", "<pre>\n" + zh + "</pre><pre>" + zh + "</pre>"},
+      {"a text run the light tokenizer takes for text inside an SVG style",
+       "<svg><style><a title=\"</style>" + zh + "\">x</a></style></svg>"},
+      {"a text run with a C1 control, a noncharacter, invalid UTF-8",
+       "<p>" + zh + "\xc2\x85" + zh + "</p><p>" + zh + "\xef\xb7\x90" + zh + "</p><p>" + zh + "\xe4\xb8" + zh +
+           "\xff" + zh + "</p>"},
+      {"a page with a plane-16 character", "<p>" + zh + "\xf4\x80\x80\x81" + zh + "</p>"},
+      {"a page with a reference to a plane-16 character", "<p>" + zh + "&#x100001;" + zh + "&#1048577;</p>"},
+      {"NUL beside a text run", "<p>" + zh + std::string("\0", 1) + zh + "</p>"},
   };
 }
 
@@ -193,19 +258,6 @@ TEST(RawTextElisionTest, EveryRuleGivesTheWholePagesTree) {
   }
 }
 
-// How many contents of `page` were cut and put back, or -1 when RestoreElidedText refused the tree.
-int CutAndRestored(const std::string& page) {
-  auto elision = ElideRawText(page);
-  if (!elision) return 0;
-  internal::ParseArena arena;
-  GumboOptions options = kGumboDefaultOptions;
-  options.allocator = &internal::ParseArena::GumboAllocate;
-  options.deallocator = &internal::ParseArena::GumboFree;
-  options.userdata = &arena;
-  GumboOutput* out = gumbo_parse_with_options(&options, elision->html.data(), elision->html.size());
-  if (!out || !internal::RestoreElidedText(out, *elision, page, arena)) return -1;
-  return static_cast<int>(elision->contents.size());
-}
 
 // The light tokenizer follows the page where Gumbo does: these scripts are cut, and the tree is
 // accepted, so no second parse is needed (the tree would be right either way: this is about speed).
@@ -226,10 +278,16 @@ TEST(RawTextElisionTest, TheLightTokenizerKeepsInStepWithGumbo) {
   // Where it cannot keep in step (a script in foreign content is an SVG element with markup inside), the
   // check in RestoreElidedText refuses the tree, and Document::Parse parses the page whole.
   EXPECT_EQ(CutAndRestored(pad + "<svg><script>" + js + "</script></svg>"), -1);
+  // The same for a text run whose placeholder lands outside a text node: in an attribute value (the
+  // light tokenizer took an SVG style for RAWTEXT) or nowhere (a frameset drops text).
+  const std::string zh = Zh();
+  EXPECT_EQ(CutAndRestored(pad + "<p>" + zh + "</p>"), 13);
+  EXPECT_EQ(CutAndRestored(pad + "<svg><style><a title=\"</style>" + zh + "\">x</a></style></svg>"), -1);
+  EXPECT_EQ(CutAndRestored(pad + "<frameset>" + zh + "</frameset>"), -1);
 }
 
 TEST(RawTextElisionTest, EveryFixturePageGivesTheWholePagesTree) {
-  int pages = 0, cut = 0;
+  int pages = 0, cut = 0, with_text_runs = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(hc::testing::FixturesDir())) {
     if (entry.path().extension() != ".html") continue;
     std::ifstream in(entry.path(), std::ios::binary);
@@ -238,10 +296,13 @@ TEST(RawTextElisionTest, EveryFixturePageGivesTheWholePagesTree) {
     const std::string page = DecodeToUtf8(bytes.str()).utf8;
     ExpectSameTree(page, entry.path().string());
     ++pages;
-    cut += ElideRawText(page).has_value() ? 1 : 0;
+    auto elision = ElideRawText(page);
+    cut += elision.has_value() ? 1 : 0;
+    with_text_runs += elision.has_value() && !elision->texts.empty() ? 1 : 0;
   }
   EXPECT_GE(pages, 20);
   EXPECT_GE(cut, 1);  // the scripted site's pages carry enough script to be cut
+  EXPECT_GE(with_text_runs * 2, pages);  // portal pages are mostly Chinese text
 }
 
 // Pages put together at random from the pieces the rules above are about, so that their combinations
@@ -256,7 +317,9 @@ TEST(RawTextElisionTest, RandomPagesGiveTheWholePagesTree) {
       "</template>", "<noscript>", "</noscript>", "<xmp>", "</xmp>", "<iframe>", "</iframe>", "<p>", "</p>",
       "<div class=\"", "\">", "'", "\"", ">", "<", "</", "<!DOCTYPE html>", "<![CDATA[", "]]>", "\r\n", "\r",
       "<a href=x>", "</a>", "<b>", "</b>", "<frameset>", "<body>", "</body>", "</html>", "<head>", "中文",
-      std::string("\0", 1), "\xc2\x85", "<?x ", "<plaintext>", "<desc>", "</desc>", "<li>", " "};
+      std::string("\0", 1), "\xc2\x85", "<?x ", "<plaintext>", "<desc>", "</desc>", "<li>", " ", Zh(), Zh(),
+      Zh(), "<p>" + Zh() + "</p>", "&amp;", "&", "<div title=\"" + Zh() + "\">", "\xef\xb7\x90", "<colgroup>",
+      "<option>", "<pre>\n", "<td>", "<caption>"};
   std::mt19937 random(20261203);
   std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
   std::uniform_int_distribution<int> length(5, 60);
