@@ -1,5 +1,6 @@
-// Cutting script and style contents out before Gumbo's parse and putting them back after it; see
-// raw_text_elision_internal.h for why and for why the result equals a parse of the whole page.
+// Cutting script and style contents and long runs of non-ASCII text out before Gumbo's parse and
+// putting them back after it; see raw_text_elision_internal.h for why and for why the result equals a
+// parse of the whole page.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
