@@ -202,14 +202,10 @@ std::optional<RawTextElision> ElideRawText(std::string_view page) {
       at = passing == end - at ? end : at + std::max<std::size_t>(passing, 1);
     }
   };
-  std::size_t i = 0;
-  for (; i < n;) {
+  for (std::size_t i = 0; i < n;) {
     const std::size_t lt = page.find('<', i);
     cut_text_runs(i, lt == kNone ? n : lt);
-    if (lt == kNone || lt + 1 >= n) {
-      i = n;
-      break;
-    }
+    if (lt == kNone || lt + 1 >= n) break;
     const char c = page[lt + 1];
     if (c == '!' && page.compare(lt, 4, "<!--") == 0) {
       // Comment start, start dash, comment, end dash, end and end bang states: "<!-->" and "<!--->"

@@ -29,7 +29,7 @@
 // next cut. When a cut fails the check, Document::Parse parses the page whole instead.
 //
 // Text runs. The long runs of non-ASCII characters in the text between tags (a Chinese
-// portal's paragraphs, answer cards, titles) go too: each is replaced by one placeholder character,
+// portal's paragraphs, answer cards, headings; not a <title>'s or <textarea>'s RCDATA) go too: each is replaced by one placeholder character,
 // and RestoreElidedText puts the run back into the text node the placeholder landed in. Gumbo spends
 // as much per character of such text as on markup (decode, one token, re-encode into the node's text).
 // Why the tree is still the whole page's: a non-ASCII character that Gumbo's input stream passes

@@ -752,8 +752,8 @@ namespace {
 // once it ends. Each page of a batch is written inside a SAVEPOINT, whose journal holds every b-tree
 // page the page's write changes as it was before (30 to 120 pages of 4 KiB: the answer cards and their
 // indexes, the frontier's links), so with SQLite's default nearly every page spilled its journal to a
-// temporary file: about 200 pwrite calls a page, 85% of the crawl's writes (docs/BENCHMARKS.md,
-// "Savepoint journals in memory"). In memory a journal is freed when its page's savepoint is released:
+// temporary file: about 200 pwrite calls a page, 84% of the crawl's writes (docs/BENCHMARKS.md, "The
+// existing site: Chinese text runs cut before the parse, savepoint journals in memory"). In memory a journal is freed when its page's savepoint is released:
 // a few hundred KiB, bounded by what one page can write. SQLite decides where a transaction's journals
 // go when the transaction begins (temp_store: MEMORY keeps them in memory), so the setting is made
 // before BEGIN and undone after the batch, and nothing outside a batch (a migration's UPDATE of a whole
