@@ -21,8 +21,9 @@
 #   --extract-bench  the extract_bench binary for the Gumbo ceiling (default: build-bench/bench/extract_bench;
 #                skipped with a message when there is none)
 #   --ceiling    the gumbo_ceiling binary (default: beside the first --hc, bench/gumbo_ceiling): plain
-#                gumbo_parse over every page of the site, one core; the table then gives each crawler's
-#                CPU per page as a multiple of it (issue 12's "× Gumbo's parse alone")
+#                gumbo_parse over every page of the site, one core, once a run after that run's crawls;
+#                the table then gives each crawler's CPU per page as a multiple of it (issue 12's
+#                "× Gumbo's parse alone"): the median over runs of each run's ratio to its own ceiling
 #   --profile    bench/gen_site.py's page profile (default: default; heavy: pages as heavy as real portals')
 #
 # Each size: bench/gen_site.py writes the site, scripts/serve-site serves it (nginx, gzip, per-page
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
     --results) results=$2; shift 2 ;;
     --extract-bench) extract_bench=$2; shift 2 ;;
     --profile) profile=$2; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "crawl_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -207,15 +208,18 @@ for size in $sizes; do
             --connect-to "www.mfk.com:80:127.0.0.1:$port" --no-sitemaps
       done
     fi
+    # Gumbo's parse alone once a run, between the crawls: the VM's speed drifts within a session (one
+    # ceiling run after all the crawls varied 2.5-3.4 ms a page for the same pages), so each run's
+    # crawls are divided by the ceiling measured beside them.
+    if [ -x "$ceiling_bin" ]; then
+      log "gumbo_ceiling on $site/www (run $run)"
+      echo "$size $run $("$ceiling_bin" "$site/www")" >>"$work/gumbo" || log "gumbo_ceiling on $site failed"
+    fi
   done
   # Anything not from the crawlers' loopback connections would show here; the log lists every request.
   if grep -qv '^127\.0\.0\.1 ' "$access"; then log "WARNING: requests from other addresses in $access"; fi
   stop_server
   ceiling "$site" "$size"
-  if [ -x "$ceiling_bin" ]; then
-    log "gumbo_ceiling on $site/www"
-    echo "$size $("$ceiling_bin" "$site/www")" >>"$work/gumbo" || log "gumbo_ceiling on $site failed"
-  fi
   if [ -z "$sites_dir" ]; then rm -rf "$site"; fi
 done
 
@@ -225,13 +229,20 @@ import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 scrapy_version, runs, cores = sys.argv[2], sys.argv[3], int(sys.argv[5])
 ceilings = {int(l.split()[0]): (int(l.split()[1]), int(l.split()[2])) for l in open(sys.argv[4]) if l.strip()}
-# gumbo_ceiling over all of the site's pages: CPU ms per page of Gumbo's parse alone, per site size.
-gumbo = {}
+# gumbo_ceiling over all of the site's pages, once a run: CPU ms per page of Gumbo's parse alone, by
+# site size and run.
+gumbo_runs = {}
 for l in open(sys.argv[6]):
     if l.strip():
-        size, js = l.split(" ", 1)
+        size, run, js = l.split(" ", 2)
         g = json.loads(js)
-        gumbo[int(size)] = 1000 * g["cpu_s"] / g["pages"]
+        gumbo_runs.setdefault(int(size), {})[run] = 1000 * g["cpu_s"] / g["pages"]
+gumbo = {size: statistics.median(by_run.values()) for size, by_run in gumbo_runs.items()}
+def x_gumbo_of(rs):
+    """The median over runs of each run's CPU per page over the ceiling measured in the same run."""
+    xs = [float(r[4]) / max(1, int(r[6])) * 1000 / gumbo_runs[int(r[1])][r[2]]
+          for r in rs if int(r[1]) in gumbo_runs and r[2] in gumbo_runs[int(r[1])]]
+    return statistics.median(xs) if xs else None
 def name(tool):
     if tool == "scrapy":
         return f"Scrapy {scrapy_version} (python3-scrapy)"
@@ -256,16 +267,19 @@ for tool in tools:
         note = "" if len(ok) == len(rs) else f" ({len(rs) - len(ok)} failed)"
         if incomplete:
             note += " (" + ", ".join(incomplete) + ": did not fetch the whole site)"
-        xg = f" {cpu / gumbo[size]:.2f}× |" if size in gumbo else (" - |" if gumbo else "")
+        xr = x_gumbo_of(ok)
+        xg = f" {xr:.2f}× |" if xr is not None else (" - |" if gumbo else "")
         print(f"| {name(tool)} | {size:,} | {len(ok)}{note} | {pages:,.0f} | {wall:.1f} | {pps:.1f} | {cpu:.2f} |{xg} {rss:.0f} |")
         per_run.append(f"{name(tool)}, {size:,} pages: " + ", ".join(f"{float(r[4]) / max(1, int(r[6])) * 1000:.2f}" for r in rs))
 print("\nCPU ms per page of each run, in run order:")
 for line in per_run:
     print(f"- {line}")
 for size, ms in sorted(gumbo.items()):
-    print(f"\n{size:,}-page site, all pages (gumbo_ceiling: plain gumbo_parse on UTF-8, one core): "
-          f"{ms:.3f} CPU ms per page, {1000 / ms:,.0f} pages per CPU second; the {cores}-core ceiling is "
-          f"{cores * 1000 / ms:,.0f} pages/s.")
+    each = ", ".join(f"{v:.3f}" for _, v in sorted(gumbo_runs[size].items(), key=lambda kv: int(kv[0])))
+    print(f"\n{size:,}-page site, all pages (gumbo_ceiling: plain gumbo_parse on UTF-8, one core, once a run "
+          f"after its crawls): {ms:.3f} CPU ms per page (median; runs: {each}), {1000 / ms:,.0f} pages per CPU "
+          f"second; the {cores}-core ceiling is {cores * 1000 / ms:,.0f} pages/s. The × Gumbo column is the median "
+          f"over runs of each run's CPU per page over the ceiling of the same run.")
 hc_pps = {}
 for size in sorted({int(r[1]) for r in rows if r[0].startswith("healthcrawl")}):
     ok = [r for r in rows if r[0] == tools[0] and int(r[1]) == size and r[7] == "ok"]

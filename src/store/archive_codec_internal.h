@@ -167,6 +167,9 @@ class DictionaryCache {
   Result<const ZSTD_CDict*> CDict(Entry& entry, int level);
   // Adds a dictionary just written as row `id` (so the page that completed its sample uses it at once).
   Result<Entry*> Put(int64_t id, std::string sha1, std::string dict);
+  // Forgets row `id`'s dictionary (Get loads it again when a read needs it).
+  void Drop(int64_t id);
+  size_t size() const { return entries_.size(); }
 
  private:
   Result<Entry*> Insert(int64_t id, std::string sha1, std::string dict);
@@ -210,6 +213,9 @@ class ArchiveCodec {
     SqliteDictionaries rows(db);
     return Decompress(rows, row_id, frame, size, dictionary_id, dictionary_sha1);
   }
+  // Dictionaries held ready (bytes, DDict, CDict once compressed with): the sites' current ones, and
+  // superseded ones only while reads load them back.
+  size_t cached_dictionaries() const { return cache_.size(); }
 
  private:
   // What the writer knows of one site; rebuilt from the site's latest zstd_dictionaries row whenever

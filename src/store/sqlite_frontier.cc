@@ -99,11 +99,11 @@ Result<int64_t> SqliteStore::AddUrls(const std::vector<NewUrl>& urls) {
   if (rep_->options.read_only) return Status::IoError(rep_->path + ": opened read-only");
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   Db& db = *rep_->db;
-  HC_RETURN_IF_ERROR(db.Exec("SAVEPOINT frontier_add"));
+  HC_RETURN_IF_ERROR(Execute(db, "SAVEPOINT frontier_add"));  // prepared once (Db::Prepare)
   int64_t added = 0;
   Status s = InsertUrls(db, urls, FormatUtc(rep_->clock->Now()), &added);
   if (!s.ok()) return internal::AbandonSavepoint(*rep_, "frontier_add", s);
-  HC_RETURN_IF_ERROR(db.Exec("RELEASE frontier_add"));
+  HC_RETURN_IF_ERROR(Execute(db, "RELEASE frontier_add"));
   return added;
 }
 
@@ -148,7 +148,7 @@ Status SqliteStore::Complete(const UrlOutcome& outcome, const PageObservation* p
   if (page) HC_RETURN_IF_ERROR(internal::ValidatePage(*page));
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   Db& db = *rep_->db;
-  HC_RETURN_IF_ERROR(db.Exec("SAVEPOINT frontier_complete"));
+  HC_RETURN_IF_ERROR(Execute(db, "SAVEPOINT frontier_complete"));  // prepared once (Db::Prepare)
   auto undo = [this](const Status& s) { return internal::AbandonSavepoint(*rep_, "frontier_complete", s); };
   const std::string now = FormatUtc(rep_->clock->Now());
   const bool visited = outcome.change != PageChange::kNone;
@@ -197,7 +197,7 @@ Status SqliteStore::Complete(const UrlOutcome& outcome, const PageObservation* p
   int64_t added = 0;
   s = InsertUrls(db, outcome.discovered, now, &added);
   if (!s.ok()) return undo(s);
-  HC_RETURN_IF_ERROR(db.Exec("RELEASE frontier_complete"));
+  HC_RETURN_IF_ERROR(Execute(db, "RELEASE frontier_complete"));
   ++rep_->pages_in_batch;  // a URL state counts as a page: a crawl of failures still commits steadily
   if (internal::BatchIsFull(*rep_)) return Flush();
   return Status::Ok();

@@ -827,10 +827,10 @@ Status SqliteStore::PutPage(const PageObservation& page) {
   HC_RETURN_IF_ERROR(ValidateObservation(page));
   HC_RETURN_IF_ERROR(internal::BeginBatch(*rep_));
   Db& db = *rep_->db;
-  HC_RETURN_IF_ERROR(db.Exec("SAVEPOINT page"));
+  HC_RETURN_IF_ERROR(Execute(db, "SAVEPOINT page"));  // prepared once (Db::Prepare): a page each
   Status s = internal::WritePage(*rep_, page);
   if (!s.ok()) return internal::AbandonSavepoint(*rep_, "page", s);
-  HC_RETURN_IF_ERROR(db.Exec("RELEASE page"));
+  HC_RETURN_IF_ERROR(Execute(db, "RELEASE page"));
   ++rep_->pages_in_batch;
   if (internal::BatchIsFull(*rep_)) return Flush();
   return Status::Ok();

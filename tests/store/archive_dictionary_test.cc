@@ -13,9 +13,12 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "store/page_builders.h"
+#include "store/archive_codec_internal.h"
 #include "store/database.h"
 #include "store/digest.h"
 #include "store/warc.h"
@@ -254,6 +257,109 @@ TEST_F(ArchiveDictionaryTest, RetrainsWhenTheMovingRatioFallsAndKeepsEveryDictio
   EXPECT_EQ(peek.Int("SELECT count(*) FROM zstd_dictionaries WHERE id = " + std::to_string(second)), 1);
   EXPECT_EQ(peek.Int("SELECT count(*) FROM zstd_dictionaries"), 2);
   ExpectEveryBodyReadsBack(put);
+}
+
+// zstd_dictionaries as a map in memory: the codec's own rules, without a database.
+class DictionaryRows final : public internal::DictionarySource {
+ public:
+  Result<std::optional<internal::DictionaryRow>> Latest(int64_t site_id) override {
+    for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {
+      if (it->second.site_id == site_id) {
+        return std::optional<internal::DictionaryRow>(internal::DictionaryRow{it->first, it->second.sha1, it->second.ratio});
+      }
+    }
+    return std::optional<internal::DictionaryRow>();
+  }
+  Result<std::optional<internal::DictionaryBytes>> Load(int64_t id) override {
+    ++loads;
+    auto it = rows_.find(id);
+    if (it == rows_.end()) return std::optional<internal::DictionaryBytes>();
+    return std::optional<internal::DictionaryBytes>(internal::DictionaryBytes{it->second.dict, it->second.sha1});
+  }
+  Result<int64_t> Store(const internal::NewDictionary& d) override {
+    const int64_t id = static_cast<int64_t>(rows_.size()) + 1;
+    rows_[id] = {d.site_id, std::string(d.dict), d.sha1, d.trained_ratio};
+    return id;
+  }
+  std::string Sha1Of(int64_t id) const { return rows_.at(id).sha1; }
+  size_t size() const { return rows_.size(); }
+  int loads = 0;
+
+ private:
+  struct Row {
+    int64_t site_id;
+    std::string dict, sha1;
+    double ratio;
+  };
+  std::map<int64_t, Row> rows_;
+};
+
+// A long crawl retrains as a site's pages change; the writer's codec keeps the current dictionary ready
+// and lets a superseded one go (its compression tables are most of a megabyte), so its memory does not
+// grow with the number of retrainings. A row compressed with an old dictionary still reads back: the
+// dictionary is loaded again.
+TEST(ArchiveCodecMemory, ARetrainedSiteKeepsOnlyItsCurrentDictionaryReady) {
+  ArchiveDictionaryOptions options;
+  options.sample_pages = 16;
+  options.window_pages = 16;
+  internal::ArchiveCodec codec(options, 3);
+  DictionaryRows rows;
+  struct Stored {
+    std::string body, frame;
+    std::optional<int64_t> dictionary_id;
+  };
+  std::vector<Stored> stored;
+  const char layouts[] = {'A', 'B', 'C'};
+  for (int round = 0; round < 3; ++round) {
+    for (int n = 0; n < 60; ++n) {
+      std::string body = PortalPage(round * 100 + n, layouts[round]);
+      auto out = codec.Compress(rows, 1, "mfk", body, "2026-03-01T00:00:00Z");
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      stored.push_back({body, out->frame, out->dictionary_id});
+    }
+    // Each layout gets a dictionary of its own; only the newest is held.
+    ASSERT_EQ(rows.size(), static_cast<size_t>(round + 1));
+    EXPECT_EQ(codec.cached_dictionaries(), 1u) << "after layout " << layouts[round];
+    EXPECT_EQ(stored.back().dictionary_id, std::optional<int64_t>(round + 1));
+  }
+  EXPECT_EQ(rows.loads, 0);  // training put each dictionary in the cache; nothing was read back yet
+
+  // Every body reads back, old dictionaries loaded again on demand.
+  std::set<int64_t> used;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    const Stored& s = stored[i];
+    std::optional<std::string> sha1;
+    if (s.dictionary_id) sha1 = rows.Sha1Of(*s.dictionary_id), used.insert(*s.dictionary_id);
+    auto body = codec.Decompress(rows, static_cast<int64_t>(i) + 1, s.frame, static_cast<int64_t>(s.body.size()),
+                                 s.dictionary_id, sha1);
+    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    EXPECT_EQ(*body, s.body);
+  }
+  EXPECT_EQ(used, (std::set<int64_t>{1, 2, 3}));
+  EXPECT_EQ(rows.loads, 2);  // dictionaries 1 and 2, once each
+  EXPECT_EQ(codec.cached_dictionaries(), 3u);
+
+  // Another writer's training (a newer row for the site, here with dictionary 1's bytes): the next
+  // body uses it, and dictionary 3 is let go as well, so reading a row of it loads it once more.
+  auto bytes = rows.Load(1);
+  ASSERT_TRUE(bytes.ok() && *bytes);
+  auto fourth = rows.Store({.site_id = 1, .created_at = "2026-03-01T00:00:00Z", .dict = (*bytes)->dict,
+                            .sha1 = (*bytes)->sha1, .sample_pages = 16, .sample_bytes = 1, .trained_ratio = 5,
+                            .plain_ratio = 1});
+  ASSERT_TRUE(fourth.ok());
+  const int loads_before = rows.loads;
+  auto next = codec.Compress(rows, 1, "mfk", PortalPage(999, 'A'), "2026-03-01T00:00:00Z");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->dictionary_id, std::optional<int64_t>(*fourth));
+  EXPECT_EQ(rows.loads, loads_before + 1);  // dictionary 4
+  EXPECT_EQ(codec.cached_dictionaries(), 3u);  // 1, 2 and 4
+  const Stored& last = stored.back();
+  ASSERT_EQ(last.dictionary_id, std::optional<int64_t>(3));
+  auto body = codec.Decompress(rows, static_cast<int64_t>(stored.size()), last.frame,
+                               static_cast<int64_t>(last.body.size()), last.dictionary_id, rows.Sha1Of(3));
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(*body, last.body);
+  EXPECT_EQ(rows.loads, loads_before + 2);  // dictionary 3 again
 }
 
 // A page of layout A whose text is random hex: no dictionary can learn it, so its pages compress worse
