@@ -238,9 +238,12 @@ for l in open(sys.argv[6]):
         g = json.loads(js)
         gumbo_runs.setdefault(int(size), {})[run] = 1000 * g["cpu_s"] / g["pages"]
 gumbo = {size: statistics.median(by_run.values()) for size, by_run in gumbo_runs.items()}
+def cpu_ms(r):
+    """A run's CPU ms per page fetched."""
+    return float(r[4]) / max(1, int(r[6])) * 1000
 def x_gumbo_of(rs):
     """The median over runs of each run's CPU per page over the ceiling measured in the same run."""
-    xs = [float(r[4]) / max(1, int(r[6])) * 1000 / gumbo_runs[int(r[1])][r[2]]
+    xs = [cpu_ms(r) / gumbo_runs[int(r[1])][r[2]]
           for r in rs if int(r[1]) in gumbo_runs and r[2] in gumbo_runs[int(r[1])]]
     return statistics.median(xs) if xs else None
 def name(tool):
@@ -262,7 +265,7 @@ for tool in tools:
         wall = statistics.median(float(r[3]) for r in ok)
         pages = statistics.median(int(r[6]) for r in ok)
         pps = statistics.median(int(r[6]) / float(r[3]) for r in ok if float(r[3]) > 0)
-        cpu = statistics.median(float(r[4]) / max(1, int(r[6])) * 1000 for r in ok)
+        cpu = statistics.median(cpu_ms(r) for r in ok)
         rss = statistics.median(int(r[5]) / 1024 for r in ok)
         note = "" if len(ok) == len(rs) else f" ({len(rs) - len(ok)} failed)"
         if incomplete:
@@ -270,7 +273,7 @@ for tool in tools:
         xr = x_gumbo_of(ok)
         xg = f" {xr:.2f}× |" if xr is not None else (" - |" if gumbo else "")
         print(f"| {name(tool)} | {size:,} | {len(ok)}{note} | {pages:,.0f} | {wall:.1f} | {pps:.1f} | {cpu:.2f} |{xg} {rss:.0f} |")
-        per_run.append(f"{name(tool)}, {size:,} pages: " + ", ".join(f"{float(r[4]) / max(1, int(r[6])) * 1000:.2f}" for r in rs))
+        per_run.append(f"{name(tool)}, {size:,} pages: " + ", ".join(f"{cpu_ms(r):.2f}" for r in rs))
 print("\nCPU ms per page of each run, in run order:")
 for line in per_run:
     print(f"- {line}")

@@ -29,13 +29,13 @@
 // next cut. When a cut fails the check, Document::Parse parses the page whole instead.
 //
 // Text runs. The long runs of non-ASCII characters in the text between tags (a Chinese
-// portal's paragraphs, answer cards, headings; not a <title>'s or <textarea>'s RCDATA) go too: each is replaced by one placeholder character,
-// and RestoreElidedText puts the run back into the text node the placeholder landed in. Gumbo spends
-// as much per character of such text as on markup (decode, one token, re-encode into the node's text).
-// Why the tree is still the whole page's: a non-ASCII character that Gumbo's input stream passes
-// through as it is (valid UTF-8; no C1 control, U+FDD0..U+FDEF, U+xFFFE or U+xFFFF) is "anything else"
-// in every state of the tokenizer (no rule looks at a particular non-ASCII character, only at ASCII
-// ones) and a non-whitespace, non-NUL character token to every insertion mode of the tree builder; and
+// portal's paragraphs, answer cards, headings; not a <title>'s or <textarea>'s RCDATA) go too: each is
+// replaced by one placeholder character, and RestoreElidedText puts the run back into the text node the
+// placeholder landed in. Gumbo spends as much per character of such text as on markup (decode, one token,
+// re-encode into the node's text). Why the tree is still the whole page's: a non-ASCII character that Gumbo's
+// input stream passes through as it is (valid UTF-8; no C1 control, U+FDD0..U+FDEF, U+xFFFE or U+xFFFF) is
+// "anything else" in every state of the tokenizer (no rule looks at a particular non-ASCII character, only at
+// ASCII ones) and a non-whitespace, non-NUL character token to every insertion mode of the tree builder; and
 // after one such token each mode is in a state where the next one does the same thing again (append to
 // the same text, to the same pending table text, to the same attribute value, or drop it). So a run of
 // them and one placeholder, itself such a character, leave Gumbo in the same state, and the

@@ -223,7 +223,9 @@ void ArchiveCodec::Rebase(SiteState& state, const std::optional<DictionaryRow>& 
   // compression tables behind (about 0.8 MB a dictionary of 112 KiB at level 3: the bytes, the DDict's
   // copy, the CDict), which made a crawl's memory grow with its length (docs/BENCHMARKS.md, "Peak RSS
   // flat from 5,000 to 50,000 pages").
-  if (state.dictionary_id != 0 && (!latest || latest->id != state.dictionary_id)) cache_.Drop(state.dictionary_id);
+  if (state.dictionary_id != 0 && (!latest || latest->id != state.dictionary_id)) {
+    cache_.Drop(state.dictionary_id);
+  }
   state.dictionary_id = latest ? latest->id : 0;
   state.dictionary_sha1 = latest ? latest->sha1 : std::string();
   state.trained_ratio = latest ? latest->trained_ratio : 0.0;

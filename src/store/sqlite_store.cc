@@ -753,13 +753,13 @@ namespace {
 // page the page's write changes as it was before (30 to 120 pages of 4 KiB: the answer cards and their
 // indexes, the frontier's links), so with SQLite's default nearly every page spilled its journal to a
 // temporary file: about 200 pwrite calls a page, 84% of the crawl's writes (docs/BENCHMARKS.md, "The
-// existing site: Chinese text runs cut before the parse, savepoint journals in memory"). In memory a journal is freed when its page's savepoint is released:
-// a few hundred KiB, bounded by what one page can write. SQLite decides where a transaction's journals
-// go when the transaction begins (temp_store: MEMORY keeps them in memory), so the setting is made
-// before BEGIN and undone after the batch, and nothing outside a batch (a migration's UPDATE of a whole
-// table, a large sort) holds its temporary data in memory. No connection of the store has TEMP
-// tables, which changing temp_store would drop. (SQLITE_CONFIG_STMTJRNL_SPILL is no way out: it is
-// global, and SQLite 3.40 fails a spill of a journal over 128 KiB with "database or disk is full".)
+// existing site: Chinese text runs cut before the parse, savepoint journals in memory"). In memory a journal
+// is freed when its page's savepoint is released: a few hundred KiB, bounded by what one page can write.
+// SQLite decides where a transaction's journals go when the transaction begins (temp_store: MEMORY keeps them
+// in memory), so the setting is made before BEGIN and undone after the batch, and nothing outside a batch (a
+// migration's UPDATE of a whole table, a large sort) holds its temporary data in memory. No connection of the
+// store has TEMP tables, which changing temp_store would drop. (SQLITE_CONFIG_STMTJRNL_SPILL is no way out:
+// it is global, and SQLite 3.40 fails a spill of a journal over 128 KiB with "database or disk is full".)
 Status KeepBatchJournalsInMemory(Db& db, bool in_memory) {
   return db.Exec(in_memory ? "PRAGMA temp_store = MEMORY" : "PRAGMA temp_store = DEFAULT");
 }

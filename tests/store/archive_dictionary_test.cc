@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "store/page_builders.h"
 #include "store/archive_codec_internal.h"
 #include "store/database.h"
 #include "store/digest.h"
+#include "store/page_builders.h"
 #include "store/warc.h"
 #include "support/captured_log.h"
 #include "support/test_env.h"
@@ -265,7 +265,8 @@ class DictionaryRows final : public internal::DictionarySource {
   Result<std::optional<internal::DictionaryRow>> Latest(int64_t site_id) override {
     for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {
       if (it->second.site_id == site_id) {
-        return std::optional<internal::DictionaryRow>(internal::DictionaryRow{it->first, it->second.sha1, it->second.ratio});
+        return std::optional<internal::DictionaryRow>(
+            internal::DictionaryRow{it->first, it->second.sha1, it->second.ratio});
       }
     }
     return std::optional<internal::DictionaryRow>();
@@ -274,7 +275,8 @@ class DictionaryRows final : public internal::DictionarySource {
     ++loads;
     auto it = rows_.find(id);
     if (it == rows_.end()) return std::optional<internal::DictionaryBytes>();
-    return std::optional<internal::DictionaryBytes>(internal::DictionaryBytes{it->second.dict, it->second.sha1});
+    return std::optional<internal::DictionaryBytes>(
+        internal::DictionaryBytes{it->second.dict, it->second.sha1});
   }
   Result<int64_t> Store(const internal::NewDictionary& d) override {
     const int64_t id = static_cast<int64_t>(rows_.size()) + 1;
@@ -330,8 +332,8 @@ TEST(ArchiveCodecMemory, ARetrainedSiteKeepsOnlyItsCurrentDictionaryReady) {
     const Stored& s = stored[i];
     std::optional<std::string> sha1;
     if (s.dictionary_id) sha1 = rows.Sha1Of(*s.dictionary_id), used.insert(*s.dictionary_id);
-    auto body = codec.Decompress(rows, static_cast<int64_t>(i) + 1, s.frame, static_cast<int64_t>(s.body.size()),
-                                 s.dictionary_id, sha1);
+    auto body = codec.Decompress(rows, static_cast<int64_t>(i) + 1, s.frame,
+                                 static_cast<int64_t>(s.body.size()), s.dictionary_id, sha1);
     ASSERT_TRUE(body.ok()) << body.status().ToString();
     EXPECT_EQ(*body, s.body);
   }
@@ -343,15 +345,20 @@ TEST(ArchiveCodecMemory, ARetrainedSiteKeepsOnlyItsCurrentDictionaryReady) {
   // body uses it, and dictionary 3 is let go as well, so reading a row of it loads it once more.
   auto bytes = rows.Load(1);
   ASSERT_TRUE(bytes.ok() && *bytes);
-  auto fourth = rows.Store({.site_id = 1, .created_at = "2026-03-01T00:00:00Z", .dict = (*bytes)->dict,
-                            .sha1 = (*bytes)->sha1, .sample_pages = 16, .sample_bytes = 1, .trained_ratio = 5,
+  auto fourth = rows.Store({.site_id = 1,
+                            .created_at = "2026-03-01T00:00:00Z",
+                            .dict = (*bytes)->dict,
+                            .sha1 = (*bytes)->sha1,
+                            .sample_pages = 16,
+                            .sample_bytes = 1,
+                            .trained_ratio = 5,
                             .plain_ratio = 1});
   ASSERT_TRUE(fourth.ok());
   const int loads_before = rows.loads;
   auto next = codec.Compress(rows, 1, "mfk", PortalPage(999, 'A'), "2026-03-01T00:00:00Z");
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(next->dictionary_id, std::optional<int64_t>(*fourth));
-  EXPECT_EQ(rows.loads, loads_before + 1);  // dictionary 4
+  EXPECT_EQ(rows.loads, loads_before + 1);     // dictionary 4
   EXPECT_EQ(codec.cached_dictionaries(), 3u);  // 1, 2 and 4
   const Stored& last = stored.back();
   ASSERT_EQ(last.dictionary_id, std::optional<int64_t>(3));
