@@ -438,12 +438,27 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
   const std::string& extra = doctor.extra;
 
   std::optional<int64_t> id;
+  bool changes = true;  // whether the UPDATE below could change the row
   {
     // doctors_identity's expression (see UpsertAnswer): one index probe, not a scan of the hospital.
-    auto q = db_.Prepare("SELECT id FROM doctors WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
+    auto q = db_.Prepare(
+        "SELECT id, title, department, specialties, profile_page_id, title_raw, academic_title FROM doctors"
+        " WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
     if (!q.ok()) return q.status();
     q->Bind(1, *name).Bind(2, hospital_id);
-    if (q->Step()) id = q->Int(0);
+    if (q->Step()) {
+      id = q->Int(0);
+      // A card names a doctor already stored nearly every time and brings nothing new: a value fills
+      // or replaces a column only when given and different (the UPDATE's own condition). Extra "{}"
+      // (every card) patches nothing; a profile's extra goes to the UPDATE, which json_patch decides.
+      const auto differs = [](const Text& given, std::optional<std::string> stored) {
+        return given && given != stored;
+      };
+      changes = extra != "{}" || differs(title, q->OptText(1)) || differs(department, q->OptText(2)) ||
+                differs(specialties, q->OptText(3)) ||
+                (profile_page_id && profile_page_id != q->OptInt(4)) ||
+                differs(doctor.title_raw, q->OptText(5)) || differs(doctor.academic_title, q->OptText(6));
+    }
     HC_RETURN_IF_ERROR(q->status());
   }
   if (!id) {
@@ -458,6 +473,7 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
     HC_RETURN_IF_ERROR(q->Run());
     return std::optional<int64_t>(db_.LastInsertId());
   }
+  if (!changes) return id;
   HC_RETURN_IF_ERROR(Execute(
       db_,
       "UPDATE doctors SET title = coalesce(?2, title), department = coalesce(?3, department),"
