@@ -419,10 +419,11 @@ Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Text& name, const
     return std::optional<int64_t>(db_.LastInsertId());
   }
   if (grade && old_grade != grade) {
-    HC_RETURN_IF_ERROR(Execute(db_,
-                               "UPDATE hospitals SET grade = ?2, grade_raw = ?3, updated_at = ?4, updated_seq = ?5"
-                               " WHERE id = ?1",
-                               *id, grade, grade_raw, now_, seq_));
+    HC_RETURN_IF_ERROR(
+        Execute(db_,
+                "UPDATE hospitals SET grade = ?2, grade_raw = ?3, updated_at = ?4, updated_seq = ?5"
+                " WHERE id = ?1",
+                *id, grade, grade_raw, now_, seq_));
   }
   return id;
 }
@@ -455,8 +456,7 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
         return given && given != stored;
       };
       changes = extra != "{}" || differs(title, q->OptText(1)) || differs(department, q->OptText(2)) ||
-                differs(specialties, q->OptText(3)) ||
-                (profile_page_id && profile_page_id != q->OptInt(4)) ||
+                differs(specialties, q->OptText(3)) || (profile_page_id && profile_page_id != q->OptInt(4)) ||
                 differs(doctor.title_raw, q->OptText(5)) || differs(doctor.academic_title, q->OptText(6));
     }
     HC_RETURN_IF_ERROR(q->status());
@@ -508,13 +508,15 @@ Result<int64_t> PageWrite::UpsertQuestionFromCard(const std::string& key,
   }
   if (!id) {
     HC_RETURN_IF_ERROR(Execute(
-        db_, "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+        db_,
+        "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
         site_id_, key, title, now_, seq_));
     return db_.LastInsertId();
   }
   if (!has_page && title && old_title != title) {
-    HC_RETURN_IF_ERROR(Execute(db_, "UPDATE questions SET title = ?2, updated_at = ?3, updated_seq = ?4 WHERE id = ?1",
-                               *id, title, now_, seq_));
+    HC_RETURN_IF_ERROR(
+        Execute(db_, "UPDATE questions SET title = ?2, updated_at = ?3, updated_seq = ?4 WHERE id = ?1", *id,
+                title, now_, seq_));
   }
   return *id;
 }

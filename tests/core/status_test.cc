@@ -51,11 +51,13 @@ TEST(ClockTest, FormatUtcWritesWhatDateFormatWould) {
     const char* text;
   } kCases[] = {
       {TimePoint{}, "1970-01-01T00:00:00Z"},
-      {TimePoint{} - seconds(1), "1969-12-31T23:59:59Z"},                   // before the epoch: floor
-      {TimePoint{} + milliseconds(1999), "1970-01-01T00:00:01Z"},           // fractions dropped
-      {TimePoint{} - milliseconds(1), "1969-12-31T23:59:59Z"},              // ... towards the past
-      {TimePoint(date::sys_days{date::year{2024} / 2 / 29} + hours(23) + minutes(59) + seconds(59)), "2024-02-29T23:59:59Z"},
-      {TimePoint(date::sys_days{date::year{2000} / 3 / 1} + hours(7) + minutes(8) + seconds(9)), "2000-03-01T07:08:09Z"},
+      {TimePoint{} - seconds(1), "1969-12-31T23:59:59Z"},          // before the epoch: floor
+      {TimePoint{} + milliseconds(1999), "1970-01-01T00:00:01Z"},  // fractions dropped
+      {TimePoint{} - milliseconds(1), "1969-12-31T23:59:59Z"},     // ... towards the past
+      {TimePoint(date::sys_days{date::year{2024} / 2 / 29} + hours(23) + minutes(59) + seconds(59)),
+       "2024-02-29T23:59:59Z"},
+      {TimePoint(date::sys_days{date::year{2000} / 3 / 1} + hours(7) + minutes(8) + seconds(9)),
+       "2000-03-01T07:08:09Z"},
       // The ends of a TimePoint (64-bit nanoseconds): the years always have four digits.
       {TimePoint::min(), "1677-09-21T00:12:43Z"},
       {TimePoint::max(), "2262-04-11T23:47:16Z"},
