@@ -93,7 +93,9 @@ store::PageObservation ObserveResponse(const extract::SelectorProgram& program, 
     html::DecodedText decoded = html::DecodeToUtf8(response.body, out.content_type);
     page.charset = decoded.charset;
     out.charset = decoded.charset;
-    auto doc = html::Document::Parse(std::move(decoded.utf8));
+    html::ParseOptions parse_options;
+    parse_options.valid_utf8 = true;  // DecodeToUtf8 always gives valid UTF-8
+    auto doc = html::Document::Parse(std::move(decoded.utf8), parse_options);
     if (!doc.ok()) {
       out.failure_reason = "parse: " + doc.status().message();
     } else {

@@ -194,7 +194,9 @@ Result<FixtureRun> RunFixture(const SelectorProgram& program, const FixturePage&
   auto bytes = ReadBytes(fixture.html);
   if (!bytes.ok()) return bytes.status();
   html::DecodedText decoded = html::DecodeToUtf8(*bytes);
-  auto doc = html::Document::Parse(std::move(decoded.utf8));
+  html::ParseOptions parse_options;
+  parse_options.valid_utf8 = true;  // DecodeToUtf8 always gives valid UTF-8
+  auto doc = html::Document::Parse(std::move(decoded.utf8), parse_options);
   if (!doc.ok()) return Status::InvalidArgument(fixture.html.string() + ": " + doc.status().message());
   run.page = program.Extract(*doc, run.input);
   run.actual = ToJson(run.page, run.input);

@@ -402,36 +402,42 @@ class PageExtraction {
       }
       raw = {std::move(joined)};
     }
-    Json values = Json::array();
     std::string first_problem;
-    for (std::string& s : raw) {
+    // One value converted; false (and noted) when it does not convert.
+    const auto convert = [&](std::string& s, Json* out) {
       std::string problem;
-      Json v = Convert(rule, s, &problem);  // may take s's bytes
-      if (!v.is_null() && !problem.empty()) {
+      *out = Convert(rule, s, &problem);  // may take s's bytes
+      if (!out->is_null() && !problem.empty()) {
         // Kept with a note: a vocabulary value outside its vocabulary keeps the page's text.
         page_->notes.push_back(path + ": " + problem);
         page_->field_notes.push_back({label, problem});
       }
-      if (v.is_null()) {
-        if (from_default) problem += " (default)";
-        if (first_problem.empty()) first_problem = problem;
-        // A required field's only value failing is the page's failure, not a note as well.
-        if (!rule.required || rule.all) {
-          page_->notes.push_back(path + ": " + problem);
-          page_->field_notes.push_back({label, problem});
-        }
-        continue;
+      if (!out->is_null()) return true;
+      if (from_default) problem += " (default)";
+      if (first_problem.empty()) first_problem = problem;
+      // A required field's only value failing is the page's failure, not a note as well.
+      if (!rule.required || rule.all) {
+        page_->notes.push_back(path + ": " + problem);
+        page_->field_notes.push_back({label, problem});
       }
-      values.push_back(std::move(v));
+      return false;
+    };
+    const bool list = rule.all && !rule.join;
+    if (!list) {
+      // One value (raw was cut to one, or joined): no array around it. Most fields are like this.
+      Json value;
+      if (convert(raw.front(), &value)) return value;
+      if (rule.required) page_->failures.push_back({path, first_problem});  // noted otherwise
+      return nullptr;
     }
-    if (values.empty()) {
-      // Noted above, value by value; Missing would say it again.
-      if (!rule.required) return rule.all && !rule.join ? Json::array() : Json(nullptr);
-      page_->failures.push_back({path, first_problem});
-      return rule.all && !rule.join ? Json::array() : Json(nullptr);
+    Json values = Json::array();
+    for (std::string& s : raw) {
+      Json v;
+      if (convert(s, &v)) values.push_back(std::move(v));
     }
-    if (rule.all && !rule.join) return values;
-    return std::move(values[0]);
+    // Noted above, value by value; Missing would say it again.
+    if (values.empty() && rule.required) page_->failures.push_back({path, first_problem});
+    return values;
   }
 
   // A field with nothing: null, or [] for a list (`all` without `join`), which is never null.

@@ -168,7 +168,7 @@ Result<Document> Document::Parse(std::string utf8, const ParseOptions& options) 
     // Gumbo parses the page without its script and style contents, which then go back into the tree
     // as text (raw_text_elision_internal.h); when a cut turns out not to be an element's content, the
     // page is parsed whole.
-    if (std::optional<internal::RawTextElision> elision = internal::ElideRawText(input)) {
+    if (std::optional<internal::RawTextElision> elision = internal::ElideRawText(input, options.valid_utf8)) {
       out = gumbo_parse_with_options(&gumbo_options, elision->html.data(), elision->html.size());
       if (out && internal::RestoreElidedText(out, *elision, input, rep->arena)) {
         rep->elided = std::move(elision->html);  // the tree's tag names and positions point into it

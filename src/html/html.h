@@ -63,6 +63,10 @@ struct ParseOptions {
   // on pages heavy with inline CSS and scripts and about a fifth less on pages of Chinese text
   // (html/raw_text_elision_internal.h says why it is exact). Off only to compare.
   bool elide_raw_text = true;
+  // The caller vouches that the input is valid UTF-8 (DecodeToUtf8's output always is), so the cut
+  // need not check its runs of non-ASCII text again. With invalid input and this set, the invalid
+  // bytes of a cut run would reach the tree as they are instead of as U+FFFD: leave it off then.
+  bool valid_utf8 = false;
 };
 
 class Document {

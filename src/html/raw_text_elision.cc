@@ -150,8 +150,20 @@ bool PlaceholdersAreUnambiguous(std::string_view page) {
 
 // The length of the longest prefix of `run` (bytes >= 0x80 only) that is whole characters Gumbo passes
 // through as they are (GumboKeeps) and that are not placeholders. Stops at the first that is not.
-std::size_t PassingNonAsciiPrefix(std::string_view run) {
-  const std::size_t valid = ValidUtf8Prefix(run);
+// The whole characters `run` starts with, when it is a piece of a valid UTF-8 page: what
+// ValidUtf8Prefix would say, without reading every character. A run of bytes >= 0x80 of such a page is
+// whole characters except where it was cut off: it may start inside one (nothing) and end inside one.
+std::size_t WholeCharactersOfValidRun(std::string_view run) {
+  if (run.empty() || (static_cast<unsigned char>(run[0]) & 0xC0) == 0x80) return 0;
+  std::size_t lead = run.size() - 1;
+  while ((static_cast<unsigned char>(run[lead]) & 0xC0) == 0x80) --lead;  // stops at run[0] at the latest
+  const auto b = static_cast<unsigned char>(run[lead]);
+  const std::size_t length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+  return lead + length <= run.size() ? run.size() : lead;
+}
+
+std::size_t PassingNonAsciiPrefix(std::string_view run, bool valid_utf8) {
+  const std::size_t valid = valid_utf8 ? WholeCharactersOfValidRun(run) : ValidUtf8Prefix(run);
   std::size_t i = 0;
   while (i < valid) {
     const auto lead = static_cast<unsigned char>(run[i]);
@@ -170,7 +182,7 @@ std::size_t PassingNonAsciiPrefix(std::string_view run) {
 
 }  // namespace
 
-std::optional<RawTextElision> ElideRawText(std::string_view page) {
+std::optional<RawTextElision> ElideRawText(std::string_view page, bool valid_utf8) {
   struct Cut {
     std::size_t tag;      // '<' of the start tag, in `page` (a text run: unused)
     std::size_t content;  // first byte of the content
@@ -193,7 +205,7 @@ std::optional<RawTextElision> ElideRawText(std::string_view page) {
       }
       std::size_t end = at;
       while (end < to && static_cast<unsigned char>(page[end]) >= 0x80) ++end;
-      const std::size_t passing = PassingNonAsciiPrefix(page.substr(at, end - at));
+      const std::size_t passing = PassingNonAsciiPrefix(page.substr(at, end - at), valid_utf8);
       if (passing >= kMinElidedText && text_runs < kMaxElidedTexts) {
         cuts.push_back({at, at, at + passing, GUMBO_TAG_UNKNOWN, false});
         total += passing - kPlaceholderBytes;

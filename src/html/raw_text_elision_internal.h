@@ -96,8 +96,9 @@ inline constexpr std::size_t kMinElidedContent = 64;
 
 // The page with the contents of its script and style elements cut out and its long runs of non-ASCII
 // text replaced by placeholders, or nullopt when there is nothing worth cutting (less than 1 KiB in
-// all).
-std::optional<RawTextElision> ElideRawText(std::string_view page);
+// all). `valid_utf8`: the page is known to be valid UTF-8 (ParseOptions::valid_utf8), so its runs of
+// non-ASCII text are not checked again.
+std::optional<RawTextElision> ElideRawText(std::string_view page, bool valid_utf8 = false);
 
 // Gives each element whose content was cut its text node back, built from `page` (the input of
 // ElideRawText) with Gumbo's newline normalization, and each text node its runs in place of their

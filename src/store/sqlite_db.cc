@@ -126,15 +126,14 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, bo
 }
 
 Result<Query> Db::Prepare(std::string_view sql) {
-  std::string key(sql);
-  auto it = cache_.find(key);
+  auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_.get(), key.data(), static_cast<int>(key.size()),
+    int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     StmtHandle owned(stmt);
-    if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare \"" + key + "\"");
-    it = cache_.emplace(std::move(key), std::move(owned)).first;
+    if (rc != SQLITE_OK) return SqliteError(db_.get(), rc, "prepare \"" + std::string(sql) + "\"");
+    it = cache_.emplace(std::string(sql), std::move(owned)).first;
   }
   return Query(db_.get(), it->second.get());
 }

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,12 +130,20 @@ class Db {
   Status Exec(std::string_view sql);
   // The single integer a query returns (PRAGMA user_version, count(*)).
   Result<int64_t> QueryInt(std::string_view sql);
+  // The rowid of the last row an INSERT on this connection added. Inserts use it instead of
+  // RETURNING id: SQLite buffers RETURNING rows in an ephemeral table, opened and closed per step.
+  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
 
  private:
   explicit Db(DbHandle db) : db_(std::move(db)) {}
   // Statements are finalized before the connection closes: members are destroyed in reverse order.
   DbHandle db_;
-  std::unordered_map<std::string, StmtHandle> cache_;
+  // Looked up by the caller's string_view (no copy of the SQL per statement run).
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>()(sql); }
+  };
+  std::unordered_map<std::string, StmtHandle, SqlHash, std::equal_to<>> cache_;
 };
 
 // Runs `sql` with `args` bound to ?1, ?2, ... and steps it to completion.

@@ -135,8 +135,7 @@ Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
           "INSERT INTO pages (site_id, url, fetched_url, page_type, http_status, content_type, charset,"
           " etag, last_modified, content_hash, first_fetched_at, last_fetched_at, last_changed_at,"
           " failure_reason, updated_at, updated_seq, fetch_count, notes, links_dropped)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17)"
-          " RETURNING id");
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17)");
       if (!ins.ok()) return ins.status();
       ins->Bind(1, site_id_).Bind(2, key).Bind(3, page_.url).BindOrNull(4, page_.page_type);
       if (page_.http_status > 0) ins->Bind(5, page_.http_status);
@@ -145,8 +144,8 @@ Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
       if (ok) ins->Bind(12, fetched_);
       ins->BindOrNull(13, page_.failure_reason).Bind(14, now_).Bind(15, seq_);
       ins->Bind(16, notes).Bind(17, page_.links_dropped);
-      if (!ins->Step()) return ins->status().ok() ? Status::Internal("no id from INSERT") : ins->status();
-      page_id_ = ins->Int(0);
+      HC_RETURN_IF_ERROR(ins->Run());
+      page_id_ = db_.LastInsertId();
       changed = ok;
     } else {
       page_id_ = q->Int(0);
@@ -205,16 +204,23 @@ Status PageWrite::Run(int raw_versions, internal::ArchiveCodec& archive) {
   return Status::Ok();
 }
 
+// The lookups below read before they write: the row nearly always exists already (a site on every
+// page, a hospital on most cards), and a SELECT costs less than an INSERT ... ON CONFLICT and the
+// SELECT for its id. One writer holds the database (BEGIN IMMEDIATE), so nothing comes in between.
 Status PageWrite::UpsertSite() {
-  HC_RETURN_IF_ERROR(Execute(db_,
-                             "INSERT INTO sites (key, first_seen_at, updated_seq) VALUES (?1, ?2, ?3)"
-                             " ON CONFLICT (key) DO NOTHING",
+  {
+    auto id = db_.Prepare("SELECT id FROM sites WHERE key = ?1");
+    if (!id.ok()) return id.status();
+    id->Bind(1, page_.site);
+    if (id->Step()) {
+      site_id_ = id->Int(0);
+      return Status::Ok();
+    }
+    HC_RETURN_IF_ERROR(id->status());
+  }
+  HC_RETURN_IF_ERROR(Execute(db_, "INSERT INTO sites (key, first_seen_at, updated_seq) VALUES (?1, ?2, ?3)",
                              page_.site, now_, seq_));
-  auto id = db_.Prepare("SELECT id FROM sites WHERE key = ?1");
-  if (!id.ok()) return id.status();
-  id->Bind(1, page_.site);
-  if (!id->Step()) return id->status().ok() ? Status::Internal("site row vanished") : id->status();
-  site_id_ = id->Int(0);
+  site_id_ = db_.LastInsertId();
   return Status::Ok();
 }
 
@@ -393,18 +399,33 @@ Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Text& name, const
   // The canonical grade decides: portals printing 三甲 and 三级甲等 agree, and the row keeps the text
   // of the page that last gave a grade. A text outside the vocabulary (grade null, raw set) replaces
   // neither.
-  HC_RETURN_IF_ERROR(Execute(
-      db_,
-      "INSERT INTO hospitals (name, grade, grade_raw, updated_at, updated_seq) VALUES (?1, ?2, ?5, ?3, ?4)"
-      " ON CONFLICT (name) DO UPDATE SET grade = excluded.grade, grade_raw = excluded.grade_raw,"
-      " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq"
-      " WHERE excluded.grade IS NOT NULL AND grade IS NOT excluded.grade",
-      *name, grade, now_, seq_, grade_raw));
-  auto q = db_.Prepare("SELECT id FROM hospitals WHERE name = ?1");
-  if (!q.ok()) return q.status();
-  q->Bind(1, *name);
-  if (!q->Step()) return q->status().ok() ? Status::Internal("hospital row vanished") : q->status();
-  return std::optional<int64_t>(q->Int(0));
+  std::optional<int64_t> id;
+  std::optional<std::string> old_grade;
+  {
+    auto q = db_.Prepare("SELECT id, grade FROM hospitals WHERE name = ?1");
+    if (!q.ok()) return q.status();
+    q->Bind(1, *name);
+    if (q->Step()) {
+      id = q->Int(0);
+      old_grade = q->OptText(1);
+    }
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  if (!id) {
+    HC_RETURN_IF_ERROR(Execute(
+        db_,
+        "INSERT INTO hospitals (name, grade, grade_raw, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+        *name, grade, grade_raw, now_, seq_));
+    return std::optional<int64_t>(db_.LastInsertId());
+  }
+  if (grade && old_grade != grade) {
+    HC_RETURN_IF_ERROR(
+        Execute(db_,
+                "UPDATE hospitals SET grade = ?2, grade_raw = ?3, updated_at = ?4, updated_seq = ?5"
+                " WHERE id = ?1",
+                *id, grade, grade_raw, now_, seq_));
+  }
+  return id;
 }
 
 Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor,
@@ -418,26 +439,41 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
   const std::string& extra = doctor.extra;
 
   std::optional<int64_t> id;
+  bool changes = true;  // whether the UPDATE below could change the row
   {
     // doctors_identity's expression (see UpsertAnswer): one index probe, not a scan of the hospital.
-    auto q = db_.Prepare("SELECT id FROM doctors WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
+    auto q = db_.Prepare(
+        "SELECT id, title, department, specialties, profile_page_id, title_raw, academic_title FROM doctors"
+        " WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
     if (!q.ok()) return q.status();
     q->Bind(1, *name).Bind(2, hospital_id);
-    if (q->Step()) id = q->Int(0);
+    if (q->Step()) {
+      id = q->Int(0);
+      // A card names a doctor already stored nearly every time and brings nothing new: a value fills
+      // or replaces a column only when given and different (the UPDATE's own condition). Extra "{}"
+      // (every card) patches nothing; a profile's extra goes to the UPDATE, which json_patch decides.
+      const auto differs = [](const Text& given, std::optional<std::string> stored) {
+        return given && given != stored;
+      };
+      changes = extra != "{}" || differs(title, q->OptText(1)) || differs(department, q->OptText(2)) ||
+                differs(specialties, q->OptText(3)) || (profile_page_id && profile_page_id != q->OptInt(4)) ||
+                differs(doctor.title_raw, q->OptText(5)) || differs(doctor.academic_title, q->OptText(6));
+    }
     HC_RETURN_IF_ERROR(q->status());
   }
   if (!id) {
     auto q = db_.Prepare(
         "INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
         " updated_at, updated_seq, title_raw, academic_title)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!q.ok()) return q.status();
     q->Bind(1, *name).Bind(2, hospital_id).Bind(3, title).Bind(4, department).Bind(5, specialties);
     q->Bind(6, profile_page_id).Bind(7, extra).Bind(8, now_).Bind(9, seq_).Bind(10, doctor.title_raw);
     q->Bind(11, doctor.academic_title);
-    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from doctor insert") : q->status();
-    return std::optional<int64_t>(q->Int(0));
+    HC_RETURN_IF_ERROR(q->Run());
+    return std::optional<int64_t>(db_.LastInsertId());
   }
+  if (!changes) return id;
   HC_RETURN_IF_ERROR(Execute(
       db_,
       "UPDATE doctors SET title = coalesce(?2, title), department = coalesce(?3, department),"
@@ -456,18 +492,33 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
 Result<int64_t> PageWrite::UpsertQuestionFromCard(const std::string& key,
                                                   const std::optional<std::string>& title) {
   // The card's title stands in until the question page itself is stored (page_id set).
-  HC_RETURN_IF_ERROR(Execute(
-      db_,
-      "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)"
-      " ON CONFLICT (url) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at,"
-      " updated_seq = excluded.updated_seq"
-      " WHERE page_id IS NULL AND excluded.title IS NOT NULL AND title IS NOT excluded.title",
-      site_id_, key, title, now_, seq_));
-  auto q = db_.Prepare("SELECT id FROM questions WHERE url = ?1");
-  if (!q.ok()) return q.status();
-  q->Bind(1, key);
-  if (!q->Step()) return q->status().ok() ? Status::Internal("question row vanished") : q->status();
-  return q->Int(0);
+  std::optional<int64_t> id;
+  bool has_page = false;
+  std::optional<std::string> old_title;
+  {
+    auto q = db_.Prepare("SELECT id, page_id IS NOT NULL, title FROM questions WHERE url = ?1");
+    if (!q.ok()) return q.status();
+    q->Bind(1, key);
+    if (q->Step()) {
+      id = q->Int(0);
+      has_page = q->Int(1) != 0;
+      old_title = q->OptText(2);
+    }
+    HC_RETURN_IF_ERROR(q->status());
+  }
+  if (!id) {
+    HC_RETURN_IF_ERROR(Execute(
+        db_,
+        "INSERT INTO questions (site_id, url, title, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+        site_id_, key, title, now_, seq_));
+    return db_.LastInsertId();
+  }
+  if (!has_page && title && old_title != title) {
+    HC_RETURN_IF_ERROR(
+        Execute(db_, "UPDATE questions SET title = ?2, updated_at = ?3, updated_seq = ?4 WHERE id = ?1", *id,
+                title, now_, seq_));
+  }
+  return *id;
 }
 
 Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
@@ -499,14 +550,13 @@ Result<int64_t> PageWrite::UpsertAnswer(std::optional<int64_t> question_id,
   if (!id) {
     auto q = db_.Prepare(
         "INSERT INTO answers (question_id, doctor_id, anon_ordinal, text, answered_at, source, extra,"
-        " updated_at, updated_seq, answered_at_precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        " RETURNING id");
+        " updated_at, updated_seq, answered_at_precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!q.ok()) return q.status();
     q->Bind(1, question_id).Bind(2, doctor_id).Bind(3, anon_ordinal).Bind(4, text);
     q->Bind(5, answered_at).Bind(6, source).Bind(7, ExtraText(extra)).Bind(8, now_).Bind(9, seq_);
     q->Bind(10, DatePrecision(answered_at));
-    if (!q->Step()) return q->status().ok() ? Status::Internal("no id from answer insert") : q->status();
-    return q->Int(0);
+    HC_RETURN_IF_ERROR(q->Run());
+    return db_.LastInsertId();
   }
 
   auto merged = internal::MergeAnswer({old_text, old_answered_at, old_source, old_extra}, text, answered_at,

@@ -1,5 +1,6 @@
 #include "core/status.h"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
@@ -40,6 +41,31 @@ TEST(ClockTest, IsoRoundTripAndOffsets) {
   EXPECT_EQ(FormatUtc(t), "2026-02-28T00:00:00Z");
   EXPECT_FALSE(ParseIso8601("yesterday", &t));
   EXPECT_FALSE(ParseIso8601("2026-02-28T06:30:00Z trailing", &t));
+}
+
+// FormatUtc writes its digits by hand; each case is what date::format("%Y-%m-%dT%H:%M:%SZ") prints.
+TEST(ClockTest, FormatUtcWritesWhatDateFormatWould) {
+  using namespace std::chrono;
+  const struct {
+    TimePoint t;
+    const char* text;
+  } kCases[] = {
+      {TimePoint{}, "1970-01-01T00:00:00Z"},
+      {TimePoint{} - seconds(1), "1969-12-31T23:59:59Z"},          // before the epoch: floor
+      {TimePoint{} + milliseconds(1999), "1970-01-01T00:00:01Z"},  // fractions dropped
+      {TimePoint{} - milliseconds(1), "1969-12-31T23:59:59Z"},     // ... towards the past
+      {TimePoint(date::sys_days{date::year{2024} / 2 / 29} + hours(23) + minutes(59) + seconds(59)),
+       "2024-02-29T23:59:59Z"},
+      {TimePoint(date::sys_days{date::year{2000} / 3 / 1} + hours(7) + minutes(8) + seconds(9)),
+       "2000-03-01T07:08:09Z"},
+      // The ends of a TimePoint (64-bit nanoseconds): the years always have four digits.
+      {TimePoint::min(), "1677-09-21T00:12:43Z"},
+      {TimePoint::max(), "2262-04-11T23:47:16Z"},
+  };
+  for (const auto& c : kCases) {
+    EXPECT_EQ(FormatUtc(c.t), c.text);
+    EXPECT_EQ(FormatUtc(c.t), date::format("%Y-%m-%dT%H:%M:%SZ", floor<seconds>(c.t)));
+  }
 }
 
 TEST(ClockTest, FakeClockAdvances) {

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "html/gumbo_node_internal.h"
 #include "html/html.h"
 #include "html/parse_arena_internal.h"
@@ -63,19 +64,22 @@ std::string Dump(const Document& doc) {
   return out.str();
 }
 
-std::string DumpOf(const std::string& page, bool elide) {
+std::string DumpOf(const std::string& page, bool elide, bool valid_utf8 = false) {
   ParseOptions options;
   options.elide_raw_text = elide;
+  options.valid_utf8 = valid_utf8;
   auto doc = Document::Parse(page, options);
   EXPECT_TRUE(doc.ok()) << doc.status().ToString();
   return doc.ok() ? Dump(*doc) : std::string("error");
 }
 
-// Elided or not, the same tree.
+// Elided or not, the same tree; for a valid UTF-8 page also when the cut takes the caller's word for
+// that (ParseOptions::valid_utf8, as the crawl and the fixtures parse DecodeToUtf8's output).
 void ExpectSameTree(const std::string& page, const std::string& label) {
   const std::string whole = DumpOf(page, false);
   const std::string cut = DumpOf(page, true);
   EXPECT_EQ(cut, whole) << label << "\n--- page ---\n" << page;
+  if (IsValidUtf8(page)) EXPECT_EQ(DumpOf(page, true, true), whole) << label << " (valid_utf8)";
 }
 
 // A script body long enough to be cut (kMinElidedContent), with a marker.
@@ -330,6 +334,8 @@ TEST(RawTextElisionTest, RandomPagesGiveTheWholePagesTree) {
     const std::string whole = DumpOf(page, false);
     const std::string elided = DumpOf(page, true);
     ASSERT_EQ(elided, whole) << "page " << i << ":\n" << page;
+    ASSERT_TRUE(IsValidUtf8(page));  // every piece is
+    ASSERT_EQ(DumpOf(page, true, true), whole) << "page " << i << " (valid_utf8):\n" << page;
     cut += ElideRawText(page).has_value() ? 1 : 0;
   }
   EXPECT_GT(cut, 1000);

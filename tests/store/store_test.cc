@@ -434,6 +434,52 @@ TEST_P(StoreTest, DoctorPagesFillProfilesAndShareTheDoctorRow) {
   EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors WHERE profile_page_id IS NOT NULL"), 1);
 }
 
+// A doctor named on cards, on both backends: a card without a title or department never erases one,
+// the same values leave the row alone (its updated_seq stays), a different or new value replaces or
+// fills the column and marks the row changed.
+TEST_P(StoreTest, ADoctorOnCardsChangesOnlyWithANewValue) {
+  auto card = [](const std::string& q, const std::optional<std::string>& title,
+                 const std::optional<std::string>& department) {
+    Json c = Card("https://www.mfk.com/question/" + q + ".html", "李明", "答" + q);
+    c["doctor_title"] = title ? Json(*title) : Json(nullptr);
+    c["department"] = department ? Json(*department) : Json(nullptr);
+    return c;
+  };
+  struct Step {
+    const char* what;
+    Json card;
+    const char* title;
+    const char* department;
+    bool changed;
+  };
+  const Step steps[] = {
+      {"first seen, no department", card("1", "主治医师", std::nullopt), "主治医师", nullptr, true},
+      {"nothing on the card", card("2", std::nullopt, std::nullopt), "主治医师", nullptr, false},
+      {"the same title", card("3", "主治医师", std::nullopt), "主治医师", nullptr, false},
+      {"a department filled in", card("4", std::nullopt, "心内科"), "主治医师", "心内科", true},
+      {"a new title", card("5", "主任医师", "心内科"), "主任医师", "心内科", true},
+      {"the same again", card("6", "主任医师", "心内科"), "主任医师", "心内科", false},
+  };
+  int page = 0;
+  int64_t seq = -1;
+  for (const Step& step : steps) {
+    SCOPED_TRACE(step.what);
+    Put(Page("https://www.mfk.com/article/" + std::to_string(++page) + ".html", "2026-03-01T00:00:00Z",
+             Article("文", 1, Json::array({step.card}))));
+    auto peek = Peek();
+    EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors"), 1);
+    EXPECT_EQ(peek.Text("SELECT title FROM doctors"), step.title);
+    if (step.department) {
+      EXPECT_EQ(peek.Text("SELECT department FROM doctors"), step.department);
+    } else {
+      EXPECT_EQ(peek.Int("SELECT count(*) FROM doctors WHERE department IS NULL"), 1);
+    }
+    const int64_t now = peek.Int("SELECT updated_seq FROM doctors");
+    EXPECT_EQ(now != seq, step.changed);
+    seq = now;
+  }
+}
+
 // A hospital's grade on both backends: a card without one never erases it, a different grade regrades
 // the row (with that card's raw text), the same grade in other words leaves it alone; within one page
 // the last card's grade wins, in card order.
