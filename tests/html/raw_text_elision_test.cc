@@ -79,7 +79,9 @@ void ExpectSameTree(const std::string& page, const std::string& label) {
   const std::string whole = DumpOf(page, false);
   const std::string cut = DumpOf(page, true);
   EXPECT_EQ(cut, whole) << label << "\n--- page ---\n" << page;
-  if (IsValidUtf8(page)) EXPECT_EQ(DumpOf(page, true, true), whole) << label << " (valid_utf8)";
+  if (IsValidUtf8(page)) {
+    EXPECT_EQ(DumpOf(page, true, true), whole) << label << " (valid_utf8)";
+  }
 }
 
 // A script body long enough to be cut (kMinElidedContent), with a marker.
