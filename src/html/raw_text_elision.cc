@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include <unicode/utf8.h>
+
 #include "core/text.h"
 #include "html/gumbo_node_internal.h"
 #include "html/raw_text_elision_internal.h"
@@ -154,12 +156,12 @@ bool PlaceholdersAreUnambiguous(std::string_view page) {
 // ValidUtf8Prefix would say, without reading every character. A run of bytes >= 0x80 of such a page is
 // whole characters except where it was cut off: it may start inside one (nothing) and end inside one.
 std::size_t WholeCharactersOfValidRun(std::string_view run) {
-  if (run.empty() || (static_cast<unsigned char>(run[0]) & 0xC0) == 0x80) return 0;
-  std::size_t lead = run.size() - 1;
-  while ((static_cast<unsigned char>(run[lead]) & 0xC0) == 0x80) --lead;  // stops at run[0] at the latest
-  const auto b = static_cast<unsigned char>(run[lead]);
-  const std::size_t length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-  return lead + length <= run.size() ? run.size() : lead;
+  const auto* s = reinterpret_cast<const std::uint8_t*>(run.data());
+  if (run.empty() || U8_IS_TRAIL(s[0])) return 0;
+  // Pages are at most ParseOptions::max_bytes (64 MiB by default), within ICU's int32_t lengths.
+  auto length = static_cast<std::int32_t>(run.size());
+  U8_TRUNCATE_IF_INCOMPLETE(s, 0, length);
+  return static_cast<std::size_t>(length);
 }
 
 std::size_t PassingNonAsciiPrefix(std::string_view run, bool valid_utf8) {
