@@ -187,7 +187,13 @@ struct CrawlOptions {
   // How often the writer records the run's heartbeat and counts so far (RunLog::Heartbeat), so that a
   // run whose process died is told from a running one (docs/RELIABILITY.md, "Run records and heartbeats").
   std::chrono::milliseconds heartbeat_interval{5000};
-  std::size_t queue_capacity = 64;   // pages waiting between stages, per queue
+  // Pages on their way through the crawl: transfers in flight plus pages waiting for a parse worker or
+  // the writer; no request starts while this many are on the way (so it also caps a site's politeness
+  // concurrency). 64 held a 50,000-page crawl's write queue full of parsed pages near its end (each
+  // several times its body) and its peak RSS 4-5 MB above a 5,000-page crawl's; 16 keeps two parse
+  // workers and the writer as busy on loopback (docs/BENCHMARKS.md, session 19), as Scrapy's default of
+  // 16 requests in flight.
+  std::size_t queue_capacity = 16;
   // Byte budgets of the two queues (docs/RELIABILITY.md, "Limits"): fetched bodies waiting for a parse
   // worker, and parsed pages (body-sized estimate plus their discovered links) waiting for the writer.
   std::size_t parse_queue_bytes = 16 * 1024 * 1024;
@@ -198,8 +204,10 @@ struct CrawlOptions {
   // budget is parsed alone.
   std::size_t parse_bytes = 4 * 1024 * 1024;
   // The most slots the table of links already sent to the writer may grow to this run (8 bytes each,
-  // touched only as the table grows; SentLinks).
-  std::size_t sent_link_slots = std::size_t{1} << 20;
+  // touched only as the table grows; SentLinks). 2^16 (512 KiB) holds the links a portal repeats on
+  // every page (navigation, hot lists); at 2^20 the table grew with the crawl's distinct links, to 2 MB
+  // resident at 50,000 pages and 8 MB past a million links, for about 1% of the writer's work saved.
+  std::size_t sent_link_slots = std::size_t{1} << 16;
   std::chrono::milliseconds commit_interval{1000};  // commit the open batch at least this often
   // On stop, transfers in flight and fetched pages waiting for a parse worker get this long to finish;
   // after it the transfers are abandoned and the waiting pages released unparsed (both back to the queue).

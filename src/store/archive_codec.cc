@@ -36,6 +36,19 @@ void Sample::Add(std::string_view body) {
   sizes_.push_back(body.size());
 }
 
+size_t Sample::memory() const {
+  size_t bytes = joined_.capacity() + sizes_.capacity() * sizeof(size_t) + held_out_.capacity() * sizeof(std::string);
+  for (const std::string& page : held_out_) bytes += page.capacity();
+  return bytes;
+}
+
+void Sample::Release() {
+  std::string().swap(joined_);
+  std::vector<size_t>().swap(sizes_);
+  std::vector<std::string>().swap(held_out_);
+  bytes_ = 0;
+}
+
 Result<TrainedDictionary> TrainDictionary(const Sample& sample, size_t max_bytes, int level,
                                           const ZSTD_CDict* current) {
   if (sample.pages() < Sample::kHoldOutEvery) {
@@ -217,6 +230,12 @@ Result<int64_t> SqliteDictionaries::Store(const NewDictionary& d) {
   return id;
 }
 
+size_t ArchiveCodec::sample_memory() const {
+  size_t bytes = 0;
+  for (const auto& [site_id, state] : sites_) bytes += state.sample.memory();
+  return bytes;
+}
+
 void ArchiveCodec::Rebase(SiteState& state, const std::optional<DictionaryRow>& latest) {
   // The dictionary this site compressed with is superseded: only reads of the rows that name it need it
   // now, and Get loads it again for them. Kept, each retraining of a long crawl would leave its
@@ -230,7 +249,7 @@ void ArchiveCodec::Rebase(SiteState& state, const std::optional<DictionaryRow>& 
   state.dictionary_sha1 = latest ? latest->sha1 : std::string();
   state.trained_ratio = latest ? latest->trained_ratio : 0.0;
   state.collecting = !latest;
-  state.sample = {};
+  state.sample.Release();
   state.window.clear();
   state.window_raw = state.window_compressed = 0;
   state.warned_unusable = false;
@@ -252,7 +271,7 @@ Result<std::optional<int64_t>> ArchiveCodec::TrainAndStore(DictionarySource& row
   }
   auto trained =
       TrainDictionary(state.sample, static_cast<size_t>(options_.max_dictionary_bytes), level_, current);
-  state.sample = {};  // gives the sample's memory back
+  state.sample.Release();
   if (trained.ok() && current && trained->trained_ratio < trained->current_ratio * kMinGain) {
     // Keep the current dictionary, measured afresh: that ratio, not the one of its training, is what the
     // moving ratio must fall below to start another sample.

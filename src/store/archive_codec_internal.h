@@ -66,6 +66,12 @@ class Sample {
   const std::string& joined() const { return joined_; }
   const std::vector<size_t>& sizes() const { return sizes_; }
   const std::vector<std::string>& held_out() const { return held_out_; }
+  // The heap bytes the sample holds (buffers' capacities, not their sizes).
+  size_t memory() const;
+  // Empties the sample and frees its buffers. `sample = {}` did not: std::string's move assignment
+  // from an empty (short, in-place) string keeps the target's heap buffer, so the reserved 8 MiB
+  // joined buffer stayed allocated, 6-7 MB of it resident, for the rest of the crawl.
+  void Release();
 
  private:
   std::string joined_;
@@ -216,6 +222,8 @@ class ArchiveCodec {
   // Dictionaries held ready (bytes, DDict, CDict once compressed with): the sites' current ones, and
   // superseded ones only while reads load them back.
   size_t cached_dictionaries() const { return cache_.size(); }
+  // The heap bytes the sites' samples hold (0 but for a few bytes once no sample is being collected).
+  size_t sample_memory() const;
 
  private:
   // What the writer knows of one site; rebuilt from the site's latest zstd_dictionaries row whenever

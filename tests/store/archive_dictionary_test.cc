@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <map>
@@ -367,6 +368,31 @@ TEST(ArchiveCodecMemory, ARetrainedSiteKeepsOnlyItsCurrentDictionaryReady) {
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   EXPECT_EQ(*body, last.body);
   EXPECT_EQ(rows.loads, loads_before + 2);  // dictionary 3 again
+}
+
+// The sample a dictionary is trained from (its buffer reserved for up to 8 MiB) is freed once the
+// dictionary is trained, and again after a retraining: a crawl used to hold the first sample's buffer
+// for its whole length (std::string's move assignment from an empty string keeps the target's buffer).
+TEST(ArchiveCodecMemory, TheSampleIsFreedOnceItsDictionaryIsTrained) {
+  ArchiveDictionaryOptions options;
+  options.sample_pages = 16;
+  options.window_pages = 16;
+  internal::ArchiveCodec codec(options, 3);
+  DictionaryRows rows;
+  EXPECT_LT(codec.sample_memory(), 64u);  // nothing collected yet
+  const char layouts[] = {'A', 'B'};
+  for (int round = 0; round < 2; ++round) {
+    size_t most = 0;
+    for (int n = 0; n < 60; ++n) {
+      auto out = codec.Compress(rows, 1, "mfk", PortalPage(round * 100 + n, layouts[round]), "2026-03-01T00:00:00Z");
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      most = std::max(most, codec.sample_memory());
+    }
+    ASSERT_EQ(rows.size(), static_cast<size_t>(round + 1)) << "layout " << layouts[round] << " was not trained";
+    // While collecting, the sample held the pages (16 of about 30 KB, in a buffer reserved for more).
+    EXPECT_GT(most, 16u * 20000u) << "layout " << layouts[round];
+    EXPECT_LT(codec.sample_memory(), 64u) << "after layout " << layouts[round];
+  }
 }
 
 // A page of layout A whose text is random hex: no dictionary can learn it, so its pages compress worse
