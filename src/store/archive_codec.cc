@@ -37,7 +37,8 @@ void Sample::Add(std::string_view body) {
 }
 
 size_t Sample::memory() const {
-  size_t bytes = joined_.capacity() + sizes_.capacity() * sizeof(size_t) + held_out_.capacity() * sizeof(std::string);
+  size_t bytes =
+      joined_.capacity() + sizes_.capacity() * sizeof(size_t) + held_out_.capacity() * sizeof(std::string);
   for (const std::string& page : held_out_) bytes += page.capacity();
   return bytes;
 }

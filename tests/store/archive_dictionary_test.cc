@@ -384,11 +384,13 @@ TEST(ArchiveCodecMemory, TheSampleIsFreedOnceItsDictionaryIsTrained) {
   for (int round = 0; round < 2; ++round) {
     size_t most = 0;
     for (int n = 0; n < 60; ++n) {
-      auto out = codec.Compress(rows, 1, "mfk", PortalPage(round * 100 + n, layouts[round]), "2026-03-01T00:00:00Z");
+      auto out =
+          codec.Compress(rows, 1, "mfk", PortalPage(round * 100 + n, layouts[round]), "2026-03-01T00:00:00Z");
       ASSERT_TRUE(out.ok()) << out.status().ToString();
       most = std::max(most, codec.sample_memory());
     }
-    ASSERT_EQ(rows.size(), static_cast<size_t>(round + 1)) << "layout " << layouts[round] << " was not trained";
+    ASSERT_EQ(rows.size(), static_cast<size_t>(round + 1))
+        << "layout " << layouts[round] << " was not trained";
     // While collecting, the sample held the pages (16 of about 30 KB, in a buffer reserved for more).
     EXPECT_GT(most, 16u * 20000u) << "layout " << layouts[round];
     EXPECT_LT(codec.sample_memory(), 64u) << "after layout " << layouts[round];
