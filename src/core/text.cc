@@ -57,6 +57,14 @@ std::size_t ValidUtf8Prefix(std::string_view bytes, std::size_t* multibyte) {
       while (i < n && s[i] < 0x80) ++i;
       continue;
     }
+    // Chinese text is nearly all three-byte characters whose lead (E1..EC, EE, EF) allows any two
+    // trail bytes: step over a stretch of them without the general case's range checks below.
+    while (i + 3 <= n && s[i] >= 0xE1 && s[i] != 0xED && s[i] <= 0xEF && (s[i + 1] & 0xC0) == 0x80 &&
+           (s[i + 2] & 0xC0) == 0x80) {
+      i += 3;
+      ++chars;
+    }
+    if (i >= n || s[i] < 0x80) continue;
     const std::uint8_t lead = s[i];
     std::size_t length = 0;
     if (lead >= 0xC2 && lead <= 0xDF) {

@@ -100,14 +100,24 @@ ZstdCoder::ZstdCoder() : cctx_(ZSTD_createCCtx()), dctx_(ZSTD_createDCtx()) {}
 
 Result<std::string> ZstdCoder::Compress(std::string_view body, int level, const ZSTD_CDict* dict) {
   if (!cctx_) return Status::Internal("zstd: no compression context");
-  std::string out(ZSTD_compressBound(body.size()), '\0');
+  const size_t bound = ZSTD_compressBound(body.size());
+  std::unique_ptr<char[]> own;
+  char* buffer = nullptr;
+  if (bound > kMaxScratch) {
+    own = std::make_unique_for_overwrite<char[]>(bound);
+    buffer = own.get();
+  } else {
+    if (scratch_size_ < bound) {
+      scratch_ = std::make_unique_for_overwrite<char[]>(bound);
+      scratch_size_ = bound;
+    }
+    buffer = scratch_.get();
+  }
   // The plain frame is byte for byte what ZSTD_compress wrote before dictionaries.
-  const size_t n =
-      dict ? ZSTD_compress_usingCDict(cctx_.get(), out.data(), out.size(), body.data(), body.size(), dict)
-           : ZSTD_compressCCtx(cctx_.get(), out.data(), out.size(), body.data(), body.size(), level);
+  const size_t n = dict ? ZSTD_compress_usingCDict(cctx_.get(), buffer, bound, body.data(), body.size(), dict)
+                        : ZSTD_compressCCtx(cctx_.get(), buffer, bound, body.data(), body.size(), level);
   if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-  out.resize(n);
-  return out;
+  return std::string(buffer, n);
 }
 
 bool ZstdCoder::Decompress(std::string_view frame, size_t size, const ZSTD_DDict* dict, std::string* out) {

@@ -106,6 +106,12 @@ class ZstdCoder {
  private:
   CCtxHandle cctx_;
   DCtxHandle dctx_;
+  // Compress's output buffer, reused: a page's bound is about its size, and a fresh zero-filled
+  // std::string of it for every page cost a memset and an allocation of ~60 KB for a ~3 KB frame.
+  // Bodies whose bound is above kMaxScratch get a buffer of their own, so it stays small.
+  static constexpr size_t kMaxScratch = size_t{1} << 20;
+  std::unique_ptr<char[]> scratch_;
+  size_t scratch_size_ = 0;
 };
 
 // The zstd_dictionaries rows as a backend keeps them: the one interface through which the codec reads

@@ -47,12 +47,15 @@ struct StoreOptions {
   // the write lock for long; a writer that goes idle should call Flush.
   std::chrono::milliseconds batch_max_age{2000};
   int raw_versions = 1;       // archived responses kept per page; 0 archives nothing
-  int zstd_level = 3;
+  // Level 1 with the site's dictionary: 8.7% more archive bytes than level 3 on the 5,000-page bench
+  // site (12.96 against 11.93 MB; each page alone at plain zstd 3, as before dictionaries: 58.35 MB) for
+  // about 2% less of the crawl's CPU (docs/BENCHMARKS.md, "CPU per page (session 20)").
+  int zstd_level = 1;
   ArchiveDictionaryOptions dictionaries{};
   const Clock* clock = nullptr;  // for updated_at; the system clock when null
-  // PRAGMA max_page_count when above 0: the file grows to at most this many pages (4 KiB each), and a
-  // write past it fails as a full disk does ("storage: disk full"). A size cap, and how the tests
-  // fill the disk.
+  // PRAGMA max_page_count when above 0: the file grows to at most this many pages (8 KiB each in a file
+  // this version created, 4 KiB in an older one), and a write past it fails as a full disk does
+  // ("storage: disk full"). A size cap, and how the tests fill the disk.
   int64_t max_page_count = 0;
   // A writable Open marks as `killed` the unfinished runs that keep a heartbeat, whose last heartbeat is
   // older than this and whose process is gone (ReapDeadRuns). Off when reap_dead_runs is false.

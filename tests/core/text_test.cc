@@ -162,6 +162,23 @@ TEST(Utf8, ValidPrefixIsWhereDecodeUtf8AtFirstFails) {
     }
   }
   EXPECT_GT(checked, 6000u);
+  // A stretch of three-byte characters (the fast path for Chinese text), ended by each kind of sequence:
+  // well-formed ones of every length, ill-formed ones and ones cut off by the end of the bytes.
+  for (std::size_t cjk : {1, 2, 5}) {
+    for (std::string_view end :
+         {"", "a", "\xE4\xB8\xAD", "\xC2\x80", "\xF0\x9F\x98\x80", "\xED\x9F\xBF", "\xED\xA0\x80",
+          "\xE0\x80\x80", "\xE0\xA0\x80", "\xEF\xBF\xBF", "\xE4\xB8", "\xE4", "\xE4\xC0\x80", "\xE4\xB8\x7F",
+          "\xC0\x80", "\xF4\x90\x80\x80", "\x80"}) {
+      std::string bytes;
+      for (std::size_t k = 0; k < cjk; ++k) bytes += "\xE4\xB8\xAD\xEE\x80\x80\xE1\x80\x80";
+      bytes += end;
+      std::size_t chars = 0, expected_chars = 0;
+      const std::size_t expected = reference(bytes, &expected_chars);
+      ASSERT_EQ(ValidUtf8Prefix(bytes, &chars), expected) << cjk << " " << ::testing::PrintToString(end);
+      ASSERT_EQ(chars, expected_chars);
+      ASSERT_EQ(IsValidUtf8(bytes), expected == bytes.size());
+    }
+  }
   std::size_t chars = 5;  // counts add to what the caller had
   EXPECT_EQ(ValidUtf8Prefix("\xF0\x9F\x98\x80 \xE4\xB8\xAD", &chars), 8u);
   EXPECT_EQ(chars, 7u);

@@ -83,8 +83,9 @@ TEST(DiskFull, StopsTheCrawlAtOnceAndTheNextRunResumes) {
   const int64_t empty_pages = QueryInt(db, "SELECT page_count FROM pragma_page_count()");
   ASSERT_GT(empty_pages, 0);
 
-  // Room for a few dozen pages of the 400.
-  auto full = CrawlInto(db, server.port(), empty_pages + 40);
+  // Room for a few dozen pages of the 400: 160 KiB, whatever the file's page size (8 KiB since session 20).
+  const int64_t page_size = QueryInt(db, "SELECT page_size FROM pragma_page_size()");
+  auto full = CrawlInto(db, server.port(), empty_pages + 160 * 1024 / page_size);
   ASSERT_FALSE(full.ok()) << "the crawl did not fill the capped database";
   EXPECT_EQ(full.status().code(), StatusCode::kIoError) << full.status().ToString();
   EXPECT_TRUE(full.status().message().starts_with("storage: disk full")) << full.status().ToString();

@@ -176,6 +176,35 @@ TEST_F(ArchiveDictionaryTest, OldRowsAndDictionaryRowsReadBackMixed) {
   ExpectEveryBodyReadsBack(put);
 }
 
+TEST_F(ArchiveDictionaryTest, RowsOfEveryLevelAndSizeReadBackMixed) {
+  // Level 3 was the default before session 20: its frames, plain and with a dictionary, read back beside
+  // the default level's. Bodies of every size go through Compress's reused buffer or, above 1 MiB of
+  // bound, a buffer of their own: a tiny body right after a large one must come back as itself.
+  EXPECT_EQ(StoreOptions().zstd_level, 1);
+  StoreOptions old_level = SmallSamples();
+  old_level.zstd_level = 3;
+  Open(old_level);
+  std::map<std::string, std::string> put;
+  const auto put_page = [&](int n, const char* when) {
+    auto page = ArchivedPage("mfk", n, 'A', when);
+    if (n % 10 == 4) page.raw->body += std::string(3 << 19, static_cast<char>('a' + n % 26));  // 1.5 MiB
+    if (n % 10 == 5) page.raw->body = "<p>" + std::to_string(n) + "</p>";
+    put[page.url] = page.raw->body;
+    Put(page);
+  };
+  for (int n = 0; n < 30; ++n) put_page(n, "2026-03-01T01:00:00Z");
+  ASSERT_TRUE(store_->Flush().ok());
+  Open();
+  for (int n = 30; n < 60; ++n) put_page(n, "2026-03-01T02:00:00Z");
+  ASSERT_TRUE(store_->Flush().ok());
+  Peek peek(path());
+  EXPECT_GT(peek.Int("SELECT count(*) FROM raw_responses WHERE dictionary_id IS NOT NULL"), 0);
+  EXPECT_GT(peek.Int("SELECT count(*) FROM raw_responses WHERE body_size > 1048576"), 5);
+  ExpectEveryBodyReadsBack(put);
+  Open();
+  ExpectEveryBodyReadsBack(put);
+}
+
 TEST_F(ArchiveDictionaryTest, EachSiteHasItsOwnDictionary) {
   Open();
   std::map<std::string, std::string> put;

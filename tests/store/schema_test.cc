@@ -78,12 +78,14 @@ TEST(SchemaTest, UpgradesFromEveryEarlierVersion) {
     const auto path = dir / "old.db";
     ASSERT_TRUE(BuildAtVersion(path, from).ok());
     EXPECT_EQ(Peek(path.string()).Int("PRAGMA user_version"), from);
+    EXPECT_EQ(Peek(path.string()).Int("PRAGMA page_size"), 4096);  // SQLite's default, as older versions made
 
     auto store = OpenDatabase(path);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     EXPECT_TRUE((*store)->CheckIntegrity().ok());
     Peek peek(path.string());
     EXPECT_EQ(peek.Int("PRAGMA user_version"), CurrentSchemaVersion());
+    EXPECT_EQ(peek.Int("PRAGMA page_size"), 4096);  // an existing file keeps its page size
     EXPECT_EQ(peek.Text("SELECT title FROM articles"), "老文章");
     EXPECT_EQ(peek.Int("SELECT views FROM article_views"), 42);
     // Version 2 backfilled the failure history from pages.failure_reason.
@@ -129,6 +131,7 @@ TEST(SchemaTest, AFreshDatabaseIsWalWithForeignKeysAndTheApplicationId) {
   ASSERT_TRUE(store.ok());
   Peek peek((dir / "new.db").string());
   EXPECT_EQ(peek.Text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(peek.Int("PRAGMA page_size"), 8192);  // docs/schema.md: long rows, half the reads and writes
   EXPECT_EQ(peek.Int("PRAGMA application_id"), internal::kApplicationId);
   EXPECT_EQ(peek.Int("PRAGMA user_version"), CurrentSchemaVersion());
   // Opening again migrates nothing and keeps the data.
