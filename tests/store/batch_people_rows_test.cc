@@ -3,7 +3,6 @@
 // upsert. Pages in one batch or a batch each give the same database; a page whose write failed half
 // way leaves nothing behind in memory; a batch begins from what another connection wrote.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "store/database.h"
 #include "store/page_builders.h"
 #include "support/backend_support.h"
+#include "support/sqlite_exec.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -135,17 +135,6 @@ TEST_P(BatchPeopleRowsTest, OneBatchAndABatchAPageStoreTheSameRows) {
   EXPECT_EQ(peek.Int("SELECT count(*) FROM answers a JOIN doctors d ON d.id = a.doctor_id"), 14);
 }
 
-// Opens the SQLite file beside the store to change what the store's connection will read.
-void ExecuteBeside(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
-  sqlite3_free(error);
-  sqlite3_close(db);
-}
-
 // A page whose write fails after it inserted a doctor and a hospital (a trigger refuses its second
 // answer) is rolled back to its savepoint: the next page of the same batch naming them inserts them
 // again instead of pointing its answer at rows that are gone.
@@ -155,9 +144,9 @@ TEST_P(BatchPeopleRowsTest, APageRolledBackLeavesNoRowsInMemory) {
     auto store = OpenAt(location());  // creates the schema
     ASSERT_TRUE(store);
   }
-  ExecuteBeside(location(),
-                "CREATE TRIGGER refuse BEFORE INSERT ON answers WHEN NEW.text = '拒绝'"
-                " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+  hc::testing::ExecuteSqlite(location(),
+                             "CREATE TRIGGER refuse BEFORE INSERT ON answers WHEN NEW.text = '拒绝'"
+                             " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
   auto store = OpenAt(location());
   ASSERT_TRUE(store);
   Json refused = CardOf("2", "新医生", "主任医师", "心内科", "新医院", "三甲");
@@ -201,7 +190,7 @@ TEST_P(BatchPeopleRowsTest, ABatchBeginsFromWhatAnotherConnectionWrote) {
   };
   ASSERT_TRUE(store->PutPage(article(1)).ok());
   ASSERT_TRUE(store->Flush().ok());
-  ExecuteBeside(
+  hc::testing::ExecuteSqlite(
       location(),
       "UPDATE doctors SET title = '住院医师', department = NULL; UPDATE hospitals SET grade = '二甲'");
   ASSERT_TRUE(store->PutPage(article(2)).ok());
