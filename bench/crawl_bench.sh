@@ -11,9 +11,10 @@
 #   --runs       runs per crawler and size; the median is reported (default 3)
 #   --only       run one crawler only
 #   --hc         the healthcrawl binary (default: build-release/healthcrawl, else build/healthcrawl); give it
-#                more than once to compare builds (A/B): each run crawls with every binary in turn
-#                (A, B, A, B, ...), so a load that changes during the session hits all of them alike,
-#                and each gets its own row, named by its path
+#                more than once to compare builds (A/B): each run crawls with every binary in turn,
+#                the order turned by one each run (A B, B A, A B, ...), so a load that changes during the
+#                session, and the slower first crawl after a ceiling run, hit all of them alike; each
+#                gets its own row, named by its path
 #   --sites-dir  keep generated sites here and reuse them across invocations (default: a temp folder,
 #                removed at exit; generating 50,000 pages takes a few minutes and about 4 GB)
 #   --timeout    per-run limit in seconds (default 3600); a run that hits it is reported as such
@@ -201,7 +202,12 @@ for size in $sizes; do
           -a "stats_out=$work/scrapy-stats-$size-$run.json" -o "$work/items.jsonl" -s "CLOSESPIDER_TIMEOUT=$run_timeout"
     fi
     if [ "$hc_ok" = 1 ]; then
-      for c in "${hcs[@]}"; do
+      # The order turns by one each run: on the 2-vCPU VM the crawl that runs right after the previous
+      # run's gumbo_ceiling measured ~5% more CPU than the next (docs/BENCHMARKS.md, session 20), so no
+      # binary is always first.
+      n=${#hcs[@]} order=()
+      for i in $(seq 0 $((n - 1))); do order+=("${hcs[$(((i + run - 1) % n))]}"); done
+      for c in "${order[@]}"; do
         rm -f "$work"/hc.db*
         measure "$(hc_name "$c")" "$size" "$run" "$access" \
           "$c" --selectors "$repo/bench" --log-level warn crawl --site mfk-bench --db "$work/hc.db" \

@@ -59,8 +59,8 @@ Status ValidateObservation(const PageObservation& page) {
 // Everything one PutPage call writes, with the values every statement shares.
 class PageWrite {
  public:
-  PageWrite(Db& db, const PageObservation& page, std::string now, int64_t seq)
-      : db_(db), page_(page), now_(std::move(now)), seq_(seq) {}
+  PageWrite(Db& db, internal::PeopleRows& people, const PageObservation& page, std::string now, int64_t seq)
+      : db_(db), people_(people), page_(page), now_(std::move(now)), seq_(seq) {}
 
   Status Run(int raw_versions, internal::ArchiveCodec& archive);
 
@@ -103,6 +103,7 @@ class PageWrite {
   }
 
   Db& db_;
+  internal::PeopleRows& people_;  // the open batch's hospitals and doctors rows
   const PageObservation& page_;
   std::string now_;
   int64_t seq_;
@@ -399,33 +400,37 @@ Result<std::optional<int64_t>> PageWrite::UpsertHospital(const Text& name, const
   // The canonical grade decides: portals printing 三甲 and 三级甲等 agree, and the row keeps the text
   // of the page that last gave a grade. A text outside the vocabulary (grade null, raw set) replaces
   // neither.
-  std::optional<int64_t> id;
-  std::optional<std::string> old_grade;
-  {
-    auto q = db_.Prepare("SELECT id, grade FROM hospitals WHERE name = ?1");
-    if (!q.ok()) return q.status();
-    q->Bind(1, *name);
-    if (q->Step()) {
-      id = q->Int(0);
-      old_grade = q->OptText(1);
+  auto cached = people_.hospitals.find(*name);
+  if (cached == people_.hospitals.end()) {
+    std::optional<internal::HospitalRow> row;
+    {
+      auto q = db_.Prepare("SELECT id, grade FROM hospitals WHERE name = ?1");
+      if (!q.ok()) return q.status();
+      q->Bind(1, *name);
+      if (q->Step()) row = internal::HospitalRow{q->Int(0), q->OptText(1)};
+      HC_RETURN_IF_ERROR(q->status());
     }
-    HC_RETURN_IF_ERROR(q->status());
+    if (!row) {
+      HC_RETURN_IF_ERROR(Execute(db_,
+                                 "INSERT INTO hospitals (name, grade, grade_raw, updated_at, updated_seq) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                 *name, grade, grade_raw, now_, seq_));
+      row = internal::HospitalRow{db_.LastInsertId(), grade};
+      people_.hospitals.emplace(*name, *row);
+      return std::optional<int64_t>(row->id);
+    }
+    cached = people_.hospitals.emplace(*name, std::move(*row)).first;
   }
-  if (!id) {
-    HC_RETURN_IF_ERROR(Execute(
-        db_,
-        "INSERT INTO hospitals (name, grade, grade_raw, updated_at, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-        *name, grade, grade_raw, now_, seq_));
-    return std::optional<int64_t>(db_.LastInsertId());
-  }
-  if (grade && old_grade != grade) {
+  internal::HospitalRow& row = cached->second;
+  if (grade && row.grade != grade) {
     HC_RETURN_IF_ERROR(
         Execute(db_,
                 "UPDATE hospitals SET grade = ?2, grade_raw = ?3, updated_at = ?4, updated_seq = ?5"
                 " WHERE id = ?1",
-                *id, grade, grade_raw, now_, seq_));
+                row.id, grade, grade_raw, now_, seq_));
+    row.grade = grade;
   }
-  return id;
+  return std::optional<int64_t>(row.id);
 }
 
 Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor,
@@ -438,42 +443,53 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
   const std::optional<std::string>& specialties = doctor.specialties;
   const std::string& extra = doctor.extra;
 
-  std::optional<int64_t> id;
-  bool changes = true;  // whether the UPDATE below could change the row
-  {
-    // doctors_identity's expression (see UpsertAnswer): one index probe, not a scan of the hospital.
-    auto q = db_.Prepare(
-        "SELECT id, title, department, specialties, profile_page_id, title_raw, academic_title FROM doctors"
-        " WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
-    if (!q.ok()) return q.status();
-    q->Bind(1, *name).Bind(2, hospital_id);
-    if (q->Step()) {
-      id = q->Int(0);
-      // A card names a doctor already stored nearly every time and brings nothing new: a value fills
-      // or replaces a column only when given and different (the UPDATE's own condition). Extra "{}"
-      // (every card) patches nothing; a profile's extra goes to the UPDATE, which json_patch decides.
-      const auto differs = [](const Text& given, std::optional<std::string> stored) {
-        return given && given != stored;
-      };
-      changes = extra != "{}" || differs(title, q->OptText(1)) || differs(department, q->OptText(2)) ||
-                differs(specialties, q->OptText(3)) || (profile_page_id && profile_page_id != q->OptInt(4)) ||
-                differs(doctor.title_raw, q->OptText(5)) || differs(doctor.academic_title, q->OptText(6));
+  const std::pair<std::string, int64_t> identity(*name, hospital_id.value_or(0));  // doctors_identity's key
+  auto cached = people_.doctors.find(identity);
+  if (cached == people_.doctors.end()) {
+    std::optional<internal::DoctorRow> row;
+    {
+      // doctors_identity's expression (see UpsertAnswer): one index probe, not a scan of the hospital.
+      auto q = db_.Prepare(
+          "SELECT id, title, department, specialties, profile_page_id, title_raw, academic_title FROM doctors"
+          " WHERE name = ?1 AND ifnull(hospital_id, 0) = ifnull(?2, 0)");
+      if (!q.ok()) return q.status();
+      q->Bind(1, *name).Bind(2, hospital_id);
+      if (q->Step()) {
+        row = internal::DoctorRow{q->Int(0),    q->OptText(1), q->OptText(2), q->OptText(3),
+                                  q->OptInt(4), q->OptText(5), q->OptText(6)};
+      }
+      HC_RETURN_IF_ERROR(q->status());
     }
-    HC_RETURN_IF_ERROR(q->status());
+    if (!row) {
+      auto q = db_.Prepare(
+          "INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
+          " updated_at, updated_seq, title_raw, academic_title)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      if (!q.ok()) return q.status();
+      q->Bind(1, *name).Bind(2, hospital_id).Bind(3, title).Bind(4, department).Bind(5, specialties);
+      q->Bind(6, profile_page_id).Bind(7, extra).Bind(8, now_).Bind(9, seq_).Bind(10, doctor.title_raw);
+      q->Bind(11, doctor.academic_title);
+      HC_RETURN_IF_ERROR(q->Run());
+      const int64_t id = db_.LastInsertId();
+      people_.doctors.emplace(
+          identity, internal::DoctorRow{id, title, department, specialties, profile_page_id, doctor.title_raw,
+                                        doctor.academic_title});
+      return std::optional<int64_t>(id);
+    }
+    cached = people_.doctors.emplace(identity, std::move(*row)).first;
   }
-  if (!id) {
-    auto q = db_.Prepare(
-        "INSERT INTO doctors (name, hospital_id, title, department, specialties, profile_page_id, extra,"
-        " updated_at, updated_seq, title_raw, academic_title)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    if (!q.ok()) return q.status();
-    q->Bind(1, *name).Bind(2, hospital_id).Bind(3, title).Bind(4, department).Bind(5, specialties);
-    q->Bind(6, profile_page_id).Bind(7, extra).Bind(8, now_).Bind(9, seq_).Bind(10, doctor.title_raw);
-    q->Bind(11, doctor.academic_title);
-    HC_RETURN_IF_ERROR(q->Run());
-    return std::optional<int64_t>(db_.LastInsertId());
-  }
-  if (!changes) return id;
+  internal::DoctorRow& row = cached->second;
+  // A card names a doctor already stored nearly every time and brings nothing new: a value fills
+  // or replaces a column only when given and different (the UPDATE's own condition). Extra "{}"
+  // (every card) patches nothing; a profile's extra goes to the UPDATE, which json_patch decides.
+  const auto differs = [](const Text& given, const std::optional<std::string>& stored) {
+    return given && given != stored;
+  };
+  const bool changes =
+      extra != "{}" || differs(title, row.title) || differs(department, row.department) ||
+      differs(specialties, row.specialties) || (profile_page_id && profile_page_id != row.profile_page_id) ||
+      differs(doctor.title_raw, row.title_raw) || differs(doctor.academic_title, row.academic_title);
+  if (!changes) return std::optional<int64_t>(row.id);
   HC_RETURN_IF_ERROR(Execute(
       db_,
       "UPDATE doctors SET title = coalesce(?2, title), department = coalesce(?3, department),"
@@ -484,9 +500,19 @@ Result<std::optional<int64_t>> PageWrite::UpsertDoctor(const DoctorFacts& doctor
       " OR specialties IS NOT coalesce(?4, specialties)"
       " OR profile_page_id IS NOT coalesce(?5, profile_page_id) OR extra IS NOT json_patch(extra, ?6)"
       " OR title_raw IS NOT coalesce(?9, title_raw) OR academic_title IS NOT coalesce(?10, academic_title))",
-      *id, title, department, specialties, profile_page_id, extra, now_, seq_, doctor.title_raw,
+      row.id, title, department, specialties, profile_page_id, extra, now_, seq_, doctor.title_raw,
       doctor.academic_title));
-  return id;
+  // The row as the UPDATE's coalesce left it (extra is not kept: see DoctorRow).
+  const auto fill = [](std::optional<std::string>& stored, const Text& given) {
+    if (given) stored = given;
+  };
+  fill(row.title, title);
+  fill(row.department, department);
+  fill(row.specialties, specialties);
+  if (profile_page_id) row.profile_page_id = profile_page_id;
+  fill(row.title_raw, doctor.title_raw);
+  fill(row.academic_title, doctor.academic_title);
+  return std::optional<int64_t>(row.id);
 }
 
 Result<int64_t> PageWrite::UpsertQuestionFromCard(const std::string& key,
@@ -822,6 +848,7 @@ Status KeepBatchJournalsInMemory(Db& db, bool in_memory) {
 // The batch ended (committed or rolled back): journals back to SQLite's default.
 void EndBatch(SqliteStore::Rep& rep) {
   rep.in_batch = false;
+  rep.people.Clear();
   rep.pages_in_batch = 0;
   Status s = KeepBatchJournalsInMemory(*rep.db, false);
   if (!s.ok()) spdlog::warn("store: {}: {}", rep.path, s.ToString());
@@ -844,6 +871,7 @@ Status BeginBatch(SqliteStore::Rep& rep) {
     return max_id.status();
   }
   rep.frontier_max_id_at_begin = *max_id;
+  rep.people.Clear();  // another connection may have written since this one's last batch
   rep.in_batch = true;
   rep.pages_in_batch = 0;
   rep.batch_started = std::chrono::steady_clock::now();
@@ -853,12 +881,13 @@ Status BeginBatch(SqliteStore::Rep& rep) {
 Status WritePage(SqliteStore::Rep& rep, const PageObservation& page) {
   auto seq = rep.db->QueryInt("UPDATE change_seq SET value = value + 1 WHERE id = 1 RETURNING value");
   if (!seq.ok()) return seq.status();
-  PageWrite write(*rep.db, page, FormatUtc(rep.clock->Now()), *seq);
+  PageWrite write(*rep.db, rep.people, page, FormatUtc(rep.clock->Now()), *seq);
   return write.Run(rep.options.raw_versions, *rep.archive);
 }
 
 Status AbandonSavepoint(SqliteStore::Rep& rep, const char* name, const Status& s) {
   Db& db = *rep.db;
+  rep.people.Clear();  // rows the failed write inserted or changed are rolled back below
   if (sqlite3_get_autocommit(db.raw())) {
     // SQLite rolled the whole transaction back (disk full, I/O error): the batch is gone.
     const int lost = rep.pages_in_batch;

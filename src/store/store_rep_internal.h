@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "store/archive_codec_internal.h"
+#include "store/people_rows_internal.h"
 #include "store/sqlite_internal.h"
 #include "store/sqlite_store_internal.h"
 
@@ -27,6 +28,7 @@ struct SqliteStore::Rep {
   int pages_in_batch = 0;
   std::chrono::steady_clock::time_point batch_started{};
   int64_t frontier_max_id_at_begin = 0;  // the open batch's frontier rows have higher ids
+  internal::PeopleRows people;           // hospitals and doctors as the open batch left them
 };
 
 // The write path shared by PutPage (sqlite_store.cc) and Frontier::Complete (sqlite_frontier.cc), so

@@ -4,7 +4,6 @@
 // PostgreSQL can be crawled on (its ids continue after the copied ones); compare finds a changed row.
 // Also `ingest` and `reextract` with --db postgresql://...: the same rows as on SQLite.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <map>
@@ -15,6 +14,7 @@
 #include "support/cli_command.h"
 #include "support/http_server.h"
 #include "support/pg_support.h"
+#include "support/sqlite_exec.h"
 #include "support/test_env.h"
 
 namespace {
@@ -41,16 +41,6 @@ std::map<std::string, std::string> ExportedFiles(const std::string& db, const fs
   return files;
 }
 
-void ExecSqlite(const fs::path& db, const std::string& sql) {
-  sqlite3* handle = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
-  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
-  sqlite3_free(error);
-  sqlite3_close(handle);
-}
-
 class PgDbCopyCli : public hc::testing::PgDatabaseTest {
  protected:
   hc::testing::TempDir dir_;
@@ -70,7 +60,7 @@ TEST_F(PgDbCopyCli, SqliteToPostgresAndBackGivesEqualFingerprintsAndExports) {
       << out;
   // Rows of the tables this small crawl leaves empty: a zstd dictionary (any bytes, a fraction), a
   // question's view count and a site-declared child list.
-  ExecSqlite(
+  hc::testing::ExecuteSqlite(
       a,
       "INSERT INTO zstd_dictionaries (site_id, created_at, dict, dict_sha1, sample_pages, sample_bytes,"
       " trained_ratio, plain_ratio) VALUES (1, '2026-12-03T00:00:00Z', X'00FF37A430EC0001', 'sha', 3, 8,"
@@ -112,7 +102,8 @@ TEST_F(PgDbCopyCli, SqliteToPostgresAndBackGivesEqualFingerprintsAndExports) {
   ASSERT_EQ(RunCommand(Cli("db compare " + Quote(a) + " " + Quote(pg)), &out), 0) << out;
 
   // compare finds one changed value, and names its table.
-  ExecSqlite(b, "UPDATE doctors SET name = name || 'x' WHERE id = (SELECT min(id) FROM doctors)");
+  hc::testing::ExecuteSqlite(
+      b, "UPDATE doctors SET name = name || 'x' WHERE id = (SELECT min(id) FROM doctors)");
   ASSERT_EQ(RunCommand(Cli("db compare " + Quote(a) + " " + Quote(b)), &out), 1) << out;
   EXPECT_NE(out.find("differs: doctors: checksum differs"), std::string::npos) << out;
   EXPECT_NE(out.find("\ndifferent\n"), std::string::npos) << out;

@@ -24,6 +24,7 @@
 #include "store/page_builders.h"
 #include "store/warc.h"
 #include "support/captured_log.h"
+#include "support/sqlite_exec.h"
 #include "support/test_env.h"
 
 namespace hc::store {
@@ -95,15 +96,7 @@ class ArchiveDictionaryTest : public ::testing::Test {
     }
   }
   // Runs SQL on a writable connection of its own, as a user's sqlite3 shell would.
-  void Sql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-  }
+  void Sql(const std::string& sql) { hc::testing::ExecuteSqlite(path(), sql); }
 
   hc::testing::TempDir dir_;
   FakeClock clock_{At("2026-03-01T00:00:00Z")};
